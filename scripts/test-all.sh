@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# `npm test`: everything CI checks, in order. Each step's output is shown; a failed step is named
+# at the end and makes the run fail, but later independent steps still run so one red run tells
+# the whole story. The sandbox cluster started here is stopped on exit.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+failed=()
+step() {
+  local name=$1
+  shift
+  local started=$(date +%s)
+  printf '\n=== %s ===\n' "$name"
+  if "$@"; then
+    printf '=== %s: ok (%d s) ===\n' "$name" $(( $(date +%s) - started ))
+  else
+    printf '=== %s: FAILED (%d s) ===\n' "$name" $(( $(date +%s) - started ))
+    failed+=("$name")
+  fi
+}
+cleanup() { npm run --silent sandbox -- down >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+
+step bootstrap bash scripts/bootstrap.sh || true
+[ ${#failed[@]} -eq 0 ] || { echo "npm test: bootstrap failed"; exit 1; }
+step typecheck npm run --silent typecheck
+step lint npm run --silent lint
+step build npm run --silent build
+step unit npm run --silent test:unit
+step sandbox npm run --silent sandbox -- up
+step cluster npm run --silent test:cluster
+step rig bash scripts/rig/install.sh
+step vscode npm run --silent test:vscode
+step e2e npm run --silent test:e2e
+
+if [ ${#failed[@]} -eq 0 ]; then
+  echo "npm test: all steps passed"
+else
+  echo "npm test: failed steps: ${failed[*]}"
+  exit 1
+fi

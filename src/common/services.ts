@@ -1,0 +1,43 @@
+import type * as vscode from 'vscode';
+import type { ClusterSession } from '../cluster/session';
+
+/** Typed access to the kubeMl.* settings (src/common/settings.ts implements it). */
+export interface Settings {
+  kubeconfigPath(): string | undefined;
+  defaultNamespace(): string | undefined;
+  devPodIdleMinutes(): number;
+  restrictedPodSecurity(): boolean;
+  defaultStorageClass(): string | undefined;
+  logMaxLines(): number;
+  gpuMetricsRefreshSeconds(): number;
+  maxPackedFolderMiB(): number;
+}
+
+/** The active context/namespace and the session behind it; one per window. */
+export interface ClusterConnection extends vscode.Disposable {
+  /** undefined while no kubeconfig/context is usable. */
+  readonly session: ClusterSession | undefined;
+  /** Fires after the session was replaced (context, namespace or kubeconfig changed). */
+  readonly onDidChangeSession: vscode.Event<ClusterSession | undefined>;
+  /** The session, or a KubeMlError ('noKubeconfig' / 'noCluster') explaining why there is none. */
+  requireSession(): ClusterSession;
+  contextNames(): readonly string[];
+  switchContext(contextName: string): Promise<void>;
+  switchNamespace(namespace: string): Promise<void>;
+}
+
+/** Shows a KubeMlError (or anything thrown) to the user once, with its hint and actions; logs detail. */
+export interface ErrorPresenter {
+  show(error: unknown, operation: string): void;
+  /** Runs `task`, showing any failure; never rejects. */
+  guard<T>(operation: string, task: () => Promise<T>): Promise<T | undefined>;
+}
+
+/** The shared services every feature's register() receives. */
+export interface Services {
+  readonly extensionContext: vscode.ExtensionContext;
+  readonly output: vscode.LogOutputChannel;
+  readonly settings: Settings;
+  readonly connection: ClusterConnection;
+  readonly errors: ErrorPresenter;
+}
