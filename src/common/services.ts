@@ -24,6 +24,8 @@ export interface ClusterConnection extends vscode.Disposable {
   contextNames(): readonly string[];
   switchContext(contextName: string): Promise<void>;
   switchNamespace(namespace: string): Promise<void>;
+  /** Rereads the kubeconfig and reopens the session. */
+  reload(): Promise<void>;
 }
 
 /** Shows a KubeMlError (or anything thrown) to the user once, with its hint and actions; logs detail. */

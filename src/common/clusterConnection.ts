@@ -1,0 +1,261 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { KubeConfig } from '@kubernetes/client-node';
+import { KubeMlError, toKubeMlError } from '../cluster/errors';
+import { checkExecPlugin, describeLocation, locateKubeconfig, resolveKubeconfig, type KubeconfigLocation, type ResolvedKubeconfig } from '../cluster/kubeconfigResolver';
+import { KubeSession } from '../cluster/kubeSession';
+import { assertDnsLabel } from '../cluster/names';
+import type { ClusterSession } from '../cluster/session';
+import type { ShowOptions } from './errorPresenter';
+import type { ClusterConnection, ErrorPresenter, Settings } from './services';
+import { onDidChangeSettings } from './settings';
+
+const RELOAD_DEBOUNCE_MS = 300;
+export const CONNECTED_CONTEXT_KEY = 'kubeMl.connected';
+
+export interface ClusterConnectionDeps {
+  readonly settings: Settings;
+  readonly output: vscode.LogOutputChannel;
+  readonly errors: ErrorPresenter & { show(error: unknown, operation: string, options?: ShowOptions): void };
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * The window's connection: resolves the kubeconfig like kubectl, opens a KubeSession for the
+ * chosen context and namespace, and reopens it when the kubeconfig files or our settings change.
+ * The context and namespace chosen in this window are remembered across reloads but never written
+ * back to the kubeconfig (kubectl's current-context stays the user's).
+ */
+export class KubeClusterConnection implements ClusterConnection {
+  private current: KubeSession | undefined;
+  private resolved: ResolvedKubeconfig | undefined;
+  private problem: KubeMlError | undefined;
+  private chosenContext: string | undefined;
+  private readonly namespaceByContext = new Map<string, string>();
+  private readonly sessionChanges = new vscode.EventEmitter<ClusterSession | undefined>();
+  private readonly disposables: vscode.Disposable[] = [this.sessionChanges];
+  private fileWatchers: fs.FSWatcher[] = [];
+  private reloadTimer: ReturnType<typeof setTimeout> | undefined;
+  private disposed = false;
+
+  readonly onDidChangeSession = this.sessionChanges.event;
+
+  constructor(private readonly deps: ClusterConnectionDeps) {
+    this.disposables.push(onDidChangeSettings(['kubeconfig', 'defaultNamespace'], () => this.scheduleReload('settings changed')));
+    this.load();
+  }
+
+  get session(): ClusterSession | undefined {
+    return this.current;
+  }
+
+  /** Why there is no session (or undefined when connected). */
+  get error(): KubeMlError | undefined {
+    return this.problem;
+  }
+
+  /** The context the session is for, or would be for once its problem is fixed. */
+  get activeContextName(): string | undefined {
+    return this.current?.contextName ?? this.chosenContext ?? this.resolved?.kubeConfig.getCurrentContext() ?? undefined;
+  }
+
+  /** Kubeconfig files in use (for the output channel and the file watchers). */
+  get kubeconfigFiles(): readonly string[] {
+    return this.resolved?.files ?? [];
+  }
+
+  requireSession(): ClusterSession {
+    if (this.current) {
+      return this.current;
+    }
+    throw this.problem ?? new KubeMlError('noCluster', 'No cluster is connected.', 'Choose a context with "Kube ML: Switch Context".');
+  }
+
+  contextNames(): readonly string[] {
+    return this.resolved?.kubeConfig.getContexts().map((context) => context.name) ?? [];
+  }
+
+  async switchContext(contextName: string): Promise<void> {
+    this.readKubeconfig();
+    if (!this.resolved) {
+      throw this.problem ?? new KubeMlError('noKubeconfig', 'No kubeconfig was found.');
+    }
+    if (!this.contextNames().includes(contextName)) {
+      throw new KubeMlError('noCluster', `The kubeconfig has no context named "${contextName}".`, `Choose one of: ${this.contextNames().join(', ') || '(none)'}.`);
+    }
+    this.chosenContext = contextName;
+    if (this.current?.contextName === contextName) {
+      // Already connected there: keep the caches (the file watcher reopens on kubeconfig edits).
+      return;
+    }
+    this.open(contextName);
+    if (this.problem) {
+      throw this.problem;
+    }
+  }
+
+  async switchNamespace(namespace: string): Promise<void> {
+    assertDnsLabel(namespace, 'namespace');
+    const session = this.requireSession();
+    this.namespaceByContext.set(session.contextName, namespace);
+    this.open(session.contextName);
+    if (this.problem) {
+      throw this.problem;
+    }
+  }
+
+  /** Rereads the kubeconfig and reopens the session (Refresh command, file and setting changes). */
+  async reload(): Promise<void> {
+    this.load();
+    if (this.problem && this.problem.kind !== 'noKubeconfig') {
+      throw this.problem;
+    }
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.reloadTimer);
+    this.closeFileWatchers();
+    this.current?.dispose();
+    this.current = undefined;
+    for (const disposable of this.disposables.splice(0)) disposable.dispose();
+  }
+
+  private load(): void {
+    this.readKubeconfig();
+    if (!this.resolved) {
+      this.setSession(undefined);
+      return;
+    }
+    const contexts = this.contextNames();
+    const target = this.chosenContext && contexts.includes(this.chosenContext) ? this.chosenContext : this.resolved.kubeConfig.getCurrentContext();
+    if (!target || !contexts.includes(target)) {
+      this.fail(
+        new KubeMlError('noCluster', target ? `The kubeconfig's current-context "${target}" is not defined in it.` : 'The kubeconfig sets no current-context.', contexts.length > 0 ? 'Pick a context in the Clusters view (Kube ML: Switch Context).' : 'Add a context to the kubeconfig.'),
+        false,
+      );
+      return;
+    }
+    this.open(target);
+  }
+
+  /** Resolves the kubeconfig files and (re)arms their watchers; records a problem instead of throwing. */
+  private readKubeconfig(): void {
+    let resolved: ResolvedKubeconfig | undefined;
+    try {
+      resolved = resolveKubeconfig({ settingPath: this.deps.settings.kubeconfigPath(), env: this.deps.env });
+      this.deps.output.info(`Kubeconfig: ${describeLocation(resolved)}`);
+    } catch (error) {
+      this.resolved = undefined;
+      this.watchKubeconfigFiles();
+      const translated = toKubeMlError(error, 'read the kubeconfig');
+      // Without any kubeconfig the Clusters view's welcome text explains it; other problems need a message.
+      this.fail(translated, !(translated.kind === 'noKubeconfig' && !this.deps.settings.kubeconfigPath()));
+      return;
+    }
+    this.resolved = resolved;
+    this.watchKubeconfigFiles();
+  }
+
+  private open(contextName: string): void {
+    const kubeConfig = this.resolved!.kubeConfig;
+    const context = kubeConfig.getContextObject(contextName)!;
+    if (!kubeConfig.getCluster(context.cluster)) {
+      this.fail(new KubeMlError('malformedKubeconfig', `Context "${contextName}" names the cluster "${context.cluster}", which the kubeconfig does not define.`, 'Fix the kubeconfig or choose another context.'), true);
+      return;
+    }
+    if (!kubeConfig.getUser(context.user)) {
+      this.fail(new KubeMlError('malformedKubeconfig', `Context "${contextName}" names the user "${context.user}", which the kubeconfig does not define.`, 'Fix the kubeconfig or choose another context.'), true);
+      return;
+    }
+    const pluginProblem = checkExecPlugin(kubeConfig, contextName, this.deps.env ?? process.env, this.resolved!.files[0] ? path.dirname(this.resolved!.files[0]) : undefined);
+    if (pluginProblem) {
+      this.fail(pluginProblem, true);
+      return;
+    }
+    const namespace = this.namespaceByContext.get(contextName) ?? context.namespace ?? this.deps.settings.defaultNamespace() ?? 'default';
+    // A private copy: the session's current context must not move when another session opens.
+    const sessionConfig = new KubeConfig();
+    sessionConfig.loadFromOptions({ clusters: kubeConfig.getClusters(), users: kubeConfig.getUsers(), contexts: kubeConfig.getContexts(), currentContext: contextName });
+    const output = this.deps.output;
+    const session = new KubeSession({ contextName, namespace, kubeConfig: sessionConfig, log: (level, message) => output[level](message) });
+    this.problem = undefined;
+    this.setSession(session);
+    output.info(`Connected to context "${contextName}", namespace "${namespace}".`);
+    session.nodes.ready.catch((error: unknown) => {
+      const translated = toKubeMlError(error, `connect to context "${contextName}"`);
+      // A forbidden node list is shown inside the GPU view; connection-level failures deserve a message.
+      if (this.current === session && translated.kind !== 'forbidden' && translated.kind !== 'cancelled') {
+        this.deps.errors.show(translated, `connect to context "${contextName}"`, { retry: () => this.reload() });
+      }
+    });
+  }
+
+  private fail(problem: KubeMlError, notify: boolean): void {
+    this.problem = problem;
+    this.setSession(undefined);
+    if (notify) {
+      this.deps.errors.show(problem, 'connect to the cluster', { retry: () => this.reload() });
+    } else {
+      this.deps.output.warn(`${problem.summary}${problem.hint ? ` ${problem.hint}` : ''}`);
+    }
+  }
+
+  private setSession(session: KubeSession | undefined): void {
+    if (this.disposed) {
+      session?.dispose();
+      return;
+    }
+    const previous = this.current;
+    this.current = session;
+    previous?.dispose();
+    void vscode.commands.executeCommand('setContext', CONNECTED_CONTEXT_KEY, session !== undefined);
+    if (previous !== session) {
+      this.sessionChanges.fire(session);
+    }
+  }
+
+  private scheduleReload(reason: string): void {
+    clearTimeout(this.reloadTimer);
+    this.reloadTimer = setTimeout(() => {
+      if (this.disposed) return;
+      this.deps.output.info(`Reloading the kubeconfig: ${reason}.`);
+      this.load();
+    }, RELOAD_DEBOUNCE_MS);
+  }
+
+  /**
+   * Watches every kubeconfig file in use, and the folders of named-but-missing ones so that
+   * creating ~/.kube/config connects without a restart. Rearmed on each read because editors
+   * replace files (a watcher on the old inode would go quiet).
+   */
+  private watchKubeconfigFiles(): void {
+    this.closeFileWatchers();
+    if (this.disposed) return;
+    const watch = (target: string, filter?: string): void => {
+      try {
+        const watcher = fs.watch(target, { persistent: false }, (_event, filename) => {
+          if (!filter || !filename || filename.toString() === filter) this.scheduleReload(`${filter ? path.join(target, filter) : target} changed`);
+        });
+        watcher.on('error', (error) => this.deps.output.warn(`Stopped watching ${target}: ${error.message}`));
+        this.fileWatchers.push(watcher);
+      } catch (error) {
+        this.deps.output.warn(`Cannot watch ${target} for changes: ${(error as Error).message}`);
+      }
+    };
+    const location = this.resolved ?? this.locateQuietly();
+    for (const file of location.files) watch(file);
+    for (const file of location.missing) {
+      if (fs.existsSync(path.dirname(file))) watch(path.dirname(file), path.basename(file));
+    }
+  }
+
+  private locateQuietly(): KubeconfigLocation {
+    return locateKubeconfig({ settingPath: this.deps.settings.kubeconfigPath(), env: this.deps.env });
+  }
+
+  private closeFileWatchers(): void {
+    for (const watcher of this.fileWatchers.splice(0)) watcher.close();
+  }
+}

@@ -1,0 +1,16 @@
+import * as vscode from 'vscode';
+import { KubeClusterConnection } from './clusterConnection';
+import { VscodeErrorPresenter } from './errorPresenter';
+import type { Services } from './services';
+import { VscodeSettings } from './settings';
+
+/** Builds the window's shared services; everything disposable is owned by the extension context. */
+export function createServices(context: vscode.ExtensionContext): Services {
+  const output = vscode.window.createOutputChannel('Kube ML', { log: true });
+  context.subscriptions.push(output);
+  const settings = new VscodeSettings();
+  const errors = new VscodeErrorPresenter(output);
+  const connection = new KubeClusterConnection({ settings, output, errors });
+  context.subscriptions.push(connection);
+  return { extensionContext: context, output, settings, connection, errors };
+}
