@@ -1,0 +1,132 @@
+// The sandbox agent: a long-running process (started by `sandbox up`, in its own process group,
+// stopped by `sandbox down`) that watches pods and claims through the API server and provides what
+// kwok does not: per-pod exec/logs/port-forward stand-ins, the PVC provisioner and Job durations.
+import * as fs from 'node:fs';
+import * as k8s from '@kubernetes/client-node';
+import { ADMIN_CONTEXT, AGENT_READY_FILE, KUBECONFIG_PATH } from '../paths';
+import { PodStandIns } from './podStandIns';
+import { Provisioner } from './provisioner';
+import { startSharedServers } from './webServers';
+
+function log(message: string): void {
+  process.stdout.write(`${new Date().toISOString()} ${message}\n`);
+}
+
+function describe(error: unknown): string {
+  const body = (error as { body?: unknown }).body;
+  if (typeof body === 'string') {
+    try {
+      return `HTTP ${(error as { code?: number }).code}: ${(JSON.parse(body) as { message?: string }).message}`;
+    } catch {
+      // not a Status object
+    }
+  }
+  return error instanceof Error ? error.message.split('\n')[0] : String(error);
+}
+
+/** Runs tasks for the same key one after another (an add and an update of one pod never race). */
+class KeyedQueue {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  run(key: string, task: () => Promise<void>): void {
+    const previous = this.tails.get(key) ?? Promise.resolve();
+    const next = previous.then(task).catch((error: unknown) => {
+      const code = (error as { code?: number }).code;
+      // The object or its namespace went away meanwhile: nothing left to do.
+      if (code === 404 || (code === 403 && /being terminated/.test(String((error as { body?: unknown }).body)))) return;
+      log(`${key}: ${describe(error)}`);
+    });
+    this.tails.set(key, next);
+    void next.then(() => {
+      if (this.tails.get(key) === next) this.tails.delete(key);
+    });
+  }
+}
+
+let stopping = false;
+
+function startInformer<T extends k8s.KubernetesObject>(
+  kubeConfig: k8s.KubeConfig,
+  apiPath: string,
+  list: () => Promise<k8s.KubernetesListObject<T>>,
+  onChange: (object: T) => void,
+  onDelete: (object: T) => void,
+): k8s.Informer<T> & k8s.ObjectCache<T> {
+  const informer = k8s.makeInformer<T>(kubeConfig, apiPath, list);
+  informer.on('add', onChange);
+  informer.on('update', onChange);
+  informer.on('delete', onDelete);
+  informer.on('error', (error: unknown) => {
+    if (stopping) return;
+    log(`watch ${apiPath} failed (${String(error)}); restarting in 1 s`);
+    setTimeout(() => void informer.start().catch((e: unknown) => log(`restart ${apiPath}: ${String(e)}`)), 1000);
+  });
+  return informer;
+}
+
+async function main(): Promise<void> {
+  const kubeConfig = new k8s.KubeConfig();
+  kubeConfig.loadFromFile(KUBECONFIG_PATH);
+  kubeConfig.setCurrentContext(ADMIN_CONTEXT);
+  const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+  const custom = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+
+  const shared = await startSharedServers();
+  const forwardTargets = new Map([...shared.ports].map(([podPort, port]) => [podPort, { address: '127.0.0.1', port }]));
+  log(`servers: ${[...shared.ports].map(([podPort, port]) => `pod port ${podPort} -> 127.0.0.1:${port}`).join(', ')}`);
+
+  const nodeCache = new Map<string, k8s.V1Node>();
+  const nodeOf = async (name: string): Promise<k8s.V1Node | undefined> => {
+    if (!name) return undefined;
+    let node = nodeCache.get(name);
+    if (!node) {
+      try {
+        node = await core.readNode({ name });
+        nodeCache.set(name, node);
+      } catch {
+        return undefined;
+      }
+    }
+    return node;
+  };
+
+  const provisioner = new Provisioner(core, log);
+  const standIns = new PodStandIns({ core, custom, provisioner, forwardTargets, nodeOf, log });
+  const queue = new KeyedQueue();
+
+  const claims = startInformer<k8s.V1PersistentVolumeClaim>(
+    kubeConfig, '/api/v1/persistentvolumeclaims', () => core.listPersistentVolumeClaimForAllNamespaces(),
+    (claim) => queue.run(`pvc/${claim.metadata?.uid}`, () => provisioner.onClaim(claim)),
+    (claim) => queue.run(`pvc/${claim.metadata?.uid}`, () => provisioner.onClaimDeleted(claim)),
+  );
+  const pods = startInformer<k8s.V1Pod>(
+    kubeConfig, '/api/v1/pods', () => core.listPodForAllNamespaces(),
+    (pod) => queue.run(`pod/${pod.metadata?.uid}`, () => standIns.onPod(pod)),
+    (pod) => queue.run(`pod/${pod.metadata?.uid}`, async () => standIns.onPodDeleted(pod)),
+  );
+  await claims.start();
+  await provisioner.reconcile(claims.list());
+  await pods.start();
+  standIns.removeLeftovers(pods.list());
+
+  const stop = (signal: string): void => {
+    log(`stopping on ${signal}`);
+    stopping = true;
+    void pods.stop();
+    void claims.stop();
+    standIns.dispose();
+    for (const server of shared.servers) server.close();
+    fs.rmSync(AGENT_READY_FILE, { force: true });
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+
+  fs.writeFileSync(AGENT_READY_FILE, new Date().toISOString());
+  log(`ready: watching pods and persistentvolumeclaims (${pods.list().length} pods)`);
+}
+
+main().catch((error: unknown) => {
+  log(`agent failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,79 @@
+// `npm run sandbox -- up [--nodes N] | down | status`
+import { SandboxError, apiServerPid, down, restartAgent, sandboxAdminKubeConfig, status, up } from './cluster';
+import { KUBECONFIG_PATH } from './paths';
+import { rssMiB } from './processes';
+
+function usage(): never {
+  console.error('usage: npm run sandbox -- up [--nodes N] | down | status | restart-agent');
+  process.exit(2);
+}
+
+function parseNodes(args: string[]): number {
+  const at = args.indexOf('--nodes');
+  if (at === -1) return 0;
+  const count = Number(args[at + 1]);
+  if (!Number.isInteger(count) || count < 0) {
+    throw new SandboxError(`--nodes needs a non-negative whole number, got ${args[at + 1] ?? 'nothing'}`);
+  }
+  return count;
+}
+
+async function runUp(args: string[]): Promise<void> {
+  const extraNodes = parseNodes(args);
+  const figures = await up();
+  if (figures.reused) {
+    console.log(`sandbox: already running and healthy, reused in ${(figures.totalSeconds * 1000).toFixed(0)} ms`);
+  } else {
+    console.log(`sandbox: build ${figures.buildSeconds?.toFixed(1)} s (0 when cached), start ${figures.startSeconds?.toFixed(1)} s, total ${figures.totalSeconds.toFixed(1)} s`);
+  }
+  if (extraNodes > 0) {
+    const pid = apiServerPid();
+    const before = pid ? rssMiB(pid) : undefined;
+    console.log(`sandbox: adding ${extraNodes} simulated H100 nodes`);
+    const { addScaleNodes } = await import('./scaleNodes');
+    const result = await addScaleNodes(await sandboxAdminKubeConfig(), extraNodes, (done, total) => {
+      console.log(`  ${done}/${total} nodes created`);
+    });
+    const after = pid ? rssMiB(pid) : undefined;
+    console.log(
+      `sandbox: added ${result.added} nodes in ${result.seconds.toFixed(1)} s `
+        + `(${(result.added / result.seconds).toFixed(0)} nodes/s); cluster has ${result.totalNodes} nodes; `
+        + `kube-apiserver RSS ${before ?? '?'} MiB before, ${after ?? '?'} MiB after`,
+    );
+  }
+  console.log(`sandbox: kubeconfig ${KUBECONFIG_PATH} (contexts kube-ml-sandbox [current], kube-ml-sandbox-developer)`);
+}
+
+async function main(): Promise<void> {
+  const [command, ...args] = process.argv.slice(2);
+  switch (command) {
+    case 'up':
+      await runUp(args);
+      break;
+    case 'down': {
+      const stopped = await down();
+      console.log(stopped.length > 0 ? `sandbox: stopped ${stopped.join(', ')}` : 'sandbox: nothing was running');
+      break;
+    }
+    case 'restart-agent':
+      console.log(`sandbox: agent restarted (pid ${await restartAgent()})`);
+      break;
+    case 'status': {
+      const report = await status();
+      console.log(report.lines.join('\n'));
+      process.exitCode = report.running ? 0 : 1;
+      break;
+    }
+    default:
+      usage();
+  }
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof SandboxError) {
+    console.error(`sandbox: ${error.message}`);
+  } else {
+    console.error('sandbox: unexpected failure:', error);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,99 @@
+// Helpers every cluster suite shares: the sandbox's kubeconfig, the two identities, throwaway
+// namespaces and a polling wait. The sandbox itself is started (or reused) by test/cluster/setup.ts.
+import * as path from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+
+export const SANDBOX_KUBECONFIG = path.resolve(__dirname, '..', '..', '.sandbox', 'kubeconfig');
+export const ADMIN_CONTEXT = 'kube-ml-sandbox';
+export const DEVELOPER_CONTEXT = 'kube-ml-sandbox-developer';
+export const DEVELOPER_SERVICE_ACCOUNT = { namespace: 'ml-team', name: 'developer' };
+/** Label every namespace made by createTestNamespace carries, so leftovers can be found. */
+export const TEST_NAMESPACE_LABEL = 'sandbox.kube-ml.dev/test-namespace';
+
+export type SandboxIdentity = 'admin' | 'developer';
+
+export function sandboxKubeConfig(identity: SandboxIdentity = 'admin'): k8s.KubeConfig {
+  const kubeConfig = new k8s.KubeConfig();
+  kubeConfig.loadFromFile(SANDBOX_KUBECONFIG);
+  kubeConfig.setCurrentContext(identity === 'admin' ? ADMIN_CONTEXT : DEVELOPER_CONTEXT);
+  return kubeConfig;
+}
+
+/**
+ * Creates a namespace with a unique name starting with `prefix`, labelled as a test namespace,
+ * where the developer ServiceAccount has the same `edit` rights as in ml-team.
+ */
+export async function createTestNamespace(prefix: string): Promise<string> {
+  const core = sandboxKubeConfig('admin').makeApiClient(k8s.CoreV1Api);
+  const rbac = sandboxKubeConfig('admin').makeApiClient(k8s.RbacAuthorizationV1Api);
+  const base = prefix.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'test';
+  const name = `${base}-${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36).padStart(2, '0')}`;
+  await core.createNamespace({
+    body: { metadata: { name, labels: { [TEST_NAMESPACE_LABEL]: 'true' } } },
+  });
+  await rbac.createNamespacedRoleBinding({
+    namespace: name,
+    body: {
+      metadata: { name: 'developer-edit' },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
+      subjects: [{ kind: 'ServiceAccount', ...DEVELOPER_SERVICE_ACCOUNT }],
+    },
+  });
+  return name;
+}
+
+/** Deletes a namespace made by createTestNamespace; does not wait for finalization. */
+export async function deleteTestNamespace(name: string): Promise<void> {
+  const core = sandboxKubeConfig('admin').makeApiClient(k8s.CoreV1Api);
+  try {
+    await core.deleteNamespace({ name, propagationPolicy: 'Background', gracePeriodSeconds: 0 });
+  } catch (error) {
+    if ((error as { code?: number }).code !== 404) throw error;
+  }
+}
+
+/**
+ * Polls `condition` until it returns a truthy value (which is returned) or `timeoutMs` passes;
+ * the timeout error names `what` and the last error the condition threw.
+ */
+export async function waitFor<T>(
+  condition: () => T | Promise<T>,
+  timeoutMs: number,
+  what: string,
+  intervalMs = 100,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await condition();
+      if (value) return value as NonNullable<T>;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() >= deadline) {
+      const reason = lastError instanceof Error ? `: last error: ${lastError.message}` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${reason}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/** Resolves with the pod once its phase is one of `phases` (default Running). */
+export async function waitForPodPhase(
+  namespace: string,
+  name: string,
+  timeoutMs = 30000,
+  phases: string[] = ['Running'],
+): Promise<k8s.V1Pod> {
+  const core = sandboxKubeConfig('admin').makeApiClient(k8s.CoreV1Api);
+  return waitFor(async () => {
+    const pod = await core.readNamespacedPod({ namespace, name });
+    return phases.includes(pod.status?.phase ?? '') ? pod : undefined;
+  }, timeoutMs, `pod ${namespace}/${name} to reach ${phases.join(' or ')}`);
+}
+
+/** Tolerations that let a pod land on the sandbox's tainted GPU nodes. */
+export const GPU_TOLERATIONS: k8s.V1Toleration[] = [
+  { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
+];
