@@ -1,0 +1,162 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { KubeMlError } from '../cluster/errors';
+import type { ClusterSession } from '../cluster/session';
+import type { Services } from '../common/services';
+import { openComparePanel } from './comparePanel';
+import { discoverCapabilities } from './discovery';
+import { JOB_FILE_PATH, parseJobFile } from './model/jobFile';
+import { NO_CAPABILITIES, type ClusterCapabilities } from './model/runtime';
+import { formatDuration, runDuration, type RunState, type RunView } from './model/runState';
+import { cancelRun, deleteRun, rerun, type RunRef } from './runActions';
+import { resolveCode, runJob } from './runJob';
+import { RunStore } from './runStore';
+import { announceSubmitted, runTrainingJobFlow } from './runTrainingJobFlow';
+import type { SubmitResult } from './submit';
+import { TrainingJobsTree } from './trainingJobsTree';
+
+/** Anything a command receives that names a run: our tree items, or { run } from tests/notifications. */
+interface HasRun {
+  readonly run: RunRef;
+}
+
+function hasRun(value: unknown): value is HasRun {
+  const run = (value as HasRun | undefined)?.run;
+  return typeof run?.name === 'string' && typeof run.namespace === 'string' && typeof run.runtime === 'string';
+}
+
+/** Internal (uncontributed) command extension-host tests use to read the view's runs. */
+export const SNAPSHOT_COMMAND = 'kubeMl.trainingJobs.snapshot';
+
+export function registerJobs(services: Services): void {
+  const subscriptions = services.extensionContext.subscriptions;
+  const tree = new TrainingJobsTree();
+  const treeView = vscode.window.createTreeView('kubeMl.trainingJobs', { treeDataProvider: tree, canSelectMany: true });
+  subscriptions.push(tree, treeView);
+
+  let store: RunStore | undefined;
+  let capabilities: ClusterCapabilities = NO_CAPABILITIES;
+  let generation = 0;
+
+  const notifyFinished = async (view: RunView): Promise<void> => {
+    const duration = runDuration(view, new Date());
+    const text = `Training run ${view.name} ${view.state}${duration !== undefined ? ` after ${formatDuration(duration)}` : ''}${view.reason ? `: ${view.reason}` : ''}.`;
+    const show = view.state === 'failed' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+    const action = await show(text, 'View Logs', 'Compare');
+    const item = { run: { namespace: view.namespace, name: view.name, runtime: view.runtime }, workload: { kind: 'Job' as const, namespace: view.namespace, name: view.name, podSelector: view.podSelector } };
+    if (action === 'View Logs') await vscode.commands.executeCommand('kubeMl.viewLogs', item);
+    if (action === 'Compare') await vscode.commands.executeCommand('kubeMl.compareRuns', item);
+  };
+
+  const connect = async (session: ClusterSession | undefined): Promise<void> => {
+    const mine = ++generation;
+    store?.dispose();
+    store = undefined;
+    tree.setStore(undefined);
+    if (!session) return;
+    let discovered = NO_CAPABILITIES;
+    try {
+      discovered = await discoverCapabilities(session.kubeConfig);
+    } catch (error) {
+      services.output.warn(`Training runtimes discovery failed; showing plain Jobs only: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (mine !== generation) return;
+    capabilities = discovered;
+    const next = new RunStore(session, discovered, (error) => services.output.warn(`Training Jobs watch: ${error instanceof Error ? error.message : String(error)}`));
+    next.onDidChange((change) => change.finished.forEach((view) => void notifyFinished(view)));
+    store = next;
+    tree.setStore(next);
+  };
+  subscriptions.push(services.connection.onDidChangeSession((session) => void connect(session)), { dispose: () => store?.dispose() });
+  void connect(services.connection.session);
+
+  const pickRuns = async (title: string, states: readonly RunState[] | undefined, canPickMany: boolean, preselected: readonly string[] = []): Promise<RunRef[]> => {
+    const runs = (store?.list() ?? []).filter((view) => !states || states.includes(view.state));
+    if (runs.length === 0) {
+      throw new KubeMlError('notFound', `No training runs${states ? ` that are ${states.join(' or ')}` : ''} in this namespace.`, 'Start one with "Kube ML: Run Training Job".');
+    }
+    const items = runs.map((view) => ({ label: view.name, description: `${view.state}${view.reason ? ` · ${view.reason}` : ''}`, picked: preselected.includes(view.name), run: { namespace: view.namespace, name: view.name, runtime: view.runtime } }));
+    if (canPickMany) {
+      return ((await vscode.window.showQuickPick(items, { title, canPickMany: true })) ?? []).map((item) => item.run);
+    }
+    const picked = await vscode.window.showQuickPick(items, { title });
+    return picked ? [picked.run] : [];
+  };
+
+  const runOf = async (argument: unknown, title: string, states?: readonly RunState[]): Promise<RunRef | undefined> => (hasRun(argument) ? argument.run : (await pickRuns(title, states, false))[0]);
+
+  const runFromFile = async (uri: vscode.Uri | undefined): Promise<SubmitResult | undefined> => {
+    const session = services.connection.requireSession();
+    // The file itself, or the one at the root of the workspace folder holding `uri`.
+    const folder = uri ? (vscode.workspace.getWorkspaceFolder(uri)?.uri ?? uri) : vscode.workspace.workspaceFolders?.[0]?.uri;
+    const file = uri?.fsPath.endsWith(path.join('.kubeml', 'job.yaml')) ? uri : folder && vscode.Uri.joinPath(folder, JOB_FILE_PATH);
+    if (!file) {
+      throw new KubeMlError('notFound', `No ${JOB_FILE_PATH} found: open a folder that has one.`, 'Run "Kube ML: Run Training Job" and choose "Save as .kubeml/job.yaml".');
+    }
+    let text: string;
+    try {
+      text = Buffer.from(await vscode.workspace.fs.readFile(file)).toString('utf8');
+    } catch {
+      throw new KubeMlError('notFound', `${file.fsPath} does not exist.`, 'Run "Kube ML: Run Training Job" and choose "Save as .kubeml/job.yaml".');
+    }
+    const { spec, code } = parseJobFile(text);
+    const baseFolder = path.dirname(path.dirname(file.fsPath));
+    const resolved = resolveCode(session, spec, code, baseFolder);
+    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Submitting ${spec.name}` }, (progress) => runJob(session, services.settings, resolved, { report: (message) => progress.report({ message }) }));
+    services.output.info(`Submitted ${spec.name} from ${file.fsPath} (${result.runtime}): ${result.applied.join(', ')}`);
+    void announceSubmitted(spec.name, result);
+    return result;
+  };
+
+  subscriptions.push(
+    vscode.commands.registerCommand('kubeMl.runTrainingJob', (uri?: vscode.Uri) => services.errors.guard('run a training job', () => runTrainingJobFlow(services, uri instanceof vscode.Uri ? uri : undefined))),
+    vscode.commands.registerCommand('kubeMl.runTrainingJobFromFile', (uri?: vscode.Uri) => services.errors.guard(`run ${JOB_FILE_PATH}`, () => runFromFile(uri instanceof vscode.Uri ? uri : undefined))),
+    vscode.commands.registerCommand('kubeMl.cancelJob', (argument?: unknown) =>
+      services.errors.guard('cancel a training run', async () => {
+        const run = await runOf(argument, 'Cancel which run?', ['queued', 'pending', 'running']);
+        if (!run) return;
+        const confirm = await vscode.window.showWarningMessage(`Cancel ${run.name}? Its pods stop; the run and its logs stay until you delete it.`, { modal: true }, 'Cancel Run');
+        if (confirm) await cancelRun(services.connection.requireSession(), run);
+      }),
+    ),
+    vscode.commands.registerCommand('kubeMl.rerunJob', (argument?: unknown) =>
+      services.errors.guard('re-run a training run', async () => {
+        const run = await runOf(argument, 'Re-run which run?');
+        if (!run) return undefined;
+        const names = new Set((store?.list() ?? []).map((view) => view.name));
+        const result = await rerun(services.connection.requireSession(), run, names, capabilities);
+        void announceSubmitted(result.name, result);
+        return result;
+      }),
+    ),
+    vscode.commands.registerCommand('kubeMl.deleteJob', (argument?: unknown, selection?: unknown[]) =>
+      services.errors.guard('delete a training run', async () => {
+        const runs = selection?.filter(hasRun).map((item) => item.run) ?? [];
+        if (runs.length === 0) {
+          const run = await runOf(argument, 'Delete which run?');
+          if (run) runs.push(run);
+        }
+        if (runs.length === 0) return;
+        const confirm = await vscode.window.showWarningMessage(`Delete ${runs.map((run) => run.name).join(', ')}? Pods, logs and packed code go with it.`, { modal: true }, 'Delete');
+        if (!confirm) return;
+        const session = services.connection.requireSession();
+        for (const run of runs) await deleteRun(session, run);
+      }),
+    ),
+    vscode.commands.registerCommand('kubeMl.compareRuns', (argument?: unknown, selection?: unknown[]) =>
+      services.errors.guard('compare runs', async () => {
+        let runs = (selection ?? []).filter(hasRun).map((item) => item.run);
+        if (runs.length < 2) {
+          const preselected = hasRun(argument) ? [argument.run.name] : [];
+          runs = await pickRuns('Compare which runs? (two or more)', undefined, true, preselected);
+        }
+        if (runs.length < 2) {
+          if (runs.length === 1) void vscode.window.showInformationMessage('Pick at least two runs to compare.');
+          return undefined;
+        }
+        return openComparePanel(services, runs).title;
+      }),
+    ),
+    vscode.commands.registerCommand(SNAPSHOT_COMMAND, () => tree.snapshot()),
+  );
+}

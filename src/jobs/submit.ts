@@ -1,0 +1,89 @@
+import { KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject, type V1OwnerReference } from '@kubernetes/client-node';
+import { toKubeMlError } from '../cluster/errors';
+import type { AccessQuery, ClusterSession } from '../cluster/session';
+import { FIELD_MANAGER } from '../cluster/workloadRef';
+import { assertValidJobSpec, type JobSpec } from './model/jobSpec';
+import { buildCodeConfigMaps, buildRunManifests } from './model/manifests';
+import { chooseRuntime, OPTIONAL_APIS, type ClusterCapabilities, type Runtime } from './model/runtime';
+
+/** What submitting needs from a session (tests pass a real one built from the sandbox kubeconfig). */
+export type SubmitSession = Pick<ClusterSession, 'kubeConfig' | 'requireAccess'>;
+
+export interface SubmitRequest {
+  readonly spec: JobSpec;
+  readonly namespace: string;
+  readonly capabilities: ClusterCapabilities;
+  /** gzip parts of a packed folder (packedFolder code only). */
+  readonly codeParts?: readonly Uint8Array[];
+  readonly signal?: AbortSignal;
+}
+
+export interface SubmitResult {
+  readonly runtime: Runtime;
+  readonly reason: string;
+  /** "Job ml-team/train-a", ... in the order they were applied. */
+  readonly applied: string[];
+}
+
+function resourceOf(runtime: Runtime): { group: string; resource: string } {
+  switch (runtime) {
+    case 'job':
+    case 'indexedJob':
+      return { group: 'batch', resource: 'jobs' };
+    default: {
+      const api = OPTIONAL_APIS[runtime];
+      return { group: api.group, resource: api.plural };
+    }
+  }
+}
+
+/** Every permission a submit needs, asked before anything is created. */
+export function submitAccess(runtime: Runtime, namespace: string, packed: boolean): AccessQuery[] {
+  const resources = [resourceOf(runtime)];
+  if (runtime === 'indexedJob') resources.push({ group: '', resource: 'services' });
+  if (packed) resources.push({ group: '', resource: 'configmaps' });
+  return resources.flatMap(({ group, resource }) => ['create', 'patch'].map((verb) => ({ verb, group, resource, namespace })));
+}
+
+/** Server-side apply of one object as the Kube ML field manager. */
+export async function applyObject<T extends KubernetesObject>(kubeConfig: KubeConfig, object: T): Promise<T> {
+  const api = KubernetesObjectApi.makeApiClient(kubeConfig);
+  try {
+    return await api.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+  } catch (error) {
+    throw toKubeMlError(error, `apply ${object.kind} ${object.metadata?.namespace}/${object.metadata?.name}`);
+  }
+}
+
+/**
+ * Checks permissions, picks the runtime, then applies the run: code ConfigMaps first (pods
+ * need them), the top object, and the rest owned by the top object so deleting the run
+ * deletes them too.
+ */
+export async function submitRun(session: SubmitSession, request: SubmitRequest): Promise<SubmitResult> {
+  const { spec, namespace, capabilities } = request;
+  assertValidJobSpec(spec);
+  const choice = chooseRuntime(spec, capabilities);
+  const packed = spec.code.kind === 'packedFolder';
+  await Promise.all(submitAccess(choice.runtime, namespace, packed).map((query) => session.requireAccess(query)));
+  request.signal?.throwIfAborted();
+  const parts = packed ? (request.codeParts ?? []) : [];
+  const options = { namespace, runtime: choice.runtime, queue: capabilities.kueue ? spec.queue : undefined, codeParts: parts.length || undefined };
+  const [top, ...dependents] = buildRunManifests(spec, options);
+  const codeMaps = buildCodeConfigMaps(spec.name, namespace, choice.runtime, parts);
+  const applied: string[] = [];
+  const describe = (object: KubernetesObject) => `${object.kind} ${namespace}/${object.metadata?.name}`;
+  for (const map of codeMaps) {
+    await applyObject(session.kubeConfig, map);
+    applied.push(describe(map));
+  }
+  request.signal?.throwIfAborted();
+  const created = await applyObject(session.kubeConfig, top!);
+  applied.push(describe(top!));
+  const owner: V1OwnerReference = { apiVersion: top!.apiVersion!, kind: top!.kind!, name: spec.name, uid: created.metadata!.uid!, blockOwnerDeletion: false, controller: false };
+  for (const object of [...dependents, ...codeMaps]) {
+    await applyObject(session.kubeConfig, { ...object, metadata: { ...object.metadata, ownerReferences: [owner] } });
+    if (!codeMaps.includes(object as never)) applied.push(describe(object));
+  }
+  return { runtime: choice.runtime, reason: choice.reason, applied };
+}

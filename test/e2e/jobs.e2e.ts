@@ -1,0 +1,81 @@
+// Training jobs journey: a person runs a 2-worker training job from the command palette on the
+// workspace folder (packed), sees the runtime the cluster offers before submitting, follows the
+// run in the Training Jobs view, re-runs it from the context menu, and compares both runs' loss
+// curves in one chart.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as k8s from '@kubernetes/client-node';
+import type { Journey } from './harness';
+
+export const journey: Journey = {
+  name: 'training-jobs',
+  timeoutMs: 240_000,
+  async run(_page, ctx) {
+    const wb = ctx.workbench;
+    const kubeConfig = new k8s.KubeConfig();
+    kubeConfig.loadFromFile(ctx.kubeconfigPath);
+    kubeConfig.setCurrentContext('kube-ml-sandbox');
+    const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+    const namespace = `jobs-e2e-${Date.now().toString(36)}`;
+    await core.createNamespace({ body: { metadata: { name: namespace, labels: { 'sandbox.kube-ml.dev/test-namespace': 'true' } } } });
+    fs.writeFileSync(path.join(ctx.workspacePath, 'train.py'), 'print("fine-tuning")\n');
+    try {
+      await wb.openKubeMl();
+      await wb.runCommand('Kube ML: Switch Namespace');
+      await wb.pick(new RegExp(namespace), namespace);
+      await wb.quickInput().waitFor({ state: 'hidden' });
+
+      // The quick input is reused from step to step: wait for each step's title before answering.
+      const step = (title: string) => wb.quickInput().getByText(title).first().waitFor({ state: 'visible', timeout: 15_000 });
+      await wb.runCommand('Kube ML: Run Training Job');
+      await step('(1/7)');
+      await wb.pick(/Pack local folder/);
+      await step('(2/7)');
+      await wb.answerInput('pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime');
+      await step('(3/7)');
+      await wb.answerInput('python train.py --epochs 1');
+      await step('(4/7)');
+      await wb.pick(/^1 × NVIDIA-H100-80GB-HBM3/);
+      await step('(5/7)');
+      await wb.answerInput('2');
+      await step('(7/7)');
+      await wb.answerInput('e2e-ddp');
+      // The confirmation names the runtime chosen from API discovery.
+      await wb.quickInput().getByText(/Indexed Job \+ headless Service/).first().waitFor({ state: 'visible', timeout: 15_000 });
+      await ctx.screenshot('submit-shows-runtime', wb.quickInput());
+      await wb.pick(/^Submit$/);
+
+      const run = await wb.treeItem('Training Jobs', /^e2e-ddp(?!-r2)/, 30_000);
+      await ctx.waitFor(async () => /running|succeeded/.test((await run.getAttribute('aria-label')) ?? (await run.innerText())), 60_000, 'e2e-ddp to run');
+      await ctx.screenshot('view-running', wb.view('Training Jobs'));
+
+      // Open the menu on a settled row: a row that changes state re-renders under an open menu.
+      await ctx.waitFor(async () => /succeeded/.test(await run.innerText()), 90_000, 'e2e-ddp to succeed');
+      await wb.contextMenu(run, 'Re-run');
+      const rerun = await wb.treeItem('Training Jobs', /^e2e-ddp-r2/, 30_000);
+      await ctx.waitFor(async () => /succeeded/.test(await rerun.innerText()), 90_000, 'the re-run to succeed');
+      await ctx.screenshot('view-succeeded', wb.view('Training Jobs'));
+
+      await wb.runCommand('Kube ML: Compare Runs');
+      // A multi-select quick pick: rows carry checkboxes rather than the option role.
+      for (const text of [/e2e-ddp(?!-r2)/, /e2e-ddp-r2/]) {
+        await wb.quickInput().locator('.monaco-list-row').filter({ hasText: text }).first().click();
+      }
+      await wb.quickInput().getByText('2 Selected').waitFor({ state: 'visible', timeout: 10_000 });
+      await ctx.screenshot('compare-pick', wb.quickInput());
+      await wb.quickInputBox().press('Enter');
+      const chart = await wb.webview(/^Compare: /, 30_000);
+      await chart.locator('.uplot canvas').first().waitFor({ state: 'visible', timeout: 30_000 });
+      const status = await chart.getByRole('status').innerText();
+      ctx.log(`compare: ${status}`);
+      assert.match(status, /^2 runs, \d+ steps$/);
+      const legend = await chart.locator('.u-legend').innerText();
+      assert.match(legend, /e2e-ddp/);
+      assert.match(legend, /e2e-ddp-r2/);
+      await ctx.screenshot('compare-chart', wb.editorArea());
+    } finally {
+      await core.deleteNamespace({ name: namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
+    }
+  },
+};

@@ -1,0 +1,68 @@
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { isIgnoredPath, packFolder, packLimitBytes, tarArchive } from '../../../src/jobs/model/tarPack';
+
+describe('jobs/tarPack', () => {
+  let folder: string;
+  beforeEach(() => {
+    folder = fs.mkdtempSync(path.join(os.tmpdir(), 'kubeml-tar-'));
+  });
+  afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
+
+  it('writes a tar archive that GNU tar lists and extracts byte for byte', () => {
+    const longPath = `${'deep/'.repeat(30)}model.py`;
+    const entries = [
+      { path: 'train.py', data: Buffer.from('print("hi")\n') },
+      { path: 'run.sh', data: Buffer.from('#!/bin/sh\n'), executable: true },
+      { path: longPath, data: randomBytes(1500) },
+      { path: 'empty.txt', data: new Uint8Array(0) },
+    ];
+    const archive = path.join(folder, 'code.tar');
+    fs.writeFileSync(archive, tarArchive(entries));
+    assert.deepEqual(execFileSync('tar', ['-tf', archive]).toString().trim().split('\n'), entries.map((entry) => entry.path));
+    const out = path.join(folder, 'out');
+    fs.mkdirSync(out);
+    execFileSync('tar', ['-xf', archive, '-C', out]);
+    for (const entry of entries) {
+      assert.deepEqual(fs.readFileSync(path.join(out, entry.path)), Buffer.from(entry.data), entry.path);
+    }
+    assert.ok(fs.statSync(path.join(out, 'run.sh')).mode & 0o100, 'run.sh stays executable');
+  });
+
+  it('splits the gzip stream into parts that concatenate back to a valid archive', () => {
+    const entries = [{ path: 'weights.bin', data: randomBytes(300_000) }, { path: 'train.py', data: Buffer.from('x = 1\n') }];
+    const packed = packFolder(entries, packLimitBytes(8), 100_000);
+    assert.equal(packed.parts.length, Math.ceil(packed.compressedBytes / 100_000));
+    assert.ok(packed.parts.every((part) => part.byteLength <= 100_000));
+    const joined = path.join(folder, 'joined.tgz');
+    fs.writeFileSync(joined, Buffer.concat(packed.parts));
+    assert.deepEqual(execFileSync('tar', ['-tzf', joined]).toString().trim().split('\n'), ['weights.bin', 'train.py']);
+  });
+
+  it('refuses a folder past the limit, naming the largest files and the volume alternative', () => {
+    const entries = [{ path: 'data/big.npy', data: randomBytes(2 * 1024 * 1024) }, { path: 'train.py', data: Buffer.from('pass') }];
+    assert.throws(
+      () => packFolder(entries, packLimitBytes(1)),
+      (error: Error & { kind?: string; hint?: string }) =>
+        error.kind === 'invalidInput' && /above the 1\.00 MiB limit/.test(error.message) && /data\/big\.npy \(2\.00 MiB\)/.test(error.message) && /volume/.test(error.hint ?? ''),
+    );
+  });
+
+  it('caps the setting at 32 MiB', () => {
+    assert.equal(packLimitBytes(1000), 32 * 1024 * 1024);
+    assert.equal(packLimitBytes(8), 8 * 1024 * 1024);
+  });
+
+  it('ignores VCS, caches, compiled files and .kubemlignore patterns', () => {
+    assert.equal(isIgnoredPath('.git/config', []), true);
+    assert.equal(isIgnoredPath('pkg/__pycache__/a.cpython-312.pyc', []), true);
+    assert.equal(isIgnoredPath('train.py', []), false);
+    assert.equal(isIgnoredPath('checkpoints/step-100/model.bin', ['checkpoints/']), true);
+    assert.equal(isIgnoredPath('data/x.parquet', ['*.parquet']), true);
+    assert.equal(isIgnoredPath('src/data.py', ['# comment', 'data']), false);
+  });
+});
