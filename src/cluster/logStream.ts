@@ -1,0 +1,335 @@
+/**
+ * Following a container's log through the API server, exactly once across dropped connections,
+ * API-server restarts and container restarts. Pure (no vscode): the log panel, the jobs helper,
+ * tests and the benchmark all use it.
+ *
+ * Why not client-node's `Log`: it pipes the response body without forwarding socket errors, so a
+ * dropped connection leaves the stream hanging forever; we need the error to reconnect.
+ */
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { KubeMlError, toKubeMlError } from './errors';
+import type { Disposable } from './session';
+import { LineSplitter, parseTimestampedLine, type TimestampedLine } from '../logs/model/logLine';
+import { ResumeDeduplicator } from '../logs/model/resume';
+
+/** GET an API path as a live response (logs, proxy). Rejects with a KubeMlError on HTTP >= 400. */
+export async function openApiStream(kubeConfig: KubeConfig, apiPath: string, operation: string, signal?: AbortSignal): Promise<IncomingMessage> {
+  const cluster = kubeConfig.getCurrentCluster();
+  if (!cluster) throw new KubeMlError('noCluster', `Could not ${operation}: the kubeconfig has no current cluster.`);
+  const url = new URL(cluster.server.replace(/\/+$/, '') + apiPath);
+  const options: https.RequestOptions = { method: 'GET', headers: {} };
+  await kubeConfig.applyToHTTPSOptions(options);
+  const transport = url.protocol === 'http:' ? http : https;
+  if (url.protocol === 'http:') delete options.agent;
+  return new Promise<IncomingMessage>((resolve, reject) => {
+    const request = transport.request(url, { ...options, signal }, (response) => {
+      const status = response.statusCode ?? 0;
+      if (status < 400) {
+        resolve(response);
+        return;
+      }
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => (body = (body + chunk).slice(0, 64 * 1024)));
+      response.on('end', () => reject(toKubeMlError({ code: status, body }, operation)));
+      response.on('error', (error) => reject(toKubeMlError(error, operation)));
+    });
+    request.on('error', (error) => reject(toKubeMlError(error, operation)));
+    request.end();
+  });
+}
+
+/** GET an API path and return its body as text (bounded, for /metrics and similar). */
+export async function getApiText(kubeConfig: KubeConfig, apiPath: string, operation: string, signal?: AbortSignal, maxBytes = 32 * 1024 * 1024): Promise<string> {
+  const response = await openApiStream(kubeConfig, apiPath, operation, signal);
+  return new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    response.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > maxBytes) {
+        response.destroy();
+        reject(new KubeMlError('unknown', `Could not ${operation}: the answer is larger than ${maxBytes} bytes.`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    response.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    response.on('error', (error) => reject(toKubeMlError(error, operation)));
+  });
+}
+
+export interface LogTarget {
+  readonly namespace: string;
+  readonly pod: string;
+  readonly container: string;
+  /** Read the previous (terminated) instance of the container instead of the current one. */
+  readonly previous?: boolean;
+}
+
+export interface LogRequest {
+  readonly follow: boolean;
+  readonly previous: boolean;
+  readonly sinceTime?: string;
+  readonly tailLines?: number;
+}
+
+export function logPath(target: LogTarget, request: LogRequest): string {
+  const query = new URLSearchParams({ container: target.container, timestamps: 'true', follow: String(request.follow), previous: String(request.previous) });
+  if (request.sinceTime) query.set('sinceTime', request.sinceTime);
+  else if (request.tailLines !== undefined) query.set('tailLines', String(request.tailLines));
+  return `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/log?${query.toString()}`;
+}
+
+/** What the follower needs to know about the container between connections. */
+export interface ContainerState {
+  readonly restartCount: number;
+  /** The container instance is running (or waiting to restart): more lines may come. */
+  readonly mayProduceMore: boolean;
+  /** "exited with code 1 (Error)" when the container terminated for good. */
+  readonly endReason?: string;
+}
+
+/** How the follower reaches the cluster; tests of the state machine substitute it. */
+export interface LogTransport {
+  open(request: LogRequest, signal: AbortSignal): Promise<NodeJS.ReadableStream & { destroy(error?: Error): void }>;
+  /** undefined when the pod no longer exists. */
+  containerState(): Promise<ContainerState | undefined>;
+}
+
+export function containerStateOf(pod: V1Pod, container: string): ContainerState {
+  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  const status = statuses.find((candidate) => candidate.name === container);
+  const phase = pod.status?.phase;
+  const restartPolicy = pod.spec?.restartPolicy ?? 'Always';
+  const terminated = status?.state?.terminated;
+  const podFinished = phase === 'Succeeded' || phase === 'Failed' || pod.metadata?.deletionTimestamp !== undefined;
+  const willRestart = terminated ? restartPolicy === 'Always' || (restartPolicy === 'OnFailure' && terminated.exitCode !== 0) : true;
+  const isInit = (pod.spec?.initContainers ?? []).some((candidate) => candidate.name === container);
+  const initDone = isInit && terminated?.exitCode === 0;
+  const mayProduceMore = !podFinished && !initDone && (terminated === undefined || willRestart);
+  const endReason = terminated ? `exited with code ${terminated.exitCode}${terminated.reason ? ` (${terminated.reason})` : ''}` : podFinished ? `pod ${phase === undefined ? 'is terminating' : phase.toLowerCase()}` : undefined;
+  return { restartCount: status?.restartCount ?? 0, mayProduceMore, endReason };
+}
+
+export function apiLogTransport(kubeConfig: KubeConfig, target: LogTarget): LogTransport {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  return {
+    open: (request, signal) => openApiStream(kubeConfig, logPath(target, request), `read the log of ${target.namespace}/${target.pod} (${target.container})`, signal),
+    async containerState() {
+      try {
+        return containerStateOf(await core.readNamespacedPod({ name: target.pod, namespace: target.namespace }), target.container);
+      } catch (error) {
+        const translated = toKubeMlError(error, `read pod ${target.namespace}/${target.pod}`);
+        if (translated.kind === 'notFound') return undefined;
+        throw translated;
+      }
+    },
+  };
+}
+
+export type FollowState = 'connecting' | 'following' | 'reconnecting' | 'reconnected' | 'ended';
+
+export interface FollowStatus {
+  readonly state: FollowState;
+  /** What the user should read, e.g. "Connection lost (ECONNRESET); reconnecting in 1 s…". */
+  readonly message: string;
+}
+
+export interface FollowHandlers {
+  onLines(lines: TimestampedLine[]): void;
+  onStatus(status: FollowStatus): void;
+}
+
+export interface FollowOptions {
+  /** Keep the stream open for new lines (false: read what exists and stop). */
+  readonly follow: boolean;
+  /** Lines to start with from the end of the existing log (undefined: the whole log). */
+  readonly initialTailLines?: number;
+  readonly previous?: boolean;
+  /** Reconnect delays grow from this to maxBackoffMs. */
+  readonly backoffMs?: number;
+  readonly maxBackoffMs?: number;
+}
+
+/**
+ * Follows one container. Every line is delivered once, in order: on reconnect it asks for
+ * sinceTime = the second of the last delivered line and drops the overlap; after a container
+ * restart it first drains the previous instance's log, so nothing written just before the
+ * crash is lost.
+ */
+export class LogFollower implements Disposable {
+  private readonly abort = new AbortController();
+  private readonly dedup = new ResumeDeduplicator();
+  private current: { destroy(error?: Error): void } | undefined;
+  private deliveredCount = 0;
+  private finished: Promise<void> | undefined;
+
+  constructor(
+    private readonly transport: LogTransport,
+    private readonly handlers: FollowHandlers,
+    private readonly options: FollowOptions,
+  ) {}
+
+  get linesDelivered(): number {
+    return this.deliveredCount;
+  }
+
+  /** Starts (once) and resolves when the log ended for good or the follower was disposed. */
+  start(): Promise<void> {
+    this.finished ??= this.run();
+    return this.finished;
+  }
+
+  /** Cuts the current connection as a network failure would; the follower reconnects. */
+  dropConnection(): void {
+    this.current?.destroy(new Error('connection dropped'));
+  }
+
+  dispose(): void {
+    this.abort.abort();
+    this.current?.destroy();
+  }
+
+  private get disposed(): boolean {
+    return this.abort.signal.aborted;
+  }
+
+  private status(state: FollowState, message: string): void {
+    if (!this.disposed) this.handlers.onStatus({ state, message });
+  }
+
+  private async run(): Promise<void> {
+    const previous = this.options.previous ?? false;
+    let connections = 0;
+    let failures = 0;
+    let restartsSeen: number | undefined;
+    let lastProblem = '';
+    this.status('connecting', 'Connecting…');
+    while (!this.disposed) {
+      try {
+        const state = await this.transport.containerState();
+        if (!state) {
+          this.status('ended', connections === 0 ? 'The pod does not exist.' : 'The pod was deleted; the log ends here.');
+          return;
+        }
+        if (!previous && restartsSeen !== undefined && state.restartCount > restartsSeen && this.dedup.sinceTime()) {
+          // The container restarted while we were away: the rest of the old instance's log
+          // is only reachable as "previous".
+          await this.readOnce({ follow: false, previous: true, sinceTime: this.dedup.sinceTime() });
+        }
+        restartsSeen = state.restartCount;
+        const follow = this.options.follow && !previous && state.mayProduceMore;
+        this.dedup.beginResume();
+        const since = this.dedup.sinceTime();
+        const response = await this.transport.open({ follow, previous, sinceTime: since, tailLines: since ? undefined : this.options.initialTailLines }, this.abort.signal);
+        if (connections > 0) this.status('reconnected', `Reconnected${lastProblem ? ` after: ${lastProblem}` : ''}; no lines lost or repeated.`);
+        else this.status('following', follow ? 'Following live.' : 'Showing the log as it is.');
+        connections++;
+        failures = 0;
+        const problem = await this.consume(response);
+        if (this.disposed) return;
+        if (!follow) {
+          this.status('ended', state.endReason ? `The container ${state.endReason}; the log ends here.` : 'End of log.');
+          return;
+        }
+        const after = await this.transport.containerState();
+        if (!after) {
+          this.status('ended', 'The pod was deleted; the log ends here.');
+          return;
+        }
+        if (!after.mayProduceMore && after.restartCount === state.restartCount && !problem) {
+          // Drain lines written between our last read and the exit, then stop.
+          await this.readOnce({ follow: false, previous: false, sinceTime: this.dedup.sinceTime() });
+          this.status('ended', `The container ${after.endReason ?? 'stopped'}; the log ends here.`);
+          return;
+        }
+        lastProblem = problem ?? (after.restartCount > state.restartCount ? 'the container restarted' : 'the server closed the stream');
+        this.status('reconnecting', `${capitalise(lastProblem)}; reconnecting…`);
+      } catch (error) {
+        if (this.disposed) return;
+        const translated = toKubeMlError(error, 'follow the log');
+        if (translated.kind === 'forbidden' || translated.kind === 'unauthorized') {
+          this.status('ended', translated.message);
+          return;
+        }
+        failures++;
+        lastProblem = translated.summary;
+        const delay = this.backoff(failures);
+        this.status('reconnecting', `${translated.summary} Reconnecting in ${Math.ceil(delay / 1000)} s…`);
+        await this.sleep(delay);
+        continue;
+      }
+      await this.sleep(this.backoff(1));
+    }
+  }
+
+  private backoff(failures: number): number {
+    const base = this.options.backoffMs ?? 250;
+    return Math.min(this.options.maxBackoffMs ?? 5000, base * 2 ** Math.max(0, failures - 1));
+  }
+
+  private async readOnce(request: LogRequest): Promise<void> {
+    this.dedup.beginResume();
+    try {
+      await this.consume(await this.transport.open(request, this.abort.signal));
+    } catch (error) {
+      // No previous instance (400) or already gone: nothing left to drain.
+      const translated = toKubeMlError(error, 'read the rest of the log');
+      if (translated.kind !== 'unknown' && translated.kind !== 'notFound' && translated.kind !== 'invalidInput') throw translated;
+    }
+  }
+
+  /** Reads a response to its end; resolves with a description when it broke rather than ended. */
+  private consume(response: NodeJS.ReadableStream & { destroy(error?: Error): void }): Promise<string | undefined> {
+    this.current = response;
+    const splitter = new LineSplitter();
+    return new Promise<string | undefined>((resolve) => {
+      let settled = false;
+      const finish = (problem: string | undefined) => {
+        if (settled) return;
+        settled = true;
+        const rest = splitter.flush();
+        // A line cut by a dropped connection is re-read after resuming; keep only complete lines.
+        if (rest !== undefined && problem === undefined) this.deliver([rest]);
+        this.current = undefined;
+        resolve(problem);
+      };
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => this.deliver(splitter.push(chunk)));
+      response.on('end', () => finish(undefined));
+      response.on('error', (error: Error & { code?: string }) => finish(`connection lost (${error.code ?? error.message})`));
+      response.on('close', () => finish(this.disposed ? undefined : 'connection closed'));
+    });
+  }
+
+  private deliver(rawLines: string[]): void {
+    if (rawLines.length === 0 || this.disposed) return;
+    const accepted: TimestampedLine[] = [];
+    for (const raw of rawLines) {
+      const line = parseTimestampedLine(raw);
+      if (this.dedup.accept(line)) accepted.push(line);
+    }
+    if (accepted.length > 0) {
+      this.deliveredCount += accepted.length;
+      this.handlers.onLines(accepted);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.abort.signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      }, { once: true });
+    });
+  }
+}
+
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

@@ -1,0 +1,56 @@
+import * as vscode from 'vscode';
+import type { Services } from '../common/services';
+import { hasWorkload, type WorkloadRef } from '../cluster/workloadRef';
+import { KubeMlError } from '../cluster/errors';
+import { GPU_WINDOW_MINUTES, GpuMetricsPanel } from './gpuPanel';
+import { IdleGpuWatcher } from './idleWatcher';
+import { gpusRequested } from '../logs/workloadPods';
+
+/** Asks for a GPU pod or node when the command runs from the palette. */
+async function pickWorkload(services: Services): Promise<WorkloadRef | undefined> {
+  const session = services.connection.requireSession();
+  await Promise.all([session.pods.ready, session.nodes.ready]);
+  type Item = vscode.QuickPickItem & { workload: WorkloadRef };
+  const pods: Item[] = session.pods.list()
+    .filter((pod) => pod.status?.phase === 'Running' && gpusRequested(pod) > 0)
+    .map((pod) => ({ label: `$(vm) ${pod.metadata?.namespace}/${pod.metadata?.name}`, description: `${gpusRequested(pod)} GPU on ${pod.spec?.nodeName ?? '?'}`, workload: { kind: 'Pod', namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '' } }));
+  const nodes: Item[] = session.nodes.list()
+    .filter((node) => Number(node.status?.allocatable?.['nvidia.com/gpu'] ?? 0) > 0)
+    .map((node) => ({ label: `$(server) ${node.metadata?.name}`, description: `${node.status?.allocatable?.['nvidia.com/gpu']} GPU node`, workload: { kind: 'Node', namespace: '', name: node.metadata?.name ?? '' } }));
+  if (pods.length + nodes.length === 0) throw new KubeMlError('notFound', 'No running GPU pod and no GPU node to show metrics for.', 'Create a dev pod with GPUs first.');
+  return (await vscode.window.showQuickPick([...pods, ...nodes], { title: 'GPU Metrics for…', matchOnDescription: true }))?.workload;
+}
+
+export function registerGpuMetrics(services: Services): void {
+  const panels = new Map<string, GpuMetricsPanel>();
+  /** Dev pods already warned about in this window: one notification each. */
+  const warnedIdle = new Set<string>();
+  const onIdle = (workload: WorkloadRef, minutes: number) => {
+    const key = `${workload.namespace}/${workload.name}`;
+    if (warnedIdle.has(key)) return;
+    warnedIdle.add(key);
+    void vscode.window.showWarningMessage(`The GPUs of dev pod ${key} have been idle (under 5% utilisation) for ${Math.round(minutes)} minutes.`, 'Stop Dev Pod').then((choice) => {
+      if (choice) void vscode.commands.executeCommand('kubeMl.stopDevPod', { workload });
+    });
+  };
+  services.extensionContext.subscriptions.push(
+    vscode.commands.registerCommand('kubeMl.showGpuMetrics', (item?: unknown) =>
+      services.errors.guard('show GPU metrics', async () => {
+        const workload = hasWorkload(item) ? item.workload : await pickWorkload(services);
+        if (!workload) return undefined;
+        const key = `${workload.kind}/${workload.namespace}/${workload.name}`;
+        const existing = panels.get(key);
+        if (existing) {
+          existing.reveal();
+          return existing;
+        }
+        const panel = await GpuMetricsPanel.open(services, workload, onIdle);
+        panels.set(key, panel);
+        panel.panel.onDidDispose(() => panels.delete(key));
+        return panel;
+      }),
+    ),
+    { dispose: () => [...panels.values()].forEach((panel) => panel.dispose()) },
+    new IdleGpuWatcher(services, GPU_WINDOW_MINUTES * 60_000, onIdle),
+  );
+}

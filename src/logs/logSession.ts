@@ -1,0 +1,266 @@
+/**
+ * One log viewer's data side: follows every pod of a workload (one LogFollower per pod), merges
+ * their lines, keeps the last maxLines for the view, spools everything to a file for Save,
+ * parses training metrics, and sends the view batched, typed messages. No vscode import, so
+ * cluster tests and the benchmark drive it directly.
+ */
+import * as fs from 'node:fs';
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
+import { apiLogTransport, LogFollower, type FollowStatus } from '../cluster/logStream';
+import type { Disposable, WatchCache } from '../cluster/session';
+import type { WorkloadRef } from '../cluster/workloadRef';
+import { toKubeMlError } from '../cluster/errors';
+import { Batcher } from './model/batcher';
+import { resolveCarriageReturns } from './model/carriageReturn';
+import { RingBuffer } from './model/ringBuffer';
+import { TrainingMetricsParser, type MetricSample } from './model/trainingMetrics';
+import type { TimestampedLine } from './model/logLine';
+import { matchesSelector, podSelectorOf, resolveWorkloadPods } from './workloadPods';
+import type { ContainerChoice, FollowStateName, HostToLogView, LogSource, WireLine } from '../webviews/logs/protocol';
+
+export interface LogSessionOptions {
+  readonly kubeConfig: KubeConfig;
+  readonly workload: WorkloadRef;
+  readonly maxLines: number;
+  /** Every streamed line is appended here (the ring buffer keeps only maxLines). */
+  readonly spoolPath: string;
+  readonly post: (message: HostToLogView) => void;
+  /** Lets the session pick up pods created later (a Deployment scaling up, a Job retrying). */
+  readonly pods?: WatchCache<V1Pod>;
+  readonly batchMs?: number;
+  readonly follow?: boolean;
+  /** Lines each pod starts with (undefined: its whole log). */
+  readonly initialTailLines?: number;
+  readonly log?: (message: string) => void;
+}
+
+const MAX_METRIC_SAMPLES = 100_000;
+const REPLAY_CHUNK = 5000;
+
+export function containerChoices(pods: readonly V1Pod[]): ContainerChoice[] {
+  const choices = new Map<string, ContainerChoice>();
+  for (const pod of pods) {
+    const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+    const restarted = (name: string) => statuses.some((status) => status.name === name && (status.restartCount > 0 || status.lastState?.terminated !== undefined));
+    for (const container of pod.spec?.initContainers ?? []) {
+      const existing = choices.get(container.name);
+      choices.set(container.name, { name: container.name, kind: 'init', hasPrevious: (existing?.hasPrevious ?? false) || restarted(container.name) });
+    }
+    for (const container of pod.spec?.containers ?? []) {
+      const existing = choices.get(container.name);
+      choices.set(container.name, { name: container.name, kind: 'main', hasPrevious: (existing?.hasPrevious ?? false) || restarted(container.name) });
+    }
+  }
+  return [...choices.values()].sort((left, right) => (left.kind === right.kind ? 0 : left.kind === 'init' ? -1 : 1));
+}
+
+interface Follow {
+  readonly source: LogSource;
+  readonly follower: LogFollower;
+  status: FollowStatus;
+}
+
+export class LogSession implements Disposable {
+  private readonly buffer: RingBuffer<WireLine>;
+  private readonly metrics = new RingBuffer<MetricSample>(MAX_METRIC_SAMPLES);
+  private readonly follows = new Map<string, Follow>();
+  /** The latest progress-bar redraw of each source (kept out of the ring buffer). */
+  private readonly progress = new Map<number, WireLine>();
+  private readonly lineBatch: Batcher<WireLine>;
+  private readonly metricBatch: Batcher<MetricSample>;
+  private spool: fs.WriteStream | undefined;
+  private spooledLines = 0;
+  private metricsParser = new TrainingMetricsParser();
+  private metricsSource: string | undefined;
+  private containers: ContainerChoice[] = [];
+  private container = '';
+  private previous = false;
+  private selector: string | undefined;
+  private podWatch: Disposable | undefined;
+  private generation = 0;
+  private disposed = false;
+  private title: string;
+
+  constructor(private readonly options: LogSessionOptions) {
+    this.buffer = new RingBuffer<WireLine>(options.maxLines);
+    const batchMs = options.batchMs ?? 75;
+    this.lineBatch = new Batcher(batchMs, (lines) => this.options.post({ type: 'lines', lines, dropped: this.buffer.dropped }));
+    this.metricBatch = new Batcher(batchMs, (samples) => this.options.post({ type: 'metrics', samples }));
+    const workload = options.workload;
+    this.title = `Logs: ${workload.kind === 'Pod' || workload.kind === 'DevPod' ? '' : `${workload.kind} `}${workload.namespace}/${workload.name}`;
+  }
+
+  get viewTitle(): string {
+    return this.title;
+  }
+
+  /** Lines streamed so far (all of them, not only those still in memory). */
+  get totalLines(): number {
+    return this.spooledLines;
+  }
+
+  get heldLines(): number {
+    return this.buffer.size;
+  }
+
+  get metricSamples(): readonly MetricSample[] {
+    return this.metrics.toArray();
+  }
+
+  /** Current follow states, by "pod/container". */
+  statuses(): Map<string, FollowStatus> {
+    return new Map([...this.follows].map(([key, follow]) => [key, follow.status]));
+  }
+
+  /** Resolves the pods and starts following them; rejects with a KubeMlError when there are none. */
+  async start(): Promise<void> {
+    const pods = await resolveWorkloadPods(this.options.kubeConfig, this.options.workload);
+    if (pods.length === 0) {
+      throw toKubeMlError(new Error(`no pods match ${this.options.workload.podSelector ?? this.options.workload.name} yet`), `show logs of ${this.options.workload.kind} ${this.options.workload.namespace}/${this.options.workload.name}`);
+    }
+    this.selector = await podSelectorOf(this.options.kubeConfig, this.options.workload);
+    this.containers = containerChoices(pods);
+    const firstPod = pods[0];
+    const preferred = this.options.workload.container;
+    this.container = preferred && this.containers.some((choice) => choice.name === preferred) ? preferred : (firstPod.spec?.containers?.[0]?.name ?? this.containers[0]?.name ?? '');
+    this.begin(pods);
+    if (this.options.pods && this.selector) {
+      const selector = this.selector;
+      this.podWatch = this.options.pods.onDidChange((change) => {
+        const fresh = [...change.added, ...change.updated].filter((pod) => pod.metadata?.namespace === this.options.workload.namespace && matchesSelector(selector, pod.metadata?.labels));
+        for (const pod of fresh) if (pod.status?.phase !== 'Pending') this.followPod(pod, this.generation);
+      });
+    }
+  }
+
+  /** Everything the view needs after it (re)loads: hidden-then-shown panels rebuild from this. */
+  replay(): void {
+    this.options.post({ type: 'reset' });
+    this.options.post(this.initMessage());
+    this.options.post({ type: 'sources', sources: [...this.follows.values()].map((follow) => follow.source) });
+    const lines = [...this.buffer.toArray(), ...this.progress.values()];
+    for (let start = 0; start < lines.length; start += REPLAY_CHUNK) {
+      this.options.post({ type: 'lines', lines: lines.slice(start, start + REPLAY_CHUNK), dropped: this.buffer.dropped });
+    }
+    if (this.metrics.size > 0) this.options.post({ type: 'metrics', samples: this.metrics.toArray() });
+    for (const [key, follow] of this.follows) this.postStatus(key, follow.status);
+  }
+
+  /** Switches every pod to another container (or its previous instance); starts a fresh view. */
+  async selectContainer(container: string, previous: boolean): Promise<void> {
+    if (!this.containers.some((choice) => choice.name === container)) return;
+    this.container = container;
+    this.previous = previous;
+    const pods = await resolveWorkloadPods(this.options.kubeConfig, this.options.workload);
+    this.begin(pods);
+  }
+
+  /** Copies everything streamed since the last (re)start to `target`. */
+  async saveTo(target: string): Promise<number> {
+    const spool = this.spool;
+    if (spool) await new Promise<void>((resolve, reject) => spool.write('', (error) => (error ? reject(error) : resolve())));
+    await fs.promises.copyFile(this.options.spoolPath, target);
+    return this.spooledLines;
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.stopFollowing();
+    this.podWatch?.dispose();
+    this.lineBatch.dispose();
+    this.metricBatch.dispose();
+    this.spool?.end();
+    this.spool = undefined;
+    fs.promises.rm(this.options.spoolPath, { force: true }).catch(() => undefined);
+  }
+
+  private initMessage(): HostToLogView {
+    return { type: 'init', title: this.title, maxLines: this.options.maxLines, containers: this.containers, container: this.container, previous: this.previous, streamsDistinguishable: false };
+  }
+
+  private stopFollowing(): void {
+    for (const follow of this.follows.values()) follow.follower.dispose();
+    this.follows.clear();
+  }
+
+  private begin(pods: readonly V1Pod[]): void {
+    this.generation++;
+    this.stopFollowing();
+    this.lineBatch.dispose();
+    this.metricBatch.dispose();
+    this.buffer.clear();
+    this.progress.clear();
+    this.metrics.clear();
+    this.metricsParser = new TrainingMetricsParser();
+    this.metricsSource = undefined;
+    this.spool?.end();
+    this.spool = fs.createWriteStream(this.options.spoolPath, { flags: 'w' });
+    this.spool.on('error', (error) => this.options.log?.(`Log spool ${this.options.spoolPath}: ${error.message}`));
+    this.spooledLines = 0;
+    this.options.post({ type: 'reset' });
+    this.options.post(this.initMessage());
+    for (const pod of pods) this.followPod(pod, this.generation);
+  }
+
+  private followPod(pod: V1Pod, generation: number): void {
+    const name = pod.metadata?.name;
+    if (!name || this.disposed || generation !== this.generation) return;
+    const hasContainer = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].some((container) => container.name === this.container);
+    const key = `${name}/${this.container}`;
+    if (!hasContainer || this.follows.has(key)) return;
+    const source: LogSource = { pod: name, container: this.container, colour: this.follows.size };
+    const sourceIndex = this.follows.size;
+    // Metrics come from the first pod only: the ranks of a distributed job log the same steps.
+    this.metricsSource ??= key;
+    const follower = new LogFollower(
+      apiLogTransport(this.options.kubeConfig, { namespace: this.options.workload.namespace, pod: name, container: this.container }),
+      {
+        onLines: (lines) => generation === this.generation && this.ingest(sourceIndex, key, lines),
+        onStatus: (status) => {
+          if (generation !== this.generation) return;
+          const follow = this.follows.get(key);
+          if (follow) follow.status = status;
+          this.options.log?.(`Logs ${this.options.workload.namespace}/${key}: ${status.state}: ${status.message}`);
+          this.postStatus(key, status);
+        },
+      },
+      { follow: this.options.follow ?? true, previous: this.previous, initialTailLines: this.options.initialTailLines },
+    );
+    this.follows.set(key, { source, follower, status: { state: 'connecting', message: 'Connecting…' } });
+    this.options.post({ type: 'sources', sources: [...this.follows.values()].map((follow) => follow.source) });
+    void follower.start();
+  }
+
+  private postStatus(source: string, status: FollowStatus): void {
+    const state: FollowStateName = status.state;
+    this.lineBatch.flush();
+    this.options.post({ type: 'status', source, state, message: status.message });
+  }
+
+  private ingest(sourceIndex: number, key: string, lines: readonly TimestampedLine[]): void {
+    const parseMetrics = key === this.metricsSource;
+    let spoolText = '';
+    const pod = this.follows.get(key)?.source.pod ?? key;
+    for (const line of lines) {
+      if (parseMetrics) {
+        for (const sample of this.metricsParser.pushAll(line.text)) {
+          this.metrics.push(sample);
+          this.metricBatch.add(sample);
+        }
+      }
+      const text = resolveCarriageReturns(line.text);
+      if (line.text.startsWith('\r')) {
+        const wire: WireLine = { t: line.timestamp, s: sourceIndex, x: text, p: true };
+        this.progress.set(sourceIndex, wire);
+        this.lineBatch.add(wire);
+      } else {
+        const wire: WireLine = { t: line.timestamp, s: sourceIndex, x: text };
+        this.buffer.push(wire);
+        this.lineBatch.add(wire);
+      }
+      spoolText += `${line.timestamp} ${pod} ${text}\n`;
+    }
+    this.spooledLines += lines.length;
+    this.spool?.write(spoolText);
+  }
+}

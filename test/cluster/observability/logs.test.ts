@@ -1,0 +1,122 @@
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { apiLogTransport, LogFollower, type FollowStatus } from '../../../src/cluster/logStream';
+import { LogSession } from '../../../src/logs/logSession';
+import { TrainingMetricsParser, type MetricSample } from '../../../src/logs/model/trainingMetrics';
+import type { TimestampedLine } from '../../../src/logs/model/logLine';
+import type { HostToLogView } from '../../../src/webviews/logs/protocol';
+import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../sandbox';
+import { createTrainingPod, readFullLog } from './fixtures';
+
+describe('observability: log streaming against the sandbox', function () {
+  this.timeout(120_000);
+  let namespace: string;
+  const disposables: { dispose(): void }[] = [];
+
+  before(async () => {
+    namespace = await createTestNamespace('obs-logs');
+    await Promise.all([createTrainingPod(namespace, 'trainer-0', 1, { run: 'r1' }), createTrainingPod(namespace, 'trainer-1', 0, { run: 'r1' })]);
+  });
+  afterEach(() => disposables.splice(0).forEach((disposable) => disposable.dispose()));
+  after(async () => {
+    if (namespace) await deleteTestNamespace(namespace);
+  });
+
+  function follow(pod: string, options: { follow: boolean; previous?: boolean } = { follow: true }) {
+    const lines: TimestampedLine[] = [];
+    const statuses: FollowStatus[] = [];
+    const follower = new LogFollower(apiLogTransport(sandboxKubeConfig('developer'), { namespace, pod, container: 'trainer' }), { onLines: (batch) => lines.push(...batch), onStatus: (status) => statuses.push(status) }, { ...options, backoffMs: 100 });
+    disposables.push(follower);
+    const done = follower.start();
+    return { follower, lines, statuses, done };
+  }
+
+  it('follows new lines as the pod writes them', async () => {
+    const { lines, statuses } = follow('trainer-0');
+    const initial = await waitFor(() => (lines.length >= 5 ? lines.length : 0), 15_000, 'the existing log');
+    await waitFor(() => lines.length > initial + 2, 15_000, 'new lines after the initial read');
+    assert.ok(statuses.some((status) => status.state === 'following'));
+    assert.ok(lines.every((line) => /^\d{4}-\d{2}-\d{2}T/.test(line.timestamp)), 'every line carries its timestamp');
+  });
+
+  it('resumes after forced disconnects without losing or repeating a line', async () => {
+    const { follower, lines, statuses } = follow('trainer-0');
+    await waitFor(() => lines.length >= 10, 15_000, 'first lines');
+    for (let drop = 0; drop < 3; drop++) {
+      const before = lines.length;
+      follower.dropConnection();
+      await waitFor(() => statuses.filter((status) => status.state === 'reconnected').length > drop, 15_000, `reconnect ${drop + 1}`);
+      await waitFor(() => lines.length > before + 1, 15_000, `lines after reconnect ${drop + 1}`);
+    }
+    follower.dispose();
+    assert.ok(statuses.some((status) => status.state === 'reconnecting'), 'the user was told it reconnects');
+    const full = await readFullLog(namespace, 'trainer-0', 'trainer');
+    const delivered = lines.map((line) => `${line.timestamp} ${line.text}`);
+    assert.ok(full.length >= delivered.length);
+    assert.deepEqual(delivered, full.slice(0, delivered.length), 'the followed lines are exactly the start of the full log');
+  });
+
+  it('reads the previous container instance', async () => {
+    const { lines, statuses, done } = follow('trainer-0', { follow: false, previous: true });
+    await done;
+    assert.ok(lines.some((line) => /CUDA out of memory/.test(line.text)), lines.map((line) => line.text).join('\n'));
+    assert.equal(statuses[statuses.length - 1].state, 'ended');
+  });
+
+  it('parses loss and learning_rate series from the real training log', async () => {
+    const { lines } = follow('trainer-0');
+    const parser = new TrainingMetricsParser();
+    const samples: MetricSample[] = [];
+    let parsed = 0;
+    await waitFor(() => {
+      for (; parsed < lines.length; parsed++) samples.push(...parser.pushAll(lines[parsed].text));
+      return samples.filter((sample) => sample.values.loss !== undefined).length >= 3;
+    }, 20_000, 'three loss samples');
+    const training = samples.filter((sample) => sample.values.loss !== undefined);
+    for (const sample of training) {
+      assert.ok(sample.values.loss > 0 && sample.values.loss < 10, `loss ${sample.values.loss}`);
+      assert.ok(sample.values.learning_rate > 0 && sample.values.learning_rate <= 5e-5, `lr ${sample.values.learning_rate}`);
+      assert.equal(typeof sample.values.grad_norm, 'number');
+    }
+    const steps = training.map((sample) => sample.step);
+    assert.deepEqual(steps, [...steps].sort((left, right) => left - right), 'steps increase');
+    assert.ok(steps[steps.length - 1] > 0 && steps.every((step) => step % 5 === 0), `steps come from the progress bar: ${steps.join(',')}`);
+  });
+
+  it('merges every pod of a selector, bounds memory and saves everything streamed', async () => {
+    const messages: HostToLogView[] = [];
+    const spoolPath = path.join(os.tmpdir(), `obs-spool-${Date.now()}.log`);
+    const session = new LogSession({ kubeConfig: sandboxKubeConfig('developer'), workload: { kind: 'Deployment', namespace, name: 'r1', podSelector: 'run=r1' }, maxLines: 1000, spoolPath, post: (message) => messages.push(message), batchMs: 50 });
+    disposables.push(session);
+    await session.start();
+    session.replay();
+    await waitFor(() => session.totalLines > 0 && new Set(messages.flatMap((message) => (message.type === 'lines' ? message.lines.map((line) => line.s) : []))).size === 2, 20_000, 'lines from both pods');
+    const sources = messages.filter((message) => message.type === 'sources').pop();
+    assert.deepEqual(sources?.type === 'sources' && sources.sources.map((source) => source.pod).sort(), ['trainer-0', 'trainer-1']);
+    await waitFor(() => session.metricSamples.length > 0, 20_000, 'training metrics from the first pod');
+    const target = path.join(os.tmpdir(), `obs-saved-${Date.now()}.log`);
+    const saved = await session.saveTo(target);
+    const savedLines = fs.readFileSync(target, 'utf8').split('\n').filter(Boolean);
+    fs.rmSync(target);
+    assert.equal(savedLines.length, saved);
+    assert.ok(savedLines.some((line) => line.includes(' trainer-1 ')) && savedLines.some((line) => line.includes(' trainer-0 ')));
+    assert.ok(session.heldLines <= 1000);
+  });
+
+  it('keeps only maxLines in memory while the spool keeps everything', async () => {
+    const spoolPath = path.join(os.tmpdir(), `obs-spool-small-${Date.now()}.log`);
+    const session = new LogSession({ kubeConfig: sandboxKubeConfig('developer'), workload: { kind: 'Pod', namespace, name: 'trainer-0' }, maxLines: 5, spoolPath, post: () => undefined });
+    disposables.push(session);
+    await session.start();
+    await waitFor(() => session.totalLines > 20, 20_000, 'more lines than maxLines');
+    assert.equal(session.heldLines, 5);
+  });
+
+  it('says clearly when the pod does not exist', async () => {
+    const { statuses, done } = follow('no-such-pod');
+    await done;
+    assert.equal(statuses[statuses.length - 1].message, 'The pod does not exist.');
+  });
+});

@@ -1,0 +1,127 @@
+// The follower's reconnect state machine, driven by a scripted transport (the cluster suite
+// covers the real API server; a container restart cannot be triggered in the sandbox).
+import * as assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { LogFollower, containerStateOf, type ContainerState, type FollowStatus, type LogRequest, type LogTransport } from '../../../src/cluster/logStream';
+import type { TimestampedLine } from '../../../src/logs/model/logLine';
+
+type Step = (request: LogRequest) => { lines: string[]; end: 'end' | 'error' | 'open' } | Error;
+
+class ScriptedTransport implements LogTransport {
+  readonly requests: LogRequest[] = [];
+  constructor(private readonly steps: Step[], private readonly states: (ContainerState | undefined)[]) {}
+  private stateIndex = 0;
+
+  async containerState(): Promise<ContainerState | undefined> {
+    const state = this.states[Math.min(this.stateIndex, this.states.length - 1)];
+    this.stateIndex++;
+    return state;
+  }
+
+  async open(request: LogRequest) {
+    this.requests.push(request);
+    const step = this.steps.shift();
+    if (!step) return new Promise<never>(() => undefined);
+    const result = step(request);
+    if (result instanceof Error) throw result;
+    const stream = new PassThrough();
+    setImmediate(() => {
+      stream.write(result.lines.map((line) => `${line}\n`).join(''));
+      if (result.end === 'end') stream.end();
+      else if (result.end === 'error') stream.destroy(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+    });
+    return stream;
+  }
+}
+
+const running = (restartCount = 0): ContainerState => ({ restartCount, mayProduceMore: true });
+const T = (second: number, text: string) => `2026-01-01T00:00:${String(second).padStart(2, '0')}.000000000Z ${text}`;
+
+function run(transport: LogTransport, until: (lines: TimestampedLine[], statuses: FollowStatus[]) => boolean): Promise<{ lines: string[]; statuses: FollowStatus[] }> {
+  const lines: TimestampedLine[] = [];
+  const statuses: FollowStatus[] = [];
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      follower.dispose();
+      reject(new Error(`timed out; lines: ${lines.map((line) => line.text).join(',')}; statuses: ${statuses.map((status) => status.state).join(',')}`));
+    }, 5000);
+    const check = () => {
+      if (until(lines, statuses)) {
+        clearTimeout(timer);
+        follower.dispose();
+        resolve({ lines: lines.map((line) => line.text), statuses });
+      }
+    };
+    const follower = new LogFollower(transport, { onLines: (batch) => { lines.push(...batch); check(); }, onStatus: (status) => { statuses.push(status); check(); } }, { follow: true, backoffMs: 5, maxBackoffMs: 20 });
+    void follower.start().then(check);
+  });
+}
+
+describe('LogFollower', () => {
+  it('resumes after a dropped connection from the last second and drops the overlap', async () => {
+    const transport = new ScriptedTransport([
+      () => ({ lines: [T(1, 'a'), T(2, 'b'), T(2, 'c')], end: 'error' }),
+      () => ({ lines: [T(2, 'b'), T(2, 'c'), T(3, 'd')], end: 'open' }),
+    ], [running()]);
+    const { lines, statuses } = await run(transport, (received) => received.length >= 4);
+    assert.deepEqual(lines, ['a', 'b', 'c', 'd']);
+    assert.equal(transport.requests[1].sinceTime, '2026-01-01T00:00:02Z');
+    assert.ok(statuses.some((status) => status.state === 'reconnecting' && /ECONNRESET/.test(status.message)));
+    assert.ok(statuses.some((status) => status.state === 'reconnected'));
+  });
+
+  it('keeps retrying while the API server is down and says so', async () => {
+    const down = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' });
+    const transport = new ScriptedTransport([
+      () => ({ lines: [T(1, 'a')], end: 'error' }),
+      () => down,
+      () => down,
+      () => ({ lines: [T(1, 'a'), T(4, 'b')], end: 'open' }),
+    ], [running()]);
+    const { lines, statuses } = await run(transport, (received) => received.length >= 2);
+    assert.deepEqual(lines, ['a', 'b']);
+    assert.ok(statuses.filter((status) => status.state === 'reconnecting' && /cannot be reached/.test(status.message)).length >= 2);
+  });
+
+  it('drains the previous instance after a container restart before following the new one', async () => {
+    const transport = new ScriptedTransport([
+      () => ({ lines: [T(1, 'old-1')], end: 'error' }),
+      (request) => (request.previous ? { lines: [T(1, 'old-1'), T(2, 'old-2 written just before the crash')], end: 'end' } : new Error('expected previous')),
+      (request) => (!request.previous ? { lines: [T(5, 'new-1')], end: 'open' } : new Error('expected current')),
+    ], [running(0), running(0), running(1)]);
+    const { lines } = await run(transport, (received) => received.length >= 3);
+    assert.deepEqual(lines, ['old-1', 'old-2 written just before the crash', 'new-1']);
+    assert.equal(transport.requests[1].previous, true);
+    assert.equal(transport.requests[1].sinceTime, '2026-01-01T00:00:01Z');
+  });
+
+  it('ends when the container exits for good, after reading its last lines', async () => {
+    const transport = new ScriptedTransport([
+      () => ({ lines: [T(1, 'a')], end: 'end' }),
+      () => ({ lines: [T(1, 'a'), T(2, 'done')], end: 'end' }),
+    ], [running(), { restartCount: 0, mayProduceMore: false, endReason: 'exited with code 0 (Completed)' }]);
+    const { lines, statuses } = await run(transport, (_received, received) => received.some((status) => status.state === 'ended'));
+    assert.deepEqual(lines, ['a', 'done']);
+    assert.match(statuses[statuses.length - 1].message, /exited with code 0 \(Completed\)/);
+  });
+
+  it('ends with a clear message when the pod is deleted', async () => {
+    const transport = new ScriptedTransport([() => ({ lines: [T(1, 'a')], end: 'end' })], [running(), undefined]);
+    const { statuses } = await run(transport, (_received, received) => received.some((status) => status.state === 'ended'));
+    assert.equal(statuses[statuses.length - 1].message, 'The pod was deleted; the log ends here.');
+  });
+});
+
+describe('containerStateOf', () => {
+  it('knows a restarting container may produce more and a completed pod may not', () => {
+    const pod = (phase: string, terminated?: { exitCode: number; reason?: string }, restartPolicy = 'Always') => ({
+      spec: { restartPolicy, containers: [{ name: 'c' }] },
+      status: { phase, containerStatuses: [{ name: 'c', restartCount: 2, ready: false, image: '', imageID: '', state: terminated ? { terminated } : { running: {} } }] },
+    });
+    assert.deepEqual(containerStateOf(pod('Running'), 'c'), { restartCount: 2, mayProduceMore: true, endReason: undefined });
+    assert.equal(containerStateOf(pod('Running', { exitCode: 1, reason: 'Error' }), 'c').mayProduceMore, true);
+    const done = containerStateOf(pod('Succeeded', { exitCode: 0, reason: 'Completed' }, 'Never'), 'c');
+    assert.equal(done.mayProduceMore, false);
+    assert.equal(done.endReason, 'exited with code 0 (Completed)');
+  });
+});

@@ -1,0 +1,171 @@
+import * as assert from 'node:assert/strict';
+import { parseAnsi, stripAnsi } from '../../../src/logs/model/ansi';
+import { carriageReturnSegments, resolveCarriageReturns } from '../../../src/logs/model/carriageReturn';
+import { RingBuffer } from '../../../src/logs/model/ringBuffer';
+import { compileQuery, findMatchingLines, lineMatches, matchRanges, nextMatch } from '../../../src/logs/model/filter';
+import { LineSplitter, compareTimestamps, floorToSecond, parseTimestampedLine } from '../../../src/logs/model/logLine';
+import { LineStore } from '../../../src/logs/model/lineStore';
+import { ResumeDeduplicator } from '../../../src/logs/model/resume';
+
+describe('ANSI parsing', () => {
+  it('turns SGR codes into styled runs and carries the style across lines', () => {
+    const { runs, endStyle } = parseAnsi('\x1b[1;31mERROR\x1b[0m plain \x1b[38;5;208morange');
+    assert.deepEqual(runs, [
+      { text: 'ERROR', style: { bold: true, fg: 1 } },
+      { text: ' plain ', style: {} },
+      { text: 'orange', style: { fg: 208 } },
+    ]);
+    assert.deepEqual(endStyle, { fg: 208 });
+    assert.deepEqual(parseAnsi('next', endStyle).runs, [{ text: 'next', style: { fg: 208 } }]);
+  });
+  it('reads truecolour and bright colours, drops cursor escapes', () => {
+    assert.deepEqual(parseAnsi('\x1b[38;2;255;0;16mx\x1b[94my\x1b[2K\x1b[1Az').runs, [
+      { text: 'x', style: { fg: '#ff0010' } },
+      { text: 'y', style: { fg: 12 } },
+      { text: 'z', style: { fg: 12 } },
+    ]);
+    assert.equal(stripAnsi('\x1b[32mok\x1b[0m\x1b]0;title\x07!'), 'ok!');
+  });
+  it('survives truncated sequences', () => {
+    assert.doesNotThrow(() => parseAnsi('\x1b[38;5m broken \x1b['));
+  });
+});
+
+describe('carriage returns', () => {
+  it('keeps what a terminal would show for a tqdm line', () => {
+    assert.equal(resolveCarriageReturns('  0%|          | 0/10\r 50%|█████     | 5/10\r100%|██████████| 10/10'), '100%|██████████| 10/10');
+    assert.equal(resolveCarriageReturns('abcdef\rXY'), 'XYcdef');
+    assert.equal(resolveCarriageReturns('windows line\r'), 'windows line');
+    assert.deepEqual(carriageReturnSegments('a\rb\r'), ['a', 'b']);
+  });
+});
+
+describe('RingBuffer', () => {
+  it('drops the oldest items beyond its capacity and keeps sequence numbers', () => {
+    const buffer = new RingBuffer<number>(3);
+    for (let value = 0; value < 5; value++) assert.equal(buffer.push(value), value);
+    assert.deepEqual(buffer.toArray(), [2, 3, 4]);
+    assert.equal(buffer.dropped, 2);
+    assert.equal(buffer.oldestSequence, 2);
+    assert.equal(buffer.getBySequence(1), undefined);
+    assert.equal(buffer.getBySequence(3), 3);
+    assert.equal(buffer.at(0), 2);
+    buffer.clear();
+    assert.equal(buffer.size, 0);
+    assert.equal(buffer.nextSequence, 5);
+    assert.throws(() => new RingBuffer(0), RangeError);
+  });
+});
+
+describe('filter and search', () => {
+  it('matches plain text case-insensitively and regexes as given', () => {
+    const text = compileQuery({ text: 'error', regex: false, caseSensitive: false });
+    assert.ok(lineMatches(text, 'An ERROR (x.y)'));
+    const literal = compileQuery({ text: 'x.y', regex: false, caseSensitive: true });
+    assert.ok(!lineMatches(literal, 'xzy'));
+    const regex = compileQuery({ text: 'loss=\\d+', regex: true, caseSensitive: true });
+    assert.deepEqual(matchRanges(regex, 'loss=12 loss=3 Loss=4'), [{ start: 0, end: 7 }, { start: 8, end: 14 }]);
+    assert.deepEqual(findMatchingLines(regex, ['a', 'loss=1', 'b', 'loss=2']), [1, 3]);
+  });
+  it('reports an invalid regex instead of throwing', () => {
+    const compiled = compileQuery({ text: '(', regex: true, caseSensitive: false });
+    assert.match(compiled.error ?? '', /Invalid regular expression/);
+    assert.equal(lineMatches(compiled, '('), false);
+  });
+  it('does not loop on empty matches and wraps next/prev', () => {
+    assert.deepEqual(matchRanges(compileQuery({ text: 'a*', regex: true, caseSensitive: false }), 'baab'), [{ start: 1, end: 3 }]);
+    assert.equal(nextMatch(3, 2, 1), 0);
+    assert.equal(nextMatch(3, 0, -1), 2);
+    assert.equal(nextMatch(0, 0, 1), -1);
+  });
+});
+
+describe('LineStore', () => {
+  const line = (text: string) => ({ text, plain: text });
+
+  it('keeps at most its capacity and finds lines by sequence', () => {
+    const store = new LineStore<{ text: string; plain: string }>(5000);
+    for (let index = 0; index < 10_000; index++) store.push(line(`line ${index}`));
+    assert.equal(store.size, 5000);
+    assert.equal(store.oldestSequence, 5000);
+    assert.equal(store.get(4999), undefined);
+    assert.equal(store.get(5000)?.text, 'line 5000');
+    assert.equal(store.get(9999)?.text, 'line 9999');
+    assert.deepEqual(store.search(compileQuery({ text: 'line 4999$|line 5001$|line 9998$', regex: true, caseSensitive: true })), [5001, 9998]);
+    store.clear();
+    assert.equal(store.size, 0);
+    assert.equal(store.get(9999), undefined);
+  });
+
+  it('does not match across line boundaries and reports one hit per line', () => {
+    const store = new LineStore<{ text: string; plain: string }>(10_000);
+    for (let index = 0; index < 5000; index++) store.push(line(index === 10 ? 'end a' : index === 11 ? 'b start b b' : 'x'));
+    assert.deepEqual(store.search(compileQuery({ text: 'a\\sb', regex: true, caseSensitive: true })), []);
+    assert.deepEqual(store.search(compileQuery({ text: 'b', regex: false, caseSensitive: true })), [11]);
+  });
+
+  it('searches 1,000,000 lines in under 100 ms', () => {
+    const store = new LineStore<{ text: string; plain: string }>(1_000_000);
+    for (let index = 0; index < 1_000_000; index++) store.push(line(`{'loss': ${index}, 'learning_rate': 5e-05, 'epoch': 1.0}`));
+    const compiled = compileQuery({ text: "'LOSS': 999999,", regex: false, caseSensitive: false });
+    assert.deepEqual(store.search(compiled), [999_999]);
+    // CPU time, not wall time: the CI machine is shared, and contention is not our search's cost.
+    const started = process.cpuUsage();
+    const found = store.search(compileQuery({ text: "'loss': 123456,", regex: false, caseSensitive: false }));
+    const used = process.cpuUsage(started);
+    const elapsedMs = (used.user + used.system) / 1000;
+    assert.deepEqual(found, [123_456]);
+    assert.ok(elapsedMs < 100, `search took ${elapsedMs.toFixed(1)} ms of CPU`);
+  });
+});
+
+describe('timestamped lines', () => {
+  it('splits the RFC 3339 timestamp from the text', () => {
+    assert.deepEqual(parseTimestampedLine('2026-11-29T18:22:15.123456789Z hello world'), { timestamp: '2026-11-29T18:22:15.123456789Z', text: 'hello world' });
+    assert.deepEqual(parseTimestampedLine('no timestamp'), { timestamp: '', text: 'no timestamp' });
+  });
+  it('orders timestamps with fractions of different length', () => {
+    assert.equal(compareTimestamps('2026-01-01T00:00:01Z', '2026-01-01T00:00:01.5Z'), -1);
+    assert.equal(compareTimestamps('2026-01-01T00:00:01.50Z', '2026-01-01T00:00:01.5Z'), 0);
+    assert.equal(compareTimestamps('2026-01-01T00:00:02Z', '2026-01-01T00:00:01.999999999Z'), 1);
+    assert.equal(floorToSecond('2026-01-01T00:00:01.999Z'), '2026-01-01T00:00:01Z');
+  });
+  it('holds an incomplete line until its newline arrives', () => {
+    const splitter = new LineSplitter();
+    assert.deepEqual(splitter.push('a\nb'), ['a']);
+    assert.deepEqual(splitter.push('c\nd\n'), ['bc', 'd']);
+    assert.equal(splitter.flush(), undefined);
+    splitter.push('tail');
+    assert.equal(splitter.flush(), 'tail');
+  });
+});
+
+describe('ResumeDeduplicator', () => {
+  const line = (second: number, fraction: string, text: string) => ({ timestamp: `2026-01-01T00:00:0${second}.${fraction}Z`, text });
+
+  it('drops the overlap a sinceTime reconnect resends and keeps everything new', () => {
+    const dedup = new ResumeDeduplicator();
+    const first = [line(1, '1', 'a'), line(2, '1', 'b'), line(2, '5', 'c'), line(2, '5', 'c')];
+    assert.deepEqual(first.map((item) => dedup.accept(item)), [true, true, true, true]);
+    assert.equal(dedup.sinceTime(), '2026-01-01T00:00:02Z');
+    dedup.beginResume();
+    const resent = [line(2, '1', 'b'), line(2, '5', 'c'), line(2, '5', 'c'), line(2, '7', 'd'), line(3, '0', 'e')];
+    assert.deepEqual(resent.map((item) => dedup.accept(item)), [false, false, false, true, true]);
+  });
+
+  it('drops a full replay when the server ignores sinceTime', () => {
+    const dedup = new ResumeDeduplicator();
+    const lines = [line(1, '1', 'a'), line(1, '2', 'b'), line(2, '1', 'c')];
+    lines.forEach((item) => dedup.accept(item));
+    dedup.beginResume();
+    assert.deepEqual([...lines, line(3, '1', 'd')].map((item) => dedup.accept(item)), [false, false, false, true]);
+  });
+
+  it('keeps a same-timestamp line it never delivered', () => {
+    const dedup = new ResumeDeduplicator();
+    dedup.accept(line(1, '1', 'a'));
+    dedup.beginResume();
+    assert.equal(dedup.accept(line(1, '1', 'a')), false);
+    assert.equal(dedup.accept(line(1, '1', 'a2')), true);
+  });
+});
