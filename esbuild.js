@@ -45,6 +45,8 @@ if (!production && fs.existsSync('test/vscode/index.ts')) {
     ...shared,
     entryPoints: { index: 'test/vscode/index.ts' },
     outdir: 'dist/test',
+    // mocha's optional require.resolve calls are harmless in the bundle.
+    logOverride: { 'require-resolve-not-external': 'silent' },
     platform: 'node',
     target: 'node20',
     format: 'cjs',

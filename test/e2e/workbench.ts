@@ -1,0 +1,293 @@
+// Workbench actions for e2e journeys, written the way a person uses VS Code: the activity bar,
+// view sections, tree rows, the command palette (F1), quick picks, notifications and webviews.
+// Selectors are roles, aria-labels and visible text; every wait is on a condition.
+import type { FrameLocator, Locator, Page } from '../../scripts/rig/browser';
+
+const DEFAULT_TIMEOUT_MS = 20_000;
+/** Wide enough for GPU Capacity rows with their figures. */
+const SIDE_BAR_WIDTH = 560;
+
+function exactly(text: string): RegExp {
+  return new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+}
+
+export class Workbench {
+  constructor(readonly page: Page) {}
+
+  /** Waits until the workbench has rendered its activity bar and status bar. */
+  async waitReady(timeoutMs = 60_000): Promise<void> {
+    await this.page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: timeoutMs });
+    await this.page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: timeoutMs });
+  }
+
+  /** The activity-bar entry of a view container, by its title (e.g. "Kube ML", "Explorer"). */
+  activityBarItem(title: string): Locator {
+    return this.page.locator('.part.activitybar').getByRole('tab', { name: new RegExp(`^${escape(title)}\\b`) });
+  }
+
+  /** Opens a view container from the activity bar (does not close it when it is already open). */
+  async openContainer(title: string): Promise<void> {
+    const item = this.activityBarItem(title);
+    await item.waitFor({ state: 'visible', timeout: DEFAULT_TIMEOUT_MS });
+    if ((await item.getAttribute('aria-selected')) !== 'true') {
+      await item.click();
+    }
+    await this.sideBar().getByRole('heading', { name: exactly(title) }).waitFor({ state: 'visible', timeout: DEFAULT_TIMEOUT_MS });
+  }
+
+  /** Opens the Kube ML container and waits for its first view section. */
+  async openKubeMl(): Promise<void> {
+    await this.openContainer('Kube ML');
+    // The extension has activated and read the kubeconfig once Clusters shows rows or its welcome text.
+    await this.treeItems('Clusters').first().or(this.view('Clusters').locator('.welcome-view-content')).first()
+      .waitFor({ state: 'visible', timeout: 60_000 });
+    if (((await this.sideBar().boundingBox())?.width ?? 0) < SIDE_BAR_WIDTH - 8) {
+      await this.resizeSideBar(SIDE_BAR_WIDTH);
+    }
+    await this.viewHeader('Clusters').waitFor({ state: 'visible', timeout: DEFAULT_TIMEOUT_MS });
+  }
+
+  /** Drags the side bar's edge (its sash) so that labels fit: readable screenshots. */
+  async resizeSideBar(width: number): Promise<void> {
+    const box = await this.sideBar().boundingBox();
+    if (!box) {
+      throw new Error('the side bar is not visible');
+    }
+    const y = box.y + box.height / 2;
+    await this.page.mouse.move(box.x + box.width, y);
+    await this.page.mouse.down();
+    await this.page.mouse.move(box.x + width, y, { steps: 4 });
+    await this.page.mouse.up();
+    const resized = await this.sideBar().boundingBox();
+    if (!resized || Math.abs(resized.width - width) > 8) {
+      throw new Error(`the side bar is ${resized?.width} px wide after dragging its edge to ${width} px`);
+    }
+  }
+
+  sideBar(): Locator {
+    return this.page.locator('.part.sidebar');
+  }
+
+  /** The header (the clickable title bar) of a view section in the side bar, e.g. "GPU Capacity". */
+  viewHeader(name: string): Locator {
+    return this.sideBar().getByRole('button', { name: `${name} Section`, exact: true });
+  }
+
+  /** A whole view section (header and body), e.g. view('GPU Capacity'). */
+  view(name: string): Locator {
+    // `has` is matched inside each .pane, so it must not be anchored at the side bar.
+    return this.sideBar().locator('.pane').filter({ has: this.page.getByRole('button', { name: `${name} Section`, exact: true }) });
+  }
+
+  /** The tree of a tree view section (role tree, named after the view). */
+  tree(viewName: string): Locator {
+    return this.view(viewName).getByRole('tree', { name: viewName, exact: true });
+  }
+
+  /** Expands a collapsed view section and waits until its body is shown. */
+  async expandView(name: string): Promise<Locator> {
+    const header = this.viewHeader(name);
+    await header.waitFor({ state: 'visible', timeout: DEFAULT_TIMEOUT_MS });
+    if ((await header.getAttribute('aria-expanded')) !== 'true') {
+      await header.click();
+    }
+    const view = this.view(name);
+    await view.locator('.pane-body').waitFor({ state: 'visible', timeout: DEFAULT_TIMEOUT_MS });
+    return view;
+  }
+
+  async collapseView(name: string): Promise<void> {
+    const header = this.viewHeader(name);
+    if ((await header.getAttribute('aria-expanded')) === 'true') {
+      await header.click();
+    }
+  }
+
+  /** Rows of a tree view (role treeitem), optionally filtered by their accessible name. */
+  treeItems(viewName: string, name?: string | RegExp): Locator {
+    return this.tree(viewName).getByRole('treeitem', name === undefined ? {} : { name });
+  }
+
+  /** Waits for a tree row whose accessible name matches and returns it. */
+  async treeItem(viewName: string, name: string | RegExp, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Locator> {
+    const item = this.treeItems(viewName, name).first();
+    await item.waitFor({ state: 'visible', timeout: timeoutMs });
+    return item;
+  }
+
+  /** Expands a collapsed tree row (a no-op when it is already expanded or has no children). */
+  async expandTreeItem(item: Locator): Promise<void> {
+    if ((await item.getAttribute('aria-expanded')) === 'false') {
+      await item.click();
+      await item.press('ArrowRight');
+    }
+  }
+
+  /** Right-clicks `target` and chooses a context-menu entry by its visible title. */
+  async contextMenu(target: Locator, entry: string | RegExp): Promise<void> {
+    await target.click({ button: 'right' });
+    const item = this.page.locator('.context-view .monaco-menu').getByRole('menuitem', { name: typeof entry === 'string' ? new RegExp(`^${escape(entry)}`) : entry });
+    try {
+      await item.first().waitFor({ state: 'visible', timeout: DEFAULT_TIMEOUT_MS });
+    } catch (error) {
+      throw new Error(`No context-menu entry ${entry} (an action in a menu group "inline" is an icon on the row: use clickInlineAction): ${(error as Error).message}`);
+    }
+    await item.first().click();
+  }
+
+  /** Clicks an inline action (the icons a tree row shows on hover, menus group "inline"), e.g. 'Stop Forward'. */
+  async clickInlineAction(row: Locator, title: string): Promise<void> {
+    await row.hover();
+    const action = row.getByRole('button', { name: new RegExp(`^${escape(title)}`) }).first();
+    await action.waitFor({ state: 'visible', timeout: DEFAULT_TIMEOUT_MS });
+    await action.click();
+  }
+
+  /** The quick input (command palette, quick picks, input boxes). */
+  quickInput(): Locator {
+    return this.page.locator('.quick-input-widget');
+  }
+
+  /**
+   * Opens the command palette with F1 and runs a command by its full title ("Kube ML: Switch Namespace").
+   * A command hidden by its `when` clause (e.g. kubeMl.connected while the extension connects) only
+   * shows in a palette opened after the clause became true, so the palette is reopened until it does.
+   */
+  async runCommand(title: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const option = this.quickInput().getByRole('option', { name: new RegExp(`^${escape(title)}`) }).first();
+    for (;;) {
+      await this.closeQuickInput();
+      await this.page.locator('.monaco-workbench').focus();
+      await this.page.keyboard.press('F1');
+      const input = this.quickInputBox();
+      await input.waitFor({ state: 'visible', timeout: DEFAULT_TIMEOUT_MS });
+      await input.fill(`>${title}`);
+      try {
+        await option.waitFor({ state: 'visible', timeout: Math.min(3_000, Math.max(1, deadline - Date.now())) });
+        break;
+      } catch (error) {
+        if (Date.now() >= deadline) {
+          throw new Error(`The command palette does not offer "${title}" (hidden by its when clause, or not contributed): ${(error as Error).message}`);
+        }
+      }
+    }
+    await this.clickAndWaitForNextStep(option);
+  }
+
+  /** Options of the open quick pick (their accessible names). */
+  async quickPickOptions(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string[]> {
+    const options = this.quickInput().getByRole('option');
+    await options.first().waitFor({ state: 'visible', timeout: timeoutMs });
+    const labels: string[] = [];
+    for (const option of await options.all()) {
+      labels.push((await option.getAttribute('aria-label')) ?? (await option.innerText()));
+    }
+    return labels;
+  }
+
+  /** Chooses a quick-pick option whose accessible name matches (typing first narrows long lists). */
+  async pick(name: string | RegExp, filterText?: string): Promise<void> {
+    if (filterText !== undefined) {
+      await this.quickInputBox().fill(filterText);
+    }
+    const option = this.quickInput().getByRole('option', { name: typeof name === 'string' ? new RegExp(`^${escape(name)}`) : name }).first();
+    await option.waitFor({ state: 'visible', timeout: DEFAULT_TIMEOUT_MS });
+    await this.clickAndWaitForNextStep(option);
+  }
+
+  /**
+   * Clicks a quick-input option, then waits until the quick input closed or shows other options, so
+   * that a following quickPickOptions()/pick() reads the next step, not the list just answered.
+   * A command may legitimately show the same list again; after 10 s that is accepted.
+   */
+  private async clickAndWaitForNextStep(option: Locator): Promise<void> {
+    const before = (await this.quickInput().getByRole('option').allInnerTexts()).join('\n');
+    await option.click();
+    await this.page.waitForFunction((previous: string) => {
+      const widget = document.querySelector('.quick-input-widget');
+      if (!widget || widget.getClientRects().length === 0) {
+        return true;
+      }
+      const options = Array.from(widget.querySelectorAll('[role=option]')).map((row) => (row as HTMLElement).innerText);
+      return options.join('\n') !== previous;
+    }, before, { timeout: 10_000 }).catch(() => undefined);
+  }
+
+  /** Types into an open input box (showInputBox) and accepts it with Enter. */
+  async answerInput(text: string): Promise<void> {
+    const input = this.quickInputBox();
+    await input.waitFor({ state: 'visible', timeout: DEFAULT_TIMEOUT_MS });
+    await input.fill(text);
+    await input.press('Enter');
+  }
+
+  /** The text field of the quick input (palette filter, quick-pick filter or input box). */
+  quickInputBox(): Locator {
+    return this.quickInput().getByRole('textbox').or(this.quickInput().getByRole('combobox')).first();
+  }
+
+  async closeQuickInput(): Promise<void> {
+    if (await this.quickInput().isVisible()) {
+      await this.page.keyboard.press('Escape');
+      await this.quickInput().waitFor({ state: 'hidden', timeout: DEFAULT_TIMEOUT_MS });
+    }
+  }
+
+  /** A notification toast (role dialog, named "Info: <message>, source: ..."); waits until it is shown. */
+  async notification(text: string | RegExp, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Locator> {
+    const toast = this.page.locator('.notifications-toasts').getByRole('dialog', { name: typeof text === 'string' ? new RegExp(escape(text)) : text }).first();
+    await toast.waitFor({ state: 'visible', timeout: timeoutMs });
+    return toast;
+  }
+
+  /** Clicks a button (action) of a notification, e.g. 'Retry'. */
+  async clickNotificationAction(toast: Locator, action: string): Promise<void> {
+    await toast.getByRole('button', { name: action, exact: true }).click();
+  }
+
+  /** The status-bar entry whose accessible name or text matches. */
+  statusBarItem(name: string | RegExp): Locator {
+    return this.page.locator('.part.statusbar').getByRole('button', { name }).first();
+  }
+
+  /** The editor tab with this title. */
+  editorTab(title: string | RegExp): Locator {
+    return this.page.locator('.part.editor .tabs-container').getByRole('tab', { name: typeof title === 'string' ? new RegExp(`^${escape(title)}`) : title }).first();
+  }
+
+  /**
+   * The content of a webview panel whose editor tab has this title. VS Code nests each webview in
+   * two iframes (the host frame and #active-frame holding the extension's HTML).
+   */
+  async webview(tabTitle: string | RegExp, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<FrameLocator> {
+    await this.editorTab(tabTitle).waitFor({ state: 'visible', timeout: timeoutMs });
+    const frames = this.page.locator('iframe.webview.ready');
+    await frames.first().waitFor({ state: 'attached', timeout: timeoutMs });
+    // Only the active editor's webview is visible; pick the visible host frame.
+    const host = frames.filter({ visible: true }).first();
+    await host.waitFor({ state: 'visible', timeout: timeoutMs });
+    const inner = host.contentFrame().locator('iframe#active-frame');
+    await inner.waitFor({ state: 'attached', timeout: timeoutMs });
+    return inner.contentFrame();
+  }
+
+  /** The editor area (for screenshots of webviews and editors). */
+  editorArea(): Locator {
+    return this.page.locator('.part.editor');
+  }
+
+  /** The rows of the visible terminal (DOM renderer; the rig turns GPU rendering off), for getByText. */
+  terminalRows(): Locator {
+    return this.panel().locator('.terminal-wrapper.active .xterm-rows').or(this.panel().locator('.xterm-rows')).first();
+  }
+
+  /** The panel area (terminal, output). */
+  panel(): Locator {
+    return this.page.locator('.part.panel');
+  }
+}
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

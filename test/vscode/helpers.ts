@@ -1,0 +1,55 @@
+// Shared helpers for extension-host suites (test/vscode/*.test.ts).
+import * as vscode from 'vscode';
+import type { KubeMlApi } from '../../src/extension';
+
+export const EXTENSION_ID = 'kube-ml-workbench.kube-ml-workbench';
+
+/** Activates the extension under test (if VS Code has not yet) and returns what activate() returned. */
+export async function getApi(): Promise<KubeMlApi> {
+  const extension = vscode.extensions.getExtension<KubeMlApi>(EXTENSION_ID);
+  if (!extension) {
+    throw new Error(`Extension ${EXTENSION_ID} is not loaded in this window; is extensionDevelopmentPath the repo root?`);
+  }
+  const api = extension.isActive ? extension.exports : await extension.activate();
+  if (!api?.services) {
+    throw new Error(`Extension ${EXTENSION_ID} activated but returned no services`);
+  }
+  return api;
+}
+
+/** The sandbox cluster's kubeconfig, which the launcher passes in KMW_SANDBOX_KUBECONFIG. */
+export function sandboxKubeconfigPath(): string {
+  const file = process.env.KMW_SANDBOX_KUBECONFIG;
+  if (!file) {
+    throw new Error('KMW_SANDBOX_KUBECONFIG is not set: run the suites through `npm run test:vscode`');
+  }
+  return file;
+}
+
+/**
+ * Waits until `condition` returns a truthy value (checked now, then every 50 ms) and returns it.
+ * A condition that throws counts as "not yet"; its last error is part of the timeout message.
+ */
+export async function waitFor<T>(
+  condition: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await condition();
+      if (value) {
+        return value;
+      }
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() >= deadline) {
+      const reason = lastError instanceof Error ? `; last error: ${lastError.message}` : '';
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${reason}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
