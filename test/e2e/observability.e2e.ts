@@ -43,7 +43,7 @@ export const journey: Journey = {
       assert.match(banner, /Following live/);
       await ctx.screenshot('logs-viewer-with-chart', wb.editorArea());
 
-      await logs.getByRole('textbox', { name: 'Search' }).fill('checkpointing');
+      await logs.getByRole('textbox', { name: 'Search' }).fill('grad_norm');
       await logs.getByRole('button', { name: 'Next match' }).click();
       await ctx.waitFor(async () => /of \d+/.test(await logs.locator('.match-info').innerText()), 10_000, 'search matches');
       ctx.log(`search: ${await logs.locator('.match-info').innerText()}`);

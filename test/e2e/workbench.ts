@@ -132,7 +132,11 @@ export class Workbench {
     } catch (error) {
       throw new Error(`No context-menu entry ${entry} (an action in a menu group "inline" is an icon on the row: use clickInlineAction): ${(error as Error).message}`);
     }
-    await item.first().click();
+    // Monaco menus act on their own mouse-up/keyboard handling; a synthetic click can land while the
+    // menu still animates and be dropped. Focusing the entry and pressing Enter is what a keyboard user does.
+    await item.first().hover();
+    await this.page.keyboard.press('Enter');
+    await this.page.locator('.context-view .monaco-menu').waitFor({ state: 'hidden', timeout: DEFAULT_TIMEOUT_MS });
   }
 
   /** Clicks an inline action (the icons a tree row shows on hover, menus group "inline"), e.g. 'Stop Forward'. */
