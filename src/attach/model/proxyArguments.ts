@@ -1,0 +1,38 @@
+/** What dist/sshProxy.js needs: where the kubeconfig is, which context, and what to reach. */
+export interface ProxyArguments {
+  readonly kubeconfig: string;
+  readonly context: string;
+  readonly namespace: string;
+  readonly selector?: string;
+  readonly pod?: string;
+  readonly port: number;
+}
+
+/** argv of the proxy, as Attach Workspace writes it into the ssh config. */
+export function proxyArgv(args: ProxyArguments): string[] {
+  const argv = ['--kubeconfig', args.kubeconfig, '--context', args.context, '--namespace', args.namespace, '--port', String(args.port)];
+  if (args.selector) argv.push('--selector', args.selector);
+  if (args.pod) argv.push('--pod', args.pod);
+  return argv;
+}
+
+/** Parses the proxy's argv; throws a message for ssh's stderr when something is missing. */
+export function parseProxyArguments(argv: readonly string[]): ProxyArguments {
+  const values = new Map<string, string>();
+  for (let index = 0; index < argv.length; index += 2) {
+    const flag = argv[index];
+    if (!flag.startsWith('--') || index + 1 >= argv.length) throw new Error(`kube-ml ssh proxy: unexpected argument "${flag}"`);
+    values.set(flag.slice(2), argv[index + 1]);
+  }
+  const required = (name: string) => {
+    const value = values.get(name);
+    if (!value) throw new Error(`kube-ml ssh proxy: --${name} is required`);
+    return value;
+  };
+  const port = Number(required('port'));
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`kube-ml ssh proxy: --port must be 1-65535`);
+  const selector = values.get('selector');
+  const pod = values.get('pod');
+  if (!selector && !pod) throw new Error('kube-ml ssh proxy: --selector or --pod is required');
+  return { kubeconfig: required('kubeconfig'), context: required('context'), namespace: required('namespace'), port, selector, pod };
+}

@@ -1,0 +1,57 @@
+// Journey: open a terminal on a pod, forward Jupyter's 8888 from the palette and see it in the Port
+// Forwards view, then attach the pod's folder as a workspace (built-in kubeml:// provider).
+import * as assert from 'assert';
+import { execFileSync } from 'child_process';
+import type { Journey } from './harness';
+
+export const journey: Journey = {
+  name: 'remote-access',
+  timeoutMs: 240_000,
+  async run(page, ctx) {
+    const wb = ctx.workbench;
+    const devPod = `e2e-ra-${Date.now().toString(36)}`;
+    const kubectl = (...args: string[]) => execFileSync('kubectl', ['--kubeconfig', ctx.kubeconfigPath, ...args], { encoding: 'utf8' });
+    kubectl('run', `${devPod}-0`, '-n', 'ml-team', '--image=python:3.11', `--labels=kube-ml.dev/devpod=${devPod}`, '--port=8888');
+    try {
+      kubectl('wait', '--for=condition=Ready', `pod/${devPod}-0`, '-n', 'ml-team', '--timeout=60s');
+      await wb.openKubeMl();
+      await wb.runCommand('Kube ML: Switch Namespace');
+      await wb.pick(/ml-team/);
+      await wb.quickInput().waitFor({ state: 'hidden' });
+
+      await wb.runCommand('Kube ML: Open Terminal');
+      await wb.pick(new RegExp(devPod));
+      const terminalTab = page.getByText(`${devPod}-0/${devPod}-0`).first();
+      await terminalTab.waitFor({ state: 'visible', timeout: 30_000 });
+      await page.keyboard.type('echo "sum=$((40+2))"\n');
+      await page.getByText('sum=42').first().waitFor({ state: 'visible', timeout: 30_000 });
+      await ctx.screenshot('terminal-open');
+
+      await wb.runCommand('Kube ML: Forward Port');
+      await wb.pick(new RegExp(devPod));
+      const ports = await wb.quickPickOptions();
+      ctx.log(`Forward Port offers: ${ports.join(' | ')}`);
+      assert.ok(ports.some((port) => /8888/.test(port)) && ports.some((port) => /6006/.test(port)) && ports.some((port) => /Other port/.test(port)), ports.join(', '));
+      await wb.pick(/^8888/);
+      const row = await wb.treeItem('Port Forwards', new RegExp(`${devPod}:8888`), 30_000);
+      await ctx.waitFor(async () => /active/.test((await row.getAttribute('aria-label')) ?? ''), 30_000, 'the forward to be active');
+      ctx.log(`forward row: ${await row.getAttribute('aria-label')}`);
+      await ctx.screenshot('port-forwards-view', wb.view('Port Forwards'));
+      await ctx.screenshot('port-forwards');
+      await wb.clickInlineAction(row, 'Stop Forward');
+      await ctx.waitFor(async () => (await wb.treeItems('Port Forwards', new RegExp(`${devPod}:8888`)).count()) === 0, 15_000, 'the forward to stop');
+
+      kubectl('exec', '-n', 'ml-team', `${devPod}-0`, '--', 'sh', '-c', 'printf "print(42)\\n" > train.py');
+      await wb.runCommand('Kube ML: Attach Workspace');
+      await wb.pick(new RegExp(devPod));
+      // Without Remote-SSH / Dev Containers (code-server) the built-in kubeml:// workspace opens directly.
+      const folderRow = page.getByRole('treeitem', { name: new RegExp(`${devPod} \\(Kube ML\\)`) }).first();
+      await folderRow.waitFor({ state: 'visible', timeout: 60_000 });
+      await folderRow.click();
+      await page.getByRole('treeitem', { name: /^train\.py/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
+      await ctx.screenshot('attached-workspace-explorer');
+    } finally {
+      kubectl('delete', 'pod', `${devPod}-0`, '-n', 'ml-team', '--grace-period=0', '--wait=false');
+    }
+  },
+};

@@ -1,0 +1,117 @@
+// Terminals, port forwards and the kubeml:// workspace inside the real extension host, against a
+// pod of the sandbox cluster.
+import * as assert from 'assert';
+import * as http from 'http';
+import * as vscode from 'vscode';
+import * as k8s from '@kubernetes/client-node';
+import type { Services } from '../../src/common/services';
+import type { WorkloadRef } from '../../src/cluster/workloadRef';
+import { PodFiles } from '../../src/cluster/podFiles';
+import { getApi, sandboxKubeconfigPath, waitFor } from './helpers';
+
+function adminKubeConfig(): k8s.KubeConfig {
+  const kubeConfig = new k8s.KubeConfig();
+  kubeConfig.loadFromFile(sandboxKubeconfigPath());
+  kubeConfig.setCurrentContext('kube-ml-sandbox');
+  return kubeConfig;
+}
+
+function get(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { agent: false }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    }).on('error', reject);
+  });
+}
+
+interface ForwardItemView { id: string; label: string; description: string; contextValue: string; reconnects: number }
+
+describe('remote access', () => {
+  const namespace = `ra-vscode-${Date.now().toString(36)}`;
+  const workload: WorkloadRef = { kind: 'DevPod', namespace, name: 'vs', podSelector: 'kube-ml.dev/devpod=vs' };
+  let services: Services;
+  let core: k8s.CoreV1Api;
+  let folder: vscode.Uri;
+  let files: PodFiles;
+
+  before(async function () {
+    this.timeout(60_000);
+    services = (await getApi()).services;
+    await waitFor(() => services.connection.session, 10_000, 'a session');
+    core = adminKubeConfig().makeApiClient(k8s.CoreV1Api);
+    await core.createNamespace({ body: { metadata: { name: namespace, labels: { 'sandbox.kube-ml.dev/test-namespace': 'true' } } } });
+    await core.createNamespacedPod({ namespace, body: { metadata: { name: 'vs-0', labels: { 'kube-ml.dev/devpod': 'vs' } }, spec: { containers: [{ name: 'main', image: 'python:3.11' }] } } });
+    await waitFor(async () => (await core.readNamespacedPod({ namespace, name: 'vs-0' })).status?.phase === 'Running', 30_000, 'the pod to run');
+    files = new PodFiles(adminKubeConfig(), { namespace, pod: 'vs-0', container: 'main' });
+    const workingDirectory = await files.workingDirectory();
+    folder = vscode.Uri.from({ scheme: 'kubeml', authority: `devpod~${namespace}~vs`, path: workingDirectory });
+  });
+
+  after(async function () {
+    this.timeout(30_000);
+    for (const terminal of vscode.window.terminals.filter((candidate) => candidate.name.startsWith('vs-0/'))) terminal.dispose();
+    await core.deleteNamespace({ name: namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
+  });
+
+  it('kubeml:// reads, writes, lists, renames and deletes files in the pod', async function () {
+    this.timeout(60_000);
+    const file = vscode.Uri.joinPath(folder, 'notes.txt');
+    const binary = new Uint8Array([0, 1, 2, 253, 254, 255, 10, 13]);
+    await vscode.workspace.fs.writeFile(file, Buffer.from('hello from VS Code\n'));
+    assert.strictEqual(Buffer.from(await vscode.workspace.fs.readFile(file)).toString(), 'hello from VS Code\n');
+    assert.strictEqual((await files.readFile(`${folder.path}/notes.txt`)).content.toString(), 'hello from VS Code\n', 'the bytes are in the pod');
+    await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(folder, 'data.bin'), binary);
+    assert.deepStrictEqual([...(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, 'data.bin')))], [...binary]);
+    const stat = await vscode.workspace.fs.stat(file);
+    assert.strictEqual(stat.type, vscode.FileType.File);
+    assert.strictEqual(stat.size, 19);
+    await vscode.workspace.fs.createDirectory(vscode.Uri.joinPath(folder, 'sub'));
+    const entries = new Map(await vscode.workspace.fs.readDirectory(folder));
+    assert.strictEqual(entries.get('notes.txt'), vscode.FileType.File);
+    assert.strictEqual(entries.get('sub'), vscode.FileType.Directory);
+    await vscode.workspace.fs.rename(file, vscode.Uri.joinPath(folder, 'sub', 'moved.txt'));
+    assert.strictEqual(Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.joinPath(folder, 'sub', 'moved.txt'))).toString(), 'hello from VS Code\n');
+    await vscode.workspace.fs.delete(vscode.Uri.joinPath(folder, 'sub'), { recursive: true });
+    await assert.rejects(Promise.resolve(vscode.workspace.fs.stat(vscode.Uri.joinPath(folder, 'sub'))), (error: vscode.FileSystemError) => error.code === 'FileNotFound');
+  });
+
+  it('kubeml:// opens a document and refuses to overwrite a file changed behind its back', async function () {
+    this.timeout(60_000);
+    const file = vscode.Uri.joinPath(folder, 'train.py');
+    await vscode.workspace.fs.writeFile(file, Buffer.from('print("v1")\n'));
+    const document = await vscode.workspace.openTextDocument(file);
+    assert.strictEqual(document.getText(), 'print("v1")\n');
+    await vscode.workspace.fs.readFile(file);
+    await files.writeFile(`${folder.path}/train.py`, Buffer.from('print("changed in the pod")\n'), { create: false, overwrite: true });
+    await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(file, Buffer.from('print("mine")\n'))), /changed in the pod since you opened it/);
+    assert.strictEqual((await files.readFile(`${folder.path}/train.py`)).content.toString(), 'print("changed in the pod")\n');
+  });
+
+  it('Open Terminal creates a terminal named <pod>/<container>', async function () {
+    this.timeout(30_000);
+    await vscode.commands.executeCommand('kubeMl.openTerminal', { workload });
+    const terminal = await waitFor(() => vscode.window.terminals.find((candidate) => candidate.name === 'vs-0/main'), 15_000, 'the vs-0/main terminal');
+    assert.strictEqual(terminal.exitStatus, undefined, 'the terminal is running');
+  });
+
+  it('Forward Port forwards 8888 and the Port Forwards view lists it until it is stopped', async function () {
+    this.timeout(60_000);
+    const result = await vscode.commands.executeCommand<{ key: string; localPort: number; url: string }>('kubeMl.forwardPort', { workload, remotePort: 8888, open: false });
+    assert.ok(result, 'the command returned the forward');
+    assert.match(result.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const response = await get(result.url);
+    assert.strictEqual(response.status, 200);
+    assert.match(response.body, /JupyterLab/);
+    const items = await vscode.commands.executeCommand<ForwardItemView[]>('kubeMl.test.forwardItems');
+    const item = items.find((candidate) => candidate.id === result.key);
+    assert.ok(item, `the view lists ${result.key}: ${JSON.stringify(items)}`);
+    assert.strictEqual(item.contextValue, 'forward');
+    assert.strictEqual(item.label, `localhost:${result.localPort} → vs:8888`);
+    assert.match(item.description, /^active · ↓/);
+    await vscode.commands.executeCommand('kubeMl.stopForward', { key: result.key });
+    const after = await vscode.commands.executeCommand<ForwardItemView[]>('kubeMl.test.forwardItems');
+    assert.ok(!after.some((candidate) => candidate.id === result.key), 'stopped forwards leave the view');
+  });
+});
