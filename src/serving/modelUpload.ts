@@ -1,0 +1,265 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
+import { basename, join, relative, sep } from 'node:path';
+import { CoreV1Api, type KubeConfig, type V1PersistentVolumeClaim, type V1Pod } from '@kubernetes/client-node';
+import { KubeMlError, toKubeMlError } from '../cluster/errors';
+import type { ExecTarget } from '../cluster/exec';
+import type { Disposable } from '../cluster/session';
+import { KubeWatchCache } from '../cluster/watchCache';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../cluster/workloadRef';
+import { MODEL_VOLUME_LABEL } from './model/labels';
+import { archiveSize, endOfArchive, fileHeader, padding } from './model/tar';
+import { chunkFiles, DEFAULT_CHUNK_BYTES, filesToSend, formatBytes, LIST_CHECKSUMS_SCRIPT, parseChecksums, PUBLISH_SCRIPT, RECEIVE_CHUNK_SCRIPT, safeRelativePath, stagingPath, type LocalFile } from './model/uploadPlan';
+import { execStreaming } from './streamingExec';
+import { selectedPodSource } from './watchSources';
+
+/** Labels the short-lived uploader pods; its value is unique per upload. */
+export const UPLOADER_LABEL = 'kube-ml.dev/model-uploader';
+const UPLOADER_IMAGE = 'busybox:1.36';
+const UPLOADER_CONTAINER = 'uploader';
+
+export interface ScannedModel {
+  /** Folder the relative paths start from. */
+  readonly root: string;
+  readonly files: readonly LocalFile[];
+  readonly totalBytes: number;
+}
+
+async function sha256Of(path: string, signal?: AbortSignal): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024, signal })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Lists a model folder (or one model file) with sizes and SHA-256 checksums. */
+export async function scanLocalModel(path: string, signal?: AbortSignal, onFile?: (path: string) => void): Promise<ScannedModel> {
+  const info = await stat(path);
+  const root = info.isDirectory() ? path : join(path, '..');
+  const absolutePaths: string[] = [];
+  const walk = async (folder: string): Promise<void> => {
+    for (const entry of await readdir(folder, { withFileTypes: true })) {
+      const full = join(folder, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.isFile()) absolutePaths.push(full);
+    }
+  };
+  if (info.isDirectory()) await walk(path);
+  else absolutePaths.push(path);
+  const files: LocalFile[] = [];
+  for (const absolute of absolutePaths.sort()) {
+    const relativePath = relative(root, absolute).split(sep).join('/');
+    if (!safeRelativePath(relativePath)) throw new KubeMlError('invalidInput', `Cannot upload "${relativePath}": the path is not a plain relative path.`);
+    onFile?.(relativePath);
+    files.push({ path: relativePath, size: (await stat(absolute)).size, sha256: await sha256Of(absolute, signal) });
+  }
+  if (files.length === 0) throw new KubeMlError('invalidInput', `"${basename(path)}" contains no files to upload.`, 'Pick the folder that holds config.json and the weights, or a .gguf/.onnx/.pt file.');
+  return { root, files, totalBytes: files.reduce((sum, file) => sum + file.size, 0) };
+}
+
+/** Creates the model volume unless it exists; never resizes an existing one. */
+export async function ensureModelVolume(kubeConfig: KubeConfig, options: { namespace: string; claimName: string; endpointName: string; minBytes: number; storageClass?: string }): Promise<V1PersistentVolumeClaim> {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const { namespace, claimName } = options;
+  try {
+    return await core.readNamespacedPersistentVolumeClaim({ namespace, name: claimName });
+  } catch (error) {
+    if ((error as { code?: number }).code !== 404) throw toKubeMlError(error, `read volume ${namespace}/${claimName}`);
+  }
+  // Staging and the published copy coexist while a new version uploads: room for both, plus slack.
+  const gibibytes = Math.max(1, Math.ceil((options.minBytes * 2) / 2 ** 30) + 1);
+  try {
+    return await core.createNamespacedPersistentVolumeClaim({
+      namespace,
+      body: {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: { name: claimName, namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [MODEL_VOLUME_LABEL]: options.endpointName } },
+        spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: `${gibibytes}Gi` } }, ...(options.storageClass ? { storageClassName: options.storageClass } : {}) },
+      },
+    });
+  } catch (error) {
+    throw toKubeMlError(error, `create model volume ${namespace}/${claimName}`);
+  }
+}
+
+export interface UploaderPod extends Disposable {
+  readonly target: ExecTarget;
+}
+
+/**
+ * Starts a restricted busybox pod that mounts `claimName` (read-write) as its working folder,
+ * waits until it runs, and deletes it on dispose. It exits by itself after an hour, so a crash of
+ * VS Code cannot leave it running for long.
+ */
+export async function startUploaderPod(kubeConfig: KubeConfig, namespace: string, claimName: string, signal?: AbortSignal, extraVolume?: { claimName: string; mountPath: string }): Promise<UploaderPod> {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const id = `${Date.now().toString(36)}${Math.floor(Math.random() * 46656).toString(36)}`;
+  const name = `kube-ml-upload-${claimName}`.slice(0, 50).replace(/-+$/, '') + `-${id}`;
+  const pod: V1Pod = {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [UPLOADER_LABEL]: id } },
+    spec: {
+      restartPolicy: 'Never',
+      activeDeadlineSeconds: 3600,
+      securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+      containers: [
+        {
+          name: UPLOADER_CONTAINER,
+          image: UPLOADER_IMAGE,
+          command: ['sh', '-c', 'sleep 3600'],
+          workingDir: '/data',
+          resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          volumeMounts: [{ name: 'model', mountPath: '/data' }, ...(extraVolume ? [{ name: 'source', mountPath: extraVolume.mountPath, readOnly: true }] : [])],
+        },
+      ],
+      volumes: [{ name: 'model', persistentVolumeClaim: { claimName } }, ...(extraVolume ? [{ name: 'source', persistentVolumeClaim: { claimName: extraVolume.claimName, readOnly: true } }] : [])],
+    },
+  };
+  try {
+    await core.createNamespacedPod({ namespace, body: pod });
+  } catch (error) {
+    throw toKubeMlError(error, `create uploader pod in ${namespace}`);
+  }
+  const remove = () => {
+    core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 0 }).catch(() => undefined);
+  };
+  const pods = new KubeWatchCache<V1Pod>(selectedPodSource(kubeConfig, namespace, `${UPLOADER_LABEL}=${id}`), { batchMs: 10 });
+  // Kept for the timeout message: the scheduler retries unbound volumes, so this is not fatal by itself.
+  let lastScheduling: string | undefined;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const check = () => {
+        const current = pods.get(namespace, name);
+        const phase = current?.status?.phase;
+        if (phase === 'Running') finish(resolve);
+        else if (phase === 'Failed' || phase === 'Succeeded') finish(() => reject(new KubeMlError('streamEnded', `The uploader pod ${name} stopped (${phase}) before the upload started.`, 'Check that the volume can be mounted (another node may hold a ReadWriteOnce volume).')));
+        lastScheduling = current?.status?.conditions?.find((condition) => condition.type === 'PodScheduled' && condition.status === 'False')?.message ?? lastScheduling;
+      };
+      const subscription = pods.onDidChange(check);
+      const onAbort = () => finish(() => reject(new KubeMlError('cancelled', 'Cancelled the upload.')));
+      const timer = setTimeout(() => finish(() => reject(new KubeMlError('timeout', `The uploader pod ${name} did not start within 3 minutes${lastScheduling ? ` (scheduler: ${lastScheduling})` : ''}.`, 'Check the namespace events: image pulls of busybox or volume binding may be stuck; a ReadWriteOnce volume held by a pod on another node cannot be mounted.'))), 180_000);
+      function finish(action: () => void) {
+        clearTimeout(timer);
+        subscription.dispose();
+        signal?.removeEventListener('abort', onAbort);
+        action();
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+      void pods.ready.then(check, (error) => finish(() => reject(error)));
+    });
+  } catch (error) {
+    pods.dispose();
+    remove();
+    throw error;
+  }
+  pods.dispose();
+  return { target: { namespace, pod: name, container: UPLOADER_CONTAINER }, dispose: remove };
+}
+
+export interface UploadProgress {
+  readonly phase: 'checking' | 'sending' | 'publishing' | 'done';
+  readonly sentBytes: number;
+  /** Bytes that had to be sent this time (excludes files verified earlier). */
+  readonly bytesToSend: number;
+  readonly skippedFiles: number;
+  readonly currentFile?: string;
+}
+
+export interface UploadResult {
+  readonly sentFiles: number;
+  readonly sentBytes: number;
+  readonly skippedFiles: number;
+  readonly skippedBytes: number;
+  /** Path inside the volume the model now lives at. */
+  readonly targetPath: string;
+}
+
+/**
+ * Uploads `model` into `targetPath` of the volume behind `uploader`: lists what the staging folder
+ * already holds (a resumed upload skips verified files), streams the rest as tar in chunks, checks
+ * every file's SHA-256 after its chunk, and only then renames staging into place, so a server
+ * never reads a half-written model.
+ */
+export interface UploadOptions {
+  readonly signal?: AbortSignal;
+  readonly chunkBytes?: number;
+  readonly onProgress?: (progress: UploadProgress) => void;
+  /** Automatic resumes after a failed chunk (each starts by skipping verified files). */
+  readonly retries?: number;
+  readonly log?: (message: string) => void;
+}
+
+export async function uploadModel(kubeConfig: KubeConfig, uploader: ExecTarget, model: ScannedModel, targetPath: string, options: UploadOptions = {}): Promise<UploadResult> {
+  const retries = options.retries ?? 2;
+  let sentBefore = 0;
+  for (let attempt = 0; ; attempt += 1) {
+    let sentThisAttempt = 0;
+    try {
+      const result = await uploadAttempt(kubeConfig, uploader, model, targetPath, {
+        ...options,
+        onProgress: (progress) => {
+          sentThisAttempt = progress.sentBytes;
+          options.onProgress?.({ ...progress, sentBytes: sentBefore + progress.sentBytes, bytesToSend: sentBefore + progress.bytesToSend });
+        },
+      });
+      return { ...result, sentBytes: sentBefore + result.sentBytes };
+    } catch (error) {
+      const kind = (error as KubeMlError).kind;
+      if (attempt >= retries || kind === 'cancelled' || kind === 'invalidInput' || kind === 'forbidden') throw error;
+      options.log?.(`Upload to ${targetPath} failed (${(error as Error).message}); resuming, attempt ${attempt + 2} of ${retries + 1}.`);
+      sentBefore += sentThisAttempt;
+    }
+  }
+}
+
+async function uploadAttempt(kubeConfig: KubeConfig, uploader: ExecTarget, model: ScannedModel, targetPath: string, options: UploadOptions): Promise<UploadResult> {
+  const { signal, onProgress } = options;
+  const staging = stagingPath(targetPath);
+  const sh = (script: string, ...args: string[]) => ['sh', '-c', script, 'sh', ...args];
+  onProgress?.({ phase: 'checking', sentBytes: 0, bytesToSend: 0, skippedFiles: 0 });
+  const listed = await execStreaming(kubeConfig, uploader, sh(LIST_CHECKSUMS_SCRIPT, staging), { signal, operation: `list uploaded files in ${staging}` });
+  const toSend = filesToSend(model.files, parseChecksums(listed.stdout));
+  const bytesToSend = toSend.reduce((sum, file) => sum + file.size, 0);
+  const skippedFiles = model.files.length - toSend.length;
+  let sentBytes = 0;
+  for (const chunk of chunkFiles(toSend, options.chunkBytes ?? DEFAULT_CHUNK_BYTES)) {
+    const size = archiveSize(chunk);
+    const result = await execStreaming(kubeConfig, uploader, sh(RECEIVE_CHUNK_SCRIPT, staging, String(size), ...chunk.map((file) => file.path)), {
+      signal,
+      operation: `upload ${chunk.length} file(s) into ${staging}`,
+      feed: async (send) => {
+        for (const file of chunk) {
+          await send(fileHeader(file.path, file.size));
+          let read = 0;
+          for await (const piece of createReadStream(join(model.root, file.path), { highWaterMark: 1024 * 1024, signal })) {
+            const buffer = piece as Buffer;
+            read += buffer.length;
+            if (read > file.size) break;
+            await send(buffer);
+            sentBytes += buffer.length;
+            onProgress?.({ phase: 'sending', sentBytes, bytesToSend, skippedFiles, currentFile: file.path });
+          }
+          if (read !== file.size) throw new KubeMlError('invalidInput', `${file.path} changed size while uploading (${file.size} -> ${read} bytes).`, 'Wait until training has finished writing the model, then deploy again.');
+          await send(padding(file.size));
+        }
+        await send(endOfArchive());
+      },
+    });
+    if (result.exitCode !== 0) throw new KubeMlError('unknown', `Writing the model into the volume failed (exit ${result.exitCode}): ${result.stderr.trim().split('\n').pop() || result.message || 'no error output'}`, 'Check the volume has free space; retrying resumes after the verified files.', `stdout: ${result.stdout.slice(0, 2000)}\nstderr: ${result.stderr.slice(0, 2000)}`);
+    const received = parseChecksums(result.stdout);
+    const corrupt = chunk.filter((file) => received.get(file.path) !== file.sha256);
+    if (corrupt.length > 0) throw new KubeMlError('streamEnded', `Checksum mismatch after upload for ${corrupt.map((file) => file.path).join(', ')}.`, 'Retry: only files that failed verification are sent again.');
+  }
+  onProgress?.({ phase: 'publishing', sentBytes, bytesToSend, skippedFiles });
+  const published = await execStreaming(kubeConfig, uploader, sh(PUBLISH_SCRIPT, staging, targetPath), { signal, operation: `publish the model at ${targetPath}` });
+  if (published.exitCode !== 0) throw new KubeMlError('unknown', `Could not move the uploaded model into place at ${targetPath}: ${published.stderr.trim()}`);
+  onProgress?.({ phase: 'done', sentBytes, bytesToSend, skippedFiles });
+  return { sentFiles: toSend.length, sentBytes, skippedFiles, skippedBytes: model.totalBytes - bytesToSend, targetPath };
+}
+
+export function describeUpload(result: UploadResult): string {
+  return `Uploaded ${result.sentFiles} file(s), ${formatBytes(result.sentBytes)}${result.skippedFiles > 0 ? `; ${result.skippedFiles} already verified file(s) (${formatBytes(result.skippedBytes)}) skipped` : ''}.`;
+}

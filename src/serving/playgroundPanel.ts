@@ -1,0 +1,158 @@
+import * as vscode from 'vscode';
+import type { PortForwardHandle } from '../cluster/portForward';
+import { startPortForward } from '../cluster/portForward';
+import { KubeMlError } from '../cluster/errors';
+import type { Services } from '../common/services';
+import { webviewHtml, webviewOptions } from '../common/webviewHtml';
+import type { EndpointChoice, HistoryEntry, HistoryLane, HostMessage, LaneRequest, WebviewMessage } from '../webviews/playground/protocol';
+import type { EndpointInfo, EndpointStore } from './endpointStore';
+import { buildCompletionRequest, curlSnippet, DEFAULT_PARAMETERS, pythonSnippet, validateParameters, type PlaygroundMode } from './model/playgroundRequest';
+import { listModels, streamCompletion } from './openAiClient';
+
+const HISTORY_KEY = 'kubeMl.playground.history';
+const HISTORY_LIMIT = 50;
+
+function choiceOf(endpoint: EndpointInfo): EndpointChoice {
+  return { id: endpoint.id, label: endpoint.name, state: endpoint.phase === 'available' ? `${endpoint.ready}/${endpoint.desired} ready` : endpoint.phase, openAiCompatible: endpoint.openAiCompatible };
+}
+
+/**
+ * The Playground panel: one per window, reused. HTTP runs here in the extension host through a
+ * managed port-forward per endpoint (kept while the panel is open); the webview only renders.
+ */
+export class PlaygroundPanel implements vscode.Disposable {
+  static current: PlaygroundPanel | undefined;
+
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly forwards = new Map<string, Promise<{ baseUrl: string; handle?: PortForwardHandle }>>();
+  private readonly runs = new Map<string, AbortController>();
+
+  static show(services: Services, store: EndpointStore, endpointId?: string): PlaygroundPanel {
+    if (PlaygroundPanel.current) {
+      PlaygroundPanel.current.panel.reveal();
+      if (endpointId) PlaygroundPanel.current.init(endpointId);
+      return PlaygroundPanel.current;
+    }
+    const panel = vscode.window.createWebviewPanel('kubeMl.playground', 'Model Playground', vscode.ViewColumn.Active, { ...webviewOptions(services.extensionContext.extensionUri), retainContextWhenHidden: true });
+    PlaygroundPanel.current = new PlaygroundPanel(services, store, panel, endpointId);
+    return PlaygroundPanel.current;
+  }
+
+  private constructor(private readonly services: Services, private readonly store: EndpointStore, readonly panel: vscode.WebviewPanel, private preselected: string | undefined) {
+    panel.webview.html = webviewHtml(panel.webview, services.extensionContext.extensionUri, 'playground', 'Model Playground');
+    this.disposables.push(
+      panel.onDidDispose(() => this.dispose()),
+      panel.webview.onDidReceiveMessage((message: WebviewMessage) => void this.receive(message)),
+      store.onDidChange(() => this.post({ type: 'endpoints', endpoints: this.choices() })),
+    );
+  }
+
+  private choices(): EndpointChoice[] {
+    return this.store.list().map(choiceOf);
+  }
+
+  private history(): HistoryEntry[] {
+    return this.services.extensionContext.workspaceState.get<HistoryEntry[]>(HISTORY_KEY, []);
+  }
+
+  private post(message: HostMessage): void {
+    void this.panel.webview.postMessage(message);
+  }
+
+  private init(preselected?: string): void {
+    this.preselected = preselected ?? this.preselected;
+    this.post({ type: 'init', endpoints: this.choices(), preselected: this.preselected, history: this.history(), defaults: DEFAULT_PARAMETERS });
+  }
+
+  private async receive(message: WebviewMessage): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        this.init();
+        return;
+      case 'loadModels':
+        try {
+          const { baseUrl } = await this.baseUrl(message.endpointId);
+          this.post({ type: 'models', endpointId: message.endpointId, models: await listModels(baseUrl) });
+        } catch (error) {
+          this.post({ type: 'models', endpointId: message.endpointId, models: [], error: (error as Error).message });
+        }
+        return;
+      case 'send':
+        await this.send(message.runId, message.mode, message.systemPrompt, message.prompt, message.lanes);
+        return;
+      case 'stop':
+        this.runs.get(message.runId)?.abort();
+        return;
+      case 'copySnippet':
+        await this.services.errors.guard('copy the request', async () => {
+          const { baseUrl } = await this.baseUrl(message.lane.endpointId);
+          const plan = buildCompletionRequest({ mode: message.mode, model: message.lane.model, systemPrompt: message.systemPrompt, messages: message.lane.messages, parameters: message.lane.parameters });
+          await vscode.env.clipboard.writeText(message.format === 'curl' ? curlSnippet(baseUrl, plan) : pythonSnippet(baseUrl, plan));
+          void vscode.window.showInformationMessage(`Copied the request as ${message.format === 'curl' ? 'curl' : 'Python'} (it targets ${baseUrl}, the forwarded port, valid while the playground is open).`);
+        });
+        return;
+      case 'clearHistory':
+        await this.services.extensionContext.workspaceState.update(HISTORY_KEY, []);
+        this.post({ type: 'history', history: [] });
+        return;
+    }
+  }
+
+  /** The URL the extension host reaches the endpoint at: a managed port-forward to its pods. */
+  private baseUrl(endpointId: string): Promise<{ baseUrl: string; handle?: PortForwardHandle }> {
+    let forward = this.forwards.get(endpointId);
+    if (!forward) {
+      const endpoint = this.store.get(endpointId);
+      if (!endpoint) return Promise.reject(new KubeMlError('notFound', `Endpoint ${endpointId} is not in the Endpoints view any more.`, 'It was deleted, or the namespace changed.'));
+      const session = this.services.connection.requireSession();
+      forward = (async () => {
+        await session.requireAccess({ verb: 'create', resource: 'pods', subresource: 'portforward', namespace: endpoint.namespace });
+        const handle = await startPortForward(session.kubeConfig, { namespace: endpoint.namespace, podSelector: endpoint.workload.podSelector, remotePort: endpoint.containerPort, localPort: 0 });
+        this.services.output.info(`Playground: forwarding ${handle.url()} to ${endpoint.id} port ${endpoint.containerPort}.`);
+        return { baseUrl: handle.url(), handle };
+      })();
+      forward.catch(() => this.forwards.delete(endpointId));
+      this.forwards.set(endpointId, forward);
+    }
+    return forward;
+  }
+
+  private async send(runId: string, mode: PlaygroundMode, systemPrompt: string, prompt: string, lanes: readonly LaneRequest[]): Promise<void> {
+    const abort = new AbortController();
+    this.runs.set(runId, abort);
+    const results = await Promise.all(lanes.map(async (lane, index): Promise<HistoryLane> => {
+      try {
+        const problems = validateParameters(lane.parameters);
+        if (problems.length > 0) throw new KubeMlError('invalidInput', problems.join(' '));
+        const endpoint = this.store.get(lane.endpointId);
+        if (endpoint && !endpoint.openAiCompatible) throw new KubeMlError('invalidInput', `${endpoint.name} runs ${endpoint.spec?.runtime ?? 'a runtime'} without an OpenAI-compatible API.`, 'The playground needs /v1/chat/completions; use vLLM or TGI.');
+        this.post({ type: 'status', runId, lane: index, message: 'Opening the port-forward...' });
+        const { baseUrl } = await this.baseUrl(lane.endpointId);
+        this.post({ type: 'status', runId, lane: index, message: 'Waiting for the first token...' });
+        const plan = buildCompletionRequest({ mode, model: lane.model, systemPrompt, messages: lane.messages, parameters: lane.parameters });
+        const result = await streamCompletion(baseUrl, plan, (text) => this.post({ type: 'token', runId, lane: index, text }), abort.signal);
+        this.post({ type: 'done', runId, lane: index, figures: result.figures, finishReason: result.finishReason });
+        return { endpointId: lane.endpointId, model: lane.model, parameters: lane.parameters, answer: result.text, figures: result.figures };
+      } catch (error) {
+        const message = error instanceof KubeMlError ? [error.summary, error.hint].filter(Boolean).join(' ') : (error as Error).message;
+        this.services.output.warn(`Playground request to ${lane.endpointId} failed: ${message}`);
+        this.post({ type: 'failed', runId, lane: index, message });
+        return { endpointId: lane.endpointId, model: lane.model, parameters: lane.parameters, answer: '', error: message };
+      }
+    }));
+    this.runs.delete(runId);
+    const entry: HistoryEntry = { id: runId, at: new Date().toISOString(), mode, systemPrompt, prompt, lanes: results };
+    const history = [entry, ...this.history()].slice(0, HISTORY_LIMIT);
+    await this.services.extensionContext.workspaceState.update(HISTORY_KEY, history);
+    this.post({ type: 'history', history });
+  }
+
+  dispose(): void {
+    if (PlaygroundPanel.current === this) PlaygroundPanel.current = undefined;
+    for (const run of this.runs.values()) run.abort();
+    for (const forward of this.forwards.values()) void forward.then((value) => value.handle?.dispose(), () => undefined);
+    this.forwards.clear();
+    for (const disposable of this.disposables) disposable.dispose();
+    this.panel.dispose();
+  }
+}

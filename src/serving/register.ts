@@ -1,0 +1,78 @@
+import * as vscode from 'vscode';
+import { KubeMlError } from '../cluster/errors';
+import type { Services } from '../common/services';
+import { deleteCommand, endpointArgument, rollBackCommand, scaleCommand } from './endpointCommands';
+import { EndpointStore } from './endpointStore';
+import { EndpointsTreeProvider } from './endpointsTree';
+import { deployEndpoint, type DeployRequest, type DeployResult } from './deployService';
+import { guidedDeploy, saveEndpointFile } from './deployFlow';
+import { ENDPOINT_FILE_PATH, parseEndpointFile } from './model/endpointFile';
+import { PlaygroundPanel } from './playgroundPanel';
+
+function isDeployRequest(value: unknown): value is DeployRequest {
+  const candidate = value as Partial<DeployRequest> | undefined;
+  return typeof candidate?.spec?.name === 'string' && typeof candidate.source?.kind === 'string';
+}
+
+/** Model serving: the Endpoints view, Deploy Model (guided or from .kubeml/endpoint.yaml), endpoint actions and the Playground. */
+export function registerServing(services: Services): void {
+  const subscriptions = services.extensionContext.subscriptions;
+  const store = new EndpointStore((level, message) => services.output[level](message));
+  const tree = new EndpointsTreeProvider(store);
+  store.setSession(services.connection.session);
+  subscriptions.push(
+    store,
+    tree,
+    vscode.window.createTreeView('kubeMl.endpoints', { treeDataProvider: tree, showCollapseAll: false }),
+    services.connection.onDidChangeSession((session) => store.setSession(session)),
+    { dispose: () => PlaygroundPanel.current?.dispose() },
+  );
+
+  const deploy = async (request: DeployRequest): Promise<DeployResult & { listed: boolean }> => {
+    const result = await deployEndpoint(services, store, request);
+    const id = `${result.spec.namespace}/${result.spec.name}`;
+    return { ...result, listed: tree.itemFor(id) !== undefined || store.get(id) !== undefined };
+  };
+
+  subscriptions.push(
+    // Argument: an explorer Uri (folder/file), a DeployRequest (tests, other features), or nothing (guided flow).
+    vscode.commands.registerCommand('kubeMl.deployModel', (argument?: unknown) =>
+      services.errors.guard('deploy a model', async () => {
+        if (isDeployRequest(argument)) return deploy(argument);
+        const guided = await guidedDeploy(services, argument instanceof vscode.Uri ? argument : undefined);
+        if (!guided) return undefined;
+        if (guided.action !== 'deploy') {
+          const saved = await saveEndpointFile(guided.request);
+          if (saved) void vscode.window.showInformationMessage(`Saved ${ENDPOINT_FILE_PATH}.`);
+        }
+        return guided.action === 'save' ? undefined : deploy(guided.request);
+      }),
+    ),
+    vscode.commands.registerCommand('kubeMl.deployModelFromFile', (argument?: unknown) =>
+      services.errors.guard(`deploy from ${ENDPOINT_FILE_PATH}`, async () => {
+        const folder = argument instanceof vscode.Uri ? argument : vscode.workspace.workspaceFolders?.[0]?.uri;
+        if (!folder) throw new KubeMlError('notFound', `Open a folder that contains ${ENDPOINT_FILE_PATH}.`);
+        const uri = folder.path.endsWith('.yaml') ? folder : vscode.Uri.joinPath(folder, ENDPOINT_FILE_PATH);
+        let text: string;
+        try {
+          text = Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8');
+        } catch {
+          throw new KubeMlError('notFound', `${uri.fsPath} does not exist.`, 'Run Deploy Model and choose "Deploy and save", or write the file by hand.');
+        }
+        const { file, problems } = parseEndpointFile(text);
+        if (!file) throw new KubeMlError('invalidInput', `${ENDPOINT_FILE_PATH} has ${problems.length} problem(s): ${problems.join(' ')}`, 'Fix the named fields and run the command again.');
+        const baseFolder = vscode.Uri.joinPath(uri, '..', '..').fsPath;
+        return deploy({ spec: file.spec, source: file.source, baseFolder });
+      }),
+    ),
+    vscode.commands.registerCommand('kubeMl.openPlayground', (argument?: unknown) =>
+      services.errors.guard('open the playground', async () => {
+        const endpoint = store.list().length > 0 ? await endpointArgument(store, argument) : undefined;
+        return PlaygroundPanel.show(services, store, endpoint?.id) !== undefined;
+      }),
+    ),
+    vscode.commands.registerCommand('kubeMl.scaleEndpoint', (argument?: unknown, replicas?: string) => services.errors.guard('scale the endpoint', () => scaleCommand(services, store, argument, typeof replicas === 'string' ? replicas : undefined))),
+    vscode.commands.registerCommand('kubeMl.rollBackEndpoint', (argument?: unknown, confirmed?: boolean) => services.errors.guard('roll back the endpoint', () => rollBackCommand(services, store, argument, confirmed === true))),
+    vscode.commands.registerCommand('kubeMl.deleteEndpoint', (argument?: unknown, answer?: 'Delete' | 'Delete with Model Volume') => services.errors.guard('delete the endpoint', () => deleteCommand(services, store, argument, answer))),
+  );
+}
