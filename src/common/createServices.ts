@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { KubeClusterConnection } from './clusterConnection';
+import { DevPodGpuUtilisation } from './devPodGpuUtilisation';
 import { VscodeErrorPresenter } from './errorPresenter';
 import type { Services } from './services';
 import { VscodeSettings } from './settings';
@@ -12,5 +13,5 @@ export function createServices(context: vscode.ExtensionContext): Services {
   const errors = new VscodeErrorPresenter(output);
   const connection = new KubeClusterConnection({ settings, output, errors });
   context.subscriptions.push(connection);
-  return { extensionContext: context, output, settings, connection, errors };
+  return { extensionContext: context, output, settings, connection, errors, devPodGpuUtilisation: new DevPodGpuUtilisation() };
 }

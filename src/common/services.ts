@@ -1,5 +1,6 @@
 import type * as vscode from 'vscode';
 import type { ClusterSession } from '../cluster/session';
+import type { DevPodGpuUtilisation } from './devPodGpuUtilisation';
 
 /** Typed access to the kubeMl.* settings (src/common/settings.ts implements it). */
 export interface Settings {
@@ -42,4 +43,6 @@ export interface Services {
   readonly settings: Settings;
   readonly connection: ClusterConnection;
   readonly errors: ErrorPresenter;
+  /** Dev pods' GPU utilisation: the GPU idle watcher writes it, idle shutdown reads it. */
+  readonly devPodGpuUtilisation: DevPodGpuUtilisation;
 }

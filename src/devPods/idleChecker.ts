@@ -3,10 +3,10 @@ import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import type { ClusterSession } from '../cluster/session';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../cluster/workloadRef';
 import type { Services } from '../common/services';
-import { patchLastActivity } from './activity';
+import { patchLastActivity, reportDevPodActivity } from './activity';
 import { stopDevPod } from './lifecycle';
 import { DEV_POD_LABEL } from './model/contract';
-import { decideIdleForPod, formatDuration } from './model/idlePolicy';
+import { BUSY_GPU_PERCENT, decideIdleForPod, formatDuration } from './model/idlePolicy';
 
 /** Often enough that a stop lands within a minute of its deadline; reads the watch cache only. */
 const CHECK_MS = 30_000;
@@ -35,7 +35,11 @@ export class IdleChecker implements vscode.Disposable {
       const name = pod.metadata.labels?.[DEV_POD_LABEL];
       const uid = pod.metadata.uid ?? '';
       if (!name) continue;
-      const decision = decideIdleForPod(pod, now);
+      // Known GPU utilisation (sampled by the GPU idle watcher) counts: busy GPUs are work even with
+      // no session open; unknown utilisation does not block idling.
+      const gpuUtilisationPercent = this.services.devPodGpuUtilisation.percentOf(uid, now);
+      if (gpuUtilisationPercent !== undefined && gpuUtilisationPercent >= BUSY_GPU_PERCENT) this.reportBusyGpus(session, name, now);
+      const decision = decideIdleForPod(pod, now, { gpuUtilisationPercent });
       if (decision.action === 'warn' && !this.warned.has(uid)) {
         this.warned.add(uid);
         void this.warn(session, pod, name, decision.idleMs, decision.stopAt - now);
@@ -46,6 +50,16 @@ export class IdleChecker implements vscode.Disposable {
         this.warned.delete(uid);
       }
     }
+  }
+
+  /**
+   * Records busy GPUs as activity on the pod (throttled to once a minute), so the idle clock restarts
+   * when they go quiet and the in-cluster reaper, which cannot see utilisation, agrees.
+   */
+  private reportBusyGpus(session: ClusterSession, name: string, now: number): void {
+    reportDevPodActivity(session, session.namespace, name, now).catch((error: unknown) =>
+      this.services.output.warn(`Dev pod ${session.namespace}/${name}: could not record GPU activity: ${error instanceof Error ? error.message : String(error)}`),
+    );
   }
 
   private async warn(session: ClusterSession, pod: V1Pod, name: string, idleMs: number, remainingMs: number): Promise<void> {

@@ -4,6 +4,10 @@ import { describeAccess } from '../cluster/permissions';
 import { describeGpuNode, describeProduct, gpuNodeTooltip, productTooltip } from './model/format';
 import type { GpuCapacityFeed } from './model/gpuCapacityFeed';
 import type { GpuAccountingChange } from '../cluster/gpuAccounting';
+import { changedUtilisationRows, productUtilisation, type UtilisationChange, type UtilisationPoller } from './model/gpuUtilisation';
+
+/** What the view needs of the utilisation poller (absent: allocation only). */
+export type UtilisationFigures = Pick<UtilisationPoller<unknown>, 'byNode' | 'onDidChange'>;
 
 export interface GpuProductNode {
   readonly type: 'gpuProduct';
@@ -26,8 +30,8 @@ export interface GpuNoteNode {
 export type GpuTreeNode = GpuProductNode | GpuNodeNode | GpuNoteNode;
 
 /**
- * GPU Capacity view: one row per GPU product (free / requested / allocatable / total) with its
- * nodes below. Element objects are kept stable so that a change fires only the products and nodes
+ * GPU Capacity view: one row per GPU product (free / requested / allocatable / total, and GPU
+ * utilisation when a DCGM exporter reports it) with its nodes below. Element objects are kept stable so that a change fires only the products and nodes
  * it touched; notes explain forbidden lists, reconnects and partial pod visibility.
  */
 export class GpuCapacityTreeProvider implements vscode.TreeDataProvider<GpuTreeNode>, vscode.Disposable {
@@ -41,8 +45,10 @@ export class GpuCapacityTreeProvider implements vscode.TreeDataProvider<GpuTreeN
   constructor(
     private readonly feed: () => GpuCapacityFeed | undefined,
     onDidChangeFeed: vscode.Event<GpuCapacityFeed | undefined>,
+    private readonly utilisation?: UtilisationFigures,
   ) {
     this.subscriptions.push(onDidChangeFeed(() => this.watchFeed()));
+    if (utilisation) this.subscriptions.push(utilisation.onDidChange((change) => this.fireUtilisationChange(change)));
     this.watchFeed();
   }
 
@@ -56,8 +62,9 @@ export class GpuCapacityTreeProvider implements vscode.TreeDataProvider<GpuTreeN
         item.contextValue = 'gpuProduct';
         item.iconPath = new vscode.ThemeIcon('circuit-board');
         if (summary) {
-          item.description = describeProduct(summary);
-          item.tooltip = productTooltip(summary);
+          const utilisation = this.utilisation && productUtilisation(summary.nodeNames, this.utilisation.byNode);
+          item.description = describeProduct(summary, utilisation);
+          item.tooltip = productTooltip(summary, utilisation);
         }
         return item;
       }
@@ -67,8 +74,9 @@ export class GpuCapacityTreeProvider implements vscode.TreeDataProvider<GpuTreeN
         item.id = `gpuNode:${node.product}/${node.nodeName}`;
         item.contextValue = 'gpuNode';
         if (summary) {
-          item.description = describeGpuNode(summary);
-          item.tooltip = gpuNodeTooltip(summary);
+          const utilisation = this.utilisation?.byNode.get(node.nodeName);
+          item.description = describeGpuNode(summary, utilisation);
+          item.tooltip = gpuNodeTooltip(summary, utilisation);
           const healthy = summary.ready && !summary.cordoned;
           item.iconPath = new vscode.ThemeIcon(healthy ? 'server' : 'server-process', healthy ? undefined : new vscode.ThemeColor(summary.ready ? 'list.warningForeground' : 'list.errorForeground'));
         }
@@ -144,10 +152,21 @@ export class GpuCapacityTreeProvider implements vscode.TreeDataProvider<GpuTreeN
       this.fire(undefined);
       return;
     }
+    this.fireRows(change.products, change.nodes);
+  }
+
+  private fireUtilisationChange(change: UtilisationChange): void {
+    const accounting = this.feed()?.accounting;
+    if (!accounting) return;
+    const rows = changedUtilisationRows(change.previous, change.current, accounting.products());
+    this.fireRows(rows.products, rows.nodes);
+  }
+
+  private fireRows(products: readonly string[], nodes: readonly string[]): void {
     const accounting = this.feed()?.accounting;
     // Only elements the view has already asked for can be refreshed; others render fresh anyway.
-    const elements: GpuTreeNode[] = change.products.flatMap((product) => this.productNodes.get(product) ?? []);
-    for (const nodeName of change.nodes) {
+    const elements: GpuTreeNode[] = products.flatMap((product) => this.productNodes.get(product) ?? []);
+    for (const nodeName of nodes) {
       for (const product of new Set(accounting?.node(nodeName)?.devices.map((device) => device.product) ?? [])) {
         const known = this.nodeNodes.get(`${product}/${nodeName}`);
         if (known) elements.push(known);

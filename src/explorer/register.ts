@@ -6,6 +6,13 @@ import { ClustersTreeProvider } from './clustersTree';
 import { registerExplorerCommands } from './commands';
 import { GpuCapacityTreeProvider } from './gpuCapacityTree';
 import { GpuCapacityFeed } from './model/gpuCapacityFeed';
+import { UtilisationPoller } from './model/gpuUtilisation';
+import { poolUtilisationSource } from '../gpuMetrics/poolUtilisation';
+
+/** The overview needs no panel-rate refresh: at least 10 s, slower if the setting says so. */
+const MIN_UTILISATION_REFRESH_MS = 10_000;
+/** Looking for a DCGM exporter costs four list calls; once a minute while the view is visible. */
+const DCGM_REDISCOVER_MS = 60_000;
 
 /** Clusters and GPU Capacity views, the status bar item and the context/namespace commands. */
 export function registerExplorer(services: Services): void {
@@ -23,15 +30,26 @@ export function registerExplorer(services: Services): void {
   replaceFeed();
   subscriptions.push(feedChanges, connection.onDidChangeSession(replaceFeed), { dispose: () => feed?.dispose() });
 
+  // Per-node GPU utilisation from DCGM, read only while the GPU Capacity view is visible.
+  const utilisation = new UtilisationPoller(connection.session && poolUtilisationSource(connection.session), {
+    refreshMs: () => Math.max(MIN_UTILISATION_REFRESH_MS, services.settings.gpuMetricsRefreshSeconds() * 1000),
+    rediscoverMs: DCGM_REDISCOVER_MS,
+    log: (message) => services.output.debug(message),
+  });
+  subscriptions.push(utilisation, connection.onDidChangeSession((session) => utilisation.setSource(session && poolUtilisationSource(session))));
+
   const clusters = new ClustersTreeProvider(connection);
-  const gpuCapacity = new GpuCapacityTreeProvider(() => feed, feedChanges.event);
+  const gpuCapacity = new GpuCapacityTreeProvider(() => feed, feedChanges.event, utilisation);
+  const gpuCapacityView = vscode.window.createTreeView('kubeMl.gpuCapacity', { treeDataProvider: gpuCapacity, showCollapseAll: true });
+  utilisation.setVisible(gpuCapacityView.visible);
   const statusBar = new ClusterStatusBar(connection, () => feed, feedChanges.event);
   subscriptions.push(
     clusters,
     gpuCapacity,
     statusBar,
     vscode.window.createTreeView('kubeMl.clusters', { treeDataProvider: clusters, showCollapseAll: false }),
-    vscode.window.createTreeView('kubeMl.gpuCapacity', { treeDataProvider: gpuCapacity, showCollapseAll: true }),
+    gpuCapacityView,
+    gpuCapacityView.onDidChangeVisibility((event) => utilisation.setVisible(event.visible)),
     ...registerExplorerCommands(services, () => clusters.refresh()),
   );
 }

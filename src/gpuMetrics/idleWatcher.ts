@@ -33,7 +33,10 @@ export class IdleGpuWatcher implements vscode.Disposable {
     private readonly onIdle: (workload: WorkloadRef, minutes: number) => void,
   ) {
     this.timer = setInterval(() => void this.sampleAll(), SAMPLE_INTERVAL_MS);
-    this.sessionListener = services.connection.onDidChangeSession(() => this.watched.clear());
+    this.sessionListener = services.connection.onDidChangeSession(() => {
+      this.watched.clear();
+      services.devPodGpuUtilisation.clear();
+    });
   }
 
   private devPodsWithGpus(session: ClusterSession): V1Pod[] {
@@ -48,6 +51,7 @@ export class IdleGpuWatcher implements vscode.Disposable {
       const pods = this.devPodsWithGpus(session);
       const live = new Set(pods.map((pod) => pod.metadata?.uid ?? ''));
       for (const key of [...this.watched.keys()]) if (!live.has(key)) this.watched.delete(key);
+      this.services.devPodGpuUtilisation.retain(live);
       for (const pod of pods) {
         const key = pod.metadata?.uid ?? '';
         let entry = this.watched.get(key);
@@ -58,6 +62,8 @@ export class IdleGpuWatcher implements vscode.Disposable {
         try {
           entry.plan ??= (await planGpuSource(session.kubeConfig, entry.workload)).plan;
           const snapshot = await sampleGpuSource(session.kubeConfig, entry.plan);
+          // Idle shutdown (src/devPods/idleChecker.ts) treats busy GPUs as activity.
+          this.services.devPodGpuUtilisation.publish(key, snapshot.gpus.map((gpu) => gpu.utilisation), snapshot.time);
           if (entry.detector.observe(snapshot.time, snapshot.gpus.map((gpu) => gpu.utilisation))) this.onIdle(entry.workload, entry.detector.idleMinutes(snapshot.time));
         } catch (error) {
           // A pod without nvidia-smi or a transient failure: the panel shows such problems; here we only log.

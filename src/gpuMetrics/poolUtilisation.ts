@@ -4,21 +4,36 @@
  * allocation only. No vscode import.
  */
 import type { ClusterSession } from '../cluster/session';
-import { discoverDcgm, readDcgmEndpoint } from '../cluster/dcgm';
+import { discoverDcgm, readDcgmEndpoint, type DcgmDiscovery } from '../cluster/dcgm';
+import type { NodeUtilisation, UtilisationSource } from '../explorer/model/gpuUtilisation';
 import { utilisationByNode } from './model/dcgmMetrics';
 import type { GpuReading } from './model/gpuSample';
 
-export interface NodeUtilisation {
-  /** Mean utilisation of the node's GPUs, percent. */
-  readonly utilisation: number;
-  readonly gpus: number;
-}
+export type { NodeUtilisation };
 
 export async function readPoolUtilisation(session: Pick<ClusterSession, 'kubeConfig'>, signal?: AbortSignal): Promise<Map<string, NodeUtilisation>> {
-  const discovery = await discoverDcgm(session.kubeConfig);
+  return readDiscoveredUtilisation(session, await discoverDcgm(session.kubeConfig), signal);
+}
+
+/** Reads the exporters discovery found: every pod (one per node), else one service. */
+async function readDiscoveredUtilisation(session: Pick<ClusterSession, 'kubeConfig'>, discovery: DcgmDiscovery, signal?: AbortSignal): Promise<Map<string, NodeUtilisation>> {
   const endpoints = discovery.pods.length > 0 ? discovery.pods : discovery.services.slice(0, 1);
   const readings: GpuReading[] = [];
   const results = await Promise.allSettled(endpoints.map((endpoint) => readDcgmEndpoint(session.kubeConfig, endpoint, signal)));
   for (const result of results) if (result.status === 'fulfilled') readings.push(...result.value);
   return utilisationByNode(readings);
+}
+
+/**
+ * The same, split so a poller discovers rarely and reads often; discovery yields undefined when
+ * the cluster runs no exporter, so no read is ever attempted then.
+ */
+export function poolUtilisationSource(session: Pick<ClusterSession, 'kubeConfig'>): UtilisationSource<DcgmDiscovery> {
+  return {
+    discover: async () => {
+      const discovery = await discoverDcgm(session.kubeConfig);
+      return discovery.pods.length + discovery.services.length > 0 ? discovery : undefined;
+    },
+    read: (discovery, signal) => readDiscoveredUtilisation(session, discovery, signal),
+  };
 }

@@ -1,4 +1,5 @@
 import type { GpuFigures, GpuNodeSummary, GpuProductSummary, GpuTotals } from '../../cluster/gpuAccounting';
+import { formatUtilisation, utilisationTooltipLine, type NodeUtilisation } from './gpuUtilisation';
 
 /** Texts of the GPU Capacity view and the status bar; pure so they are unit-tested. */
 export function plural(count: number, noun: string): string {
@@ -16,27 +17,37 @@ export function nodeStateWords(node: GpuNodeSummary): string[] {
   return words;
 }
 
-export function describeProduct(product: GpuProductSummary): string {
-  return `${formatFigures(product)} · ${plural(product.nodeNames.length, 'node')}`;
+/** " · 63% util" when DCGM data exists, else nothing: utilisation sits next to allocation. */
+function utilisationSuffix(utilisation: NodeUtilisation | undefined): string {
+  const text = formatUtilisation(utilisation);
+  return text ? ` · ${text}` : '';
 }
 
-export function describeGpuNode(node: GpuNodeSummary): string {
-  return `${formatFigures(node)} · ${nodeStateWords(node).join(', ')}`;
+export function describeProduct(product: GpuProductSummary, utilisation?: NodeUtilisation): string {
+  return `${formatFigures(product)}${utilisationSuffix(utilisation)} · ${plural(product.nodeNames.length, 'node')}`;
 }
 
-export function gpuNodeTooltip(node: GpuNodeSummary): string {
+export function describeGpuNode(node: GpuNodeSummary, utilisation?: NodeUtilisation): string {
+  return `${formatFigures(node)}${utilisationSuffix(utilisation)} · ${nodeStateWords(node).join(', ')}`;
+}
+
+export function gpuNodeTooltip(node: GpuNodeSummary, utilisation?: NodeUtilisation): string {
   const lines = [`${node.name}: ${nodeStateWords(node).join(', ')}`];
   for (const device of node.devices) {
     lines.push(`${device.resource} (${device.product}): ${device.free} free, ${device.requested} requested, ${device.allocatable} allocatable, ${device.total} total`);
   }
   if (node.memoryMiB) lines.push(`GPU memory: ${Math.round(node.memoryMiB / 1024)} GiB each`);
   if (node.taints.length > 0) lines.push(`Taints: ${node.taints.join(', ')}`);
+  const utilisationLine = utilisationTooltipLine(utilisation);
+  if (utilisationLine) lines.push(utilisationLine);
   return lines.join('\n');
 }
 
-export function productTooltip(product: GpuProductSummary): string {
+export function productTooltip(product: GpuProductSummary, utilisation?: NodeUtilisation): string {
   const lines = [product.product, formatFigures(product), `${product.schedulableFree} free on Ready, schedulable nodes`];
   if (product.memoryMiB) lines.push(`GPU memory: ${Math.round(product.memoryMiB / 1024)} GiB each`);
+  const utilisationLine = utilisationTooltipLine(utilisation);
+  if (utilisationLine) lines.push(utilisationLine);
   return lines.join('\n');
 }
 

@@ -2,7 +2,8 @@ import * as assert from 'node:assert/strict';
 import { sampleGpusViaExec } from '../../../src/cluster/gpuSampler';
 import { discoverDcgm } from '../../../src/cluster/dcgm';
 import { planGpuSource, sampleGpuSource } from '../../../src/gpuMetrics/gpuSource';
-import { readPoolUtilisation } from '../../../src/gpuMetrics/poolUtilisation';
+import { poolUtilisationSource, readPoolUtilisation } from '../../../src/gpuMetrics/poolUtilisation';
+import { UtilisationPoller } from '../../../src/explorer/model/gpuUtilisation';
 import { isKubeMlError } from '../../../src/cluster/errors';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../sandbox';
 import { createTrainingPod } from './fixtures';
@@ -68,6 +69,22 @@ describe('observability: GPU metrics against the sandbox', function () {
     const discovery = await discoverDcgm(sandboxKubeConfig('admin'));
     assert.deepEqual(discovery.pods, []);
     assert.equal((await readPoolUtilisation({ kubeConfig: sandboxKubeConfig('admin') })).size, 0);
+  });
+
+  it('the GPU Capacity view\'s utilisation poller reads nothing and shows nothing without an exporter', async () => {
+    const source = poolUtilisationSource({ kubeConfig: sandboxKubeConfig('admin') });
+    let reads = 0;
+    const logged: string[] = [];
+    const poller = new UtilisationPoller({ discover: (signal) => source.discover(signal), read: (discovery, signal) => (reads++, source.read(discovery, signal)) }, { refreshMs: () => 10_000, rediscoverMs: 60_000, log: (message) => logged.push(message) });
+    try {
+      poller.setVisible(true);
+      await poller.poll();
+      assert.equal(reads, 0);
+      assert.equal(poller.byNode.size, 0);
+      assert.deepEqual(logged, []);
+    } finally {
+      poller.dispose();
+    }
   });
 
   it('discovers a DCGM exporter, tries it through the API server proxy, and falls back to nvidia-smi saying why', async () => {

@@ -1,0 +1,186 @@
+/**
+ * GPU utilisation next to allocation in the GPU Capacity view: per-product aggregation, change
+ * detection on the displayed figures, and a poller that reads only while the view is visible and
+ * only when the cluster runs a DCGM exporter. Pure (timers aside), so it is unit-tested.
+ */
+import { Emitter } from '../../cluster/emitter';
+import type { Disposable, Listener } from '../../cluster/session';
+
+export interface NodeUtilisation {
+  /** Mean utilisation of the node's GPUs, percent. */
+  readonly utilisation: number;
+  readonly gpus: number;
+}
+
+export type UtilisationByNode = ReadonlyMap<string, NodeUtilisation>;
+
+/** GPU-weighted mean over the nodes that report; undefined when none does. */
+export function productUtilisation(nodeNames: readonly string[], byNode: UtilisationByNode): NodeUtilisation | undefined {
+  let weighted = 0;
+  let gpus = 0;
+  for (const name of nodeNames) {
+    const node = byNode.get(name);
+    if (!node || node.gpus <= 0) continue;
+    weighted += node.utilisation * node.gpus;
+    gpus += node.gpus;
+  }
+  return gpus > 0 ? { utilisation: weighted / gpus, gpus } : undefined;
+}
+
+/** "63% util", the figure rows show; undefined without data. */
+export function formatUtilisation(utilisation: NodeUtilisation | undefined): string | undefined {
+  return utilisation && `${Math.round(Math.min(100, Math.max(0, utilisation.utilisation)))}% util`;
+}
+
+export function utilisationTooltipLine(utilisation: NodeUtilisation | undefined): string | undefined {
+  return utilisation && `GPU utilisation: ${formatUtilisation(utilisation)?.replace(' util', '')} (mean of ${utilisation.gpus} GPU${utilisation.gpus === 1 ? '' : 's'}, DCGM exporter)`;
+}
+
+/** The rows whose displayed figure differs between two readings: only those need a refresh. */
+export function changedUtilisationRows(
+  previous: UtilisationByNode,
+  current: UtilisationByNode,
+  products: readonly { readonly product: string; readonly nodeNames: readonly string[] }[],
+): { nodes: string[]; products: string[] } {
+  const nodes = [...new Set([...previous.keys(), ...current.keys()])].filter((name) => formatUtilisation(previous.get(name)) !== formatUtilisation(current.get(name)));
+  const changedProducts = products
+    .filter(({ nodeNames }) => formatUtilisation(productUtilisation(nodeNames, previous)) !== formatUtilisation(productUtilisation(nodeNames, current)))
+    .map(({ product }) => product);
+  return { nodes, products: changedProducts };
+}
+
+/** Where the figures come from; `D` is whatever discovery found (the exporter endpoints). */
+export interface UtilisationSource<D> {
+  /** Finds the exporter; undefined when the cluster runs none (then nothing is read). */
+  discover(signal: AbortSignal): Promise<D | undefined>;
+  read(discovery: D, signal: AbortSignal): Promise<UtilisationByNode>;
+}
+
+export interface UtilisationPollerOptions {
+  /** Pause between reads (the view asks for kubeMl.gpuMetrics.refreshSeconds, floored at 10 s). */
+  readonly refreshMs: () => number;
+  /** How often to look for an exporter again, whether one was found or not. */
+  readonly rediscoverMs: number;
+  readonly now?: () => number;
+  readonly log: (message: string) => void;
+}
+
+export interface UtilisationChange {
+  readonly previous: UtilisationByNode;
+  readonly current: UtilisationByNode;
+}
+
+const EMPTY: UtilisationByNode = new Map();
+
+/**
+ * Polls a UtilisationSource only while visible. Without an exporter it issues no read at all and
+ * looks for one again every `rediscoverMs`. A failed read drops the figures (no stale numbers) and
+ * forces a new discovery, since exporter pods move between nodes.
+ */
+export class UtilisationPoller<D> implements Disposable {
+  private current: UtilisationByNode = EMPTY;
+  private discovery: D | undefined;
+  private discoveredAt: number | undefined;
+  private visible = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private inFlight: AbortController | undefined;
+  private running: Promise<void> | undefined;
+  private readonly changes = new Emitter<UtilisationChange>();
+  private readonly now: () => number;
+
+  constructor(
+    private source: UtilisationSource<D> | undefined,
+    private readonly options: UtilisationPollerOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  readonly onDidChange = (listener: Listener<UtilisationChange>): Disposable => this.changes.event(listener);
+
+  utilisationOf(nodeName: string): NodeUtilisation | undefined {
+    return this.current.get(nodeName);
+  }
+
+  get byNode(): UtilisationByNode {
+    return this.current;
+  }
+
+  setVisible(visible: boolean): void {
+    if (visible === this.visible) return;
+    this.visible = visible;
+    if (visible) {
+      void this.poll();
+    } else {
+      this.stop();
+    }
+  }
+
+  /** A new session: forget everything about the old cluster. */
+  setSource(source: UtilisationSource<D> | undefined): void {
+    this.stop();
+    this.source = source;
+    this.discovery = undefined;
+    this.discoveredAt = undefined;
+    this.publish(EMPTY);
+    if (this.visible) void this.poll();
+  }
+
+  /**
+   * One pass (or the one under way), then the next is scheduled while visible; public so tests
+   * drive it without waiting for timers.
+   */
+  poll(): Promise<void> {
+    const source = this.source;
+    if (!this.visible || !source) return Promise.resolve();
+    if (this.inFlight) return this.running ?? Promise.resolve();
+    clearTimeout(this.timer);
+    this.running = this.pass(source);
+    return this.running;
+  }
+
+  private async pass(source: UtilisationSource<D>): Promise<void> {
+    const abort = new AbortController();
+    this.inFlight = abort;
+    try {
+      const now = this.now();
+      if (this.discoveredAt === undefined || now - this.discoveredAt >= this.options.rediscoverMs) {
+        const discovery = await source.discover(abort.signal);
+        // Hidden or a new session meanwhile: what was found may belong to the old cluster.
+        if (abort.signal.aborted) return;
+        this.discovery = discovery;
+        this.discoveredAt = now;
+      }
+      const next = this.discovery === undefined ? EMPTY : await source.read(this.discovery, abort.signal);
+      if (!abort.signal.aborted) this.publish(next);
+    } catch (error) {
+      if (abort.signal.aborted) return;
+      this.options.log(`GPU utilisation for the GPU Capacity view: ${error instanceof Error ? error.message : String(error)}`);
+      this.discoveredAt = undefined;
+      this.publish(EMPTY);
+    } finally {
+      if (this.inFlight === abort) {
+        this.inFlight = undefined;
+        if (this.visible && this.source === source) this.timer = setTimeout(() => void this.poll(), this.options.refreshMs());
+      }
+    }
+  }
+
+  dispose(): void {
+    this.stop();
+    this.changes.dispose();
+  }
+
+  private stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.inFlight?.abort();
+    this.inFlight = undefined;
+  }
+
+  private publish(next: UtilisationByNode): void {
+    const previous = this.current;
+    if (previous.size === 0 && next.size === 0) return;
+    this.current = next;
+    this.changes.fire({ previous, current: next });
+  }
+}
