@@ -21,6 +21,23 @@ const KWOK_STAGE_FILES = [
   'kustomize/stage/pod/fast/pod-delete.yaml',
 ];
 
+/** Set by the agent once a pod's Exec/Logs/PortForward objects exist (agent/podStandIns.ts). */
+export const STAND_INS_READY_ANNOTATION = 'sandbox.kube-ml.dev/stand-ins';
+
+/**
+ * A real kubelet reports a container Running only when exec and logs work; `pod-ready` is held
+ * back until the agent has created the pod's stand-ins, so the sandbox keeps that promise.
+ */
+function gatePodReadyOnStandIns(stage: string): string {
+  const document = yaml.load(stage) as { spec: { selector: { matchExpressions: object[] } } };
+  document.spec.selector.matchExpressions.push({
+    key: `.metadata.annotations["${STAND_INS_READY_ANNOTATION}"]`,
+    operator: 'In',
+    values: ['ready'],
+  });
+  return yaml.dump(document);
+}
+
 export function kwokStageDocuments(): string[] {
   const modCache = execFileSync('go', ['env', 'GOMODCACHE'], { encoding: 'utf8' }).trim();
   const moduleDir = path.join(modCache, `sigs.k8s.io/kwok@${KWOK_VERSION}`);
@@ -29,7 +46,8 @@ export function kwokStageDocuments(): string[] {
     if (!fs.existsSync(full)) {
       throw new Error(`kwok stage file missing: ${full} (run scripts/sandbox/build-binaries.sh, which downloads the kwok module)`);
     }
-    return fs.readFileSync(full, 'utf8');
+    const stage = fs.readFileSync(full, 'utf8');
+    return file.endsWith('/pod-ready.yaml') ? gatePodReadyOnStandIns(stage) : stage;
   });
 }
 

@@ -65,7 +65,10 @@ export async function submitRun(session: SubmitSession, request: SubmitRequest):
   assertValidJobSpec(spec);
   const choice = chooseRuntime(spec, capabilities);
   const packed = spec.code.kind === 'packedFolder';
-  await Promise.all(submitAccess(choice.runtime, namespace, packed).map((query) => session.requireAccess(query)));
+  // Asked in parallel, reported in query order, so the user always hears about "create" first.
+  const checks = await Promise.allSettled(submitAccess(choice.runtime, namespace, packed).map((query) => session.requireAccess(query)));
+  const denied = checks.find((check): check is PromiseRejectedResult => check.status === 'rejected');
+  if (denied) throw denied.reason;
   request.signal?.throwIfAborted();
   const parts = packed ? (request.codeParts ?? []) : [];
   const options = { namespace, runtime: choice.runtime, queue: capabilities.kueue ? spec.queue : undefined, codeParts: parts.length || undefined };

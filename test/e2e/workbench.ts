@@ -183,11 +183,8 @@ export class Workbench {
   async quickPickOptions(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string[]> {
     const options = this.quickInput().getByRole('option');
     await options.first().waitFor({ state: 'visible', timeout: timeoutMs });
-    const labels: string[] = [];
-    for (const option of await options.all()) {
-      labels.push((await option.getAttribute('aria-label')) ?? (await option.innerText()));
-    }
-    return labels;
+    // Read in one pass: the quick pick's virtual list may re-render between per-option calls.
+    return options.evaluateAll((elements) => elements.map((element) => element.getAttribute('aria-label') ?? element.textContent ?? ''));
   }
 
   /** Chooses a quick-pick option whose accessible name matches (typing first narrows long lists). */

@@ -8,9 +8,11 @@ import * as k8s from '@kubernetes/client-node';
 import { FAKE_TOOLS_DIR, LOGS_DIR, PODS_DIR } from '../paths';
 import { gpuModelOf, requestedGpus } from './gpuInfo';
 import { containerEnv, type KeyLookup } from './podEnv';
+import { containerToRestart, restartedStatusPatch } from './containerRestart';
 import { finishJobPod, isJobPod, msUntilFinish } from './jobRunner';
 import { KWOK_GROUP, KWOK_VERSION, PLURALS, execObject, logsObject, portForwardObject, type KwokObject } from './kwokObjects';
 import type { Provisioner } from './provisioner';
+import { STAND_INS_READY_ANNOTATION } from '../kwokConfig';
 import { TrainingLogWriter } from './trainingLog';
 import { closeServers, listenOnPodIp } from './webServers';
 
@@ -23,6 +25,8 @@ interface PodState {
   ownFolder: string;
   logFolder: string;
   writers: Map<string, TrainingLogWriter>;
+  /** restartCount each container reached through the agent's own restarts (see containerRestart.ts). */
+  restartsDone: Map<string, number>;
   podIp?: string;
   podIpServers: http.Server[];
   jobTimer?: NodeJS.Timeout;
@@ -79,7 +83,18 @@ export class PodStandIns {
     // Created as soon as the pod is scheduled, so logs/exec work the moment it turns Running;
     // the Exec object is rebuilt once the pod IP (a downward-API input) is known.
     if (!state.objectsReady) {
-      await this.createObjects(pod, state);
+      try {
+        await this.createObjects(pod, state);
+        await this.markStandInsReady(pod);
+      } catch (error) {
+        // The pod stays Pending until its stand-ins exist, so a failure must not wait for the
+        // pod's next event, which may never come: try again shortly.
+        const retried = state;
+        setTimeout(() => {
+          if (this.pods.get(uid) === retried) void this.onPod(pod).catch((retryError: unknown) => this.deps.log(`${retried.namespace}/${retried.name}: ${String(retryError)}`));
+        }, 1000).unref();
+        throw error;
+      }
       state.objectsReady = true;
       state.execHasStatus = Boolean(pod.status?.podIP);
     } else if (!state.execHasStatus && pod.status?.podIP) {
@@ -96,6 +111,7 @@ export class PodStandIns {
     if (phase === 'Running' && isJobPod(pod) && !state.jobTimer && !state.finished) {
       state.jobTimer = setTimeout(() => this.finishJob(pod, state), msUntilFinish(pod));
     }
+    if (phase === 'Running' && !state.finished) await this.restartIfAsked(pod, state);
     if ((phase === 'Succeeded' || phase === 'Failed') && !state.finished) {
       state.finished = true;
       this.stopPodIpServers(state);
@@ -138,6 +154,7 @@ export class PodStandIns {
       ownFolder: path.join(PODS_DIR, namespace, name),
       logFolder: path.join(LOGS_DIR, `${namespace}_${name}_${podKey(pod)}`),
       writers: new Map(),
+      restartsDone: new Map(),
       podIpServers: [],
       finished: false,
       objectsReady: false,
@@ -223,20 +240,59 @@ export class PodStandIns {
     ]);
   }
 
-  /** Create, or replace when it exists (the agent restarted and its server ports changed). */
+  /** Lets kwok's pod-ready stage proceed (see kwokConfig.ts): exec and logs now work. */
+  private async markStandInsReady(pod: k8s.V1Pod): Promise<void> {
+    if (pod.metadata?.annotations?.[STAND_INS_READY_ANNOTATION] === 'ready') return;
+    // Read the live pod: adding a whole annotations map to a stale copy would drop newer keys.
+    const live = await this.deps.core.readNamespacedPod({ name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? '' });
+    if (live.metadata?.uid !== pod.metadata?.uid || live.metadata?.annotations?.[STAND_INS_READY_ANNOTATION] === 'ready') return;
+    const patch = live.metadata?.annotations
+      ? [{ op: 'add', path: `/metadata/annotations/${STAND_INS_READY_ANNOTATION.replace('/', '~1')}`, value: 'ready' }]
+      : [{ op: 'add', path: '/metadata/annotations', value: { [STAND_INS_READY_ANNOTATION]: 'ready' } }];
+    await this.deps.core.patchNamespacedPod({ name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? '', body: patch });
+  }
+
+  /**
+   * Create, or replace when it exists (the agent restarted and its server ports changed, or a
+   * recreated pod of the same name finds its predecessor's object not yet garbage-collected,
+   * which the collector may remove between our two calls: then create again).
+   */
   private async upsert(object: KwokObject): Promise<void> {
     const target = {
       group: KWOK_GROUP, version: KWOK_VERSION, plural: PLURALS[object.kind],
       namespace: object.metadata.namespace ?? 'default',
     };
-    try {
-      await this.deps.custom.createNamespacedCustomObject({ ...target, body: object });
-    } catch (error) {
-      if ((error as { code?: number }).code !== 409) throw error;
-      const existing = await this.deps.custom.getNamespacedCustomObject({ ...target, name: object.metadata.name ?? '' }) as KwokObject;
-      object.metadata.resourceVersion = existing.metadata.resourceVersion;
-      await this.deps.custom.replaceNamespacedCustomObject({ ...target, name: object.metadata.name ?? '', body: object });
+    const name = object.metadata.name ?? '';
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.deps.custom.createNamespacedCustomObject({ ...target, body: { ...object, metadata: { ...object.metadata, resourceVersion: undefined } } });
+        return;
+      } catch (error) {
+        if ((error as { code?: number }).code !== 409) throw error;
+      }
+      try {
+        const existing = await this.deps.custom.getNamespacedCustomObject({ ...target, name }) as KwokObject;
+        await this.deps.custom.replaceNamespacedCustomObject({ ...target, name, body: { ...object, metadata: { ...object.metadata, resourceVersion: existing.metadata.resourceVersion } } });
+        return;
+      } catch (error) {
+        const code = (error as { code?: number }).code;
+        if ((code !== 404 && code !== 409) || attempt >= 5) throw error;
+      }
     }
+  }
+
+  /** Simulates a container restart the pod's annotation asks for (containerRestart.ts). */
+  private async restartIfAsked(pod: k8s.V1Pod, state: PodState): Promise<void> {
+    const container = containerToRestart(pod, (name) => state.restartsDone.get(name) ?? 0);
+    const writer = container === undefined ? undefined : state.writers.get(container);
+    if (container === undefined || !writer) return;
+    const restartCount = pod.status?.containerStatuses?.find((status) => status.name === container)?.restartCount ?? 0;
+    state.restartsDone.set(container, restartCount + 1);
+    const now = new Date();
+    const spec = pod.spec?.containers?.find((candidate) => candidate.name === container);
+    state.writers.set(container, writer.restart(path.join(state.logFolder, `${container}.previous.log`), state.name, spec ? requestedGpus(spec) : 0, now));
+    await this.deps.core.patchNamespacedPodStatus({ name: state.name, namespace: state.namespace, body: restartedStatusPatch(pod, container, now) });
+    this.deps.log(`${state.namespace}/${state.name}: restarted container ${container} (restartCount ${restartCount + 1})`);
   }
 
   private finishJob(pod: k8s.V1Pod, state: PodState): void {

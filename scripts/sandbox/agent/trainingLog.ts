@@ -115,6 +115,18 @@ export class TrainingLogWriter {
     this.append(lines);
   }
 
+  /**
+   * The container was killed and started again: the killed instance's log ends with "Killed" and
+   * becomes the previous log (replacing the older one); the new instance starts a fresh log at
+   * step 0 (the stand-in job does not resume from a checkpoint). Returns the new instance's writer.
+   */
+  restart(previousFile: string, podName: string, gpus: number, now = new Date()): TrainingLogWriter {
+    this.append([['stderr', 'Killed']], now);
+    fs.renameSync(this.file, previousFile);
+    fs.writeFileSync(this.file, preambleLines(podName, gpus).map(([stream, text]) => criLine(stream, text, now)).join(''));
+    return new TrainingLogWriter(this.file, 0);
+  }
+
   finish(exitCode: number): void {
     const lines: Array<[LogStream, string]> = exitCode === 0
       ? [
@@ -125,8 +137,7 @@ export class TrainingLogWriter {
     this.append(lines);
   }
 
-  private append(lines: Array<[LogStream, string]>): void {
-    const now = new Date();
+  private append(lines: Array<[LogStream, string]>, now = new Date()): void {
     fs.appendFileSync(this.file, lines.map(([stream, text]) => criLine(stream, text, now)).join(''));
   }
 }
