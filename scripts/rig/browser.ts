@@ -51,6 +51,7 @@ export interface Locator extends Finders {
   boundingBox(options?: { timeout?: number }): Promise<{ x: number; y: number; width: number; height: number } | null>;
   scrollIntoViewIfNeeded(options?: { timeout?: number }): Promise<void>;
   evaluate<R, A = unknown>(fn: (element: Element, arg: A) => R | Promise<R>, arg?: A): Promise<R>;
+  evaluateAll<R, A = unknown>(fn: (elements: Element[], arg: A) => R | Promise<R>, arg?: A): Promise<R>;
   contentFrame(): FrameLocator;
 }
 
