@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ensureModelVolume, scanLocalModel, startUploaderPod, uploadModel } from '../src/serving/modelUpload';
-import { execStreaming } from '../src/serving/streamingExec';
+import { runTextCommand } from '../src/cluster/exec';
 import { ADMIN_CONTEXT, createTestNamespace, deleteTestNamespace, SANDBOX_KUBECONFIG, sandboxKubeConfig } from '../test/cluster/sandbox';
 import { figure, timeMs, type Figure } from './figures';
 
@@ -64,7 +64,7 @@ export async function run(): Promise<Figure[]> {
           'bash', folder, SANDBOX_KUBECONFIG, ADMIN_CONTEXT, namespace, uploader.target.pod, uploader.target.container, tarBytes,
         ], { maxBuffer: 1 << 20 }),
       );
-      const check = await execStreaming(kubeConfig, uploader.target, ['sh', '-c', 'du -sk models/ours kubectl-copy'], { operation: 'measure both copies' });
+      const check = await runTextCommand(kubeConfig, uploader.target, ['sh', '-c', 'du -sk models/ours kubectl-copy'], { operation: 'measure both copies' });
       const [ours, reference] = check.stdout.trim().split('\n').map((line) => Number(line.split(/\s+/)[0]) * 1024);
       if (!(ours >= bytes && reference >= bytes)) throw new Error(`copies incomplete: ours ${ours} B, kubectl ${reference} B, expected ${bytes} B`);
       const mib = bytes / 2 ** 20;

@@ -132,12 +132,21 @@ export interface CommandResult {
   readonly exitCode: number;
   readonly stdout: Buffer;
   readonly stderr: Buffer;
+  /** The exec status message when the command failed. */
+  readonly message?: string;
 }
 
 class Collector extends Writable {
   private readonly chunks: Buffer[] = [];
+  private size = 0;
+  constructor(private readonly limitBytes: number) {
+    super();
+  }
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    this.chunks.push(chunk);
+    if (this.size < this.limitBytes) {
+      this.chunks.push(chunk);
+      this.size += chunk.length;
+    }
     callback();
   }
   get bytes(): Buffer {
@@ -145,22 +154,40 @@ class Collector extends Writable {
   }
 }
 
+/** Sends one piece of stdin, resolving once the socket has room for more (backpressure). */
+export type StdinSender = (data: Buffer) => Promise<void>;
+
 export interface RunOptions {
   /** Bytes written to stdin. The command must read exactly this many (for example `head -c N`):
    *  the v4 exec protocol cannot signal end-of-input without closing the whole connection. */
   readonly stdin?: Buffer;
+  /** Streams stdin without holding it in memory, under the same rule as `stdin`; used instead of it. */
+  readonly feed?: (send: StdinSender) => Promise<void>;
   readonly signal?: AbortSignal;
+  /** Names the command in errors; by default "run <argv[0]> in <namespace>/<pod>". */
+  readonly operation?: string;
+  /** Output kept per stream; later chunks are dropped. Unbounded by default (pod files are read this way). */
+  readonly maxOutputBytes?: number;
 }
 
 const STDIN_FRAME_BYTES = 256 * 1024;
+/** Bytes allowed to queue in the WebSocket before the sender waits: bounds memory for any input size. */
+const STDIN_HIGH_WATER_BYTES = 8 * 1024 * 1024;
 
-/** Runs an argv (never a shell string built from input) to completion and collects its output. */
+/**
+ * Runs an argv (never a shell string built from input) to completion and collects its output.
+ * client-node's exec sends stdin without flow control, so the sender waits while the socket's
+ * buffer is full.
+ */
 export async function runCommand(kubeConfig: KubeConfig, target: ExecTarget, argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
-  const operation = `run ${argv[0]} in ${target.namespace}/${target.pod}`;
-  if (options.signal?.aborted) throw new KubeMlError('cancelled', `Cancelled: ${operation}.`);
-  const stdout = new Collector();
-  const stderr = new Collector();
-  const stdin = options.stdin ? new PassThrough() : null;
+  const { signal } = options;
+  const operation = options.operation ?? `run ${argv[0]} in ${target.namespace}/${target.pod}`;
+  const stdinBytes = options.stdin;
+  const feed = options.feed ?? (stdinBytes ? (send: StdinSender) => send(stdinBytes) : undefined);
+  if (signal?.aborted) throw new KubeMlError('cancelled', `Cancelled: ${operation}.`);
+  const stdout = new Collector(options.maxOutputBytes ?? Infinity);
+  const stderr = new Collector(options.maxOutputBytes ?? Infinity);
+  const stdin = feed ? new PassThrough() : null;
   let status: V1Status | undefined;
   let socket: WebSocket;
   try {
@@ -170,32 +197,50 @@ export async function runCommand(kubeConfig: KubeConfig, target: ExecTarget, arg
   } catch (error) {
     throw toKubeMlError(error, operation);
   }
-  return new Promise<CommandResult>((resolve, reject) => {
-    const onAbort = () => socket.close();
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    socket.on('close', () => {
-      options.signal?.removeEventListener('abort', onAbort);
-      stdin?.destroy();
-      if (options.signal?.aborted) {
-        reject(new KubeMlError('cancelled', `Cancelled: ${operation}.`));
-        return;
-      }
-      const outcome = classifyExecStatus(status, true);
-      if (outcome.kind === 'dropped') {
-        reject(new KubeMlError('streamEnded', `Could not ${operation}: the connection to the pod ended before the command finished.`, 'The pod may have stopped or restarted; retry.'));
-        return;
-      }
-      if (outcome.kind === 'notFound') {
-        reject(new KubeMlError('notFound', `Could not ${operation}: ${outcome.message}`, `The image has no "${argv[0]}".`));
-        return;
-      }
-      resolve({ exitCode: outcome.exitCode, stdout: stdout.bytes, stderr: stderr.bytes });
-    });
-    if (stdin && options.stdin) {
-      // Modest frames: one multi-MiB WebSocket message would sit in memory twice on every hop.
-      for (let offset = 0; offset < options.stdin.length; offset += STDIN_FRAME_BYTES) {
-        stdin.write(options.stdin.subarray(offset, offset + STDIN_FRAME_BYTES));
-      }
+  let closed = false;
+  const whenClosed = new Promise<void>((resolve) => socket.once('close', () => {
+    closed = true;
+    resolve();
+  }));
+  const onAbort = () => socket.terminate();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    if (stdin && feed) {
+      const send: StdinSender = async (data) => {
+        // Modest frames: one multi-MiB WebSocket message would sit in memory twice on every hop.
+        for (let offset = 0; offset < data.length; offset += STDIN_FRAME_BYTES) {
+          if (closed) throw new KubeMlError('streamEnded', `Could not ${operation}: the connection to the pod closed while sending.`, 'The pod may have stopped; retry.');
+          stdin.write(data.subarray(offset, offset + STDIN_FRAME_BYTES));
+          while (socket.bufferedAmount > STDIN_HIGH_WATER_BYTES && !closed) await new Promise((resolve) => setTimeout(resolve, 2));
+        }
+      };
+      await Promise.race([feed(send), whenClosed]);
     }
-  });
+    await whenClosed;
+  } catch (error) {
+    socket.terminate();
+    throw signal?.aborted ? new KubeMlError('cancelled', `Cancelled: ${operation}.`) : toKubeMlError(error, operation);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+    stdin?.destroy();
+  }
+  if (signal?.aborted) throw new KubeMlError('cancelled', `Cancelled: ${operation}.`);
+  const outcome = classifyExecStatus(status, true);
+  if (outcome.kind === 'dropped') throw new KubeMlError('streamEnded', `Could not ${operation}: the connection to the pod ended before the command finished.`, 'The pod may have stopped or restarted; retry.');
+  if (outcome.kind === 'notFound') throw new KubeMlError('notFound', `Could not ${operation}: ${outcome.message}`, `The image has no "${argv[0]}".`);
+  return { exitCode: outcome.exitCode, stdout: stdout.bytes, stderr: stderr.bytes, message: outcome.message };
+}
+
+export interface TextCommandResult extends Omit<CommandResult, 'stdout' | 'stderr'> {
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Text output is for short answers (checksum lists, errors): capped unless the caller says otherwise. */
+const TEXT_OUTPUT_LIMIT_BYTES = 4 * 1024 * 1024;
+
+/** runCommand for commands that answer in UTF-8 text. */
+export async function runTextCommand(kubeConfig: KubeConfig, target: ExecTarget, argv: readonly string[], options: RunOptions = {}): Promise<TextCommandResult> {
+  const result = await runCommand(kubeConfig, target, argv, { maxOutputBytes: TEXT_OUTPUT_LIMIT_BYTES, ...options });
+  return { ...result, stdout: result.stdout.toString('utf8'), stderr: result.stderr.toString('utf8') };
 }

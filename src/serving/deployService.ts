@@ -14,7 +14,7 @@ import { COPY_SCRIPT, formatBytes, stagingPath } from './model/uploadPlan';
 import { devPodModelVolume, listDevPods } from './modelSources';
 import { describeUpload, ensureModelVolume, scanLocalModel, startUploaderPod, uploadModel } from './modelUpload';
 import { waitForRollout } from './rolloutTracker';
-import { execStreaming } from './streamingExec';
+import { runTextCommand } from '../cluster/exec';
 
 /** What to deploy: the spec (namespace defaults to the session's) and where the model comes from. */
 export interface DeployRequest {
@@ -57,7 +57,7 @@ async function resolveModelVolume(services: Services, session: ClusterSession, r
     const uploader = await startUploaderPod(session.kubeConfig, namespace, claimName, signal, { claimName: volume.claimName, mountPath: '/source' });
     try {
       const sourcePath = volume.path ? `/source/${volume.path}` : '/source';
-      const result = await execStreaming(session.kubeConfig, uploader.target, ['sh', '-c', COPY_SCRIPT, 'sh', sourcePath, stagingPath(targetPath), targetPath], { signal, operation: `copy the model from dev pod ${source.devPod}` });
+      const result = await runTextCommand(session.kubeConfig, uploader.target, ['sh', '-c', COPY_SCRIPT, 'sh', sourcePath, stagingPath(targetPath), targetPath], { signal, operation: `copy the model from dev pod ${source.devPod}` });
       if (result.exitCode !== 0) throw new KubeMlError('unknown', `Copying the model failed: ${result.stderr.trim() || result.message}`, 'Check the path exists in the dev pod and the model volume has room.');
     } finally {
       uploader.dispose();

@@ -4,14 +4,13 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { CoreV1Api, type KubeConfig, type V1PersistentVolumeClaim, type V1Pod } from '@kubernetes/client-node';
 import { KubeMlError, toKubeMlError } from '../cluster/errors';
-import type { ExecTarget } from '../cluster/exec';
+import { runTextCommand, type ExecTarget } from '../cluster/exec';
 import type { Disposable } from '../cluster/session';
 import { KubeWatchCache } from '../cluster/watchCache';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../cluster/workloadRef';
 import { MODEL_VOLUME_LABEL } from './model/labels';
 import { archiveSize, endOfArchive, fileHeader, padding } from './model/tar';
 import { chunkFiles, DEFAULT_CHUNK_BYTES, filesToSend, formatBytes, LIST_CHECKSUMS_SCRIPT, parseChecksums, PUBLISH_SCRIPT, RECEIVE_CHUNK_SCRIPT, safeRelativePath, stagingPath, type LocalFile } from './model/uploadPlan';
-import { execStreaming } from './streamingExec';
 import { selectedPodSource } from './watchSources';
 
 /** Labels the short-lived uploader pods; its value is unique per upload. */
@@ -220,14 +219,14 @@ async function uploadAttempt(kubeConfig: KubeConfig, uploader: ExecTarget, model
   const staging = stagingPath(targetPath);
   const sh = (script: string, ...args: string[]) => ['sh', '-c', script, 'sh', ...args];
   onProgress?.({ phase: 'checking', sentBytes: 0, bytesToSend: 0, skippedFiles: 0 });
-  const listed = await execStreaming(kubeConfig, uploader, sh(LIST_CHECKSUMS_SCRIPT, staging), { signal, operation: `list uploaded files in ${staging}` });
+  const listed = await runTextCommand(kubeConfig, uploader, sh(LIST_CHECKSUMS_SCRIPT, staging), { signal, operation: `list uploaded files in ${staging}` });
   const toSend = filesToSend(model.files, parseChecksums(listed.stdout));
   const bytesToSend = toSend.reduce((sum, file) => sum + file.size, 0);
   const skippedFiles = model.files.length - toSend.length;
   let sentBytes = 0;
   for (const chunk of chunkFiles(toSend, options.chunkBytes ?? DEFAULT_CHUNK_BYTES)) {
     const size = archiveSize(chunk);
-    const result = await execStreaming(kubeConfig, uploader, sh(RECEIVE_CHUNK_SCRIPT, staging, String(size), ...chunk.map((file) => file.path)), {
+    const result = await runTextCommand(kubeConfig, uploader, sh(RECEIVE_CHUNK_SCRIPT, staging, String(size), ...chunk.map((file) => file.path)), {
       signal,
       operation: `upload ${chunk.length} file(s) into ${staging}`,
       feed: async (send) => {
@@ -254,7 +253,7 @@ async function uploadAttempt(kubeConfig: KubeConfig, uploader: ExecTarget, model
     if (corrupt.length > 0) throw new KubeMlError('streamEnded', `Checksum mismatch after upload for ${corrupt.map((file) => file.path).join(', ')}.`, 'Retry: only files that failed verification are sent again.');
   }
   onProgress?.({ phase: 'publishing', sentBytes, bytesToSend, skippedFiles });
-  const published = await execStreaming(kubeConfig, uploader, sh(PUBLISH_SCRIPT, staging, targetPath), { signal, operation: `publish the model at ${targetPath}` });
+  const published = await runTextCommand(kubeConfig, uploader, sh(PUBLISH_SCRIPT, staging, targetPath), { signal, operation: `publish the model at ${targetPath}` });
   if (published.exitCode !== 0) throw new KubeMlError('unknown', `Could not move the uploaded model into place at ${targetPath}: ${published.stderr.trim()}`);
   onProgress?.({ phase: 'done', sentBytes, bytesToSend, skippedFiles });
   return { sentFiles: toSend.length, sentBytes, skippedFiles, skippedBytes: model.totalBytes - bytesToSend, targetPath };

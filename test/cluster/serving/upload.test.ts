@@ -10,7 +10,7 @@ import { devPodModelVolume, listDevPods } from '../../../src/serving/modelSource
 import { ensureModelVolume, scanLocalModel, startUploaderPod, uploadModel, type UploaderPod } from '../../../src/serving/modelUpload';
 import { parseChecksums } from '../../../src/serving/model/uploadPlan';
 import { waitForRollout } from '../../../src/serving/rolloutTracker';
-import { execStreaming } from '../../../src/serving/streamingExec';
+import { runTextCommand } from '../../../src/cluster/exec';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../sandbox';
 import { testEndpoint } from './helpers';
 
@@ -68,7 +68,7 @@ describe('serving: model upload with checksums and resume, dev pod volumes (sand
     );
     assert.ok(abortedAt > 0);
     // Nothing is published while the upload is incomplete.
-    const before = await execStreaming(kubeConfig, uploader.target, ['sh', '-c', 'ls models; exit 0'], { operation: 'list models' });
+    const before = await runTextCommand(kubeConfig, uploader.target, ['sh', '-c', 'ls models; exit 0'], { operation: 'list models' });
     assert.doesNotMatch(before.stdout, /^llm$/m);
 
     const progress: number[] = [];
@@ -77,7 +77,7 @@ describe('serving: model upload with checksums and resume, dev pod volumes (sand
     assert.ok(resumed.sentBytes < model.totalBytes, `resume sends less than everything (${resumed.sentBytes} of ${model.totalBytes})`);
     assert.equal(resumed.sentBytes + resumed.skippedBytes, model.totalBytes);
 
-    const published = await execStreaming(kubeConfig, uploader.target, ['sh', '-c', 'cd models/llm && find . -type f -exec sha256sum {} + && ls -a ..'], { operation: 'check published model' });
+    const published = await runTextCommand(kubeConfig, uploader.target, ['sh', '-c', 'cd models/llm && find . -type f -exec sha256sum {} + && ls -a ..'], { operation: 'check published model' });
     const sums = parseChecksums(published.stdout);
     for (const file of model.files) assert.equal(sums.get(file.path), file.sha256, file.path);
     assert.doesNotMatch(published.stdout, /kubeml-upload/, 'the staging folder is gone');
