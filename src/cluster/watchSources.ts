@@ -8,46 +8,47 @@ import type { ListResult, RunningWatch, WatchEventType, WatchSource } from './wa
  */
 const WATCH_TIMEOUT_SECONDS = 240;
 
-function watchPath(kubeConfig: KubeConfig, path: string, resourceVersion: string, onEvent: (type: WatchEventType, object: unknown) => void, onDone: (error: unknown) => void): Promise<RunningWatch> {
+function watchPath(kubeConfig: KubeConfig, path: string, query: Record<string, string>, resourceVersion: string, onEvent: (type: WatchEventType, object: unknown) => void, onDone: (error: unknown) => void): Promise<RunningWatch> {
   const timeoutSeconds = WATCH_TIMEOUT_SECONDS + Math.floor(Math.random() * 60);
-  return new Watch(kubeConfig).watch(path, { resourceVersion, allowWatchBookmarks: true, timeoutSeconds }, (type: string, object: unknown) => onEvent(type as WatchEventType, object), onDone);
+  return new Watch(kubeConfig).watch(path, { ...query, resourceVersion, allowWatchBookmarks: true, timeoutSeconds }, (type: string, object: unknown) => onEvent(type as WatchEventType, object), onDone);
+}
+
+/** One list call and the watch path (with the same selectors) that continues it. */
+export interface ListWatchSpec<T> {
+  readonly description: string;
+  readonly list: () => Promise<{ readonly items: T[]; readonly metadata?: { readonly resourceVersion?: string } }>;
+  readonly watchPath: string;
+  /** Selectors the list used (`labelSelector`, `fieldSelector`), passed to the watch as well. */
+  readonly query?: Record<string, string>;
+}
+
+export function listWatchSource<T>(kubeConfig: KubeConfig, spec: ListWatchSpec<T>): WatchSource<T> {
+  return {
+    description: spec.description,
+    list: async (): Promise<ListResult<T>> => {
+      const list = await spec.list();
+      return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
+    },
+    watch: (resourceVersion, onEvent, onDone) => watchPath(kubeConfig, spec.watchPath, spec.query ?? {}, resourceVersion, onEvent, onDone),
+  };
 }
 
 export function nodeSource(kubeConfig: KubeConfig): WatchSource<V1Node> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
-  return {
-    description: 'list nodes',
-    list: async (): Promise<ListResult<V1Node>> => {
-      const list = await core.listNode();
-      return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
-    },
-    watch: (resourceVersion, onEvent, onDone) => watchPath(kubeConfig, '/api/v1/nodes', resourceVersion, onEvent, onDone),
-  };
+  return listWatchSource(kubeConfig, { description: 'list nodes', list: () => core.listNode(), watchPath: '/api/v1/nodes' });
 }
 
 export function namespaceSource(kubeConfig: KubeConfig): WatchSource<V1Namespace> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
-  return {
-    description: 'list namespaces',
-    list: async (): Promise<ListResult<V1Namespace>> => {
-      const list = await core.listNamespace();
-      return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
-    },
-    watch: (resourceVersion, onEvent, onDone) => watchPath(kubeConfig, '/api/v1/namespaces', resourceVersion, onEvent, onDone),
-  };
+  return listWatchSource(kubeConfig, { description: 'list namespaces', list: () => core.listNamespace(), watchPath: '/api/v1/namespaces' });
 }
 
 /** Pods of every namespace (`namespace` undefined) or of one namespace. */
 export function podSource(kubeConfig: KubeConfig, namespace: string | undefined): WatchSource<V1Pod> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
-  return {
-    description: namespace ? `list pods in namespace ${namespace}` : 'list pods in all namespaces',
-    list: async (): Promise<ListResult<V1Pod>> => {
-      const list = namespace ? await core.listNamespacedPod({ namespace }) : await core.listPodForAllNamespaces();
-      return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
-    },
-    watch: (resourceVersion, onEvent, onDone) => watchPath(kubeConfig, namespace ? `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods` : '/api/v1/pods', resourceVersion, onEvent, onDone),
-  };
+  return listWatchSource(kubeConfig, namespace
+    ? { description: `list pods in namespace ${namespace}`, list: () => core.listNamespacedPod({ namespace }), watchPath: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods` }
+    : { description: 'list pods in all namespaces', list: () => core.listPodForAllNamespaces(), watchPath: '/api/v1/pods' });
 }
 
 /**
