@@ -3,6 +3,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import WebSocket from 'ws';
+import { Emitter } from './emitter';
 import { KubeMlError, toKubeMlError } from './errors';
 import { isUsablePod, resolveRunningPod, readPod } from './podResolver';
 import type { Disposable, Listener } from './session';
@@ -197,20 +198,6 @@ const WATCH_MAX_RETRY_MS = 60_000;
 /** A watch that lasted this long was healthy: the next one starts without backoff. */
 const WATCH_HEALTHY_MS = 10_000;
 
-class Emitter<T> {
-  private readonly listeners = new Set<Listener<T>>();
-  on(listener: Listener<T>): Disposable {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
-  }
-  fire(event: T): void {
-    for (const listener of [...this.listeners]) listener(event);
-  }
-  clear(): void {
-    this.listeners.clear();
-  }
-}
-
 function listenOn(server: net.Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error) => {
@@ -357,11 +344,11 @@ class PortForwarder implements PortForwardHandle {
   }
 
   onDidChangeState(listener: Listener<PortForwardStatus>): Disposable {
-    return this.stateEmitter.on(listener);
+    return this.stateEmitter.event(listener);
   }
 
   onDidChangeStats(listener: Listener<PortForwardStats>): Disposable {
-    return this.statsEmitter.on(listener);
+    return this.statsEmitter.event(listener);
   }
 
   dispose(): void {
@@ -378,8 +365,8 @@ class PortForwarder implements PortForwardHandle {
     this.watch = undefined;
     this.dropPool();
     this.tlsAgent.destroy();
-    this.stateEmitter.clear();
-    this.statsEmitter.clear();
+    this.stateEmitter.dispose();
+    this.statsEmitter.dispose();
   }
 
   private setStatus(status: PortForwardStatus): void {
