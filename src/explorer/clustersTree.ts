@@ -4,6 +4,7 @@ import { namespacesOf } from '../cluster/kubeSession';
 import type { ClusterConnection } from '../common/services';
 import type { KubeWatchCache } from '../cluster/watchCache';
 import type { KubeMlError } from '../cluster/errors';
+import { noteTreeItem, type NoteNode } from './noteNode';
 
 export interface ContextNode {
   readonly type: 'context';
@@ -13,13 +14,6 @@ export interface NamespaceNode {
   readonly type: 'namespace';
   readonly contextName: string;
   readonly name: string;
-}
-export interface NoteNode {
-  readonly type: 'note';
-  readonly id: string;
-  readonly message: string;
-  readonly tooltip?: string;
-  readonly icon: 'warning' | 'error' | 'loading~spin' | 'info';
 }
 export type ClusterTreeNode = ContextNode | NamespaceNode | NoteNode;
 
@@ -75,14 +69,8 @@ export class ClustersTreeProvider implements vscode.TreeDataProvider<ClusterTree
         if (!current) item.command = { command: 'kubeMl.switchNamespace', title: 'Switch Namespace', arguments: [node] };
         return item;
       }
-      case 'note': {
-        const item = new vscode.TreeItem(node.message, vscode.TreeItemCollapsibleState.None);
-        item.id = node.id;
-        item.contextValue = 'note';
-        item.tooltip = node.tooltip ?? node.message;
-        item.iconPath = new vscode.ThemeIcon(node.icon);
-        return item;
-      }
+      case 'note':
+        return noteTreeItem(node);
     }
   }
 

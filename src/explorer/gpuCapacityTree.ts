@@ -5,6 +5,7 @@ import { describeGpuNode, describeProduct, gpuNodeTooltip, productTooltip } from
 import type { GpuCapacityFeed } from './model/gpuCapacityFeed';
 import type { GpuAccountingChange } from '../cluster/gpuAccounting';
 import { changedUtilisationRows, productUtilisation, type UtilisationChange, type UtilisationPoller } from './model/gpuUtilisation';
+import { noteTreeItem, type NoteNode } from './noteNode';
 
 /** What the view needs of the utilisation poller (absent: allocation only). */
 export type UtilisationFigures = Pick<UtilisationPoller<unknown>, 'byNode' | 'onDidChange'>;
@@ -20,14 +21,7 @@ export interface GpuNodeNode {
   /** Lets shared commands (GPU Metrics, Create Dev Pod here) act on the node. */
   readonly workload: WorkloadRef;
 }
-export interface GpuNoteNode {
-  readonly type: 'note';
-  readonly id: string;
-  readonly message: string;
-  readonly tooltip?: string;
-  readonly icon: 'warning' | 'error' | 'loading~spin' | 'info';
-}
-export type GpuTreeNode = GpuProductNode | GpuNodeNode | GpuNoteNode;
+export type GpuTreeNode = GpuProductNode | GpuNodeNode | NoteNode;
 
 /**
  * GPU Capacity view: one row per GPU product (free / requested / allocatable / total, and GPU
@@ -82,14 +76,8 @@ export class GpuCapacityTreeProvider implements vscode.TreeDataProvider<GpuTreeN
         }
         return item;
       }
-      case 'note': {
-        const item = new vscode.TreeItem(node.message, vscode.TreeItemCollapsibleState.None);
-        item.id = node.id;
-        item.contextValue = 'note';
-        item.tooltip = node.tooltip ?? node.message;
-        item.iconPath = new vscode.ThemeIcon(node.icon);
-        return item;
-      }
+      case 'note':
+        return noteTreeItem(node);
     }
   }
 
@@ -116,8 +104,8 @@ export class GpuCapacityTreeProvider implements vscode.TreeDataProvider<GpuTreeN
     for (const subscription of this.subscriptions.splice(0)) subscription.dispose();
   }
 
-  private notes(feed: GpuCapacityFeed): GpuNoteNode[] {
-    const notes: GpuNoteNode[] = [];
+  private notes(feed: GpuCapacityFeed): NoteNode[] {
+    const notes: NoteNode[] = [];
     const nodes = feed.nodeStatus;
     const pods = feed.podStatus;
     if (nodes.state === 'connecting') {
@@ -199,7 +187,7 @@ export class GpuCapacityTreeProvider implements vscode.TreeDataProvider<GpuTreeN
     return node;
   }
 
-  private note(id: string, message: string, icon: GpuNoteNode['icon'], tooltip?: string): GpuNoteNode {
+  private note(id: string, message: string, icon: NoteNode['icon'], tooltip?: string): NoteNode {
     return { type: 'note', id: `gpuNote:${id}`, message, icon, tooltip };
   }
 }
