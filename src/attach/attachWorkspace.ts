@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { PodFiles } from '../cluster/podFiles';
 import type { Services } from '../common/services';
-import { pickContainer, podOfWorkload, workloadFromArgument } from '../remoteAccess/workloadTarget';
+import { execTargetFromArgument } from '../remoteAccess/workloadTarget';
 import { authorityOfWorkload, formatAuthority, KUBEML_SCHEME, workspaceFolderName } from './model/kubemlUri';
 import { devContainersAuthority } from './model/sshd';
 import { attachWithRemoteSsh } from './sshAttach';
@@ -41,14 +41,9 @@ export function openBuiltInWorkspace(uri: vscode.Uri, workloadName: string): voi
 
 /** Kube ML: Attach Workspace: opens the pod's working folder as a workspace folder. */
 export async function attachWorkspace(services: Services, argument: unknown): Promise<vscode.Uri | undefined> {
-  const workload = await workloadFromArgument(services, argument, 'attach a workspace');
-  if (!workload) return undefined;
-  const session = services.connection.requireSession();
-  await session.requireAccess({ verb: 'create', resource: 'pods', subresource: 'exec', namespace: workload.namespace });
-  const pod = await podOfWorkload(session, workload);
-  const container = await pickContainer(pod, workload.container);
-  if (!container) return undefined;
-  const target = { namespace: workload.namespace, pod: pod.metadata!.name!, container };
+  const resolved = await execTargetFromArgument(services, argument, 'attach a workspace');
+  if (!resolved) return undefined;
+  const { workload, session, target } = resolved;
   const folder = await new PodFiles(session.kubeConfig, target).workingDirectory();
 
   const methods = availableMethods();
@@ -62,7 +57,7 @@ export async function attachWorkspace(services: Services, argument: unknown): Pr
     await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: true });
     return uri;
   }
-  const uri = vscode.Uri.from({ scheme: KUBEML_SCHEME, authority: formatAuthority(authorityOfWorkload(workload, container)), path: folder });
+  const uri = vscode.Uri.from({ scheme: KUBEML_SCHEME, authority: formatAuthority(authorityOfWorkload(workload, target.container)), path: folder });
   openBuiltInWorkspace(uri, workload.name);
   return uri;
 }

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { V1Pod } from '@kubernetes/client-node';
 import { KubeMlError } from '../cluster/errors';
+import type { ExecTarget } from '../cluster/exec';
 import { readPod, resolveRunningPod } from '../cluster/podResolver';
 import type { ClusterSession } from '../cluster/session';
 import { hasWorkload, type WorkloadRef } from '../cluster/workloadRef';
@@ -37,6 +38,21 @@ export async function pickContainer(pod: V1Pod, preferred: string | undefined): 
   if (preferred && names[0] === preferred) return preferred;
   if (names.length <= 1) return names[0];
   return vscode.window.showQuickPick(names, { title: `Container of ${pod.metadata?.name}`, placeHolder: 'The pod has several containers: pick one' });
+}
+
+/**
+ * The container to exec into for a command on a tree item or from the palette: the workload, its
+ * current pod and container, after checking the user may exec there. Undefined when the user cancels.
+ */
+export async function execTargetFromArgument(services: Services, argument: unknown, purpose: string): Promise<{ workload: WorkloadRef; session: ClusterSession; target: ExecTarget } | undefined> {
+  const workload = await workloadFromArgument(services, argument, purpose);
+  if (!workload) return undefined;
+  const session = services.connection.requireSession();
+  await session.requireAccess({ verb: 'create', resource: 'pods', subresource: 'exec', namespace: workload.namespace });
+  const pod = await podOfWorkload(session, workload);
+  const container = await pickContainer(pod, workload.container);
+  if (!container) return undefined;
+  return { workload, session, target: { namespace: workload.namespace, pod: pod.metadata!.name!, container } };
 }
 
 /** Keeps an idle-shutdown timer from stopping a dev pod that is in use (throttled by devPods). */
