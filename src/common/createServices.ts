@@ -4,6 +4,7 @@ import { DevPodGpuUtilisation } from './devPodGpuUtilisation';
 import { VscodeErrorPresenter } from './errorPresenter';
 import type { Services } from './services';
 import { VscodeSettings } from './settings';
+import { ViewRows } from './viewRows';
 
 /** Builds the window's shared services; everything disposable is owned by the extension context. */
 export function createServices(context: vscode.ExtensionContext): Services {
@@ -12,6 +13,7 @@ export function createServices(context: vscode.ExtensionContext): Services {
   const settings = new VscodeSettings();
   const errors = new VscodeErrorPresenter(output);
   const connection = new KubeClusterConnection({ settings, output, errors });
-  context.subscriptions.push(connection);
-  return { extensionContext: context, output, settings, connection, errors, devPodGpuUtilisation: new DevPodGpuUtilisation() };
+  const viewRows = new ViewRows();
+  context.subscriptions.push(connection, viewRows);
+  return { extensionContext: context, output, settings, connection, errors, devPodGpuUtilisation: new DevPodGpuUtilisation(), viewRows };
 }

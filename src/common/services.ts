@@ -36,6 +36,11 @@ export interface ErrorPresenter {
   guard<T>(operation: string, task: () => Promise<T>): Promise<T | undefined>;
 }
 
+/** Lets a view publish its rows as plain data for extension-host tests (src/common/viewRows.ts). */
+export interface ViewRowsRegistry {
+  register(viewId: string, rows: () => readonly unknown[]): vscode.Disposable;
+}
+
 /** The shared services every feature's register() receives. */
 export interface Services {
   readonly extensionContext: vscode.ExtensionContext;
@@ -45,4 +50,5 @@ export interface Services {
   readonly errors: ErrorPresenter;
   /** Dev pods' GPU utilisation: the GPU idle watcher writes it, idle shutdown reads it. */
   readonly devPodGpuUtilisation: DevPodGpuUtilisation;
+  readonly viewRows: ViewRowsRegistry;
 }

@@ -4,7 +4,6 @@ import { hasWorkload, type WorkloadRef } from '../cluster/workloadRef';
 import type { Services } from '../common/services';
 import { podOfWorkload, workloadFromArgument } from '../remoteAccess/workloadTarget';
 import type { ActiveForward, ForwardRegistry } from './forwardRegistry';
-import { forwardTreeItem } from './forwardsTree';
 import { portChoices, validatePortInput, type PortChoice } from './model/ports';
 
 /** Arguments a caller (another feature, a test) may pass instead of a tree item. */
@@ -72,12 +71,5 @@ export function registerForwardCommands(services: Services, registry: ForwardReg
       }),
     ),
     vscode.commands.registerCommand('kubeMl.stopForward', (argument?: unknown) => services.errors.guard('stop a port forward', () => registry.stop(forwardOf(registry, argument).key))),
-    // Not contributed (no palette entry): lets extension-host tests read what the view shows.
-    vscode.commands.registerCommand('kubeMl.test.forwardItems', () =>
-      registry.list().map((forward) => {
-        const item = forwardTreeItem(forward);
-        return { id: item.id, label: item.label, description: item.description, contextValue: item.contextValue, reconnects: forward.handle.stats.reconnects };
-      }),
-    ),
   ];
 }

@@ -11,7 +11,7 @@ const STATE_ICONS: Record<string, vscode.ThemeIcon> = {
   stopped: new vscode.ThemeIcon('debug-disconnect'),
 };
 
-/** The item of one forward; also what the test command kubeMl.test.forwardItems returns. */
+/** The item of one forward. */
 export function forwardTreeItem(forward: ActiveForward): vscode.TreeItem {
   const { handle, spec } = forward;
   const item = new vscode.TreeItem(forwardLabel(handle.localPort, spec.workload.name, spec.remotePort, spec.label), vscode.TreeItemCollapsibleState.None);
@@ -46,6 +46,14 @@ export class ForwardsTreeProvider implements vscode.TreeDataProvider<ActiveForwa
 
   getChildren(element?: ActiveForward): ActiveForward[] {
     return element ? [] : this.registry.list().sort((a, b) => a.handle.localPort - b.handle.localPort);
+  }
+
+  /** The forwards as plain rows, for extension-host tests. */
+  rows(): { id?: string; label?: string | vscode.TreeItemLabel; description?: string | boolean; contextValue?: string; reconnects: number }[] {
+    return this.getChildren().map((forward) => {
+      const item = forwardTreeItem(forward);
+      return { id: item.id, label: item.label, description: item.description, contextValue: item.contextValue, reconnects: forward.handle.stats.reconnects };
+    });
   }
 
   dispose(): void {

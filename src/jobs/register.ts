@@ -25,14 +25,11 @@ function hasRun(value: unknown): value is HasRun {
   return typeof run?.name === 'string' && typeof run.namespace === 'string' && typeof run.runtime === 'string';
 }
 
-/** Internal (uncontributed) command extension-host tests use to read the view's runs. */
-export const SNAPSHOT_COMMAND = 'kubeMl.trainingJobs.snapshot';
-
 export function registerJobs(services: Services): void {
   const subscriptions = services.extensionContext.subscriptions;
   const tree = new TrainingJobsTree();
   const treeView = vscode.window.createTreeView('kubeMl.trainingJobs', { treeDataProvider: tree, canSelectMany: true });
-  subscriptions.push(tree, treeView);
+  subscriptions.push(tree, treeView, services.viewRows.register('kubeMl.trainingJobs', () => tree.rows()));
 
   let store: RunStore | undefined;
   let capabilities: ClusterCapabilities = NO_CAPABILITIES;
@@ -157,6 +154,5 @@ export function registerJobs(services: Services): void {
         return openComparePanel(services, runs).title;
       }),
     ),
-    vscode.commands.registerCommand(SNAPSHOT_COMMAND, () => tree.snapshot()),
   );
 }

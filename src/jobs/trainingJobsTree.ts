@@ -114,7 +114,8 @@ export class TrainingJobsTree implements vscode.TreeDataProvider<TrainingJobItem
   }
 
   /** What the view shows, as plain data (extension-host tests read it through a command). */
-  snapshot(): { name: string; contextValue: string; description: string; state: RunState; reason?: string; workers: number; gpusPerWorker: number }[] {
+  /** The runs as plain rows, for extension-host tests. */
+  rows(): { name: string; contextValue: string; description: string; state: RunState; reason?: string; workers: number; gpusPerWorker: number }[] {
     return this.getChildren().map((item) => ({
       name: item.view.name,
       contextValue: String(item.contextValue),

@@ -19,6 +19,7 @@ export function registerRemoteAccess(services: Services): void {
     tree,
     fileSystem,
     vscode.window.createTreeView('kubeMl.forwards', { treeDataProvider: tree }),
+    services.viewRows.register('kubeMl.forwards', () => tree.rows()),
     vscode.workspace.registerFileSystemProvider(KUBEML_SCHEME, fileSystem, { isCaseSensitive: true }),
     vscode.commands.registerCommand('kubeMl.openTerminal', (argument?: unknown) => services.errors.guard('open a terminal', () => openTerminal(services, argument))),
     vscode.commands.registerCommand('kubeMl.attachWorkspace', (argument?: unknown) => services.errors.guard('attach a workspace', () => attachWorkspace(services, argument))),

@@ -8,7 +8,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import * as k8s from '@kubernetes/client-node';
 import type { Services } from '../../src/common/services';
-import { SNAPSHOT_COMMAND } from '../../src/jobs/register';
+import { VIEW_ROWS_COMMAND } from '../../src/common/viewRows';
 import type { SubmitResult } from '../../src/jobs/submit';
 import { getApi, sandboxKubeconfigPath, waitFor } from './helpers';
 
@@ -47,7 +47,7 @@ describe('jobs', function () {
   let originalNamespace: string | undefined;
   let folder: string;
 
-  const rows = async (): Promise<ViewRow[]> => (await vscode.commands.executeCommand<ViewRow[]>(SNAPSHOT_COMMAND)) ?? [];
+  const rows = async (): Promise<ViewRow[]> => (await vscode.commands.executeCommand<ViewRow[]>(VIEW_ROWS_COMMAND, 'kubeMl.trainingJobs')) ?? [];
   const row = async (name: string): Promise<ViewRow | undefined> => (await rows()).find((candidate) => candidate.name === name);
 
   before(async () => {
