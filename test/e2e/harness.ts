@@ -15,6 +15,7 @@
 // the packaged extension installed, KUBECONFIG = the sandbox). A journey throws to fail; on failure
 // the runner saves test-results/<name>-failure.png. Clean up what you create on the cluster.
 // Select by role, aria-label or text; wait on conditions (locator.waitFor, ctx.waitFor), never sleep.
+import * as k8s from '@kubernetes/client-node';
 import type { Locator, Page } from '../../scripts/rig/browser';
 import type { Workbench } from './workbench';
 
@@ -43,4 +44,29 @@ export interface Journey {
   /** Default 120 s. */
   readonly timeoutMs?: number;
   run(page: Page, context: JourneyContext): Promise<void>;
+}
+
+/** A namespace a journey creates for itself on the sandbox, with an admin client to set it up. */
+export interface TestNamespace {
+  readonly name: string;
+  readonly core: k8s.CoreV1Api;
+  /** Deletes the namespace at once; ignores failures (the sandbox sweeps labelled leftovers). */
+  delete(): Promise<void>;
+}
+
+/** Creates `<prefix>-<time>`, labelled as a test namespace, as the sandbox admin. */
+export async function createTestNamespace(ctx: JourneyContext, prefix: string): Promise<TestNamespace> {
+  const kubeConfig = new k8s.KubeConfig();
+  kubeConfig.loadFromFile(ctx.kubeconfigPath);
+  kubeConfig.setCurrentContext('kube-ml-sandbox');
+  const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+  const name = `${prefix}-${Date.now().toString(36)}`;
+  await core.createNamespace({ body: { metadata: { name, labels: { 'sandbox.kube-ml.dev/test-namespace': 'true' } } } });
+  return {
+    name,
+    core,
+    delete: async () => {
+      await core.deleteNamespace({ name, gracePeriodSeconds: 0 }).catch(() => undefined);
+    },
+  };
 }

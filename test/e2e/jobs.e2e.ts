@@ -5,20 +5,15 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import * as k8s from '@kubernetes/client-node';
-import type { Journey } from './harness';
+import { createTestNamespace, type Journey } from './harness';
 
 export const journey: Journey = {
   name: 'training-jobs',
   timeoutMs: 240_000,
   async run(_page, ctx) {
     const wb = ctx.workbench;
-    const kubeConfig = new k8s.KubeConfig();
-    kubeConfig.loadFromFile(ctx.kubeconfigPath);
-    kubeConfig.setCurrentContext('kube-ml-sandbox');
-    const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
-    const namespace = `jobs-e2e-${Date.now().toString(36)}`;
-    await core.createNamespace({ body: { metadata: { name: namespace, labels: { 'sandbox.kube-ml.dev/test-namespace': 'true' } } } });
+    const testNamespace = await createTestNamespace(ctx, 'jobs-e2e');
+    const namespace = testNamespace.name;
     fs.writeFileSync(path.join(ctx.workspacePath, 'train.py'), 'print("fine-tuning")\n');
     try {
       await wb.openKubeMl();
@@ -75,7 +70,7 @@ export const journey: Journey = {
       assert.match(legend, /e2e-ddp-r2/);
       await ctx.screenshot('compare-chart', wb.editorArea());
     } finally {
-      await core.deleteNamespace({ name: namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
+      await testNamespace.delete();
     }
   },
 };

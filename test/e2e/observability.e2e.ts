@@ -1,20 +1,15 @@
 // Observability journey: a person opens View Logs on a training pod from the command palette,
 // watches the log follow with its loss curve, searches it, then opens GPU Metrics on the pod.
 import * as assert from 'assert';
-import * as k8s from '@kubernetes/client-node';
-import type { Journey } from './harness';
+import { createTestNamespace, type Journey } from './harness';
 
 export const journey: Journey = {
   name: 'observability',
   timeoutMs: 180_000,
   async run(_page, ctx) {
     const wb = ctx.workbench;
-    const kubeConfig = new k8s.KubeConfig();
-    kubeConfig.loadFromFile(ctx.kubeconfigPath);
-    kubeConfig.setCurrentContext('kube-ml-sandbox');
-    const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
-    const namespace = `obs-e2e-${Date.now().toString(36)}`;
-    await core.createNamespace({ body: { metadata: { name: namespace, labels: { 'sandbox.kube-ml.dev/test-namespace': 'true' } } } });
+    const testNamespace = await createTestNamespace(ctx, 'obs-e2e');
+    const { name: namespace, core } = testNamespace;
     try {
       await core.createNamespacedPod({
         namespace,
@@ -60,7 +55,7 @@ export const journey: Journey = {
       await ctx.waitFor(async () => Number(await gpus.locator('.charts').getAttribute('data-samples')) >= 4, 30_000, 'four samples on the charts');
       await ctx.screenshot('gpu-panel', wb.editorArea());
     } finally {
-      await core.deleteNamespace({ name: namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
+      await testNamespace.delete();
     }
   },
 };

@@ -3,20 +3,15 @@
 // the endpoint to "ready" in the Endpoints view, opens the Playground from it and watches an answer
 // stream in with its time-to-first-token and tokens/s.
 import * as assert from 'assert';
-import * as k8s from '@kubernetes/client-node';
-import type { Journey } from './harness';
+import { createTestNamespace, type Journey } from './harness';
 
 export const journey: Journey = {
   name: 'model-serving',
   timeoutMs: 240_000,
   async run(_page, ctx) {
     const wb = ctx.workbench;
-    const kubeConfig = new k8s.KubeConfig();
-    kubeConfig.loadFromFile(ctx.kubeconfigPath);
-    kubeConfig.setCurrentContext('kube-ml-sandbox');
-    const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
-    const namespace = `serving-e2e-${Date.now().toString(36)}`;
-    await core.createNamespace({ body: { metadata: { name: namespace, labels: { 'sandbox.kube-ml.dev/test-namespace': 'true' } } } });
+    const testNamespace = await createTestNamespace(ctx, 'serving-e2e');
+    const { name: namespace, core } = testNamespace;
     await core.createNamespacedPersistentVolumeClaim({ namespace, body: { metadata: { name: 'team-models' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } } } } });
     // Each step's title is awaited first: the previous input box is still visible for a moment after Enter.
     const step = (title: RegExp) => wb.quickInput().getByText(title).first().waitFor({ state: 'visible', timeout: 20_000 });
@@ -75,7 +70,7 @@ export const journey: Journey = {
       assert.match(text, /TTFT \d+ ms · [\d.]+ tokens\/s/);
       await ctx.screenshot('playground-answered', wb.editorArea());
     } finally {
-      await core.deleteNamespace({ name: namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
+      await testNamespace.delete();
     }
   },
 };
