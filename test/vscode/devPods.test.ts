@@ -14,14 +14,7 @@ import { DevPodsTreeProvider, type DevPodNode } from '../../src/devPods/devPodsT
 import { IdleChecker } from '../../src/devPods/idleChecker';
 import { deleteDevPod } from '../../src/devPods/lifecycle';
 import type { FlowPrompter } from '../../src/devPods/prompter';
-import { getApi, sandboxKubeconfigPath, waitFor } from './helpers';
-
-function adminKubeConfig(): k8s.KubeConfig {
-  const kubeConfig = new k8s.KubeConfig();
-  kubeConfig.loadFromFile(sandboxKubeconfigPath());
-  kubeConfig.setCurrentContext('kube-ml-sandbox');
-  return kubeConfig;
-}
+import { adminKubeConfig, createTestNamespace, getApi, switchSessionNamespace, waitFor } from './helpers';
 
 /** Answers every question with its default, like pressing Enter; counts the presses. */
 function enterPresser(): FlowPrompter & { presses: string[] } {
@@ -58,11 +51,8 @@ describe('devPods', () => {
   before(async function () {
     this.timeout(60_000);
     services = (await getApi()).services;
-    const session = await waitFor(() => services.connection.session, 15_000, 'a session');
-    originalNamespace = session.namespace;
-    await core.createNamespace({ body: { metadata: { name: namespace, labels: { 'sandbox.kube-ml.dev/test-namespace': 'true' } } } });
-    await services.connection.switchNamespace(namespace);
-    await waitFor(() => services.connection.session?.namespace === namespace, 15_000, `the session to switch to ${namespace}`);
+    await createTestNamespace(core, namespace);
+    originalNamespace = await switchSessionNamespace(services, namespace);
     tree = new DevPodsTreeProvider(services);
     diagnostics = new DevPodFileDiagnostics(services);
     commands = new DevPodCommands(services, tree, diagnostics, enterPresser());

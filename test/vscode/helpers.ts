@@ -1,5 +1,7 @@
 // Shared helpers for extension-host suites (test/vscode/*.test.ts).
 import * as vscode from 'vscode';
+import * as k8s from '@kubernetes/client-node';
+import type { Services } from '../../src/common/services';
 import type { KubeMlApi } from '../../src/extension';
 
 export const EXTENSION_ID = 'kube-ml-workbench.kube-ml-workbench';
@@ -24,6 +26,28 @@ export function sandboxKubeconfigPath(): string {
     throw new Error('KMW_SANDBOX_KUBECONFIG is not set: run the suites through `npm run test:vscode`');
   }
   return file;
+}
+
+/** The sandbox's admin identity, for setting up and checking what a suite works on. */
+export function adminKubeConfig(): k8s.KubeConfig {
+  const kubeConfig = new k8s.KubeConfig();
+  kubeConfig.loadFromFile(sandboxKubeconfigPath());
+  kubeConfig.setCurrentContext('kube-ml-sandbox');
+  return kubeConfig;
+}
+
+/** Creates a suite's namespace, labelled so the sandbox knows it for a test namespace. */
+export async function createTestNamespace(core: k8s.CoreV1Api, namespace: string): Promise<void> {
+  await core.createNamespace({ body: { metadata: { name: namespace, labels: { 'sandbox.kube-ml.dev/test-namespace': 'true' } } } });
+}
+
+/** Switches the extension's session to `namespace` once there is a session; returns the namespace it had. */
+export async function switchSessionNamespace(services: Services, namespace: string): Promise<string> {
+  const session = await waitFor(() => services.connection.session, 15_000, 'a session');
+  const originalNamespace = session.namespace;
+  await services.connection.switchNamespace(namespace);
+  await waitFor(() => services.connection.session?.namespace === namespace, 15_000, `the session to switch to ${namespace}`);
+  return originalNamespace;
 }
 
 /**

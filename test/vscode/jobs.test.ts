@@ -10,7 +10,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { Services } from '../../src/common/services';
 import { VIEW_ROWS_COMMAND } from '../../src/common/viewRows';
 import type { SubmitResult } from '../../src/jobs/submit';
-import { getApi, sandboxKubeconfigPath, waitFor } from './helpers';
+import { adminKubeConfig, createTestNamespace, getApi, switchSessionNamespace, waitFor } from './helpers';
 
 interface ViewRow {
   name: string;
@@ -20,13 +20,6 @@ interface ViewRow {
   reason?: string;
   workers: number;
   gpusPerWorker: number;
-}
-
-function adminKubeConfig(): k8s.KubeConfig {
-  const kubeConfig = new k8s.KubeConfig();
-  kubeConfig.loadFromFile(sandboxKubeconfigPath());
-  kubeConfig.setCurrentContext('kube-ml-sandbox');
-  return kubeConfig;
 }
 
 const JOB_FILE = `name: vscode-run
@@ -52,11 +45,8 @@ describe('jobs', function () {
 
   before(async () => {
     services = (await getApi()).services;
-    const session = await waitFor(() => services.connection.session, 15_000, 'a session');
-    originalNamespace = session.namespace;
-    await core.createNamespace({ body: { metadata: { name: namespace, labels: { 'sandbox.kube-ml.dev/test-namespace': 'true' } } } });
-    await services.connection.switchNamespace(namespace);
-    await waitFor(() => services.connection.session?.namespace === namespace, 15_000, `the session to switch to ${namespace}`);
+    await createTestNamespace(core, namespace);
+    originalNamespace = await switchSessionNamespace(services, namespace);
     folder = fs.mkdtempSync(path.join(os.tmpdir(), 'kmw-jobs-'));
     fs.mkdirSync(path.join(folder, '.kubeml'));
     fs.writeFileSync(path.join(folder, '.kubeml', 'job.yaml'), JOB_FILE);

@@ -7,14 +7,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { WorkloadRef } from '../../src/cluster/workloadRef';
 import type { LogPanel } from '../../src/logs/logPanel';
 import type { GpuMetricsPanel } from '../../src/gpuMetrics/gpuPanel';
-import { getApi, sandboxKubeconfigPath, waitFor } from './helpers';
-
-function adminKubeConfig(): k8s.KubeConfig {
-  const kubeConfig = new k8s.KubeConfig();
-  kubeConfig.loadFromFile(sandboxKubeconfigPath());
-  kubeConfig.setCurrentContext('kube-ml-sandbox');
-  return kubeConfig;
-}
+import { adminKubeConfig, createTestNamespace, getApi, waitFor } from './helpers';
 
 describe('observability: logs and GPU metrics panels', () => {
   const namespace = `obs-vscode-${Date.now().toString(36)}`;
@@ -26,7 +19,7 @@ describe('observability: logs and GPU metrics panels', () => {
     const services = (await getApi()).services;
     await waitFor(() => services.connection.session, 10_000, 'a session');
     core = adminKubeConfig().makeApiClient(k8s.CoreV1Api);
-    await core.createNamespace({ body: { metadata: { name: namespace, labels: { 'sandbox.kube-ml.dev/test-namespace': 'true' } } } });
+    await createTestNamespace(core, namespace);
     await core.createNamespacedPod({
       namespace,
       body: {

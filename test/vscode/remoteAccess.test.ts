@@ -8,14 +8,7 @@ import type { Services } from '../../src/common/services';
 import { VIEW_ROWS_COMMAND } from '../../src/common/viewRows';
 import type { WorkloadRef } from '../../src/cluster/workloadRef';
 import { PodFiles } from '../../src/cluster/podFiles';
-import { getApi, sandboxKubeconfigPath, waitFor } from './helpers';
-
-function adminKubeConfig(): k8s.KubeConfig {
-  const kubeConfig = new k8s.KubeConfig();
-  kubeConfig.loadFromFile(sandboxKubeconfigPath());
-  kubeConfig.setCurrentContext('kube-ml-sandbox');
-  return kubeConfig;
-}
+import { adminKubeConfig, createTestNamespace, getApi, waitFor } from './helpers';
 
 function get(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -42,7 +35,7 @@ describe('remote access', () => {
     services = (await getApi()).services;
     await waitFor(() => services.connection.session, 10_000, 'a session');
     core = adminKubeConfig().makeApiClient(k8s.CoreV1Api);
-    await core.createNamespace({ body: { metadata: { name: namespace, labels: { 'sandbox.kube-ml.dev/test-namespace': 'true' } } } });
+    await createTestNamespace(core, namespace);
     await core.createNamespacedPod({ namespace, body: { metadata: { name: 'vs-0', labels: { 'kube-ml.dev/devpod': 'vs' } }, spec: { containers: [{ name: 'main', image: 'python:3.11' }] } } });
     await waitFor(async () => (await core.readNamespacedPod({ namespace, name: 'vs-0' })).status?.phase === 'Running', 30_000, 'the pod to run');
     files = new PodFiles(adminKubeConfig(), { namespace, pod: 'vs-0', container: 'main' });

@@ -10,14 +10,7 @@ import * as vscode from 'vscode';
 import * as k8s from '@kubernetes/client-node';
 import type { Services } from '../../src/common/services';
 import type { DeployRequest, DeployResult } from '../../src/serving/deployService';
-import { getApi, sandboxKubeconfigPath, waitFor } from './helpers';
-
-function adminKubeConfig(): k8s.KubeConfig {
-  const kubeConfig = new k8s.KubeConfig();
-  kubeConfig.loadFromFile(sandboxKubeconfigPath());
-  kubeConfig.setCurrentContext('kube-ml-sandbox');
-  return kubeConfig;
-}
+import { adminKubeConfig, createTestNamespace, getApi, switchSessionNamespace, waitFor } from './helpers';
 
 describe('serving', function () {
   this.timeout(120_000);
@@ -31,11 +24,8 @@ describe('serving', function () {
 
   before(async () => {
     services = (await getApi()).services;
-    const session = await waitFor(() => services.connection.session, 15_000, 'a session');
-    originalNamespace = session.namespace;
-    await core.createNamespace({ body: { metadata: { name: namespace, labels: { 'sandbox.kube-ml.dev/test-namespace': 'true' } } } });
-    await services.connection.switchNamespace(namespace);
-    await waitFor(() => services.connection.session?.namespace === namespace, 15_000, `the session to switch to ${namespace}`);
+    await createTestNamespace(core, namespace);
+    originalNamespace = await switchSessionNamespace(services, namespace);
     folder = fs.mkdtempSync(path.join(os.tmpdir(), 'kmw-model-'));
     fs.writeFileSync(path.join(folder, 'config.json'), '{"model_type":"llama"}');
     fs.writeFileSync(path.join(folder, 'model.safetensors'), Buffer.alloc(512 * 1024, 1));
