@@ -24,33 +24,48 @@ interface Sample {
   tokensPerSecond: number;
 }
 
+/** Times a completion stream the way the playground does: first content token, then the decode rate. */
+class TokenTimer {
+  private readonly started = performance.now();
+  private readonly parser = new SseParser();
+  private first: number | undefined;
+  private last = 0;
+  tokens = 0;
+
+  push(chunk: Buffer): void {
+    for (const event of this.parser.push(chunk)) {
+      const delta = parseCompletionEvent(event);
+      if (delta.text) {
+        const now = performance.now();
+        this.first ??= now;
+        this.last = now;
+        this.tokens += 1;
+      }
+      if (delta.usage) this.tokens = delta.usage.completionTokens;
+    }
+  }
+
+  /** undefined when no content token came. */
+  sample(): Sample | undefined {
+    return this.first === undefined ? undefined : { ttftMs: this.first - this.started, tokensPerSecond: ((this.tokens - 1) * 1000) / (this.last - this.first) };
+  }
+}
+
 /** curl -N through `baseUrl`, timing the first content token and the decode rate like the playground does. */
 function curlSample(baseUrl: string, body: Record<string, unknown>): Promise<Sample> {
   return new Promise((resolve, reject) => {
-    const started = performance.now();
+    const timer = new TokenTimer();
     const curl = spawn('curl', ['-sS', '-N', `${baseUrl.replace(/\/+$/, '')}/v1/chat/completions`, '-H', 'Content-Type: application/json', '-d', JSON.stringify(body)]);
-    const parser = new SseParser();
-    let first: number | undefined;
-    let last = 0;
-    let tokens = 0;
     let raw = '';
     curl.stdout.on('data', (chunk: Buffer) => {
       if (raw.length < 2000) raw += chunk.toString();
-      for (const event of parser.push(chunk)) {
-        const delta = parseCompletionEvent(event);
-        if (delta.text) {
-          const now = performance.now();
-          first ??= now;
-          last = now;
-          tokens += 1;
-        }
-        if (delta.usage) tokens = delta.usage.completionTokens;
-      }
+      timer.push(chunk);
     });
     curl.on('error', reject);
     curl.on('close', (code) => {
-      if (code !== 0 || first === undefined) return reject(new Error(`curl exited ${code} after ${tokens} tokens: ${raw.slice(0, 500)}`));
-      resolve({ ttftMs: first - started, tokensPerSecond: ((tokens - 1) * 1000) / (last - first) });
+      const sample = timer.sample();
+      if (code !== 0 || !sample) return reject(new Error(`curl exited ${code} after ${timer.tokens} tokens: ${raw.slice(0, 500)}`));
+      resolve(sample);
     });
   });
 }
@@ -59,25 +74,14 @@ function curlSample(baseUrl: string, body: Record<string, unknown>): Promise<Sam
 function directSample(baseUrl: string, body: Record<string, unknown>): Promise<Sample> {
   return new Promise((resolve, reject) => {
     const payload = JSON.stringify(body);
-    const started = performance.now();
-    const parser = new SseParser();
-    let first: number | undefined;
-    let last = 0;
-    let tokens = 0;
+    const timer = new TokenTimer();
     const request = http.request(new URL('/v1/chat/completions', baseUrl), { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (response) => {
-      response.on('data', (chunk: Buffer) => {
-        for (const event of parser.push(chunk)) {
-          const delta = parseCompletionEvent(event);
-          if (delta.text) {
-            const now = performance.now();
-            first ??= now;
-            last = now;
-            tokens += 1;
-          }
-          if (delta.usage) tokens = delta.usage.completionTokens;
-        }
+      response.on('data', (chunk: Buffer) => timer.push(chunk));
+      response.on('end', () => {
+        const sample = timer.sample();
+        if (sample) resolve(sample);
+        else reject(new Error('no tokens'));
       });
-      response.on('end', () => (first === undefined ? reject(new Error('no tokens')) : resolve({ ttftMs: first - started, tokensPerSecond: ((tokens - 1) * 1000) / (last - first) })));
     });
     request.on('error', reject);
     request.end(payload);
