@@ -155,13 +155,7 @@ export function podGpuRequests(pod: V1Pod): ReadonlyMap<string, number> {
   return result;
 }
 
-interface NodeRecord {
-  readonly name: string;
-  readonly ready: boolean;
-  readonly cordoned: boolean;
-  readonly tainted: boolean;
-  readonly taints: readonly string[];
-  readonly memoryMiB?: number;
+interface NodeRecord extends Pick<GpuNodeSummary, 'name' | 'ready' | 'cordoned' | 'tainted' | 'taints' | 'memoryMiB'> {
   readonly capacity: ReadonlyMap<string, { total: number; allocatable: number; product: string }>;
 }
 
