@@ -153,6 +153,13 @@ export interface FollowOptions {
   /** Reconnect delays grow from this to maxBackoffMs. */
   readonly backoffMs?: number;
   readonly maxBackoffMs?: number;
+  /**
+   * While following, how often to check whether the container restarted (default 3000 ms). A
+   * kubelet ends the stream when the container dies, but a stream can outlive the instance (a
+   * half-open connection, or a runtime that hands the same stream on to the new instance, as
+   * the sandbox's kwok does): the follower then cuts it and resumes through the restart path.
+   */
+  readonly restartCheckMs?: number;
 }
 
 /**
@@ -230,7 +237,10 @@ export class LogFollower implements Disposable {
         else this.status('following', follow ? 'Following live.' : 'Showing the log as it is.');
         connections++;
         failures = 0;
-        const problem = await this.consume(response);
+        const restartCheck = follow ? this.cutOnRestart(state.restartCount) : undefined;
+        const cutProblem = await this.consume(response);
+        const restarted = restartCheck?.stop() ?? false;
+        const problem = restarted ? 'the container restarted' : cutProblem;
         if (this.disposed) return;
         if (!follow) {
           this.status('ended', state.endReason ? `The container ${state.endReason}; the log ends here.` : 'End of log.');
@@ -265,6 +275,30 @@ export class LogFollower implements Disposable {
       }
       await this.sleep(this.backoff(1));
     }
+  }
+
+  /** Cuts the live stream once the container's restartCount passes `seen`; stop() says whether it did. */
+  private cutOnRestart(seen: number): { stop(): boolean } {
+    let restarted = false;
+    let checking = false;
+    let stopped = false;
+    const timer = setInterval(() => {
+      if (checking || restarted) return;
+      checking = true;
+      this.transport.containerState().then((state) => {
+        if (state && state.restartCount > seen && !stopped) {
+          restarted = true;
+          this.current?.destroy();
+        }
+      }, () => undefined /* a failed check changes nothing: the stream itself reports real trouble */).finally(() => (checking = false));
+    }, this.options.restartCheckMs ?? 3000);
+    return {
+      stop: () => {
+        stopped = true;
+        clearInterval(timer);
+        return restarted;
+      },
+    };
   }
 
   private backoff(failures: number): number {

@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as k8s from '@kubernetes/client-node';
 import { apiLogTransport, LogFollower, type FollowStatus } from '../../../src/cluster/logStream';
 import { LogSession } from '../../../src/logs/logSession';
 import { TrainingMetricsParser, type MetricSample } from '../../../src/logs/model/trainingMetrics';
@@ -56,6 +57,47 @@ describe('observability: log streaming against the sandbox', function () {
     const delivered = lines.map((line) => `${line.timestamp} ${line.text}`);
     assert.ok(full.length >= delivered.length);
     assert.deepEqual(delivered, full.slice(0, delivered.length), 'the followed lines are exactly the start of the full log');
+  });
+
+  it('follows across a container restart: the rest of the old instance, then the new one, each line once', async () => {
+    // The sandbox agent restarts the container on this annotation (docs/SANDBOX.md): the old log
+    // ends with "Killed" and becomes the previous log, a fresh log starts, restartCount + 1.
+    await createTrainingPod(namespace, 'restarter', 0);
+    const core = sandboxKubeConfig('admin').makeApiClient(k8s.CoreV1Api);
+    const lines: TimestampedLine[] = [];
+    const statuses: FollowStatus[] = [];
+    const follower = new LogFollower(
+      apiLogTransport(sandboxKubeConfig('developer'), { namespace, pod: 'restarter', container: 'trainer' }),
+      { onLines: (batch) => lines.push(...batch), onStatus: (status) => statuses.push(status) },
+      { follow: true, backoffMs: 100, restartCheckMs: 500 },
+    );
+    disposables.push(follower);
+    void follower.start();
+    await waitFor(() => lines.length >= 15, 20_000, 'lines of the first instance');
+    await core.patchNamespacedPod({ name: 'restarter', namespace, body: [{ op: 'add', path: '/metadata/annotations/sandbox.kube-ml.dev~1restart-container', value: 'trainer@1' }] });
+    const restarted = await waitFor(async () => {
+      const pod = await core.readNamespacedPod({ name: 'restarter', namespace });
+      const status = pod.status?.containerStatuses?.find((candidate) => candidate.name === 'trainer');
+      return status?.restartCount === 1 ? status : undefined;
+    }, 15_000, 'restartCount 1');
+    assert.equal(restarted.lastState?.terminated?.exitCode, 137);
+    assert.ok(restarted.state?.running?.startedAt, 'the new instance is running');
+    await waitFor(() => statuses.some((status) => status.state === 'reconnected' && /restarted/.test(status.message)), 15_000, 'the follower reporting the restart');
+    await waitFor(() => {
+      const killedAt = lines.findIndex((line) => line.text === 'Killed');
+      return killedAt >= 0 && lines.length > killedAt + 15;
+    }, 20_000, 'lines of the new instance');
+    follower.dispose();
+
+    const read = async (previous: boolean) => (await core.readNamespacedPodLog({ name: 'restarter', namespace, container: 'trainer', timestamps: true, previous })).split('\n').filter(Boolean);
+    const [oldInstance, newInstance] = [await read(true), await read(false)];
+    assert.equal(oldInstance[oldInstance.length - 1].endsWith(' Killed'), true, 'the previous log is the killed instance');
+    const delivered = lines.map((line) => `${line.timestamp} ${line.text}`);
+    assert.deepEqual(delivered.slice(0, oldInstance.length), oldInstance, 'the whole old instance, in order, once');
+    const fromNew = delivered.slice(oldInstance.length);
+    assert.ok(fromNew.length > 10 && newInstance.length >= fromNew.length, `${fromNew.length} lines of the new instance, ${newInstance.length} in its log`);
+    assert.deepEqual(fromNew, newInstance.slice(0, fromNew.length), 'then the new instance from its first line, with no gap or repeat');
+    assert.ok(statuses.some((status) => status.state === 'reconnecting' && /restarted/.test(status.message)), statuses.map((status) => status.message).join('\n'));
   });
 
   it('reads the previous container instance', async () => {
