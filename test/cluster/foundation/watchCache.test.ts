@@ -39,6 +39,22 @@ class InstrumentedSource<T> implements WatchSource<T> {
   }
 }
 
+/**
+ * Whether the API server answers 410 Gone to a pod watch from `resourceVersion`. Right after it
+ * starts, before its watch cache is initialised, it serves watches from etcd, which has not
+ * compacted yet and so still has every old revision: no 410 can happen then.
+ */
+function serverExpires(kubeConfig: k8s.KubeConfig, namespace: string, resourceVersion: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    let expired = false;
+    new k8s.Watch(kubeConfig)
+      .watch(`/api/v1/namespaces/${namespace}/pods`, { resourceVersion, timeoutSeconds: 1 }, (type, object: { code?: number }) => {
+        if (type === 'ERROR' && object?.code === 410) expired = true;
+      }, () => resolve(expired))
+      .catch(() => resolve(false));
+  });
+}
+
 describe('foundation: watch cache against the sandbox', () => {
   const kubeConfig = sandboxKubeConfig('admin');
   const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
@@ -75,6 +91,7 @@ describe('foundation: watch cache against the sandbox', () => {
   });
 
   it('relists when the server answers 410 Gone to an expired resourceVersion, then keeps watching', async () => {
+    await waitFor(() => serverExpires(kubeConfig, namespace, '2'), 40_000, 'the API server to answer 410 Gone for resourceVersion 2 (its watch cache ready)');
     const source = new InstrumentedSource(podSource(kubeConfig, namespace));
     // The pod watch cache of the API server starts after resourceVersion 2: resuming from it is "too old".
     source.expiredVersion = '2';
