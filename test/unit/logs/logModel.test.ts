@@ -104,18 +104,14 @@ describe('LineStore', () => {
     assert.deepEqual(store.search(compileQuery({ text: 'b', regex: false, caseSensitive: true })), [11]);
   });
 
-  it('searches 1,000,000 lines in under 100 ms', () => {
+  // Its speed is a benchmark figure (npm run bench -- logFollow), not a timed test.
+  it('finds the one matching line among 1,000,000, case-insensitively and literally', () => {
     const store = new LineStore<{ text: string; plain: string }>(1_000_000);
     for (let index = 0; index < 1_000_000; index++) store.push(line(`{'loss': ${index}, 'learning_rate': 5e-05, 'epoch': 1.0}`));
     const compiled = compileQuery({ text: "'LOSS': 999999,", regex: false, caseSensitive: false });
     assert.deepEqual(store.search(compiled), [999_999]);
-    // CPU time, not wall time: the CI machine is shared, and contention is not our search's cost.
-    const started = process.cpuUsage();
-    const found = store.search(compileQuery({ text: "'loss': 123456,", regex: false, caseSensitive: false }));
-    const used = process.cpuUsage(started);
-    const elapsedMs = (used.user + used.system) / 1000;
-    assert.deepEqual(found, [123_456]);
-    assert.ok(elapsedMs < 100, `search took ${elapsedMs.toFixed(1)} ms of CPU`);
+    assert.deepEqual(store.search(compileQuery({ text: "'loss': 123456,", regex: false, caseSensitive: false })), [123_456]);
+    assert.deepEqual(store.search(compileQuery({ text: "'loss': 1.0", regex: false, caseSensitive: false })), [], 'a dot is literal, not any character');
   });
 });
 
