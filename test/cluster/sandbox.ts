@@ -1,9 +1,9 @@
 // Helpers every cluster suite shares: the sandbox's kubeconfig, the two identities, throwaway
 // namespaces and a polling wait. The sandbox itself is started (or reused) by test/cluster/setup.ts.
-import * as path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
+import { KUBECONFIG_PATH, LOOPBACK, PORTS } from '../../scripts/sandbox/paths';
 
-export const SANDBOX_KUBECONFIG = path.resolve(__dirname, '..', '..', '.sandbox', 'kubeconfig');
+export const SANDBOX_KUBECONFIG = KUBECONFIG_PATH;
 export const ADMIN_CONTEXT = 'kube-ml-sandbox';
 export const DEVELOPER_CONTEXT = 'kube-ml-sandbox-developer';
 export const DEVELOPER_SERVICE_ACCOUNT = { namespace: 'ml-team', name: 'developer' };
@@ -56,6 +56,18 @@ export async function deleteTestNamespace(name: string): Promise<void> {
  * Polls `condition` until it returns a truthy value (which is returned) or `timeoutMs` passes;
  * the timeout error names `what` and the last error the condition threw.
  */
+/**
+ * Compacts the sandbox's etcd up to its current revision, as the API server does on its own every
+ * five minutes: watches from older resourceVersions then answer 410 Gone, whatever the cluster's age.
+ */
+export async function compactEtcd(): Promise<void> {
+  const etcd = `http://${LOOPBACK}:${PORTS.etcd}/v3/kv`;
+  const range = await fetch(`${etcd}/range`, { method: 'POST', body: JSON.stringify({ key: 'AA==' }) });
+  const revision = ((await range.json()) as { header: { revision: string } }).header.revision;
+  const compaction = await fetch(`${etcd}/compaction`, { method: 'POST', body: JSON.stringify({ revision, physical: true }) });
+  if (!compaction.ok) throw new Error(`etcd compaction to revision ${revision} failed: ${compaction.status} ${await compaction.text()}`);
+}
+
 export async function waitFor<T>(
   condition: () => T | Promise<T>,
   timeoutMs: number,

@@ -4,7 +4,7 @@ import { KubeSession } from '../../../src/cluster/kubeSession';
 import type { CacheChange } from '../../../src/cluster/session';
 import { KubeWatchCache, type RunningWatch, type WatchCacheState, type WatchSource } from '../../../src/cluster/watchCache';
 import { podSource } from '../../../src/cluster/watchSources';
-import { ADMIN_CONTEXT, createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../sandbox';
+import { ADMIN_CONTEXT, compactEtcd, createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../sandbox';
 
 const LABEL = 'kube-ml.dev/foundation-test';
 
@@ -40,9 +40,8 @@ class InstrumentedSource<T> implements WatchSource<T> {
 }
 
 /**
- * Whether the API server answers 410 Gone to a pod watch from `resourceVersion`. Right after it
- * starts, before its watch cache is initialised, it serves watches from etcd, which has not
- * compacted yet and so still has every old revision: no 410 can happen then.
+ * Whether the API server answers 410 Gone to a pod watch from `resourceVersion`. A young cluster
+ * whose etcd has not compacted yet still serves every old revision, hence compactEtcd() first.
  */
 function serverExpires(kubeConfig: k8s.KubeConfig, namespace: string, resourceVersion: string): Promise<boolean> {
   return new Promise((resolve) => {
@@ -91,7 +90,8 @@ describe('foundation: watch cache against the sandbox', () => {
   });
 
   it('relists when the server answers 410 Gone to an expired resourceVersion, then keeps watching', async () => {
-    await waitFor(() => serverExpires(kubeConfig, namespace, '2'), 40_000, 'the API server to answer 410 Gone for resourceVersion 2 (its watch cache ready)');
+    await compactEtcd();
+    await waitFor(() => serverExpires(kubeConfig, namespace, '2'), 20_000, 'the API server to answer 410 Gone for resourceVersion 2 after compaction');
     const source = new InstrumentedSource(podSource(kubeConfig, namespace));
     // The pod watch cache of the API server starts after resourceVersion 2: resuming from it is "too old".
     source.expiredVersion = '2';
