@@ -20,7 +20,7 @@ function availableMethods(): { method: AttachMethod; label: string; detail: stri
   if (vscode.extensions.getExtension(DEV_CONTAINERS)) {
     methods.push({ method: 'devContainers', label: '$(vm) Dev Containers', detail: 'Attach to the Kubernetes container (needs kubectl on this machine).' });
   }
-  methods.push({ method: 'builtIn', label: '$(folder) Kube ML workspace (built in)', detail: 'Opens the pod folder in this window over exec: explorer and editing work in any VS Code.' });
+  methods.push({ method: 'builtIn', label: '$(folder) Kube ML workspace (built in)', detail: 'Opens the pod folder in this window over exec: explorer and editing work in any VS Code; search with "Kube ML: Search in Dev Pod Workspace".' });
   return methods;
 }
 

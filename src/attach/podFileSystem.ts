@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { isKubeMlError } from '../cluster/errors';
+import type { ExecTarget } from '../cluster/exec';
 import { PodFileError, PodFiles } from '../cluster/podFiles';
 import type { Services } from '../common/services';
 import { podOfWorkload, reportActivity } from '../remoteAccess/workloadTarget';
@@ -40,15 +42,25 @@ function toFileSystemError(error: unknown, uri: vscode.Uri): Error {
 export class PodFileSystemProvider implements vscode.FileSystemProvider, vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
   readonly onDidChangeFile = this.changeEmitter.event;
-  private readonly targets = new Map<string, { files: PodFiles; at: number }>();
+  private readonly targets = new Map<string, { files: PodFiles; kubeConfig: KubeConfig; at: number }>();
   /** Version (mtime+size) of each file as last read or written by this window. */
   private readonly versions = new Map<string, string>();
 
   constructor(private readonly services: Services) {}
 
   private async files(uri: vscode.Uri, fresh = false): Promise<PodFiles> {
+    return (await this.resolve(uri, fresh)).files;
+  }
+
+  /** The container behind a kubeml:// URI, for commands that exec there directly (search, Go to File). */
+  async execTargetOf(uri: vscode.Uri): Promise<{ kubeConfig: KubeConfig; target: ExecTarget }> {
+    const { files, kubeConfig } = await this.resolve(uri, false);
+    return { kubeConfig, target: files.target };
+  }
+
+  private async resolve(uri: vscode.Uri, fresh: boolean): Promise<{ files: PodFiles; kubeConfig: KubeConfig }> {
     const cached = this.targets.get(uri.authority);
-    if (!fresh && cached && Date.now() - cached.at < TARGET_REUSE_MS) return cached.files;
+    if (!fresh && cached && Date.now() - cached.at < TARGET_REUSE_MS) return cached;
     const authority = parseAuthority(uri.authority);
     if (!authority) throw vscode.FileSystemError.FileNotFound(uri);
     const workload = workloadOfAuthority(authority);
@@ -56,9 +68,9 @@ export class PodFileSystemProvider implements vscode.FileSystemProvider, vscode.
     const pod = await podOfWorkload(session, workload);
     const container = authority.container ?? pod.spec?.containers[0]?.name ?? '';
     const files = new PodFiles(session.kubeConfig, { namespace: authority.namespace, pod: pod.metadata!.name!, container });
-    this.targets.set(uri.authority, { files, at: Date.now() });
+    this.targets.set(uri.authority, { files, kubeConfig: session.kubeConfig, at: Date.now() });
     reportActivity(this.services, workload);
-    return files;
+    return { files, kubeConfig: session.kubeConfig };
   }
 
   /** Runs `operation`; when the pod went away it finds the workload's pod again and retries once. */

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { attachWorkspace } from '../attach/attachWorkspace';
 import { KUBEML_SCHEME } from '../attach/model/kubemlUri';
 import { PodFileSystemProvider } from '../attach/podFileSystem';
+import { registerWorkspaceSearch } from '../attach/workspaceSearchCommands';
 import type { Services } from '../common/services';
 import { registerForwardCommands } from '../forwarding/forwardCommands';
 import { ForwardRegistry } from '../forwarding/forwardRegistry';
@@ -23,6 +24,7 @@ export function registerRemoteAccess(services: Services): void {
     vscode.workspace.registerFileSystemProvider(KUBEML_SCHEME, fileSystem, { isCaseSensitive: true }),
     vscode.commands.registerCommand('kubeMl.openTerminal', (argument?: unknown) => services.errors.guard('open a terminal', () => openTerminal(services, argument))),
     vscode.commands.registerCommand('kubeMl.attachWorkspace', (argument?: unknown) => services.errors.guard('attach a workspace', () => attachWorkspace(services, argument))),
+    ...registerWorkspaceSearch(services, fileSystem),
     ...registerForwardCommands(services, registry),
     services.connection.onDidChangeSession((session) => void registry.useSession(session).catch((error: unknown) => services.errors.show(error, 'restore port forwards'))),
   );
