@@ -85,6 +85,11 @@ export function kwokctlConfigYaml(binDir: string): string {
         extraArgs: [
           { key: 'service-cluster-ip-range', value: SERVICE_CIDR },
           { key: 'advertise-address', value: LOOPBACK },
+          // A young watch cache accepts a watch from any old resourceVersion until it first
+          // evicts an event, so no 410 Gone can be provoked through it on a fresh sandbox.
+          // ConfigMaps are served from etcd instead: after compactEtcd() (test/cluster/sandbox.ts)
+          // an old resourceVersion answers 410 at once, which the watch-cache relist test needs.
+          { key: 'watch-cache-sizes', value: 'configmaps#0' },
         ],
       },
       {
