@@ -12,6 +12,7 @@ import { MODEL_VOLUME_LABEL } from './model/labels';
 import { archiveSize, endOfArchive, fileHeader, padding } from './model/tar';
 import { chunkFiles, DEFAULT_CHUNK_BYTES, filesToSend, formatBytes, LIST_CHECKSUMS_SCRIPT, parseChecksums, PUBLISH_SCRIPT, RECEIVE_CHUNK_SCRIPT, safeRelativePath, stagingPath, type LocalFile } from './model/uploadPlan';
 import { selectedPodSource } from './watchSources';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../cluster/podSecurity';
 
 /** Labels the short-lived uploader pods; its value is unique per upload. */
 export const UPLOADER_LABEL = 'kube-ml.dev/model-uploader';
@@ -102,7 +103,7 @@ export async function startUploaderPod(kubeConfig: KubeConfig, namespace: string
     spec: {
       restartPolicy: 'Never',
       activeDeadlineSeconds: 3600,
-      securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+      securityContext: restrictedPodSecurityContext(),
       containers: [
         {
           name: UPLOADER_CONTAINER,
@@ -110,7 +111,7 @@ export async function startUploaderPod(kubeConfig: KubeConfig, namespace: string
           command: ['sh', '-c', 'sleep 3600'],
           workingDir: '/data',
           resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { memory: '256Mi' } },
-          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: restrictedContainerSecurityContext(),
           volumeMounts: [{ name: 'model', mountPath: '/data' }, ...(extraVolume ? [{ name: 'source', mountPath: extraVolume.mountPath, readOnly: true }] : [])],
         },
       ],

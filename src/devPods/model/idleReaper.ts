@@ -1,6 +1,10 @@
 import type { V1CronJob, V1Role, V1RoleBinding, V1ServiceAccount } from '@kubernetes/client-node';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../cluster/workloadRef';
 import { DEV_POD_LABEL, IDLE_MINUTES_ANNOTATION, LAST_ACTIVITY_ANNOTATION, STOPPED_AT_ANNOTATION, STOPPED_REASON_ANNOTATION } from './contract';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../../cluster/podSecurity';
+
+/** The reaper needs no files of its own: it runs as nobody. */
+const NOBODY_UID = 65534;
 
 /**
  * Idle shutdown that works with VS Code closed: one CronJob per namespace stops dev pods whose
@@ -112,14 +116,14 @@ export function idleReaperCronJob(namespace: string): V1CronJob {
             spec: {
               serviceAccountName: IDLE_REAPER_NAME,
               restartPolicy: 'Never',
-              securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: 'RuntimeDefault' } },
+              securityContext: restrictedPodSecurityContext(NOBODY_UID),
               containers: [
                 {
                   name: 'reaper',
                   image: IDLE_REAPER_IMAGE,
                   command: ['/bin/sh', '-c', IDLE_REAPER_SCRIPT],
                   resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '64Mi' } },
-                  securityContext: { runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } },
+                  securityContext: { ...restrictedContainerSecurityContext(), readOnlyRootFilesystem: true },
                 },
               ],
             },

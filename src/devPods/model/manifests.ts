@@ -15,6 +15,7 @@ import {
 import { bytesOf, gibibytes } from './quantities';
 import type { DevPodSpec } from './spec';
 import { encodeDefinition } from './definition';
+import { RESTRICTED_UID, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../../cluster/podSecurity';
 
 /**
  * A dev pod is a bare Pod plus a PVC, not a one-replica StatefulSet or Deployment:
@@ -28,7 +29,7 @@ import { encodeDefinition } from './definition';
  */
 
 /** Non-root uid/gid used under the restricted Pod Security Standard (images usually default to root). */
-export const DEV_POD_UID = 1000;
+export const DEV_POD_UID = RESTRICTED_UID;
 
 /** Keeps the container alive until deleted, exiting at once on SIGTERM so Stop is quick. */
 export const KEEP_ALIVE_COMMAND = ['/bin/sh', '-c', "trap 'exit 0' TERM INT; sleep infinity & wait"];
@@ -61,25 +62,14 @@ function podSecurityContext(spec: DevPodSpec): V1PodSecurityContext {
   if (!spec.restrictedPodSecurity) {
     return { seccompProfile: { type: 'RuntimeDefault' } };
   }
-  return {
-    runAsNonRoot: true,
-    runAsUser: DEV_POD_UID,
-    runAsGroup: DEV_POD_UID,
-    fsGroup: DEV_POD_UID,
-    seccompProfile: { type: 'RuntimeDefault' },
-  };
+  return restrictedPodSecurityContext(DEV_POD_UID);
 }
 
 function containerSecurityContext(spec: DevPodSpec): V1SecurityContext {
   if (!spec.restrictedPodSecurity) {
     return { allowPrivilegeEscalation: false };
   }
-  return {
-    runAsNonRoot: true,
-    allowPrivilegeEscalation: false,
-    capabilities: { drop: ['ALL'] },
-    seccompProfile: { type: 'RuntimeDefault' },
-  };
+  return restrictedContainerSecurityContext();
 }
 
 /** PyTorch DataLoader workers share tensors through /dev/shm; the runtime default (64 MiB) is far too small. */

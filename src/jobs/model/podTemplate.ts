@@ -1,6 +1,7 @@
 import type { V1Container, V1EnvVar, V1PodTemplateSpec, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../cluster/workloadRef';
 import { CODE_MOUNT_PATH, type JobSpec } from './jobSpec';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../../cluster/podSecurity';
 
 export const RUN_LABEL = 'kube-ml.dev/run';
 export const RUNTIME_LABEL = 'kube-ml.dev/runtime';
@@ -24,7 +25,7 @@ export function restrictedContainerSecurity(spec: Pick<JobSpec, 'restrictedPodSe
   if (!spec.restrictedPodSecurity) {
     return undefined;
   }
-  return { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } };
+  return restrictedContainerSecurityContext();
 }
 
 /**
@@ -147,7 +148,7 @@ export function buildPodTemplate(spec: JobSpec, options: PodTemplateOptions): V1
       restartPolicy: options.restartPolicy ?? 'Never',
       subdomain: options.subdomain,
       securityContext: spec.restrictedPodSecurity
-        ? { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } }
+        ? restrictedPodSecurityContext()
         : undefined,
       initContainers: code.initContainers.length > 0 ? code.initContainers : undefined,
       containers: [container],

@@ -11,6 +11,7 @@ import type {
 import { endpointLabels, ENDPOINT_LABEL, SERVER_SPEC_ANNOTATION, SPEC_ANNOTATION } from './labels';
 import { runtimePreset } from './runtimes';
 import { resolvedServer, serverSpecOf, type EndpointSpec, type ServerSpec } from './spec';
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../../cluster/podSecurity';
 
 /** Where the model volume is mounted in server containers. */
 export const MODEL_MOUNT_PATH = '/models';
@@ -81,12 +82,12 @@ export function serverPodSpec(spec: ServerSpec, servedName: string, containerNam
     ],
     ...probes(healthPath),
     ...(spec.restrictedPodSecurity
-      ? { securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } } }
+      ? { securityContext: restrictedContainerSecurityContext() }
       : {}),
   };
   return {
     ...(spec.restrictedPodSecurity
-      ? { securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } } }
+      ? { securityContext: restrictedPodSecurityContext() }
       : {}),
     containers: [container],
     volumes: [
