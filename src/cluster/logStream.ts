@@ -11,7 +11,7 @@ import * as https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { KubeMlError, toKubeMlError } from './errors';
-import type { Disposable } from './session';
+import type { Disposable, WatchCache } from './session';
 import { LineSplitter, parseTimestampedLine, type TimestampedLine } from '../logs/model/logLine';
 import { ResumeDeduplicator } from '../logs/model/resume';
 
@@ -115,11 +115,17 @@ export function containerStateOf(pod: V1Pod, container: string): ContainerState 
   return { restartCount: status?.restartCount ?? 0, mayProduceMore, endReason };
 }
 
-export function apiLogTransport(kubeConfig: KubeConfig, target: LogTarget): LogTransport {
+/**
+ * `pods`, the session's watch cache, answers the follower's frequent restart checks without a
+ * request; pods outside it (another namespace than the cache's) are read from the API server.
+ */
+export function apiLogTransport(kubeConfig: KubeConfig, target: LogTarget, pods?: WatchCache<V1Pod>): LogTransport {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   return {
     open: (request, signal) => openApiStream(kubeConfig, logPath(target, request), `read the log of ${target.namespace}/${target.pod} (${target.container})`, signal),
     async containerState() {
+      const cached = pods?.get(target.namespace, target.pod);
+      if (cached) return containerStateOf(cached, target.container);
       try {
         return containerStateOf(await core.readNamespacedPod({ name: target.pod, namespace: target.namespace }), target.container);
       } catch (error) {

@@ -213,7 +213,7 @@ export class LogSession implements Disposable {
     // Metrics come from the first pod only: the ranks of a distributed job log the same steps.
     this.metricsSource ??= key;
     const follower = new LogFollower(
-      apiLogTransport(this.options.kubeConfig, { namespace: this.options.workload.namespace, pod: name, container: this.container }),
+      apiLogTransport(this.options.kubeConfig, { namespace: this.options.workload.namespace, pod: name, container: this.container }, this.options.pods),
       {
         onLines: (lines) => generation === this.generation && this.ingest(sourceIndex, key, lines),
         onStatus: (status) => {
