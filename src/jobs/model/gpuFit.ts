@@ -1,5 +1,5 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
-import { GPU_PRODUCT_LABEL, GPU_RESOURCE } from './podTemplate';
+import { GpuAccounting, NVIDIA_GPU, UNKNOWN_GPU } from '../../cluster/gpuAccounting';
 
 export interface NodeGpus {
   readonly node: string;
@@ -9,35 +9,16 @@ export interface NodeGpus {
   readonly free: number;
 }
 
-function gpuCount(quantity: string | undefined): number {
-  const value = Number.parseInt(quantity ?? '0', 10);
-  return Number.isFinite(value) ? value : 0;
-}
-
-/** GPUs a pod holds on its node: the largest of its init containers or the sum of its containers. */
-export function podGpuRequest(pod: V1Pod): number {
-  const request = (container: { resources?: { requests?: Record<string, string>; limits?: Record<string, string> } }): number =>
-    gpuCount(container.resources?.limits?.[GPU_RESOURCE] ?? container.resources?.requests?.[GPU_RESOURCE]);
-  const main = (pod.spec?.containers ?? []).reduce((sum, container) => sum + request(container), 0);
-  const init = Math.max(0, ...(pod.spec?.initContainers ?? []).map(request));
-  return Math.max(main, init);
-}
-
-/** Free GPUs per schedulable GPU node: allocatable minus what bound, unfinished pods request. */
+/** Free GPUs per schedulable GPU node, from the shared accounting (what bound, unfinished pods request). */
 export function freeGpusByNode(nodes: readonly V1Node[], pods: readonly V1Pod[]): NodeGpus[] {
-  const usedByNode = new Map<string, number>();
-  for (const pod of pods) {
-    const node = pod.spec?.nodeName;
-    if (!node || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
-    usedByNode.set(node, (usedByNode.get(node) ?? 0) + podGpuRequest(pod));
-  }
-  return nodes
-    .filter((node) => !node.spec?.unschedulable && gpuCount(node.status?.allocatable?.[GPU_RESOURCE]) > 0)
-    .map((node) => {
-      const name = node.metadata?.name ?? '';
-      const allocatable = gpuCount(node.status?.allocatable?.[GPU_RESOURCE]);
-      const used = usedByNode.get(name) ?? 0;
-      return { node: name, product: node.metadata?.labels?.[GPU_PRODUCT_LABEL], allocatable, used, free: Math.max(0, allocatable - used) };
+  return GpuAccounting.from(nodes, pods)
+    .nodes()
+    .filter((node) => !node.cordoned)
+    .flatMap((node) => {
+      const device = node.devices.find((candidate) => candidate.resource === NVIDIA_GPU);
+      if (!device || device.allocatable <= 0) return [];
+      const product = device.product === UNKNOWN_GPU ? undefined : device.product;
+      return [{ node: node.name, product, allocatable: device.allocatable, used: device.requested, free: Math.max(0, device.allocatable - device.requested) }];
     })
     .sort((a, b) => b.free - a.free || a.node.localeCompare(b.node));
 }

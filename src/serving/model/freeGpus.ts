@@ -1,27 +1,15 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import { GpuAccounting, NVIDIA_GPU, UNKNOWN_GPU } from '../../cluster/gpuAccounting';
 import type { FreeGpus } from './rollout';
 
-const GPU = 'nvidia.com/gpu';
-const PRODUCT_LABEL = 'nvidia.com/gpu.product';
-
-function podGpus(pod: V1Pod): number {
-  return (pod.spec?.containers ?? []).reduce((sum, container) => sum + Number(container.resources?.limits?.[GPU] ?? container.resources?.requests?.[GPU] ?? 0), 0);
-}
-
-/** Free GPUs per product: allocatable minus what non-finished pods bound to each node ask for. */
+/** Free GPUs per product on schedulable nodes, from the shared accounting (what bound, unfinished pods request). */
 export function freeGpusByProduct(nodes: readonly V1Node[], pods: readonly V1Pod[]): FreeGpus {
-  const usedByNode = new Map<string, number>();
-  for (const pod of pods) {
-    const node = pod.spec?.nodeName;
-    if (!node || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') continue;
-    usedByNode.set(node, (usedByNode.get(node) ?? 0) + podGpus(pod));
-  }
   const result = new Map<string, { free: number; largestOnOneNode: number }>();
-  for (const node of nodes) {
-    const allocatable = Number(node.status?.allocatable?.[GPU] ?? 0);
-    if (allocatable <= 0 || node.spec?.unschedulable) continue;
-    const product = node.metadata?.labels?.[PRODUCT_LABEL] ?? 'GPU';
-    const free = Math.max(0, allocatable - (usedByNode.get(node.metadata?.name ?? '') ?? 0));
+  for (const node of GpuAccounting.from(nodes, pods).nodes()) {
+    const device = node.devices.find((candidate) => candidate.resource === NVIDIA_GPU);
+    if (!device || device.allocatable <= 0 || node.cordoned) continue;
+    const product = device.product === UNKNOWN_GPU ? 'GPU' : device.product;
+    const free = Math.max(0, device.allocatable - device.requested);
     const entry = result.get(product) ?? { free: 0, largestOnOneNode: 0 };
     result.set(product, { free: entry.free + free, largestOnOneNode: Math.max(entry.largestOnOneNode, free) });
   }

@@ -99,7 +99,7 @@ describe('roll back target', () => {
 describe('free GPUs by product', () => {
   it('subtracts GPUs of running pods bound to each node', () => {
     const node = (name: string, product: string, gpus: string) => ({ metadata: { name, labels: { 'nvidia.com/gpu.product': product } }, status: { allocatable: { 'nvidia.com/gpu': gpus } } });
-    const gpuPod = (nodeName: string, gpus: string, phase = 'Running'): V1Pod => ({ spec: { nodeName, containers: [{ name: 'c', resources: { limits: { 'nvidia.com/gpu': gpus } } }] }, status: { phase } });
+    const gpuPod = (nodeName: string, gpus: string, phase = 'Running'): V1Pod => ({ metadata: { name: `on-${nodeName}`, namespace: 'ml' }, spec: { nodeName, containers: [{ name: 'c', resources: { limits: { 'nvidia.com/gpu': gpus } } }] }, status: { phase } });
     const free = freeGpusByProduct([node('h1', 'H100', '8'), node('h2', 'H100', '8'), node('a1', 'A100', '4'), { metadata: { name: 'cpu' }, status: { allocatable: { cpu: '8' } } }], [gpuPod('h1', '6'), gpuPod('h2', '1'), gpuPod('a1', '4', 'Succeeded')]);
     assert.deepEqual(free.get('H100'), { free: 9, largestOnOneNode: 7 });
     assert.deepEqual(free.get('A100'), { free: 4, largestOnOneNode: 4 });
