@@ -1,7 +1,7 @@
 // The ssh ProxyCommand of Attach Workspace (bundled to dist/sshProxy.js): carries ssh's stdio to
 // the pod's sshd through the API server's port-forward, with no kubectl on the machine.
 import { KubeConfig } from '@kubernetes/client-node';
-import { openPodPortTunnel } from '../cluster/portForward';
+import { PodPortSession } from '../cluster/podPortSession';
 import { resolveRunningPod } from '../cluster/podResolver';
 import { parseProxyArguments } from './model/proxyArguments';
 
@@ -11,26 +11,31 @@ async function main(): Promise<void> {
   kubeConfig.loadFromFile(args.kubeconfig);
   kubeConfig.setCurrentContext(args.context);
   const podName = args.selector ? (await resolveRunningPod(kubeConfig, args.namespace, args.selector)).metadata!.name! : args.pod!;
+  const session = await PodPortSession.open(kubeConfig, args.namespace, podName);
   let exiting = false;
   const exit = (code: number) => {
     if (exiting) return;
     exiting = true;
+    session.dispose();
     process.stdout.end(() => process.exit(code));
   };
-  const tunnel = await openPodPortTunnel(kubeConfig, args.namespace, podName, args.port, {
+  const stream = session.openStream(args.port, {
     onData: (data) => {
-      if (!process.stdout.write(data)) tunnel.pause();
+      if (!process.stdout.write(data)) stream.pauseIncoming();
     },
+    onEnd: () => exit(0),
     onError: (message) => {
       process.stderr.write(`kube-ml ssh proxy: ${message.trim()}\n`);
       exit(1);
     },
-    onClose: () => exit(0),
+    onWritable: () => process.stdin.resume(),
   });
-  process.stdout.on('drain', () => tunnel.resume());
-  process.stdin.on('data', (data: Buffer) => tunnel.send(data));
-  // No close on stdin's end: the v4 protocol cannot half-close, and closing now would cut off the
-  // reply still on its way. ssh ends the proxy when its session ends; the pod side ends it too.
+  process.stdout.on('drain', () => stream.resumeIncoming());
+  process.stdin.on('data', (data: Buffer) => {
+    if (!stream.write(data)) process.stdin.pause();
+  });
+  // ssh closed its end: half-close, so the reply still on its way arrives before we exit.
+  process.stdin.on('end', () => stream.end());
 }
 
 main().catch((error: unknown) => {

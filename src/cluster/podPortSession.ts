@@ -1,0 +1,311 @@
+// One multiplexed port-forward connection to a pod, the way kubectl 1.30+ makes it: SPDY/3.1
+// tunnelled in a WebSocket ("SPDY/3.1+portforward.k8s.io"), or, when the API server predates that,
+// SPDY over an upgraded HTTP/1.1 connection. Every TCP connection of a forward is then a pair of
+// streams (data + error) on it: no new TLS handshake, upgrade or API-server proxy per connection.
+import * as http from 'node:http';
+import * as https from 'node:https';
+import type * as net from 'node:net';
+import type { KubeConfig } from '@kubernetes/client-node';
+import WebSocket from 'ws';
+import { Emitter } from './emitter';
+import { KubeMlError, toKubeMlError } from './errors';
+import type { Disposable, Listener } from './session';
+import { SpdySession, type SessionTransport, type SpdyStream } from './spdy/session';
+
+export type PortForwardTransport = 'websocket' | 'upgrade';
+
+const PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
+const TUNNEL_SUBPROTOCOL = `SPDY/3.1+${PORT_FORWARD_PROTOCOL}`;
+/** After the pod side ended a connection, how long its error stream may take to say why. */
+const ERROR_STREAM_GRACE_MS = 1000;
+/** Above this many queued bytes a writer waits for the session to drain. */
+const HIGH_WATER_MARK = 4 * 1024 * 1024;
+
+export interface PodPortStreamEvents {
+  onData(data: Buffer): void;
+  /** The pod side closed its half of the connection. */
+  onEnd(): void;
+  /** The pod side failed (nothing listens on the port, pod gone, connection lost). */
+  onError(message: string): void;
+  /** Room again after write() returned false. */
+  onWritable(): void;
+}
+
+/** One TCP-like connection to a pod port inside a session. */
+export interface PodPortStream {
+  /** Returns false when the session's buffer is full: wait for onWritable. */
+  write(data: Buffer): boolean;
+  /** Half-close: we send nothing more, the pod may still answer. */
+  end(): void;
+  /** Done with it: the pod side is told to drop the connection if it has not ended yet. */
+  close(): void;
+  pauseIncoming(): void;
+  resumeIncoming(): void;
+}
+
+function apiUrl(kubeConfig: KubeConfig, path: string): URL {
+  const server = kubeConfig.getCurrentCluster()?.server;
+  if (!server) throw new KubeMlError('noCluster', 'The kubeconfig context names no cluster server.', 'Pick another context.');
+  return new URL(server.replace(/\/+$/, '') + path);
+}
+
+/** A refused handshake, with the status and body the API server answered. */
+class HandshakeRefused extends Error {
+  constructor(
+    readonly code: number,
+    readonly body: string,
+  ) {
+    super(`${code} ${body}`.trim());
+  }
+}
+
+function readBody(response: http.IncomingMessage, done: (body: string) => void): void {
+  let body = '';
+  response.setEncoding('utf8');
+  response.on('data', (chunk: string) => (body = (body + chunk).slice(0, 16 * 1024)));
+  response.on('end', () => done(body));
+  response.on('error', () => done(body));
+}
+
+async function dialWebSocketTunnel(kubeConfig: KubeConfig, path: string): Promise<SessionTransportFactory> {
+  const url = apiUrl(kubeConfig, path);
+  // ws only accepts subprotocol names that are HTTP tokens, and Kubernetes' contains a '/': we
+  // ask for it in the header ourselves and check the server's answer ourselves.
+  const options: WebSocket.ClientOptions = { perMessageDeflate: false, headers: { 'Sec-WebSocket-Protocol': TUNNEL_SUBPROTOCOL } };
+  await kubeConfig.applyToHTTPSOptions(options);
+  url.protocol = url.protocol === 'http:' ? 'ws:' : 'wss:';
+  const socket = await new Promise<WebSocket>((resolve, reject) => {
+    const ws = new WebSocket(url, [], options);
+    ws.binaryType = 'nodebuffer';
+    ws.once('error', reject);
+    ws.once('unexpected-response', (_request, response) => readBody(response, (body) => reject(new HandshakeRefused(response.statusCode ?? 0, body))));
+    ws.once('upgrade', (response) => {
+      const agreed = response.headers['sec-websocket-protocol'];
+      delete response.headers['sec-websocket-protocol'];
+      if (agreed !== TUNNEL_SUBPROTOCOL) {
+        ws.terminate();
+        reject(new Error(`The API server did not agree to the ${TUNNEL_SUBPROTOCOL} subprotocol (answered ${agreed ?? 'none'}).`));
+      }
+    });
+    ws.once('open', () => {
+      ws.off('error', reject);
+      resolve(ws);
+    });
+  });
+  return (session) => {
+    let waitingForRoom = false;
+    const wrote = () => {
+      if (waitingForRoom && socket.bufferedAmount < HIGH_WATER_MARK) {
+        waitingForRoom = false;
+        session().transportDrained();
+      }
+    };
+    socket.on('message', (data: Buffer) => session().receive(data));
+    socket.on('close', (code, reason) => session().transportClosed(`the API server closed the port-forward connection (${code}${reason.length ? ` ${reason.toString()}` : ''})`));
+    socket.on('error', (error) => session().transportClosed(error.message));
+    return {
+      write(chunks) {
+        if (socket.readyState !== WebSocket.OPEN) return true;
+        socket.send(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks), wrote);
+        const room = socket.bufferedAmount < HIGH_WATER_MARK;
+        if (!room) waitingForRoom = true;
+        return room;
+      },
+      pause: () => socket.pause(),
+      resume: () => socket.resume(),
+      close: () => socket.close(1000),
+    };
+  };
+}
+
+/** kubectl's fallback for API servers without the WebSocket tunnel: POST + `Upgrade: SPDY/3.1`. */
+async function dialSpdyUpgrade(kubeConfig: KubeConfig, path: string): Promise<SessionTransportFactory> {
+  const url = apiUrl(kubeConfig, path);
+  const options: https.RequestOptions = {
+    method: 'POST',
+    headers: { Connection: 'Upgrade', Upgrade: 'SPDY/3.1', 'X-Stream-Protocol-Version': PORT_FORWARD_PROTOCOL },
+  };
+  await kubeConfig.applyToHTTPSOptions(options);
+  const client = url.protocol === 'http:' ? http : https;
+  if (url.protocol === 'http:') delete options.agent;
+  const { socket, head } = await new Promise<{ socket: net.Socket; head: Buffer }>((resolve, reject) => {
+    const request = client.request(url, options);
+    request.on('upgrade', (_response, upgraded, head) => resolve({ socket: upgraded, head }));
+    request.on('response', (response) => readBody(response, (body) => reject(new HandshakeRefused(response.statusCode ?? 0, body))));
+    request.on('error', reject);
+    request.end();
+  });
+  socket.setNoDelay(true);
+  return (session) => {
+    socket.on('data', (data: Buffer) => session().receive(data));
+    socket.on('drain', () => session().transportDrained());
+    socket.on('close', () => session().transportClosed('the port-forward connection to the API server closed'));
+    socket.on('error', (error) => session().transportClosed(error.message));
+    if (head.length > 0) queueMicrotask(() => session().receive(head));
+    return {
+      write(chunks) {
+        if (socket.destroyed) return true;
+        socket.cork();
+        let room = true;
+        for (const chunk of chunks) room = socket.write(chunk);
+        socket.uncork();
+        return room;
+      },
+      pause: () => socket.pause(),
+      resume: () => socket.resume(),
+      close: () => socket.destroy(),
+    };
+  };
+}
+
+/** Builds the transport once the session exists (the transport's events call into it). */
+type SessionTransportFactory = (session: () => SpdySession) => SessionTransport;
+
+/** The API server answered the WebSocket handshake in a way that means "no tunnel here", not "no". */
+function tunnelUnsupported(error: unknown): boolean {
+  if (error instanceof HandshakeRefused) return error.code !== 401 && error.code !== 403 && error.code !== 404;
+  // ws rejects a 101 that did not agree to our subprotocol.
+  return error instanceof Error && /subprotocol/i.test(error.message);
+}
+
+export class PodPortSession implements Disposable {
+  private readonly session: SpdySession;
+  private readonly closeEmitter = new Emitter<string>();
+  private readonly waitingForRoom = new Set<PodPortStreamEvents>();
+  private nextRequestId = 0;
+  private closeReason: string | undefined;
+
+  private constructor(
+    readonly podName: string,
+    readonly transport: PortForwardTransport,
+    factory: SessionTransportFactory,
+  ) {
+    // The transport's events only arrive on later ticks, once this.session is set.
+    this.session = new SpdySession(factory(() => this.session), {
+      onDrain: () => {
+        const waiting = [...this.waitingForRoom];
+        this.waitingForRoom.clear();
+        for (const events of waiting) events.onWritable();
+      },
+      onClose: (reason) => {
+        this.closeReason = reason;
+        this.waitingForRoom.clear();
+        this.closeEmitter.fire(reason);
+        this.closeEmitter.dispose();
+      },
+    });
+  }
+
+  /**
+   * Connects to the pod's port-forward endpoint. `transport` forces one; by default the WebSocket
+   * tunnel is tried first and the SPDY upgrade used when the API server does not offer the tunnel.
+   */
+  static async open(kubeConfig: KubeConfig, namespace: string, podName: string, transport?: PortForwardTransport): Promise<PodPortSession> {
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(podName)}/portforward`;
+    const operation = `forward ports of pod ${namespace}/${podName}`;
+    try {
+      if (transport === 'upgrade') return new PodPortSession(podName, 'upgrade', await dialSpdyUpgrade(kubeConfig, path));
+      try {
+        return new PodPortSession(podName, 'websocket', await dialWebSocketTunnel(kubeConfig, path));
+      } catch (error) {
+        if (transport === 'websocket' || !tunnelUnsupported(error)) throw error;
+        return new PodPortSession(podName, 'upgrade', await dialSpdyUpgrade(kubeConfig, path));
+      }
+    } catch (error) {
+      throw toKubeMlError(error instanceof HandshakeRefused ? { code: error.code, body: error.body } : error, operation);
+    }
+  }
+
+  /** New connections can be opened on this session. */
+  get isUsable(): boolean {
+    return this.closeReason === undefined && this.session.isUsable;
+  }
+
+  /** Streams open now (two per connection: data and error). */
+  get activeStreams(): number {
+    return this.session.activeStreams;
+  }
+
+  onDidClose(listener: Listener<string>): Disposable {
+    return this.closeEmitter.event(listener);
+  }
+
+  /** Opens one connection to `port` in the pod. Bytes may be written at once. */
+  openStream(port: number, events: PodPortStreamEvents): PodPortStream {
+    if (!this.isUsable) throw new KubeMlError('streamEnded', `The port-forward connection to ${this.podName} has ended${this.closeReason ? `: ${this.closeReason}` : ''}.`);
+    const requestId = String(this.nextRequestId++);
+    const headers = (type: string): [string, string][] => [
+      ['streamtype', type],
+      ['port', String(port)],
+      ['requestid', requestId],
+    ];
+    let errorText = '';
+    let errorStreamDone = false;
+    let dataEnded = false;
+    let reported = false;
+    let endTimer: NodeJS.Timeout | undefined;
+    const report = (failure?: string) => {
+      if (reported) return;
+      reported = true;
+      clearTimeout(endTimer);
+      this.waitingForRoom.delete(events);
+      if (failure !== undefined) events.onError(failure);
+      else events.onEnd();
+    };
+    // The pod side may close the data stream before it writes why: like kubectl, the outcome is
+    // known once the error stream has ended too (or shortly after, should it never end).
+    const settle = () => {
+      if (!dataEnded) {
+        if (errorStreamDone && errorText) report(errorText.trim());
+        return;
+      }
+      if (errorStreamDone) report(errorText ? errorText.trim() : undefined);
+      else endTimer ??= setTimeout(() => report(errorText ? errorText.trim() : undefined), ERROR_STREAM_GRACE_MS);
+    };
+    const errorStream = this.session.openStream(
+      headers('error'),
+      {
+        onData: (data) => (errorText += data.toString('utf8')),
+        onEnd: () => {
+          errorStreamDone = true;
+          settle();
+        },
+        onReset: () => {
+          errorStreamDone = true;
+          settle();
+        },
+      },
+      { fin: true },
+    );
+    const dataStream: SpdyStream = this.session.openStream(headers('data'), {
+      onData: (data) => events.onData(data),
+      onEnd: () => {
+        dataEnded = true;
+        settle();
+      },
+      onReset: (reason) => report(errorText.trim() || reason),
+    });
+    return {
+      write: (data) => {
+        const room = dataStream.write(data);
+        if (!room) this.waitingForRoom.add(events);
+        return room;
+      },
+      end: () => dataStream.end(),
+      close: () => {
+        reported = true;
+        clearTimeout(endTimer);
+        this.waitingForRoom.delete(events);
+        dataStream.reset();
+        // The error stream ends when the pod side closes the connection; we stop listening now.
+        errorStream.reset();
+      },
+      pauseIncoming: () => dataStream.pauseIncoming(),
+      resumeIncoming: () => dataStream.resumeIncoming(),
+    };
+  }
+
+  dispose(): void {
+    this.session.close('closed');
+  }
+}
