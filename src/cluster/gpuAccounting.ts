@@ -1,4 +1,5 @@
 import type { V1Container, V1Node, V1Pod } from '@kubernetes/client-node';
+import { NVIDIA_GPU, NVIDIA_GPU_PRODUCT_LABEL } from './gpuPlacement';
 import type { CacheChange } from './session';
 
 /**
@@ -10,7 +11,6 @@ import type { CacheChange } from './session';
  * nodes and products that changed.
  */
 export const UNKNOWN_GPU = 'unknown GPU';
-export const NVIDIA_GPU = 'nvidia.com/gpu';
 export const AMD_GPU = 'amd.com/gpu';
 const MIG_PREFIX = 'nvidia.com/mig-';
 
@@ -84,7 +84,7 @@ function productLabel(labels: Record<string, string>, resource: string): string 
   if (resource === AMD_GPU) {
     return labels['amd.com/gpu.product-name'] || labels['beta.amd.com/gpu.product-name'] || UNKNOWN_GPU;
   }
-  const base = labels['nvidia.com/gpu.product'] || UNKNOWN_GPU;
+  const base = labels[NVIDIA_GPU_PRODUCT_LABEL] || UNKNOWN_GPU;
   if (resource.startsWith(MIG_PREFIX)) {
     return `${base} MIG ${resource.slice(MIG_PREFIX.length)}`;
   }

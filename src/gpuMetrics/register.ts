@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { Services } from '../common/services';
 import { hasWorkload, type WorkloadRef } from '../cluster/workloadRef';
 import { KubeMlError } from '../cluster/errors';
+import { NVIDIA_GPU } from '../cluster/gpuPlacement';
 import { GPU_WINDOW_MINUTES, GpuMetricsPanel } from './gpuPanel';
 import { IdleGpuWatcher } from './idleWatcher';
 import { gpusRequested } from '../logs/workloadPods';
@@ -15,8 +16,8 @@ async function pickWorkload(services: Services): Promise<WorkloadRef | undefined
     .filter((pod) => pod.status?.phase === 'Running' && gpusRequested(pod) > 0)
     .map((pod) => ({ label: `$(vm) ${pod.metadata?.namespace}/${pod.metadata?.name}`, description: `${gpusRequested(pod)} GPU on ${pod.spec?.nodeName ?? '?'}`, workload: { kind: 'Pod', namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '' } }));
   const nodes: Item[] = session.nodes.list()
-    .filter((node) => Number(node.status?.allocatable?.['nvidia.com/gpu'] ?? 0) > 0)
-    .map((node) => ({ label: `$(server) ${node.metadata?.name}`, description: `${node.status?.allocatable?.['nvidia.com/gpu']} GPU node`, workload: { kind: 'Node', namespace: '', name: node.metadata?.name ?? '' } }));
+    .filter((node) => Number(node.status?.allocatable?.[NVIDIA_GPU] ?? 0) > 0)
+    .map((node) => ({ label: `$(server) ${node.metadata?.name}`, description: `${node.status?.allocatable?.[NVIDIA_GPU]} GPU node`, workload: { kind: 'Node', namespace: '', name: node.metadata?.name ?? '' } }));
   if (pods.length + nodes.length === 0) throw new KubeMlError('notFound', 'No running GPU pod and no GPU node to show metrics for.', 'Create a dev pod with GPUs first.');
   return (await vscode.window.showQuickPick([...pods, ...nodes], { title: 'GPU Metrics for…', matchOnDescription: true }))?.workload;
 }

@@ -15,8 +15,6 @@ export const STOPPED_AT_ANNOTATION = 'kube-ml.dev/stopped-at';
 export const STOPPED_REASON_ANNOTATION = 'kube-ml.dev/stopped-reason';
 /** On a workspace PVC kept by Delete (its dev pod label removed): the dev pod it belonged to. */
 export const KEPT_FROM_ANNOTATION = 'kube-ml.dev/kept-from-devpod';
-export const GPU_RESOURCE = 'nvidia.com/gpu';
-export const GPU_PRODUCT_LABEL = 'nvidia.com/gpu.product';
 export const WORKSPACE_CONTAINER = 'workspace';
 export const WORKSPACE_MOUNT_PATH = '/workspace';
 

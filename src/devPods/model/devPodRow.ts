@@ -1,5 +1,6 @@
 import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { DEFINITION_ANNOTATION, DEV_POD_LABEL, STOPPED_AT_ANNOTATION, STOPPED_REASON_ANNOTATION } from './contract';
+import { NVIDIA_GPU_PRODUCT_LABEL } from '../../cluster/gpuPlacement';
 import { decodeDefinition } from './definition';
 import { gpusOfPod } from './gpuCapacity';
 import { decideIdleForPod, formatDuration } from './idlePolicy';
@@ -80,7 +81,7 @@ export function devPodRow(name: string, namespace: string, pod: V1Pod | undefine
     phaseText,
     node: pod.spec?.nodeName,
     gpus: gpusOfPod(pod),
-    gpuProduct: pod.spec?.nodeSelector?.['nvidia.com/gpu.product'] ?? spec?.gpu?.product,
+    gpuProduct: pod.spec?.nodeSelector?.[NVIDIA_GPU_PRODUCT_LABEL] ?? spec?.gpu?.product,
     ageText: created === undefined ? undefined : formatDuration(now - created),
     idleText: state === 'running' ? idleText : undefined,
     spec,

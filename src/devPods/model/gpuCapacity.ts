@@ -1,5 +1,6 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
-import { GpuAccounting, NVIDIA_GPU, podGpuRequests } from '../../cluster/gpuAccounting';
+import { GpuAccounting, podGpuRequests } from '../../cluster/gpuAccounting';
+import { NVIDIA_GPU } from '../../cluster/gpuPlacement';
 
 /** GPUs of one node: what it offers and what running or scheduled pods hold. */
 export interface NodeGpus {

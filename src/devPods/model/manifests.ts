@@ -3,8 +3,6 @@ import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../cluster/workloadRef';
 import {
   DEFINITION_ANNOTATION,
   DEV_POD_LABEL,
-  GPU_PRODUCT_LABEL,
-  GPU_RESOURCE,
   IDLE_MINUTES_ANNOTATION,
   LAST_ACTIVITY_ANNOTATION,
   OWNER_LABEL,
@@ -15,6 +13,7 @@ import {
 import { bytesOf, gibibytes } from './quantities';
 import type { DevPodSpec } from './spec';
 import { encodeDefinition } from './definition';
+import { gpuPlacement } from '../../cluster/gpuPlacement';
 import { RESTRICTED_UID, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../../cluster/podSecurity';
 
 /**
@@ -78,8 +77,7 @@ export function sharedMemorySize(memory: string): string {
 }
 
 export function devPodManifest(spec: DevPodSpec, context: ManifestContext): V1Pod {
-  const gpuCount = spec.gpu?.count ?? 0;
-  const gpuLimits: Record<string, string> = gpuCount > 0 ? { [GPU_RESOURCE]: String(gpuCount) } : {};
+  const gpu = gpuPlacement(spec.gpu?.count ?? 0, spec.gpu?.product);
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -100,12 +98,7 @@ export function devPodManifest(spec: DevPodSpec, context: ManifestContext): V1Po
       // The workspace runs user code: it gets no API credentials unless the user adds them.
       automountServiceAccountToken: false,
       securityContext: podSecurityContext(spec),
-      ...(gpuCount > 0
-        ? {
-            tolerations: [{ key: GPU_RESOURCE, operator: 'Exists', effect: 'NoSchedule' }],
-            ...(spec.gpu?.product ? { nodeSelector: { [GPU_PRODUCT_LABEL]: spec.gpu.product } } : {}),
-          }
-        : {}),
+      ...gpu?.scheduling,
       containers: [
         {
           name: WORKSPACE_CONTAINER,
@@ -123,9 +116,9 @@ export function devPodManifest(spec: DevPodSpec, context: ManifestContext): V1Po
             { name: 'http', containerPort: 8000 },
           ],
           resources: {
-            requests: { cpu: spec.cpu, memory: spec.memory, ...gpuLimits },
+            requests: { cpu: spec.cpu, memory: spec.memory, ...gpu?.resources },
             // No CPU limit: throttling data loaders hurts more than sharing idle cores.
-            limits: { memory: spec.memory, ...gpuLimits },
+            limits: { memory: spec.memory, ...gpu?.resources },
           },
           securityContext: containerSecurityContext(spec),
           volumeMounts: [

@@ -1,5 +1,6 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
-import { GpuAccounting, NVIDIA_GPU, UNKNOWN_GPU } from '../../cluster/gpuAccounting';
+import { GpuAccounting, UNKNOWN_GPU } from '../../cluster/gpuAccounting';
+import { NVIDIA_GPU } from '../../cluster/gpuPlacement';
 
 export interface NodeGpus {
   readonly node: string;

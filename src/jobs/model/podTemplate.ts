@@ -1,12 +1,11 @@
 import type { V1Container, V1EnvVar, V1PodTemplateSpec, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import { gpuPlacement } from '../../cluster/gpuPlacement';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../cluster/workloadRef';
 import { CODE_MOUNT_PATH, type JobSpec } from './jobSpec';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../../cluster/podSecurity';
 
 export const RUN_LABEL = 'kube-ml.dev/run';
 export const RUNTIME_LABEL = 'kube-ml.dev/runtime';
-export const GPU_RESOURCE = 'nvidia.com/gpu';
-export const GPU_PRODUCT_LABEL = 'nvidia.com/gpu.product';
 /** Where the init container finds the packed code parts (one file per ConfigMap). */
 export const PACKED_CODE_PATH = '/kubeml/code-parts';
 
@@ -108,20 +107,13 @@ function codeWiring(spec: JobSpec, options: PodTemplateOptions, securityContext:
 
 /** The pod template every runtime shares: hardened, GPU-aware, with the code mounted. */
 export function buildPodTemplate(spec: JobSpec, options: PodTemplateOptions): V1PodTemplateSpec {
-  const gpus = options.gpus ?? spec.gpusPerWorker;
+  const gpu = gpuPlacement(options.gpus ?? spec.gpusPerWorker, spec.gpuProduct);
   const securityContext = restrictedContainerSecurity(spec);
   const code = codeWiring(spec, options, securityContext);
-  const requests: Record<string, string> = {};
-  const limits: Record<string, string> = {};
-  if (spec.cpu) requests.cpu = spec.cpu;
-  if (spec.memory) {
-    requests.memory = spec.memory;
-    limits.memory = spec.memory;
-  }
-  if (gpus > 0) {
-    requests[GPU_RESOURCE] = String(gpus);
-    limits[GPU_RESOURCE] = String(gpus);
-  }
+  const cpu: Record<string, string> = spec.cpu ? { cpu: spec.cpu } : {};
+  const memory: Record<string, string> = spec.memory ? { memory: spec.memory } : {};
+  const requests = { ...cpu, ...memory, ...gpu?.resources };
+  const limits = { ...memory, ...gpu?.resources };
   const env: V1EnvVar[] = [
     // Non-root users often have no writable home; caches (pip, Hugging Face) need one.
     { name: 'HOME', value: '/tmp' },
@@ -153,8 +145,8 @@ export function buildPodTemplate(spec: JobSpec, options: PodTemplateOptions): V1
       initContainers: code.initContainers.length > 0 ? code.initContainers : undefined,
       containers: [container],
       volumes: [...code.volumes, { name: 'dshm', emptyDir: { medium: 'Memory' } }],
-      tolerations: gpus > 0 ? [{ key: GPU_RESOURCE, operator: 'Exists', effect: 'NoSchedule' }] : undefined,
-      nodeSelector: spec.gpuProduct && gpus > 0 ? { [GPU_PRODUCT_LABEL]: spec.gpuProduct } : undefined,
+      tolerations: gpu?.scheduling.tolerations,
+      nodeSelector: gpu?.scheduling.nodeSelector,
     },
   };
 }

@@ -1,5 +1,6 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
-import { GpuAccounting, NVIDIA_GPU, UNKNOWN_GPU } from '../../cluster/gpuAccounting';
+import { GpuAccounting, UNKNOWN_GPU } from '../../cluster/gpuAccounting';
+import { NVIDIA_GPU } from '../../cluster/gpuPlacement';
 import type { FreeGpus } from './rollout';
 
 /** Free GPUs per product on schedulable nodes, from the shared accounting (what bound, unfinished pods request). */

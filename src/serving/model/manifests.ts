@@ -11,6 +11,7 @@ import type {
 import { endpointLabels, ENDPOINT_LABEL, SERVER_SPEC_ANNOTATION, SPEC_ANNOTATION } from './labels';
 import { runtimePreset } from './runtimes';
 import { resolvedServer, serverSpecOf, type EndpointSpec, type ServerSpec } from './spec';
+import { gpuPlacement } from '../../cluster/gpuPlacement';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../../cluster/podSecurity';
 
 /** Where the model volume is mounted in server containers. */
@@ -57,7 +58,7 @@ export function serverArgs(spec: ServerSpec, servedName: string): { command?: st
 export function serverPodSpec(spec: ServerSpec, servedName: string, containerName = CONTAINER_NAME): V1PodSpec {
   const { image, port, healthPath } = resolvedServer(spec);
   const { command, args } = serverArgs(spec, servedName);
-  const gpuResources: Record<string, string> = spec.gpus > 0 ? { 'nvidia.com/gpu': String(spec.gpus) } : {};
+  const gpu = gpuPlacement(spec.gpus, spec.gpuProduct);
   const container: V1Container = {
     name: containerName,
     image,
@@ -72,8 +73,8 @@ export function serverPodSpec(spec: ServerSpec, servedName: string, containerNam
       ...Object.entries(spec.env ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([name, value]) => ({ name, value })),
     ],
     resources: {
-      requests: { cpu: spec.cpu, memory: spec.memory, ...gpuResources },
-      limits: { memory: spec.memory, ...gpuResources },
+      requests: { cpu: spec.cpu, memory: spec.memory, ...gpu?.resources },
+      limits: { memory: spec.memory, ...gpu?.resources },
     },
     volumeMounts: [
       { name: 'model', mountPath: MODEL_MOUNT_PATH, readOnly: spec.model.readOnly },
@@ -96,12 +97,7 @@ export function serverPodSpec(spec: ServerSpec, servedName: string, containerNam
       // Tensor-parallel workers exchange tensors through shared memory; the default 64 MiB is far too small.
       { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '16Gi' } },
     ],
-    ...(spec.gpus > 0
-      ? {
-          tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],
-          ...(spec.gpuProduct ? { nodeSelector: { 'nvidia.com/gpu.product': spec.gpuProduct } } : {}),
-        }
-      : {}),
+    ...gpu?.scheduling,
     terminationGracePeriodSeconds: 30,
   };
 }
