@@ -1,9 +1,11 @@
 import * as vscode from 'vscode';
+import { KubeMlError } from '../cluster/errors';
 import { PodFiles } from '../cluster/podFiles';
 import type { Services } from '../common/services';
 import { execTargetFromArgument } from '../remoteAccess/workloadTarget';
 import { authorityOfWorkload, formatAuthority, KUBEML_SCHEME, workspaceFolderName } from './model/kubemlUri';
 import { devContainersAuthority } from './model/sshd';
+import { workspaceOpening } from './model/workspaceOpening';
 import { attachWithRemoteSsh } from './sshAttach';
 
 const REMOTE_SSH = 'ms-vscode-remote.remote-ssh';
@@ -24,22 +26,51 @@ function availableMethods(): { method: AttachMethod; label: string; detail: stri
   return methods;
 }
 
-/** The kubeml:// folder of the workload, added to this window's workspace. */
-export function openBuiltInWorkspace(uri: vscode.Uri, workloadName: string): void {
-  const folders = vscode.workspace.workspaceFolders ?? [];
-  if (folders.some((folder) => folder.uri.toString() === uri.toString())) {
-    void vscode.commands.executeCommand('workbench.view.explorer');
-    return;
-  }
-  const added = vscode.workspace.updateWorkspaceFolders(folders.length, 0, { uri, name: workspaceFolderName(workloadName) });
-  if (!added) {
-    void vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: false });
-    return;
-  }
-  void vscode.commands.executeCommand('workbench.view.explorer');
+type OpeningChoice = 'openInPlace' | 'openInNewWindow' | 'addToWorkspace';
+
+async function askHowToOpen(folder: vscode.Uri, workloadName: string, addingConvertsWindow: boolean): Promise<OpeningChoice | undefined> {
+  const current = (vscode.workspace.workspaceFolders ?? []).map((workspaceFolder) => workspaceFolder.name).join(', ');
+  const choices: (vscode.QuickPickItem & { choice: OpeningChoice })[] = [
+    { choice: 'openInPlace', label: '$(window) Open in This Window', detail: `The window reloads on the pod folder; ${current} stays in File > Open Recent.` },
+    { choice: 'openInNewWindow', label: '$(empty-window) Open in New Window', detail: 'This window stays as it is.' },
+    {
+      choice: 'addToWorkspace',
+      label: '$(root-folder-opened) Add to Workspace',
+      detail: addingConvertsWindow
+        ? `Next to ${current}: VS Code turns this window into an untitled multi-root workspace and restarts its extensions.`
+        : 'Adds the pod folder to this workspace.',
+    },
+  ];
+  const picked = await vscode.window.showQuickPick(choices, { title: `Kube ML: Attach Workspace to ${workloadName}`, placeHolder: `Open ${folder.path} from the pod...` });
+  return picked?.choice;
 }
 
-/** Kube ML: Attach Workspace: opens the pod's working folder as a workspace folder. */
+/**
+ * Brings the kubeml:// folder of the workload into VS Code (see model/workspaceOpening.ts for why
+ * opening is preferred to adding). False when the user cancels.
+ */
+export async function openBuiltInWorkspace(folder: vscode.Uri, workloadName: string): Promise<boolean> {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  const opening = workspaceOpening({ folders: folders.map((workspaceFolder) => workspaceFolder.uri.toString()), hasWorkspaceFile: vscode.workspace.workspaceFile !== undefined }, folder.toString());
+  if (opening.kind === 'reveal') {
+    await vscode.commands.executeCommand('workbench.view.explorer');
+    return true;
+  }
+  const choice = opening.kind === 'openInPlace' ? 'openInPlace' : await askHowToOpen(folder, workloadName, opening.addingConvertsWindow);
+  if (!choice) return false;
+  if (choice === 'addToWorkspace') {
+    if (!vscode.workspace.updateWorkspaceFolders(folders.length, 0, { uri: folder, name: workspaceFolderName(workloadName) })) {
+      throw new KubeMlError('conflict', `VS Code did not add ${workspaceFolderName(workloadName)} to the workspace.`, 'Another workspace folder change may still be in progress: try again, or choose "Open in This Window".');
+    }
+    await vscode.commands.executeCommand('workbench.view.explorer');
+    return true;
+  }
+  // The kubeml scheme's provider comes back with the extension (activation event onFileSystem:kubeml).
+  await vscode.commands.executeCommand('vscode.openFolder', folder, { forceNewWindow: choice === 'openInNewWindow' });
+  return true;
+}
+
+/** Kube ML: Attach Workspace: opens the pod's working folder as the workspace. */
 export async function attachWorkspace(services: Services, argument: unknown): Promise<vscode.Uri | undefined> {
   const resolved = await execTargetFromArgument(services, argument, 'attach a workspace');
   if (!resolved) return undefined;
@@ -58,6 +89,5 @@ export async function attachWorkspace(services: Services, argument: unknown): Pr
     return uri;
   }
   const uri = vscode.Uri.from({ scheme: KUBEML_SCHEME, authority: formatAuthority(authorityOfWorkload(workload, target.container)), path: folder });
-  openBuiltInWorkspace(uri, workload.name);
-  return uri;
+  return (await openBuiltInWorkspace(uri, workload.name)) ? uri : undefined;
 }

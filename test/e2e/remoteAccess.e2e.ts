@@ -1,5 +1,5 @@
 // Journey: open a terminal on a pod, forward Jupyter's 8888 from the palette and see it in the Port
-// Forwards view, then attach the pod's folder as a workspace (built-in kubeml:// provider).
+// Forwards view, then open the pod's folder as this window's workspace (built-in kubeml:// provider).
 import * as assert from 'assert';
 import { execFileSync } from 'child_process';
 import type { Journey } from './harness';
@@ -23,6 +23,8 @@ export const journey: Journey = {
       await wb.pick(new RegExp(devPod));
       const terminalTab = page.getByText(`${devPod}-0/${devPod}-0`).first();
       await terminalTab.waitFor({ state: 'visible', timeout: 30_000 });
+      // Keys typed before the exec stream is up are lost: wait for the shell's prompt first.
+      await ctx.waitFor(async () => /[$#]\s*$/.test((await wb.terminalRows().innerText()).trimEnd()), 30_000, 'the shell prompt');
       await page.keyboard.type('echo "sum=$((40+2))"\n');
       await page.getByText('sum=42').first().waitFor({ state: 'visible', timeout: 30_000 });
       await ctx.screenshot('terminal-open');
@@ -44,11 +46,23 @@ export const journey: Journey = {
       kubectl('exec', '-n', 'ml-team', `${devPod}-0`, '--', 'sh', '-c', 'printf "print(42)\\n" > train.py');
       await wb.runCommand('Kube ML: Attach Workspace');
       await wb.pick(new RegExp(devPod));
-      // Without Remote-SSH / Dev Containers (code-server) the built-in kubeml:// workspace opens directly.
-      const folderRow = page.getByRole('treeitem', { name: new RegExp(`${devPod} \\(Kube ML\\)`) }).first();
-      await folderRow.waitFor({ state: 'visible', timeout: 60_000 });
-      await folderRow.click();
-      await page.getByRole('treeitem', { name: /^train\.py/ }).first().waitFor({ state: 'visible', timeout: 30_000 });
+      // Without Remote-SSH / Dev Containers (code-server) the built-in kubeml:// workspace is the
+      // method; the window holds the rig's folder, so Attach asks how to open the pod's folder.
+      const openings = await wb.quickPickOptions();
+      ctx.log(`Attach Workspace offers: ${openings.join(' | ')}`);
+      assert.deepStrictEqual(openings.map((option) => /\b(Open in This Window|Open in New Window|Add to Workspace),/.exec(option)?.[1]), ['Open in This Window', 'Open in New Window', 'Add to Workspace'], openings.join(', '));
+      await wb.pick(/\bOpen in This Window,/);
+      // The window reloads onto the kubeml:// folder; the extension comes back through onFileSystem:kubeml.
+      const attachedFolder = new RegExp(`^kubeml://devpod~ml-team~${devPod}(~[a-z0-9-]+)?/`);
+      const openedFolder = () => new URL(page.url()).searchParams.get('folder') ?? '';
+      await ctx.waitFor(async () => attachedFolder.test(openedFolder()), 60_000, `the window to open the kubeml:// folder of ${devPod}`)
+        .catch((error: unknown) => { throw new Error(`${(error as Error).message}; the page is at ${page.url()}`); });
+      ctx.log(`reopened on ${openedFolder()}`);
+      await wb.openContainer('Explorer');
+      const trainPy = page.getByRole('treeitem', { name: /^train\.py/ }).first();
+      await trainPy.waitFor({ state: 'visible', timeout: 60_000 });
+      await trainPy.click();
+      await page.locator('.monaco-editor .view-lines').getByText('print(42)').first().waitFor({ state: 'visible', timeout: 30_000 });
       await ctx.screenshot('attached-workspace-explorer');
     } finally {
       kubectl('delete', 'pod', `${devPod}-0`, '-n', 'ml-team', '--grace-period=0', '--wait=false');

@@ -8,6 +8,7 @@ import type { Services } from '../../src/common/services';
 import { VIEW_ROWS_COMMAND } from '../../src/common/viewRows';
 import type { WorkloadRef } from '../../src/cluster/workloadRef';
 import { PodFiles } from '../../src/cluster/podFiles';
+import { attachWorkspace } from '../../src/attach/attachWorkspace';
 import { adminKubeConfig, createTestNamespace, getApi, waitFor } from './helpers';
 
 function get(url: string): Promise<{ status: number; body: string }> {
@@ -107,5 +108,29 @@ describe('remote access', () => {
     await vscode.commands.executeCommand('kubeMl.stopForward', { key: result.key });
     const after = await vscode.commands.executeCommand<ForwardItemView[]>(VIEW_ROWS_COMMAND, 'kubeMl.forwards');
     assert.ok(!after.some((candidate) => candidate.id === result.key), 'stopped forwards leave the view');
+  });
+
+  it('Attach Workspace asks before leaving the open folder and, when dismissed, leaves the window a single-folder one', async function () {
+    this.timeout(60_000);
+    const foldersBefore = (vscode.workspace.workspaceFolders ?? []).map((workspaceFolder) => workspaceFolder.uri.toString());
+    assert.strictEqual(foldersBefore.length, 1, 'the rig opens one local folder');
+    assert.strictEqual(vscode.workspace.workspaceFile, undefined);
+    // Called directly rather than through the command so that a failure rejects instead of becoming a toast.
+    let settled = false;
+    const attached = attachWorkspace(services, { workload })
+      .then((uri) => ({ uri, error: undefined }), (error: unknown) => ({ uri: undefined, error }))
+      .finally(() => (settled = true));
+    // code-server has neither Remote-SSH nor Dev Containers and the pod has one container, so the
+    // only question is how to open the folder: dismiss it (the old code asked nothing and turned
+    // the window into an untitled workspace, restarting this extension host).
+    await waitFor(async () => {
+      await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+      return settled;
+    }, 30_000, 'Attach Workspace to end once its question is dismissed');
+    const outcome = await attached;
+    assert.strictEqual(outcome.error, undefined, `Attach Workspace failed: ${String(outcome.error)}`);
+    assert.strictEqual(outcome.uri, undefined, 'nothing was opened');
+    assert.deepStrictEqual((vscode.workspace.workspaceFolders ?? []).map((workspaceFolder) => workspaceFolder.uri.toString()), foldersBefore);
+    assert.strictEqual(vscode.workspace.workspaceFile, undefined, 'still a single-folder window, not an untitled multi-root workspace');
   });
 });
