@@ -23,6 +23,8 @@ trap cleanup EXIT
 
 step bootstrap bash scripts/bootstrap.sh || true
 [ ${#failed[@]} -eq 0 ] || { echo "npm test: bootstrap failed"; exit 1; }
+# Before the sandbox starts: its agent gives pods the sshd that Remote-SSH attach starts in them.
+step sshd bash scripts/sandbox/install-sshd.sh
 step typecheck npm run --silent typecheck
 step lint npm run --silent lint
 step build npm run --silent build

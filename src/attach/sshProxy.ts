@@ -5,6 +5,9 @@ import { PodPortSession } from '../cluster/podPortSession';
 import { resolveRunningPod } from '../cluster/podResolver';
 import { parseProxyArguments } from './model/proxyArguments';
 
+/** After a signal, how long the half-closed connection may take to finish before we exit anyway. */
+const SIGNAL_GRACE_MS = 200;
+
 async function main(): Promise<void> {
   const args = parseProxyArguments(process.argv.slice(2));
   const kubeConfig = new KubeConfig();
@@ -36,6 +39,14 @@ async function main(): Promise<void> {
   });
   // ssh closed its end: half-close, so the reply still on its way arrives before we exit.
   process.stdin.on('end', () => stream.end());
+  // ssh ends its ProxyCommand with SIGHUP: close the connection to sshd properly on the way out,
+  // or the pod side may keep the sshd session open.
+  for (const signal of ['SIGHUP', 'SIGTERM', 'SIGINT'] as const) {
+    process.on(signal, () => {
+      stream.end();
+      setTimeout(() => exit(0), SIGNAL_GRACE_MS).unref();
+    });
+  }
 }
 
 main().catch((error: unknown) => {

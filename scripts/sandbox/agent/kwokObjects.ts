@@ -80,3 +80,20 @@ export function portForwardObject(pod: k8s.V1Pod, targets: Map<number, { address
     },
   };
 }
+
+interface PortForwardEntry {
+  ports: number[];
+  target: unknown;
+}
+
+/**
+ * The PortForward spec to write over `existing`: ours, plus the forwards someone else added for
+ * ports we do not serve (a benchmark or test pointing a pod port at its own server), so the
+ * agent rewriting the object when the pod gets its IP does not drop them.
+ */
+export function mergedPortForwardSpec(ours: KwokObject, existing: KwokObject): Record<string, unknown> {
+  const mine = (ours.spec.forwards ?? []) as PortForwardEntry[];
+  const served = new Set(mine.flatMap((forward) => forward.ports));
+  const theirs = ((existing.spec?.forwards ?? []) as PortForwardEntry[]).filter((forward) => !forward.ports.some((port) => served.has(port)));
+  return { ...ours.spec, forwards: [...mine, ...theirs] };
+}

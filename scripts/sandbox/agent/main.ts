@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import { ADMIN_CONTEXT, AGENT_READY_FILE, KUBECONFIG_PATH } from '../paths';
 import { PodStandIns } from './podStandIns';
+import { POD_SSH_PORTS, REAL_SSHD, sshdInstalled } from './podSshd';
 import { Provisioner } from './provisioner';
 import { startSharedServers } from './webServers';
 
@@ -90,8 +91,11 @@ async function main(): Promise<void> {
     return node;
   };
 
+  log(sshdInstalled()
+    ? `sshd: ${REAL_SSHD} found; pods' ssh ports ${POD_SSH_PORTS.join(', ')} reach the sshd started in them (Attach Workspace's Remote-SSH)`
+    : `sshd: ${REAL_SSHD} is NOT installed: Remote-SSH attach to sandbox pods will say the image has no sshd. Install it with \`bash scripts/sandbox/install-sshd.sh\`; pods created afterwards have it (or \`npm run sandbox -- restart-agent\` for existing ones)`);
   const provisioner = new Provisioner(core, log);
-  const standIns = new PodStandIns({ core, custom, provisioner, forwardTargets, nodeOf, log });
+  const standIns = new PodStandIns({ core, custom, provisioner, forwardTargets, sshdInstalled, nodeOf, log });
   const queue = new KeyedQueue();
 
   const claims = startInformer<k8s.V1PersistentVolumeClaim>(

@@ -5,12 +5,13 @@ import * as fs from 'node:fs';
 import type * as http from 'node:http';
 import * as path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { FAKE_TOOLS_DIR, LOGS_DIR, PODS_DIR } from '../paths';
+import { FAKE_TOOLS_DIR, LOGS_DIR, PODS_DIR, SANDBOX_DIR } from '../paths';
 import { gpuModelOf, requestedGpus } from './gpuInfo';
 import { containerEnv, type KeyLookup } from './podEnv';
 import { containerToRestart, restartedStatusPatch } from './containerRestart';
 import { finishJobPod, isJobPod, msUntilFinish } from './jobRunner';
-import { KWOK_GROUP, KWOK_VERSION, PLURALS, execObject, logsObject, portForwardObject, type KwokObject } from './kwokObjects';
+import { KWOK_GROUP, KWOK_VERSION, PLURALS, execObject, logsObject, mergedPortForwardSpec, portForwardObject, type KwokObject } from './kwokObjects';
+import { POD_SSHD_BIN_DIR, sshForwardTargets, stopPodSshds } from './podSshd';
 import type { Provisioner } from './provisioner';
 import { STAND_INS_READY_ANNOTATION } from '../kwokConfig';
 import { TrainingLogWriter } from './trainingLog';
@@ -41,6 +42,8 @@ export interface StandInDeps {
   custom: k8s.CustomObjectsApi;
   provisioner: Provisioner;
   forwardTargets: Map<number, { address: string; port: number }>;
+  /** Asked per pod: with OpenSSH's sshd installed, pods' PATH gets the sshd that listens on the pod IP (podSshd.ts). */
+  sshdInstalled: () => boolean;
   nodeOf: (name: string) => Promise<k8s.V1Node | undefined>;
   log: (message: string) => void;
 }
@@ -66,6 +69,7 @@ export class PodStandIns {
   dispose(): void {
     clearInterval(this.ticker);
     for (const state of this.pods.values()) this.release(state);
+    this.logStoppedSshds(stopPodSshds((_podIp, commandLine) => commandLine.includes(`${SANDBOX_DIR}/`)));
   }
 
   get count(): number {
@@ -99,7 +103,10 @@ export class PodStandIns {
       state.execHasStatus = Boolean(pod.status?.podIP);
     } else if (!state.execHasStatus && pod.status?.podIP) {
       state.execHasStatus = true;
-      await this.upsert(await this.execObjectFor(pod, state));
+      await Promise.all([
+        this.execObjectFor(pod, state).then((exec) => this.upsert(exec)),
+        this.upsert(this.portForwardObjectFor(pod)),
+      ]);
     }
     if (phase === 'Running' && pod.status?.podIP && !state.podIp) {
       state.podIp = pod.status.podIP;
@@ -115,6 +122,7 @@ export class PodStandIns {
     if ((phase === 'Succeeded' || phase === 'Failed') && !state.finished) {
       state.finished = true;
       this.stopPodIpServers(state);
+      this.stopSshdOf(pod.status?.podIP ?? state.podIp);
     }
   }
 
@@ -123,13 +131,16 @@ export class PodStandIns {
     if (!state) return;
     this.pods.delete(state.uid);
     this.release(state);
+    this.stopSshdOf(pod.status?.podIP ?? state.podIp);
     fs.rmSync(state.ownFolder, { recursive: true, force: true });
     fs.rmSync(state.logFolder, { recursive: true, force: true });
     // The Exec/Logs/PortForward objects are owned by the pod: the garbage collector removes them.
   }
 
-  /** Removes folders and logs of pods deleted while the agent was not running. */
+  /** Removes folders, logs and sshds of pods deleted while the agent was not running. */
   removeLeftovers(livePods: readonly k8s.V1Pod[]): void {
+    const liveIps = new Set(livePods.filter((pod) => pod.status?.phase === 'Running').map((pod) => pod.status?.podIP));
+    this.logStoppedSshds(stopPodSshds((podIp, commandLine) => commandLine.includes(`${SANDBOX_DIR}/`) && !liveIps.has(podIp)));
     const liveFolders = new Set(livePods.map((pod) => path.join(PODS_DIR, pod.metadata?.namespace ?? '', pod.metadata?.name ?? '')));
     const liveLogs = new Set(livePods.map((pod) => `${pod.metadata?.namespace}_${pod.metadata?.name}_${pod.metadata?.uid}`));
     for (const namespace of safeReaddir(PODS_DIR)) {
@@ -203,7 +214,7 @@ export class PodStandIns {
       env: {
         ...Object.fromEntries(declaredEnvs[index]),
         HOME: workDir,
-        PATH: `${FAKE_TOOLS_DIR}:${process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'}`,
+        PATH: [...(this.deps.sshdInstalled() ? [POD_SSHD_BIN_DIR] : []), FAKE_TOOLS_DIR, process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(':'),
         TERM: 'xterm-256color',
         PS1: `${state.name}:\\w\\$ `,
         POD_NAME: state.name,
@@ -236,8 +247,21 @@ export class PodStandIns {
     await Promise.all([
       this.execObjectFor(pod, state).then((exec) => this.upsert(exec)),
       this.upsert(logsObject(pod, logs)),
-      this.upsert(portForwardObject(pod, this.deps.forwardTargets)),
+      this.upsert(this.portForwardObjectFor(pod)),
     ]);
+  }
+
+  /** The shared servers' ports, plus the ssh ports on the pod's own IP once it has one. */
+  private portForwardObjectFor(pod: k8s.V1Pod): KwokObject {
+    return portForwardObject(pod, new Map([...this.deps.forwardTargets, ...sshForwardTargets(pod.status?.podIP)]));
+  }
+
+  private stopSshdOf(podIp: string | undefined): void {
+    if (podIp) this.logStoppedSshds(stopPodSshds((candidate) => candidate === podIp));
+  }
+
+  private logStoppedSshds(podIps: string[]): void {
+    for (const podIp of podIps) this.deps.log(`stopped the sshd of pod IP ${podIp} and its sessions`);
   }
 
   /** Lets kwok's pod-ready stage proceed (see kwokConfig.ts): exec and logs now work. */
@@ -272,7 +296,8 @@ export class PodStandIns {
       }
       try {
         const existing = await this.deps.custom.getNamespacedCustomObject({ ...target, name }) as KwokObject;
-        await this.deps.custom.replaceNamespacedCustomObject({ ...target, name, body: { ...object, metadata: { ...object.metadata, resourceVersion: existing.metadata.resourceVersion } } });
+        const spec = object.kind === 'PortForward' ? mergedPortForwardSpec(object, existing) : object.spec;
+        await this.deps.custom.replaceNamespacedCustomObject({ ...target, name, body: { ...object, spec, metadata: { ...object.metadata, resourceVersion: existing.metadata.resourceVersion } } });
         return;
       } catch (error) {
         const code = (error as { code?: number }).code;

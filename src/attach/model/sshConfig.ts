@@ -27,20 +27,26 @@ export interface SshHostEntry {
 const BEGIN = (alias: string) => `# >>> kube-ml ${alias}`;
 const END = (alias: string) => `# <<< kube-ml ${alias}`;
 
+/** ssh expands %h, %p, %% ... in IdentityFile and ProxyCommand: a literal % must be doubled. */
+function literalPercent(text: string): string {
+  return text.replace(/%/g, '%%');
+}
+
 export function renderHostEntry(entry: SshHostEntry): string {
   const environment = Object.entries(entry.proxyEnvironment ?? {}).map(([name, value]) => `${name}=${shellQuote(value)}`);
   return [
     BEGIN(entry.alias),
     `Host ${entry.alias}`,
     `  User ${entry.user}`,
-    `  IdentityFile ${shellQuote(entry.identityFile)}`,
+    `  IdentityFile ${literalPercent(shellQuote(entry.identityFile))}`,
     '  IdentitiesOnly yes',
     // The tunnel is the API server's authenticated TLS connection, and the pod's host key is new
     // whenever the pod is recreated: pinning it would only break reconnects.
     '  StrictHostKeyChecking no',
     '  UserKnownHostsFile /dev/null',
     '  LogLevel ERROR',
-    `  ProxyCommand ${[...environment, ...entry.proxyCommand.map(shellQuote)].join(' ')}`,
+    // ssh runs "exec <ProxyCommand>" in a shell, and exec takes no NAME=value prefix: env sets them.
+    `  ProxyCommand ${literalPercent([...(environment.length > 0 ? ['env', ...environment] : []), ...entry.proxyCommand.map(shellQuote)].join(' '))}`,
     END(entry.alias),
   ].join('\n');
 }

@@ -7,6 +7,8 @@ export const NO_SSHD_EXIT = 127;
 /**
  * Starts an sshd as the pod's user, on 127.0.0.1:$2 inside the pod, trusting the public key $1.
  * Fixed text: the key and port arrive as argv entries, never spliced into the script.
+ * As root (pods that opt out of restricted security), sshd needs its privilege-separation folder
+ * /run/sshd, which images rarely ship (the package makes it only when its service starts).
  */
 export const START_SSHD_SCRIPT = `pub=$1 port=$2
 sshd=$(command -v sshd 2>/dev/null) || { [ -x /usr/sbin/sshd ] && sshd=/usr/sbin/sshd; } || { echo "kubeml: the image has no sshd" >&2; exit ${NO_SSHD_EXIT}; }
@@ -16,6 +18,7 @@ mkdir -p "$dir" && chmod 700 "$dir" || exit 1
 [ -f "$dir/host_key" ] || ssh-keygen -q -t ed25519 -N '' -f "$dir/host_key" >/dev/null || { echo "kubeml: ssh-keygen failed" >&2; exit 1; }
 grep -qxF "$pub" "$dir/authorized_keys" 2>/dev/null || printf '%s\\n' "$pub" >> "$dir/authorized_keys"
 chmod 600 "$dir/authorized_keys"
+if [ "$(id -u)" = 0 ] && [ ! -d /run/sshd ]; then mkdir -p -m 755 /run/sshd || { echo "kubeml: cannot create /run/sshd" >&2; exit 1; }; fi
 if [ -f "$dir/sshd.pid" ] && kill -0 "$(cat "$dir/sshd.pid")" 2>/dev/null; then echo "running $(id -un)"; exit 0; fi
 "$sshd" -f /dev/null -h "$dir/host_key" -p "$port" -o ListenAddress=127.0.0.1 -o PidFile="$dir/sshd.pid" -o AuthorizedKeysFile="$dir/authorized_keys" -o PasswordAuthentication=no -o KbdInteractiveAuthentication=no -o StrictModes=no -o UsePAM=no -E "$dir/sshd.log" || { echo "kubeml: sshd did not start: $(tail -n 3 "$dir/sshd.log" 2>/dev/null)" >&2; exit 1; }
 echo "started $(id -un)"`;

@@ -18,9 +18,14 @@ describe('ssh config', () => {
     assert.equal(shellQuote('plain-word_1.2'), 'plain-word_1.2');
     assert.equal(shellQuote("it's; rm -rf ~"), `'it'\\''s; rm -rf ~'`);
     const text = renderHostEntry(entry);
-    assert.match(text, /^ {2}ProxyCommand ELECTRON_RUN_AS_NODE=1 '\/opt\/VS Code\/code' \/ext\/dist\/sshProxy.js --context 'it'\\''s; rm -rf ~'$/m);
+    assert.match(text, /^ {2}ProxyCommand env ELECTRON_RUN_AS_NODE=1 '\/opt\/VS Code\/code' \/ext\/dist\/sshProxy.js --context 'it'\\''s; rm -rf ~'$/m);
     assert.match(text, /^Host kubeml\.ctx\.ml-team\.alice$/m);
     assert.match(text, /^ {2}User dev$/m);
+  });
+  it('doubles % so ssh does not expand it as a token in paths or context names', () => {
+    const text = renderHostEntry({ ...entry, identityFile: '/home/100%/id', proxyCommand: ['/node', '/proxy.js', '--context', 'ctx%h'] });
+    assert.match(text, /^ {2}IdentityFile \/home\/100%%\/id$/m);
+    assert.match(text, /^ {2}ProxyCommand env ELECTRON_RUN_AS_NODE=1 \/node \/proxy\.js --context ctx%%h$/m);
   });
   it('makes host aliases ssh accepts', () => {
     assert.equal(sshHostAlias('arn:aws:eks:us-east-1:1:cluster/Prod', 'ml-team', 'alice'), 'kubeml.arn-aws-eks-us-east-1-1-cluster-prod.ml-team.alice');

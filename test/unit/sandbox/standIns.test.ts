@@ -7,6 +7,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { finishedStatusPatch, msUntilFinish, runSeconds } from '../../../scripts/sandbox/agent/jobRunner';
 import { containerEnv, expandReferences, fieldValue } from '../../../scripts/sandbox/agent/podEnv';
 import { criLine, tqdmLine, trainerDictLine } from '../../../scripts/sandbox/agent/trainingLog';
+import { mergedPortForwardSpec, portForwardObject } from '../../../scripts/sandbox/agent/kwokObjects';
 
 const pod: k8s.V1Pod = {
   metadata: { name: 'ddp-1-x', namespace: 'ml', uid: 'u1', annotations: { 'batch.kubernetes.io/job-completion-index': '1' } },
@@ -101,5 +102,19 @@ describe('sandbox: fake nvidia-smi', () => {
     const table = run([], '2');
     assert.match(table, /NVIDIA-SMI 550\.54\.15/);
     assert.equal((table.match(/\d+MiB \/\s+40960MiB/g) ?? []).length, 2);
+  });
+});
+
+describe('sandbox agent: rewriting a PortForward object', () => {
+  const forwardedPod: k8s.V1Pod = { metadata: { name: 'p', namespace: 'ns', uid: 'u' } };
+  it('keeps forwards others added for ports the agent does not serve, and replaces its own', () => {
+    const ours = portForwardObject(forwardedPod, new Map([[8888, { address: '127.0.0.1', port: 1 }], [22, { address: '127.64.0.9', port: 22 }]]));
+    const existing = portForwardObject(forwardedPod, new Map([[8888, { address: '127.0.0.1', port: 99 }]]));
+    existing.spec.forwards = [...(existing.spec.forwards as unknown[]), { ports: [9000], target: { address: '127.0.0.1', port: 4321 } }];
+    assert.deepEqual(mergedPortForwardSpec(ours, existing).forwards, [
+      { ports: [8888], target: { address: '127.0.0.1', port: 1 } },
+      { ports: [22], target: { address: '127.64.0.9', port: 22 } },
+      { ports: [9000], target: { address: '127.0.0.1', port: 4321 } },
+    ]);
   });
 });
