@@ -101,8 +101,14 @@ describe('sandbox: exec', () => {
     const stdin = new PassThrough();
     const socket = await new k8s.Exec(kubeConfig).exec(namespace, 'gpu2', 'main', ['bash'], terminal, null, stdin, true);
     try {
-      stdin.write('stty size; echo "gpus=$KMW_GPU_COUNT"\n');
-      await waitFor(() => /24 80/.test(terminal.output) && /gpus=2/.test(terminal.output), 15000, 'stty size 24 80 in the TTY');
+      stdin.write('echo "gpus=$KMW_GPU_COUNT"\n');
+      await waitFor(() => /gpus=2/.test(terminal.output), 15000, 'the shell to answer');
+      // The first size message may reach the pty after bash starts: ask until it shows.
+      await waitFor(async () => {
+        stdin.write('stty size\n');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return /24 80/.test(terminal.output);
+      }, 15000, 'stty size 24 80 in the TTY');
       terminal.resize(132, 41);
       await waitFor(async () => {
         stdin.write('stty size\n');
