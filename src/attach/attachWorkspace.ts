@@ -88,6 +88,6 @@ export async function attachWorkspace(services: Services, argument: unknown): Pr
     await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: true });
     return uri;
   }
-  const uri = vscode.Uri.from({ scheme: KUBEML_SCHEME, authority: formatAuthority(authorityOfWorkload(workload, target.container)), path: folder });
+  const uri = vscode.Uri.from({ scheme: KUBEML_SCHEME, authority: formatAuthority(authorityOfWorkload(workload, target.container, session.contextName)), path: folder });
   return (await openBuiltInWorkspace(uri, workload.name)) ? uri : undefined;
 }

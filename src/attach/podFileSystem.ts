@@ -64,12 +64,14 @@ export class PodFileSystemProvider implements vscode.FileSystemProvider, vscode.
     const authority = parseAuthority(uri.authority);
     if (!authority) throw vscode.FileSystemError.FileNotFound(uri);
     const workload = workloadOfAuthority(authority);
-    const session = this.services.connection.requireSession();
+    // The URI names the context it was attached from; old URIs without one mean the window's.
+    const connection = this.services.connection;
+    const session = authority.contextName !== undefined ? connection.sessionForContext(authority.contextName) : connection.requireSession();
     const pod = await podOfWorkload(session, workload);
     const container = authority.container ?? pod.spec?.containers[0]?.name ?? '';
     const files = new PodFiles(session.kubeConfig, { namespace: authority.namespace, pod: pod.metadata!.name!, container });
     this.targets.set(uri.authority, { files, kubeConfig: session.kubeConfig, at: Date.now() });
-    reportActivity(this.services, workload);
+    reportActivity(this.services, workload, session);
     return { files, kubeConfig: session.kubeConfig };
   }
 

@@ -8,6 +8,7 @@ import { KubeSession } from '../cluster/kubeSession';
 import { assertDnsLabel } from '../cluster/names';
 import type { ClusterSession } from '../cluster/session';
 import type { ShowOptions } from './errorPresenter';
+import { ConnectionMemory, contextToOpen, type StateStore } from './model/connectionMemory';
 import type { ClusterConnection, ErrorPresenter, Settings } from './services';
 import { onDidChangeSettings } from './settings';
 
@@ -18,21 +19,28 @@ export interface ClusterConnectionDeps {
   readonly settings: Settings;
   readonly output: vscode.LogOutputChannel;
   readonly errors: ErrorPresenter & { show(error: unknown, operation: string, options?: ShowOptions): void };
+  /** Where the chosen context and namespaces persist (the extension's globalState). */
+  readonly state: StateStore;
   readonly env?: NodeJS.ProcessEnv;
 }
 
 /**
  * The window's connection: resolves the kubeconfig like kubectl, opens a KubeSession for the
  * chosen context and namespace, and reopens it when the kubeconfig files or our settings change.
- * The context and namespace chosen in this window are remembered across reloads but never written
- * back to the kubeconfig (kubectl's current-context stays the user's).
+ * The context and the namespace per context chosen here are remembered in the extension's global
+ * state, so they survive reloads (Attach Workspace reopens the window) and reach new windows; they
+ * are never written back to the kubeconfig (kubectl's current-context stays the user's).
  */
 export class KubeClusterConnection implements ClusterConnection {
   private current: KubeSession | undefined;
   private resolved: ResolvedKubeconfig | undefined;
   private problem: KubeMlError | undefined;
   private chosenContext: string | undefined;
-  private readonly namespaceByContext = new Map<string, string>();
+  private readonly memory: ConnectionMemory;
+  /** Chosen contexts already reported as missing from the kubeconfig (said once, not on every reload). */
+  private readonly reportedUnavailable = new Set<string>();
+  /** Sessions for contexts other than the window's, opened for workspaces and terminals that name them. */
+  private readonly otherSessions = new Map<string, KubeSession>();
   private readonly sessionChanges = new vscode.EventEmitter<ClusterSession | undefined>();
   private readonly disposables: vscode.Disposable[] = [this.sessionChanges];
   private fileWatchers: fs.FSWatcher[] = [];
@@ -42,6 +50,8 @@ export class KubeClusterConnection implements ClusterConnection {
   readonly onDidChangeSession = this.sessionChanges.event;
 
   constructor(private readonly deps: ClusterConnectionDeps) {
+    this.memory = new ConnectionMemory(deps.state, (error) => deps.output.warn(`Could not remember the chosen context and namespace: ${(error as Error)?.message ?? String(error)}`));
+    this.chosenContext = this.memory.contextName;
     this.disposables.push(onDidChangeSettings(['kubeconfig', 'defaultNamespace'], () => this.scheduleReload('settings changed')));
     this.load();
   }
@@ -85,6 +95,7 @@ export class KubeClusterConnection implements ClusterConnection {
       throw new KubeMlError('noCluster', `The kubeconfig has no context named "${contextName}".`, `Choose one of: ${this.contextNames().join(', ') || '(none)'}.`);
     }
     this.chosenContext = contextName;
+    this.memory.rememberContext(contextName);
     if (this.current?.contextName === contextName) {
       // Already connected there: keep the caches (the file watcher reopens on kubeconfig edits).
       return;
@@ -98,11 +109,39 @@ export class KubeClusterConnection implements ClusterConnection {
   async switchNamespace(namespace: string): Promise<void> {
     assertDnsLabel(namespace, 'namespace');
     const session = this.requireSession();
-    this.namespaceByContext.set(session.contextName, namespace);
+    this.memory.rememberNamespace(session.contextName, namespace);
     this.open(session.contextName);
     if (this.problem) {
       throw this.problem;
     }
+  }
+
+  /**
+   * A session for `contextName` whatever the window is connected to: the window's own when it is
+   * that context, else one opened for it and kept until the kubeconfig changes. kubeml://
+   * workspaces and terminals name the context they were opened from and must keep talking to it.
+   */
+  sessionForContext(contextName: string): ClusterSession {
+    if (this.current?.contextName === contextName) {
+      return this.current;
+    }
+    const existing = this.otherSessions.get(contextName);
+    if (existing) {
+      return existing;
+    }
+    if (this.disposed) {
+      throw new KubeMlError('cancelled', 'Kube ML is shutting down in this window.');
+    }
+    if (!this.resolved) {
+      throw this.problem ?? new KubeMlError('noKubeconfig', 'No kubeconfig was found.');
+    }
+    if (!this.contextNames().includes(contextName)) {
+      throw new KubeMlError('noCluster', `The kubeconfig has no context named "${contextName}" any more.`, `Add the context back to the kubeconfig, or reopen from one it defines: ${this.contextNames().join(', ') || '(none)'}.`);
+    }
+    const session = this.createSession(contextName);
+    this.otherSessions.set(contextName, session);
+    this.deps.output.info(`Opened a session for context "${contextName}" (the window is on "${this.current?.contextName ?? 'no context'}").`);
+    return session;
   }
 
   /** Rereads the kubeconfig and reopens the session (Refresh command, file and setting changes). */
@@ -119,17 +158,24 @@ export class KubeClusterConnection implements ClusterConnection {
     this.closeFileWatchers();
     this.current?.dispose();
     this.current = undefined;
+    this.disposeOtherSessions();
     for (const disposable of this.disposables.splice(0)) disposable.dispose();
   }
 
   private load(): void {
     this.readKubeconfig();
+    // Their credentials may have changed with the kubeconfig; they reopen on next use.
+    this.disposeOtherSessions();
     if (!this.resolved) {
       this.setSession(undefined);
       return;
     }
     const contexts = this.contextNames();
-    const target = this.chosenContext && contexts.includes(this.chosenContext) ? this.chosenContext : this.resolved.kubeConfig.getCurrentContext();
+    const { contextName: target, unavailable } = contextToOpen(this.chosenContext, contexts, this.resolved.kubeConfig.getCurrentContext());
+    if (unavailable !== undefined && !this.reportedUnavailable.has(unavailable)) {
+      this.reportedUnavailable.add(unavailable);
+      this.deps.output.warn(`The context "${unavailable}" chosen earlier is not in the kubeconfig any more; using ${target ? `its current-context "${target}"` : 'its current-context'} instead.`);
+    }
     if (!target || !contexts.includes(target)) {
       this.fail(
         new KubeMlError('noCluster', target ? `The kubeconfig's current-context "${target}" is not defined in it.` : 'The kubeconfig sets no current-context.', contexts.length > 0 ? 'Pick a context in the Clusters view (Kube ML: Switch Context).' : 'Add a context to the kubeconfig.'),
@@ -159,30 +205,19 @@ export class KubeClusterConnection implements ClusterConnection {
   }
 
   private open(contextName: string): void {
-    const kubeConfig = this.resolved!.kubeConfig;
-    const context = kubeConfig.getContextObject(contextName)!;
-    if (!kubeConfig.getCluster(context.cluster)) {
-      this.fail(new KubeMlError('malformedKubeconfig', `Context "${contextName}" names the cluster "${context.cluster}", which the kubeconfig does not define.`, 'Fix the kubeconfig or choose another context.'), true);
+    let session: KubeSession;
+    try {
+      session = this.createSession(contextName);
+    } catch (error) {
+      this.fail(toKubeMlError(error, `connect to context "${contextName}"`), true);
       return;
     }
-    if (!kubeConfig.getUser(context.user)) {
-      this.fail(new KubeMlError('malformedKubeconfig', `Context "${contextName}" names the user "${context.user}", which the kubeconfig does not define.`, 'Fix the kubeconfig or choose another context.'), true);
-      return;
-    }
-    const pluginProblem = checkExecPlugin(kubeConfig, contextName, this.deps.env ?? process.env, this.resolved!.files[0] ? path.dirname(this.resolved!.files[0]) : undefined);
-    if (pluginProblem) {
-      this.fail(pluginProblem, true);
-      return;
-    }
-    const namespace = this.namespaceByContext.get(contextName) ?? context.namespace ?? this.deps.settings.defaultNamespace() ?? 'default';
-    // A private copy: the session's current context must not move when another session opens.
-    const sessionConfig = new KubeConfig();
-    sessionConfig.loadFromOptions({ clusters: kubeConfig.getClusters(), users: kubeConfig.getUsers(), contexts: kubeConfig.getContexts(), currentContext: contextName });
-    const output = this.deps.output;
-    const session = new KubeSession({ contextName, namespace, kubeConfig: sessionConfig, log: (level, message) => output[level](message) });
+    this.otherSessions.get(contextName)?.dispose();
+    this.otherSessions.delete(contextName);
     this.problem = undefined;
     this.setSession(session);
-    output.info(`Connected to context "${contextName}", namespace "${namespace}".`);
+    const output = this.deps.output;
+    output.info(`Connected to context "${contextName}", namespace "${session.namespace}".`);
     session.nodes.ready.catch((error: unknown) => {
       const translated = toKubeMlError(error, `connect to context "${contextName}"`);
       // A forbidden node list is shown inside the GPU view; connection-level failures deserve a message.
@@ -190,6 +225,33 @@ export class KubeClusterConnection implements ClusterConnection {
         this.deps.errors.show(translated, `connect to context "${contextName}"`, { retry: () => this.reload() });
       }
     });
+  }
+
+  /** A session for a context of the resolved kubeconfig; a KubeMlError when the context cannot work as written. */
+  private createSession(contextName: string): KubeSession {
+    const kubeConfig = this.resolved!.kubeConfig;
+    const context = kubeConfig.getContextObject(contextName)!;
+    if (!kubeConfig.getCluster(context.cluster)) {
+      throw new KubeMlError('malformedKubeconfig', `Context "${contextName}" names the cluster "${context.cluster}", which the kubeconfig does not define.`, 'Fix the kubeconfig or choose another context.');
+    }
+    if (!kubeConfig.getUser(context.user)) {
+      throw new KubeMlError('malformedKubeconfig', `Context "${contextName}" names the user "${context.user}", which the kubeconfig does not define.`, 'Fix the kubeconfig or choose another context.');
+    }
+    const pluginProblem = checkExecPlugin(kubeConfig, contextName, this.deps.env ?? process.env, this.resolved!.files[0] ? path.dirname(this.resolved!.files[0]) : undefined);
+    if (pluginProblem) {
+      throw pluginProblem;
+    }
+    const namespace = this.memory.namespaceOf(contextName) ?? context.namespace ?? this.deps.settings.defaultNamespace() ?? 'default';
+    // A private copy: the session's current context must not move when another session opens.
+    const sessionConfig = new KubeConfig();
+    sessionConfig.loadFromOptions({ clusters: kubeConfig.getClusters(), users: kubeConfig.getUsers(), contexts: kubeConfig.getContexts(), currentContext: contextName });
+    const output = this.deps.output;
+    return new KubeSession({ contextName, namespace, kubeConfig: sessionConfig, log: (level, message) => output[level](message) });
+  }
+
+  private disposeOtherSessions(): void {
+    for (const session of this.otherSessions.values()) session.dispose();
+    this.otherSessions.clear();
   }
 
   private fail(problem: KubeMlError, notify: boolean): void {

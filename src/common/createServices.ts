@@ -12,7 +12,7 @@ export function createServices(context: vscode.ExtensionContext): Services {
   context.subscriptions.push(output);
   const settings = new VscodeSettings();
   const errors = new VscodeErrorPresenter(output);
-  const connection = new KubeClusterConnection({ settings, output, errors });
+  const connection = new KubeClusterConnection({ settings, output, errors, state: context.globalState });
   const viewRows = new ViewRows();
   context.subscriptions.push(connection, viewRows);
   return { extensionContext: context, output, settings, connection, errors, devPodGpuUtilisation: new DevPodGpuUtilisation(), viewRows };

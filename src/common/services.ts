@@ -22,6 +22,12 @@ export interface ClusterConnection extends vscode.Disposable {
   readonly onDidChangeSession: vscode.Event<ClusterSession | undefined>;
   /** The session, or a KubeMlError ('noKubeconfig' / 'noCluster') explaining why there is none. */
   requireSession(): ClusterSession;
+  /**
+   * A session for a named context even when the window is connected to another one (kubeml://
+   * workspaces and terminals keep the context they were opened from); a KubeMlError when the
+   * kubeconfig no longer defines it.
+   */
+  sessionForContext(contextName: string): ClusterSession;
   contextNames(): readonly string[];
   switchContext(contextName: string): Promise<void>;
   switchNamespace(namespace: string): Promise<void>;

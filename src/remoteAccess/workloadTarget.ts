@@ -55,10 +55,12 @@ export async function execTargetFromArgument(services: Services, argument: unkno
   return { workload, session, target: { namespace: workload.namespace, pod: pod.metadata!.name!, container } };
 }
 
-/** Keeps an idle-shutdown timer from stopping a dev pod that is in use (throttled by devPods). */
-export function reportActivity(services: Services, workload: WorkloadRef): void {
+/**
+ * Keeps an idle-shutdown timer from stopping a dev pod that is in use (throttled by devPods).
+ * `session` is the one the workload was reached through, which may be another context than the window's.
+ */
+export function reportActivity(services: Services, workload: WorkloadRef, session: ClusterSession | undefined = services.connection.session): void {
   if (workload.kind !== 'DevPod') return;
-  const session = services.connection.session;
   if (!session) return;
   Promise.resolve()
     .then(() => reportDevPodActivity(session, workload.namespace, workload.name))

@@ -1,5 +1,6 @@
-// Journey: open a terminal on a pod, forward Jupyter's 8888 from the palette and see it in the Port
-// Forwards view, then open the pod's folder as this window's workspace (built-in kubeml:// provider).
+// Journey: open a terminal on a pod and type into it at once, forward Jupyter's 8888 from the
+// palette and see it in the Port Forwards view, then open the pod's folder as this window's workspace
+// (built-in kubeml:// provider): the reloaded window keeps the chosen namespace.
 import * as assert from 'assert';
 import { execFileSync } from 'child_process';
 import type { Journey } from './harness';
@@ -23,8 +24,9 @@ export const journey: Journey = {
       await wb.pick(new RegExp(devPod));
       const terminalTab = page.getByText(`${devPod}-0/${devPod}-0`).first();
       await terminalTab.waitFor({ state: 'visible', timeout: 30_000 });
-      // Keys typed before the exec stream is up are lost: wait for the shell's prompt first.
-      await ctx.waitFor(async () => /[$#]\s*$/.test((await wb.terminalRows().innerText()).trimEnd()), 30_000, 'the shell prompt');
+      // Typed as soon as the terminal says it is connecting, not after the prompt: keys typed
+      // while the exec stream comes up are sent once it is up.
+      await ctx.waitFor(async () => /Connecting to/.test(await wb.terminalRows().innerText()), 30_000, 'the terminal to start connecting');
       await page.keyboard.type('echo "sum=$((40+2))"\n');
       await page.getByText('sum=42').first().waitFor({ state: 'visible', timeout: 30_000 });
       await ctx.screenshot('terminal-open');
@@ -53,7 +55,8 @@ export const journey: Journey = {
       assert.deepStrictEqual(openings.map((option) => /\b(Open in This Window|Open in New Window|Add to Workspace),/.exec(option)?.[1]), ['Open in This Window', 'Open in New Window', 'Add to Workspace'], openings.join(', '));
       await wb.pick(/\bOpen in This Window,/);
       // The window reloads onto the kubeml:// folder; the extension comes back through onFileSystem:kubeml.
-      const attachedFolder = new RegExp(`^kubeml://devpod~ml-team~${devPod}(~[a-z0-9-]+)?/`);
+      // The URI names the context it was attached from, so the reopened window reads the right cluster.
+      const attachedFolder = new RegExp(`^kubeml://ctx\\.kube-ml-sandbox~devpod~ml-team~${devPod}(~[a-z0-9-]+)?/`);
       const openedFolder = () => new URL(page.url()).searchParams.get('folder') ?? '';
       await ctx.waitFor(async () => attachedFolder.test(openedFolder()), 60_000, `the window to open the kubeml:// folder of ${devPod}`)
         .catch((error: unknown) => { throw new Error(`${(error as Error).message}; the page is at ${page.url()}`); });
@@ -63,6 +66,8 @@ export const journey: Journey = {
       await trainPy.waitFor({ state: 'visible', timeout: 60_000 });
       await trainPy.click();
       await page.locator('.monaco-editor .view-lines').getByText('print(42)').first().waitFor({ state: 'visible', timeout: 30_000 });
+      // The reload restarted the extension: the namespace chosen before it is back (not "default").
+      await wb.statusBarItem(/kube-ml-sandbox \/ ml-team/).waitFor({ state: 'visible', timeout: 30_000 });
       await ctx.screenshot('attached-workspace-explorer');
     } finally {
       kubectl('delete', 'pod', `${devPod}-0`, '-n', 'ml-team', '--grace-period=0', '--wait=false');

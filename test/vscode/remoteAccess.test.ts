@@ -1,5 +1,5 @@
 // Terminals, port forwards and the kubeml:// workspace inside the real extension host, against a
-// pod of the sandbox cluster.
+// pod of the sandbox cluster; and the chosen context/namespace surviving a reload.
 import * as assert from 'assert';
 import * as http from 'http';
 import * as vscode from 'vscode';
@@ -9,7 +9,13 @@ import { VIEW_ROWS_COMMAND } from '../../src/common/viewRows';
 import type { WorkloadRef } from '../../src/cluster/workloadRef';
 import { PodFiles } from '../../src/cluster/podFiles';
 import { attachWorkspace } from '../../src/attach/attachWorkspace';
+import { formatAuthority } from '../../src/attach/model/kubemlUri';
+import { KubeClusterConnection } from '../../src/common/clusterConnection';
+import { PodTerminal } from '../../src/terminals/podTerminal';
 import { adminKubeConfig, createTestNamespace, getApi, waitFor } from './helpers';
+
+const ADMIN_CONTEXT = 'kube-ml-sandbox';
+const DEVELOPER_CONTEXT = 'kube-ml-sandbox-developer';
 
 function get(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -84,11 +90,34 @@ describe('remote access', () => {
     assert.strictEqual((await files.readFile(`${folder.path}/train.py`)).content.toString(), 'print("changed in the pod")\n');
   });
 
-  it('Open Terminal creates a terminal named <pod>/<container>', async function () {
+  it('Open Terminal creates a terminal named <pod>/<container> that takes keys at once', async function () {
     this.timeout(30_000);
-    await vscode.commands.executeCommand('kubeMl.openTerminal', { workload });
+    const opened = await vscode.commands.executeCommand<vscode.Terminal | undefined>('kubeMl.openTerminal', { workload });
+    assert.ok(opened, 'the command returned the terminal');
+    // Sent straight away through the UI; the next test pins the typed-while-connecting case down.
+    opened.sendText(`printf typed-at-once > ${folder.path}/typed-at-once.txt`);
     const terminal = await waitFor(() => vscode.window.terminals.find((candidate) => candidate.name === 'vs-0/main'), 15_000, 'the vs-0/main terminal');
     assert.strictEqual(terminal.exitStatus, undefined, 'the terminal is running');
+    const written = await waitFor(async () => (await files.readFile(`${folder.path}/typed-at-once.txt`)).content.toString(), 15_000, 'the command typed at once to run in the pod');
+    assert.strictEqual(written, 'typed-at-once');
+  });
+
+  it('a pod terminal sends keys typed while it connects once the shell is up', async function () {
+    this.timeout(30_000);
+    const target = { namespace, pod: 'vs-0', container: 'main' };
+    const terminal = new PodTerminal({ kubeConfig: adminKubeConfig, resolveTarget: async () => target, initialTarget: target, onActivity: () => undefined, log: services.output });
+    let output = '';
+    const writes = terminal.onDidWrite((data) => (output += data));
+    try {
+      terminal.open({ columns: 120, rows: 30 });
+      // open() has only started connecting: without the buffer these keys were dropped.
+      terminal.handleInput('echo "typed-early=$((6*7))"\r');
+      await waitFor(() => output.includes('typed-early=42'), 20_000, 'the shell to run the command typed while connecting');
+      assert.match(output, /Connecting to vs-0\/main/);
+    } finally {
+      writes.dispose();
+      terminal.close();
+    }
   });
 
   it('Forward Port forwards 8888 and the Port Forwards view lists it until it is stopped', async function () {
@@ -132,5 +161,65 @@ describe('remote access', () => {
     assert.strictEqual(outcome.uri, undefined, 'nothing was opened');
     assert.deepStrictEqual((vscode.workspace.workspaceFolders ?? []).map((workspaceFolder) => workspaceFolder.uri.toString()), foldersBefore);
     assert.strictEqual(vscode.workspace.workspaceFile, undefined, 'still a single-folder window, not an untitled multi-root workspace');
+  });
+  it('kubeml:// follows the context its URI names, not the window\'s', async function () {
+    this.timeout(60_000);
+    assert.strictEqual(services.connection.session?.contextName, ADMIN_CONTEXT, 'the window is on the admin context');
+    // The developer may exec only in ml-team, so a pod there (unique name: the namespace is shared).
+    const podName = `ra-ctx-${Date.now().toString(36)}`;
+    await core.createNamespacedPod({ namespace: 'ml-team', body: { metadata: { name: podName }, spec: { containers: [{ name: 'main', image: 'python:3.11' }] } } });
+    try {
+      await waitFor(async () => (await core.readNamespacedPod({ namespace: 'ml-team', name: podName })).status?.phase === 'Running', 30_000, `${podName} to run`);
+      const adminFiles = new PodFiles(adminKubeConfig(), { namespace: 'ml-team', pod: podName, container: 'main' });
+      const directory = await adminFiles.workingDirectory();
+      await adminFiles.writeFile(`${directory}/context.txt`, Buffer.from('read as the developer\n'), { create: true, overwrite: true });
+
+      const asDeveloper = vscode.Uri.from({ scheme: 'kubeml', authority: formatAuthority({ contextName: DEVELOPER_CONTEXT, kind: 'pod', namespace: 'ml-team', name: podName }), path: `${directory}/context.txt` });
+      assert.match(asDeveloper.toString(), /^kubeml:\/\/ctx\.kube-ml-sandbox-developer~pod~ml-team~/);
+      // Through the URI's string form, as a reopened window gets it (VS Code lowercases authorities).
+      assert.strictEqual(Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.parse(asDeveloper.toString()))).toString(), 'read as the developer\n');
+      assert.strictEqual(services.connection.session?.contextName, ADMIN_CONTEXT, 'reading did not move the window to the developer context');
+
+      // Proof that the developer identity was used: it may not list pods in the suite's namespace,
+      // which the admin window reads without trouble (first test) and through its own context here.
+      await files.writeFile(`${folder.path}/context.txt`, Buffer.from('read as the admin\n'), { create: true, overwrite: true });
+      const suitePodAs = (contextName: string) => vscode.Uri.from({ scheme: 'kubeml', authority: formatAuthority({ contextName, kind: 'devpod', namespace, name: 'vs' }), path: `${folder.path}/context.txt` });
+      assert.strictEqual(Buffer.from(await vscode.workspace.fs.readFile(suitePodAs(ADMIN_CONTEXT))).toString(), 'read as the admin\n');
+      await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(suitePodAs(DEVELOPER_CONTEXT))), (error: vscode.FileSystemError) => error.code === 'Unavailable' && /forbidden by RBAC/.test(error.message));
+      await assert.rejects(
+        Promise.resolve(vscode.workspace.fs.stat(vscode.Uri.from({ scheme: 'kubeml', authority: formatAuthority({ contextName: 'no-such-context', kind: 'devpod', namespace, name: 'vs' }), path: '/' }))),
+        (error: vscode.FileSystemError) => error.code === 'Unavailable' && /no context named "no-such-context"/.test(error.message),
+      );
+    } finally {
+      await core.deleteNamespacedPod({ namespace: 'ml-team', name: podName, gracePeriodSeconds: 0 }).catch(() => undefined);
+    }
+  });
+
+  it('the chosen context and its namespace come back in a reloaded window (same global state)', async function () {
+    this.timeout(60_000);
+    const connection = services.connection;
+    const originalNamespace = connection.requireSession().namespace;
+    let reloaded: KubeClusterConnection | undefined;
+    try {
+      await connection.switchNamespace(namespace);
+      await connection.switchContext(DEVELOPER_CONTEXT);
+      await connection.switchNamespace('ml-restricted');
+      assert.strictEqual(connection.session?.namespace, 'ml-restricted');
+      // The extension host cannot reload itself (this test runs in it), so a second connection is
+      // built exactly as activation builds one, over the extension's real globalState.
+      reloaded = new KubeClusterConnection({ settings: services.settings, output: services.output, errors: services.errors, state: services.extensionContext.globalState });
+      assert.strictEqual(reloaded.session?.contextName, DEVELOPER_CONTEXT, 'the chosen context, not the kubeconfig\'s current-context');
+      assert.strictEqual(reloaded.session?.namespace, 'ml-restricted', 'the namespace chosen in that context');
+      await reloaded.switchContext(ADMIN_CONTEXT);
+      assert.strictEqual(reloaded.session?.namespace, namespace, 'each context keeps its own namespace');
+    } finally {
+      reloaded?.dispose();
+      // Leave both contexts' namespaces as later suites expect them (the developer's kubeconfig one).
+      if (connection.session?.contextName === DEVELOPER_CONTEXT) await connection.switchNamespace('ml-team');
+      await connection.switchContext(ADMIN_CONTEXT);
+      await connection.switchNamespace(originalNamespace);
+    }
+    assert.strictEqual(connection.session?.contextName, ADMIN_CONTEXT);
+    assert.strictEqual(connection.session?.namespace, originalNamespace);
   });
 });
