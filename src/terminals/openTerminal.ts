@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { KubeMlError } from '../cluster/errors';
+import type { ClusterSession } from '../cluster/session';
 import type { Services } from '../common/services';
 import { execTargetFromArgument, podOfWorkload, reportActivity } from '../remoteAccess/workloadTarget';
 import { terminalName } from './model/terminalText';
@@ -11,18 +12,22 @@ export async function openTerminal(services: Services, argument: unknown): Promi
   if (!resolved) return undefined;
   const { workload, target: initialTarget } = resolved;
   const { container } = initialTarget;
+  // Reconnects stay on the context the terminal was opened in, even after the window switches.
+  const contextName = resolved.session.contextName;
+  let terminalSession: ClusterSession = resolved.session;
+  const sessionNow = (): ClusterSession => (terminalSession = services.connection.sessionForContext(contextName));
   const pty = new PodTerminal({
-    kubeConfig: () => services.connection.requireSession().kubeConfig,
+    kubeConfig: () => sessionNow().kubeConfig,
     initialTarget,
     resolveTarget: async () => {
-      const current = await podOfWorkload(services.connection.requireSession(), workload);
+      const current = await podOfWorkload(sessionNow(), workload);
       const names = (current.spec?.containers ?? []).map((candidate) => candidate.name);
       if (!names.includes(container)) {
         throw new KubeMlError('notFound', `The pod ${current.metadata?.name} has no container "${container}" any more.`, 'Open a new terminal.');
       }
       return { namespace: workload.namespace, pod: current.metadata!.name!, container };
     },
-    onActivity: () => reportActivity(services, workload),
+    onActivity: () => reportActivity(services, workload, terminalSession),
     log: services.output,
   });
   const terminal = vscode.window.createTerminal({ name: terminalName(initialTarget.pod, container), pty, iconPath: new vscode.ThemeIcon('cloud') });

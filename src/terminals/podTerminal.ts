@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { nextShellAttempt, openShell, SHELL_CANDIDATES, type ExecOutcome, type ExecTarget, type ShellSession } from '../cluster/exec';
-import { connectingText, droppedText, failedText, noShellText } from './model/terminalText';
+import { PENDING_INPUT_LIMIT_BYTES, PendingInput } from './model/pendingInput';
+import { connectingText, droppedText, failedText, inputDroppedText, noShellText } from './model/terminalText';
 
 export interface PodTerminalOptions {
   readonly kubeConfig: () => KubeConfig;
@@ -25,6 +26,8 @@ export class PodTerminal implements vscode.Pseudoterminal {
   private phase: Phase = 'connecting';
   private target: ExecTarget;
   private readonly decoder = new TextDecoder('utf-8');
+  /** Keys typed while connecting; sent once the shell is up. */
+  private readonly pendingInput = new PendingInput(PENDING_INPUT_LIMIT_BYTES);
 
   constructor(private readonly options: PodTerminalOptions) {
     this.target = options.initialTarget;
@@ -36,13 +39,20 @@ export class PodTerminal implements vscode.Pseudoterminal {
   }
 
   handleInput(data: string): void {
-    if (this.phase === 'awaitingReconnect') {
-      void this.connect(0, true);
-      return;
-    }
-    if (this.phase === 'connected') {
-      this.session?.write(data);
-      this.options.onActivity();
+    switch (this.phase) {
+      case 'awaitingReconnect':
+        // This key only asks to reconnect; it was not meant for the new shell.
+        void this.connect(0, true);
+        return;
+      case 'connecting':
+        this.pendingInput.add(data);
+        return;
+      case 'connected':
+        this.session?.write(data);
+        this.options.onActivity();
+        return;
+      case 'closed':
+        return;
     }
   }
 
@@ -53,6 +63,7 @@ export class PodTerminal implements vscode.Pseudoterminal {
 
   close(): void {
     this.phase = 'closed';
+    this.pendingInput.discard();
     this.session?.close();
     this.session = undefined;
     this.writeEmitter.dispose();
@@ -81,12 +92,23 @@ export class PodTerminal implements vscode.Pseudoterminal {
       }
       this.phase = 'connected';
       this.options.onActivity();
+      this.sendPendingInput();
     } catch (error) {
       if (this.isClosed()) return;
       this.options.log.warn(`Terminal ${this.target.pod}/${this.target.container}: ${(error as Error).message}`);
+      this.pendingInput.discard();
       this.phase = 'awaitingReconnect';
       this.writeEmitter.fire(failedText((error as Error).message));
     }
+  }
+
+  private sendPendingInput(): void {
+    const { text, droppedBytes } = this.pendingInput.take();
+    if (droppedBytes > 0) {
+      this.options.log.warn(`Terminal ${this.target.pod}/${this.target.container}: ${droppedBytes} bytes typed while connecting were dropped (limit ${PENDING_INPUT_LIMIT_BYTES} bytes).`);
+      this.writeEmitter.fire(inputDroppedText(droppedBytes, PENDING_INPUT_LIMIT_BYTES));
+    }
+    if (text.length > 0) this.session?.write(text);
   }
 
   private ended(attempt: number, outcome: ExecOutcome): void {

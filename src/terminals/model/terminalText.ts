@@ -27,3 +27,8 @@ export function failedText(message: string): string {
 export function noShellText(): string {
   return `\r\n${RED}The container has neither bash nor sh, so no interactive shell can run in it.${RESET}\r\n`;
 }
+
+/** Shown before the buffered keys are sent when more was typed during connecting than is kept. */
+export function inputDroppedText(droppedBytes: number, limitBytes: number): string {
+  return `${YELLOW}${droppedBytes} bytes typed while connecting were not sent (at most ${limitBytes / 1024} KiB are kept).${RESET}\r\n`;
+}
