@@ -1,5 +1,6 @@
 // Port-forward, terminal and pod-file figures against the sandbox, with kubectl measured in the
-// same run on the same pod (and a direct loopback connection as the physical limit).
+// same run on the same pod (and a direct loopback connection as the physical limit), in 3 rounds that
+// alternate which path goes first; load comes from a separate process (bench/peers/httpLoad.ts).
 // `npm run bench -- portForward`.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -12,9 +13,11 @@ import { PodFiles } from '../src/cluster/podFiles';
 import { runCommand } from '../src/cluster/exec';
 import { createTestNamespace, deleteTestNamespace, SANDBOX_KUBECONFIG, ADMIN_CONTEXT, sandboxKubeConfig, waitFor } from '../test/cluster/sandbox';
 import { figure, median, timeMs, type Figure } from './figures';
-import { CONCURRENT, type PathFigures } from './peers/httpLoad';
+import { BIG_TRANSFER_BYTES, CONCURRENT, type PathRound } from './peers/httpLoad';
 
-const BIG_TRANSFER_MIB = Number(process.env.KMW_BENCH_TRANSFER_MIB ?? 256);
+const BIG_TRANSFER_MIB = BIG_TRANSFER_BYTES / 2 ** 20;
+/** Rounds per path (each: the big transfer, 100 connection setups, 50 concurrent connections). */
+const ROUNDS = 3;
 
 const BULK_PORT_IN_POD = 9000;
 const execFileAsync = promisify(execFile);
@@ -48,17 +51,43 @@ function ownCpuMs(): number {
   return (usage.user + usage.system) / 1000;
 }
 
+interface PathFigures {
+  mibPerSecond: number;
+  setupP50: number;
+  setupP99: number;
+  concurrentMs: number;
+  cpuMsPerGiB: number;
+}
+
 /**
- * Path figures through 127.0.0.1:port, measured by a client process of its own, and the CPU time
- * the forwarding process (`cpuMs`) spent per GiB moved: a figure a busy machine barely skews.
+ * One round through 127.0.0.1:port, measured by a client process of its own, and the CPU time the
+ * forwarding process (`cpuMs`) spent meanwhile.
  */
-async function measurePath(name: string, port: number, cpuMs?: () => number): Promise<PathFigures & { cpuMsPerGiB: number }> {
+async function measureRound(port: number, cpuMs?: () => number): Promise<PathRound & { cpuUsedMs: number }> {
   const cpuBefore = cpuMs?.() ?? 0;
   const { stdout } = await execFileAsync(process.execPath, [...PEER_ARGS, 'measure', String(port)], { maxBuffer: 1024 * 1024 });
-  const figures = JSON.parse(stdout) as PathFigures;
-  const cpuMsPerGiB = cpuMs ? (cpuMs() - cpuBefore) / (figures.totalBytes / 2 ** 30) : 0;
-  progress(`${name}: ${BIG_TRANSFER_MIB} MiB in ${figures.transferMs.toFixed(0)} ms, setup p50 ${figures.setupP50.toFixed(1)} ms, ${CONCURRENT} concurrent in ${figures.concurrentMs.toFixed(0)} ms${cpuMs ? `, ${cpuMsPerGiB.toFixed(0)} ms CPU per GiB` : ''}`);
-  return { ...figures, cpuMsPerGiB };
+  const round = JSON.parse(stdout) as PathRound;
+  return { ...round, cpuUsedMs: cpuMs ? cpuMs() - cpuBefore : 0 };
+}
+
+/** Sums up the rounds of one path: medians over rounds, setup percentiles over every sample. */
+function pathFigures(name: string, rounds: readonly (PathRound & { cpuUsedMs: number })[]): PathFigures {
+  const setups = rounds.flatMap((round) => round.setupsMs);
+  const bytes = rounds.reduce((sum, round) => sum + round.totalBytes, 0);
+  const figures = {
+    mibPerSecond: median(rounds.map((round) => BIG_TRANSFER_BYTES / 2 ** 20 / (round.transferMs / 1000))),
+    setupP50: percentile(setups, 0.5),
+    setupP99: percentile(setups, 0.99),
+    concurrentMs: median(rounds.map((round) => round.concurrentMs)),
+    cpuMsPerGiB: rounds.reduce((sum, round) => sum + round.cpuUsedMs, 0) / (bytes / 2 ** 30),
+  };
+  progress(`${name}: ${figures.mibPerSecond.toFixed(0)} MiB/s, setup p50 ${figures.setupP50.toFixed(1)} ms p99 ${figures.setupP99.toFixed(1)} ms, ${CONCURRENT} concurrent in ${figures.concurrentMs.toFixed(0)} ms, ${figures.cpuMsPerGiB.toFixed(0)} ms CPU per GiB`);
+  return figures;
+}
+
+function percentile(values: readonly number[], fraction: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)];
 }
 
 /** Points the pod's port 9000 at our bulk server (KWOK's PortForward object for the pod). */
@@ -186,9 +215,19 @@ export async function run(): Promise<Figure[]> {
     const ours = await startPortForward(kubeConfig, { namespace, podSelector: 'kube-ml.dev/devpod=bench', remotePort: BULK_PORT_IN_POD, localPort: 0 });
     const viaKubectl = await startKubectlForward(namespace, pod, BULK_PORT_IN_POD);
     kubectl = viaKubectl.process;
-    const direct = await measurePath('direct', bulk.port);
-    const oursFigures = await measurePath('ours', ours.localPort, ownCpuMs);
-    const kubectlFigures = await measurePath('kubectl', viaKubectl.localPort, () => processCpuMs(viaKubectl.process.pid!));
+    // Rounds alternate which path goes first, so a load change on the machine hits both alike.
+    const rounds: Record<'direct' | 'ours' | 'kubectl', (PathRound & { cpuUsedMs: number })[]> = { direct: [], ours: [], kubectl: [] };
+    for (let round = 0; round < ROUNDS; round++) {
+      progress(`round ${round + 1} of ${ROUNDS}`);
+      rounds.direct.push(await measureRound(bulk.port));
+      const order = round % 2 === 0 ? (['ours', 'kubectl'] as const) : (['kubectl', 'ours'] as const);
+      for (const path of order) {
+        rounds[path].push(path === 'ours' ? await measureRound(ours.localPort, ownCpuMs) : await measureRound(viaKubectl.localPort, () => processCpuMs(viaKubectl.process.pid!)));
+      }
+    }
+    const direct = pathFigures('direct', rounds.direct);
+    const oursFigures = pathFigures(`ours (${ours.transport})`, rounds.ours);
+    const kubectlFigures = pathFigures('kubectl', rounds.kubectl);
     ours.dispose();
     const figures: Figure[] = [
       figure(`port-forward throughput, ${BIG_TRANSFER_MIB} MiB transfer`, oursFigures.mibPerSecond, kubectlFigures.mibPerSecond, 'MiB/s', 'higher', 'kubectl port-forward'),

@@ -3,26 +3,25 @@
 // being measured (kubectl's forward has its own process too).
 //   serve          starts an HTTP server sending N zero bytes (GET /bytes?n=N), prints {"port"}
 //                  and runs until stdin closes;
-//   measure PORT   runs the path figures against 127.0.0.1:PORT and prints them as JSON
-//                  (the big transfer's median of 3 runs).
+//   measure PORT   runs one round of measurements through 127.0.0.1:PORT, printed as JSON.
 import * as http from 'node:http';
 
 const BIG_TRANSFER = Number(process.env.KMW_BENCH_TRANSFER_MIB ?? 256) * 1024 * 1024;
-/** The big transfer runs this many times; its median is reported (one run is at the mercy of a busy core). */
-const TRANSFER_RUNS = 3;
 const SETUP_SAMPLES = 100;
 export const CONCURRENT = 50;
 const CONCURRENT_BYTES = 1024 * 1024;
 
-export interface PathFigures {
-  mibPerSecond: number;
-  setupP50: number;
-  setupP99: number;
-  concurrentMs: number;
+/** One round of measurements through a path. */
+export interface PathRound {
   transferMs: number;
-  /** Every byte this run pulled through the path (for CPU per GiB). */
+  /** Connection setup + 1-byte GET, each on a new connection, in ms. */
+  setupsMs: number[];
+  concurrentMs: number;
+  /** Every byte this round pulled through the path (for CPU per GiB). */
   totalBytes: number;
 }
+
+export const BIG_TRANSFER_BYTES = BIG_TRANSFER;
 
 async function serve(): Promise<void> {
   const chunk = Buffer.alloc(1024 * 1024);
@@ -65,21 +64,14 @@ async function timeMs(action: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
-function percentile(values: readonly number[], fraction: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(fraction * sorted.length) - 1)];
-}
-
-async function measure(port: number): Promise<PathFigures> {
+async function measure(port: number): Promise<PathRound> {
   await fetchBytes(port, 1024 * 1024);
-  const transfers: number[] = [];
-  for (let i = 0; i < TRANSFER_RUNS; i++) transfers.push(await timeMs(() => fetchBytes(port, BIG_TRANSFER)));
-  const transferMs = percentile(transfers, 0.5);
-  const setups: number[] = [];
-  for (let i = 0; i < SETUP_SAMPLES; i++) setups.push(await timeMs(() => fetchBytes(port, 1)));
+  const transferMs = await timeMs(() => fetchBytes(port, BIG_TRANSFER));
+  const setupsMs: number[] = [];
+  for (let i = 0; i < SETUP_SAMPLES; i++) setupsMs.push(await timeMs(() => fetchBytes(port, 1)));
   const concurrentMs = await timeMs(() => Promise.all(Array.from({ length: CONCURRENT }, () => fetchBytes(port, CONCURRENT_BYTES))));
-  const totalBytes = 1024 * 1024 + TRANSFER_RUNS * BIG_TRANSFER + SETUP_SAMPLES + CONCURRENT * CONCURRENT_BYTES;
-  return { mibPerSecond: BIG_TRANSFER / 2 ** 20 / (transferMs / 1000), setupP50: percentile(setups, 0.5), setupP99: percentile(setups, 0.99), concurrentMs, transferMs, totalBytes };
+  const totalBytes = 1024 * 1024 + BIG_TRANSFER + SETUP_SAMPLES + CONCURRENT * CONCURRENT_BYTES;
+  return { transferMs, setupsMs, concurrentMs, totalBytes };
 }
 
 if (require.main === module) {

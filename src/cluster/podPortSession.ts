@@ -144,11 +144,8 @@ async function dialSpdyUpgrade(kubeConfig: KubeConfig, path: string): Promise<Se
     return {
       write(chunks) {
         if (socket.destroyed) return true;
-        socket.cork();
-        let room = true;
-        for (const chunk of chunks) room = socket.write(chunk);
-        socket.uncork();
-        return room;
+        // One buffer, so a frame header and a small payload leave in one TLS record.
+        return socket.write(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
       },
       pause: () => socket.pause(),
       resume: () => socket.resume(),
