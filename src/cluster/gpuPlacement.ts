@@ -1,4 +1,4 @@
-import type { V1PodSpec } from '@kubernetes/client-node';
+import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
 
 /**
  * How a pod we create gets NVIDIA GPUs, in one place for dev pods, training jobs and serving:
@@ -31,4 +31,14 @@ export function gpuPlacement(count: number, product?: string): GpuPlacement | un
       ...(product ? { nodeSelector: { [NVIDIA_GPU_PRODUCT_LABEL]: product } } : {}),
     },
   };
+}
+
+/** NVIDIA GPUs one container asks for (limits, as the device plugin requires; requests if only those are set). */
+export function containerGpus(container: V1Container): number {
+  return Number(container.resources?.limits?.[NVIDIA_GPU] ?? container.resources?.requests?.[NVIDIA_GPU] ?? 0);
+}
+
+/** NVIDIA GPUs a pod's app containers ask for together. */
+export function containersGpus(containers: readonly V1Container[] | undefined): number {
+  return (containers ?? []).reduce((sum, container) => sum + containerGpus(container), 0);
 }

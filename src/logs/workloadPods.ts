@@ -4,6 +4,7 @@
  */
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { KubeMlError, toKubeMlError } from '../cluster/errors';
+import { containerGpus, containersGpus } from '../cluster/gpuPlacement';
 import type { WorkloadRef } from '../cluster/workloadRef';
 
 function selectorFromLabels(labels: Record<string, string> | undefined): string | undefined {
@@ -70,17 +71,15 @@ export async function resolveWorkloadPods(kubeConfig: KubeConfig, workload: Work
   }
 }
 
-export const GPU_RESOURCE = 'nvidia.com/gpu';
-
-/** GPUs the pod's containers request (limits, as the device plugin requires). */
+/** GPUs the pod's containers request. */
 export function gpusRequested(pod: V1Pod): number {
-  return (pod.spec?.containers ?? []).reduce((sum, container) => sum + Number(container.resources?.limits?.[GPU_RESOURCE] ?? container.resources?.requests?.[GPU_RESOURCE] ?? 0), 0);
+  return containersGpus(pod.spec?.containers);
 }
 
 /** The container to exec nvidia-smi in: the preferred one, else the first that requests GPUs. */
 export function gpuContainerOf(pod: V1Pod, preferred?: string): string | undefined {
   const containers = pod.spec?.containers ?? [];
   if (preferred && containers.some((container) => container.name === preferred)) return preferred;
-  const withGpu = containers.find((container) => Number(container.resources?.limits?.[GPU_RESOURCE] ?? container.resources?.requests?.[GPU_RESOURCE] ?? 0) > 0);
+  const withGpu = containers.find((container) => containerGpus(container) > 0);
   return (withGpu ?? containers[0])?.name;
 }

@@ -1,5 +1,5 @@
 import type { CoreV1Event, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
-import { NVIDIA_GPU } from '../../cluster/gpuPlacement';
+import { containersGpus } from '../../cluster/gpuPlacement';
 
 export type RolloutPhase = 'progressing' | 'available' | 'failed' | 'scaledToZero';
 
@@ -138,7 +138,7 @@ function dedupe(problems: RolloutProblem[]): RolloutProblem[] {
 
 /** GPUs one pod of the Deployment asks for. */
 export function requestedGpusOf(deployment: V1Deployment): number {
-  return (deployment.spec?.template.spec?.containers ?? []).reduce((sum, container) => sum + Number(container.resources?.limits?.[NVIDIA_GPU] ?? container.resources?.requests?.[NVIDIA_GPU] ?? 0), 0);
+  return containersGpus(deployment.spec?.template.spec?.containers);
 }
 
 /**
