@@ -135,6 +135,10 @@ export class LogSession implements Disposable {
 
   /** Everything the view needs after it (re)loads: hidden-then-shown panels rebuild from this. */
   replay(): void {
+    // The buffers below already hold what the batches have not sent yet: sending both would show
+    // those lines twice.
+    this.lineBatch.discardPending();
+    this.metricBatch.discardPending();
     this.options.post({ type: 'reset' });
     this.options.post(this.initMessage());
     this.options.post({ type: 'sources', sources: [...this.follows.values()].map((follow) => follow.source) });

@@ -25,6 +25,13 @@ export class Batcher<T> {
     this.deliver(items);
   }
 
+  /** Drops what is pending without delivering it (the receiver is getting it another way). */
+  discardPending(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending = [];
+  }
+
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;

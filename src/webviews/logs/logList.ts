@@ -9,15 +9,21 @@
  * search: ~15 ms CPU for 1,000,000 lines, bench/logFollow.ts) keeps the whole bundle at ~72 KB
  * minified including uPlot.
  */
-import { parseAnsi, type AnsiStyle } from '../../logs/model/ansi';
-import { compileQuery, lineMatches, matchRanges, type CompiledQuery, type MatchRange } from '../../logs/model/filter';
+import { compileQuery, lineMatches, matchRanges, type CompiledQuery } from '../../logs/model/filter';
 import { LineStore, type StoredLine } from '../../logs/model/lineStore';
 import { stripAnsi } from '../../logs/model/ansi';
-import { clear, el } from '../common/dom';
+import { planRows } from '../../logs/model/rowRecycling';
+import { rowSegments } from '../../logs/model/rowSegments';
+import { el } from '../common/dom';
+import { RowView } from './rowView';
 import type { WireLine } from './protocol';
 
 export const ROW_HEIGHT = 18;
-const OVERSCAN = 20;
+/**
+ * Rows drawn beyond each edge of the view, so a scroll the compositor performs before the next
+ * render does not show an empty strip. Each one is drawn on every full repaint, so keep it small.
+ */
+const OVERSCAN = 8;
 
 export interface ViewLine extends StoredLine {
   readonly source: number;
@@ -28,57 +34,8 @@ export interface ListOptions {
   readonly showTimestamps: boolean;
   readonly showSources: boolean;
   readonly sourceLabel: (source: number) => string;
+  /** A CSS colour for the pod badge (a var() of a theme colour follows theme changes by itself). */
   readonly sourceColour: (source: number) => string;
-}
-
-function styleRun(span: HTMLElement, style: AnsiStyle): void {
-  const fg = style.inverse ? style.bg : style.fg;
-  const bg = style.inverse ? style.fg : style.bg;
-  // 16 base colours follow the theme's terminal palette; 256-colour and truecolour are literal.
-  if (typeof fg === 'number' && fg < 16) span.classList.add(`ansi-fg-${fg}`);
-  else if (fg !== undefined) span.style.color = typeof fg === 'number' ? xterm256(fg) : fg;
-  if (typeof bg === 'number' && bg < 16) span.classList.add(`ansi-bg-${bg}`);
-  else if (bg !== undefined) span.style.backgroundColor = typeof bg === 'number' ? xterm256(bg) : bg;
-  if (style.bold) span.classList.add('ansi-bold');
-  if (style.dim) span.classList.add('ansi-dim');
-  if (style.italic) span.classList.add('ansi-italic');
-  if (style.underline) span.classList.add('ansi-underline');
-}
-
-function xterm256(index: number): string {
-  if (index >= 232) {
-    const level = 8 + (index - 232) * 10;
-    return `rgb(${level},${level},${level})`;
-  }
-  const cube = index - 16;
-  const step = (value: number) => (value === 0 ? 0 : 55 + value * 40);
-  return `rgb(${step(Math.floor(cube / 36))},${step(Math.floor(cube / 6) % 6)},${step(cube % 6)})`;
-}
-
-/** Appends the line's text as styled spans, marking search matches. */
-function renderText(parent: HTMLElement, text: string, highlights: readonly MatchRange[], currentHighlight: boolean): void {
-  const { runs } = parseAnsi(text);
-  let offset = 0;
-  for (const run of runs) {
-    const end = offset + run.text.length;
-    let cursor = offset;
-    for (const range of highlights) {
-      if (range.end <= cursor || range.start >= end) continue;
-      if (range.start > cursor) parent.append(styled(run.text.slice(cursor - offset, range.start - offset), run.style));
-      const mark = styled(run.text.slice(Math.max(range.start, cursor) - offset, Math.min(range.end, end) - offset), run.style);
-      mark.classList.add(currentHighlight ? 'match-current' : 'match');
-      parent.append(mark);
-      cursor = Math.min(range.end, end);
-    }
-    if (cursor < end) parent.append(styled(run.text.slice(cursor - offset), run.style));
-    offset = end;
-  }
-}
-
-function styled(text: string, style: AnsiStyle): HTMLElement {
-  const span = el('span', {}, text);
-  styleRun(span, style);
-  return span;
 }
 
 export class LogList {
@@ -96,6 +53,21 @@ export class LogList {
   private stickToBottom = true;
   private renderQueued = false;
   private options: ListOptions;
+  /** Bumped whenever every row must be rewritten (options, search, current match changed). */
+  private contentVersion = 0;
+  /** Row elements in DOM order. */
+  private rowViews: RowView[] = [];
+  /** The spacer's height (rows x ROW_HEIGHT) as last rendered, and the first row drawn. */
+  private contentHeight = 0;
+  private renderedFirst = -1;
+  /** scrollTop as the last render left it: a different one means someone scrolled since. */
+  private renderedScrollTop = 0;
+  /** Rows dropped off the top since the last render, whose height the view must scroll back by. */
+  private rowsDroppedAbove = 0;
+  private scrolledAt = Number.NEGATIVE_INFINITY;
+  private readonly onScroll = () => this.queueRender();
+  private readonly resizeObserver = new ResizeObserver(() => this.queueRender());
+  private disposed = false;
   onScrollStateChange: (stuck: boolean) => void = () => undefined;
 
   constructor(private readonly viewport: HTMLElement, capacity: number, options: ListOptions) {
@@ -104,23 +76,32 @@ export class LogList {
     this.spacer = el('div', { class: 'spacer' });
     this.rows = el('div', { class: 'rows', role: 'log', 'aria-live': 'off' });
     viewport.append(this.spacer, this.rows);
-    viewport.addEventListener('scroll', () => {
-      const stuck = viewport.scrollTop + viewport.clientHeight >= viewport.scrollHeight - ROW_HEIGHT;
-      if (stuck !== this.stickToBottom) {
-        this.stickToBottom = stuck;
-        this.onScrollStateChange(stuck);
-      }
-      this.queueRender();
-    }, { passive: true });
-    new ResizeObserver(() => this.queueRender()).observe(viewport);
+    // Whether a scroll left or reached the bottom is decided in render, which reads the position
+    // anyway: reading it here, at the start of a frame, would force a layout of whatever the
+    // messages since the last frame changed.
+    viewport.addEventListener('scroll', this.onScroll, { passive: true });
+    this.resizeObserver.observe(viewport);
+  }
+
+  /** Stops listening to the viewport, so a list that replaces this one owns its scrolling alone. */
+  dispose(): void {
+    this.disposed = true;
+    this.viewport.removeEventListener('scroll', this.onScroll);
+    this.resizeObserver.disconnect();
   }
 
   get following(): boolean {
     return this.stickToBottom;
   }
 
+  /** Someone scrolled the list in the last `withinMs`: other work should wait for smoother frames. */
+  scrolledWithin(withinMs: number): boolean {
+    return performance.now() - this.scrolledAt < withinMs;
+  }
+
   setOptions(options: ListOptions): void {
     this.options = options;
+    this.contentVersion++;
     this.queueRender();
   }
 
@@ -138,6 +119,7 @@ export class LogList {
     this.matches = [];
     this.matchesHead = 0;
     this.currentMatch = -1;
+    this.contentVersion++;
     this.queueRender();
   }
 
@@ -152,18 +134,19 @@ export class LogList {
       if (this.search.pattern && passesFilter && lineMatches(this.search, plain)) this.matches.push(sequence);
     }
     const dropped = this.store.oldestSequence - oldestBefore;
-    if (dropped > 0) this.trimDropped();
-    if (!this.stickToBottom && dropped > 0 && !this.filtered) {
-      // Keep the lines the user is reading in place while old ones fall off the top.
-      this.viewport.scrollTop = Math.max(0, this.viewport.scrollTop - dropped * ROW_HEIGHT);
-    }
+    // Render keeps the lines the user is reading in place while old ones fall off the top.
+    if (dropped > 0) this.rowsDroppedAbove += this.trimDropped(dropped);
     if (this.rowCount() !== rowsBefore || dropped > 0) this.queueRender();
   }
 
-  private trimDropped(): void {
+  /** Forgets filter and search entries of dropped lines; returns how many rows left the list. */
+  private trimDropped(droppedLines: number): number {
     const oldest = this.store.oldestSequence;
+    let droppedRows = droppedLines;
     if (this.filtered) {
+      const headBefore = this.filteredHead;
       while (this.filteredHead < this.filtered.length && this.filtered[this.filteredHead] < oldest) this.filteredHead++;
+      droppedRows = this.filteredHead - headBefore;
       if (this.filteredHead > 65536) {
         this.filtered = this.filtered.slice(this.filteredHead);
         this.filteredHead = 0;
@@ -179,6 +162,7 @@ export class LogList {
       this.matches = this.matches.slice(this.matchesHead);
       this.matchesHead = 0;
     }
+    return droppedRows;
   }
 
   /** Shows only lines matching the query; returns the regex error, if any. */
@@ -210,6 +194,7 @@ export class LogList {
     this.matches = this.filter.pattern ? found.filter((sequence) => lineMatches(this.filter, this.store.get(sequence)?.plain ?? '')) : found;
     this.matchesHead = 0;
     this.currentMatch = -1;
+    this.contentVersion++;
   }
 
   matchCount(): number {
@@ -225,6 +210,7 @@ export class LogList {
     const count = this.matchCount();
     if (count === 0) return -1;
     this.currentMatch = this.currentMatch < 0 ? (direction === 1 ? 0 : count - 1) : (this.currentMatch + direction + count) % count;
+    this.contentVersion++;
     const sequence = this.matches[this.matchesHead + this.currentMatch];
     const row = this.rowOf(sequence);
     if (row >= 0) {
@@ -259,42 +245,101 @@ export class LogList {
   }
 
   queueRender(): void {
-    if (this.renderQueued) return;
+    if (this.renderQueued || this.disposed) return;
     this.renderQueued = true;
     requestAnimationFrame(() => {
       this.renderQueued = false;
-      this.render();
+      if (!this.disposed) this.render();
     });
   }
 
-  /** Renders the rows in view. Returns how many rows exist in the DOM. */
+  /**
+   * Renders the rows in view. Reads the scroll position and size first and writes after, so a
+   * frame lays out once; rows still in view keep their elements, rows scrolled in reuse the
+   * elements of rows scrolled out. Returns how many rows exist in the DOM.
+   */
   render(): number {
     const count = this.rowCount();
-    this.spacer.style.height = `${count * ROW_HEIGHT}px`;
-    if (this.stickToBottom) this.viewport.scrollTop = this.viewport.scrollHeight;
-    const first = Math.max(0, Math.floor(this.viewport.scrollTop / ROW_HEIGHT) - OVERSCAN);
-    const last = Math.min(count, Math.ceil((this.viewport.scrollTop + this.viewport.clientHeight) / ROW_HEIGHT) + OVERSCAN);
-    this.rows.style.transform = `translateY(${first * ROW_HEIGHT}px)`;
-    clear(this.rows);
-    const currentSequence = this.currentMatch >= 0 ? this.matches[this.matchesHead + this.currentMatch] : -1;
-    const fragment = document.createDocumentFragment();
+    const scrollTop = this.viewport.scrollTop;
+    const viewportHeight = this.viewport.clientHeight;
+    if (scrollTop !== this.renderedScrollTop) {
+      // Someone scrolled since the last render (the user, a script, the browser clamping after a
+      // resize): follow new lines if and only if that left the view at the bottom.
+      this.scrolledAt = performance.now();
+      const stuck = scrollTop + viewportHeight >= this.contentHeight - ROW_HEIGHT;
+      if (stuck !== this.stickToBottom) {
+        this.stickToBottom = stuck;
+        this.onScrollStateChange(stuck);
+      }
+    }
+    const shift = this.rowsDroppedAbove * ROW_HEIGHT;
+    this.rowsDroppedAbove = 0;
+    const contentHeight = count * ROW_HEIGHT;
+    const bottom = Math.max(0, contentHeight - viewportHeight);
+    const top = this.stickToBottom ? bottom : Math.min(Math.max(0, scrollTop - shift), bottom);
+    const first = Math.max(0, Math.floor(top / ROW_HEIGHT) - OVERSCAN);
+    const last = Math.min(count, Math.ceil((top + viewportHeight) / ROW_HEIGHT) + OVERSCAN);
+    if (contentHeight !== this.contentHeight) {
+      this.contentHeight = contentHeight;
+      this.spacer.style.height = `${contentHeight}px`;
+    }
+    const sequences: number[] = [];
+    const lines: ViewLine[] = [];
     for (let row = first; row < last; row++) {
       const sequence = this.sequenceAt(row);
       const line = this.store.get(sequence);
       if (!line) continue;
-      const element = el('div', { class: 'row' });
-      if (this.options.showSources) {
-        const badge = el('span', { class: 'source', title: this.options.sourceLabel(line.source) }, this.options.sourceLabel(line.source));
-        badge.style.color = this.options.sourceColour(line.source);
-        element.append(badge);
-      }
-      if (this.options.showTimestamps) element.append(el('span', { class: 'timestamp' }, line.timestamp));
-      const text = el('span', { class: 'text' });
-      renderText(text, line.text, this.search.pattern ? matchRanges(this.search, line.plain) : [], sequence === currentSequence);
-      element.append(text);
-      fragment.append(element);
+      sequences.push(sequence);
+      lines.push(line);
     }
-    this.rows.append(fragment);
-    return last - first;
+    this.placeRows(sequences, lines);
+    if (first !== this.renderedFirst) {
+      this.renderedFirst = first;
+      this.rows.style.transform = `translateY(${first * ROW_HEIGHT}px)`;
+    }
+    if (Math.abs(scrollTop - top) >= 1) {
+      this.viewport.scrollTop = top;
+      // Read back as the browser clamped it (layout is clean right after the write).
+      this.renderedScrollTop = this.viewport.scrollTop;
+      // The list shrank under the view (a filter) and pulled it to the bottom: that follows too.
+      if (!this.stickToBottom && top === bottom && top < scrollTop) {
+        this.stickToBottom = true;
+        this.onScrollStateChange(true);
+      }
+    } else {
+      this.renderedScrollTop = scrollTop;
+    }
+    return sequences.length;
+  }
+
+  private placeRows(sequences: readonly number[], lines: readonly ViewLine[]): void {
+    const plan = planRows(this.rowViews.map((view) => view.sequence), sequences);
+    this.rowViews.forEach((view, slot) => {
+      if (!plan.staysInPlace[slot]) view.element.remove();
+    });
+    const currentSequence = this.currentMatch >= 0 ? this.matches[this.matchesHead + this.currentMatch] : -1;
+    const layout = { showSources: this.options.showSources, showTimestamps: this.options.showTimestamps };
+    const views = plan.rows.map((assignment, index) => {
+      const view = assignment.slot === undefined ? new RowView() : this.rowViews[assignment.slot];
+      if (assignment.refill || view.version !== this.contentVersion) {
+        const line = lines[index];
+        view.sequence = sequences[index];
+        view.version = this.contentVersion;
+        view.write(layout, {
+          sourceLabel: layout.showSources ? this.options.sourceLabel(line.source) : '',
+          sourceColour: layout.showSources ? this.options.sourceColour(line.source) : '',
+          timestamp: line.timestamp,
+          segments: rowSegments(line.text, this.search.pattern ? matchRanges(this.search, line.plain) : [], view.sequence === currentSequence),
+        });
+      }
+      return view;
+    });
+    // Elements that stayed are already in order; moved and new ones go in between.
+    let cursor = this.rows.firstChild;
+    for (const view of views) {
+      if (view.element === cursor) cursor = cursor.nextSibling;
+      else this.rows.insertBefore(view.element, cursor);
+    }
+    this.rowViews = views;
   }
 }

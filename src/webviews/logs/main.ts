@@ -2,7 +2,7 @@
 import '../common/theme.css';
 import './logs.css';
 import { connect } from '../common/vscodeApi';
-import { el, seriesColour } from '../common/dom';
+import { el, SERIES_COLOUR_VARIABLES } from '../common/dom';
 import { LogList } from './logList';
 import { MetricsChart } from './metricsChart';
 import type { ContainerChoice, FollowStateName, HostToLogView, LogSource, LogViewToHost, WireLine } from './protocol';
@@ -95,7 +95,9 @@ function listOptions() {
     showTimestamps: state.timestamps,
     showSources: sources.length > 1,
     sourceLabel: (index: number) => sources[index]?.pod ?? '?',
-    sourceColour: (index: number) => seriesColour(sources[index]?.colour ?? index),
+    // The theme variable itself, not its current value: no style read per row, and the badge
+    // follows a theme change without a re-render.
+    sourceColour: (index: number) => `var(${SERIES_COLOUR_VARIABLES[(sources[index]?.colour ?? index) % SERIES_COLOUR_VARIABLES.length]}, var(--vscode-foreground))`,
   };
 }
 
@@ -105,7 +107,7 @@ list.onScrollStateChange = onScrollState;
 const chart = new MetricsChart(chartPane, state.series, (picked) => {
   state.series = picked;
   saveState();
-});
+}, (quietMs) => list.scrolledWithin(quietMs));
 
 function onScrollState(stuck: boolean): void {
   followButton.classList.toggle('hidden', stuck);
@@ -113,9 +115,14 @@ function onScrollState(stuck: boolean): void {
 followButton.addEventListener('click', () => list.scrollToBottom());
 
 function updateChartVisibility(): void {
-  chartPane.classList.toggle('hidden', !(state.chartVisible && chart.hasData));
+  const visible = state.chartVisible && chart.hasData;
+  if (chartPane.classList.contains('hidden') === visible) {
+    chartPane.classList.toggle('hidden', !visible);
+    chart.setVisible(visible);
+  }
   chartToggle.disabled = !chart.hasData;
-  chartToggle.title = chart.hasData ? 'Show training curves' : 'No training metrics recognised in this log';
+  const toggleTitle = chart.hasData ? 'Show training curves' : 'No training metrics recognised in this log';
+  if (chartToggle.title !== toggleTitle) chartToggle.title = toggleTitle;
 }
 
 function applyFilter(): void {
@@ -211,9 +218,12 @@ function renderStatus(): void {
   }
 }
 
+/** One formatter for every footer update: toLocaleString builds a new one per call (~1 ms each). */
+const lineCount = new Intl.NumberFormat();
 function renderFooter(dropped: number): void {
   const held = list.store.size;
-  footer.textContent = `${held.toLocaleString()} lines in view${dropped > 0 ? ` · ${dropped.toLocaleString()} older lines dropped (keeps the last ${maxLines.toLocaleString()}; Save keeps everything)` : ''}`;
+  const text = `${lineCount.format(held)} lines in view${dropped > 0 ? ` · ${lineCount.format(dropped)} older lines dropped (keeps the last ${lineCount.format(maxLines)}; Save keeps everything)` : ''}`;
+  if (footer.textContent !== text) footer.textContent = text;
 }
 
 channel.onMessage((message) => {
@@ -224,6 +234,7 @@ channel.onMessage((message) => {
       renderContainers(message.container, message.previous);
       if (message.maxLines !== maxLines) {
         maxLines = message.maxLines;
+        list.dispose();
         viewport.replaceChildren();
         list = new LogList(viewport, maxLines, listOptions());
         list.onScrollStateChange = onScrollState;

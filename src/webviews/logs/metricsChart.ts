@@ -9,6 +9,19 @@ import { PRIMARY_METRICS, type MetricSample } from '../../logs/model/trainingMet
 import { clear, el, seriesColour, themeColour } from '../common/dom';
 
 const DEFAULT_SERIES = ['loss', 'eval_loss', 'learning_rate'];
+/**
+ * Points kept per series (up to a tenth more between two trims): as many samples as the extension
+ * host keeps (LogSession), so memory stays bounded on an endless log.
+ */
+const MAX_POINTS_PER_SERIES = 100_000;
+/**
+ * Least time between two redraws. A redraw walks every point of every plotted series (tens of
+ * milliseconds for 100,000 points on a busy machine); done per 75 ms batch it stole frames from
+ * scrolling, while a curve gains nothing from more than a few updates a second.
+ */
+const REDRAW_INTERVAL_MS = 500;
+/** A redraw waits until the log has not been scrolled for this long (see `busy`). */
+const QUIET_MS = 250;
 
 export class MetricsChart {
   /** Per series, points in step order (steps normally arrive in order, so appends stay cheap). */
@@ -19,8 +32,20 @@ export class MetricsChart {
   private readonly pickers: HTMLElement;
   private readonly plots: HTMLElement;
   private redrawQueued = false;
+  private lastRedrawAt = Number.NEGATIVE_INFINITY;
+  /** Hidden charts are not redrawn; showing them redraws once. */
+  private visible = false;
 
-  constructor(private readonly root: HTMLElement, picked: readonly string[] | undefined, private readonly onPick: (picked: string[]) => void) {
+  /**
+   * `busy(quietMs)` says the log was scrolled within the last quietMs: redraws wait for it to be
+   * still, so they do not take frames from scrolling (the curves catch up right after).
+   */
+  constructor(
+    private readonly root: HTMLElement,
+    picked: readonly string[] | undefined,
+    private readonly onPick: (picked: string[]) => void,
+    private readonly busy: (quietMs: number) => boolean = () => false,
+  ) {
     this.picked = picked ? new Set(picked) : undefined;
     this.pickers = el('div', { class: 'series-pickers', role: 'group', 'aria-label': 'Series to plot' });
     this.plots = el('div', { class: 'plots' });
@@ -53,6 +78,7 @@ export class MetricsChart {
           newNames = true;
         }
         insertPoint(points, sample.step, value);
+        if (points.steps.length > MAX_POINTS_PER_SERIES) dropOldest(points);
       }
     }
     if (newNames) this.renderPickers();
@@ -86,12 +112,27 @@ export class MetricsChart {
     this.rebuild();
   }
 
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    if (visible) this.queueRedraw();
+  }
+
   private queueRedraw(): void {
-    if (this.redrawQueued) return;
+    if (this.redrawQueued || !this.visible) return;
     this.redrawQueued = true;
+    const wait = Math.max(0, this.lastRedrawAt + REDRAW_INTERVAL_MS - performance.now());
+    setTimeout(() => this.redrawWhenQuiet(), wait);
+  }
+
+  private redrawWhenQuiet(): void {
+    if (this.busy(QUIET_MS)) {
+      setTimeout(() => this.redrawWhenQuiet(), QUIET_MS);
+      return;
+    }
     requestAnimationFrame(() => {
       this.redrawQueued = false;
-      this.redraw();
+      this.lastRedrawAt = performance.now();
+      if (this.visible) this.redraw();
     });
   }
 
@@ -136,6 +177,17 @@ export class MetricsChart {
     const width = Math.max(200, this.root.clientWidth - 8);
     for (const chart of this.charts.values()) chart.setSize({ width, height: 150 });
   }
+}
+
+/**
+ * Drops the oldest points beyond the cap in one splice per tenth of the cap, not one per sample
+ * (a splice moves every point).
+ */
+function dropOldest(points: { steps: number[]; values: number[] }): void {
+  const excess = points.steps.length - MAX_POINTS_PER_SERIES;
+  if (excess < MAX_POINTS_PER_SERIES / 10) return;
+  points.steps.splice(0, excess);
+  points.values.splice(0, excess);
 }
 
 /** Keeps steps sorted and unique (a later value for the same step replaces the earlier one). */

@@ -147,6 +147,27 @@ describe('observability: log streaming against the sandbox', function () {
     assert.ok(session.heldLines <= 1000);
   });
 
+  it('a replay for a view that (re)loads while lines wait in a batch shows each line once', async () => {
+    const messages: HostToLogView[] = [];
+    const spoolPath = path.join(os.tmpdir(), `obs-spool-replay-${Date.now()}.log`);
+    // A long batch interval, so the first lines still wait in their batch when the view asks.
+    const session = new LogSession({ kubeConfig: sandboxKubeConfig('developer'), workload: { kind: 'Pod', namespace, name: 'trainer-0' }, maxLines: 1000, spoolPath, post: (message) => messages.push(message), batchMs: 1500 });
+    disposables.push(session);
+    await session.start();
+    await waitFor(() => session.heldLines > 0, 20_000, 'the first lines');
+    session.replay();
+    const shown = () => {
+      const lastReset = messages.map((message) => message.type).lastIndexOf('reset');
+      return messages.slice(lastReset + 1).flatMap((message) => (message.type === 'lines' ? message.lines.filter((line) => !line.p) : []));
+    };
+    const replayed = shown().length;
+    assert.ok(replayed > 0, 'the replay carries the lines held so far');
+    await waitFor(() => shown().length >= replayed + 2, 30_000, 'lines streamed after the replay');
+    const keys = shown().map((line) => `${line.s} ${line.t} ${line.x}`);
+    const repeated = keys.filter((key, index) => keys.indexOf(key) !== index);
+    assert.deepEqual(repeated, [], 'no line reaches the view twice');
+  });
+
   it('keeps only maxLines in memory while the spool keeps everything', async () => {
     const spoolPath = path.join(os.tmpdir(), `obs-spool-small-${Date.now()}.log`);
     const session = new LogSession({ kubeConfig: sandboxKubeConfig('developer'), workload: { kind: 'Pod', namespace, name: 'trainer-0' }, maxLines: 5, spoolPath, post: () => undefined });

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
 import { parseAnsi, stripAnsi } from '../../../src/logs/model/ansi';
+import { Batcher } from '../../../src/logs/model/batcher';
 import { carriageReturnSegments, resolveCarriageReturns } from '../../../src/logs/model/carriageReturn';
 import { RingBuffer } from '../../../src/logs/model/ringBuffer';
 import { compileQuery, findMatchingLines, lineMatches, matchRanges, nextMatch } from '../../../src/logs/model/filter';
@@ -163,5 +164,26 @@ describe('ResumeDeduplicator', () => {
     dedup.beginResume();
     assert.equal(dedup.accept(line(1, '1', 'a')), false);
     assert.equal(dedup.accept(line(1, '1', 'a2')), true);
+  });
+});
+
+describe('Batcher', () => {
+  it('drops pending items on discardPending and keeps batching afterwards', async () => {
+    const delivered: number[][] = [];
+    const batcher = new Batcher<number>(5, (items) => delivered.push(items));
+    batcher.add(1);
+    batcher.add(2);
+    batcher.discardPending();
+    batcher.add(3);
+    await new Promise<void>((resolve) => {
+      const check = setInterval(() => {
+        if (delivered.length > 0) {
+          clearInterval(check);
+          resolve();
+        }
+      }, 1);
+    });
+    assert.deepEqual(delivered, [[3]]);
+    batcher.dispose();
   });
 });
