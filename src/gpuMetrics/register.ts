@@ -19,7 +19,7 @@ async function pickWorkload(services: Services): Promise<WorkloadRef | undefined
     .filter((node) => Number(node.status?.allocatable?.[NVIDIA_GPU] ?? 0) > 0)
     .map((node) => ({ label: `$(server) ${node.metadata?.name}`, description: `${node.status?.allocatable?.[NVIDIA_GPU]} GPU node`, workload: { kind: 'Node', namespace: '', name: node.metadata?.name ?? '' } }));
   if (pods.length + nodes.length === 0) throw new KubeMlError('notFound', 'No running GPU pod and no GPU node to show metrics for.', 'Create a dev pod with GPUs first.');
-  return (await vscode.window.showQuickPick([...pods, ...nodes], { title: 'GPU Metrics for…', matchOnDescription: true }))?.workload;
+  return (await vscode.window.showQuickPick([...pods, ...nodes], { title: 'GPU Metrics for…', matchOnDescription: true, ignoreFocusOut: true }))?.workload;
 }
 
 export function registerGpuMetrics(services: Services): void {

@@ -74,9 +74,9 @@ export function registerJobs(services: Services): void {
     }
     const items = runs.map((view) => ({ label: view.name, description: `${view.state}${view.reason ? ` · ${view.reason}` : ''}`, picked: preselected.includes(view.name), run: { namespace: view.namespace, name: view.name, runtime: view.runtime } }));
     if (canPickMany) {
-      return ((await vscode.window.showQuickPick(items, { title, canPickMany: true })) ?? []).map((item) => item.run);
+      return ((await vscode.window.showQuickPick(items, { title, canPickMany: true, ignoreFocusOut: true })) ?? []).map((item) => item.run);
     }
-    const picked = await vscode.window.showQuickPick(items, { title });
+    const picked = await vscode.window.showQuickPick(items, { title, ignoreFocusOut: true });
     return picked ? [picked.run] : [];
   };
 

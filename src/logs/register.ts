@@ -12,7 +12,7 @@ async function pickPod(services: Services): Promise<WorkloadRef | undefined> {
   if (pods.length === 0) throw new KubeMlError('notFound', `No pods in namespace ${session.namespace}.`, 'Switch namespace or start a workload first.');
   const picked = await vscode.window.showQuickPick(
     pods.map((pod) => ({ label: pod.metadata?.name ?? '', description: pod.status?.phase, name: pod.metadata?.name ?? '' })),
-    { title: `View Logs of a pod in ${session.namespace}`, matchOnDescription: true },
+    { title: `View Logs of a pod in ${session.namespace}`, matchOnDescription: true, ignoreFocusOut: true },
   );
   return picked ? { kind: 'Pod', namespace: session.namespace, name: picked.name } : undefined;
 }

@@ -20,7 +20,7 @@ export async function workloadFromArgument(services: Services, argument: unknown
   }
   const picked = await vscode.window.showQuickPick(
     workloads.map((workload) => ({ label: workload.name, description: workload.kind === 'DevPod' ? 'dev pod' : 'pod', workload })),
-    { title: `Kube ML: ${purpose}`, placeHolder: `Pod to ${purpose} (namespace ${session.namespace})` },
+    { title: `Kube ML: ${purpose}`, placeHolder: `Pod to ${purpose} (namespace ${session.namespace})`, ignoreFocusOut: true },
   );
   return picked?.workload;
 }
@@ -37,7 +37,7 @@ export async function pickContainer(pod: V1Pod, preferred: string | undefined): 
   const names = containerNames(pod, preferred);
   if (preferred && names[0] === preferred) return preferred;
   if (names.length <= 1) return names[0];
-  return vscode.window.showQuickPick(names, { title: `Container of ${pod.metadata?.name}`, placeHolder: 'The pod has several containers: pick one' });
+  return vscode.window.showQuickPick(names, { title: `Container of ${pod.metadata?.name}`, placeHolder: 'The pod has several containers: pick one', ignoreFocusOut: true });
 }
 
 /**

@@ -14,7 +14,7 @@ export async function endpointArgument(store: EndpointStore, argument: unknown):
   if (typeof argument === 'string' && store.get(argument)) return store.get(argument);
   const endpoints = store.list();
   if (endpoints.length === 0) throw new KubeMlError('notFound', 'No model endpoints are deployed in this namespace.', 'Deploy one with Kube ML: Deploy Model.');
-  const picked = await vscode.window.showQuickPick(endpoints.map((endpoint) => ({ label: endpoint.name, description: endpoint.summary, endpoint })), { title: 'Which endpoint?' });
+  const picked = await vscode.window.showQuickPick(endpoints.map((endpoint) => ({ label: endpoint.name, description: endpoint.summary, endpoint })), { title: 'Which endpoint?', ignoreFocusOut: true });
   return picked?.endpoint;
 }
 
