@@ -25,6 +25,7 @@ import { launchChromium, type BrowserContext, type Locator } from '../scripts/ri
 import { CodeServer, freePort, freshFolders, installVsix, removeFolders, repoRoot, requireRigInstalled, runStep } from '../scripts/rig/codeServer';
 import { ADMIN_CONTEXT, KUBECONFIG_PATH, LOGS_DIR } from '../scripts/sandbox/paths';
 import { Workbench } from '../test/e2e/workbench';
+import { waitFor } from '../test/waitFor';
 import { figure, type Figure } from './figures';
 
 const WRITTEN_LINES = 200_000;
@@ -62,31 +63,17 @@ function criLines(from: number, count: number, at: number): string {
   return lines.join('');
 }
 
-async function waitUntil<T>(condition: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await condition();
-      if (value) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ''}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 /** A pod in a fresh test namespace whose log file already holds WRITTEN_LINES lines. */
 async function bigLogPod(core: k8s.CoreV1Api, namespace: string): Promise<{ pod: string; file: string }> {
   const pod = 'big-log';
   await core.createNamespacedPod({ namespace, body: { metadata: { name: pod }, spec: { containers: [{ name: 'main', image: 'python:3.11' }] } } });
-  const running = await waitUntil(async () => {
+  const running = await waitFor(async () => {
     const current = await core.readNamespacedPod({ name: pod, namespace });
     return current.status?.phase === 'Running' ? current : undefined;
-  }, 30_000, 'the big-log pod to run');
+  }, 30_000, 'the big-log pod to run', 200);
   const file = path.join(LOGS_DIR, `${namespace}_${pod}_${running.metadata?.uid}`, 'main.log');
-  await waitUntil(() => fs.existsSync(file), 15_000, `${file} to exist`);
+  await waitFor(() => fs.existsSync(file), 15_000, `${file} to exist`, 200);
   const at = Date.now() - WRITTEN_LINES;
   for (let from = 0; from < WRITTEN_LINES; from += 10_000) fs.appendFileSync(file, criLines(from, 10_000, at + from));
   fs.appendFileSync(file, `${new Date().toISOString()} stdout F ${END_MARKER}\n`);
@@ -258,7 +245,7 @@ export async function run(): Promise<Figure[]> {
     // Held at its cap and caught up with the whole backlog (the last line is on screen while following).
     let held = 0;
     let lastRows = '';
-    await waitUntil(async () => {
+    await waitFor(async () => {
       // Jump to the bottom first: a render racing the scroll event can leave follow mode off.
       const { lines, text } = await viewport.evaluate(async (element, rowHeight: number) => {
         const view = element as HTMLElement;
@@ -276,7 +263,7 @@ export async function run(): Promise<Figure[]> {
       const steps = benchSteps(text);
       const caughtUp = text.includes(END_MARKER) || (steps.length === 0 ? text.trim() !== '' : Math.max(...steps) === WRITTEN_LINES - 1);
       return lines >= VIEWER_CAP && caughtUp;
-    }, 300_000, `the viewer to hold ${VIEWER_CAP} lines and show the end of the backlog`).catch((error: unknown) => {
+    }, 300_000, `the viewer to hold ${VIEWER_CAP} lines and show the end of the backlog`, 200).catch((error: unknown) => {
       throw new Error(`${error instanceof Error ? error.message : String(error)} (it held ${held} lines, ending: ${lastRows})`);
     });
 
@@ -302,7 +289,7 @@ export async function run(): Promise<Figure[]> {
       const view = element as HTMLElement;
       view.scrollTop = view.scrollHeight;
     });
-    await waitUntil(async () => benchSteps(await viewport.innerText()).some((step) => step >= WRITTEN_LINES), 60_000, 'streamed lines in the viewer');
+    await waitFor(async () => benchSteps(await viewport.innerText()).some((step) => step >= WRITTEN_LINES), 60_000, 'streamed lines in the viewer', 200);
     const streamingGaps: number[] = [];
     let heldWhileStreaming = { least: Number.POSITIVE_INFINITY, most: 0 };
     for (let round = 0; round < ROUNDS; round++) {

@@ -11,6 +11,7 @@ import { launchChromium, type Page } from './browser';
 import { CodeServer, ensureSandbox, freePort, freshFolders, installVsix, parseFlags, removeFolders, repoRoot, requireRigInstalled, runStep } from './codeServer';
 import type { Journey, JourneyContext } from '../../test/e2e/harness';
 import { Workbench } from '../../test/e2e/workbench';
+import { waitFor } from '../../test/waitFor';
 
 const e2eFolder = path.join(repoRoot, 'test', 'e2e');
 const resultsDir = path.join(repoRoot, 'test-results');
@@ -38,25 +39,6 @@ async function loadJourneys(filter: string | undefined): Promise<Journey[]> {
     }
   }
   return journeys;
-}
-
-async function pollFor<T>(condition: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await condition();
-      if (value) {
-        return value;
-      }
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() >= deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError instanceof Error ? `; last error: ${lastError.message}` : ''}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 function withTimeout<T>(task: Promise<T>, timeoutMs: number, what: string): Promise<T> {
@@ -114,7 +96,7 @@ async function main(): Promise<number> {
         workspacePath: folders.workspace,
         repoRoot,
         log: (message) => console.log(`  [${journey.name}] ${message}`),
-        waitFor: pollFor,
+        waitFor,
         async screenshot(step, target) {
           const file = path.join(resultsDir, `${journey.name}-${step}.png`);
           await (target ?? page).screenshot({ path: file });

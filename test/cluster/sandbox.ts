@@ -53,10 +53,6 @@ export async function deleteTestNamespace(name: string): Promise<void> {
 }
 
 /**
- * Polls `condition` until it returns a truthy value (which is returned) or `timeoutMs` passes;
- * the timeout error names `what` and the last error the condition threw.
- */
-/**
  * Compacts the sandbox's etcd up to its current revision, as the API server does on its own every
  * five minutes: watches from older resourceVersions then answer 410 Gone, whatever the cluster's age.
  */
@@ -68,28 +64,9 @@ export async function compactEtcd(): Promise<void> {
   if (!compaction.ok) throw new Error(`etcd compaction to revision ${revision} failed: ${compaction.status} ${await compaction.text()}`);
 }
 
-export async function waitFor<T>(
-  condition: () => T | Promise<T>,
-  timeoutMs: number,
-  what: string,
-  intervalMs = 100,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await condition();
-      if (value) return value as NonNullable<T>;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() >= deadline) {
-      const reason = lastError instanceof Error ? `: last error: ${lastError.message}` : '';
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${reason}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
+import { waitFor } from '../waitFor';
+
+export { waitFor };
 
 /** Resolves with the pod once its phase is one of `phases` (default Running). */
 export async function waitForPodPhase(

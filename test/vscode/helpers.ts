@@ -50,30 +50,6 @@ export async function switchSessionNamespace(services: Services, namespace: stri
   return originalNamespace;
 }
 
-/**
- * Waits until `condition` returns a truthy value (checked now, then every 50 ms) and returns it.
- * A condition that throws counts as "not yet"; its last error is part of the timeout message.
- */
-export async function waitFor<T>(
-  condition: () => T | undefined | null | false | Promise<T | undefined | null | false>,
-  timeoutMs: number,
-  what: string,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await condition();
-      if (value) {
-        return value;
-      }
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() >= deadline) {
-      const reason = lastError instanceof Error ? `; last error: ${lastError.message}` : '';
-      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${reason}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+import { waitFor } from '../waitFor';
+
+export { waitFor };
