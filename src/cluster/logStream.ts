@@ -6,10 +6,9 @@
  * Why not client-node's `Log`: it pipes the response body without forwarding socket errors, so a
  * dropped connection leaves the stream hanging forever; we need the error to reconnect.
  */
-import * as http from 'node:http';
-import * as https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { apiRequest, readErrorBody } from './apiRequest';
 import { KubeMlError, toKubeMlError } from './errors';
 import type { Disposable, WatchCache } from './session';
 import { LineSplitter, parseTimestampedLine, type TimestampedLine } from '../logs/model/logLine';
@@ -17,25 +16,15 @@ import { ResumeDeduplicator } from '../logs/model/resume';
 
 /** GET an API path as a live response (logs, proxy). Rejects with a KubeMlError on HTTP >= 400. */
 export async function openApiStream(kubeConfig: KubeConfig, apiPath: string, operation: string, signal?: AbortSignal): Promise<IncomingMessage> {
-  const cluster = kubeConfig.getCurrentCluster();
-  if (!cluster) throw new KubeMlError('noCluster', `Could not ${operation}: the kubeconfig has no current cluster.`);
-  const url = new URL(cluster.server.replace(/\/+$/, '') + apiPath);
-  const options: https.RequestOptions = { method: 'GET', headers: {} };
-  await kubeConfig.applyToHTTPSOptions(options);
-  const transport = url.protocol === 'http:' ? http : https;
-  if (url.protocol === 'http:') delete options.agent;
+  const request = await apiRequest(kubeConfig, apiPath, operation, { method: 'GET', signal });
   return new Promise<IncomingMessage>((resolve, reject) => {
-    const request = transport.request(url, { ...options, signal }, (response) => {
+    request.on('response', (response) => {
       const status = response.statusCode ?? 0;
       if (status < 400) {
         resolve(response);
         return;
       }
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => (body = (body + chunk).slice(0, 64 * 1024)));
-      response.on('end', () => reject(toKubeMlError({ code: status, body }, operation)));
-      response.on('error', (error) => reject(toKubeMlError(error, operation)));
+      readErrorBody(response, 64 * 1024, (body) => reject(toKubeMlError({ code: status, body }, operation)));
     });
     request.on('error', (error) => reject(toKubeMlError(error, operation)));
     request.end();

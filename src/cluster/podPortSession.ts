@@ -1,11 +1,10 @@
 // One multiplexed port-forward connection to a pod, the way kubectl makes it: SPDY/3.1 over an
 // upgraded HTTP/1.1 connection, or tunnelled in a WebSocket ("SPDY/3.1+portforward.k8s.io"). Every TCP connection of a forward is then a pair of
 // streams (data + error) on it: no new TLS handshake, upgrade or API-server proxy per connection.
-import * as http from 'node:http';
-import * as https from 'node:https';
 import type * as net from 'node:net';
 import type { KubeConfig } from '@kubernetes/client-node';
 import WebSocket from 'ws';
+import { apiRequest, apiServerUrl, readErrorBody } from './apiRequest';
 import { Emitter } from './emitter';
 import { KubeMlError, toKubeMlError } from './errors';
 import type { Disposable, Listener } from './session';
@@ -42,12 +41,6 @@ export interface PodPortStream {
   resumeIncoming(): void;
 }
 
-function apiUrl(kubeConfig: KubeConfig, path: string): URL {
-  const server = kubeConfig.getCurrentCluster()?.server;
-  if (!server) throw new KubeMlError('noCluster', 'The kubeconfig context names no cluster server.', 'Pick another context.');
-  return new URL(server.replace(/\/+$/, '') + path);
-}
-
 /** A refused handshake, with the status and body the API server answered. */
 class HandshakeRefused extends Error {
   constructor(
@@ -58,16 +51,8 @@ class HandshakeRefused extends Error {
   }
 }
 
-function readBody(response: http.IncomingMessage, done: (body: string) => void): void {
-  let body = '';
-  response.setEncoding('utf8');
-  response.on('data', (chunk: string) => (body = (body + chunk).slice(0, 16 * 1024)));
-  response.on('end', () => done(body));
-  response.on('error', () => done(body));
-}
-
-async function dialWebSocketTunnel(kubeConfig: KubeConfig, path: string): Promise<SessionTransportFactory> {
-  const url = apiUrl(kubeConfig, path);
+async function dialWebSocketTunnel(kubeConfig: KubeConfig, path: string, operation: string): Promise<SessionTransportFactory> {
+  const url = apiServerUrl(kubeConfig, path, operation);
   // ws only accepts subprotocol names that are HTTP tokens, and Kubernetes' contains a '/': we
   // ask for it in the header ourselves and check the server's answer ourselves.
   const options: WebSocket.ClientOptions = { perMessageDeflate: false, headers: { 'Sec-WebSocket-Protocol': TUNNEL_SUBPROTOCOL } };
@@ -77,7 +62,7 @@ async function dialWebSocketTunnel(kubeConfig: KubeConfig, path: string): Promis
     const ws = new WebSocket(url, [], options);
     ws.binaryType = 'nodebuffer';
     ws.once('error', reject);
-    ws.once('unexpected-response', (_request, response) => readBody(response, (body) => reject(new HandshakeRefused(response.statusCode ?? 0, body))));
+    ws.once('unexpected-response', (_request, response) => readErrorBody(response, 16 * 1024, (body) => reject(new HandshakeRefused(response.statusCode ?? 0, body))));
     ws.once('upgrade', (response) => {
       const agreed = response.headers['sec-websocket-protocol'];
       delete response.headers['sec-websocket-protocol'];
@@ -118,19 +103,14 @@ async function dialWebSocketTunnel(kubeConfig: KubeConfig, path: string): Promis
 }
 
 /** kubectl's fallback for API servers without the WebSocket tunnel: POST + `Upgrade: SPDY/3.1`. */
-async function dialSpdyUpgrade(kubeConfig: KubeConfig, path: string): Promise<SessionTransportFactory> {
-  const url = apiUrl(kubeConfig, path);
-  const options: https.RequestOptions = {
+async function dialSpdyUpgrade(kubeConfig: KubeConfig, path: string, operation: string): Promise<SessionTransportFactory> {
+  const request = await apiRequest(kubeConfig, path, operation, {
     method: 'POST',
     headers: { Connection: 'Upgrade', Upgrade: 'SPDY/3.1', 'X-Stream-Protocol-Version': PORT_FORWARD_PROTOCOL },
-  };
-  await kubeConfig.applyToHTTPSOptions(options);
-  const client = url.protocol === 'http:' ? http : https;
-  if (url.protocol === 'http:') delete options.agent;
+  });
   const { socket, head } = await new Promise<{ socket: net.Socket; head: Buffer }>((resolve, reject) => {
-    const request = client.request(url, options);
     request.on('upgrade', (_response, upgraded, head) => resolve({ socket: upgraded, head }));
-    request.on('response', (response) => readBody(response, (body) => reject(new HandshakeRefused(response.statusCode ?? 0, body))));
+    request.on('response', (response) => readErrorBody(response, 16 * 1024, (body) => reject(new HandshakeRefused(response.statusCode ?? 0, body))));
     request.on('error', reject);
     request.end();
   });
@@ -164,7 +144,7 @@ function transportRefused(error: unknown): boolean {
   return error instanceof Error && (/subprotocol/i.test(error.message) || (error as NodeJS.ErrnoException).code === 'ECONNRESET');
 }
 
-const DIALERS: Record<PortForwardTransport, (kubeConfig: KubeConfig, path: string) => Promise<SessionTransportFactory>> = {
+const DIALERS: Record<PortForwardTransport, (kubeConfig: KubeConfig, path: string, operation: string) => Promise<SessionTransportFactory>> = {
   upgrade: dialSpdyUpgrade,
   websocket: dialWebSocketTunnel,
 };
@@ -212,7 +192,7 @@ export class PodPortSession implements Disposable {
     let firstRefusal: unknown;
     for (const candidate of transport ? [transport] : TRANSPORT_ORDER) {
       try {
-        return new PodPortSession(podName, candidate, await DIALERS[candidate](kubeConfig, path));
+        return new PodPortSession(podName, candidate, await DIALERS[candidate](kubeConfig, path, operation));
       } catch (error) {
         firstRefusal ??= error;
         if (!transportRefused(error)) break;

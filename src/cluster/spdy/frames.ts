@@ -45,8 +45,8 @@ function controlHeader(type: FrameTypeCode, flags: number, length: number): Buff
   return frame;
 }
 
-/** Header of a DATA frame; the payload follows it on the wire (kept apart to avoid a copy). */
-export function encodeDataHeader(streamId: number, length: number, fin: boolean): Buffer {
+/** Header of a DATA frame; the payload follows it on the wire. */
+function encodeDataHeader(streamId: number, length: number, fin: boolean): Buffer {
   if (length > MAX_FRAME_LENGTH) throw new RangeError(`DATA frame of ${length} bytes exceeds SPDY's 16 MiB limit`);
   const header = Buffer.allocUnsafe(HEADER_LENGTH);
   header.writeUInt32BE(streamId & 0x7fffffff, 0);

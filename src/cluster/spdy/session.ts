@@ -35,7 +35,7 @@ export interface StreamEvents {
 
 const MAX_STREAM_ID = 0x7fffffff;
 /** Keeps idle sessions alive through proxies and load balancers, as kubectl does (every 30 s). */
-export const PING_INTERVAL_MS = 30_000;
+const PING_INTERVAL_MS = 30_000;
 
 export class SpdyStream {
   private localFin = false;
@@ -82,10 +82,6 @@ export class SpdyStream {
     if (!this.incomingPaused) return;
     this.incomingPaused = false;
     this.session.resumeFor(this);
-  }
-
-  get isFinished(): boolean {
-    return this.finished;
   }
 
   /** @internal The SYN_STREAM carried FIN: we never send on this stream. */
