@@ -1,7 +1,6 @@
 // Terminals, port forwards and the kubeml:// workspace inside the real extension host, against a
 // pod of the sandbox cluster; and the chosen context/namespace surviving a reload.
 import * as assert from 'assert';
-import * as http from 'http';
 import * as vscode from 'vscode';
 import * as k8s from '@kubernetes/client-node';
 import type { Services } from '../../src/common/services';
@@ -13,19 +12,10 @@ import { formatAuthority } from '../../src/attach/model/kubemlUri';
 import { KubeClusterConnection } from '../../src/common/clusterConnection';
 import { PodTerminal } from '../../src/terminals/podTerminal';
 import { adminKubeConfig, createTestNamespace, getApi, waitFor } from './helpers';
+import { httpGet } from '../httpGet';
 
 const ADMIN_CONTEXT = 'kube-ml-sandbox';
 const DEVELOPER_CONTEXT = 'kube-ml-sandbox-developer';
-
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http.get(url, { agent: false }, (response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-    }).on('error', reject);
-  });
-}
 
 interface ForwardItemView { id: string; label: string; description: string; contextValue: string; reconnects: number }
 
@@ -125,7 +115,7 @@ describe('remote access', () => {
     const result = await vscode.commands.executeCommand<{ key: string; localPort: number; url: string }>('kubeMl.forwardPort', { workload, remotePort: 8888, open: false });
     assert.ok(result, 'the command returned the forward');
     assert.match(result.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
-    const response = await get(result.url);
+    const response = await httpGet(result.url);
     assert.strictEqual(response.status, 200);
     assert.match(response.body, /JupyterLab/);
     const items = await vscode.commands.executeCommand<ForwardItemView[]>(VIEW_ROWS_COMMAND, 'kubeMl.forwards');

@@ -1,22 +1,11 @@
 import * as assert from 'node:assert/strict';
-import * as http from 'node:http';
 import * as net from 'node:net';
 import { startPortForward, type PortForwardHandle } from '../../../src/cluster/portForward';
 import { resolveRunningPod } from '../../../src/cluster/podResolver';
 import { isKubeMlError } from '../../../src/cluster/errors';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../sandbox';
 import { createLabelledPod, deletePodAndWait } from './testPods';
-
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    // A fresh TCP connection per request: each one is its own tunnel.
-    http.get(url, { agent: false }, (response) => {
-      let body = '';
-      response.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-    }).on('error', reject);
-  });
-}
+import { httpGet } from '../../httpGet';
 
 describe('remote access: port forward (sandbox)', function () {
   this.timeout(120_000);
@@ -38,7 +27,7 @@ describe('remote access: port forward (sandbox)', function () {
     handles.push(handle);
     assert.equal(handle.state, 'ready');
     assert.match(handle.url('/api'), /^http:\/\/127\.0\.0\.1:\d+\/api$/);
-    const responses = await Promise.all(Array.from({ length: 20 }, (_, index) => get(handle.url(index % 2 ? '/api' : '/'))));
+    const responses = await Promise.all(Array.from({ length: 20 }, (_, index) => httpGet(handle.url(index % 2 ? '/api' : '/'))));
     for (const [index, response] of responses.entries()) {
       assert.equal(response.status, 200);
       if (index % 2) assert.deepEqual(JSON.parse(response.body), { version: '2.14.2' });
@@ -59,7 +48,7 @@ describe('remote access: port forward (sandbox)', function () {
     handles.push(second);
     assert.notEqual(first.localPort, second.localPort);
     assert.ok(first.localPort === 8000 || second.localPort !== 8000);
-    const models = await get(second.url('/v1/models'));
+    const models = await httpGet(second.url('/v1/models'));
     assert.equal(models.status, 200);
     assert.ok(Array.isArray(JSON.parse(models.body).data));
   });
@@ -67,11 +56,11 @@ describe('remote access: port forward (sandbox)', function () {
   it('keeps working after the pod is deleted and recreated with the same labels', async () => {
     const handle = await startPortForward(kubeConfig, { namespace, podSelector: 'kube-ml.dev/devpod=fwd', remotePort: 8888, localPort: 0 });
     handles.push(handle);
-    assert.equal((await get(handle.url('/api'))).status, 200);
+    assert.equal((await httpGet(handle.url('/api'))).status, 200);
     assert.equal(handle.status.podName, 'fwd-a');
     await deletePodAndWait(namespace, 'fwd-a');
     await createLabelledPod(namespace, 'fwd-b', 'fwd');
-    const response = await waitFor(() => get(handle.url('/api')).then((result) => (result.status === 200 ? result : undefined)), 30_000, 'a response from the recreated pod');
+    const response = await waitFor(() => httpGet(handle.url('/api')).then((result) => (result.status === 200 ? result : undefined)), 30_000, 'a response from the recreated pod');
     assert.deepEqual(JSON.parse(response.body), { version: '2.14.2' });
     assert.equal(handle.status.podName, 'fwd-b');
     assert.ok(handle.stats.reconnects >= 1, `reconnects: ${handle.stats.reconnects}`);
