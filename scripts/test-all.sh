@@ -34,6 +34,7 @@ step cluster npm run --silent test:cluster
 step rig bash scripts/rig/install.sh
 step vscode npm run --silent test:vscode
 step e2e npm run --silent test:e2e
+step cold-install bash scripts/rig/check-cold-install.sh
 
 if [ ${#failed[@]} -eq 0 ]; then
   echo "npm test: all steps passed"

@@ -10,6 +10,8 @@ cache="${KMW_CACHE:-$HOME/.cache/kube-ml-workbench}"
 code_server_version=4.139.1
 playwright_version=1.65.1
 apt_packages=(chromium libkrb5-dev)
+# shellcheck source=../lib/npm-env.sh
+source "$root/scripts/lib/npm-env.sh"
 
 started=$(date +%s%N)
 installed=()
@@ -48,8 +50,8 @@ npm_tool() {
   rm -rf "$prefix"
   mkdir -p "$prefix"
   # The machine's npmrc may point nodedir at another Node's headers: native modules must be
-  # built against the Node 24 that runs them.
-  PATH="$node24_bin:$PATH" npm_config_nodedir="$node24_dir" \
+  # built against the Node 24 that runs them. The outer npm's variables must not reach it either.
+  without_outer_npm PATH="$node24_bin:$PATH" npm_config_nodedir="$node24_dir" \
     npm install --prefix "$prefix" --no-save --no-package-lock --no-audit --no-fund \
     --cache "$cache/npm" "$name@$version"
   echo "$version" > "$stamp"
