@@ -13,6 +13,12 @@ export interface TextOptions { exact?: boolean }
 export interface WaitOptions { state?: 'attached' | 'detached' | 'visible' | 'hidden'; timeout?: number }
 export interface ScreenshotOptions { path?: string; fullPage?: boolean; timeout?: number }
 
+/** A value in the page (what waitForFunction resolves with). */
+export interface JSHandle<T> {
+  jsonValue(): Promise<T>;
+  dispose(): Promise<void>;
+}
+
 /** Finders shared by Page, Locator and FrameLocator. */
 export interface Finders {
   locator(selector: string, options?: { hasText?: string | RegExp; has?: Locator }): Locator;
@@ -89,7 +95,7 @@ export interface Page extends Finders {
   frameLocator(selector: string): FrameLocator;
   screenshot(options?: ScreenshotOptions): Promise<Buffer>;
   setViewportSize(size: { width: number; height: number }): Promise<void>;
-  waitForFunction<R, A = unknown>(fn: (arg: A) => R | Promise<R>, arg?: A, options?: { timeout?: number; polling?: number | 'raf' }): Promise<unknown>;
+  waitForFunction<R, A = unknown>(fn: (arg: A) => R | Promise<R>, arg?: A, options?: { timeout?: number; polling?: number | 'raf' }): Promise<JSHandle<R>>;
   evaluate<R, A = unknown>(fn: (arg: A) => R | Promise<R>, arg?: A): Promise<R>;
   exposeFunction(name: string, callback: (...args: never[]) => unknown): Promise<void>;
   on(event: 'console', listener: (message: ConsoleMessage) => void): void;

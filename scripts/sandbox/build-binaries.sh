@@ -9,6 +9,10 @@ KWOK_VERSION="${KWOK_VERSION:-v0.8.0}"
 CACHE="${KMW_CACHE:-$HOME/.cache/kube-ml-workbench}"
 BIN="$CACHE/bin/k8s-$KUBE_VERSION-etcd-$ETCD_VERSION-kwok-$KWOK_VERSION"
 mkdir -p "$BIN"
+# Two sandboxes started at once (a second checkout, a scale run) wait here instead of building the
+# same binaries side by side.
+exec 9>"$CACHE/bin/build.lock"
+flock 9
 export GOFLAGS="${GOFLAGS:--mod=mod}" GOTOOLCHAIN=local CGO_ENABLED=0
 export GOSUMDB="${GOSUMDB:-off}"
 

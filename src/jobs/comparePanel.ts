@@ -16,7 +16,7 @@ export function openComparePanel(services: Services, runs: readonly RunRef[]): v
   const extensionUri = services.extensionContext.extensionUri;
   const title = `Compare: ${runs.map((run) => run.name).join(' vs ')}`;
   const panel = vscode.window.createWebviewPanel('kubeMl.runCompare', title.length > 60 ? `Compare ${runs.length} runs` : title, vscode.ViewColumn.Active, { ...webviewOptions(extensionUri), retainContextWhenHidden: false });
-  panel.webview.html = webviewHtml(panel.webview, extensionUri, 'runCompare', 'Compare Runs');
+  panel.webview.html = webviewHtml(panel.webview, extensionUri, 'runCompare', panel.title);
   const post = (message: HostToWebview) => void panel.webview.postMessage(message);
   const load = async (): Promise<void> => {
     post({ type: 'loading', runs: runs.map((run) => run.name) });

@@ -18,25 +18,23 @@ export const journey: Journey = {
     kubectl('label', 'namespace', namespace, 'sandbox.kube-ml.dev/test-namespace=true');
     try {
       await wb.openKubeMl();
-      await wb.runCommand('Kube ML: Switch Namespace');
-      await wb.pick(new RegExp(namespace), namespace);
-      await wb.quickInput().waitFor({ state: 'hidden' });
+      await wb.switchNamespace(namespace);
 
       await wb.runCommand('Kube ML: Create Dev Pod');
+      await wb.quickInputStep('Create Dev Pod (1/3): name');
       const nameBox = wb.quickInputBox();
-      await nameBox.waitFor({ state: 'visible' });
       await nameBox.fill(name);
       await ctx.screenshot('1-name');
       await nameBox.press('Enter');
 
-      const gpuOptions = await wb.quickPickOptions(30_000);
+      const gpuOptions = await wb.quickPickOptions('Create Dev Pod (2/3): GPUs', 30_000);
       ctx.log(`GPU choices: ${gpuOptions.slice(0, 4).join(' | ')} ...`);
       assert.ok(gpuOptions.some((option) => /H100/.test(option)), gpuOptions.join(', '));
       assert.ok(gpuOptions.some((option) => /CPU only/.test(option)), gpuOptions.join(', '));
       await ctx.screenshot('2-gpus');
       await page.keyboard.press('Enter');
 
-      const images = await wb.quickPickOptions();
+      const images = await wb.quickPickOptions('Create Dev Pod (3/3): image');
       assert.ok(images.some((option) => /PyTorch/.test(option)) && images.some((option) => /JAX/.test(option)) && images.some((option) => /Custom image/.test(option)), images.join(', '));
       await ctx.screenshot('3-image');
       await page.keyboard.press('Enter');
@@ -57,7 +55,7 @@ export const journey: Journey = {
 
       await page.keyboard.press('Escape');
       await wb.runCommand('Kube ML: Delete Dev Pod');
-      await wb.pick(new RegExp(name));
+      await wb.pick(/^Delete Dev Pod$/, new RegExp(name));
       const deleteAll = page.getByRole('button', { name: 'Delete Pod and Volume' });
       await deleteAll.waitFor({ state: 'visible', timeout: 15_000 });
       await ctx.screenshot('7-delete-confirmation');

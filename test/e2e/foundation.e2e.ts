@@ -54,11 +54,11 @@ export const journey: Journey = {
     await ctx.screenshot('clusters-view', wb.view('Clusters'));
 
     await wb.runCommand('Kube ML: Switch Namespace');
-    const namespaces = await wb.quickPickOptions();
+    const namespaces = await wb.quickPickOptions(/Switch Namespace/);
     ctx.log(`Switch Namespace offers: ${namespaces.join(', ')}`);
     assert.ok(namespaces.some((ns) => /ml-team/.test(ns)), `Switch Namespace does not offer ml-team: ${namespaces.join(', ')}`);
     await ctx.screenshot('switch-namespace');
-    await wb.pick(/ml-team/);
+    await wb.pick(/Switch Namespace/, /ml-team/);
     await wb.quickInput().waitFor({ state: 'hidden' });
     const statusItem = wb.statusBarItem(/ml-team/);
     await statusItem.waitFor({ state: 'visible' });

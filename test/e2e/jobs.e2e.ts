@@ -17,29 +17,20 @@ export const journey: Journey = {
     fs.writeFileSync(path.join(ctx.workspacePath, 'train.py'), 'print("fine-tuning")\n');
     try {
       await wb.openKubeMl();
-      await wb.runCommand('Kube ML: Switch Namespace');
-      await wb.pick(new RegExp(namespace), namespace);
-      await wb.quickInput().waitFor({ state: 'hidden' });
+      await wb.switchNamespace(namespace);
 
-      // The quick input is reused from step to step: wait for each step's title before answering.
-      const step = (title: string) => wb.quickInput().getByText(title).first().waitFor({ state: 'visible', timeout: 15_000 });
       await wb.runCommand('Kube ML: Run Training Job');
-      await step('(1/7)');
-      await wb.pick(/Pack local folder/);
-      await step('(2/7)');
-      await wb.answerInput('pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime');
-      await step('(3/7)');
-      await wb.answerInput('python train.py --epochs 1');
-      await step('(4/7)');
-      await wb.pick(/^1 × NVIDIA-H100-80GB-HBM3/);
-      await step('(5/7)');
-      await wb.answerInput('2');
-      await step('(7/7)');
-      await wb.answerInput('e2e-ddp');
-      // The confirmation names the runtime chosen from API discovery.
-      await wb.quickInput().getByText(/Indexed Job \+ headless Service/).first().waitFor({ state: 'visible', timeout: 15_000 });
+      await wb.pick('Run Training Job (1/7)', /Pack local folder/);
+      await wb.answerInput('Run Training Job (2/7)', 'pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime');
+      await wb.answerInput('Run Training Job (3/7)', 'python train.py --epochs 1');
+      await wb.pick('Run Training Job (4/7)', /^1 × NVIDIA-H100-80GB-HBM3/);
+      await wb.answerInput('Run Training Job (5/7)', '2');
+      await wb.answerInput('Run Training Job (7/7)', 'e2e-ddp');
+      // The confirmation's title names the runtime chosen from API discovery.
+      const confirmation = /^e2e-ddp: .*Indexed Job \+ headless Service/;
+      await wb.quickInputStep(confirmation, 15_000);
       await ctx.screenshot('submit-shows-runtime', wb.quickInput());
-      await wb.pick(/^Submit$/);
+      await wb.pick(confirmation, /^Submit$/);
 
       const run = await wb.treeItem('Training Jobs', /^e2e-ddp(?!-r2)/, 30_000);
       await ctx.waitFor(async () => /running|succeeded/.test((await run.getAttribute('aria-label')) ?? (await run.innerText())), 60_000, 'e2e-ddp to run');
@@ -53,6 +44,7 @@ export const journey: Journey = {
       await ctx.screenshot('view-succeeded', wb.view('Training Jobs'));
 
       await wb.runCommand('Kube ML: Compare Runs');
+      await wb.quickInputStep(/^Compare which runs\?/);
       // A multi-select quick pick: rows carry checkboxes rather than the option role.
       for (const text of [/e2e-ddp(?!-r2)/, /e2e-ddp-r2/]) {
         await wb.quickInput().locator('.monaco-list-row').filter({ hasText: text }).first().click();

@@ -24,12 +24,10 @@ export const journey: Journey = {
       await ctx.waitFor(async () => (await core.readNamespacedPod({ namespace, name: 'llama-finetune-0' })).status?.phase === 'Running', 30_000, 'the training pod to run');
 
       await wb.openKubeMl();
-      await wb.runCommand('Kube ML: Switch Namespace');
-      await wb.pick(new RegExp(namespace), namespace);
-      await wb.quickInput().waitFor({ state: 'hidden' });
+      await wb.switchNamespace(namespace);
 
       await wb.runCommand('Kube ML: View Logs');
-      await wb.pick(/llama-finetune-0/, 'llama');
+      await wb.pick(/^View Logs of a pod in /, /llama-finetune-0/, 'llama');
       const logs = await wb.webview(/^Logs: /, 30_000);
       await ctx.waitFor(async () => (await logs.locator('.row').count()) > 10, 30_000, 'log rows in the viewer');
       await logs.locator('.plot[data-series="loss"]').waitFor({ state: 'visible', timeout: 30_000 });
@@ -45,7 +43,7 @@ export const journey: Journey = {
       await ctx.screenshot('logs-search', wb.editorArea());
 
       await wb.runCommand('Kube ML: GPU Metrics');
-      await wb.pick(/llama-finetune-0/, 'llama');
+      await wb.pick(/^GPU Metrics for/, /llama-finetune-0/, 'llama');
       const gpus = await wb.webview(/^GPUs: /, 30_000);
       await ctx.waitFor(async () => (await gpus.locator('table.gpus tr[data-gpu]').count()) === 4, 30_000, 'four GPU rows');
       await gpus.locator('.chart[data-metric="utilisation"]').waitFor({ state: 'visible', timeout: 30_000 });

@@ -16,12 +16,10 @@ export const journey: Journey = {
     try {
       kubectl('wait', '--for=condition=Ready', `pod/${devPod}-0`, '-n', 'ml-team', '--timeout=60s');
       await wb.openKubeMl();
-      await wb.runCommand('Kube ML: Switch Namespace');
-      await wb.pick(/ml-team/);
-      await wb.quickInput().waitFor({ state: 'hidden' });
+      await wb.switchNamespace('ml-team');
 
       await wb.runCommand('Kube ML: Open Terminal');
-      await wb.pick(new RegExp(devPod));
+      await wb.pick(/^Kube ML: Open Terminal/, new RegExp(devPod));
       const terminalTab = page.getByText(`${devPod}-0/${devPod}-0`).first();
       await terminalTab.waitFor({ state: 'visible', timeout: 30_000 });
       // Typed as soon as the terminal says it is connecting, not after the prompt: keys typed
@@ -32,11 +30,11 @@ export const journey: Journey = {
       await ctx.screenshot('terminal-open');
 
       await wb.runCommand('Kube ML: Forward Port');
-      await wb.pick(new RegExp(devPod));
-      const ports = await wb.quickPickOptions();
+      await wb.pick(/^Kube ML: Forward Port$/, new RegExp(devPod));
+      const ports = await wb.quickPickOptions(`Kube ML: Forward Port of ${devPod}`);
       ctx.log(`Forward Port offers: ${ports.join(' | ')}`);
       assert.ok(ports.some((port) => /8888/.test(port)) && ports.some((port) => /6006/.test(port)) && ports.some((port) => /Other port/.test(port)), ports.join(', '));
-      await wb.pick(/^8888/);
+      await wb.pick(`Kube ML: Forward Port of ${devPod}`, /^8888/);
       const row = await wb.treeItem('Port Forwards', new RegExp(`${devPod}:8888`), 30_000);
       await ctx.waitFor(async () => /active/.test((await row.getAttribute('aria-label')) ?? ''), 30_000, 'the forward to be active');
       ctx.log(`forward row: ${await row.getAttribute('aria-label')}`);
@@ -47,13 +45,13 @@ export const journey: Journey = {
 
       kubectl('exec', '-n', 'ml-team', `${devPod}-0`, '--', 'sh', '-c', 'printf "print(42)\\n" > train.py');
       await wb.runCommand('Kube ML: Attach Workspace');
-      await wb.pick(new RegExp(devPod));
+      await wb.pick(/^Kube ML: Attach Workspace$/, new RegExp(devPod));
       // Without Remote-SSH / Dev Containers (code-server) the built-in kubeml:// workspace is the
       // method; the window holds the rig's folder, so Attach asks how to open the pod's folder.
-      const openings = await wb.quickPickOptions();
+      const openings = await wb.quickPickOptions(`Kube ML: Attach Workspace to ${devPod}`);
       ctx.log(`Attach Workspace offers: ${openings.join(' | ')}`);
       assert.deepStrictEqual(openings.map((option) => /\b(Open in This Window|Open in New Window|Add to Workspace),/.exec(option)?.[1]), ['Open in This Window', 'Open in New Window', 'Add to Workspace'], openings.join(', '));
-      await wb.pick(/\bOpen in This Window,/);
+      await wb.pick(`Kube ML: Attach Workspace to ${devPod}`, /\bOpen in This Window,/);
       // The window reloads onto the kubeml:// folder; the extension comes back through onFileSystem:kubeml.
       // The URI names the context it was attached from, so the reopened window reads the right cluster.
       const attachedFolder = new RegExp(`^kubeml://ctx\\.kube-ml-sandbox~devpod~ml-team~${devPod}(~[a-z0-9-]+)?/`);

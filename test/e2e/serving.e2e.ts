@@ -13,42 +13,30 @@ export const journey: Journey = {
     const testNamespace = await createTestNamespace(ctx, 'serving-e2e');
     const { name: namespace, core } = testNamespace;
     await core.createNamespacedPersistentVolumeClaim({ namespace, body: { metadata: { name: 'team-models' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } } } } });
-    // Each step's title is awaited first: the previous input box is still visible for a moment after Enter.
-    const step = (title: RegExp) => wb.quickInput().getByText(title).first().waitFor({ state: 'visible', timeout: 20_000 });
-    const answer = async (title: RegExp, text: string) => {
-      await step(title);
-      await wb.answerInput(text);
-    };
-    const choose = async (title: RegExp, option: RegExp) => {
-      await step(title);
-      await wb.pick(option);
-    };
     try {
       await wb.openKubeMl();
-      await wb.runCommand('Kube ML: Switch Namespace');
-      await wb.pick(new RegExp(namespace), namespace);
-      await wb.quickInput().waitFor({ state: 'hidden' });
+      await wb.switchNamespace(namespace);
 
       await wb.runCommand('Kube ML: Deploy Model');
-      await step(/where is the model/);
+      await wb.quickInputStep('Deploy Model: where is the model?');
       await ctx.screenshot('deploy-source', wb.quickInput());
-      await choose(/where is the model/, /Existing volume/);
-      await answer(/volume claim name/, 'team-models');
-      await answer(/path of the model inside the volume/, 'llama-3-8b-finetuned');
-      await step(/serving runtime/);
+      await wb.pick('Deploy Model: where is the model?', /Existing volume/);
+      await wb.answerInput('Deploy Model: volume claim name', 'team-models');
+      await wb.answerInput('Deploy Model: path of the model inside the volume', 'llama-3-8b-finetuned');
+      await wb.quickInputStep('Deploy Model: serving runtime');
       await ctx.screenshot('deploy-runtime', wb.quickInput());
-      await wb.pick(/^vLLM/);
-      await step(/GPUs per replica \(free capacity now\)/);
+      await wb.pick('Deploy Model: serving runtime', /^vLLM/);
+      await wb.quickInputStep('Deploy Model: GPUs per replica (free capacity now)');
       await ctx.screenshot('deploy-gpus', wb.quickInput());
-      await wb.pick(/^NVIDIA-H100-80GB-HBM3/, 'H100');
-      await answer(/GPUs per replica \(NVIDIA-H100/, '1');
-      await answer(/Deploy Model: replicas/, '1');
-      await choose(/Deploy Model: exposure/, /^Cluster only/);
-      await choose(/network access/, /^Only this namespace/);
-      await answer(/endpoint name/, 'e2e-llm');
-      await step(/Deploy Model: e2e-llm/);
+      await wb.pick('Deploy Model: GPUs per replica (free capacity now)', /^NVIDIA-H100-80GB-HBM3/, 'H100');
+      await wb.answerInput('Deploy Model: GPUs per replica (NVIDIA-H100', '1');
+      await wb.answerInput('Deploy Model: replicas', '1');
+      await wb.pick('Deploy Model: exposure', /^Cluster only/);
+      await wb.pick('Deploy Model: network access', /^Only this namespace/);
+      await wb.answerInput('Deploy Model: endpoint name', 'e2e-llm');
+      await wb.quickInputStep('Deploy Model: e2e-llm');
       await ctx.screenshot('deploy-confirm', wb.quickInput());
-      await wb.pick(/^Deploy$/);
+      await wb.pick('Deploy Model: e2e-llm', /^Deploy$/);
 
       const item = await wb.treeItem('Endpoints', /^e2e-llm/, 30_000);
       await ctx.waitFor(async () => /ready · 1\/1/.test(await item.innerText()), 60_000, 'e2e-llm to be ready');

@@ -2,6 +2,7 @@
 // view sections, tree rows, the command palette (F1), quick picks, notifications and webviews.
 // Selectors are roles, aria-labels and visible text; every wait is on a condition.
 import type { FrameLocator, Locator, Page } from '../../scripts/rig/browser';
+import { waitFor } from '../waitFor';
 
 const DEFAULT_TIMEOUT_MS = 20_000;
 /** Wide enough for GPU Capacity rows with their figures. */
@@ -176,49 +177,57 @@ export class Workbench {
         }
       }
     }
-    await this.clickAndWaitForNextStep(option);
+    await option.click();
   }
 
-  /** Options of the open quick pick (their accessible names). */
-  async quickPickOptions(timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string[]> {
-    const options = this.quickInput().getByRole('option');
-    await options.first().waitFor({ state: 'visible', timeout: timeoutMs });
-    // Read in one pass: the quick pick's virtual list may re-render between per-option calls.
-    return options.evaluateAll((elements) => elements.map((element) => element.getAttribute('aria-label') ?? element.textContent ?? ''));
+  /**
+   * Waits until the quick input shows the step whose title matches `step` (its title bar, e.g.
+   * /\(3\/3\): image/). VS Code reuses one widget for every quick pick and input box, and the
+   * previous step stays on screen for a moment after it is answered: what follows a step wait reads
+   * or answers that step, never the one before it.
+   */
+  async quickInputStep(step: string | RegExp, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
+    await this.page.waitForFunction(({ source, flags }) => {
+      const widget = document.querySelector('.quick-input-widget');
+      const title = widget?.querySelector('.quick-input-title')?.textContent ?? '';
+      return !!widget && widget.getClientRects().length > 0 && new RegExp(source, flags).test(title);
+    }, stepPattern(step), { timeout: timeoutMs });
   }
 
-  /** Chooses a quick-pick option whose accessible name matches (typing first narrows long lists). */
-  async pick(name: string | RegExp, filterText?: string): Promise<void> {
+  /**
+   * Options of the quick pick titled `step` (their accessible names), read in the same pass that
+   * checks the title: the rows returned belong to that step, whatever was on screen before it.
+   */
+  async quickPickOptions(step: string | RegExp, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string[]> {
+    const handle = await this.page.waitForFunction(({ source, flags }) => {
+      const widget = document.querySelector('.quick-input-widget');
+      const title = widget?.querySelector('.quick-input-title')?.textContent ?? '';
+      if (!widget || widget.getClientRects().length === 0 || !new RegExp(source, flags).test(title)) return undefined;
+      // The list fills in after the title when items arrive as a promise (a busy quick pick).
+      const rows = Array.from(widget.querySelectorAll('[role=option]'));
+      return rows.length > 0 ? rows.map((row) => row.getAttribute('aria-label') ?? row.textContent ?? '') : undefined;
+    }, stepPattern(step), { timeout: timeoutMs });
+    return (await handle.jsonValue()) ?? [];
+  }
+
+  /**
+   * In the quick pick titled `step`, chooses the option whose accessible name matches (typing
+   * `filterText` first narrows long lists).
+   */
+  async pick(step: string | RegExp, name: string | RegExp, filterText?: string): Promise<void> {
+    await this.quickInputStep(step);
     if (filterText !== undefined) {
       await this.quickInputBox().fill(filterText);
     }
     const option = this.quickInput().getByRole('option', { name: typeof name === 'string' ? new RegExp(`^${escape(name)}`) : name }).first();
     await option.waitFor({ state: 'visible', timeout: DEFAULT_TIMEOUT_MS });
-    await this.clickAndWaitForNextStep(option);
-  }
-
-  /**
-   * Clicks a quick-input option, then waits until the quick input closed or shows other options, so
-   * that a following quickPickOptions()/pick() reads the next step, not the list just answered.
-   * A command may legitimately show the same list again; after 10 s that is accepted.
-   */
-  private async clickAndWaitForNextStep(option: Locator): Promise<void> {
-    const before = (await this.quickInput().getByRole('option').allInnerTexts()).join('\n');
     await option.click();
-    await this.page.waitForFunction((previous: string) => {
-      const widget = document.querySelector('.quick-input-widget');
-      if (!widget || widget.getClientRects().length === 0) {
-        return true;
-      }
-      const options = Array.from(widget.querySelectorAll('[role=option]')).map((row) => (row as HTMLElement).innerText);
-      return options.join('\n') !== previous;
-    }, before, { timeout: 10_000 }).catch(() => undefined);
   }
 
-  /** Types into an open input box (showInputBox) and accepts it with Enter. */
-  async answerInput(text: string): Promise<void> {
+  /** Types into the input box titled `step` (showInputBox) and accepts it with Enter. */
+  async answerInput(step: string | RegExp, text: string): Promise<void> {
+    await this.quickInputStep(step);
     const input = this.quickInputBox();
-    await input.waitFor({ state: 'visible', timeout: DEFAULT_TIMEOUT_MS });
     await input.fill(text);
     await input.press('Enter');
   }
@@ -233,6 +242,17 @@ export class Workbench {
       await this.page.keyboard.press('Escape');
       await this.quickInput().waitFor({ state: 'hidden', timeout: DEFAULT_TIMEOUT_MS });
     }
+  }
+
+  /**
+   * Switches the extension to `namespace` from the palette (typing it narrows the list) and waits
+   * until the status bar names it: the state the next step reads, not the closing of the picker.
+   */
+  async switchNamespace(namespace: string): Promise<void> {
+    await this.runCommand('Kube ML: Switch Namespace');
+    // An option's accessible name is its label, then ", description" when it has one.
+    await this.pick(/Switch Namespace/, new RegExp(`^${escape(namespace)}(,|$)`), namespace);
+    await this.statusBarItem(new RegExp(` / ${escape(namespace)}(\\s|$)`)).waitFor({ state: 'visible', timeout: DEFAULT_TIMEOUT_MS });
   }
 
   /** A notification toast (role dialog, named "Info: <message>, source: ..."); waits until it is shown. */
@@ -259,18 +279,24 @@ export class Workbench {
 
   /**
    * The content of a webview panel whose editor tab has this title. VS Code nests each webview in
-   * two iframes (the host frame and #active-frame holding the extension's HTML).
+   * two iframes (the host frame and #active-frame holding the extension's HTML). A new panel's tab
+   * shows before its frame, while the previous panel's frame can still be the visible one, so the
+   * frame is chosen by its document's title, which our panels set to the tab's title.
    */
   async webview(tabTitle: string | RegExp, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<FrameLocator> {
     await this.editorTab(tabTitle).waitFor({ state: 'visible', timeout: timeoutMs });
-    const frames = this.page.locator('iframe.webview.ready');
-    await frames.first().waitFor({ state: 'attached', timeout: timeoutMs });
-    // Only the active editor's webview is visible; pick the visible host frame.
-    const host = frames.filter({ visible: true }).first();
-    await host.waitFor({ state: 'visible', timeout: timeoutMs });
-    const inner = host.contentFrame().locator('iframe#active-frame');
-    await inner.waitFor({ state: 'attached', timeout: timeoutMs });
-    return inner.contentFrame();
+    const pattern = typeof tabTitle === 'string' ? new RegExp(`^${escape(tabTitle)}`) : tabTitle;
+    const hosts = this.page.locator('iframe.webview.ready');
+    return waitFor(async () => {
+      for (const name of await hosts.evaluateAll((frames) => frames.map((frame) => frame.getAttribute('name') ?? ''))) {
+        const host = this.page.locator(`iframe.webview.ready[name="${name}"]`);
+        if (!name || !(await host.isVisible())) continue;
+        const inner = host.contentFrame().locator('iframe#active-frame').contentFrame();
+        const title = await inner.locator('title').textContent({ timeout: 1_000 }).catch(() => null);
+        if (title !== null && pattern.test(title)) return inner;
+      }
+      return undefined;
+    }, timeoutMs, `the webview titled ${pattern}`);
   }
 
   /** The editor area (for screenshots of webviews and editors). */
@@ -287,6 +313,11 @@ export class Workbench {
   panel(): Locator {
     return this.page.locator('.part.panel');
   }
+}
+
+/** A step title as the browser-side check takes it (a RegExp does not cross into the page). */
+function stepPattern(step: string | RegExp): { source: string; flags: string } {
+  return typeof step === 'string' ? { source: escape(step), flags: '' } : { source: step.source, flags: step.flags };
 }
 
 function escape(text: string): string {
