@@ -7,6 +7,7 @@ import { confirmPodSecurity, requireTrustedWorkspace } from '../common/workspace
 import { openComparePanel } from './comparePanel';
 import { discoverCapabilities } from './discovery';
 import { JOB_FILE_PATH, parseJobFile } from './model/jobFile';
+import { runWorkload } from './model/manifests';
 import { NO_CAPABILITIES, type ClusterCapabilities } from './model/runtime';
 import { formatDuration, runDuration, type RunState, type RunView } from './model/runState';
 import { cancelRun, deleteRun, rerun, type RunRef } from './runActions';
@@ -41,7 +42,7 @@ export function registerJobs(services: Services): void {
     const text = `Training run ${view.name} ${view.state}${duration !== undefined ? ` after ${formatDuration(duration)}` : ''}${view.reason ? `: ${view.reason}` : ''}.`;
     const show = view.state === 'failed' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
     const action = await show(text, 'View Logs', 'Compare');
-    const item = { run: { namespace: view.namespace, name: view.name, runtime: view.runtime }, workload: { kind: 'Job' as const, namespace: view.namespace, name: view.name, podSelector: view.podSelector } };
+    const item = { run: { namespace: view.namespace, name: view.name, runtime: view.runtime }, workload: runWorkload(view) };
     if (action === 'View Logs') await vscode.commands.executeCommand('kubeMl.viewLogs', item);
     if (action === 'Compare') await vscode.commands.executeCommand('kubeMl.compareRuns', item);
   };
