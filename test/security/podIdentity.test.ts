@@ -8,6 +8,7 @@ import { PodFiles } from '../../src/cluster/podFiles';
 import { devPodSelector, podTargetOf, resolveRunningPod } from '../../src/cluster/podResolver';
 import { startPortForward, type PortForwardHandle } from '../../src/cluster/portForward';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type WorkloadRef } from '../../src/cluster/workloadRef';
+import { runningWorkloads } from '../../src/remoteAccess/model/workloads';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../cluster/sandbox';
 import { httpGet } from '../httpGet';
 
@@ -83,6 +84,14 @@ describe('security: pods that copy our labels in a shared namespace (sandbox)', 
     await waitFor(() => httpGet(handle.url('/api')).then((response) => response.status === 200, () => false), 30_000, 'the forward to reach the resumed dev pod');
     assert.equal(handle.status.podName, 'alice');
     assert.ok(!podNames.has('mallory'), [...podNames].join(' '));
+  });
+
+  it('offers the look-alike in pickers as the plain pod it is, not as the dev pod it copies', async () => {
+    const pods = (await core.listNamespacedPod({ namespace })).items;
+    const workloads = runningWorkloads(pods, namespace).map((workload) => `${workload.kind} ${workload.name}`);
+    assert.ok(workloads.includes('DevPod alice'), workloads.join(', '));
+    assert.ok(workloads.includes('Pod mallory'), workloads.join(', '));
+    assert.equal(workloads.filter((workload) => workload === 'DevPod alice').length, 1);
   });
 
   describe('workloads behind a controller', () => {
