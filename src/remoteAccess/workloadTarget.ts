@@ -28,6 +28,7 @@ export async function workloadFromArgument(services: Services, argument: unknown
 /** The pod running the workload now (looked up again each time: pods get recreated). */
 export async function podOfWorkload(session: ClusterSession, workload: WorkloadRef): Promise<V1Pod> {
   if (workload.kind === 'Pod') return readPod(session, workload.namespace, workload.name);
+  if (workload.kind !== 'DevPod' && !workload.podSelector) throw new KubeMlError('invalidInput', `${workload.kind} ${workload.name} names no pods to connect to.`);
   return resolveRunningPod(session, podTargetOf(workload));
 }
 
