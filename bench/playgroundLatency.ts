@@ -104,7 +104,7 @@ export async function run(): Promise<Figure[]> {
     await applyEndpoint(kubeConfig, { name: 'bench', namespace, runtime: 'vllm', model: { claimName: 'bench-model', path: 'm', readOnly: true }, gpus: 1, cpu: '1', memory: '2Gi', restrictedPodSecurity: true, scaling: { minReplicas: 1, maxReplicas: 1, targetCpuUtilization: 70 }, exposure: { kind: 'cluster' } }, 'deployment');
     await waitForRollout(kubeConfig, namespace, 'bench', { timeoutMs: 60_000, until: ['available'] });
     const pods = await waitFor(async () => (await kubeConfig.makeApiClient((await import('@kubernetes/client-node')).CoreV1Api).listNamespacedPod({ namespace, labelSelector: podSelectorOf('bench') })).items.filter((pod) => pod.status?.phase === 'Running'), 30_000, 'a running server pod');
-    const forward = await startPortForward(kubeConfig, { namespace, podSelector: podSelectorOf('bench'), remotePort: 8000, localPort: 0 });
+    const forward = await startPortForward(kubeConfig, { namespace, podSelector: podSelectorOf('bench'), controller: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'bench' }, remotePort: 8000, localPort: 0 });
     const reference = await kubectlPortForward(namespace, pods[0].metadata!.name!);
     try {
       const model = (await listModels(forward.url()))[0];

@@ -212,7 +212,7 @@ export async function run(): Promise<Figure[]> {
     await waitFor(async () => (await core.readNamespacedPod({ namespace, name: pod })).status?.phase === 'Running', 30_000, 'the bench pod');
     await mapPodPort(namespace, pod, bulk.port);
 
-    const ours = await startPortForward(kubeConfig, { namespace, podSelector: 'kube-ml.dev/devpod=bench', remotePort: BULK_PORT_IN_POD, localPort: 0 });
+    const ours = await startPortForward(kubeConfig, { namespace, podName: pod, remotePort: BULK_PORT_IN_POD, localPort: 0 });
     const viaKubectl = await startKubectlForward(namespace, pod, BULK_PORT_IN_POD);
     kubectl = viaKubectl.process;
     // Rounds alternate which path goes first, so a load change on the machine hits both alike.

@@ -9,8 +9,8 @@ import { KubeMlError } from '../cluster/errors';
 import { runCommand, type ExecTarget } from '../cluster/exec';
 import type { WorkloadRef } from '../cluster/workloadRef';
 import { proxyArgv } from './model/proxyArguments';
-import { sshHostAlias, upsertHostEntry, type SshHostEntry } from './model/sshConfig';
-import { NO_SSHD_EXIT, POD_SSHD_PORT, START_SSHD_SCRIPT, sshUserFromOutput } from './model/sshd';
+import { knownHostsLine, sshHostAlias, upsertHostEntry, type SshHostEntry } from './model/sshConfig';
+import { hostKeyFromOutput, NO_SSHD_EXIT, POD_SSHD_PORT, START_SSHD_SCRIPT, sshUserFromOutput } from './model/sshd';
 import { generateSshKeyPair } from './model/sshKeys';
 
 /** A file's text, or '' when it does not exist yet. */
@@ -32,6 +32,10 @@ export class SshFolder {
   get identityFile(): string {
     return path.join(this.folder, 'id_ecdsa');
   }
+  /** One known_hosts file per host alias, holding only that pod's sshd key. */
+  knownHostsFile(alias: string): string {
+    return path.join(this.folder, 'known_hosts.d', alias);
+  }
 }
 
 /** Kube ML's own key pair, made once; only its public half ever reaches a pod. Returns the public key line. */
@@ -45,17 +49,26 @@ export async function ensureIdentity(ssh: SshFolder): Promise<string> {
   return pair.publicKeyLine;
 }
 
-/** Starts (or finds) sshd in the pod trusting `publicKey`; returns the user it runs as. Says clearly when the image has none. */
-export async function startPodSshd(kubeConfig: KubeConfig, target: ExecTarget, publicKey: string): Promise<string> {
+export interface PodSshd {
+  /** The user sshd runs as (and ssh logs in as). */
+  readonly user: string;
+  /** Its host public key ("ssh-ed25519 AAAA..."), read over exec from the very pod we resolved. */
+  readonly hostKey: string;
+}
+
+/** Starts (or finds) sshd in the pod trusting `publicKey`. Says clearly when the image has none. */
+export async function startPodSshd(kubeConfig: KubeConfig, target: ExecTarget, publicKey: string): Promise<PodSshd> {
   const result = await runCommand(kubeConfig, target, ['sh', '-c', START_SSHD_SCRIPT, 'kubeml-sshd', publicKey, String(POD_SSHD_PORT)], { operation: `start sshd in ${target.namespace}/${target.pod}` });
   if (result.exitCode === NO_SSHD_EXIT) {
     throw new KubeMlError('notFound', `The image of ${target.pod} has no sshd, so Remote-SSH cannot connect.`, 'Install openssh-server in the image, or use the built-in Kube ML workspace (Attach Workspace offers it).');
   }
-  const user = sshUserFromOutput(result.stdout.toString('utf8'));
-  if (result.exitCode !== 0 || !user) {
+  const output = result.stdout.toString('utf8');
+  const user = sshUserFromOutput(output);
+  const hostKey = hostKeyFromOutput(output);
+  if (result.exitCode !== 0 || !user || !hostKey) {
     throw new KubeMlError('unknown', `Could not start sshd in ${target.pod}: ${result.stderr.toString('utf8').trim() || `exit code ${result.exitCode}`}.`, 'Use the built-in Kube ML workspace instead.');
   }
-  return user;
+  return { user, hostKey };
 }
 
 export interface PodSshHost {
@@ -63,28 +76,30 @@ export interface PodSshHost {
   /** The kubeconfig file the proxy reads (the one this window uses). */
   readonly kubeconfigPath: string;
   readonly workload: WorkloadRef;
-  /** The pod sshd runs in; the proxy follows `workload.podSelector` instead when there is one. */
+  /** The pod sshd runs in, by exact name (a dev pod's pod keeps its name when recreated). */
   readonly pod: string;
   readonly user: string;
   readonly identityFile: string;
+  readonly knownHostsFile: string;
   /** Node (VS Code's own binary in the product) and the bundled dist/sshProxy.js it runs. */
   readonly nodeExecutable: string;
   readonly proxyScript: string;
 }
 
-/** The ssh config entry of a dev pod: a selector-following ProxyCommand, so a recreated pod is found again. */
+/** The ssh config entry of a pod: its ProxyCommand names the pod exactly, its host key is pinned. */
 export function podSshHostEntry(host: PodSshHost): SshHostEntry {
   const { workload } = host;
   return {
     alias: sshHostAlias(host.contextName, workload.namespace, workload.name),
     user: host.user,
     identityFile: host.identityFile,
+    knownHostsFile: host.knownHostsFile,
     // VS Code's binary runs the script as plain Node; no separate Node install is needed.
     proxyEnvironment: { ELECTRON_RUN_AS_NODE: '1', NODE_NO_WARNINGS: '1' },
     proxyCommand: [
       host.nodeExecutable,
       host.proxyScript,
-      ...proxyArgv({ kubeconfig: host.kubeconfigPath, context: host.contextName, namespace: workload.namespace, selector: workload.podSelector, pod: workload.podSelector ? undefined : host.pod, port: POD_SSHD_PORT }),
+      ...proxyArgv({ kubeconfig: host.kubeconfigPath, context: host.contextName, namespace: workload.namespace, pod: host.pod, port: POD_SSHD_PORT }),
     ],
   };
 }
@@ -93,6 +108,13 @@ export function podSshHostEntry(host: PodSshHost): SshHostEntry {
 export async function writeHostEntry(ssh: SshFolder, entry: SshHostEntry): Promise<void> {
   await fs.mkdir(ssh.folder, { recursive: true, mode: 0o700 });
   await fs.writeFile(ssh.configFile, upsertHostEntry(await readText(ssh.configFile), entry), { mode: 0o600 });
+}
+
+/** Pins `hostKey` as the only key ssh accepts for `alias` (replacing what an earlier attach pinned). */
+export async function pinHostKey(ssh: SshFolder, alias: string, hostKey: string): Promise<void> {
+  const file = ssh.knownHostsFile(alias);
+  await fs.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await fs.writeFile(file, `${knownHostsLine(alias, hostKey)}\n`, { mode: 0o600 });
 }
 
 export interface PreparedSshHost {
@@ -105,12 +127,14 @@ export interface PreparedSshHost {
 export async function preparePodSshHost(
   kubeConfig: KubeConfig,
   ssh: SshFolder,
-  host: Omit<PodSshHost, 'user' | 'identityFile' | 'pod'>,
+  host: Omit<PodSshHost, 'user' | 'identityFile' | 'knownHostsFile' | 'pod'>,
   target: ExecTarget,
 ): Promise<PreparedSshHost> {
   const publicKey = await ensureIdentity(ssh);
-  const user = await startPodSshd(kubeConfig, target, publicKey);
-  const entry = podSshHostEntry({ ...host, pod: target.pod, user, identityFile: ssh.identityFile });
+  const { user, hostKey } = await startPodSshd(kubeConfig, target, publicKey);
+  const alias = sshHostAlias(host.contextName, host.workload.namespace, host.workload.name);
+  const entry = podSshHostEntry({ ...host, pod: target.pod, user, identityFile: ssh.identityFile, knownHostsFile: ssh.knownHostsFile(alias) });
+  await pinHostKey(ssh, entry.alias, hostKey);
   await writeHostEntry(ssh, entry);
   return { alias: entry.alias, user, configFile: ssh.configFile };
 }

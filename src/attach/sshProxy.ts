@@ -13,8 +13,9 @@ async function main(): Promise<void> {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromFile(args.kubeconfig);
   kubeConfig.setCurrentContext(args.context);
-  const podName = args.selector ? (await resolveRunningPod(kubeConfig, args.namespace, args.selector)).metadata!.name! : args.pod!;
-  const session = await PodPortSession.open(kubeConfig, args.namespace, podName);
+  // Says "not running" plainly instead of a failed tunnel when the pod is stopped or gone.
+  await resolveRunningPod(kubeConfig, { namespace: args.namespace, podName: args.pod });
+  const session = await PodPortSession.open(kubeConfig, args.namespace, args.pod);
   let exiting = false;
   const exit = (code: number) => {
     if (exiting) return;

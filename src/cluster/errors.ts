@@ -15,6 +15,7 @@ export type ErrorKind =
   | 'conflict'
   | 'quotaExceeded'
   | 'podSecurity'
+  | 'untrustedWorkspace'
   | 'invalidInput'
   | 'noGpuCapacity'
   | 'timeout'

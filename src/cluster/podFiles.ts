@@ -80,7 +80,7 @@ export function normalizePodPath(path: string): string {
   return normalized.length > 1 && normalized.endsWith('/') ? normalized.slice(0, -1) : normalized;
 }
 
-const SCRIPTS = {
+export const SCRIPTS = {
   stat: `exec stat -L -c '${STAT_FORMAT}' -- "$1"`,
   list: `[ -d "$1" ] || { [ -e "$1" ] && echo "$1: Not a directory" >&2 || echo "$1: No such file or directory" >&2; exit 2; }
 exec find -L "$1" -mindepth 1 -maxdepth 1 -printf '%y%f\\0'`,
@@ -89,11 +89,14 @@ exec find -L "$1" -mindepth 1 -maxdepth 1 -printf '%y%f\\0'`,
 stat -L -c '%y|%s' -- "$1" >&2 || exit 2
 exec cat -- "$1"`,
   // Write to a temp file beside the target, then rename over it: readers never see half a file,
-  // and a target that changed since `expected` was read is left alone (exit 75).
+  // and a target that changed since `expected` was read is left alone (exit 75). A symlink is
+  // written through (the file it names is replaced, the link stays), and the temp file gets a
+  // random name created exclusively by mktemp, so nothing planted under a guessable name is followed.
   write: `target=$1 size=$2 expected=$3 create=$4 overwrite=$5
-tmp="$(dirname -- "$target")/.$(basename -- "$target").kubeml-$$.tmp"
-head -c "$size" > "$tmp" || exit 2
+if [ -L "$target" ]; then target=$(readlink -f "$target") && [ -n "$target" ] || { echo "$1: No such file or directory" >&2; exit 2; }; fi
+tmp=$(mktemp "$(dirname -- "$target")/.$(basename -- "$target").kubeml-XXXXXXXX") || exit 2
 fail() { rm -f -- "$tmp"; echo "kubeml: $2" >&2; exit "$1"; }
+head -c "$size" > "$tmp" || fail 2 "write failed"
 if [ -e "$target" ]; then
   [ "$overwrite" = 1 ] || fail ${EXISTS_EXIT} exists
   [ -d "$target" ] && fail 21 "Is a directory"
@@ -102,6 +105,8 @@ if [ -e "$target" ]; then
   chmod "$(stat -L -c %a -- "$target")" "$tmp" 2>/dev/null
 else
   [ "$create" = 1 ] || fail 2 "No such file or directory"
+  # mktemp made it private (0600); a new file gets what the umask gives, as a plain create would.
+  chmod "$(printf '%o' $((0666 & ~$(umask))))" "$tmp"
 fi
 mv -f -- "$tmp" "$target" || fail 1 "rename failed"
 exec stat -L -c '${STAT_FORMAT}' -- "$target"`,

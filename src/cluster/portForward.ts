@@ -3,14 +3,11 @@ import { Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { Emitter } from './emitter';
 import { KubeMlError, toKubeMlError } from './errors';
 import { PodPortSession, type PodPortStream, type PodPortStreamEvents, type PortForwardTransport } from './podPortSession';
-import { isUsablePod, resolveRunningPod, readPod } from './podResolver';
+import { isUsablePod, resolveRunningPod, type PodTarget } from './podResolver';
 import type { Disposable, Listener } from './session';
 
-/** What to forward: a fixed pod, or (better) the pods behind a selector, re-resolved per connection. */
-export interface PortForwardTarget {
-  readonly namespace: string;
-  readonly podSelector?: string;
-  readonly podName?: string;
+/** What to forward: a pod by name, or a workload's pods behind a selector, re-resolved per connection. */
+export interface PortForwardTarget extends PodTarget {
   readonly remotePort: number;
   /** Preferred local port; when taken, a free one is chosen. Default: the remote port number. */
   readonly localPort?: number;
@@ -213,7 +210,7 @@ class PortForwarder implements PortForwardHandle {
   private async startWatch(): Promise<void> {
     if (this.stopped) return;
     const path = `/api/v1/namespaces/${encodeURIComponent(this.target.namespace)}/pods`;
-    const query = this.target.podSelector ? { labelSelector: this.target.podSelector } : { fieldSelector: `metadata.name=${this.target.podName ?? ''}` };
+    const query = this.target.podName !== undefined ? { fieldSelector: `metadata.name=${this.target.podName}` } : { labelSelector: this.target.podSelector ?? '' };
     const token = {};
     this.watchToken = token;
     const startedAt = Date.now();
@@ -282,14 +279,7 @@ class PortForwarder implements PortForwardHandle {
   }
 
   private async resolvePod(): Promise<string> {
-    let pod: V1Pod;
-    if (this.target.podSelector) {
-      pod = await resolveRunningPod(this.kubeConfig, this.target.namespace, this.target.podSelector);
-    } else if (this.target.podName) {
-      pod = await readPod(this.kubeConfig, this.target.namespace, this.target.podName);
-    } else {
-      throw new KubeMlError('invalidInput', 'A port forward needs a pod name or a pod selector.');
-    }
+    const pod = await resolveRunningPod(this.kubeConfig, this.target);
     const podName = pod.metadata!.name!;
     this.lastPodName = podName;
     this.resolved = { podName, created: new Date(pod.metadata?.creationTimestamp ?? 0).getTime(), at: Date.now() };
@@ -434,7 +424,7 @@ export async function startPortForward(kubeConfig: KubeConfig, target: PortForwa
     await forwarder.start();
   } catch (error) {
     forwarder.dispose();
-    throw toKubeMlError(error, `forward port ${target.remotePort} of ${target.podSelector ?? target.podName} in ${target.namespace}`);
+    throw toKubeMlError(error, `forward port ${target.remotePort} of ${target.podName ?? target.podSelector} in ${target.namespace}`);
   }
   return forwarder;
 }

@@ -4,12 +4,21 @@
  */
 export type WorkloadKind = 'DevPod' | 'Pod' | 'Job' | 'Deployment' | 'Endpoint' | 'Node';
 
+/** The object that controls a workload's pods (a Job, Deployment, custom resource), in the workload's namespace. */
+export interface ControllerRef {
+  readonly apiVersion: string;
+  readonly kind: string;
+  readonly name: string;
+}
+
 export interface WorkloadRef {
   readonly kind: WorkloadKind;
   readonly namespace: string;
   readonly name: string;
   /** Label selector of the pods behind the workload (re-resolved on every use: pods come and go). */
   readonly podSelector?: string;
+  /** Who must control those pods: labels alone prove nothing, anyone who may create pods sets them. */
+  readonly controller?: ControllerRef;
   /** Container to prefer for exec and logs. */
   readonly container?: string;
 }

@@ -11,7 +11,7 @@ import type { ErrorPresenter } from './services';
 const REPEAT_WINDOW_MS = 10_000;
 const SETTINGS_KINDS = new Set<ErrorKind>(['noKubeconfig', 'malformedKubeconfig', 'authPluginMissing']);
 const RETRYABLE_KINDS = new Set<ErrorKind>(['unreachable', 'tls', 'timeout', 'conflict', 'unknown', 'streamEnded', 'unauthorized', 'authPluginMissing', 'noKubeconfig', 'malformedKubeconfig', 'noCluster']);
-const WARNING_KINDS = new Set<ErrorKind>(['forbidden', 'invalidInput', 'notFound', 'noGpuCapacity', 'quotaExceeded', 'podSecurity']);
+const WARNING_KINDS = new Set<ErrorKind>(['forbidden', 'invalidInput', 'notFound', 'noGpuCapacity', 'quotaExceeded', 'podSecurity', 'untrustedWorkspace']);
 
 export interface ShowOptions {
   /** Offered as a "Retry" action when the failure is worth retrying. */
@@ -47,6 +47,7 @@ export class VscodeErrorPresenter implements ErrorPresenter {
     const actions: string[] = [];
     if (options.retry && RETRYABLE_KINDS.has(translated.kind)) actions.push('Retry');
     if (SETTINGS_KINDS.has(translated.kind)) actions.push('Open Settings');
+    if (translated.kind === 'untrustedWorkspace') actions.push('Manage Workspace Trust');
     actions.push('Show Output');
     const notify = WARNING_KINDS.has(translated.kind) ? vscode.window.showWarningMessage : vscode.window.showErrorMessage;
     void Promise.resolve(notify(message, ...actions)).then(
@@ -73,6 +74,9 @@ export class VscodeErrorPresenter implements ErrorPresenter {
     switch (choice) {
       case 'Retry':
         Promise.resolve(options.retry?.()).catch((error: unknown) => this.output.error(`Retry failed: ${String(error)}`));
+        break;
+      case 'Manage Workspace Trust':
+        void vscode.commands.executeCommand('workbench.trust.manage');
         break;
       case 'Open Settings':
         void vscode.commands.executeCommand('workbench.action.openSettings', 'kubeMl.kubeconfig');

@@ -3,6 +3,7 @@ import { KubeMlError } from '../cluster/errors';
 import type { ClusterSession } from '../cluster/session';
 import { hasWorkload } from '../cluster/workloadRef';
 import type { Services } from '../common/services';
+import { requireTrustedWorkspace } from '../common/workspaceFiles';
 import { askDevPodSpec, createPermissionProblem, forbiddenToCreate, gpuOffer } from './createFlow';
 import type { DevPodFileDiagnostics } from './devPodFileCommand';
 import { findDevPodFile, specFromFile } from './devPodFileCommand';
@@ -10,6 +11,7 @@ import type { DevPodsTreeProvider } from './devPodsTree';
 import { ensureIdleReaper } from './idleReaperInstall';
 import { deleteDevPod, stopDevPod, type StartResult } from './lifecycle';
 import { workspaceClaimName } from './model/contract';
+import { DEV_POD_FILE } from './model/devPodFile';
 import type { DevPodState } from './model/devPodRow';
 import type { DevPodSpec } from './model/spec';
 import type { FlowPrompter } from './prompter';
@@ -54,6 +56,7 @@ export class DevPodCommands {
     const problem = await createPermissionProblem(session);
     if (problem) throw forbiddenToCreate(problem);
     const uri = await findDevPodFile(argument);
+    requireTrustedWorkspace(DEV_POD_FILE);
     const { products } = await gpuOffer(session);
     const spec = await specFromFile(this.services, this.diagnostics, uri, products);
     // Re-creating from the same file is an idempotent apply, so the file's own name is not a clash.

@@ -3,7 +3,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { startPortForward, type PortForwardHandle } from '../cluster/portForward';
 import type { CacheChange, ClusterSession, Disposable } from '../cluster/session';
 import type { WorkloadRef } from '../cluster/workloadRef';
-import { DEV_POD_LABEL, isUsablePod } from '../cluster/podResolver';
+import { devPodNameOf, isUsablePod, podTargetOf } from '../cluster/podResolver';
 import type { Services } from '../common/services';
 import { reportActivity } from '../remoteAccess/workloadTarget';
 import { forwardKey, forwardsOfWorkload, isRestorable, parseStoredForwards, removeForward, upsertForward, type PersistedForward } from './model/persistedForwards';
@@ -59,9 +59,7 @@ export class ForwardRegistry implements vscode.Disposable {
 
   private async launch(session: ClusterSession, key: string, workload: WorkloadRef, remotePort: number, options: { label?: string; localPort?: number; waitForPod?: boolean }): Promise<ActiveForward> {
     const handle = await startPortForward(session.kubeConfig, {
-      namespace: workload.namespace,
-      podSelector: workload.podSelector,
-      podName: workload.podSelector ? undefined : workload.name,
+      ...podTargetOf(workload),
       remotePort,
       localPort: options.localPort,
       waitForPod: options.waitForPod,
@@ -116,7 +114,7 @@ export class ForwardRegistry implements vscode.Disposable {
   /** A dev pod that was resumed gets its remembered forwards back. */
   private podsChanged(session: ClusterSession, change: CacheChange<V1Pod>): void {
     for (const pod of [...change.added, ...change.updated]) {
-      const devPod = pod.metadata?.labels?.[DEV_POD_LABEL];
+      const devPod = devPodNameOf(pod);
       if (!devPod || !isUsablePod(pod)) continue;
       const remembered = forwardsOfWorkload(this.stored(), session.contextName, { kind: 'DevPod', namespace: pod.metadata?.namespace ?? '', name: devPod });
       void this.restore(session, remembered);

@@ -3,7 +3,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { Services } from '../common/services';
 import type { ClusterSession } from '../cluster/session';
 import type { WorkloadRef } from '../cluster/workloadRef';
-import { DEV_POD_LABEL } from '../devPods/model/contract';
+import { devPodNameOf, devPodSelector } from '../cluster/podResolver';
 import { gpusRequested } from '../logs/workloadPods';
 import { planGpuSource, sampleGpuSource, type GpuSourcePlan } from './gpuSource';
 import { IdleDetector } from './model/idleDetector';
@@ -40,7 +40,7 @@ export class IdleGpuWatcher implements vscode.Disposable {
   }
 
   private devPodsWithGpus(session: ClusterSession): V1Pod[] {
-    return session.pods.list().filter((pod) => pod.metadata?.namespace === session.namespace && pod.metadata?.labels?.[DEV_POD_LABEL] !== undefined && pod.status?.phase === 'Running' && !pod.metadata.deletionTimestamp && gpusRequested(pod) > 0);
+    return session.pods.list().filter((pod) => pod.metadata?.namespace === session.namespace && devPodNameOf(pod) !== undefined && pod.status?.phase === 'Running' && !pod.metadata.deletionTimestamp && gpusRequested(pod) > 0);
   }
 
   private async sampleAll(): Promise<void> {
@@ -56,7 +56,8 @@ export class IdleGpuWatcher implements vscode.Disposable {
         const key = pod.metadata?.uid ?? '';
         let entry = this.watched.get(key);
         if (!entry) {
-          entry = { workload: { kind: 'DevPod', namespace: session.namespace, name: pod.metadata?.labels?.[DEV_POD_LABEL] ?? pod.metadata?.name ?? '', podSelector: `${DEV_POD_LABEL}=${pod.metadata?.labels?.[DEV_POD_LABEL]}` }, detector: new IdleDetector({ thresholdPercent: 5, windowMs: this.windowMs }) };
+          const name = devPodNameOf(pod) ?? '';
+          entry = { workload: { kind: 'DevPod', namespace: session.namespace, name, podSelector: devPodSelector(name) }, detector: new IdleDetector({ thresholdPercent: 5, windowMs: this.windowMs }) };
           this.watched.set(key, entry);
         }
         try {

@@ -3,9 +3,11 @@ import * as vscode from 'vscode';
 import { KubeMlError } from '../cluster/errors';
 import type { ClusterSession } from '../cluster/session';
 import type { Services } from '../common/services';
+import { confirmPodSecurity, requireTrustedWorkspace } from '../common/workspaceFiles';
 import { openComparePanel } from './comparePanel';
 import { discoverCapabilities } from './discovery';
 import { JOB_FILE_PATH, parseJobFile } from './model/jobFile';
+import { runWorkload } from './model/manifests';
 import { NO_CAPABILITIES, type ClusterCapabilities } from './model/runtime';
 import { formatDuration, runDuration, type RunState, type RunView } from './model/runState';
 import { cancelRun, deleteRun, rerun, type RunRef } from './runActions';
@@ -40,7 +42,7 @@ export function registerJobs(services: Services): void {
     const text = `Training run ${view.name} ${view.state}${duration !== undefined ? ` after ${formatDuration(duration)}` : ''}${view.reason ? `: ${view.reason}` : ''}.`;
     const show = view.state === 'failed' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
     const action = await show(text, 'View Logs', 'Compare');
-    const item = { run: { namespace: view.namespace, name: view.name, runtime: view.runtime }, workload: { kind: 'Job' as const, namespace: view.namespace, name: view.name, podSelector: view.podSelector } };
+    const item = { run: { namespace: view.namespace, name: view.name, runtime: view.runtime }, workload: runWorkload(view) };
     if (action === 'View Logs') await vscode.commands.executeCommand('kubeMl.viewLogs', item);
     if (action === 'Compare') await vscode.commands.executeCommand('kubeMl.compareRuns', item);
   };
@@ -83,6 +85,7 @@ export function registerJobs(services: Services): void {
   const runOf = async (argument: unknown, title: string, states?: readonly RunState[]): Promise<RunRef | undefined> => (hasRun(argument) ? argument.run : (await pickRuns(title, states, false))[0]);
 
   const runFromFile = async (uri: vscode.Uri | undefined): Promise<SubmitResult | undefined> => {
+    requireTrustedWorkspace(JOB_FILE_PATH);
     const session = services.connection.requireSession();
     // The file itself, or the one at the root of the workspace folder holding `uri`.
     const folder = uri ? (vscode.workspace.getWorkspaceFolder(uri)?.uri ?? uri) : vscode.workspace.workspaceFolders?.[0]?.uri;
@@ -97,6 +100,7 @@ export function registerJobs(services: Services): void {
       throw new KubeMlError('notFound', `${file.fsPath} does not exist.`, 'Run "Kube ML: Run Training Job" and choose "Save as .kubeml/job.yaml".');
     }
     const { spec, code } = parseJobFile(text);
+    if (!(await confirmPodSecurity(JOB_FILE_PATH, spec.restrictedPodSecurity, services.settings.restrictedPodSecurity()))) return undefined;
     const baseFolder = path.dirname(path.dirname(file.fsPath));
     const resolved = resolveCode(session, spec, code, baseFolder);
     const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Submitting ${spec.name}` }, (progress) => runJob(session, services.settings, resolved, { report: (message) => progress.report({ message }) }));

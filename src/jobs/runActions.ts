@@ -2,7 +2,7 @@ import { CoreV1Api, KubernetesObjectApi, PatchStrategy, type KubernetesObject, t
 import { KubeMlError, toKubeMlError } from '../cluster/errors';
 import type { AccessQuery } from '../cluster/session';
 import { rerunName, type JobSpec } from './model/jobSpec';
-import { CANCELLED_ANNOTATION, COMPLETION_INDEX_ANNOTATION, SPEC_ANNOTATION } from './model/manifests';
+import { CANCELLED_ANNOTATION, COMPLETION_INDEX_ANNOTATION, runController, SPEC_ANNOTATION } from './model/manifests';
 import { codePartName } from './model/podTemplate';
 import { OPTIONAL_APIS, type ClusterCapabilities, type Runtime } from './model/runtime';
 import { submitRun, type SubmitResult, type SubmitSession } from './submit';
@@ -15,10 +15,8 @@ export interface RunRef {
 }
 
 function topHeader(run: RunRef): { apiVersion: string; kind: string; metadata: { name: string; namespace: string } } {
-  const metadata = { name: run.name, namespace: run.namespace };
-  if (run.runtime === 'job' || run.runtime === 'indexedJob') return { apiVersion: 'batch/v1', kind: 'Job', metadata };
-  const api = OPTIONAL_APIS[run.runtime];
-  return { apiVersion: `${api.group}/${api.version}`, kind: api.kind, metadata };
+  const { apiVersion, kind } = runController(run.runtime, run.name);
+  return { apiVersion, kind, metadata: { name: run.name, namespace: run.namespace } };
 }
 
 function accessFor(run: RunRef, verb: string): AccessQuery {

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { WorkloadRef } from '../cluster/workloadRef';
+import { runWorkload } from './model/manifests';
 import { RUNTIME_LABELS } from './model/runtime';
 import { describeRun, formatDuration, runDuration, type RunState, type RunView } from './model/runState';
 import type { RunRef } from './runActions';
@@ -26,7 +27,7 @@ export class TrainingJobItem extends vscode.TreeItem {
   constructor(view: RunView, now: Date) {
     super(view.name, vscode.TreeItemCollapsibleState.None);
     this.id = `trainingJob/${view.namespace}/${view.name}`;
-    this.workload = { kind: 'Job', namespace: view.namespace, name: view.name, podSelector: view.podSelector };
+    this.workload = runWorkload(view);
     this.run = { namespace: view.namespace, name: view.name, runtime: view.runtime };
     this.view = view;
     this.update(view, now);

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { V1Pod } from '@kubernetes/client-node';
 import { KubeMlError } from '../cluster/errors';
 import type { ExecTarget } from '../cluster/exec';
-import { readPod, resolveRunningPod } from '../cluster/podResolver';
+import { podTargetOf, readPod, resolveRunningPod } from '../cluster/podResolver';
 import type { ClusterSession } from '../cluster/session';
 import { hasWorkload, type WorkloadRef } from '../cluster/workloadRef';
 import type { Services } from '../common/services';
@@ -27,9 +27,9 @@ export async function workloadFromArgument(services: Services, argument: unknown
 
 /** The pod running the workload now (looked up again each time: pods get recreated). */
 export async function podOfWorkload(session: ClusterSession, workload: WorkloadRef): Promise<V1Pod> {
-  if (workload.podSelector) return resolveRunningPod(session, workload.namespace, workload.podSelector);
   if (workload.kind === 'Pod') return readPod(session, workload.namespace, workload.name);
-  throw new KubeMlError('invalidInput', `${workload.kind} ${workload.name} names no pods to connect to.`);
+  if (workload.kind !== 'DevPod' && !workload.podSelector) throw new KubeMlError('invalidInput', `${workload.kind} ${workload.name} names no pods to connect to.`);
+  return resolveRunningPod(session, podTargetOf(workload));
 }
 
 /** The container to use: the workload's own, the only one, or the user's pick. */

@@ -3,7 +3,7 @@ import { Emitter } from '../cluster/emitter';
 import type { ClusterSession, Disposable } from '../cluster/session';
 import { KubeWatchCache } from '../cluster/watchCache';
 import type { WorkloadRef } from '../cluster/workloadRef';
-import { interpretInferenceService, type InferenceService } from './model/kserve';
+import { interpretInferenceService, KSERVE_GROUP, KSERVE_VERSION, type InferenceService } from './model/kserve';
 import { ENDPOINT_LABEL, ENDPOINT_LIST_SELECTOR, SPEC_ANNOTATION } from './model/labels';
 import { SERVICE_PORT } from './model/manifests';
 import { interpretRollout, type RolloutPhase } from './model/rollout';
@@ -66,7 +66,7 @@ export function describeDeployment(deployment: V1Deployment, pods: readonly V1Po
     externalUrl: externalUrlOf(spec),
     containerPort: server.port,
     openAiCompatible: server.openAiCompatible,
-    workload: { kind: 'Endpoint', namespace, name, podSelector: `${ENDPOINT_LABEL}=${name}`, container: 'server' },
+    workload: { kind: 'Endpoint', namespace, name, podSelector: `${ENDPOINT_LABEL}=${name}`, controller: { apiVersion: 'apps/v1', kind: 'Deployment', name }, container: 'server' },
   };
 }
 
@@ -90,7 +90,7 @@ export function describeInferenceService(service: InferenceService): EndpointInf
     containerPort: server.port,
     openAiCompatible: server.openAiCompatible,
     // KServe labels its predictor pods with the InferenceService name.
-    workload: { kind: 'Endpoint', namespace, name, podSelector: `serving.kserve.io/inferenceservice=${name}`, container: 'kserve-container' },
+    workload: { kind: 'Endpoint', namespace, name, podSelector: `serving.kserve.io/inferenceservice=${name}`, controller: { apiVersion: `${KSERVE_GROUP}/${KSERVE_VERSION}`, kind: 'InferenceService', name }, container: 'kserve-container' },
   };
 }
 

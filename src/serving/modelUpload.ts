@@ -87,22 +87,17 @@ export interface UploaderPod extends Disposable {
   readonly target: ExecTarget;
 }
 
-/**
- * Starts a restricted busybox pod that mounts `claimName` (read-write) as its working folder,
- * waits until it runs, and deletes it on dispose. It exits by itself after an hour, so a crash of
- * VS Code cannot leave it running for long.
- */
-export async function startUploaderPod(kubeConfig: KubeConfig, namespace: string, claimName: string, signal?: AbortSignal, extraVolume?: { claimName: string; mountPath: string }): Promise<UploaderPod> {
-  const core = kubeConfig.makeApiClient(CoreV1Api);
-  const id = `${Date.now().toString(36)}${Math.floor(Math.random() * 46656).toString(36)}`;
-  const name = `kube-ml-upload-${claimName}`.slice(0, 50).replace(/-+$/, '') + `-${id}`;
-  const pod: V1Pod = {
+/** The uploader pod: restricted, no API credentials, the model volume as its working folder. */
+export function uploaderPodManifest(options: { name: string; namespace: string; id: string; claimName: string; extraVolume?: { claimName: string; mountPath: string } }): V1Pod {
+  const { name, namespace, id, claimName, extraVolume } = options;
+  return {
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: { name, namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [UPLOADER_LABEL]: id } },
     spec: {
       restartPolicy: 'Never',
       activeDeadlineSeconds: 3600,
+      automountServiceAccountToken: false,
       securityContext: restrictedPodSecurityContext(),
       containers: [
         {
@@ -118,6 +113,18 @@ export async function startUploaderPod(kubeConfig: KubeConfig, namespace: string
       volumes: [{ name: 'model', persistentVolumeClaim: { claimName } }, ...(extraVolume ? [{ name: 'source', persistentVolumeClaim: { claimName: extraVolume.claimName, readOnly: true } }] : [])],
     },
   };
+}
+
+/**
+ * Starts a restricted busybox pod that mounts `claimName` (read-write) as its working folder,
+ * waits until it runs, and deletes it on dispose. It exits by itself after an hour, so a crash of
+ * VS Code cannot leave it running for long.
+ */
+export async function startUploaderPod(kubeConfig: KubeConfig, namespace: string, claimName: string, signal?: AbortSignal, extraVolume?: { claimName: string; mountPath: string }): Promise<UploaderPod> {
+  const core = kubeConfig.makeApiClient(CoreV1Api);
+  const id = `${Date.now().toString(36)}${Math.floor(Math.random() * 46656).toString(36)}`;
+  const name = `kube-ml-upload-${claimName}`.slice(0, 50).replace(/-+$/, '') + `-${id}`;
+  const pod = uploaderPodManifest({ name, namespace, id, claimName, extraVolume });
   try {
     await core.createNamespacedPod({ namespace, body: pod });
   } catch (error) {

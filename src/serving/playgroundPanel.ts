@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { PortForwardHandle } from '../cluster/portForward';
+import { podTargetOf } from '../cluster/podResolver';
 import { startPortForward } from '../cluster/portForward';
 import { KubeMlError } from '../cluster/errors';
 import type { Services } from '../common/services';
@@ -107,7 +108,7 @@ export class PlaygroundPanel implements vscode.Disposable {
       const session = this.services.connection.requireSession();
       forward = (async () => {
         await session.requireAccess({ verb: 'create', resource: 'pods', subresource: 'portforward', namespace: endpoint.namespace });
-        const handle = await startPortForward(session.kubeConfig, { namespace: endpoint.namespace, podSelector: endpoint.workload.podSelector, remotePort: endpoint.containerPort, localPort: 0 });
+        const handle = await startPortForward(session.kubeConfig, { ...podTargetOf(endpoint.workload), remotePort: endpoint.containerPort, localPort: 0 });
         this.services.output.info(`Playground: forwarding ${handle.url()} to ${endpoint.id} port ${endpoint.containerPort}.`);
         return { baseUrl: handle.url(), handle };
       })();

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { KubeMlError } from '../cluster/errors';
 import type { Services } from '../common/services';
+import { confirmPodSecurity, requireTrustedWorkspace } from '../common/workspaceFiles';
 import { deleteCommand, endpointArgument, rollBackCommand, scaleCommand } from './endpointCommands';
 import { EndpointStore } from './endpointStore';
 import { EndpointsTreeProvider } from './endpointsTree';
@@ -50,6 +51,7 @@ export function registerServing(services: Services): void {
     ),
     vscode.commands.registerCommand('kubeMl.deployModelFromFile', (argument?: unknown) =>
       services.errors.guard(`deploy from ${ENDPOINT_FILE_PATH}`, async () => {
+        requireTrustedWorkspace(ENDPOINT_FILE_PATH);
         const folder = argument instanceof vscode.Uri ? argument : vscode.workspace.workspaceFolders?.[0]?.uri;
         if (!folder) throw new KubeMlError('notFound', `Open a folder that contains ${ENDPOINT_FILE_PATH}.`);
         const uri = folder.path.endsWith('.yaml') ? folder : vscode.Uri.joinPath(folder, ENDPOINT_FILE_PATH);
@@ -61,6 +63,7 @@ export function registerServing(services: Services): void {
         }
         const { file, problems } = parseEndpointFile(text);
         if (!file) throw new KubeMlError('invalidInput', `${ENDPOINT_FILE_PATH} has ${problems.length} problem(s): ${problems.join(' ')}`, 'Fix the named fields and run the command again.');
+        if (!(await confirmPodSecurity(ENDPOINT_FILE_PATH, file.spec.restrictedPodSecurity, services.settings.restrictedPodSecurity()))) return undefined;
         const baseFolder = vscode.Uri.joinPath(uri, '..', '..').fsPath;
         return deploy({ spec: file.spec, source: file.source, baseFolder });
       }),

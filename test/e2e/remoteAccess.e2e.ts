@@ -12,15 +12,15 @@ export const journey: Journey = {
     const wb = ctx.workbench;
     const devPod = `e2e-ra-${Date.now().toString(36)}`;
     const kubectl = (...args: string[]) => execFileSync('kubectl', ['--kubeconfig', ctx.kubeconfigPath, ...args], { encoding: 'utf8' });
-    kubectl('run', `${devPod}-0`, '-n', 'ml-team', '--image=python:3.11', `--labels=kube-ml.dev/devpod=${devPod}`, '--port=8888');
+    kubectl('run', devPod, '-n', 'ml-team', '--image=python:3.11', `--labels=kube-ml.dev/devpod=${devPod}`, '--port=8888');
     try {
-      kubectl('wait', '--for=condition=Ready', `pod/${devPod}-0`, '-n', 'ml-team', '--timeout=60s');
+      kubectl('wait', '--for=condition=Ready', `pod/${devPod}`, '-n', 'ml-team', '--timeout=60s');
       await wb.openKubeMl();
       await wb.switchNamespace('ml-team');
 
       await wb.runCommand('Kube ML: Open Terminal');
       await wb.pick(/^Kube ML: Open Terminal/, new RegExp(devPod));
-      const terminalTab = page.getByText(`${devPod}-0/${devPod}-0`).first();
+      const terminalTab = page.getByText(`${devPod}/${devPod}`).first();
       await terminalTab.waitFor({ state: 'visible', timeout: 30_000 });
       // Typed as soon as the terminal says it is connecting, not after the prompt: keys typed
       // while the exec stream comes up are sent once it is up.
@@ -43,7 +43,7 @@ export const journey: Journey = {
       await wb.clickInlineAction(row, 'Stop Forward');
       await ctx.waitFor(async () => (await wb.treeItems('Port Forwards', new RegExp(`${devPod}:8888`)).count()) === 0, 15_000, 'the forward to stop');
 
-      kubectl('exec', '-n', 'ml-team', `${devPod}-0`, '--', 'sh', '-c', 'printf "print(42)\\n" > train.py');
+      kubectl('exec', '-n', 'ml-team', devPod, '--', 'sh', '-c', 'printf "print(42)\\n" > train.py');
       await wb.runCommand('Kube ML: Attach Workspace');
       await wb.pick(/^Kube ML: Attach Workspace$/, new RegExp(devPod));
       // Without Remote-SSH / Dev Containers (code-server) the built-in kubeml:// workspace is the
@@ -68,7 +68,7 @@ export const journey: Journey = {
       await wb.statusBarItem(/kube-ml-sandbox \/ ml-team/).waitFor({ state: 'visible', timeout: 30_000 });
       await ctx.screenshot('attached-workspace-explorer');
     } finally {
-      kubectl('delete', 'pod', `${devPod}-0`, '-n', 'ml-team', '--grace-period=0', '--wait=false');
+      kubectl('delete', 'pod', devPod, '-n', 'ml-team', '--grace-period=0', '--wait=false');
     }
   },
 };

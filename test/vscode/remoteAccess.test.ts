@@ -33,16 +33,16 @@ describe('remote access', () => {
     await waitFor(() => services.connection.session, 10_000, 'a session');
     core = adminKubeConfig().makeApiClient(k8s.CoreV1Api);
     await createTestNamespace(core, namespace);
-    await core.createNamespacedPod({ namespace, body: { metadata: { name: 'vs-0', labels: { 'kube-ml.dev/devpod': 'vs' } }, spec: { containers: [{ name: 'main', image: 'python:3.11' }] } } });
-    await waitFor(async () => (await core.readNamespacedPod({ namespace, name: 'vs-0' })).status?.phase === 'Running', 30_000, 'the pod to run');
-    files = new PodFiles(adminKubeConfig(), { namespace, pod: 'vs-0', container: 'main' });
+    await core.createNamespacedPod({ namespace, body: { metadata: { name: 'vs', labels: { 'kube-ml.dev/devpod': 'vs' } }, spec: { containers: [{ name: 'main', image: 'python:3.11' }] } } });
+    await waitFor(async () => (await core.readNamespacedPod({ namespace, name: 'vs' })).status?.phase === 'Running', 30_000, 'the pod to run');
+    files = new PodFiles(adminKubeConfig(), { namespace, pod: 'vs', container: 'main' });
     const workingDirectory = await files.workingDirectory();
     folder = vscode.Uri.from({ scheme: 'kubeml', authority: `devpod~${namespace}~vs`, path: workingDirectory });
   });
 
   after(async function () {
     this.timeout(30_000);
-    for (const terminal of vscode.window.terminals.filter((candidate) => candidate.name.startsWith('vs-0/'))) terminal.dispose();
+    for (const terminal of vscode.window.terminals.filter((candidate) => candidate.name.startsWith('vs/'))) terminal.dispose();
     await core.deleteNamespace({ name: namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
   });
 
@@ -86,7 +86,7 @@ describe('remote access', () => {
     assert.ok(opened, 'the command returned the terminal');
     // Sent straight away through the UI; the next test pins the typed-while-connecting case down.
     opened.sendText(`printf typed-at-once > ${folder.path}/typed-at-once.txt`);
-    const terminal = await waitFor(() => vscode.window.terminals.find((candidate) => candidate.name === 'vs-0/main'), 15_000, 'the vs-0/main terminal');
+    const terminal = await waitFor(() => vscode.window.terminals.find((candidate) => candidate.name === 'vs/main'), 15_000, 'the vs/main terminal');
     assert.strictEqual(terminal.exitStatus, undefined, 'the terminal is running');
     const written = await waitFor(async () => (await files.readFile(`${folder.path}/typed-at-once.txt`)).content.toString(), 15_000, 'the command typed at once to run in the pod');
     assert.strictEqual(written, 'typed-at-once');
@@ -94,7 +94,7 @@ describe('remote access', () => {
 
   it('a pod terminal sends keys typed while it connects once the shell is up', async function () {
     this.timeout(30_000);
-    const target = { namespace, pod: 'vs-0', container: 'main' };
+    const target = { namespace, pod: 'vs', container: 'main' };
     const terminal = new PodTerminal({ kubeConfig: adminKubeConfig, resolveTarget: async () => target, initialTarget: target, onActivity: () => undefined, log: services.output });
     let output = '';
     const writes = terminal.onDidWrite((data) => (output += data));
@@ -103,7 +103,7 @@ describe('remote access', () => {
       // open() has only started connecting: without the buffer these keys were dropped.
       terminal.handleInput('echo "typed-early=$((6*7))"\r');
       await waitFor(() => output.includes('typed-early=42'), 20_000, 'the shell to run the command typed while connecting');
-      assert.match(output, /Connecting to vs-0\/main/);
+      assert.match(output, /Connecting to vs\/main/);
     } finally {
       writes.dispose();
       terminal.close();

@@ -1,19 +1,18 @@
-/** What dist/sshProxy.js needs: where the kubeconfig is, which context, and what to reach. */
+/**
+ * What dist/sshProxy.js needs: where the kubeconfig is, which context, and the pod by its exact
+ * name (never a label selector: anyone who may create pods can set a label).
+ */
 export interface ProxyArguments {
   readonly kubeconfig: string;
   readonly context: string;
   readonly namespace: string;
-  readonly selector?: string;
-  readonly pod?: string;
+  readonly pod: string;
   readonly port: number;
 }
 
 /** argv of the proxy, as Attach Workspace writes it into the ssh config. */
 export function proxyArgv(args: ProxyArguments): string[] {
-  const argv = ['--kubeconfig', args.kubeconfig, '--context', args.context, '--namespace', args.namespace, '--port', String(args.port)];
-  if (args.selector) argv.push('--selector', args.selector);
-  if (args.pod) argv.push('--pod', args.pod);
-  return argv;
+  return ['--kubeconfig', args.kubeconfig, '--context', args.context, '--namespace', args.namespace, '--pod', args.pod, '--port', String(args.port)];
 }
 
 /** Parses the proxy's argv; throws a message for ssh's stderr when something is missing. */
@@ -31,8 +30,5 @@ export function parseProxyArguments(argv: readonly string[]): ProxyArguments {
   };
   const port = Number(required('port'));
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`kube-ml ssh proxy: --port must be 1-65535`);
-  const selector = values.get('selector');
-  const pod = values.get('pod');
-  if (!selector && !pod) throw new Error('kube-ml ssh proxy: --selector or --pod is required');
-  return { kubeconfig: required('kubeconfig'), context: required('context'), namespace: required('namespace'), port, selector, pod };
+  return { kubeconfig: required('kubeconfig'), context: required('context'), namespace: required('namespace'), pod: required('pod'), port };
 }

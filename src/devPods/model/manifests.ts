@@ -1,4 +1,4 @@
-import type { V1PersistentVolumeClaim, V1Pod, V1SecurityContext, V1PodSecurityContext } from '@kubernetes/client-node';
+import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../cluster/workloadRef';
 import {
   DEFINITION_ANNOTATION,
@@ -14,7 +14,7 @@ import { bytesOf, gibibytes } from './quantities';
 import type { DevPodSpec } from './spec';
 import { encodeDefinition } from './definition';
 import { gpuPlacement } from '../../cluster/gpuPlacement';
-import { RESTRICTED_UID, restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../../cluster/podSecurity';
+import { containerSecurityContext, podSecurityContext, RESTRICTED_UID } from '../../cluster/podSecurity';
 
 /**
  * A dev pod is a bare Pod plus a PVC, not a one-replica StatefulSet or Deployment:
@@ -57,20 +57,6 @@ export function ownerLabelValue(userName: string): string | undefined {
   return value || undefined;
 }
 
-function podSecurityContext(spec: DevPodSpec): V1PodSecurityContext {
-  if (!spec.restrictedPodSecurity) {
-    return { seccompProfile: { type: 'RuntimeDefault' } };
-  }
-  return restrictedPodSecurityContext(DEV_POD_UID);
-}
-
-function containerSecurityContext(spec: DevPodSpec): V1SecurityContext {
-  if (!spec.restrictedPodSecurity) {
-    return { allowPrivilegeEscalation: false };
-  }
-  return restrictedContainerSecurityContext();
-}
-
 /** PyTorch DataLoader workers share tensors through /dev/shm; the runtime default (64 MiB) is far too small. */
 export function sharedMemorySize(memory: string): string {
   return gibibytes(bytesOf(memory) / 4);
@@ -97,7 +83,7 @@ export function devPodManifest(spec: DevPodSpec, context: ManifestContext): V1Po
       enableServiceLinks: false,
       // The workspace runs user code: it gets no API credentials unless the user adds them.
       automountServiceAccountToken: false,
-      securityContext: podSecurityContext(spec),
+      securityContext: podSecurityContext(spec.restrictedPodSecurity, DEV_POD_UID),
       ...gpu?.scheduling,
       containers: [
         {
@@ -120,7 +106,7 @@ export function devPodManifest(spec: DevPodSpec, context: ManifestContext): V1Po
             // No CPU limit: throttling data loaders hurts more than sharing idle cores.
             limits: { memory: spec.memory, ...gpu?.resources },
           },
-          securityContext: containerSecurityContext(spec),
+          securityContext: containerSecurityContext(spec.restrictedPodSecurity),
           volumeMounts: [
             { name: 'workspace', mountPath: WORKSPACE_MOUNT_PATH },
             { name: 'dshm', mountPath: '/dev/shm' },

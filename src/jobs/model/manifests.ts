@@ -1,4 +1,5 @@
 import type { KubernetesObject, V1ConfigMap, V1EnvVar, V1Job, V1Service } from '@kubernetes/client-node';
+import type { ControllerRef, WorkloadRef } from '../../cluster/workloadRef';
 import type { JobSpec } from './jobSpec';
 import type { Runtime } from './runtime';
 import { OPTIONAL_APIS } from './runtime';
@@ -246,4 +247,16 @@ export function buildRunManifests(spec: JobSpec, options: ManifestOptions): Kube
 /** Label selector of a run's pods (TrainJob pods are labelled by JobSet, not by us). */
 export function runPodSelector(runtime: Runtime, name: string): string {
   return runtime === 'trainJob' ? `jobset.sigs.k8s.io/jobset-name=${name}` : `${RUN_LABEL}=${name}`;
+}
+
+/** A run's top object: it controls the run's pods, directly or through a JobSet, RayCluster or Job. */
+export function runController(runtime: Runtime, name: string): ControllerRef {
+  if (runtime === 'job' || runtime === 'indexedJob') return { apiVersion: 'batch/v1', kind: 'Job', name };
+  const api = OPTIONAL_APIS[runtime];
+  return { apiVersion: `${api.group}/${api.version}`, kind: api.kind, name };
+}
+
+/** A run as a workload for logs, terminals and forwards: its pods by label, owned by its top object. */
+export function runWorkload(run: { readonly namespace: string; readonly name: string; readonly runtime: Runtime }): WorkloadRef {
+  return { kind: 'Job', namespace: run.namespace, name: run.name, podSelector: runPodSelector(run.runtime, run.name), controller: runController(run.runtime, run.name) };
 }

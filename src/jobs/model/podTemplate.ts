@@ -2,7 +2,7 @@ import type { V1Container, V1EnvVar, V1PodTemplateSpec, V1Volume, V1VolumeMount 
 import { gpuPlacement } from '../../cluster/gpuPlacement';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../cluster/workloadRef';
 import { CODE_MOUNT_PATH, type JobSpec } from './jobSpec';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../../cluster/podSecurity';
+import { containerSecurityContext, podSecurityContext } from '../../cluster/podSecurity';
 
 export const RUN_LABEL = 'kube-ml.dev/run';
 export const RUNTIME_LABEL = 'kube-ml.dev/runtime';
@@ -19,12 +19,9 @@ export function codePartName(runName: string, index: number): string {
   return `${runName}-code-${index}`;
 }
 
-/** Container hardening required by the "restricted" Pod Security Standard. */
+/** Container hardening: the "restricted" Pod Security Standard, or no privilege escalation when it is off. */
 export function restrictedContainerSecurity(spec: Pick<JobSpec, 'restrictedPodSecurity'>): V1Container['securityContext'] {
-  if (!spec.restrictedPodSecurity) {
-    return undefined;
-  }
-  return restrictedContainerSecurityContext();
+  return containerSecurityContext(spec.restrictedPodSecurity);
 }
 
 /**
@@ -139,9 +136,9 @@ export function buildPodTemplate(spec: JobSpec, options: PodTemplateOptions): V1
     spec: {
       restartPolicy: options.restartPolicy ?? 'Never',
       subdomain: options.subdomain,
-      securityContext: spec.restrictedPodSecurity
-        ? restrictedPodSecurityContext()
-        : undefined,
+      // Training code needs no API credentials; the default service account's token stays out.
+      automountServiceAccountToken: false,
+      securityContext: podSecurityContext(spec.restrictedPodSecurity),
       initContainers: code.initContainers.length > 0 ? code.initContainers : undefined,
       containers: [container],
       volumes: [...code.volumes, { name: 'dshm', emptyDir: { medium: 'Memory' } }],

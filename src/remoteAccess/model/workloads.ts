@@ -1,5 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { DEV_POD_LABEL, devPodSelector, isUsablePod } from '../../cluster/podResolver';
+import { devPodNameOf, devPodSelector, isUsablePod } from '../../cluster/podResolver';
 import type { WorkloadRef } from '../../cluster/workloadRef';
 
 /** Containers a user may open a shell in, the workload's preferred one first. */
@@ -8,10 +8,10 @@ export function containerNames(pod: V1Pod, preferred?: string): string[] {
   return preferred && names.includes(preferred) ? [preferred, ...names.filter((name) => name !== preferred)] : names;
 }
 
-/** The workload a running pod belongs to: its dev pod when labelled so, else the pod itself. */
+/** The workload a running pod belongs to: its dev pod when it is one, else the pod itself. */
 export function workloadOfPod(pod: V1Pod): WorkloadRef {
   const namespace = pod.metadata?.namespace ?? 'default';
-  const devPod = pod.metadata?.labels?.[DEV_POD_LABEL];
+  const devPod = devPodNameOf(pod);
   if (devPod) {
     return { kind: 'DevPod', namespace, name: devPod, podSelector: devPodSelector(devPod) };
   }

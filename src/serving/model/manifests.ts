@@ -12,7 +12,7 @@ import { endpointLabels, ENDPOINT_LABEL, SERVER_SPEC_ANNOTATION, SPEC_ANNOTATION
 import { runtimePreset } from './runtimes';
 import { resolvedServer, serverSpecOf, type EndpointSpec, type ServerSpec } from './spec';
 import { gpuPlacement } from '../../cluster/gpuPlacement';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../../cluster/podSecurity';
+import { containerSecurityContext, podSecurityContext } from '../../cluster/podSecurity';
 
 /** Where the model volume is mounted in server containers. */
 export const MODEL_MOUNT_PATH = '/models';
@@ -82,14 +82,12 @@ export function serverPodSpec(spec: ServerSpec, servedName: string, containerNam
       { name: 'dshm', mountPath: '/dev/shm' },
     ],
     ...probes(healthPath),
-    ...(spec.restrictedPodSecurity
-      ? { securityContext: restrictedContainerSecurityContext() }
-      : {}),
+    securityContext: containerSecurityContext(spec.restrictedPodSecurity),
   };
   return {
-    ...(spec.restrictedPodSecurity
-      ? { securityContext: restrictedPodSecurityContext() }
-      : {}),
+    // A model server needs no API credentials; the default service account's token stays out.
+    automountServiceAccountToken: false,
+    securityContext: podSecurityContext(spec.restrictedPodSecurity),
     containers: [container],
     volumes: [
       { name: 'model', persistentVolumeClaim: { claimName: spec.model.claimName, readOnly: spec.model.readOnly } },

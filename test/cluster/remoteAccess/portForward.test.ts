@@ -24,7 +24,7 @@ describe('remote access: port forward (sandbox)', function () {
   });
 
   it('serves 20 concurrent HTTP requests through one forward, on 127.0.0.1 only', async () => {
-    const handle = await startPortForward(kubeConfig, { namespace, podSelector: 'kube-ml.dev/devpod=fwd', remotePort: 8888, localPort: 0 });
+    const handle = await startPortForward(kubeConfig, { namespace, podName: 'fwd-a', remotePort: 8888, localPort: 0 });
     handles.push(handle);
     assert.equal(handle.state, 'ready');
     assert.match(handle.url('/api'), /^http:\/\/127\.0\.0\.1:\d+\/api$/);
@@ -43,9 +43,9 @@ describe('remote access: port forward (sandbox)', function () {
   });
 
   it('prefers the remote port number locally and falls back to a free port', async () => {
-    const first = await startPortForward(kubeConfig, { namespace, podSelector: 'kube-ml.dev/devpod=fwd', remotePort: 8000 });
+    const first = await startPortForward(kubeConfig, { namespace, podName: 'fwd-a', remotePort: 8000 });
     handles.push(first);
-    const second = await startPortForward(kubeConfig, { namespace, podSelector: 'kube-ml.dev/devpod=fwd', remotePort: 8000 });
+    const second = await startPortForward(kubeConfig, { namespace, podName: 'fwd-a', remotePort: 8000 });
     handles.push(second);
     assert.notEqual(first.localPort, second.localPort);
     assert.ok(first.localPort === 8000 || second.localPort !== 8000);
@@ -54,38 +54,25 @@ describe('remote access: port forward (sandbox)', function () {
     assert.ok(Array.isArray(JSON.parse(models.body).data));
   });
 
-  it('keeps working after the pod is deleted and recreated with the same labels', async () => {
-    const handle = await startPortForward(kubeConfig, { namespace, podSelector: 'kube-ml.dev/devpod=fwd', remotePort: 8888, localPort: 0 });
+  it('keeps working after the pod is deleted and recreated under the same name (dev pod Stop + Resume), counted as one reconnect', async () => {
+    const handle = await startPortForward(kubeConfig, { namespace, podName: 'fwd-a', remotePort: 8888, localPort: 0 });
     handles.push(handle);
     assert.equal((await httpGet(handle.url('/api'))).status, 200);
     assert.equal(handle.status.podName, 'fwd-a');
+    assert.equal(handle.stats.reconnects, 0);
     await deletePodAndWait(namespace, 'fwd-a');
-    await createLabelledPod(namespace, 'fwd-b', 'fwd');
+    await createLabelledPod(namespace, 'fwd-a', 'fwd');
     const response = await waitFor(() => httpGet(handle.url('/api')).then((result) => (result.status === 200 ? result : undefined)), 30_000, 'a response from the recreated pod');
     assert.deepEqual(JSON.parse(response.body), { version: '2.14.2' });
-    assert.equal(handle.status.podName, 'fwd-b');
-    assert.ok(handle.stats.reconnects >= 1, `reconnects: ${handle.stats.reconnects}`);
-    assert.equal(handle.state, 'ready');
-  });
-
-  it('counts a pod recreated under the same name (dev pod Stop + Resume) as one reconnect', async () => {
-    await createLabelledPod(namespace, 'same-0', 'same');
-    const handle = await startPortForward(kubeConfig, { namespace, podSelector: 'kube-ml.dev/devpod=same', remotePort: 8888, localPort: 0 });
-    handles.push(handle);
-    assert.equal((await httpGet(handle.url('/api'))).status, 200);
-    assert.equal(handle.stats.reconnects, 0);
-    await deletePodAndWait(namespace, 'same-0');
-    await createLabelledPod(namespace, 'same-0', 'same');
-    await waitFor(() => httpGet(handle.url('/api')).then((result) => result.status === 200), 30_000, 'a response from the recreated pod');
-    assert.equal(handle.status.podName, 'same-0');
-    assert.equal(handle.state, 'ready');
+    assert.equal(handle.status.podName, 'fwd-a');
     assert.equal(handle.stats.reconnects, 1);
+    assert.equal(handle.state, 'ready');
   });
 
   it('makes a few state changes in an outage, not two per refused connection, and recovers by itself', async () => {
     const relay = await ApiServerRelay.start();
     try {
-      const handle = await startPortForward(relay.kubeConfig('developer'), { namespace, podSelector: 'kube-ml.dev/devpod=fwd', remotePort: 8888, localPort: 0 });
+      const handle = await startPortForward(relay.kubeConfig('developer'), { namespace, podName: 'fwd-a', remotePort: 8888, localPort: 0 });
       handles.push(handle);
       assert.equal((await httpGet(handle.url('/api'))).status, 200);
       const changes: PortForwardStatus[] = [];
@@ -109,15 +96,15 @@ describe('remote access: port forward (sandbox)', function () {
     }
   });
 
-  it('says clearly when no pod runs behind the selector', async () => {
-    await assert.rejects(resolveRunningPod(kubeConfig, namespace, 'kube-ml.dev/devpod=nobody'), (error: unknown) => {
+  it('says clearly when the pod does not run', async () => {
+    await assert.rejects(resolveRunningPod(kubeConfig, { namespace, podName: 'nobody' }), (error: unknown) => {
       assert.ok(isKubeMlError(error));
       assert.equal(error.kind, 'notFound');
-      assert.match(error.summary, /No running pod matches "kube-ml.dev\/devpod=nobody" in namespace/);
+      assert.match(error.summary, /No running pod of pod .+\/nobody/);
       return true;
     });
-    await assert.rejects(startPortForward(kubeConfig, { namespace, podSelector: 'kube-ml.dev/devpod=nobody', remotePort: 8888, localPort: 0 }), /No running pod matches/);
-    const waiting = await startPortForward(kubeConfig, { namespace, podSelector: 'kube-ml.dev/devpod=nobody', remotePort: 8888, localPort: 0, waitForPod: true });
+    await assert.rejects(startPortForward(kubeConfig, { namespace, podName: 'nobody', remotePort: 8888, localPort: 0 }), /No running pod of pod/);
+    const waiting = await startPortForward(kubeConfig, { namespace, podName: 'nobody', remotePort: 8888, localPort: 0, waitForPod: true });
     handles.push(waiting);
     assert.equal(waiting.state, 'waitingForPod');
   });

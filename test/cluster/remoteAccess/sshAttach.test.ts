@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { renderHostEntry } from '../../../src/attach/model/sshConfig';
-import { POD_SSHD_PORT } from '../../../src/attach/model/sshd';
+import { POD_SSHD_PORT, START_SSHD_SCRIPT } from '../../../src/attach/model/sshd';
 import { generateSshKeyPair } from '../../../src/attach/model/sshKeys';
 import { podSshHostEntry, preparePodSshHost, SshFolder, writeHostEntry } from '../../../src/attach/sshHost';
 import { runTextCommand, type ExecTarget } from '../../../src/cluster/exec';
@@ -141,13 +141,14 @@ describe('remote access: Remote-SSH attach through our ProxyCommand (sandbox, re
   it('writes a host entry whose ProxyCommand runs dist/sshProxy.js with Node, and ssh runs a command in the pod', async () => {
     const prepared = await attach();
     alias = prepared.alias;
-    assert.equal(alias, `kubeml.${ADMIN_CONTEXT}.${namespace}.${DEV_POD}`);
+    assert.match(alias, new RegExp(`^kubeml\\.${ADMIN_CONTEXT}\\.${namespace}\\.${DEV_POD}\\.[0-9a-f]{8}$`));
     const config = fs.readFileSync(prepared.configFile, 'utf8');
     assert.match(config, new RegExp(`^Host ${alias.replace(/\./g, '\\.')}$`, 'm'));
     assert.match(config, new RegExp(`^ {2}User ${prepared.user}$`, 'm'));
-    assert.match(config, /^ {2}StrictHostKeyChecking no$/m);
+    assert.match(config, /^ {2}StrictHostKeyChecking yes$/m);
+    assert.match(fs.readFileSync(sshFolder.knownHostsFile(alias), 'utf8'), new RegExp(`^${alias.replace(/\./g, '\\.')} ssh-ed25519 [A-Za-z0-9+/]+=*\n$`));
     assert.ok(config.includes(`ProxyCommand env ELECTRON_RUN_AS_NODE=1 NODE_NO_WARNINGS=1 ${process.execPath} ${PROXY_SCRIPT} --kubeconfig ${SANDBOX_KUBECONFIG}`), config);
-    assert.ok(config.includes(`--selector kube-ml.dev/devpod=${DEV_POD}`), config);
+    assert.ok(config.includes(`--pod ${DEV_POD} `), config);
     assert.equal((fs.statSync(sshFolder.identityFile).mode & 0o777).toString(8), '600');
 
     assert.equal(sshOk(await ssh(prepared.configFile, alias, 'echo hello-from-pod'), 'echo'), 'hello-from-pod\n');
@@ -187,7 +188,7 @@ describe('remote access: Remote-SSH attach through our ProxyCommand (sandbox, re
       const pair = generateSshKeyPair('stranger@test');
       fs.writeFileSync(stranger.identityFile, pair.privateKeyPem, { mode: 0o600 });
       const user = sshOk(await ssh(sshFolder.configFile, alias, 'id -un'), 'id').trim();
-      const entry = podSshHostEntry({ contextName: ADMIN_CONTEXT, kubeconfigPath: SANDBOX_KUBECONFIG, workload, pod: DEV_POD, user, identityFile: stranger.identityFile, nodeExecutable: process.execPath, proxyScript: PROXY_SCRIPT });
+      const entry = podSshHostEntry({ contextName: ADMIN_CONTEXT, kubeconfigPath: SANDBOX_KUBECONFIG, workload, pod: DEV_POD, user, identityFile: stranger.identityFile, knownHostsFile: sshFolder.knownHostsFile(alias), nodeExecutable: process.execPath, proxyScript: PROXY_SCRIPT });
       fs.writeFileSync(stranger.configFile, `${renderHostEntry(entry)}\n`);
       const result = await ssh(stranger.configFile, entry.alias, 'echo should-not-run');
       assert.equal(result.code, 255);
@@ -198,15 +199,34 @@ describe('remote access: Remote-SSH attach through our ProxyCommand (sandbox, re
     }
   });
 
+  it('refuses an sshd whose host key is not the one Attach pinned, until Attach pins the new one', async () => {
+    const podIp = (await core.readNamespacedPod({ namespace, name: DEV_POD })).status?.podIP as string;
+    // Another sshd behind the same alias: ours stops, its key goes, a fresh one starts with a new key.
+    const folder = 'dir="${HOME:-/tmp}/.kube-ml/ssh"; [ -d "$dir" ] || dir=/tmp/kube-ml-ssh';
+    await runTextCommand(admin, target, ['sh', '-c', `${folder}; kill "$(cat "$dir/sshd.pid")"; rm -f "$dir/host_key" "$dir/host_key.pub" "$dir/sshd.pid"`]);
+    await waitFor(() => refuses(podIp, POD_SSHD_PORT), 15_000, `the first sshd to stop listening on ${podIp}:${POD_SSHD_PORT}`);
+    const publicKey = fs.readFileSync(`${sshFolder.identityFile}.pub`, 'utf8').trim();
+    const restarted = await runTextCommand(admin, target, ['sh', '-c', START_SSHD_SCRIPT, 'kubeml-sshd', publicKey, String(POD_SSHD_PORT)]);
+    assert.equal(restarted.exitCode, 0, restarted.stderr);
+
+    const refused = await ssh(sshFolder.configFile, alias, 'echo should-not-run');
+    assert.equal(refused.code, 255);
+    assert.equal(refused.stdout, '');
+    assert.match(refused.stderr, /Host key verification failed/);
+
+    await attach();
+    assert.equal(sshOk(await ssh(sshFolder.configFile, alias, 'echo pinned-again'), 'after attaching again'), 'pinned-again\n');
+  });
+
   it('when the dev pod is missing, ssh fails with the proxy\'s message on stderr', async () => {
     const ghost: WorkloadRef = { kind: 'DevPod', namespace, name: 'ghost', podSelector: devPodSelector('ghost'), container: WORKSPACE_CONTAINER };
-    const entry = podSshHostEntry({ contextName: ADMIN_CONTEXT, kubeconfigPath: SANDBOX_KUBECONFIG, workload: ghost, pod: 'ghost', user: 'root', identityFile: sshFolder.identityFile, nodeExecutable: process.execPath, proxyScript: PROXY_SCRIPT });
+    const entry = podSshHostEntry({ contextName: ADMIN_CONTEXT, kubeconfigPath: SANDBOX_KUBECONFIG, workload: ghost, pod: 'ghost', user: 'root', identityFile: sshFolder.identityFile, knownHostsFile: sshFolder.knownHostsFile('ghost'), nodeExecutable: process.execPath, proxyScript: PROXY_SCRIPT });
     await writeHostEntry(sshFolder, entry);
     const result = await ssh(sshFolder.configFile, entry.alias, 'echo should-not-run');
     assert.equal(result.code, 255);
     assert.equal(result.stdout, '');
     assert.ok(
-      result.stderr.includes(`kube-ml ssh proxy: No running pod matches "kube-ml.dev/devpod=ghost" in namespace ${namespace}.`),
+      result.stderr.includes(`kube-ml ssh proxy: No running pod of pod ${namespace}/ghost.`),
       `stderr: ${result.stderr}`,
     );
   });

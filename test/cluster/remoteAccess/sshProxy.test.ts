@@ -18,7 +18,7 @@ describe('remote access: ssh ProxyCommand script (sandbox)', function () {
   after(() => deleteTestNamespace(namespace));
 
   it('carries bytes both ways between stdio and a pod port (8888 standing in for sshd)', async () => {
-    const argv = proxyArgv({ kubeconfig: SANDBOX_KUBECONFIG, context: ADMIN_CONTEXT, namespace, selector: 'kube-ml.dev/devpod=proxy', port: 8888 });
+    const argv = proxyArgv({ kubeconfig: SANDBOX_KUBECONFIG, context: ADMIN_CONTEXT, namespace, pod: 'proxy-0', port: 8888 });
     const child = spawn(process.execPath, [path.join(REPO, 'node_modules', 'tsx', 'dist', 'cli.mjs'), path.join(REPO, 'src', 'attach', 'sshProxy.ts'), ...argv], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = Buffer.alloc(0);
     let stderr = '';

@@ -60,7 +60,7 @@ describe('serving: deploy, rollout, playground, scale, roll back, delete (sandbo
   });
 
   it('streams a chat answer through our managed port-forward and computes TTFT and tokens/s', async () => {
-    const forward = await startPortForward(kubeConfig, { namespace, podSelector: podSelectorOf('llm'), remotePort: 8000, localPort: 0 });
+    const forward = await startPortForward(kubeConfig, { namespace, podSelector: podSelectorOf('llm'), controller: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'llm' }, remotePort: 8000, localPort: 0 });
     try {
       const models = await listModels(forward.url());
       assert.ok(models.length > 0, 'the server lists a model');

@@ -3,12 +3,13 @@ import { createPublicKey } from 'node:crypto';
 import { hasInclude, renderHostEntry, shellQuote, sshHostAlias, upsertHostEntry, withInclude } from '../../../src/attach/model/sshConfig';
 import { generateSshKeyPair } from '../../../src/attach/model/sshKeys';
 import { parseProxyArguments, proxyArgv } from '../../../src/attach/model/proxyArguments';
-import { devContainersAuthority, sshUserFromOutput } from '../../../src/attach/model/sshd';
+import { devContainersAuthority, hostKeyFromOutput, sshUserFromOutput } from '../../../src/attach/model/sshd';
 
 const entry = {
   alias: 'kubeml.ctx.ml-team.alice',
   user: 'dev',
   identityFile: '/home/u/.ssh/kube-ml/id_ecdsa',
+  knownHostsFile: '/home/u/.ssh/kube-ml/known_hosts.d/kubeml.ctx.ml-team.alice',
   proxyEnvironment: { ELECTRON_RUN_AS_NODE: '1' },
   proxyCommand: ['/opt/VS Code/code', '/ext/dist/sshProxy.js', '--context', "it's; rm -rf ~"],
 };
@@ -28,7 +29,7 @@ describe('ssh config', () => {
     assert.match(text, /^ {2}ProxyCommand env ELECTRON_RUN_AS_NODE=1 \/node \/proxy\.js --context ctx%%h$/m);
   });
   it('makes host aliases ssh accepts', () => {
-    assert.equal(sshHostAlias('arn:aws:eks:us-east-1:1:cluster/Prod', 'ml-team', 'alice'), 'kubeml.arn-aws-eks-us-east-1-1-cluster-prod.ml-team.alice');
+    assert.match(sshHostAlias('arn:aws:eks:us-east-1:1:cluster/Prod', 'ml-team', 'alice'), /^kubeml\.arn-aws-eks-us-east-1-1-cluster-prod\.ml-team\.alice\.[0-9a-f]{8}$/);
   });
   it('replaces an existing block instead of appending a second one', () => {
     const first = upsertHostEntry('Host other\n  User x\n', entry);
@@ -73,17 +74,18 @@ describe('ssh key pair', () => {
 
 describe('ssh proxy arguments and attach targets', () => {
   it('round-trips the proxy argv', () => {
-    const args = { kubeconfig: '/k/config', context: 'ctx', namespace: 'ml-team', selector: 'kube-ml.dev/devpod=alice', port: 2222 };
-    assert.deepEqual(parseProxyArguments(proxyArgv(args)), { ...args, pod: undefined });
+    const args = { kubeconfig: '/k/config', context: 'ctx', namespace: 'ml-team', pod: 'alice', port: 2222 };
+    assert.deepEqual(parseProxyArguments(proxyArgv(args)), args);
   });
   it('explains what is missing', () => {
-    assert.throws(() => parseProxyArguments(['--kubeconfig', 'k', '--context', 'c', '--namespace', 'n', '--port', '22']), /--selector or --pod/);
+    assert.throws(() => parseProxyArguments(['--kubeconfig', 'k', '--context', 'c', '--namespace', 'n', '--port', '22']), /--pod is required/);
     assert.throws(() => parseProxyArguments(['--kubeconfig', 'k', '--context', 'c', '--namespace', 'n', '--pod', 'p', '--port', '99999']), /1-65535/);
     assert.throws(() => parseProxyArguments(['--context']), /unexpected argument/);
   });
   it('reads the sshd user and builds the Dev Containers authority', () => {
     assert.equal(sshUserFromOutput('started alice\n'), 'alice');
     assert.equal(sshUserFromOutput('running root'), 'root');
+    assert.equal(hostKeyFromOutput('hostkey ssh-ed25519 AAAAC3Nz root@pod\nstarted alice\n'), 'ssh-ed25519 AAAAC3Nz');
     const authority = devContainersAuthority({ contextName: 'ctx', namespace: 'ml-team', pod: 'alice-0', container: 'main' });
     assert.ok(authority.startsWith('k8s-container+'));
     assert.deepEqual(JSON.parse(Buffer.from(authority.slice('k8s-container+'.length), 'hex').toString()), { settingType: 'pod', podname: 'alice-0', name: 'main', namespace: 'ml-team', context: 'ctx' });

@@ -60,10 +60,10 @@ describe('jobs/manifests', () => {
     assert.equal(podSpec.containers[0]!.resources, undefined);
   });
 
-  it('drops the hardening only when the user opts out', () => {
+  it('allows root only when the user opts out, still under seccomp and without privilege escalation', () => {
     const [job] = buildRunManifests(spec({ restrictedPodSecurity: false }), { ...options, runtime: 'job' }) as [V1Job];
-    assert.equal(job.spec!.template.spec!.securityContext, undefined);
-    assert.equal(job.spec!.template.spec!.containers[0]!.securityContext, undefined);
+    assert.deepEqual(job.spec!.template.spec!.securityContext, { seccompProfile: { type: 'RuntimeDefault' } });
+    assert.deepEqual(job.spec!.template.spec!.containers[0]!.securityContext, { allowPrivilegeEscalation: false });
   });
 
   it('builds an Indexed Job and a headless Service with torchrun rendezvous env', () => {

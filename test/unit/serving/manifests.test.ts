@@ -24,7 +24,7 @@ describe('serving manifests', () => {
     assert.equal(container.volumeMounts?.[0].readOnly, true);
   });
 
-  it('passes the restricted Pod Security Standard, and drops it only when asked', () => {
+  it('passes the restricted Pod Security Standard, and allows root only when asked', () => {
     const pod = buildEndpointManifests(vllmSpec()).deployment.spec!.template.spec!;
     assert.equal(pod.securityContext?.runAsNonRoot, true);
     assert.equal(pod.securityContext?.seccompProfile?.type, 'RuntimeDefault');
@@ -34,8 +34,8 @@ describe('serving manifests', () => {
     assert.equal(security.runAsNonRoot, true);
     assert.equal(security.seccompProfile?.type, 'RuntimeDefault');
     const open = buildEndpointManifests(vllmSpec({ restrictedPodSecurity: false })).deployment.spec!.template.spec!;
-    assert.equal(open.securityContext, undefined);
-    assert.equal(open.containers[0].securityContext, undefined);
+    assert.deepEqual(open.securityContext, { seccompProfile: { type: 'RuntimeDefault' } });
+    assert.deepEqual(open.containers[0].securityContext, { allowPrivilegeEscalation: false });
   });
 
   it('uses each runtime preset\'s port and health path', () => {
