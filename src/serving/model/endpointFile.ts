@@ -1,4 +1,5 @@
 import * as yaml from 'js-yaml';
+import { loadYamlSafely, previewValue } from '../../cluster/safeYaml';
 import type { ModelFormat } from './modelFormat';
 import type { RuntimeKind } from './runtimes';
 import { validateEndpointSpec, type EndpointSpec, type Exposure, type ModelVolume } from './spec';
@@ -49,7 +50,7 @@ class FieldReader {
     const value = this.raw[key];
     if (value === undefined || value === null) return fallback;
     if (typeof value !== 'number') {
-      this.problems.push(`${this.prefix}${key} must be a number (got ${JSON.stringify(value)}).`);
+      this.problems.push(`${this.prefix}${key} must be a number (got ${previewValue(value)}).`);
       return fallback;
     }
     return value;
@@ -136,12 +137,8 @@ function readExposure(raw: Raw | undefined, problems: string[]): Exposure {
  * problem found, each naming its field.
  */
 export function parseEndpointFile(text: string): { file?: EndpointFile; problems: string[] } {
-  let document: unknown;
-  try {
-    document = yaml.load(text);
-  } catch (error) {
-    return { problems: [`${ENDPOINT_FILE_PATH} is not valid YAML: ${(error as Error).message.split('\n')[0]}`] };
-  }
+  const { document, problem } = loadYamlSafely(text);
+  if (problem !== undefined) return { problems: [`${ENDPOINT_FILE_PATH} is refused: ${problem}.`] };
   if (!isRecord(document)) return { problems: [`${ENDPOINT_FILE_PATH} must be a mapping with at least name, runtime and model.`] };
   const reader = new FieldReader(document);
   const problems: string[] = [];
@@ -178,9 +175,8 @@ export function parseEndpointFile(text: string): { file?: EndpointFile; problems
   };
   problems.push(...reader.problems, ...replicasReader.problems);
   const known = new Set(['name', 'namespace', 'runtime', 'image', 'command', 'args', 'port', 'healthPath', 'modelFormat', 'gpus', 'gpuProduct', 'cpu', 'memory', 'env', 'restrictedPodSecurity', 'replicas', 'exposure', 'networkPolicy', 'kserve', 'model']);
-  for (const key of Object.keys(document)) {
-    if (!known.has(key)) problems.push(`unknown field "${key}" (known: ${[...known].join(', ')}).`);
-  }
+  const unknown = Object.keys(document).filter((key) => !known.has(key));
+  if (unknown.length > 0) problems.push(`unknown field(s) ${unknown.slice(0, 5).map((key) => previewValue(key)).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''} (known: ${[...known].join(', ')}).`);
   if (problems.length > 0) return { problems };
   // Validate with a placeholder volume: the real one is known only after the source is resolved.
   const placeholder: ModelVolume = source.kind === 'volume' ? source : { claimName: 'placeholder', path: '', readOnly: true };

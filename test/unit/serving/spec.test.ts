@@ -84,7 +84,7 @@ env: { VLLM_LOGGING_LEVEL: DEBUG }
     assert.ok(problems.some((problem) => /runtime "ollama"/.test(problem)));
     assert.ok(problems.some((problem) => /gpus must be a number/.test(problem)));
     assert.ok(problems.some((problem) => /exactly one of local, devPod or claim/.test(problem)));
-    assert.ok(problems.some((problem) => /unknown field "surprise"/.test(problem)));
+    assert.ok(problems.some((problem) => /unknown field\(s\) "surprise"/.test(problem)));
     assert.match(parseEndpointFile('name: [').problems[0], /not valid YAML/);
     assert.match(parseEndpointFile('name: Bad_Name\nmodel: { claim: m, path: p }\n').problems[0], /DNS-1123/);
   });
