@@ -36,6 +36,8 @@ export interface LogSessionOptions {
 
 const MAX_METRIC_SAMPLES = 100_000;
 const REPLAY_CHUNK = 5000;
+/** Text one message to the view may carry: a flood shows its newest lines, the spool keeps all. */
+const MAX_BATCH_CHARS = 8 * 1024 * 1024;
 
 export function containerChoices(pods: readonly V1Pod[]): ContainerChoice[] {
   const choices = new Map<string, ContainerChoice>();
@@ -84,7 +86,7 @@ export class LogSession implements Disposable {
   constructor(private readonly options: LogSessionOptions) {
     this.buffer = new RingBuffer<WireLine>(options.maxLines);
     const batchMs = options.batchMs ?? 75;
-    this.lineBatch = new Batcher(batchMs, (lines) => this.options.post({ type: 'lines', lines, dropped: this.buffer.dropped }));
+    this.lineBatch = new Batcher(batchMs, (lines) => this.options.post({ type: 'lines', lines, dropped: this.buffer.dropped }), { maxItems: options.maxLines, maxCost: MAX_BATCH_CHARS, cost: (line) => line.x.length });
     this.metricBatch = new Batcher(batchMs, (samples) => this.options.post({ type: 'metrics', samples }));
     const workload = options.workload;
     this.title = `Logs: ${workload.kind === 'Pod' || workload.kind === 'DevPod' ? '' : `${workload.kind} `}${workload.namespace}/${workload.name}`;
