@@ -69,6 +69,7 @@ async function resolveModelVolume(services: Services, session: ClusterSession, r
   const isFile = (await stat(localPath)).isFile();
   progress.report({ message: `Checksumming ${basename(localPath)}...` });
   const model = await scanLocalModel(localPath, signal, (file) => progress.report({ message: `Checksumming ${file}...` }));
+  if (model.leftOut.length > 0) services.output.warn(`Not uploaded from ${localPath} (secret-looking, cache or link): ${model.leftOut.join(', ')}`);
   await ensureModelVolume(session.kubeConfig, { namespace, claimName, endpointName: spec.name, minBytes: model.totalBytes, storageClass: services.settings.defaultStorageClass() });
   progress.report({ message: `Starting the uploader pod for volume ${claimName}...` });
   const uploader = await startUploaderPod(session.kubeConfig, namespace, claimName, signal);

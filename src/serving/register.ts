@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { KubeMlError } from '../cluster/errors';
+import { pathInsideFolder } from '../common/model/workspacePath';
 import type { Services } from '../common/services';
 import { deleteCommand, endpointArgument, rollBackCommand, scaleCommand } from './endpointCommands';
 import { EndpointStore } from './endpointStore';
@@ -62,7 +63,8 @@ export function registerServing(services: Services): void {
         const { file, problems } = parseEndpointFile(text);
         if (!file) throw new KubeMlError('invalidInput', `${ENDPOINT_FILE_PATH} has ${problems.length} problem(s): ${problems.join(' ')}`, 'Fix the named fields and run the command again.');
         const baseFolder = vscode.Uri.joinPath(uri, '..', '..').fsPath;
-        return deploy({ spec: file.spec, source: file.source, baseFolder });
+        const source = file.source.kind === 'local' ? { kind: 'local' as const, path: await pathInsideFolder(baseFolder, file.source.path, 'model.local') } : file.source;
+        return deploy({ spec: file.spec, source, baseFolder });
       }),
     ),
     vscode.commands.registerCommand('kubeMl.openPlayground', (argument?: unknown) =>

@@ -40,6 +40,8 @@ export const journey: Journey = {
       await wb.quickInput().getByText(/Indexed Job \+ headless Service/).first().waitFor({ state: 'visible', timeout: 15_000 });
       await ctx.screenshot('submit-shows-runtime', wb.quickInput());
       await wb.pick(/^Submit$/);
+      // Before anything leaves the machine: the files, their size and what stays home.
+      await wb.answerDialog(/Send .* to the cluster\?/, 'Submit');
 
       const run = await wb.treeItem('Training Jobs', /^e2e-ddp(?!-r2)/, 30_000);
       await ctx.waitFor(async () => /running|succeeded/.test((await run.getAttribute('aria-label')) ?? (await run.innerText())), 60_000, 'e2e-ddp to run');

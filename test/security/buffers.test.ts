@@ -8,6 +8,7 @@ import { LogSpool } from '../../src/logs/logSpool';
 import { listModels, streamCompletion } from '../../src/serving/openAiClient';
 import { SseParser } from '../../src/serving/model/sse';
 import { waitFor } from '../waitFor';
+import { rejectionOf } from './rejectionOf';
 
 /** A server on loopback that answers every request with an endless body of `unit`. */
 async function endlessServer(unit: string, contentType: string, status = 200): Promise<{ url: string; close: () => Promise<void> }> {
@@ -33,14 +34,6 @@ async function endlessServer(unit: string, contentType: string, status = 200): P
   };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<{ kind?: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as { kind?: string; message: string };
-  }
-  assert.fail('expected a rejection');
-}
 
 describe('security: buffers fed by hostile peers stay bounded', function () {
   this.timeout(30_000);
@@ -48,7 +41,7 @@ describe('security: buffers fed by hostile peers stay bounded', function () {
   it('an endless /v1/models body is refused after 1 MiB', async () => {
     const server = await endlessServer('{"data":[', 'application/json');
     try {
-      const error = await rejection(listModels(server.url));
+      const error = await rejectionOf(listModels(server.url));
       assert.equal(error.kind, 'invalidInput');
       assert.match(error.message, /more than 1024 KiB/);
     } finally {
@@ -59,7 +52,7 @@ describe('security: buffers fed by hostile peers stay bounded', function () {
   it('an endless error body is cut to its start', async () => {
     const server = await endlessServer('x', 'text/plain', 500);
     try {
-      const error = await rejection(listModels(server.url));
+      const error = await rejectionOf(listModels(server.url));
       assert.match(error.message, /answered 500/);
       assert.ok(error.message.length < 1000);
     } finally {
@@ -70,7 +63,7 @@ describe('security: buffers fed by hostile peers stay bounded', function () {
   it('a streamed completion with one endless event is stopped', async () => {
     const server = await endlessServer('data: {"choices":[{"delta":{"content":"aaaa', 'text/event-stream');
     try {
-      const error = await rejection(streamCompletion(server.url, { path: '/v1/chat/completions', body: {} }, () => undefined));
+      const error = await rejectionOf(streamCompletion(server.url, { path: '/v1/chat/completions', body: {} }, () => undefined));
       assert.match(error.message, /one event of more than 4 MiB/);
     } finally {
       await server.close();
@@ -81,7 +74,7 @@ describe('security: buffers fed by hostile peers stay bounded', function () {
     const server = await endlessServer('data: {"choices":[{"delta":{"content":"token "}}]}\n\n', 'text/event-stream');
     try {
       let received = 0;
-      const error = await rejection(streamCompletion(server.url, { path: '/v1/chat/completions', body: {} }, (text) => (received += text.length)));
+      const error = await rejectionOf(streamCompletion(server.url, { path: '/v1/chat/completions', body: {} }, (text) => (received += text.length)));
       assert.match(error.message, /more than 8 MiB of text/);
       assert.ok(received <= 8 * 1024 * 1024);
     } finally {

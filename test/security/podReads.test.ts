@@ -3,15 +3,8 @@ import { runCommand } from '../../src/cluster/exec';
 import { PodFileError, PodFiles } from '../../src/cluster/podFiles';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig } from '../cluster/sandbox';
 import { createLabelledPod } from '../cluster/remoteAccess/testPods';
+import { rejectionOf } from './rejectionOf';
 
-async function failure(promise: Promise<unknown>): Promise<Error & { kind?: string; code?: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error & { kind?: string; code?: string };
-  }
-  assert.fail('expected the operation to fail');
-}
 
 describe('security: reads from a pod are bounded (sandbox)', function () {
   this.timeout(120_000);
@@ -27,7 +20,7 @@ describe('security: reads from a pod are bounded (sandbox)', function () {
   after(() => deleteTestNamespace(namespace));
 
   it('kubeml:// refuses /dev/zero and other non-regular files instead of reading forever', async () => {
-    const error = await failure(files.readFile('/dev/zero'));
+    const error = await rejectionOf(files.readFile('/dev/zero'));
     assert.ok(error instanceof PodFileError);
     assert.equal(error.code, 'notARegularFile');
   });
@@ -36,12 +29,12 @@ describe('security: reads from a pod are bounded (sandbox)', function () {
     const folder = await files.workingDirectory();
     await runCommand(sandboxKubeConfig('developer'), target(), ['sh', '-c', 'head -c 4096 /dev/zero > "$1/limit.bin"; head -c 4097 /dev/zero > "$1/over.bin"', 'sh', folder]);
     assert.equal((await files.readFile(`${folder}/limit.bin`, undefined, 4096)).content.length, 4096);
-    const error = await failure(files.readFile(`${folder}/over.bin`, undefined, 4096));
+    const error = await rejectionOf(files.readFile(`${folder}/over.bin`, undefined, 4096));
     assert.equal((error as PodFileError).code, 'tooLarge');
   });
 
   it('a command that prints without end is stopped at the default output bound', async () => {
-    const error = await failure(runCommand(sandboxKubeConfig('developer'), target(), ['cat', '/dev/zero']));
+    const error = await rejectionOf(runCommand(sandboxKubeConfig('developer'), target(), ['cat', '/dev/zero']));
     assert.match(error.message, /more than 16 MiB of output/);
   });
 
