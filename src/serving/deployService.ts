@@ -12,6 +12,7 @@ import type { RolloutStatus } from './model/rollout';
 import type { EndpointSpec, ModelVolume } from './model/spec';
 import { COPY_SCRIPT, formatBytes, stagingPath } from './model/uploadPlan';
 import { devPodModelVolume, listDevPods } from './modelSources';
+import { ensureApiKeySecret } from './apiKey';
 import { describeUpload, ensureModelVolume, scanLocalModel, startUploaderPod, uploadModel } from './modelUpload';
 import { waitForRollout } from './rolloutTracker';
 import { runTextCommand } from '../cluster/exec';
@@ -123,6 +124,7 @@ export async function deployEndpoint(services: Services, store: EndpointStore, r
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Deploying ${request.spec.name}`, cancellable: true }, async (progress, token) => {
     const model = await resolveModelVolume(services, session, request, namespace, progress, token);
     const spec: EndpointSpec = { ...draft, model };
+    if (spec.apiKeySecret) await ensureApiKeySecret(session.kubeConfig, namespace, spec.apiKeySecret, spec.name);
     progress.report({ message: 'Applying the endpoint (server-side apply)...' });
     const applied = await applyEndpoint(session.kubeConfig, spec, backend);
     services.output.info(`Applied ${applied.objects.join(', ')} in ${namespace}.`);

@@ -52,6 +52,11 @@ async function readBody(response: http.IncomingMessage, url: URL, maxBytes: numb
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** The bearer token header an endpoint with an API key requires. */
+function authorization(apiKey: string | undefined): Record<string, string> {
+  return apiKey ? { authorization: `Bearer ${apiKey}` } : {};
+}
+
 function httpError(status: number, body: string, url: string): KubeMlError {
   let message = body.slice(0, 500);
   try {
@@ -60,15 +65,15 @@ function httpError(status: number, body: string, url: string): KubeMlError {
   } catch {
     // Not JSON: keep the text.
   }
-  const hint = status === 404 ? 'The server has no such route or model: is it OpenAI-compatible, and is the model name right?' : status === 400 ? 'Check the parameters (max tokens may exceed the model\'s context).' : 'See View Logs on the endpoint.';
-  return new KubeMlError(status === 404 ? 'notFound' : 'invalidInput', `The model server at ${url} answered ${status}: ${message}`, hint);
+  const hint = status === 401 ? 'The endpoint requires an API key: deploy it again with Kube ML (which keeps its key in the Secret "<name>-api-key").' : status === 404 ? 'The server has no such route or model: is it OpenAI-compatible, and is the model name right?' : status === 400 ? 'Check the parameters (max tokens may exceed the model\'s context).' : 'See View Logs on the endpoint.';
+  return new KubeMlError(status === 404 ? 'notFound' : status === 401 ? 'unauthorized' : 'invalidInput', `The model server at ${url} answered ${status}: ${message}`, hint);
 }
 
-/** GET /v1/models: the served model names. */
-export async function listModels(baseUrl: string, signal?: AbortSignal): Promise<string[]> {
+/** GET /v1/models: the served model names. `apiKey` goes in a header, never in the URL. */
+export async function listModels(baseUrl: string, signal?: AbortSignal, apiKey?: string): Promise<string[]> {
   const url = new URL('/v1/models', baseUrl);
   return new Promise<string[]>((resolve, reject) => {
-    const request = requestModule(url).get(url, { signal, headers: { accept: 'application/json' } }, (response) => {
+    const request = requestModule(url).get(url, { signal, headers: { accept: 'application/json', ...authorization(apiKey) } }, (response) => {
       const failed = (response.statusCode ?? 0) >= 400;
       readBody(response, url, failed ? MAX_ERROR_BODY_BYTES : MAX_MODELS_BODY_BYTES, failed).then((body) => {
         if (failed) return reject(httpError(response.statusCode ?? 0, body, url.toString()));
@@ -87,7 +92,7 @@ export async function listModels(baseUrl: string, signal?: AbortSignal): Promise
  * POSTs a streaming completion and calls `onText` for every content delta the moment it is parsed.
  * Resolves when the server sends [DONE] (or ends the stream); rejects with a KubeMlError.
  */
-export function streamCompletion(baseUrl: string, plan: HttpRequestPlan, onText: (text: string) => void, signal?: AbortSignal): Promise<StreamedCompletion> {
+export function streamCompletion(baseUrl: string, plan: HttpRequestPlan, onText: (text: string) => void, signal?: AbortSignal, apiKey?: string): Promise<StreamedCompletion> {
   const url = new URL(plan.path, baseUrl);
   const body = Buffer.from(JSON.stringify(plan.body));
   return new Promise<StreamedCompletion>((resolve, reject) => {
@@ -101,7 +106,7 @@ export function streamCompletion(baseUrl: string, plan: HttpRequestPlan, onText:
       settled = true;
       action();
     };
-    const request = requestModule(url).request(url, { method: 'POST', signal, headers: { 'content-type': 'application/json', accept: 'text/event-stream', 'content-length': body.length } }, (response) => {
+    const request = requestModule(url).request(url, { method: 'POST', signal, headers: { 'content-type': 'application/json', accept: 'text/event-stream', 'content-length': body.length, ...authorization(apiKey) } }, (response) => {
       if ((response.statusCode ?? 0) >= 400) {
         readBody(response, url, MAX_ERROR_BODY_BYTES, true).then((errorBody) => settle(() => reject(httpError(response.statusCode ?? 0, errorBody, url.toString()))), (error) => settle(() => reject(error)));
         return;

@@ -7,7 +7,8 @@ import { EndpointStore } from './endpointStore';
 import { EndpointsTreeProvider } from './endpointsTree';
 import { deployEndpoint, type DeployRequest, type DeployResult } from './deployService';
 import { guidedDeploy, saveEndpointFile } from './deployFlow';
-import { ENDPOINT_FILE_PATH, parseEndpointFile } from './model/endpointFile';
+import { ENDPOINT_FILE_PATH, parseEndpointFile, type EndpointFile } from './model/endpointFile';
+import { publicExposureWarning } from './model/exposureWarning';
 import { PlaygroundPanel } from './playgroundPanel';
 
 function isDeployRequest(value: unknown): value is DeployRequest {
@@ -16,6 +17,13 @@ function isDeployRequest(value: unknown): value is DeployRequest {
 }
 
 /** Model serving: the Endpoints view, Deploy Model (guided or from .kubeml/endpoint.yaml), endpoint actions and the Playground. */
+/** A modal before an endpoint is reachable from outside the cluster; true when it may go ahead. */
+async function confirmPublicExposure(spec: EndpointFile['spec']): Promise<boolean> {
+  const warning = publicExposureWarning(spec);
+  if (!warning) return true;
+  return (await vscode.window.showWarningMessage(warning.message, { modal: true, detail: warning.detail }, 'Expose')) === 'Expose';
+}
+
 export function registerServing(services: Services): void {
   const subscriptions = services.extensionContext.subscriptions;
   const store = new EndpointStore((level, message) => services.output[level](message));
@@ -42,6 +50,7 @@ export function registerServing(services: Services): void {
         if (isDeployRequest(argument)) return deploy(argument);
         const guided = await guidedDeploy(services, argument instanceof vscode.Uri ? argument : undefined);
         if (!guided) return undefined;
+        if (guided.action !== 'save' && !(await confirmPublicExposure(guided.request.spec))) return undefined;
         if (guided.action !== 'deploy') {
           const saved = await saveEndpointFile(guided.request);
           if (saved) void vscode.window.showInformationMessage(`Saved ${ENDPOINT_FILE_PATH}.`);
@@ -63,6 +72,7 @@ export function registerServing(services: Services): void {
         const { file, problems } = parseEndpointFile(text);
         if (!file) throw new KubeMlError('invalidInput', `${ENDPOINT_FILE_PATH} has ${problems.length} problem(s): ${problems.join(' ')}`, 'Fix the named fields and run the command again.');
         const baseFolder = vscode.Uri.joinPath(uri, '..', '..').fsPath;
+        if (!(await confirmPublicExposure(file.spec))) return undefined;
         const source = file.source.kind === 'local' ? { kind: 'local' as const, path: await pathInsideFolder(baseFolder, file.source.path, 'model.local') } : file.source;
         return deploy({ spec: file.spec, source, baseFolder });
       }),

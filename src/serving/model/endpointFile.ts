@@ -1,8 +1,8 @@
 import * as yaml from 'js-yaml';
 import { loadYamlSafely, previewValue } from '../../cluster/safeYaml';
 import type { ModelFormat } from './modelFormat';
-import type { RuntimeKind } from './runtimes';
-import { validateEndpointSpec, type EndpointSpec, type Exposure, type ModelVolume } from './spec';
+import { runtimePreset, type RuntimeKind } from './runtimes';
+import { apiKeySecretName, validateEndpointSpec, type EndpointSpec, type Exposure, type ModelVolume } from './spec';
 
 /** Where the model comes from before it is on a volume the server can mount. */
 export type ModelSource =
@@ -121,7 +121,7 @@ function readExposure(raw: Raw | undefined, problems: string[]): Exposure {
   const kind = reader.string('kind') ?? 'cluster';
   let exposure: Exposure;
   if (kind === 'ingress') {
-    exposure = { kind, host: reader.string('host', true) ?? '', ingressClassName: reader.string('ingressClassName'), tlsSecretName: reader.string('tlsSecretName') };
+    exposure = { kind, host: reader.string('host', true) ?? '', ingressClassName: reader.string('ingressClassName'), tlsSecretName: reader.string('tlsSecretName'), clusterIssuer: reader.string('clusterIssuer') };
   } else if (kind === 'loadBalancer' || kind === 'cluster') {
     exposure = { kind };
   } else {
@@ -152,8 +152,11 @@ export function parseEndpointFile(text: string): { file?: EndpointFile; problems
   const env = reader.record('env');
   const networkPolicy = reader.record('networkPolicy');
   const source = readSource(reader.record('model'), problems);
+  const name = reader.string('name', true) ?? '';
+  // On unless the file says apiKey: false, wherever the runtime can require one.
+  const apiKey = document.apiKey === undefined ? Boolean(runtimePreset(runtime as RuntimeKind)?.apiKeyArgs) : reader.boolean('apiKey', true);
   const spec: EndpointFile['spec'] = {
-    name: reader.string('name', true) ?? '',
+    name,
     namespace: reader.string('namespace'),
     runtime: runtime as RuntimeKind,
     image: reader.string('image'),
@@ -172,9 +175,10 @@ export function parseEndpointFile(text: string): { file?: EndpointFile; problems
     exposure: readExposure(reader.record('exposure'), problems),
     networkPolicy: networkPolicy ? { allowFromNamespaces: new FieldReader(networkPolicy, 'networkPolicy.').strings('allowFromNamespaces') ?? [] } : undefined,
     preferKServe: reader.boolean('kserve', false),
+    ...(apiKey ? { apiKeySecret: apiKeySecretName(name) } : {}),
   };
   problems.push(...reader.problems, ...replicasReader.problems);
-  const known = new Set(['name', 'namespace', 'runtime', 'image', 'command', 'args', 'port', 'healthPath', 'modelFormat', 'gpus', 'gpuProduct', 'cpu', 'memory', 'env', 'restrictedPodSecurity', 'replicas', 'exposure', 'networkPolicy', 'kserve', 'model']);
+  const known = new Set(['name', 'namespace', 'runtime', 'image', 'command', 'args', 'port', 'healthPath', 'modelFormat', 'gpus', 'gpuProduct', 'cpu', 'memory', 'env', 'restrictedPodSecurity', 'replicas', 'exposure', 'networkPolicy', 'kserve', 'model', 'apiKey']);
   const unknown = Object.keys(document).filter((key) => !known.has(key));
   if (unknown.length > 0) problems.push(`unknown field(s) ${unknown.slice(0, 5).map((key) => previewValue(key)).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''} (known: ${[...known].join(', ')}).`);
   if (problems.length > 0) return { problems };
@@ -215,6 +219,7 @@ export function serializeEndpointFile(file: EndpointFile): string {
     ...(spec.networkPolicy ? { networkPolicy: { allowFromNamespaces: [...spec.networkPolicy.allowFromNamespaces] } } : {}),
     ...(spec.restrictedPodSecurity ? {} : { restrictedPodSecurity: false }),
     ...(spec.preferKServe ? { kserve: true } : {}),
+    ...(!spec.apiKeySecret && runtimePreset(spec.runtime)?.apiKeyArgs ? { apiKey: false } : {}),
   };
   return `# Kube ML Workbench endpoint: "Kube ML: Deploy Model from .kubeml/endpoint.yaml" deploys it.\n${yaml.dump(document, { lineWidth: 120, noRefs: true })}`;
 }

@@ -66,7 +66,8 @@ env: { VLLM_LOGGING_LEVEL: DEBUG }
     assert.equal(file!.spec.cpu, '4');
     assert.equal(file!.spec.restrictedPodSecurity, true);
     assert.deepEqual(file!.spec.scaling, { minReplicas: 1, maxReplicas: 4, targetCpuUtilization: 60 });
-    assert.deepEqual(file!.spec.exposure, { kind: 'ingress', host: 'llama.example.com', ingressClassName: undefined, tlsSecretName: undefined });
+    assert.deepEqual(file!.spec.exposure, { kind: 'ingress', host: 'llama.example.com', ingressClassName: undefined, tlsSecretName: undefined, clusterIssuer: undefined });
+    assert.equal(file!.spec.apiKeySecret, 'llama-api-key', 'an API key unless the file says apiKey: false');
     assert.deepEqual(file!.source, { kind: 'local', path: 'out/llama' });
     assert.deepEqual(file!.spec.env, { VLLM_LOGGING_LEVEL: 'DEBUG' });
   });
