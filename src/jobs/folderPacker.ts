@@ -2,7 +2,8 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { KubeMlError } from '../cluster/errors';
 import { packRules } from '../common/model/packRules';
-import type { LeftOutFile, PackSummary } from './model/packSummary';
+import type { LeftOutFile } from '../common/model/fileListing';
+import type { PackSummary } from './model/packSummary';
 import { packFolder, packLimitBytes, type PackEntry, type PackedFolder } from './model/tarPack';
 
 export interface FolderEntries {

@@ -13,7 +13,7 @@ import type { EndpointSpec, ModelVolume } from './model/spec';
 import { COPY_SCRIPT, formatBytes, stagingPath } from './model/uploadPlan';
 import { devPodModelVolume, listDevPods } from './modelSources';
 import { ensureApiKeySecret } from './apiKey';
-import { describeUpload, ensureModelVolume, scanLocalModel, startUploaderPod, uploadModel } from './modelUpload';
+import { describeUpload, ensureModelVolume, scanLocalModel, startUploaderPod, uploadModel, type ScannedModel } from './modelUpload';
 import { waitForRollout } from './rolloutTracker';
 import { runTextCommand } from '../cluster/exec';
 
@@ -23,6 +23,8 @@ export interface DeployRequest {
   readonly source: ModelSource;
   /** Folder local source paths are relative to (the workspace folder holding .kubeml/). */
   readonly baseFolder?: string;
+  /** Shown the files a local model would upload; nothing is uploaded unless it resolves true. */
+  readonly confirmUpload?: (folder: string, model: ScannedModel) => Promise<boolean>;
 }
 
 export interface DeployResult {
@@ -70,7 +72,8 @@ async function resolveModelVolume(services: Services, session: ClusterSession, r
   const isFile = (await stat(localPath)).isFile();
   progress.report({ message: `Checksumming ${basename(localPath)}...` });
   const model = await scanLocalModel(localPath, signal, (file) => progress.report({ message: `Checksumming ${file}...` }));
-  if (model.leftOut.length > 0) services.output.warn(`Not uploaded from ${localPath} (secret-looking, cache or link): ${model.leftOut.join(', ')}`);
+  if (model.leftOut.length > 0) services.output.warn(`Not uploaded from ${localPath}: ${model.leftOut.map((file) => `${file.path} (${file.reason})`).join(', ')}`);
+  if (request.confirmUpload && !(await request.confirmUpload(localPath, model))) throw new KubeMlError('cancelled', `Not deployed: ${spec.name}.`);
   await ensureModelVolume(session.kubeConfig, { namespace, claimName, endpointName: spec.name, minBytes: model.totalBytes, storageClass: services.settings.defaultStorageClass() });
   progress.report({ message: `Starting the uploader pod for volume ${claimName}...` });
   const uploader = await startUploaderPod(session.kubeConfig, namespace, claimName, signal);

@@ -4,6 +4,7 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { CoreV1Api, type KubeConfig, type V1PersistentVolumeClaim, type V1Pod } from '@kubernetes/client-node';
 import { KubeMlError, toKubeMlError } from '../cluster/errors';
+import type { LeftOutFile } from '../common/model/fileListing';
 import { packRules } from '../common/model/packRules';
 import { runTextCommand, type ExecTarget } from '../cluster/exec';
 import type { Disposable } from '../cluster/session';
@@ -26,7 +27,7 @@ export interface ScannedModel {
   readonly files: readonly LocalFile[];
   readonly totalBytes: number;
   /** Secret-looking files, caches and symbolic links that were not uploaded. */
-  readonly leftOut: readonly string[];
+  readonly leftOut: readonly LeftOutFile[];
 }
 
 async function sha256Of(path: string, signal?: AbortSignal): Promise<string> {
@@ -44,12 +45,13 @@ export async function scanLocalModel(path: string, signal?: AbortSignal, onFile?
   const root = info.isDirectory() ? path : join(path, '..');
   const rules = packRules('');
   const absolutePaths: string[] = [];
-  const leftOut: string[] = [];
+  const leftOut: LeftOutFile[] = [];
   const walk = async (folder: string): Promise<void> => {
     for (const entry of await readdir(folder, { withFileTypes: true })) {
       const full = join(folder, entry.name);
       const relativePath = relative(root, full).split(sep).join('/');
-      if (rules.leftOut(relativePath, entry.isDirectory()) || entry.isSymbolicLink()) leftOut.push(relativePath);
+      const reason = entry.isSymbolicLink() ? 'link' : rules.leftOut(relativePath, entry.isDirectory());
+      if (reason) leftOut.push({ path: relativePath, reason });
       else if (entry.isDirectory()) await walk(full);
       else if (entry.isFile()) absolutePaths.push(full);
     }

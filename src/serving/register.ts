@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { KubeMlError } from '../cluster/errors';
+import { fileListText, formatSize } from '../common/model/fileListing';
 import { pathInsideFolder } from '../common/model/workspacePath';
 import type { Services } from '../common/services';
 import { deleteCommand, endpointArgument, rollBackCommand, scaleCommand } from './endpointCommands';
@@ -9,6 +10,7 @@ import { deployEndpoint, type DeployRequest, type DeployResult } from './deployS
 import { guidedDeploy, saveEndpointFile } from './deployFlow';
 import { ENDPOINT_FILE_PATH, parseEndpointFile, type EndpointFile } from './model/endpointFile';
 import { publicExposureWarning } from './model/exposureWarning';
+import type { ScannedModel } from './modelUpload';
 import { PlaygroundPanel } from './playgroundPanel';
 
 function isDeployRequest(value: unknown): value is DeployRequest {
@@ -17,6 +19,12 @@ function isDeployRequest(value: unknown): value is DeployRequest {
 }
 
 /** Model serving: the Endpoints view, Deploy Model (guided or from .kubeml/endpoint.yaml), endpoint actions and the Playground. */
+/** A modal listing what a local model upload sends (a file named the folder, not the user). */
+async function confirmModelUpload(folder: string, model: ScannedModel): Promise<boolean> {
+  const detail = fileListText(`${model.files.length} files, ${formatSize(model.totalBytes)}, into a model volume in the namespace:`, model.files.map((file) => ({ path: file.path, bytes: file.size })), model.leftOut);
+  return (await vscode.window.showWarningMessage(`Upload ${folder} to the cluster?`, { modal: true, detail }, 'Upload')) === 'Upload';
+}
+
 /** A modal before an endpoint is reachable from outside the cluster; true when it may go ahead. */
 async function confirmPublicExposure(spec: EndpointFile['spec']): Promise<boolean> {
   const warning = publicExposureWarning(spec);
@@ -74,7 +82,7 @@ export function registerServing(services: Services): void {
         const baseFolder = vscode.Uri.joinPath(uri, '..', '..').fsPath;
         if (!(await confirmPublicExposure(file.spec))) return undefined;
         const source = file.source.kind === 'local' ? { kind: 'local' as const, path: await pathInsideFolder(baseFolder, file.source.path, 'model.local') } : file.source;
-        return deploy({ spec: file.spec, source, baseFolder });
+        return deploy({ spec: file.spec, source, baseFolder, confirmUpload: confirmModelUpload });
       }),
     ),
     vscode.commands.registerCommand('kubeMl.openPlayground', (argument?: unknown) =>

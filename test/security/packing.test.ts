@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { fileListText } from '../../src/common/model/fileListing';
 import { pathInsideFolder } from '../../src/common/model/workspacePath';
 import { packLocalFolder } from '../../src/jobs/folderPacker';
 import { parseJobFile } from '../../src/jobs/model/jobFile';
@@ -98,12 +99,13 @@ describe('security: packing never ships local secrets', () => {
     assert.deepEqual(submitAccess('job', 'ml', true).map((query) => query.resource).filter((resource) => resource !== 'jobs'), ['secrets', 'secrets']);
   });
 
-  it('a local model upload leaves secret-looking files out too', async () => {
+  it('a local model upload leaves secret-looking files out too, and lists what it sends', async () => {
     write(workspace, 'model/config.json', '{}');
     write(workspace, 'model/.env', SECRET);
     write(workspace, 'model/.git/config', SECRET);
     const model = await scanLocalModel(path.join(workspace, 'model'));
     assert.deepEqual(model.files.map((file) => file.path), ['config.json']);
-    assert.deepEqual([...model.leftOut].sort(), ['.env', '.git']);
+    assert.deepEqual(model.leftOut.map((file) => `${file.path}: ${file.reason}`).sort(), ['.env: secret', '.git: ignored']);
+    assert.match(fileListText('1 file', model.files.map((file) => ({ path: file.path, bytes: file.size })), model.leftOut), /config\.json \(1 KiB\)[^]*\.env: looks like a secret/);
   });
 });
