@@ -159,16 +159,26 @@ export interface CommandResult {
   readonly message?: string;
 }
 
+/** Keeps at most `limitBytes` of a stream; past it, says so once and keeps nothing more. */
 class Collector extends Writable {
   private readonly chunks: Buffer[] = [];
   private size = 0;
-  constructor(private readonly limitBytes: number) {
+  overflowed = false;
+  constructor(
+    private readonly limitBytes: number,
+    private readonly onOverflow: () => void,
+  ) {
     super();
   }
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: () => void): void {
-    if (this.size < this.limitBytes) {
-      this.chunks.push(chunk);
-      this.size += chunk.length;
+    if (!this.overflowed) {
+      const room = this.limitBytes - this.size;
+      this.chunks.push(chunk.length > room ? chunk.subarray(0, room) : chunk);
+      this.size += Math.min(chunk.length, room);
+      if (chunk.length > room) {
+        this.overflowed = true;
+        this.onOverflow();
+      }
     }
     callback();
   }
@@ -189,9 +199,15 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
   /** Names the command in errors; by default "run <argv[0]> in <namespace>/<pod>". */
   readonly operation?: string;
-  /** Output kept per stream; later chunks are dropped. Unbounded by default (pod files are read this way). */
+  /**
+   * Output allowed per stream (DEFAULT_MAX_OUTPUT_BYTES when omitted). More ends the command
+   * with an error: a caller that expects more must say so here.
+   */
   readonly maxOutputBytes?: number;
 }
+
+/** What a command may print unless its caller allows more: ample for answers, not for a disk. */
+export const DEFAULT_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
 
 const STDIN_FRAME_BYTES = 256 * 1024;
 /** Bytes allowed to queue in the WebSocket before the sender waits: bounds memory for any input size. */
@@ -208,11 +224,13 @@ export async function runCommand(kubeConfig: KubeConfig, target: ExecTarget, arg
   const stdinBytes = options.stdin;
   const feed = options.feed ?? (stdinBytes ? (send: StdinSender) => send(stdinBytes) : undefined);
   if (signal?.aborted) throw new KubeMlError('cancelled', `Cancelled: ${operation}.`);
-  const stdout = new Collector(options.maxOutputBytes ?? Infinity);
-  const stderr = new Collector(options.maxOutputBytes ?? Infinity);
+  const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  let socket: WebSocket | undefined;
+  const stop = () => socket?.terminate();
+  const stdout = new Collector(maxOutputBytes, stop);
+  const stderr = new Collector(maxOutputBytes, stop);
   const stdin = feed ? new PassThrough() : null;
   let status: V1Status | undefined;
-  let socket: WebSocket;
   try {
     socket = (await new Exec(kubeConfig).exec(target.namespace, target.pod, target.container, [...argv], stdout, stderr, stdin, false, (result) => {
       status = result;
@@ -220,12 +238,14 @@ export async function runCommand(kubeConfig: KubeConfig, target: ExecTarget, arg
   } catch (error) {
     throw toKubeMlError(error, operation);
   }
+  const connection = socket;
+  if (stdout.overflowed || stderr.overflowed) connection.terminate();
   let closed = false;
-  const whenClosed = new Promise<void>((resolve) => socket.once('close', () => {
+  const whenClosed = new Promise<void>((resolve) => connection.once('close', () => {
     closed = true;
     resolve();
   }));
-  const onAbort = () => socket.terminate();
+  const onAbort = () => connection.terminate();
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     if (stdin && feed) {
@@ -234,20 +254,23 @@ export async function runCommand(kubeConfig: KubeConfig, target: ExecTarget, arg
         for (let offset = 0; offset < data.length; offset += STDIN_FRAME_BYTES) {
           if (closed) throw new KubeMlError('streamEnded', `Could not ${operation}: the connection to the pod closed while sending.`, 'The pod may have stopped; retry.');
           stdin.write(data.subarray(offset, offset + STDIN_FRAME_BYTES));
-          while (socket.bufferedAmount > STDIN_HIGH_WATER_BYTES && !closed) await new Promise((resolve) => setTimeout(resolve, 2));
+          while (connection.bufferedAmount > STDIN_HIGH_WATER_BYTES && !closed) await new Promise((resolve) => setTimeout(resolve, 2));
         }
       };
       await Promise.race([feed(send), whenClosed]);
     }
     await whenClosed;
   } catch (error) {
-    socket.terminate();
+    connection.terminate();
     throw signal?.aborted ? new KubeMlError('cancelled', `Cancelled: ${operation}.`) : toKubeMlError(error, operation);
   } finally {
     signal?.removeEventListener('abort', onAbort);
     stdin?.destroy();
   }
   if (signal?.aborted) throw new KubeMlError('cancelled', `Cancelled: ${operation}.`);
+  if (stdout.overflowed || stderr.overflowed) {
+    throw new KubeMlError('unknown', `Could not ${operation}: it wrote more than ${maxOutputBytes >= 1024 * 1024 ? `${Math.round(maxOutputBytes / 1024 / 1024)} MiB` : `${maxOutputBytes} bytes`} of output, so it was stopped.`, 'The command was expected to answer briefly; check what it reads in the pod.');
+  }
   const outcome = classifyExecStatus(status, true);
   if (outcome.kind === 'dropped') throw new KubeMlError('streamEnded', `Could not ${operation}: the connection to the pod ended before the command finished.`, 'The pod may have stopped or restarted; retry.');
   if (outcome.kind === 'notFound') throw new KubeMlError('notFound', `Could not ${operation}: ${outcome.message}`, `The image has no "${argv[0]}".`);

@@ -18,7 +18,7 @@ export interface PodFileStat {
   readonly version: string;
 }
 
-export type PodFileErrorCode = 'notFound' | 'exists' | 'notADirectory' | 'isADirectory' | 'noPermissions' | 'conflict' | 'failed';
+export type PodFileErrorCode = 'notFound' | 'exists' | 'notADirectory' | 'isADirectory' | 'notARegularFile' | 'tooLarge' | 'noPermissions' | 'conflict' | 'failed';
 
 export class PodFileError extends Error {
   constructor(
@@ -33,6 +33,13 @@ export class PodFileError extends Error {
 
 const CONFLICT_EXIT = 75;
 const EXISTS_EXIT = 17;
+/** EFBIG: the file is larger than a read may bring into the editor. */
+const TOO_LARGE_EXIT = 27;
+/** A device, FIFO or socket: reading it may never end (/dev/zero) or block (a FIFO). */
+const NOT_REGULAR_EXIT = 19;
+
+/** The largest file kubeml:// reads into memory (the editor holds it whole). */
+export const MAX_READ_BYTES = 64 * 1024 * 1024;
 
 /** Turns a failed command's exit code and stderr into a typed error (coreutils, busybox and dash wording). */
 export function classifyFileError(result: Pick<CommandResult, 'exitCode' | 'stderr'>, path: string): PodFileError {
@@ -40,6 +47,8 @@ export function classifyFileError(result: Pick<CommandResult, 'exitCode' | 'stde
   const say = (code: PodFileErrorCode, what: string) => new PodFileError(code, path, `${path}: ${what}${text ? ` (${text.split('\n')[0]})` : ''}`);
   if (result.exitCode === CONFLICT_EXIT || /kubeml: conflict/.test(text)) return say('conflict', 'the file changed in the pod since it was read; not overwritten');
   if (result.exitCode === EXISTS_EXIT || /File exists|kubeml: exists/i.test(text)) return say('exists', 'already exists');
+  if (result.exitCode === TOO_LARGE_EXIT) return say('tooLarge', 'too large to open in the editor; copy it with a terminal instead');
+  if (result.exitCode === NOT_REGULAR_EXIT) return say('notARegularFile', 'not a regular file (a device, pipe or socket), so it is not read');
   if (/Not a directory/i.test(text)) return say('notADirectory', 'not a directory');
   if (/Is a directory/i.test(text)) return say('isADirectory', 'is a directory');
   if (/Permission denied|Operation not permitted|Read-only file system/i.test(text)) return say('noPermissions', 'permission denied');
@@ -85,9 +94,13 @@ export const SCRIPTS = {
   list: `[ -d "$1" ] || { [ -e "$1" ] && echo "$1: Not a directory" >&2 || echo "$1: No such file or directory" >&2; exit 2; }
 exec find -L "$1" -mindepth 1 -maxdepth 1 -printf '%y%f\\0'`,
   // The version goes to stderr so stdout carries nothing but the file's bytes.
+  // Only regular files, and at most $2 bytes: head stops one byte past, so growth shows too.
   read: `[ -d "$1" ] && { echo "$1: Is a directory" >&2; exit 21; }
+[ -e "$1" ] || { echo "$1: No such file or directory" >&2; exit 2; }
+[ -f "$1" ] || { echo "kubeml: not a regular file" >&2; exit ${NOT_REGULAR_EXIT}; }
 stat -L -c '%y|%s' -- "$1" >&2 || exit 2
-exec cat -- "$1"`,
+[ "$(stat -L -c %s -- "$1")" -le "$2" ] || { echo "kubeml: too large" >&2; exit ${TOO_LARGE_EXIT}; }
+exec head -c "$(($2 + 1))" -- "$1"`,
   // Write to a temp file beside the target, then rename over it: readers never see half a file,
   // and a target that changed since `expected` was read is left alone (exit 75). A symlink is
   // written through (the file it names is replaced, the link stays), and the temp file gets a
@@ -137,8 +150,8 @@ export class PodFiles {
     readonly target: ExecTarget,
   ) {}
 
-  private async script(name: keyof typeof SCRIPTS, args: readonly string[], stdin?: Buffer, signal?: AbortSignal): Promise<CommandResult> {
-    return runCommand(this.kubeConfig, this.target, ['sh', '-c', SCRIPTS[name], `kubeml-${name}`, ...args], { stdin, signal });
+  private async script(name: keyof typeof SCRIPTS, args: readonly string[], stdin?: Buffer, signal?: AbortSignal, maxOutputBytes?: number): Promise<CommandResult> {
+    return runCommand(this.kubeConfig, this.target, ['sh', '-c', SCRIPTS[name], `kubeml-${name}`, ...args], { stdin, signal, maxOutputBytes });
   }
 
   private async succeed(name: keyof typeof SCRIPTS, path: string, args: readonly string[], stdin?: Buffer): Promise<CommandResult> {
@@ -164,10 +177,12 @@ export class PodFiles {
     return parseDirectoryListing((await this.succeed('list', target, [target])).stdout);
   }
 
-  async readFile(path: string, signal?: AbortSignal): Promise<{ content: Buffer; version: string }> {
+  /** A regular file of at most `maxBytes`; anything else is a PodFileError, never an endless read. */
+  async readFile(path: string, signal?: AbortSignal, maxBytes = MAX_READ_BYTES): Promise<{ content: Buffer; version: string }> {
     const target = normalizePodPath(path);
-    const result = await this.script('read', [target], undefined, signal);
+    const result = await this.script('read', [target, String(maxBytes)], undefined, signal, maxBytes + 1);
     if (result.exitCode !== 0) throw classifyFileError(result, target);
+    if (result.stdout.length > maxBytes) throw classifyFileError({ exitCode: TOO_LARGE_EXIT, stderr: Buffer.from('kubeml: grew while read') }, target);
     return { content: result.stdout, version: result.stderr.toString('utf8').trim().split('\n')[0] };
   }
 

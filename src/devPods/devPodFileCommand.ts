@@ -1,20 +1,30 @@
 import * as vscode from 'vscode';
 import { KubeMlError } from '../cluster/errors';
+import { KeyedDebounce } from '../common/model/keyedDebounce';
 import type { Services } from '../common/services';
 import { DEV_POD_FILE, parseDevPodFile, type FileParseResult } from './model/devPodFile';
 import { fitsSomewhere, type ProductGpus } from './model/gpuCapacity';
 import type { DevPodSpec } from './model/spec';
 
-/** Problems of `.kubeml/devpod.yaml` files as editor diagnostics, updated as the user types. */
+/** Typing pauses shorter than this do not reparse the file. */
+const REPARSE_DELAY_MS = 300;
+
+/** Problems of `.kubeml/devpod.yaml` files as editor diagnostics, updated when typing pauses. */
 export class DevPodFileDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('kubeMl.devPod');
-  private readonly subscriptions: vscode.Disposable[] = [this.collection];
+  private readonly reparse = new KeyedDebounce<string>(REPARSE_DELAY_MS);
+  private readonly subscriptions: vscode.Disposable[] = [this.collection, this.reparse];
 
   constructor(private readonly services: Services) {
     this.subscriptions.push(
       vscode.workspace.onDidOpenTextDocument((document) => this.update(document)),
-      vscode.workspace.onDidChangeTextDocument((event) => this.update(event.document)),
-      vscode.workspace.onDidCloseTextDocument((document) => this.collection.delete(document.uri)),
+      vscode.workspace.onDidChangeTextDocument((event) => {
+        if (DevPodFileDiagnostics.isDevPodFile(event.document.uri)) this.reparse.schedule(event.document.uri.toString(), () => this.update(event.document));
+      }),
+      vscode.workspace.onDidCloseTextDocument((document) => {
+        this.reparse.cancel(document.uri.toString());
+        this.collection.delete(document.uri);
+      }),
     );
     vscode.workspace.textDocuments.forEach((document) => this.update(document));
   }
@@ -26,6 +36,7 @@ export class DevPodFileDiagnostics implements vscode.Disposable {
   /** Parses the document, publishes its diagnostics and returns the result. */
   update(document: vscode.TextDocument): FileParseResult | undefined {
     if (!DevPodFileDiagnostics.isDevPodFile(document.uri)) return undefined;
+    this.reparse.cancel(document.uri.toString());
     const namespace = this.services.connection.session?.namespace ?? 'default';
     const result = parseDevPodFile(document.getText(), { namespace, idleMinutes: this.services.settings.devPodIdleMinutes(), restrictedPodSecurity: this.services.settings.restrictedPodSecurity(), storageClass: this.services.settings.defaultStorageClass() });
     this.collection.set(

@@ -1,23 +1,42 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { KubeMlError } from '../cluster/errors';
-import { isIgnoredPath, packFolder, packLimitBytes, type PackEntry, type PackedFolder } from './model/tarPack';
+import { packRules } from '../common/model/packRules';
+import type { LeftOutFile } from '../common/model/fileListing';
+import type { PackSummary } from './model/packSummary';
+import { packFolder, packLimitBytes, type PackEntry, type PackedFolder } from './model/tarPack';
 
-/** Reads every file of `root` that is not ignored (see isIgnoredPath and .kubemlignore). */
-export async function readFolderEntries(root: string, limitBytes: number, signal?: AbortSignal): Promise<PackEntry[]> {
-  const ignoreFile = await fs.readFile(path.join(root, '.kubemlignore'), 'utf8').catch(() => '');
-  const patterns = ignoreFile.split('\n');
+export interface FolderEntries {
+  readonly entries: PackEntry[];
+  /** Secret-looking files, symbolic links and special files (caches and .kubemlignore matches are not listed). */
+  readonly leftOut: LeftOutFile[];
+}
+
+/**
+ * Reads every file of `root` that the pack rules keep (caches, secret-looking files and
+ * .kubemlignore matches stay home). Symbolic links are never followed: one could point
+ * anywhere on this machine.
+ */
+export async function readFolderEntries(root: string, limitBytes: number, signal?: AbortSignal): Promise<FolderEntries> {
+  const rules = packRules(await fs.readFile(path.join(root, '.kubemlignore'), 'utf8').catch(() => ''));
   const entries: PackEntry[] = [];
+  const leftOut: LeftOutFile[] = [];
   let total = 0;
   const walk = async (folder: string): Promise<void> => {
     for (const dirent of await fs.readdir(folder, { withFileTypes: true })) {
       signal?.throwIfAborted();
       const absolute = path.join(folder, dirent.name);
       const relative = path.relative(root, absolute).split(path.sep).join('/');
-      if (isIgnoredPath(relative, patterns)) continue;
-      if (dirent.isDirectory()) {
+      const reason = rules.leftOut(relative, dirent.isDirectory());
+      if (reason === 'secret') leftOut.push({ path: relative, reason });
+      if (reason) continue;
+      if (dirent.isSymbolicLink()) {
+        leftOut.push({ path: relative, reason: 'link' });
+      } else if (dirent.isDirectory()) {
         await walk(absolute);
-      } else if (dirent.isFile()) {
+      } else if (!dirent.isFile()) {
+        leftOut.push({ path: relative, reason: 'special' });
+      } else {
         const stat = await fs.stat(absolute);
         total += stat.size;
         // Uncompressed data can be 20x the limit before compression could possibly bring it under.
@@ -29,15 +48,17 @@ export async function readFolderEntries(root: string, limitBytes: number, signal
     }
   };
   await walk(root);
-  return entries;
+  return { entries, leftOut };
 }
 
 /** Packs a local folder for a job, honouring kubeMl.jobs.maxPackedFolderMiB. */
-export async function packLocalFolder(root: string, maxMiB: number, signal?: AbortSignal): Promise<PackedFolder> {
+export async function packLocalFolder(root: string, maxMiB: number, signal?: AbortSignal): Promise<PackedFolder & { summary: PackSummary }> {
   const limit = packLimitBytes(maxMiB);
-  const entries = await readFolderEntries(root, limit, signal);
+  const { entries, leftOut } = await readFolderEntries(root, limit, signal);
   if (entries.length === 0) {
     throw new KubeMlError('invalidInput', `The folder ${root} has no files to pack.`, 'Choose the folder that holds your training script.');
   }
-  return packFolder(entries, limit);
+  const packed = packFolder(entries, limit);
+  const files = entries.map((entry) => ({ path: entry.path, bytes: entry.data.byteLength }));
+  return { ...packed, summary: { folder: root, files, uncompressedBytes: packed.uncompressedBytes, compressedBytes: packed.compressedBytes, leftOut } };
 }

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { KubeMlError } from '../cluster/errors';
 import type { ClusterSession } from '../cluster/session';
+import { pathInsideFolder } from '../common/model/workspacePath';
 import type { Services } from '../common/services';
 import { confirmPodSecurity, requireTrustedWorkspace } from '../common/workspaceFiles';
 import { openComparePanel } from './comparePanel';
@@ -10,6 +11,7 @@ import { JOB_FILE_PATH, parseJobFile } from './model/jobFile';
 import { runWorkload } from './model/manifests';
 import { NO_CAPABILITIES, type ClusterCapabilities } from './model/runtime';
 import { formatDuration, runDuration, type RunState, type RunView } from './model/runState';
+import { confirmPackedFolder } from './packConfirm';
 import { cancelRun, deleteRun, rerun, type RunRef } from './runActions';
 import { resolveCode, runJob } from './runJob';
 import { RunStore } from './runStore';
@@ -84,7 +86,8 @@ export function registerJobs(services: Services): void {
 
   const runOf = async (argument: unknown, title: string, states?: readonly RunState[]): Promise<RunRef | undefined> => (hasRun(argument) ? argument.run : (await pickRuns(title, states, false))[0]);
 
-  const runFromFile = async (uri: vscode.Uri | undefined): Promise<SubmitResult | undefined> => {
+  /** `confirmed` skips the look at what a packed folder sends (extension-host tests pass it). */
+  const runFromFile = async (uri: vscode.Uri | undefined, confirmed: boolean): Promise<SubmitResult | undefined> => {
     requireTrustedWorkspace(JOB_FILE_PATH);
     const session = services.connection.requireSession();
     // The file itself, or the one at the root of the workspace folder holding `uri`.
@@ -102,8 +105,10 @@ export function registerJobs(services: Services): void {
     const { spec, code } = parseJobFile(text);
     if (!(await confirmPodSecurity(JOB_FILE_PATH, spec.restrictedPodSecurity, services.settings.restrictedPodSecurity()))) return undefined;
     const baseFolder = path.dirname(path.dirname(file.fsPath));
-    const resolved = resolveCode(session, spec, code, baseFolder);
-    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Submitting ${spec.name}` }, (progress) => runJob(session, services.settings, resolved, { report: (message) => progress.report({ message }) }));
+    const inside = code.kind === 'packedFolder' ? { ...code, path: await pathInsideFolder(baseFolder, code.path, 'code.path') } : code;
+    const resolved = resolveCode(session, spec, inside, baseFolder);
+    const confirmPack = confirmed ? undefined : confirmPackedFolder;
+    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Submitting ${spec.name}` }, (progress) => runJob(session, services.settings, resolved, { report: (message) => progress.report({ message }), confirmPack }));
     services.output.info(`Submitted ${spec.name} from ${file.fsPath} (${result.runtime}): ${result.applied.join(', ')}`);
     void announceSubmitted(spec.name, result);
     return result;
@@ -111,7 +116,7 @@ export function registerJobs(services: Services): void {
 
   subscriptions.push(
     vscode.commands.registerCommand('kubeMl.runTrainingJob', (uri?: vscode.Uri) => services.errors.guard('run a training job', () => runTrainingJobFlow(services, uri instanceof vscode.Uri ? uri : undefined))),
-    vscode.commands.registerCommand('kubeMl.runTrainingJobFromFile', (uri?: vscode.Uri) => services.errors.guard(`run ${JOB_FILE_PATH}`, () => runFromFile(uri instanceof vscode.Uri ? uri : undefined))),
+    vscode.commands.registerCommand('kubeMl.runTrainingJobFromFile', (uri?: vscode.Uri, confirmed?: boolean) => services.errors.guard(`run ${JOB_FILE_PATH}`, () => runFromFile(uri instanceof vscode.Uri ? uri : undefined, confirmed === true))),
     vscode.commands.registerCommand('kubeMl.cancelJob', (argument?: unknown) =>
       services.errors.guard('cancel a training run', async () => {
         const run = await runOf(argument, 'Cancel which run?', ['queued', 'pending', 'running']);

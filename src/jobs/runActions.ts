@@ -41,7 +41,7 @@ export async function cancelRun(session: SubmitSession, run: RunRef, now = new D
   }
 }
 
-/** Deletes the run; its pods, Service and code ConfigMaps go with it (owner references). */
+/** Deletes the run; its pods, Service and code Secrets go with it (owner references). */
 export async function deleteRun(session: SubmitSession, run: RunRef): Promise<void> {
   await session.requireAccess(accessFor(run, 'delete'));
   try {
@@ -73,15 +73,15 @@ async function readCodeParts(session: SubmitSession, run: RunRef): Promise<Uint8
   const parts: Uint8Array[] = [];
   for (let index = 0; ; index++) {
     try {
-      const map = await core.readNamespacedConfigMap({ namespace: run.namespace, name: codePartName(run.name, index) });
-      parts.push(Buffer.from(map.binaryData?.part ?? '', 'base64'));
+      const secret = await core.readNamespacedSecret({ namespace: run.namespace, name: codePartName(run.name, index) });
+      parts.push(Buffer.from(secret.data?.part ?? '', 'base64'));
     } catch (error) {
       if ((error as { code?: number }).code === 404) break;
       throw toKubeMlError(error, `read the packed code of ${run.namespace}/${run.name}`);
     }
   }
   if (parts.length === 0) {
-    throw new KubeMlError('notFound', `The packed code of ${run.name} is gone (its ConfigMaps were deleted).`, 'Run it again from the local folder with Run Training Job.');
+    throw new KubeMlError('notFound', `The packed code of ${run.name} is gone (its Secrets were deleted).`, 'Run it again from the local folder with Run Training Job.');
   }
   return parts;
 }

@@ -1,10 +1,11 @@
 import * as path from 'node:path';
 import { CustomObjectsApi } from '@kubernetes/client-node';
-import { toKubeMlError } from '../cluster/errors';
+import { KubeMlError, toKubeMlError } from '../cluster/errors';
 import type { ClusterSession } from '../cluster/session';
 import type { Settings } from '../common/services';
 import { discoverCapabilities } from './discovery';
 import { packLocalFolder } from './folderPacker';
+import type { PackSummary } from './model/packSummary';
 import { requireDevPodWorkspace } from './model/devPodWorkspace';
 import type { CodeRequest } from './model/jobFile';
 import type { JobSpec } from './model/jobSpec';
@@ -17,6 +18,8 @@ export interface RunJobOptions {
   readonly capabilities?: ClusterCapabilities;
   readonly signal?: AbortSignal;
   readonly report?: (message: string) => void;
+  /** Shown what a packed folder would send; nothing is created unless it resolves true. */
+  readonly confirmPack?: (summary: PackSummary) => Promise<boolean>;
 }
 
 /** A JobSpec whose code source is resolved against the cluster (dev pod claim) and disk (folder). */
@@ -43,7 +46,11 @@ export async function runJob(session: ClusterSession, settings: Settings, spec: 
   let codeParts: Uint8Array[] | undefined;
   if (spec.code.kind === 'packedFolder') {
     options.report?.(`Packing ${spec.code.localPath}…`);
-    codeParts = (await packLocalFolder(spec.code.localPath, settings.maxPackedFolderMiB(), options.signal)).parts;
+    const packed = await packLocalFolder(spec.code.localPath, settings.maxPackedFolderMiB(), options.signal);
+    if (options.confirmPack && !(await options.confirmPack(packed.summary))) {
+      throw new KubeMlError('cancelled', `Not submitted: ${spec.name}.`);
+    }
+    codeParts = packed.parts;
   }
   options.report?.('Applying…');
   return submitRun(session, { spec, namespace: session.namespace, capabilities, codeParts, signal: options.signal });

@@ -10,6 +10,7 @@ import { freeGpusByNode } from './model/gpuFit';
 import { commandAndArgs, JOB_FILE_PATH, serializeJobFile, splitCommandLine, type CodeRequest } from './model/jobFile';
 import { defaultJobSpec, jobSpecProblems, MAX_WORKERS, RUN_NAME_MAX, type JobSpec } from './model/jobSpec';
 import { availableRuntimes, chooseRuntime, RUNTIME_LABELS, type ClusterCapabilities, type Runtime } from './model/runtime';
+import { confirmPackedFolder } from './packConfirm';
 import { listLocalQueues, resolveCode, runJob } from './runJob';
 import type { SubmitResult } from './submit';
 
@@ -48,7 +49,7 @@ async function pickCodeSource(target: Target | undefined, devPods: readonly DevP
   type Item = vscode.QuickPickItem & { code: CodeRequest; devPod?: DevPodWorkspace };
   const items: Item[] = [
     ...devPods.map((devPod) => ({ label: `$(database) Dev pod ${devPod.devPod}: workspace volume`, description: `${devPod.claimName} at ${devPod.mountPath}`, detail: 'Mounts the volume as is: no copy, the job runs what is on it.', code: { kind: 'devPodVolume', devPod: devPod.devPod } as CodeRequest, devPod })),
-    ...(target ? [{ label: `$(package) Pack local folder ${path.basename(target.folder)}`, description: `at most ${maxMiB} MiB compressed`, detail: 'Packed into ConfigMaps and unpacked in the job (kubeMl.jobs.maxPackedFolderMiB; .kubemlignore applies).', code: { kind: 'packedFolder', path: target.folder } as CodeRequest }] : []),
+    ...(target ? [{ label: `$(package) Pack local folder ${path.basename(target.folder)}`, description: `at most ${maxMiB} MiB compressed`, detail: 'Packed into Secrets and unpacked in the job (kubeMl.jobs.maxPackedFolderMiB; .kubemlignore applies; secret-looking files stay home).', code: { kind: 'packedFolder', path: target.folder } as CodeRequest }] : []),
     { label: '$(container) Code is in the image', detail: 'The command runs inside the image as built.', code: { kind: 'image' } },
   ];
   const picked = required(await vscode.window.showQuickPick(items, { title: 'Run Training Job (1/7): where does the code come from?', ignoreFocusOut: true }));
@@ -135,7 +136,7 @@ export async function runTrainingJobFlow(services: Services, uri: vscode.Uri | u
     const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Submitting ${name}`, cancellable: true }, (progress, token) => {
       const abort = new AbortController();
       token.onCancellationRequested(() => abort.abort());
-      return runJob(session, services.settings, spec, { capabilities, signal: abort.signal, report: (message) => progress.report({ message }) });
+      return runJob(session, services.settings, spec, { capabilities, signal: abort.signal, report: (message) => progress.report({ message }), confirmPack: confirmPackedFolder });
     });
     services.output.info(`Submitted ${name} (${result.runtime}): ${result.applied.join(', ')}`);
     void announceSubmitted(name, result);

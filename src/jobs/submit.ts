@@ -3,7 +3,7 @@ import { toKubeMlError } from '../cluster/errors';
 import type { AccessQuery, ClusterSession } from '../cluster/session';
 import { FIELD_MANAGER } from '../cluster/workloadRef';
 import { assertValidJobSpec, type JobSpec } from './model/jobSpec';
-import { buildCodeConfigMaps, buildRunManifests } from './model/manifests';
+import { buildCodeSecrets, buildRunManifests } from './model/manifests';
 import { chooseRuntime, OPTIONAL_APIS, type ClusterCapabilities, type Runtime } from './model/runtime';
 
 /** What submitting needs from a session (tests pass a real one built from the sandbox kubeconfig). */
@@ -41,7 +41,7 @@ function resourceOf(runtime: Runtime): { group: string; resource: string } {
 export function submitAccess(runtime: Runtime, namespace: string, packed: boolean): AccessQuery[] {
   const resources = [resourceOf(runtime)];
   if (runtime === 'indexedJob') resources.push({ group: '', resource: 'services' });
-  if (packed) resources.push({ group: '', resource: 'configmaps' });
+  if (packed) resources.push({ group: '', resource: 'secrets' });
   return resources.flatMap(({ group, resource }) => ['create', 'patch'].map((verb) => ({ verb, group, resource, namespace })));
 }
 
@@ -56,7 +56,7 @@ export async function applyObject<T extends KubernetesObject>(kubeConfig: KubeCo
 }
 
 /**
- * Checks permissions, picks the runtime, then applies the run: code ConfigMaps first (pods
+ * Checks permissions, picks the runtime, then applies the run: code Secrets first (pods
  * need them), the top object, and the rest owned by the top object so deleting the run
  * deletes them too.
  */
@@ -73,20 +73,20 @@ export async function submitRun(session: SubmitSession, request: SubmitRequest):
   const parts = packed ? (request.codeParts ?? []) : [];
   const options = { namespace, runtime: choice.runtime, queue: capabilities.kueue ? spec.queue : undefined, codeParts: parts.length || undefined };
   const [top, ...dependents] = buildRunManifests(spec, options);
-  const codeMaps = buildCodeConfigMaps(spec.name, namespace, choice.runtime, parts);
+  const codeSecrets = buildCodeSecrets(spec.name, namespace, choice.runtime, parts);
   const applied: string[] = [];
   const describe = (object: KubernetesObject) => `${object.kind} ${namespace}/${object.metadata?.name}`;
-  for (const map of codeMaps) {
-    await applyObject(session.kubeConfig, map);
-    applied.push(describe(map));
+  for (const secret of codeSecrets) {
+    await applyObject(session.kubeConfig, secret);
+    applied.push(describe(secret));
   }
   request.signal?.throwIfAborted();
   const created = await applyObject(session.kubeConfig, top!);
   applied.push(describe(top!));
   const owner: V1OwnerReference = { apiVersion: top!.apiVersion!, kind: top!.kind!, name: spec.name, uid: created.metadata!.uid!, blockOwnerDeletion: false, controller: false };
-  for (const object of [...dependents, ...codeMaps]) {
+  for (const object of [...dependents, ...codeSecrets]) {
     await applyObject(session.kubeConfig, { ...object, metadata: { ...object.metadata, ownerReferences: [owner] } });
-    if (!codeMaps.includes(object as never)) applied.push(describe(object));
+    if (!codeSecrets.includes(object as never)) applied.push(describe(object));
   }
   return { runtime: choice.runtime, reason: choice.reason, applied };
 }

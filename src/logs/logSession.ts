@@ -4,12 +4,12 @@
  * parses training metrics, and sends the view batched, typed messages. No vscode import, so
  * cluster tests and the benchmark drive it directly.
  */
-import * as fs from 'node:fs';
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { apiLogTransport, LogFollower, type FollowStatus } from '../cluster/logStream';
 import type { Disposable, WatchCache } from '../cluster/session';
 import type { WorkloadRef } from '../cluster/workloadRef';
-import { toKubeMlError } from '../cluster/errors';
+import { KubeMlError, toKubeMlError } from '../cluster/errors';
+import { LogSpool } from './logSpool';
 import { Batcher } from './model/batcher';
 import { resolveCarriageReturns } from './model/carriageReturn';
 import { RingBuffer } from './model/ringBuffer';
@@ -22,8 +22,10 @@ export interface LogSessionOptions {
   readonly kubeConfig: KubeConfig;
   readonly workload: WorkloadRef;
   readonly maxLines: number;
-  /** Every streamed line is appended here (the ring buffer keeps only maxLines). */
+  /** Every streamed line is appended to files starting with this path (the ring buffer keeps only maxLines). */
   readonly spoolPath: string;
+  /** Disk the spool may use (DEFAULT_SPOOL_BYTES when omitted). */
+  readonly maxSpoolBytes?: number;
   readonly post: (message: HostToLogView) => void;
   /** Lets the session pick up pods created later (a Deployment scaling up, a Job retrying). */
   readonly pods?: WatchCache<V1Pod>;
@@ -36,6 +38,8 @@ export interface LogSessionOptions {
 
 const MAX_METRIC_SAMPLES = 100_000;
 const REPLAY_CHUNK = 5000;
+/** Text one message to the view may carry: a flood shows its newest lines, the spool keeps all. */
+const MAX_BATCH_CHARS = 8 * 1024 * 1024;
 
 export function containerChoices(pods: readonly V1Pod[]): ContainerChoice[] {
   const choices = new Map<string, ContainerChoice>();
@@ -74,7 +78,7 @@ export class LogSession implements Disposable {
   private readonly progress = new Map<number, WireLine>();
   private readonly lineBatch: Batcher<WireLine>;
   private readonly metricBatch: Batcher<MetricSample>;
-  private spool: fs.WriteStream | undefined;
+  private spool: LogSpool | undefined;
   private spooledLines = 0;
   private metricsParser = new TrainingMetricsParser();
   private metricsSource: string | undefined;
@@ -90,7 +94,7 @@ export class LogSession implements Disposable {
   constructor(private readonly options: LogSessionOptions) {
     this.buffer = new RingBuffer<WireLine>(options.maxLines);
     const batchMs = options.batchMs ?? 75;
-    this.lineBatch = new Batcher(batchMs, (lines) => this.options.post({ type: 'lines', lines, dropped: this.buffer.dropped }));
+    this.lineBatch = new Batcher(batchMs, (lines) => this.options.post({ type: 'lines', lines, dropped: this.buffer.dropped }), { maxItems: options.maxLines, maxCost: MAX_BATCH_CHARS, cost: (line) => line.x.length });
     this.metricBatch = new Batcher(batchMs, (samples) => this.options.post({ type: 'metrics', samples }));
     const workload = options.workload;
     this.title = `Logs: ${workload.kind === 'Pod' || workload.kind === 'DevPod' ? '' : `${workload.kind} `}${workload.namespace}/${workload.name}`;
@@ -167,10 +171,8 @@ export class LogSession implements Disposable {
 
   /** Copies everything streamed since the last (re)start to `target`. */
   async saveTo(target: string): Promise<number> {
-    const spool = this.spool;
-    if (spool) await new Promise<void>((resolve, reject) => spool.write('', (error) => (error ? reject(error) : resolve())));
-    await fs.promises.copyFile(this.options.spoolPath, target);
-    return this.spooledLines;
+    if (!this.spool) throw new KubeMlError('notFound', 'This log view has no lines to save yet.', 'Wait for the log to load, then save again.');
+    return (await this.spool.saveTo(target)).lines;
   }
 
   dispose(): void {
@@ -179,9 +181,8 @@ export class LogSession implements Disposable {
     this.podWatch?.dispose();
     this.lineBatch.dispose();
     this.metricBatch.dispose();
-    this.spool?.end();
+    this.spool?.dispose();
     this.spool = undefined;
-    fs.promises.rm(this.options.spoolPath, { force: true }).catch(() => undefined);
   }
 
   /** Which pods the watch adds: those of the selector, or a single pod's namesake when it is recreated. */
@@ -213,9 +214,9 @@ export class LogSession implements Disposable {
     this.metrics.clear();
     this.metricsParser = new TrainingMetricsParser();
     this.metricsSource = undefined;
-    this.spool?.end();
-    this.spool = fs.createWriteStream(this.options.spoolPath, { flags: 'w' });
-    this.spool.on('error', (error) => this.options.log?.(`Log spool ${this.options.spoolPath}: ${error.message}`));
+    this.spool?.dispose();
+    // Each start gets its own files: the previous spool deletes its own once closed.
+    this.spool = new LogSpool(`${this.options.spoolPath}.${this.generation}`, (error) => this.options.log?.(`Log spool ${this.options.spoolPath}: ${error.message}`), this.options.maxSpoolBytes);
     this.spooledLines = 0;
     this.options.post({ type: 'reset' });
     this.options.post(this.initMessage());
@@ -296,6 +297,6 @@ export class LogSession implements Disposable {
       spoolText += `${line.timestamp} ${pod} ${text}\n`;
     }
     this.spooledLines += lines.length;
-    this.spool?.write(spoolText);
+    this.spool?.write(spoolText, lines.length);
   }
 }

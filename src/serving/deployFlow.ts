@@ -6,8 +6,8 @@ import type { Services } from '../common/services';
 import { ENDPOINT_FILE_PATH, serializeEndpointFile, type EndpointFile, type ModelSource } from './model/endpointFile';
 import { freeGpusByProduct } from './model/freeGpus';
 import { detectModelFormat, type DetectedModel } from './model/modelFormat';
-import { RUNTIME_PRESETS, type RuntimeKind } from './model/runtimes';
-import type { Exposure, Scaling } from './model/spec';
+import { RUNTIME_PRESETS, runtimePreset, type RuntimeKind } from './model/runtimes';
+import { apiKeySecretName, type Exposure, type Scaling } from './model/spec';
 import { listDevPods } from './modelSources';
 import type { DeployRequest } from './deployService';
 
@@ -116,6 +116,23 @@ async function pickScaling(): Answer<Scaling> {
   return { minReplicas: min, maxReplicas: max, targetCpuUtilization: Number(target) };
 }
 
+/** How an Ingress gets its certificate: cert-manager, an existing Secret, or (said plainly) none. */
+async function pickIngressTls(): Answer<{ tlsSecretName?: string; clusterIssuer?: string }> {
+  const choice = await vscode.window.showQuickPick(
+    [
+      { label: 'cert-manager issues the certificate', description: 'a ClusterIssuer of this cluster', tls: 'issuer' as const },
+      { label: 'A TLS Secret I already have', description: 'kubernetes.io/tls Secret in this namespace', tls: 'secret' as const },
+      { label: 'No TLS (plain HTTP)', description: 'prompts, answers and the API key cross the network unencrypted', tls: 'none' as const },
+    ],
+    { title: 'Ingress TLS', ignoreFocusOut: true },
+  );
+  if (!choice) return undefined;
+  if (choice.tls === 'none') return {};
+  const name = await vscode.window.showInputBox({ title: choice.tls === 'issuer' ? 'cert-manager ClusterIssuer name' : 'TLS Secret name', value: choice.tls === 'issuer' ? 'letsencrypt' : '', ignoreFocusOut: true, validateInput: (value) => validateDnsSubdomain(value, 'name') });
+  if (!name) return undefined;
+  return choice.tls === 'issuer' ? { clusterIssuer: name } : { tlsSecretName: name };
+}
+
 async function pickExposure(): Answer<{ exposure: Exposure; networkPolicy?: { allowFromNamespaces: string[] } }> {
   const choice = await vscode.window.showQuickPick(
     [
@@ -130,7 +147,9 @@ async function pickExposure(): Answer<{ exposure: Exposure; networkPolicy?: { al
   if (choice.exposure === 'ingress') {
     const host = await vscode.window.showInputBox({ title: 'Ingress host', placeHolder: 'llama.ml.example.com', ignoreFocusOut: true, validateInput: (value) => validateDnsSubdomain(value, 'host') });
     if (!host) return undefined;
-    exposure = { kind: 'ingress', host };
+    const tls = await pickIngressTls();
+    if (!tls) return undefined;
+    exposure = { kind: 'ingress', host, ...tls };
   }
   const policy = await vscode.window.showQuickPick([{ label: 'Only this namespace may call it', description: 'adds a NetworkPolicy', restrict: true }, { label: 'No NetworkPolicy', restrict: false }], { title: 'Deploy Model: network access', ignoreFocusOut: true });
   if (!policy) return undefined;
@@ -174,6 +193,8 @@ export async function guidedDeploy(services: Services, resource: vscode.Uri | un
     restrictedPodSecurity: services.settings.restrictedPodSecurity(),
     scaling,
     ...exposure,
+    // A key by default wherever the runtime can require one; the playground sends it.
+    ...(runtimePreset(runtime.runtime)?.apiKeyArgs ? { apiKeySecret: apiKeySecretName(name) } : {}),
   };
   return { request: { spec, source: picked.source }, action: action.action };
 }

@@ -12,7 +12,8 @@ import type { RolloutStatus } from './model/rollout';
 import type { EndpointSpec, ModelVolume } from './model/spec';
 import { COPY_SCRIPT, formatBytes, stagingPath } from './model/uploadPlan';
 import { devPodModelVolume, listDevPods } from './modelSources';
-import { describeUpload, ensureModelVolume, scanLocalModel, startUploaderPod, uploadModel } from './modelUpload';
+import { ensureApiKeySecret } from './apiKey';
+import { describeUpload, ensureModelVolume, scanLocalModel, startUploaderPod, uploadModel, type ScannedModel } from './modelUpload';
 import { waitForRollout } from './rolloutTracker';
 import { runTextCommand } from '../cluster/exec';
 
@@ -22,6 +23,8 @@ export interface DeployRequest {
   readonly source: ModelSource;
   /** Folder local source paths are relative to (the workspace folder holding .kubeml/). */
   readonly baseFolder?: string;
+  /** Shown the files a local model would upload; nothing is uploaded unless it resolves true. */
+  readonly confirmUpload?: (folder: string, model: ScannedModel) => Promise<boolean>;
 }
 
 export interface DeployResult {
@@ -69,6 +72,8 @@ async function resolveModelVolume(services: Services, session: ClusterSession, r
   const isFile = (await stat(localPath)).isFile();
   progress.report({ message: `Checksumming ${basename(localPath)}...` });
   const model = await scanLocalModel(localPath, signal, (file) => progress.report({ message: `Checksumming ${file}...` }));
+  if (model.leftOut.length > 0) services.output.warn(`Not uploaded from ${localPath}: ${model.leftOut.map((file) => `${file.path} (${file.reason})`).join(', ')}`);
+  if (request.confirmUpload && !(await request.confirmUpload(localPath, model))) throw new KubeMlError('cancelled', `Not deployed: ${spec.name}.`);
   await ensureModelVolume(session.kubeConfig, { namespace, claimName, endpointName: spec.name, minBytes: model.totalBytes, storageClass: services.settings.defaultStorageClass() });
   progress.report({ message: `Starting the uploader pod for volume ${claimName}...` });
   const uploader = await startUploaderPod(session.kubeConfig, namespace, claimName, signal);
@@ -122,6 +127,7 @@ export async function deployEndpoint(services: Services, store: EndpointStore, r
   return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Deploying ${request.spec.name}`, cancellable: true }, async (progress, token) => {
     const model = await resolveModelVolume(services, session, request, namespace, progress, token);
     const spec: EndpointSpec = { ...draft, model };
+    if (spec.apiKeySecret) await ensureApiKeySecret(session.kubeConfig, namespace, spec.apiKeySecret, spec.name);
     progress.report({ message: 'Applying the endpoint (server-side apply)...' });
     const applied = await applyEndpoint(session.kubeConfig, spec, backend);
     services.output.info(`Applied ${applied.objects.join(', ')} in ${namespace}.`);

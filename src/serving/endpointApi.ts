@@ -18,7 +18,7 @@ import { buildInferenceService, KSERVE_GROUP, KSERVE_PLURAL, KSERVE_VERSION, kse
 import { ENDPOINT_LABEL, MODEL_VOLUME_LABEL, SERVER_SPEC_ANNOTATION, SPEC_ANNOTATION } from './model/labels';
 import { buildEndpointManifests } from './model/manifests';
 import { previousReplicaSet, revisionNumber } from './model/rollout';
-import { serverSpecOf, validateEndpointSpec, type EndpointSpec, type Scaling, type ServerSpec } from './model/spec';
+import { apiKeySecretName, serverSpecOf, validateEndpointSpec, type EndpointSpec, type Scaling, type ServerSpec } from './model/spec';
 
 /**
  * Applies, scales, rolls back and deletes endpoints with server-side apply (field manager
@@ -31,7 +31,7 @@ export interface AppliedEndpoint {
   readonly objects: readonly string[];
 }
 
-function isNotFound(error: unknown): boolean {
+export function isNotFound(error: unknown): boolean {
   const candidate = error as { code?: unknown; statusCode?: unknown };
   return candidate?.code === 404 || candidate?.statusCode === 404;
 }
@@ -57,6 +57,7 @@ export function deployAccessQueries(spec: EndpointSpec, backend: EndpointBackend
   if (spec.scaling.maxReplicas > spec.scaling.minReplicas) queries.push({ verb: 'patch', resource: 'horizontalpodautoscalers', group: 'autoscaling', namespace });
   if (spec.exposure.kind === 'ingress') queries.push({ verb: 'patch', resource: 'ingresses', group: 'networking.k8s.io', namespace });
   if (spec.networkPolicy) queries.push({ verb: 'patch', resource: 'networkpolicies', group: 'networking.k8s.io', namespace });
+  if (spec.apiKeySecret) queries.push({ verb: 'get', resource: 'secrets', namespace }, { verb: 'create', resource: 'secrets', namespace });
   return queries;
 }
 
@@ -185,6 +186,7 @@ export async function deleteEndpoint(kubeConfig: KubeConfig, namespace: string, 
     [`Deployment/${name}`, () => kubeConfig.makeApiClient(AppsV1Api).deleteNamespacedDeployment({ namespace, name, ...background })],
     [`Service/${name}`, () => kubeConfig.makeApiClient(CoreV1Api).deleteNamespacedService({ namespace, name })],
     [`NetworkPolicy/${name}`, () => kubeConfig.makeApiClient(NetworkingV1Api).deleteNamespacedNetworkPolicy({ namespace, name })],
+    [`Secret/${apiKeySecretName(name)}`, () => kubeConfig.makeApiClient(CoreV1Api).deleteNamespacedSecret({ namespace, name: apiKeySecretName(name) })],
   ];
   for (const [object, remove] of steps) {
     if (await deleteIgnoringMissing(`delete ${object} in ${namespace}`, remove)) deleted.push(object);

@@ -4,6 +4,8 @@ import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { CoreV1Api, type KubeConfig, type V1PersistentVolumeClaim, type V1Pod } from '@kubernetes/client-node';
 import { KubeMlError, toKubeMlError } from '../cluster/errors';
+import type { LeftOutFile } from '../common/model/fileListing';
+import { packRules } from '../common/model/packRules';
 import { runTextCommand, type ExecTarget } from '../cluster/exec';
 import type { Disposable } from '../cluster/session';
 import { KubeWatchCache } from '../cluster/watchCache';
@@ -24,6 +26,8 @@ export interface ScannedModel {
   readonly root: string;
   readonly files: readonly LocalFile[];
   readonly totalBytes: number;
+  /** Secret-looking files, caches and symbolic links that were not uploaded. */
+  readonly leftOut: readonly LeftOutFile[];
 }
 
 async function sha256Of(path: string, signal?: AbortSignal): Promise<string> {
@@ -32,15 +36,23 @@ async function sha256Of(path: string, signal?: AbortSignal): Promise<string> {
   return hash.digest('hex');
 }
 
-/** Lists a model folder (or one model file) with sizes and SHA-256 checksums. */
+/**
+ * Lists a model folder (or one model file) with sizes and SHA-256 checksums. Inside a folder,
+ * secret-looking files and caches (the pack rules) and symbolic links are left out and named.
+ */
 export async function scanLocalModel(path: string, signal?: AbortSignal, onFile?: (path: string) => void): Promise<ScannedModel> {
   const info = await stat(path);
   const root = info.isDirectory() ? path : join(path, '..');
+  const rules = packRules('');
   const absolutePaths: string[] = [];
+  const leftOut: LeftOutFile[] = [];
   const walk = async (folder: string): Promise<void> => {
     for (const entry of await readdir(folder, { withFileTypes: true })) {
       const full = join(folder, entry.name);
-      if (entry.isDirectory()) await walk(full);
+      const relativePath = relative(root, full).split(sep).join('/');
+      const reason = entry.isSymbolicLink() ? 'link' : rules.leftOut(relativePath, entry.isDirectory());
+      if (reason) leftOut.push({ path: relativePath, reason });
+      else if (entry.isDirectory()) await walk(full);
       else if (entry.isFile()) absolutePaths.push(full);
     }
   };
@@ -54,7 +66,7 @@ export async function scanLocalModel(path: string, signal?: AbortSignal, onFile?
     files.push({ path: relativePath, size: (await stat(absolute)).size, sha256: await sha256Of(absolute, signal) });
   }
   if (files.length === 0) throw new KubeMlError('invalidInput', `"${basename(path)}" contains no files to upload.`, 'Pick the folder that holds config.json and the weights, or a .gguf/.onnx/.pt file.');
-  return { root, files, totalBytes: files.reduce((sum, file) => sum + file.size, 0) };
+  return { root, files, totalBytes: files.reduce((sum, file) => sum + file.size, 0), leftOut };
 }
 
 /** Creates the model volume unless it exists; never resizes an existing one. */

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { KubeMlError } from '../cluster/errors';
 import { LatencyMeter, type LatencyFigures } from './model/latency';
 import type { HttpRequestPlan } from './model/playgroundRequest';
-import { parseCompletionEvent, SseParser } from './model/sse';
+import { MAX_SSE_EVENT_CHARS, parseCompletionEvent, SseParser } from './model/sse';
 
 /**
  * A small OpenAI-compatible HTTP client for the playground: streams a completion and reports each
@@ -28,10 +28,33 @@ function networkError(error: NodeJS.ErrnoException, url: string, midStream: bool
   return new KubeMlError('unreachable', `Could not reach the model server at ${url} (${error.code ?? error.message}).`, 'The endpoint may not be ready yet or its pod is not running; check the Endpoints view.');
 }
 
-async function readBody(response: http.IncomingMessage): Promise<string> {
-  let body = '';
-  for await (const chunk of response) body += (chunk as Buffer).toString('utf8');
-  return body;
+/** /v1/models lists names; a megabyte is thousands of models. */
+const MAX_MODELS_BODY_BYTES = 1024 * 1024;
+/** Only the start of an error body reaches the message. */
+const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/** A completion longer than this is a runaway stream, not an answer to show. */
+export const MAX_COMPLETION_CHARS = 8 * 1024 * 1024;
+
+/** The body, or a KubeMlError once it passes `maxBytes` (the connection is dropped then). */
+async function readBody(response: http.IncomingMessage, url: URL, maxBytes: number, truncate = false): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response) {
+    const bytes = chunk as Buffer;
+    chunks.push(bytes.subarray(0, maxBytes - size));
+    size += bytes.length;
+    if (size >= maxBytes) {
+      response.destroy();
+      if (truncate) break;
+      throw new KubeMlError('invalidInput', `The server at ${url} sent more than ${maxBytes / 1024} KiB for ${url.pathname}; it was not read further.`, 'Check that the endpoint runs an OpenAI-compatible server.');
+    }
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The bearer token header an endpoint with an API key requires. */
+function authorization(apiKey: string | undefined): Record<string, string> {
+  return apiKey ? { authorization: `Bearer ${apiKey}` } : {};
 }
 
 function httpError(status: number, body: string, url: string): KubeMlError {
@@ -42,17 +65,18 @@ function httpError(status: number, body: string, url: string): KubeMlError {
   } catch {
     // Not JSON: keep the text.
   }
-  const hint = status === 404 ? 'The server has no such route or model: is it OpenAI-compatible, and is the model name right?' : status === 400 ? 'Check the parameters (max tokens may exceed the model\'s context).' : 'See View Logs on the endpoint.';
-  return new KubeMlError(status === 404 ? 'notFound' : 'invalidInput', `The model server at ${url} answered ${status}: ${message}`, hint);
+  const hint = status === 401 ? 'The endpoint requires an API key: deploy it again with Kube ML (which keeps its key in the Secret "<name>-api-key").' : status === 404 ? 'The server has no such route or model: is it OpenAI-compatible, and is the model name right?' : status === 400 ? 'Check the parameters (max tokens may exceed the model\'s context).' : 'See View Logs on the endpoint.';
+  return new KubeMlError(status === 404 ? 'notFound' : status === 401 ? 'unauthorized' : 'invalidInput', `The model server at ${url} answered ${status}: ${message}`, hint);
 }
 
-/** GET /v1/models: the served model names. */
-export async function listModels(baseUrl: string, signal?: AbortSignal): Promise<string[]> {
+/** GET /v1/models: the served model names. `apiKey` goes in a header, never in the URL. */
+export async function listModels(baseUrl: string, signal?: AbortSignal, apiKey?: string): Promise<string[]> {
   const url = new URL('/v1/models', baseUrl);
   return new Promise<string[]>((resolve, reject) => {
-    const request = requestModule(url).get(url, { signal, headers: { accept: 'application/json' } }, (response) => {
-      readBody(response).then((body) => {
-        if ((response.statusCode ?? 0) >= 400) return reject(httpError(response.statusCode ?? 0, body, url.toString()));
+    const request = requestModule(url).get(url, { signal, headers: { accept: 'application/json', ...authorization(apiKey) } }, (response) => {
+      const failed = (response.statusCode ?? 0) >= 400;
+      readBody(response, url, failed ? MAX_ERROR_BODY_BYTES : MAX_MODELS_BODY_BYTES, failed).then((body) => {
+        if (failed) return reject(httpError(response.statusCode ?? 0, body, url.toString()));
         try {
           resolve(((JSON.parse(body) as { data?: { id: string }[] }).data ?? []).map((model) => model.id));
         } catch {
@@ -68,7 +92,7 @@ export async function listModels(baseUrl: string, signal?: AbortSignal): Promise
  * POSTs a streaming completion and calls `onText` for every content delta the moment it is parsed.
  * Resolves when the server sends [DONE] (or ends the stream); rejects with a KubeMlError.
  */
-export function streamCompletion(baseUrl: string, plan: HttpRequestPlan, onText: (text: string) => void, signal?: AbortSignal): Promise<StreamedCompletion> {
+export function streamCompletion(baseUrl: string, plan: HttpRequestPlan, onText: (text: string) => void, signal?: AbortSignal, apiKey?: string): Promise<StreamedCompletion> {
   const url = new URL(plan.path, baseUrl);
   const body = Buffer.from(JSON.stringify(plan.body));
   return new Promise<StreamedCompletion>((resolve, reject) => {
@@ -82,9 +106,9 @@ export function streamCompletion(baseUrl: string, plan: HttpRequestPlan, onText:
       settled = true;
       action();
     };
-    const request = requestModule(url).request(url, { method: 'POST', signal, headers: { 'content-type': 'application/json', accept: 'text/event-stream', 'content-length': body.length } }, (response) => {
+    const request = requestModule(url).request(url, { method: 'POST', signal, headers: { 'content-type': 'application/json', accept: 'text/event-stream', 'content-length': body.length, ...authorization(apiKey) } }, (response) => {
       if ((response.statusCode ?? 0) >= 400) {
-        readBody(response).then((errorBody) => settle(() => reject(httpError(response.statusCode ?? 0, errorBody, url.toString()))), (error) => settle(() => reject(error)));
+        readBody(response, url, MAX_ERROR_BODY_BYTES, true).then((errorBody) => settle(() => reject(httpError(response.statusCode ?? 0, errorBody, url.toString()))), (error) => settle(() => reject(error)));
         return;
       }
       midStream = true;
@@ -101,6 +125,11 @@ export function streamCompletion(baseUrl: string, plan: HttpRequestPlan, onText:
           if (delta.text) {
             meter.chunk(delta.text, performance.now());
             text += delta.text;
+            if (text.length > MAX_COMPLETION_CHARS) {
+              request.destroy();
+              settle(() => reject(new KubeMlError('invalidInput', `The model server at ${url} sent more than ${MAX_COMPLETION_CHARS / 1024 / 1024} MiB of text; the answer was stopped.`, 'Lower "max tokens".')));
+              return;
+            }
             onText(delta.text);
           }
           if (delta.usage) meter.usage(delta.usage.completionTokens);
@@ -111,7 +140,13 @@ export function streamCompletion(baseUrl: string, plan: HttpRequestPlan, onText:
           }
         }
       };
-      response.on('data', (chunk: Buffer) => handle(parser.push(chunk)));
+      response.on('data', (chunk: Buffer) => {
+        handle(parser.push(chunk));
+        if (parser.overflowed) {
+          request.destroy();
+          settle(() => reject(new KubeMlError('invalidInput', `The model server at ${url} sent one event of more than ${MAX_SSE_EVENT_CHARS / 1024 / 1024} MiB; the answer was stopped.`, 'Check that the endpoint runs an OpenAI-compatible server.')));
+        }
+      });
       response.on('end', () => {
         handle(parser.end());
         // A stream that ends without [DONE] or a finish reason was cut off.

@@ -8,6 +8,7 @@ import { webviewHtml, webviewOptions } from '../common/webviewHtml';
 import type { EndpointChoice, HistoryEntry, HistoryLane, HostMessage, LaneRequest, WebviewMessage } from '../webviews/playground/protocol';
 import type { EndpointInfo, EndpointStore } from './endpointStore';
 import { buildCompletionRequest, curlSnippet, DEFAULT_PARAMETERS, pythonSnippet, validateParameters, type PlaygroundMode } from './model/playgroundRequest';
+import { readApiKey } from './apiKey';
 import { listModels, streamCompletion } from './openAiClient';
 
 const HISTORY_KEY = 'kubeMl.playground.history';
@@ -25,7 +26,8 @@ export class PlaygroundPanel implements vscode.Disposable {
   static current: PlaygroundPanel | undefined;
 
   private readonly disposables: vscode.Disposable[] = [];
-  private readonly forwards = new Map<string, Promise<{ baseUrl: string; handle?: PortForwardHandle }>>();
+  /** Per endpoint: the forwarded URL and the API key it requires (kept here: the webview never sees it). */
+  private readonly forwards = new Map<string, Promise<{ baseUrl: string; handle?: PortForwardHandle; apiKey?: string }>>();
   private readonly runs = new Map<string, AbortController>();
 
   static show(services: Services, store: EndpointStore, endpointId?: string): PlaygroundPanel {
@@ -72,8 +74,8 @@ export class PlaygroundPanel implements vscode.Disposable {
         return;
       case 'loadModels':
         try {
-          const { baseUrl } = await this.baseUrl(message.endpointId);
-          this.post({ type: 'models', endpointId: message.endpointId, models: await listModels(baseUrl) });
+          const { baseUrl, apiKey } = await this.baseUrl(message.endpointId);
+          this.post({ type: 'models', endpointId: message.endpointId, models: await listModels(baseUrl, undefined, apiKey) });
         } catch (error) {
           this.post({ type: 'models', endpointId: message.endpointId, models: [], error: (error as Error).message });
         }
@@ -87,8 +89,9 @@ export class PlaygroundPanel implements vscode.Disposable {
       case 'copySnippet':
         await this.services.errors.guard('copy the request', async () => {
           const { baseUrl } = await this.baseUrl(message.lane.endpointId);
+          const keySecret = this.store.get(message.lane.endpointId)?.spec?.apiKeySecret;
           const plan = buildCompletionRequest({ mode: message.mode, model: message.lane.model, systemPrompt: message.systemPrompt, messages: message.lane.messages, parameters: message.lane.parameters });
-          await vscode.env.clipboard.writeText(message.format === 'curl' ? curlSnippet(baseUrl, plan) : pythonSnippet(baseUrl, plan));
+          await vscode.env.clipboard.writeText(message.format === 'curl' ? curlSnippet(baseUrl, plan, keySecret) : pythonSnippet(baseUrl, plan, keySecret));
           void vscode.window.showInformationMessage(`Copied the request as ${message.format === 'curl' ? 'curl' : 'Python'} (it targets ${baseUrl}, the forwarded port, valid while the playground is open).`);
         });
         return;
@@ -100,7 +103,7 @@ export class PlaygroundPanel implements vscode.Disposable {
   }
 
   /** The URL the extension host reaches the endpoint at: a managed port-forward to its pods. */
-  private baseUrl(endpointId: string): Promise<{ baseUrl: string; handle?: PortForwardHandle }> {
+  private baseUrl(endpointId: string): Promise<{ baseUrl: string; handle?: PortForwardHandle; apiKey?: string }> {
     let forward = this.forwards.get(endpointId);
     if (!forward) {
       const endpoint = this.store.get(endpointId);
@@ -108,9 +111,11 @@ export class PlaygroundPanel implements vscode.Disposable {
       const session = this.services.connection.requireSession();
       forward = (async () => {
         await session.requireAccess({ verb: 'create', resource: 'pods', subresource: 'portforward', namespace: endpoint.namespace });
+        const keySecret = endpoint.spec?.apiKeySecret;
+        const apiKey = keySecret ? await readApiKey(session.kubeConfig, endpoint.namespace, keySecret) : undefined;
         const handle = await startPortForward(session.kubeConfig, { ...podTargetOf(endpoint.workload), remotePort: endpoint.containerPort, localPort: 0 });
         this.services.output.info(`Playground: forwarding ${handle.url()} to ${endpoint.id} port ${endpoint.containerPort}.`);
-        return { baseUrl: handle.url(), handle };
+        return { baseUrl: handle.url(), handle, apiKey };
       })();
       forward.catch(() => this.forwards.delete(endpointId));
       this.forwards.set(endpointId, forward);
@@ -128,10 +133,10 @@ export class PlaygroundPanel implements vscode.Disposable {
         const endpoint = this.store.get(lane.endpointId);
         if (endpoint && !endpoint.openAiCompatible) throw new KubeMlError('invalidInput', `${endpoint.name} runs ${endpoint.spec?.runtime ?? 'a runtime'} without an OpenAI-compatible API.`, 'The playground needs /v1/chat/completions; use vLLM or TGI.');
         this.post({ type: 'status', runId, lane: index, message: 'Opening the port-forward...' });
-        const { baseUrl } = await this.baseUrl(lane.endpointId);
+        const { baseUrl, apiKey } = await this.baseUrl(lane.endpointId);
         this.post({ type: 'status', runId, lane: index, message: 'Waiting for the first token...' });
         const plan = buildCompletionRequest({ mode, model: lane.model, systemPrompt, messages: lane.messages, parameters: lane.parameters });
-        const result = await streamCompletion(baseUrl, plan, (text) => this.post({ type: 'token', runId, lane: index, text }), abort.signal);
+        const result = await streamCompletion(baseUrl, plan, (text) => this.post({ type: 'token', runId, lane: index, text }), abort.signal, apiKey);
         this.post({ type: 'done', runId, lane: index, figures: result.figures, finishReason: result.finishReason });
         return { endpointId: lane.endpointId, model: lane.model, parameters: lane.parameters, answer: result.text, figures: result.figures };
       } catch (error) {

@@ -1,5 +1,7 @@
 import * as vscode from 'vscode';
 import { KubeMlError } from '../cluster/errors';
+import { fileListText, formatSize } from '../common/model/fileListing';
+import { pathInsideFolder } from '../common/model/workspacePath';
 import type { Services } from '../common/services';
 import { confirmPodSecurity, requireTrustedWorkspace } from '../common/workspaceFiles';
 import { deleteCommand, endpointArgument, rollBackCommand, scaleCommand } from './endpointCommands';
@@ -7,7 +9,9 @@ import { EndpointStore } from './endpointStore';
 import { EndpointsTreeProvider } from './endpointsTree';
 import { deployEndpoint, type DeployRequest, type DeployResult } from './deployService';
 import { guidedDeploy, saveEndpointFile } from './deployFlow';
-import { ENDPOINT_FILE_PATH, parseEndpointFile } from './model/endpointFile';
+import { ENDPOINT_FILE_PATH, parseEndpointFile, type EndpointFile } from './model/endpointFile';
+import { publicExposureWarning } from './model/exposureWarning';
+import type { ScannedModel } from './modelUpload';
 import { PlaygroundPanel } from './playgroundPanel';
 
 function isDeployRequest(value: unknown): value is DeployRequest {
@@ -16,6 +20,19 @@ function isDeployRequest(value: unknown): value is DeployRequest {
 }
 
 /** Model serving: the Endpoints view, Deploy Model (guided or from .kubeml/endpoint.yaml), endpoint actions and the Playground. */
+/** A modal listing what a local model upload sends (a file named the folder, not the user). */
+async function confirmModelUpload(folder: string, model: ScannedModel): Promise<boolean> {
+  const detail = fileListText(`${model.files.length} files, ${formatSize(model.totalBytes)}, into a model volume in the namespace:`, model.files.map((file) => ({ path: file.path, bytes: file.size })), model.leftOut);
+  return (await vscode.window.showWarningMessage(`Upload ${folder} to the cluster?`, { modal: true, detail }, 'Upload')) === 'Upload';
+}
+
+/** A modal before an endpoint is reachable from outside the cluster; true when it may go ahead. */
+async function confirmPublicExposure(spec: EndpointFile['spec']): Promise<boolean> {
+  const warning = publicExposureWarning(spec);
+  if (!warning) return true;
+  return (await vscode.window.showWarningMessage(warning.message, { modal: true, detail: warning.detail }, 'Expose')) === 'Expose';
+}
+
 export function registerServing(services: Services): void {
   const subscriptions = services.extensionContext.subscriptions;
   const store = new EndpointStore((level, message) => services.output[level](message));
@@ -42,6 +59,7 @@ export function registerServing(services: Services): void {
         if (isDeployRequest(argument)) return deploy(argument);
         const guided = await guidedDeploy(services, argument instanceof vscode.Uri ? argument : undefined);
         if (!guided) return undefined;
+        if (guided.action !== 'save' && !(await confirmPublicExposure(guided.request.spec))) return undefined;
         if (guided.action !== 'deploy') {
           const saved = await saveEndpointFile(guided.request);
           if (saved) void vscode.window.showInformationMessage(`Saved ${ENDPOINT_FILE_PATH}.`);
@@ -65,7 +83,9 @@ export function registerServing(services: Services): void {
         if (!file) throw new KubeMlError('invalidInput', `${ENDPOINT_FILE_PATH} has ${problems.length} problem(s): ${problems.join(' ')}`, 'Fix the named fields and run the command again.');
         if (!(await confirmPodSecurity(ENDPOINT_FILE_PATH, file.spec.restrictedPodSecurity, services.settings.restrictedPodSecurity()))) return undefined;
         const baseFolder = vscode.Uri.joinPath(uri, '..', '..').fsPath;
-        return deploy({ spec: file.spec, source: file.source, baseFolder });
+        if (!(await confirmPublicExposure(file.spec))) return undefined;
+        const source = file.source.kind === 'local' ? { kind: 'local' as const, path: await pathInsideFolder(baseFolder, file.source.path, 'model.local') } : file.source;
+        return deploy({ spec: file.spec, source, baseFolder, confirmUpload: confirmModelUpload });
       }),
     ),
     vscode.commands.registerCommand('kubeMl.openPlayground', (argument?: unknown) =>

@@ -31,6 +31,8 @@ export const journey: Journey = {
       await wb.quickInputStep(confirmation, 15_000);
       await ctx.screenshot('submit-shows-runtime', wb.quickInput());
       await wb.pick(confirmation, /^Submit$/);
+      // Before anything leaves the machine: the files, their size and what stays home.
+      await wb.answerDialog(/Send .* to the cluster\?/, 'Submit');
 
       const run = await wb.treeItem('Training Jobs', /^e2e-ddp(?!-r2)/, 30_000);
       await ctx.waitFor(async () => /running|succeeded/.test((await run.getAttribute('aria-label')) ?? (await run.innerText())), 60_000, 'e2e-ddp to run');

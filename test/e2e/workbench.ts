@@ -255,6 +255,14 @@ export class Workbench {
     await this.statusBarItem(new RegExp(` / ${escape(namespace)}(\\s|$)`)).waitFor({ state: 'visible', timeout: DEFAULT_TIMEOUT_MS });
   }
 
+  /** Answers a modal dialog (showWarningMessage with modal: true) whose message matches, with one of its buttons. */
+  async answerDialog(message: string | RegExp, button: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
+    const dialog = this.page.locator('.monaco-dialog-box').filter({ hasText: message }).first();
+    await dialog.waitFor({ state: 'visible', timeout: timeoutMs });
+    await dialog.getByRole('button', { name: button, exact: true }).click();
+    await dialog.waitFor({ state: 'hidden', timeout: timeoutMs });
+  }
+
   /** A notification toast (role dialog, named "Info: <message>, source: ..."); waits until it is shown. */
   async notification(text: string | RegExp, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Locator> {
     const toast = this.page.locator('.notifications-toasts').getByRole('dialog', { name: typeof text === 'string' ? new RegExp(escape(text)) : text }).first();

@@ -63,10 +63,10 @@ describe('jobs', function () {
   });
 
   it('runs .kubeml/job.yaml through the command and the Training Jobs view follows it to succeeded', async () => {
-    const result = await vscode.commands.executeCommand<SubmitResult | undefined>('kubeMl.runTrainingJobFromFile', vscode.Uri.file(path.join(folder, '.kubeml', 'job.yaml')));
+    const result = await vscode.commands.executeCommand<SubmitResult | undefined>('kubeMl.runTrainingJobFromFile', vscode.Uri.file(path.join(folder, '.kubeml', 'job.yaml')), true);
     assert.ok(result, 'the command reported a submitted run (see the Kube ML output for the error otherwise)');
     assert.equal(result.runtime, 'job');
-    assert.deepEqual(result.applied, [`ConfigMap ${namespace}/vscode-run-code-0`, `Job ${namespace}/vscode-run`]);
+    assert.deepEqual(result.applied, [`Secret ${namespace}/vscode-run-code-0`, `Job ${namespace}/vscode-run`]);
     const seen = new Set<string>();
     const done = await waitFor(async () => {
       const current = await row('vscode-run');

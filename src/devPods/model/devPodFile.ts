@@ -1,7 +1,7 @@
-import * as yaml from 'js-yaml';
 import { DEFAULT_IMAGE_PRESET, presetById, resolveImage } from './presets';
 import { DEFAULT_WORKSPACE_SIZE, defaultResourcesFor, validateCpu, validateDevPodName, validateGpuCount, validateIdleMinutes, validateImage, validateMemory, type DevPodSpec } from './spec';
 import { validateDnsSubdomain } from '../../cluster/names';
+import { loadYamlSafely, previewValue } from '../../cluster/safeYaml';
 
 /**
  * `.kubeml/devpod.yaml`: a dev pod definition a team shares. Every problem names its 1-based line
@@ -36,42 +36,68 @@ const TOP_LEVEL_KEYS = ['name', 'gpu', 'image', 'cpu', 'memory', 'workspace', 'i
 const GPU_KEYS = ['product', 'count'];
 const WORKSPACE_KEYS = ['size', 'storageClass'];
 
+/** The key a line starts (`  size: 1Gi`, `"gpu":`), found without regular expressions so a long line costs its length once. */
+function keyOfLine(line: string): { indent: number; key: string } | undefined {
+  let indent = 0;
+  while (indent < line.length && (line[indent] === ' ' || line[indent] === '\t')) indent++;
+  const first = line[indent];
+  if (first === undefined || first === '#' || first === '-') return undefined;
+  let key: string;
+  let afterKey: number;
+  if (first === '"' || first === "'") {
+    const close = line.indexOf(first, indent + 1);
+    if (close < 0) return undefined;
+    key = line.slice(indent + 1, close);
+    afterKey = close + 1;
+    while (afterKey < line.length && line[afterKey] === ' ') afterKey++;
+    if (line[afterKey] !== ':') return undefined;
+  } else {
+    afterKey = line.indexOf(':', indent);
+    if (afterKey < 0) return undefined;
+    key = line.slice(indent, afterKey).trimEnd();
+    if (key.includes('#')) return undefined;
+  }
+  const next = line[afterKey + 1];
+  return next === undefined || next === ' ' || next === '\t' ? { indent, key } : undefined;
+}
+
+/**
+ * 1-based line of every block-style key path ("gpu\0count"), built in one pass by indentation:
+ * one lookup per problem then costs nothing, however many problems a file has.
+ */
+export function keyLines(text: string): Map<string, number> {
+  const lines = new Map<string, number>();
+  const open: { indent: number; path: string }[] = [];
+  text.split(/\r?\n/).forEach((line, index) => {
+    const found = keyOfLine(line);
+    if (!found) return;
+    while (open.length > 0 && open[open.length - 1].indent >= found.indent) open.pop();
+    const path = open.length > 0 ? `${open[open.length - 1].path}\0${found.key}` : found.key;
+    if (!lines.has(path)) lines.set(path, index + 1);
+    open.push({ indent: found.indent, path });
+  });
+  return lines;
+}
+
+/** Line of `path` in an index from keyLines: the nearest written ancestor (flow style), else 1. */
+function lineIn(index: ReadonlyMap<string, number>, path: readonly string[]): number {
+  for (let length = path.length; length > 0; length--) {
+    const line = index.get(path.slice(0, length).join('\0'));
+    if (line !== undefined) return line;
+  }
+  return 1;
+}
+
 /**
  * 1-based line of the key at `path` (["gpu", "count"]), found by indentation; the parent's line
  * when the child is written in flow style ({ count: 2 }); 1 when the key is absent.
  */
 export function lineOfKey(text: string, path: readonly string[]): number {
-  const lines = text.split(/\r?\n/);
-  let searchFrom = 0;
-  let parentIndent = -1;
-  let found = 1;
-  for (const key of path) {
-    const keyPattern = new RegExp(`^(\\s*)(["']?)${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\2\\s*:`);
-    let hit: number | undefined;
-    for (let index = searchFrom; index < lines.length; index++) {
-      const line = lines[index];
-      if (line.trim() === '' || line.trim().startsWith('#')) {
-        continue;
-      }
-      const indent = line.length - line.trimStart().length;
-      if (index > searchFrom && parentIndent >= 0 && indent <= parentIndent) {
-        break;
-      }
-      const match = keyPattern.exec(line);
-      if (match && match[1].length > parentIndent && (parentIndent >= 0 || match[1].length === 0)) {
-        hit = index;
-        parentIndent = match[1].length;
-        break;
-      }
-    }
-    if (hit === undefined) {
-      return found;
-    }
-    found = hit + 1;
-    searchFrom = hit + 1;
-  }
-  return found;
+  return lineIn(keyLines(text), path);
 }
+
+/** More problems than this help nobody: the rest are summarised on the first line. */
+const MAX_ISSUES = 50;
 
 function closest(word: string, candidates: readonly string[]): string | undefined {
   const lower = word.toLowerCase();
@@ -84,19 +110,17 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /** Parses and validates the file. `existingNames` makes a clash with a dev pod of another definition an error. */
 export function parseDevPodFile(text: string, defaults: FileDefaults, existingNames: Iterable<string> = []): FileParseResult {
-  let document: unknown;
-  try {
-    document = yaml.load(text, { schema: yaml.CORE_SCHEMA });
-  } catch (error) {
-    const mark = (error as { mark?: { line?: number } }).mark;
-    const reason = (error as { reason?: string }).reason ?? (error instanceof Error ? error.message : String(error));
-    return { issues: [{ line: (mark?.line ?? 0) + 1, message: `YAML syntax error: ${reason}.` }] };
+  const loaded = loadYamlSafely(text);
+  if (loaded.problem !== undefined) {
+    return { issues: [{ line: loaded.line ?? 1, message: loaded.line === undefined ? `${DEV_POD_FILE} is refused: ${loaded.problem}.` : `YAML syntax error: ${loaded.problem.replace(/^it is not valid YAML: /, '')}.` }] };
   }
+  const document = loaded.document;
   if (!isRecord(document)) {
     return { issues: [{ line: 1, message: `${DEV_POD_FILE} must be a mapping with at least "name:" (see the documented example).` }] };
   }
   const issues: FileIssue[] = [];
-  const at = (path: readonly string[], message: string) => issues.push({ line: lineOfKey(text, path), message });
+  const index = keyLines(text);
+  const at = (path: readonly string[], message: string) => issues.push({ line: lineIn(index, path), message });
 
   const checkKeys = (record: Record<string, unknown>, allowed: readonly string[], parent: readonly string[]) => {
     for (const key of Object.keys(record)) {
@@ -122,7 +146,7 @@ export function parseDevPodFile(text: string, defaults: FileDefaults, existingNa
     if (typeof value === 'number' && Number.isInteger(value)) {
       return value;
     }
-    at(path, `"${path.join('.')}" must be a whole number, got ${JSON.stringify(value)}.`);
+    at(path, `"${path.join('.')}" must be a whole number, got ${previewValue(value)}.`);
     return undefined;
   };
 
@@ -195,7 +219,9 @@ export function parseDevPodFile(text: string, defaults: FileDefaults, existingNa
   }
 
   if (issues.length > 0 || name === undefined) {
-    return { issues: issues.sort((a, b) => a.line - b.line) };
+    const sorted = issues.sort((a, b) => a.line - b.line);
+    if (sorted.length <= MAX_ISSUES) return { issues: sorted };
+    return { issues: [{ line: 1, message: `${sorted.length} problems; the first ${MAX_ISSUES} are shown.` }, ...sorted.slice(0, MAX_ISSUES)] };
   }
   return {
     spec: {

@@ -1,5 +1,6 @@
 import * as yaml from 'js-yaml';
 import { KubeMlError } from '../../cluster/errors';
+import { loadYamlSafely, previewValue } from '../../cluster/safeYaml';
 import { assertValidJobSpec, defaultJobSpec, type JobSpec, type RuntimePreference } from './jobSpec';
 
 /** Path of the shareable job definition, relative to the workspace folder. */
@@ -102,7 +103,7 @@ function codeRequest(value: unknown): CodeRequest {
     case 'image':
       return { kind: 'image' };
     default:
-      return fail(`"code.source" is "${String(code.source)}"; use devPodVolume, folder or image.`);
+      return fail(`"code.source" is ${previewValue(code.source)}; use devPodVolume, folder or image.`);
   }
 }
 
@@ -111,22 +112,18 @@ function codeRequest(value: unknown): CodeRequest {
  * values (resolved at submit time); every other field is checked here.
  */
 export function parseJobFile(text: string): JobFile {
-  let document: unknown;
-  try {
-    document = yaml.load(text);
-  } catch (error) {
-    fail(`it is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
-  }
+  const { document, problem } = loadYamlSafely(text);
+  if (problem !== undefined) fail(problem);
   if (!document || typeof document !== 'object' || Array.isArray(document)) fail('it must be a YAML mapping with at least name, image and command.');
   const raw = document as Record<string, unknown>;
   const unknownKeys = Object.keys(raw).filter((key) => !KNOWN_KEYS.has(key));
-  if (unknownKeys.length > 0) fail(`unknown field(s) ${unknownKeys.map((key) => `"${key}"`).join(', ')}; known fields: ${[...KNOWN_KEYS].join(', ')}.`);
+  if (unknownKeys.length > 0) fail(`unknown field(s) ${unknownKeys.slice(0, 5).map((key) => previewValue(key)).join(', ')}${unknownKeys.length > 5 ? ` and ${unknownKeys.length - 5} more` : ''}; known fields: ${[...KNOWN_KEYS].join(', ')}.`);
   const name = optionalString(raw.name, 'name');
   const image = optionalString(raw.image, 'image');
   const command = stringList(raw.command, 'command');
   if (!name || !image || command.length === 0) fail('"name", "image" and "command" are required.');
   const runtime = (raw.runtime ?? 'auto') as RuntimePreference;
-  if (!RUNTIMES.includes(runtime)) fail(`"runtime" is "${String(raw.runtime)}"; use one of ${RUNTIMES.join(', ')}.`);
+  if (!RUNTIMES.includes(runtime)) fail(`"runtime" is ${previewValue(raw.runtime)}; use one of ${RUNTIMES.join(', ')}.`);
   if (raw.restrictedPodSecurity !== undefined && typeof raw.restrictedPodSecurity !== 'boolean') fail('"restrictedPodSecurity" must be true or false.');
   const code = codeRequest(raw.code);
   const spec = defaultJobSpec({

@@ -5,7 +5,7 @@ import { validateDnsLabel } from '../../cluster/names';
 export type CodeSource =
   /** The workspace PVC of a dev pod, mounted as is (no copy): what the user edits is what runs. */
   | { readonly kind: 'devPodVolume'; readonly devPod: string; readonly claimName: string; readonly mountPath: string }
-  /** A local folder packed (tar.gz) into ConfigMaps and unpacked by an init container. */
+  /** A local folder packed (tar.gz) into Secrets and unpacked by an init container. */
   | { readonly kind: 'packedFolder'; readonly localPath: string }
   /** The code is already inside the image. */
   | { readonly kind: 'image' };

@@ -1,4 +1,4 @@
-import type { KubernetesObject, V1ConfigMap, V1EnvVar, V1Job, V1Service } from '@kubernetes/client-node';
+import type { KubernetesObject, V1EnvVar, V1Job, V1Secret, V1Service } from '@kubernetes/client-node';
 import type { ControllerRef, WorkloadRef } from '../../cluster/workloadRef';
 import type { JobSpec } from './jobSpec';
 import type { Runtime } from './runtime';
@@ -16,7 +16,7 @@ export interface ManifestOptions {
   readonly runtime: Runtime;
   /** Set only when Kueue is installed. */
   readonly queue?: string;
-  /** Number of ConfigMaps the packed folder was split into. */
+  /** Number of Secrets the packed folder was split into. */
   readonly codeParts?: number;
 }
 
@@ -218,13 +218,17 @@ export function buildRayJob(spec: JobSpec, options: ManifestOptions): CustomObje
   });
 }
 
-/** The packed folder as ConfigMaps of at most one part each (binaryData, never a Secret). */
-export function buildCodeConfigMaps(runName: string, namespace: string, runtime: Runtime, parts: readonly Uint8Array[]): V1ConfigMap[] {
+/**
+ * The packed folder as Secrets of one part each. Code can hold what its author did not mean to
+ * share (a token in a config file): Secrets are hidden from the "view" role that reads ConfigMaps.
+ */
+export function buildCodeSecrets(runName: string, namespace: string, runtime: Runtime, parts: readonly Uint8Array[]): V1Secret[] {
   return parts.map((part, index) => ({
     apiVersion: 'v1',
-    kind: 'ConfigMap',
+    kind: 'Secret',
+    type: 'Opaque',
     metadata: { name: codePartName(runName, index), namespace, labels: runLabels(runName, runtime) },
-    binaryData: { part: Buffer.from(part).toString('base64') },
+    data: { part: Buffer.from(part).toString('base64') },
   }));
 }
 

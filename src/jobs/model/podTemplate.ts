@@ -6,7 +6,7 @@ import { containerSecurityContext, podSecurityContext } from '../../cluster/podS
 
 export const RUN_LABEL = 'kube-ml.dev/run';
 export const RUNTIME_LABEL = 'kube-ml.dev/runtime';
-/** Where the init container finds the packed code parts (one file per ConfigMap). */
+/** Where the init container finds the packed code parts (one file per Secret). */
 export const PACKED_CODE_PATH = '/kubeml/code-parts';
 
 /** Labels on every object of a run (and its pods, where the runtime lets us set them). */
@@ -14,7 +14,7 @@ export function runLabels(name: string, runtime: string): Record<string, string>
   return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [RUN_LABEL]: name, [RUNTIME_LABEL]: runtime };
 }
 
-/** Name of the i-th ConfigMap holding a packed folder. */
+/** Name of the i-th Secret holding a packed folder. */
 export function codePartName(runName: string, index: number): string {
   return `${runName}-code-${index}`;
 }
@@ -46,7 +46,7 @@ export interface PodTemplateOptions {
   readonly extraEnv?: readonly V1EnvVar[];
   /** GPUs for this pod (Ray heads get none). */
   readonly gpus?: number;
-  /** Number of ConfigMaps holding the packed folder (packedFolder code only). */
+  /** Number of Secrets holding the packed folder (packedFolder code only). */
   readonly codeParts?: number;
   readonly subdomain?: string;
   readonly restartPolicy?: 'Never' | 'OnFailure';
@@ -75,7 +75,7 @@ function codeWiring(spec: JobSpec, options: PodTemplateOptions, securityContext:
   if (code.kind === 'packedFolder') {
     const parts = options.codeParts ?? 1;
     const sources = Array.from({ length: parts }, (_, index) => ({
-      configMap: { name: codePartName(spec.name, index), items: [{ key: 'part', path: `part-${String(index).padStart(3, '0')}` }] },
+      secret: { name: codePartName(spec.name, index), items: [{ key: 'part', path: `part-${String(index).padStart(3, '0')}` }] },
     }));
     return {
       volumes: [
@@ -87,7 +87,7 @@ function codeWiring(spec: JobSpec, options: PodTemplateOptions, securityContext:
         {
           name: 'unpack-code',
           image: spec.image,
-          // The parts are one gzip stream split to fit ConfigMaps; the glob sorts them in order.
+          // The parts are one gzip stream split to fit Secrets; the glob sorts them in order.
           command: ['sh', '-c', `cat ${PACKED_CODE_PATH}/part-* | tar -xzf - -C ${CODE_MOUNT_PATH}`],
           volumeMounts: [
             { name: 'workspace', mountPath: CODE_MOUNT_PATH },

@@ -10,10 +10,10 @@ export interface PackEntry {
 
 const BLOCK = 512;
 /**
- * A ConfigMap holds at most 1 MiB of data (the API server rejects more); each part stays well
+ * A Secret holds at most 1 MiB of data (the API server rejects more); each part stays well
  * below it so metadata and labels fit too.
  */
-export const CONFIGMAP_PART_BYTES = 1024 * 1024 - 64 * 1024;
+export const CODE_PART_BYTES = 1024 * 1024 - 64 * 1024;
 /** Above this even splitting is unreasonable (dozens of objects per run in etcd). */
 export const PACKED_FOLDER_HARD_CAP_MIB = 32;
 
@@ -72,7 +72,7 @@ export function tarArchive(entries: readonly PackEntry[]): Buffer {
   return Buffer.concat(chunks);
 }
 
-/** The effective limit: the user's setting, but never above what ConfigMaps can reasonably carry. */
+/** The effective limit: the user's setting, but never above what Secrets can reasonably carry. */
 export function packLimitBytes(settingMiB: number): number {
   const mib = Math.min(Math.max(settingMiB, 0), PACKED_FOLDER_HARD_CAP_MIB);
   return Math.floor(mib * 1024 * 1024);
@@ -83,7 +83,7 @@ function formatMiB(bytes: number): string {
 }
 
 export interface PackedFolder {
-  /** gzip stream split into ConfigMap-sized parts, in order. */
+  /** gzip stream split into Secret-sized parts, in order. */
   readonly parts: Uint8Array[];
   readonly compressedBytes: number;
   readonly uncompressedBytes: number;
@@ -94,7 +94,7 @@ export interface PackedFolder {
  * tar.gz of the entries, split into parts of at most `partBytes`; a clear error (with the
  * biggest files, the usual culprits) when the compressed archive exceeds `limitBytes`.
  */
-export function packFolder(entries: readonly PackEntry[], limitBytes: number, partBytes = CONFIGMAP_PART_BYTES): PackedFolder {
+export function packFolder(entries: readonly PackEntry[], limitBytes: number, partBytes = CODE_PART_BYTES): PackedFolder {
   const uncompressedBytes = entries.reduce((sum, entry) => sum + entry.data.byteLength, 0);
   const compressed = gzipSync(tarArchive(entries), { level: 6 });
   if (compressed.byteLength > limitBytes) {
@@ -114,25 +114,4 @@ export function packFolder(entries: readonly PackEntry[], limitBytes: number, pa
     parts.push(compressed.subarray(offset, Math.min(offset + partBytes, compressed.byteLength)));
   }
   return { parts, compressedBytes: compressed.byteLength, uncompressedBytes, files: entries.length };
-}
-
-/** Folders never worth shipping to a training pod. */
-const IGNORED_SEGMENTS = new Set(['.git', 'node_modules', '__pycache__', '.venv', 'venv', '.mypy_cache', '.pytest_cache', '.ipynb_checkpoints', 'wandb', '.kubeml-cache']);
-
-/**
- * Whether a relative path is left out: VCS and cache folders, compiled Python, and any
- * pattern of .kubemlignore (one per line: a name, "dir/", or "*.ext").
- */
-export function isIgnoredPath(path: string, patterns: readonly string[]): boolean {
-  const segments = path.split('/');
-  if (segments.some((segment) => IGNORED_SEGMENTS.has(segment)) || /\.py[co]$/.test(path)) {
-    return true;
-  }
-  return patterns.some((raw) => {
-    const pattern = raw.trim();
-    if (!pattern || pattern.startsWith('#')) return false;
-    if (pattern.startsWith('*.')) return path.endsWith(pattern.slice(1));
-    const bare = pattern.replace(/\/$/, '').replace(/^\//, '');
-    return path === bare || path.startsWith(`${bare}/`) || segments.includes(bare);
-  });
 }

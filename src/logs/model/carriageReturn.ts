@@ -17,7 +17,18 @@ export function resolveCarriageReturns(line: string): string {
   return screen;
 }
 
-/** Every redraw of a '\r' line, oldest first (the metrics parser wants each progress update). */
-export function carriageReturnSegments(line: string): string[] {
-  return line.indexOf('\r') < 0 ? [line] : line.split('\r').filter((segment) => segment.length > 0);
+/**
+ * The last `max` redraws of a '\r' line, oldest first (the metrics parser wants each progress
+ * update), found from the end so a line of a million redraws costs only the ones returned.
+ */
+export function lastCarriageReturnSegments(line: string, max: number): string[] {
+  if (line.indexOf('\r') < 0) return [line];
+  const segments: string[] = [];
+  let end = line.length;
+  while (segments.length < max && end > 0) {
+    const start = line.lastIndexOf('\r', end - 1) + 1;
+    if (end > start) segments.push(line.slice(start, end));
+    end = start - 1;
+  }
+  return segments.reverse();
 }

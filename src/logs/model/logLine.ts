@@ -49,22 +49,78 @@ export function floorToSecond(timestamp: string): string {
 }
 
 /**
+ * Longest line kept whole. Longer ones (tqdm lines of thousands of redraws, payload dumps) are
+ * cut into pieces of at most this many characters, so no line costs the host or the view more
+ * than a bounded amount; nothing is dropped.
+ */
+export const MAX_LINE_CHARS = 64 * 1024;
+/** Starts each further piece of a cut line, after the line's own timestamp. */
+export const CUT_LINE_MARK = '[continued] ';
+
+/**
  * Splits a chunked byte stream into lines; holds an incomplete last line until its '\n' comes.
+ * Each chunk is scanned once, whatever the length of the pending line. A line longer than
+ * `maxLineChars` is cut (after its last '\r' in the second half, so progress redraws stay
+ * whole) and each further piece carries the line's timestamp and CUT_LINE_MARK: the cut points
+ * depend only on the line, so a resumed stream cuts a resent line the same way.
  */
 export class LineSplitter {
-  private pending = '';
+  private pending: string[] = [];
+  /** Characters in `pending` plus `prefix`. */
+  private pendingChars = 0;
+  /** Timestamp and mark that begin the next piece of a cut line ('' at a line's start). */
+  private prefix = '';
+
+  constructor(private readonly maxLineChars = MAX_LINE_CHARS) {}
 
   push(chunk: string): string[] {
-    const text = this.pending + chunk;
-    const lines = text.split('\n');
-    this.pending = lines.pop() ?? '';
+    const lines: string[] = [];
+    let start = 0;
+    for (let newline = chunk.indexOf('\n'); newline >= 0; newline = chunk.indexOf('\n', start)) {
+      this.append(chunk.slice(start, newline), lines);
+      const line = this.takePending();
+      if (line !== undefined) lines.push(line);
+      start = newline + 1;
+    }
+    this.append(chunk.slice(start), lines);
     return lines;
   }
 
   /** The unterminated rest, when the stream ended mid-line. */
   flush(): string | undefined {
-    const rest = this.pending;
-    this.pending = '';
-    return rest.length > 0 ? rest : undefined;
+    const rest = this.takePending();
+    return rest === '' ? undefined : rest;
+  }
+
+  /** The pending line; undefined when it is only the mark of a piece that never came. */
+  private takePending(): string | undefined {
+    const text = this.pending.join('');
+    const line = this.prefix !== '' && text === '' ? undefined : this.prefix + text;
+    this.pending = [];
+    this.pendingChars = 0;
+    this.prefix = '';
+    return line;
+  }
+
+  private append(text: string, lines: string[]): void {
+    let offset = 0;
+    while (this.pendingChars + (text.length - offset) > this.maxLineChars) {
+      const taken = this.maxLineChars - this.pendingChars;
+      const full = this.prefix + this.pending.join('') + text.slice(offset, offset + taken);
+      offset += taken;
+      const lastReturn = full.lastIndexOf('\r');
+      const cut = lastReturn >= this.maxLineChars / 2 ? lastReturn + 1 : full.length;
+      const head = full.slice(0, cut);
+      lines.push(head);
+      const timestamp = parseTimestampedLine(head).timestamp;
+      this.prefix = `${timestamp ? `${timestamp} ` : ''}${CUT_LINE_MARK}`;
+      const leftover = full.slice(cut);
+      this.pending = leftover ? [leftover] : [];
+      this.pendingChars = this.prefix.length + leftover.length;
+    }
+    if (offset < text.length) {
+      this.pending.push(offset === 0 ? text : text.slice(offset));
+      this.pendingChars += text.length - offset;
+    }
   }
 }

@@ -4,7 +4,7 @@
  * `key: value`) lines. Pure and total: malformed input yields no sample, never an exception.
  */
 import { stripAnsi } from './ansi';
-import { carriageReturnSegments } from './carriageReturn';
+import { lastCarriageReturnSegments } from './carriageReturn';
 
 export interface MetricSample {
   step: number;
@@ -116,6 +116,12 @@ function parseJsonLine(text: string): RawRecord | undefined {
 const KEY_VALUE = /(?:^|[\s,|[(])([A-Za-z][\w./-]*)\s*[=:]\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?=$|[\s,|\])])/g;
 const STEP_WORD = /\b(?:step|iter(?:ation)?)\s*[#:]?\s*(\d+)(?:\s*\/\s*\d+)?\b/i;
 
+/**
+ * Redraws parsed per line: a progress bar redraws many times per step, so the last ones hold
+ * the latest values, and a line of a million redraws costs no more than this many.
+ */
+const MAX_SEGMENTS_PER_LINE = 1024;
+
 /** Cheap test run first: most log lines hold no metric name at all. */
 const METRIC_HINT = /loss|lr|learning|grad|tok|throughput/i;
 
@@ -135,8 +141,15 @@ function parseKeyValues(text: string): RawRecord | undefined {
   return record;
 }
 
-/** tqdm / Lightning: `Epoch 2:  45%|████▌     | 45/100 [00:10<00:12, 4.50it/s, v_num=0, loss=1.23]`. */
-const PROGRESS = /(?:Epoch\s+(\d+)\s*:?\s*)?(?:\d{1,3}%\s*)?\|[^|]*\|\s*(\d+)\/(\d+)\s*\[([^\]]*)\]/;
+/**
+ * tqdm / Lightning: `Epoch 2:  45%|████▌     | 45/100 [00:10<00:12, 4.50it/s, v_num=0, loss=1.23]`.
+ * Found from the bar's end (`| 45/100 [`) with indexOf for the rest: a single regular
+ * expression over the whole segment backtracked quadratically on text like `|x| 1/2 [` repeated.
+ */
+const BAR_END = /\|\s*(\d+)\/(\d+)\s*\[/g;
+const BAR_PREFIX = /(?:Epoch\s+(\d+)\s*:?\s*)?(?:\d{1,3}%\s*)?$/;
+/** Room before a bar for "Epoch 12:  45%". */
+const BAR_PREFIX_CHARS = 64;
 
 interface Progress {
   readonly epoch?: number;
@@ -147,14 +160,23 @@ interface Progress {
 
 function parseProgress(text: string): Progress | undefined {
   if (text.indexOf('|') < 0 || text.indexOf('/') < 0) return undefined;
-  const match = PROGRESS.exec(text);
-  if (!match) return undefined;
-  const done = Number(match[2]);
-  const total = Number(match[3]);
-  if (!Number.isFinite(done) || !Number.isFinite(total)) return undefined;
-  // The postfix follows the timing part: "00:10<00:12, 4.50it/s, loss=1.23, v_num=0".
-  const postfix = parseKeyValues(match[4].replace(/^[^,]*,[^,]*(,|$)/, ' '));
-  return { epoch: match[1] === undefined ? undefined : Number(match[1]), done, total, postfix };
+  const close = text.lastIndexOf(']');
+  if (close < 0) return undefined;
+  for (const match of text.matchAll(BAR_END)) {
+    const timingStart = match.index + match[0].length;
+    if (timingStart > close) return undefined;
+    const barStart = text.lastIndexOf('|', match.index - 1);
+    if (barStart < 0) continue;
+    const done = Number(match[1]);
+    const total = Number(match[2]);
+    if (!Number.isFinite(done) || !Number.isFinite(total)) return undefined;
+    const epoch = BAR_PREFIX.exec(text.slice(Math.max(0, barStart - BAR_PREFIX_CHARS), barStart))?.[1];
+    const timing = text.slice(timingStart, text.indexOf(']', timingStart));
+    // The postfix follows the timing part: "00:10<00:12, 4.50it/s, loss=1.23, v_num=0".
+    const postfix = parseKeyValues(timing.replace(/^[^,]*,[^,]*(,|$)/, ' '));
+    return { epoch: epoch === undefined ? undefined : Number(epoch), done, total, postfix };
+  }
+  return undefined;
 }
 
 /**
@@ -176,7 +198,7 @@ export class TrainingMetricsParser {
   pushAll(line: string): MetricSample[] {
     if (typeof line !== 'string' || line.length === 0) return [];
     const samples: MetricSample[] = [];
-    for (const rawSegment of carriageReturnSegments(line)) {
+    for (const rawSegment of lastCarriageReturnSegments(line, MAX_SEGMENTS_PER_LINE)) {
       const segment = stripAnsi(rawSegment);
       const sample = this.parseSegment(segment);
       if (sample) samples.push(sample);

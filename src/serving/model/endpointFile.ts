@@ -1,7 +1,8 @@
 import * as yaml from 'js-yaml';
+import { loadYamlSafely, previewValue } from '../../cluster/safeYaml';
 import type { ModelFormat } from './modelFormat';
-import type { RuntimeKind } from './runtimes';
-import { validateEndpointSpec, type EndpointSpec, type Exposure, type ModelVolume } from './spec';
+import { runtimePreset, type RuntimeKind } from './runtimes';
+import { apiKeySecretName, validateEndpointSpec, type EndpointSpec, type Exposure, type ModelVolume } from './spec';
 
 /** Where the model comes from before it is on a volume the server can mount. */
 export type ModelSource =
@@ -49,7 +50,7 @@ class FieldReader {
     const value = this.raw[key];
     if (value === undefined || value === null) return fallback;
     if (typeof value !== 'number') {
-      this.problems.push(`${this.prefix}${key} must be a number (got ${JSON.stringify(value)}).`);
+      this.problems.push(`${this.prefix}${key} must be a number (got ${previewValue(value)}).`);
       return fallback;
     }
     return value;
@@ -120,7 +121,7 @@ function readExposure(raw: Raw | undefined, problems: string[]): Exposure {
   const kind = reader.string('kind') ?? 'cluster';
   let exposure: Exposure;
   if (kind === 'ingress') {
-    exposure = { kind, host: reader.string('host', true) ?? '', ingressClassName: reader.string('ingressClassName'), tlsSecretName: reader.string('tlsSecretName') };
+    exposure = { kind, host: reader.string('host', true) ?? '', ingressClassName: reader.string('ingressClassName'), tlsSecretName: reader.string('tlsSecretName'), clusterIssuer: reader.string('clusterIssuer') };
   } else if (kind === 'loadBalancer' || kind === 'cluster') {
     exposure = { kind };
   } else {
@@ -136,12 +137,8 @@ function readExposure(raw: Raw | undefined, problems: string[]): Exposure {
  * problem found, each naming its field.
  */
 export function parseEndpointFile(text: string): { file?: EndpointFile; problems: string[] } {
-  let document: unknown;
-  try {
-    document = yaml.load(text);
-  } catch (error) {
-    return { problems: [`${ENDPOINT_FILE_PATH} is not valid YAML: ${(error as Error).message.split('\n')[0]}`] };
-  }
+  const { document, problem } = loadYamlSafely(text);
+  if (problem !== undefined) return { problems: [`${ENDPOINT_FILE_PATH} is refused: ${problem}.`] };
   if (!isRecord(document)) return { problems: [`${ENDPOINT_FILE_PATH} must be a mapping with at least name, runtime and model.`] };
   const reader = new FieldReader(document);
   const problems: string[] = [];
@@ -155,8 +152,11 @@ export function parseEndpointFile(text: string): { file?: EndpointFile; problems
   const env = reader.record('env');
   const networkPolicy = reader.record('networkPolicy');
   const source = readSource(reader.record('model'), problems);
+  const name = reader.string('name', true) ?? '';
+  // On unless the file says apiKey: false, wherever the runtime can require one.
+  const apiKey = document.apiKey === undefined ? Boolean(runtimePreset(runtime as RuntimeKind)?.apiKeyArgs) : reader.boolean('apiKey', true);
   const spec: EndpointFile['spec'] = {
-    name: reader.string('name', true) ?? '',
+    name,
     namespace: reader.string('namespace'),
     runtime: runtime as RuntimeKind,
     image: reader.string('image'),
@@ -175,12 +175,12 @@ export function parseEndpointFile(text: string): { file?: EndpointFile; problems
     exposure: readExposure(reader.record('exposure'), problems),
     networkPolicy: networkPolicy ? { allowFromNamespaces: new FieldReader(networkPolicy, 'networkPolicy.').strings('allowFromNamespaces') ?? [] } : undefined,
     preferKServe: reader.boolean('kserve', false),
+    ...(apiKey ? { apiKeySecret: apiKeySecretName(name) } : {}),
   };
   problems.push(...reader.problems, ...replicasReader.problems);
-  const known = new Set(['name', 'namespace', 'runtime', 'image', 'command', 'args', 'port', 'healthPath', 'modelFormat', 'gpus', 'gpuProduct', 'cpu', 'memory', 'env', 'restrictedPodSecurity', 'replicas', 'exposure', 'networkPolicy', 'kserve', 'model']);
-  for (const key of Object.keys(document)) {
-    if (!known.has(key)) problems.push(`unknown field "${key}" (known: ${[...known].join(', ')}).`);
-  }
+  const known = new Set(['name', 'namespace', 'runtime', 'image', 'command', 'args', 'port', 'healthPath', 'modelFormat', 'gpus', 'gpuProduct', 'cpu', 'memory', 'env', 'restrictedPodSecurity', 'replicas', 'exposure', 'networkPolicy', 'kserve', 'model', 'apiKey']);
+  const unknown = Object.keys(document).filter((key) => !known.has(key));
+  if (unknown.length > 0) problems.push(`unknown field(s) ${unknown.slice(0, 5).map((key) => previewValue(key)).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''} (known: ${[...known].join(', ')}).`);
   if (problems.length > 0) return { problems };
   // Validate with a placeholder volume: the real one is known only after the source is resolved.
   const placeholder: ModelVolume = source.kind === 'volume' ? source : { claimName: 'placeholder', path: '', readOnly: true };
@@ -219,6 +219,7 @@ export function serializeEndpointFile(file: EndpointFile): string {
     ...(spec.networkPolicy ? { networkPolicy: { allowFromNamespaces: [...spec.networkPolicy.allowFromNamespaces] } } : {}),
     ...(spec.restrictedPodSecurity ? {} : { restrictedPodSecurity: false }),
     ...(spec.preferKServe ? { kserve: true } : {}),
+    ...(!spec.apiKeySecret && runtimePreset(spec.runtime)?.apiKeyArgs ? { apiKey: false } : {}),
   };
   return `# Kube ML Workbench endpoint: "Kube ML: Deploy Model from .kubeml/endpoint.yaml" deploys it.\n${yaml.dump(document, { lineWidth: 120, noRefs: true })}`;
 }

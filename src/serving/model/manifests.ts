@@ -42,6 +42,9 @@ function probes(healthPath: string): Pick<V1Container, 'startupProbe' | 'readine
   };
 }
 
+/** The container variable the API key reaches the server through (never a literal in the pod spec). */
+export const API_KEY_VARIABLE = 'KUBEML_API_KEY';
+
 /** Arguments for the server: the preset's, or the custom ones with {model} substituted. */
 export function serverArgs(spec: ServerSpec, servedName: string): { command?: string[]; args: string[] } {
   const { port } = resolvedServer(spec);
@@ -49,7 +52,8 @@ export function serverArgs(spec: ServerSpec, servedName: string): { command?: st
   const preset = runtimePreset(spec.runtime);
   const substitute = (value: string) => value.replaceAll('{model}', modelPath).replaceAll('{port}', String(port)).replaceAll('{name}', servedName);
   if (preset) {
-    return { command: spec.command?.map(substitute), args: [...preset.args(modelPath, servedName, spec.gpus, port), ...(spec.args ?? []).map(substitute)] };
+    const keyArgs = spec.apiKeySecret && preset.apiKeyArgs ? preset.apiKeyArgs(API_KEY_VARIABLE) : [];
+    return { command: spec.command?.map(substitute), args: [...preset.args(modelPath, servedName, spec.gpus, port), ...keyArgs, ...(spec.args ?? []).map(substitute)] };
   }
   return { command: spec.command?.map(substitute), args: (spec.args ?? []).map(substitute) };
 }
@@ -70,6 +74,7 @@ export function serverPodSpec(spec: ServerSpec, servedName: string, containerNam
       { name: 'HOME', value: '/tmp' },
       { name: 'HF_HOME', value: '/tmp/huggingface' },
       { name: 'HF_HUB_OFFLINE', value: '1' },
+      ...(spec.apiKeySecret ? [{ name: API_KEY_VARIABLE, valueFrom: { secretKeyRef: { name: spec.apiKeySecret, key: 'api-key' } } }] : []),
       ...Object.entries(spec.env ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([name, value]) => ({ name, value })),
     ],
     resources: {
@@ -161,7 +166,8 @@ export function buildAutoscaler(spec: EndpointSpec): V2HorizontalPodAutoscaler {
 
 export function buildIngress(spec: EndpointSpec): V1Ingress | undefined {
   if (spec.exposure.kind !== 'ingress') return undefined;
-  const { host, ingressClassName, tlsSecretName } = spec.exposure;
+  const { host, ingressClassName, clusterIssuer } = spec.exposure;
+  const tlsSecretName = spec.exposure.tlsSecretName ?? (clusterIssuer ? `${spec.name}-tls` : undefined);
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
@@ -170,7 +176,11 @@ export function buildIngress(spec: EndpointSpec): V1Ingress | undefined {
       namespace: spec.namespace,
       labels: endpointLabels(spec.name),
       // Streamed completions can run for minutes; the default 60 s proxy timeout would cut them.
-      annotations: { 'nginx.ingress.kubernetes.io/proxy-read-timeout': '3600', 'nginx.ingress.kubernetes.io/proxy-buffering': 'off' },
+      annotations: {
+        'nginx.ingress.kubernetes.io/proxy-read-timeout': '3600',
+        'nginx.ingress.kubernetes.io/proxy-buffering': 'off',
+        ...(clusterIssuer ? { 'cert-manager.io/cluster-issuer': clusterIssuer } : {}),
+      },
     },
     spec: {
       ...(ingressClassName ? { ingressClassName } : {}),

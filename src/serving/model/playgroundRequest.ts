@@ -79,22 +79,39 @@ function pythonLiteral(value: unknown, indent = 0): string {
   return entries.length === 0 ? '{}' : `{\n${entries.map(([key, item]) => `${pad}${JSON.stringify(key)}: ${pythonLiteral(item, indent + 1)}`).join(',\n')},\n${end}}`;
 }
 
-/** "Copy as curl": reproduces the playground's request against `baseUrl`. */
-export function curlSnippet(baseUrl: string, plan: HttpRequestPlan): string {
-  return [`curl -N ${shellQuote(`${baseUrl.replace(/\/+$/, '')}${plan.path}`)} \\`, `  -H 'Content-Type: application/json' \\`, `  -d ${shellQuote(JSON.stringify(plan.body, null, 2))}`].join('\n');
+/** Where a snippet finds the API key: the environment, never the snippet (clipboards are shared and kept). */
+const API_KEY_ENV = 'KUBEML_API_KEY';
+
+function apiKeyComment(prefix: string, keySecret: string): string {
+  return `${prefix} The endpoint requires the API key in Secret ${keySecret} (key "api-key"); export it as ${API_KEY_ENV}.`;
+}
+
+/** "Copy as curl": reproduces the playground's request against `baseUrl`; `keySecret` when it needs a key. */
+export function curlSnippet(baseUrl: string, plan: HttpRequestPlan, keySecret?: string): string {
+  return [
+    ...(keySecret ? [apiKeyComment('#', keySecret)] : []),
+    `curl -N ${shellQuote(`${baseUrl.replace(/\/+$/, '')}${plan.path}`)} \\`,
+    `  -H 'Content-Type: application/json' \\`,
+    ...(keySecret ? [`  -H "Authorization: Bearer $${API_KEY_ENV}" \\`] : []),
+    `  -d ${shellQuote(JSON.stringify(plan.body, null, 2))}`,
+  ].join('\n');
 }
 
 /** "Copy as Python": the same request with `requests`, printing tokens as they stream. */
-export function pythonSnippet(baseUrl: string, plan: HttpRequestPlan): string {
+export function pythonSnippet(baseUrl: string, plan: HttpRequestPlan, keySecret?: string): string {
   const field = plan.path === '/v1/chat/completions' ? 'choice.get("delta", {}).get("content") or ""' : 'choice.get("text") or ""';
   return [
+    ...(keySecret ? [apiKeyComment('#', keySecret)] : []),
     'import json',
+    ...(keySecret ? ['import os'] : []),
     'import requests',
     '',
     `url = ${JSON.stringify(`${baseUrl.replace(/\/+$/, '')}${plan.path}`)}`,
     `payload = ${pythonLiteral(plan.body)}`,
     '',
-    'with requests.post(url, json=payload, stream=True, timeout=600) as response:',
+    `headers = ${keySecret ? `{"Authorization": "Bearer " + os.environ["${API_KEY_ENV}"]}` : '{}'}`,
+    '',
+    'with requests.post(url, json=payload, headers=headers, stream=True, timeout=600) as response:',
     '    response.raise_for_status()',
     '    for line in response.iter_lines(decode_unicode=True):',
     '        if not line or not line.startswith("data:"):',

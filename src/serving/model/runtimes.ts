@@ -17,6 +17,8 @@ export interface RuntimePreset {
   readonly openAiCompatible: boolean;
   /** Container arguments serving the model at `modelPath` under `servedName` with `gpus` GPUs. */
   args(modelPath: string, servedName: string, gpus: number, port: number): string[];
+  /** Arguments that make the server require the key in `$(variable)`, for runtimes that can. */
+  apiKeyArgs?(variable: string): string[];
 }
 
 export const RUNTIME_PRESETS: Readonly<Record<Exclude<RuntimeKind, 'custom'>, RuntimePreset>> = {
@@ -35,6 +37,8 @@ export const RUNTIME_PRESETS: Readonly<Record<Exclude<RuntimeKind, 'custom'>, Ru
       '--port', String(port),
       ...(gpus > 1 ? ['--tensor-parallel-size', String(gpus)] : []),
     ],
+    // Kubernetes expands $(VAR) from the container's environment, filled from the Secret.
+    apiKeyArgs: (variable) => ['--api-key', `$(${variable})`],
   },
   tgi: {
     kind: 'tgi',

@@ -20,7 +20,8 @@ export interface Scaling {
 
 export type Exposure =
   | { readonly kind: 'cluster' }
-  | { readonly kind: 'ingress'; readonly host: string; readonly ingressClassName?: string; readonly tlsSecretName?: string }
+  /** TLS from a Secret the user holds, or from cert-manager (`clusterIssuer`) into "<name>-tls". */
+  | { readonly kind: 'ingress'; readonly host: string; readonly ingressClassName?: string; readonly tlsSecretName?: string; readonly clusterIssuer?: string }
   | { readonly kind: 'loadBalancer' };
 
 /** Everything that shapes the server pods; changing it starts a new rollout (revision). */
@@ -44,6 +45,8 @@ export interface ServerSpec {
   readonly env?: Readonly<Record<string, string>>;
   /** Pods pass the "restricted" Pod Security Standard unless the user opted out. */
   readonly restrictedPodSecurity: boolean;
+  /** Secret (key "api-key") whose value every request must carry as a bearer token. */
+  readonly apiKeySecret?: string;
 }
 
 export interface EndpointSpec extends ServerSpec {
@@ -74,7 +77,18 @@ export function serverSpecOf(spec: ServerSpec): ServerSpec {
     memory: spec.memory,
     env: spec.env,
     restrictedPodSecurity: spec.restrictedPodSecurity,
+    ...(spec.apiKeySecret ? { apiKeySecret: spec.apiKeySecret } : {}),
   };
+}
+
+/** The Secret an endpoint's API key is kept in. */
+export function apiKeySecretName(endpointName: string): string {
+  return `${endpointName}-api-key`;
+}
+
+/** Whether the endpoint can be reached from outside the cluster. */
+export function isPublic(exposure: Exposure): boolean {
+  return exposure.kind !== 'cluster';
 }
 
 const QUANTITY = /^[0-9]+(\.[0-9]+)?(m|k|Ki|Mi|Gi|Ti|M|G|T)?$/;
@@ -129,7 +143,13 @@ export function validateEndpointSpec(spec: EndpointSpec): string[] {
       const secretProblem = validateDnsSubdomain(spec.exposure.tlsSecretName, 'TLS secret name');
       if (secretProblem) problems.push(secretProblem);
     }
+    if (spec.exposure.clusterIssuer) {
+      const issuerProblem = validateDnsSubdomain(spec.exposure.clusterIssuer, 'cert-manager ClusterIssuer name');
+      if (issuerProblem) problems.push(issuerProblem);
+      if (spec.exposure.tlsSecretName) problems.push('give either exposure.tlsSecretName or exposure.clusterIssuer, not both.');
+    }
   }
+  if (spec.apiKeySecret && !preset?.apiKeyArgs) problems.push(`runtime "${spec.runtime}" cannot require an API key here; set apiKey: false (and keep the endpoint inside the cluster) or use vllm.`);
   for (const namespace of spec.networkPolicy?.allowFromNamespaces ?? []) {
     const problem = validateDnsLabel(namespace, 'allowed namespace');
     if (problem) problems.push(problem);

@@ -5,23 +5,41 @@ export interface ServerSentEvent {
   readonly id?: string;
 }
 
+/** One event's text (its pending line plus data lines) beyond which the stream is refused. */
+export const MAX_SSE_EVENT_CHARS = 4 * 1024 * 1024;
+
 /**
  * Incremental SSE parser: feed it network chunks as they arrive (split anywhere, even inside a
- * UTF-8 character or a CRLF) and it returns the events completed so far.
+ * UTF-8 character or a CRLF) and it returns the events completed so far. A chunk without a line
+ * break costs only its own length; an event larger than `maxEventChars` sets `overflowed` and
+ * the parser returns nothing more (the caller ends the stream).
  */
 export class SseParser {
   private readonly decoder = new TextDecoder('utf-8');
   private buffer = '';
   private dataLines: string[] = [];
+  private dataChars = 0;
+  overflowed = false;
   private eventType = '';
   private lastId: string | undefined;
   private pendingCarriageReturn = false;
 
+  constructor(private readonly maxEventChars = MAX_SSE_EVENT_CHARS) {}
+
   push(chunk: Uint8Array | string): ServerSentEvent[] {
+    if (this.overflowed) return [];
     let text = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
     if (this.pendingCarriageReturn && text.startsWith('\n')) text = text.slice(1);
     this.pendingCarriageReturn = false;
     this.buffer += text;
+    if (this.buffer.length + this.dataChars > this.maxEventChars) {
+      this.overflowed = true;
+      this.buffer = '';
+      this.dataLines = [];
+      return [];
+    }
+    // Without a line break nothing completes: do not rescan the whole pending line.
+    if (text.indexOf('\n') < 0 && text.indexOf('\r') < 0) return [];
     const events: ServerSentEvent[] = [];
     for (;;) {
       const match = /\r\n|\r|\n/.exec(this.buffer);
@@ -58,6 +76,7 @@ export class SseParser {
       }
       const event: ServerSentEvent = { event: this.eventType || 'message', data: this.dataLines.join('\n'), id: this.lastId };
       this.dataLines = [];
+      this.dataChars = 0;
       this.eventType = '';
       return event;
     }
@@ -66,7 +85,10 @@ export class SseParser {
     const field = colon === -1 ? line : line.slice(0, colon);
     let value = colon === -1 ? '' : line.slice(colon + 1);
     if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'data') this.dataLines.push(value);
+    if (field === 'data') {
+      this.dataLines.push(value);
+      this.dataChars += value.length;
+    }
     else if (field === 'event') this.eventType = value;
     else if (field === 'id' && !value.includes('\0')) this.lastId = value;
     return undefined;

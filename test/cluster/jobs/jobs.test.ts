@@ -117,7 +117,7 @@ describe('jobs: training runs on the sandbox', function () {
       assert.equal(packed.files, 1, 'caches are not packed');
       const spec = sandboxSpec('long', { code: { kind: 'packedFolder', localPath: folder } }, 90);
       const result = await submitRun(developer, { spec, namespace, capabilities: NO_CAPABILITIES, codeParts: packed.parts });
-      assert.deepEqual(result.applied, [`ConfigMap ${namespace}/long-code-0`, `Job ${namespace}/long`]);
+      assert.deepEqual(result.applied, [`Secret ${namespace}/long-code-0`, `Job ${namespace}/long`]);
       await recorder.waitForState('long', 'running');
       await cancelRun(developer, { namespace, name: 'long', runtime: 'job' });
       const cancelled = await recorder.waitForState('long', 'failed');
@@ -127,8 +127,8 @@ describe('jobs: training runs on the sandbox', function () {
 
       const again = await rerun(developer, { namespace, name: 'long', runtime: 'job' }, new Set(store.list().map((view) => view.name)), NO_CAPABILITIES);
       assert.equal(again.name, 'long-r2');
-      const copied = await core.readNamespacedConfigMap({ namespace, name: 'long-r2-code-0' });
-      assert.equal(copied.binaryData?.part, Buffer.from(packed.parts[0]!).toString('base64'), 'the re-run ships the same code');
+      const copied = await core.readNamespacedSecret({ namespace, name: 'long-r2-code-0' });
+      assert.equal(copied.data?.part, Buffer.from(packed.parts[0]!).toString('base64'), 'the re-run ships the same code');
       assert.equal(copied.metadata?.ownerReferences?.[0]?.name, 'long-r2');
       await recorder.waitForState('long-r2', 'running');
       const job = await batch.readNamespacedJob({ namespace, name: 'long-r2' });

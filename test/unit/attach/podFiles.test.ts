@@ -34,6 +34,8 @@ describe('pod file parsing', () => {
     assert.equal(classifyFileError(failed(21, '/a: Is a directory'), '/a').code, 'isADirectory');
     assert.equal(classifyFileError(failed(2, '/a: Not a directory'), '/a').code, 'notADirectory');
     assert.equal(classifyFileError(failed(9, 'weird'), '/a').code, 'failed');
+    assert.equal(classifyFileError(failed(27, 'kubeml: too large'), '/big').code, 'tooLarge');
+    assert.equal(classifyFileError(failed(19, 'kubeml: not a regular file'), '/dev/zero').code, 'notARegularFile');
   });
   it('normalizes paths so they are absolute and free of ..', () => {
     assert.equal(normalizePodPath('work/../etc/'), '/etc');

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { lineOfKey, parseDevPodFile } from '../../../src/devPods/model/devPodFile';
+import { keyLines, lineOfKey, parseDevPodFile } from '../../../src/devPods/model/devPodFile';
 
 const defaults = { namespace: 'ml-team', idleMinutes: 60, restrictedPodSecurity: true };
 
@@ -88,5 +88,22 @@ describe('devPods/model/devPodFile', () => {
     assert.equal(lineOfKey(text, ['gpu', 'count']), 4);
     assert.equal(lineOfKey(text, ['size']), 5);
     assert.equal(lineOfKey(text, ['missing']), 1);
+  });
+
+  it('indexes every key line in one pass, quoted keys and values with colons included', () => {
+    const text = 'name: a\n"gpu":\n  count: 2\nimage: ghcr.io/x:1\n# note: x\nurl: http://x\n';
+    const index = keyLines(text);
+    assert.equal(index.get('gpu\0count'), 3);
+    assert.equal(index.get('image'), 4);
+    assert.equal(index.has('note'), false);
+    assert.equal(index.get('url'), 6);
+  });
+
+  it('reports at most 50 problems and says how many there were', () => {
+    const text = ['name: a', 'gpu:', ...Array.from({ length: 400 }, (_, index) => `  k${index}: 1`)].join('\n');
+    const issues = issuesOf(text);
+    assert.equal(issues.length, 51);
+    assert.match(issues[0].message, /^400 problems; the first 50 are shown/);
+    assert.equal(issues[1].line, 3);
   });
 });

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { V1Container, V1EnvVar, V1Job, V1PodSpec, V1Service } from '@kubernetes/client-node';
-import { buildCodeConfigMaps, buildRunManifests, runPodSelector, shellQuote, type CustomObject } from '../../../src/jobs/model/manifests';
+import { buildCodeSecrets, buildRunManifests, runPodSelector, shellQuote, type CustomObject } from '../../../src/jobs/model/manifests';
 import { launchCommand } from '../../../src/jobs/model/podTemplate';
 import { spec } from './fixtures';
 
@@ -109,19 +109,18 @@ describe('jobs/manifests', () => {
     const [packed] = buildRunManifests(spec({ code: { kind: 'packedFolder', localPath: '/src' } }), { ...options, runtime: 'job', codeParts: 2 }) as [V1Job];
     const packedSpec = packed.spec!.template.spec!;
     const sources = packedSpec.volumes?.find((volume) => volume.name === 'code-parts')?.projected?.sources ?? [];
-    assert.deepEqual(sources.map((source) => source.configMap?.name), ['train-a-code-0', 'train-a-code-1']);
-    assert.deepEqual(sources.map((source) => source.configMap?.items?.[0]?.path), ['part-000', 'part-001']);
+    assert.deepEqual(sources.map((source) => source.secret?.name), ['train-a-code-0', 'train-a-code-1']);
+    assert.deepEqual(sources.map((source) => source.secret?.items?.[0]?.path), ['part-000', 'part-001']);
     assert.match(packedSpec.initContainers![0]!.command!.join(' '), /cat \/kubeml\/code-parts\/part-\* \| tar -xzf - -C \/workspace/);
     assert.equal(packedSpec.containers[0]!.workingDir, '/workspace');
     assertRestricted(packedSpec);
   });
 
-  it('builds ConfigMaps with binaryData parts', () => {
-    const maps = buildCodeConfigMaps('train-a', 'ml-team', 'job', [new Uint8Array([1, 2, 3]), new Uint8Array([4])]);
-    assert.deepEqual(maps.map((map) => map.metadata?.name), ['train-a-code-0', 'train-a-code-1']);
-    assert.equal(maps[0]!.binaryData?.part, Buffer.from([1, 2, 3]).toString('base64'));
-    assert.equal(maps[0]!.data, undefined);
-    assert.equal(maps[1]!.metadata?.labels?.['kube-ml.dev/run'], 'train-a');
+  it('ships packed code in Secrets (hidden from the "view" role), never in ConfigMaps', () => {
+    const secrets = buildCodeSecrets('train-a', 'ml-team', 'job', [new Uint8Array([1, 2, 3]), new Uint8Array([4])]);
+    assert.deepEqual(secrets.map((secret) => `${secret.kind} ${secret.metadata?.name}`), ['Secret train-a-code-0', 'Secret train-a-code-1']);
+    assert.equal(secrets[0]!.data?.part, Buffer.from([1, 2, 3]).toString('base64'));
+    assert.equal(secrets[1]!.metadata?.labels?.['kube-ml.dev/run'], 'train-a');
   });
 
   it('builds a PyTorchJob with a Master, workers-1 Workers and a pytorch container', () => {

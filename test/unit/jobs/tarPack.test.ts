@@ -4,7 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { isIgnoredPath, packFolder, packLimitBytes, tarArchive } from '../../../src/jobs/model/tarPack';
+import { packRules } from '../../../src/common/model/packRules';
+import { packFolder, packLimitBytes, tarArchive } from '../../../src/jobs/model/tarPack';
 
 describe('jobs/tarPack', () => {
   let folder: string;
@@ -57,12 +58,23 @@ describe('jobs/tarPack', () => {
     assert.equal(packLimitBytes(8), 8 * 1024 * 1024);
   });
 
-  it('ignores VCS, caches, compiled files and .kubemlignore patterns', () => {
-    assert.equal(isIgnoredPath('.git/config', []), true);
-    assert.equal(isIgnoredPath('pkg/__pycache__/a.cpython-312.pyc', []), true);
-    assert.equal(isIgnoredPath('train.py', []), false);
-    assert.equal(isIgnoredPath('checkpoints/step-100/model.bin', ['checkpoints/']), true);
-    assert.equal(isIgnoredPath('data/x.parquet', ['*.parquet']), true);
-    assert.equal(isIgnoredPath('src/data.py', ['# comment', 'data']), false);
+  it('ignores VCS, caches, compiled files and .kubemlignore patterns (gitignore syntax)', () => {
+    const rules = packRules('checkpoints/\n*.parquet\n# comment\ndata\n');
+    assert.equal(rules.leftOut('.git', true), 'ignored');
+    assert.equal(rules.leftOut('pkg/__pycache__/a.cpython-312.pyc', false), 'ignored');
+    assert.equal(rules.leftOut('train.py', false), undefined);
+    assert.equal(rules.leftOut('checkpoints', true), 'ignored');
+    assert.equal(rules.leftOut('data/x.parquet', false), 'ignored');
+    assert.equal(rules.leftOut('src/data.py', false), undefined);
+  });
+
+  it('leaves secret-looking files out unless .kubemlignore re-includes one', () => {
+    const rules = packRules('');
+    for (const secret of ['.env', 'app/.env.local', '.aws', '.ssh', 'id_rsa', 'keys/id_ed25519', '.netrc', '.npmrc', '.git-credentials', 'kubeconfig', 'cluster.kubeconfig', 'tls.key', 'cert.pem', '.docker/config.json']) {
+      assert.equal(rules.leftOut(secret, ['.aws', '.ssh'].includes(secret)), 'secret', secret);
+    }
+    assert.equal(rules.leftOut('.env.example', false), undefined);
+    assert.equal(rules.leftOut('keys.py', false), undefined);
+    assert.equal(packRules('!.npmrc\n').leftOut('.npmrc', false), undefined);
   });
 });

@@ -1,10 +1,10 @@
 import * as assert from 'node:assert/strict';
 import { parseAnsi, stripAnsi } from '../../../src/logs/model/ansi';
 import { Batcher } from '../../../src/logs/model/batcher';
-import { carriageReturnSegments, resolveCarriageReturns } from '../../../src/logs/model/carriageReturn';
+import { lastCarriageReturnSegments, resolveCarriageReturns } from '../../../src/logs/model/carriageReturn';
 import { RingBuffer } from '../../../src/logs/model/ringBuffer';
 import { compileQuery, findMatchingLines, lineMatches, matchRanges, nextMatch } from '../../../src/logs/model/filter';
-import { LineSplitter, compareTimestamps, floorToSecond, parseTimestampedLine } from '../../../src/logs/model/logLine';
+import { CUT_LINE_MARK, LineSplitter, compareTimestamps, floorToSecond, parseTimestampedLine } from '../../../src/logs/model/logLine';
 import { LineStore } from '../../../src/logs/model/lineStore';
 import { ResumeDeduplicator } from '../../../src/logs/model/resume';
 
@@ -37,7 +37,8 @@ describe('carriage returns', () => {
     assert.equal(resolveCarriageReturns('  0%|          | 0/10\r 50%|█████     | 5/10\r100%|██████████| 10/10'), '100%|██████████| 10/10');
     assert.equal(resolveCarriageReturns('abcdef\rXY'), 'XYcdef');
     assert.equal(resolveCarriageReturns('windows line\r'), 'windows line');
-    assert.deepEqual(carriageReturnSegments('a\rb\r'), ['a', 'b']);
+    assert.deepEqual(lastCarriageReturnSegments('a\rb\r', 10), ['a', 'b']);
+    assert.deepEqual(lastCarriageReturnSegments('\ra\r\rb\rc', 2), ['b', 'c']);
   });
 });
 
@@ -135,6 +136,29 @@ describe('timestamped lines', () => {
     splitter.push('tail');
     assert.equal(splitter.flush(), 'tail');
   });
+
+  it('cuts an over-long line into marked pieces carrying its timestamp, losing nothing', () => {
+    const stamp = '2026-01-01T00:00:01.000000000Z';
+    const body = Array.from({ length: 200 }, (_, index) => `w${index}`).join(' ');
+    const whole = `${stamp} ${body}`;
+    const pieces = new LineSplitter(300).push(`${whole}\nnext\n`);
+    assert.equal(pieces[pieces.length - 1], 'next');
+    const cut = pieces.slice(0, -1);
+    assert.ok(cut.length > 1 && cut.every((piece) => piece.length <= 300));
+    assert.ok(cut.slice(1).every((piece) => piece.startsWith(`${stamp} ${CUT_LINE_MARK}`)));
+    assert.equal(cut[0] + cut.slice(1).map((piece) => piece.slice(stamp.length + 1 + CUT_LINE_MARK.length)).join(''), whole);
+    // A resumed stream delivers the same line in other chunks: the same pieces.
+    const again = new LineSplitter(300);
+    const rechunked = [...whole].reduce<string[]>((lines, character) => [...lines, ...again.push(character)], []);
+    assert.deepEqual([...rechunked, ...again.push('\n')], cut);
+  });
+
+  it('cuts a progress line after a redraw', () => {
+    const redraws = Array.from({ length: 40 }, (_, index) => ` ${index}%|bar| ${index}/40`).join('\r');
+    const pieces = new LineSplitter(200).push(`${redraws}\n`);
+    assert.ok(pieces.length > 1);
+    for (const piece of pieces.slice(0, -1)) assert.ok(piece.endsWith('\r'), piece);
+  });
 });
 
 describe('ResumeDeduplicator', () => {
@@ -184,6 +208,23 @@ describe('Batcher', () => {
       }, 1);
     });
     assert.deepEqual(delivered, [[3]]);
+    batcher.dispose();
+  });
+
+  it('keeps a batch within its budget: the newest items, counting the superseded', () => {
+    const delivered: string[][] = [];
+    const batcher = new Batcher<string>(60_000, (items) => delivered.push(items), { maxItems: 3, maxCost: 10, cost: (item) => item.length });
+    for (const item of ['a', 'b', 'c', 'd', 'e']) batcher.add(item);
+    batcher.flush();
+    batcher.add('xxxxxx');
+    batcher.add('yyyyyy');
+    batcher.add('z'.repeat(50));
+    batcher.flush();
+    assert.deepEqual(delivered, [['c', 'd', 'e'], ['z'.repeat(50)]]);
+    assert.equal(batcher.superseded, 4);
+    for (let index = 0; index < 100_000; index++) batcher.add(String(index));
+    batcher.flush();
+    assert.deepEqual(delivered[2], ['99998', '99999']);
     batcher.dispose();
   });
 });

@@ -66,7 +66,8 @@ env: { VLLM_LOGGING_LEVEL: DEBUG }
     assert.equal(file!.spec.cpu, '4');
     assert.equal(file!.spec.restrictedPodSecurity, true);
     assert.deepEqual(file!.spec.scaling, { minReplicas: 1, maxReplicas: 4, targetCpuUtilization: 60 });
-    assert.deepEqual(file!.spec.exposure, { kind: 'ingress', host: 'llama.example.com', ingressClassName: undefined, tlsSecretName: undefined });
+    assert.deepEqual(file!.spec.exposure, { kind: 'ingress', host: 'llama.example.com', ingressClassName: undefined, tlsSecretName: undefined, clusterIssuer: undefined });
+    assert.equal(file!.spec.apiKeySecret, 'llama-api-key', 'an API key unless the file says apiKey: false');
     assert.deepEqual(file!.source, { kind: 'local', path: 'out/llama' });
     assert.deepEqual(file!.spec.env, { VLLM_LOGGING_LEVEL: 'DEBUG' });
   });
@@ -84,7 +85,7 @@ env: { VLLM_LOGGING_LEVEL: DEBUG }
     assert.ok(problems.some((problem) => /runtime "ollama"/.test(problem)));
     assert.ok(problems.some((problem) => /gpus must be a number/.test(problem)));
     assert.ok(problems.some((problem) => /exactly one of local, devPod or claim/.test(problem)));
-    assert.ok(problems.some((problem) => /unknown field "surprise"/.test(problem)));
+    assert.ok(problems.some((problem) => /unknown field\(s\) "surprise"/.test(problem)));
     assert.match(parseEndpointFile('name: [').problems[0], /not valid YAML/);
     assert.match(parseEndpointFile('name: Bad_Name\nmodel: { claim: m, path: p }\n').problems[0], /DNS-1123/);
   });
