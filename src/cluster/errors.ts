@@ -86,6 +86,15 @@ function systemCodeOf(error: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * A WebSocket that cannot connect (exec, attach) rejects with ws's ErrorEvent, whose socket error
+ * (ECONNREFUSED, ...) sits behind a getter that JSON cannot see: use that error instead.
+ */
+function socketErrorOf(error: unknown): unknown {
+  const inner = !(error instanceof Error) && error && typeof error === 'object' ? (error as { error?: unknown }).error : undefined;
+  return inner instanceof Error ? inner : error;
+}
+
 function messageOf(error: unknown): string {
   if (error instanceof Error) {
     return error.message;
@@ -119,10 +128,11 @@ function missingAuthPlugin(message: string): string | undefined {
  * Translates any failure of `operation` ("list nodes", "create pod ml-team/dev-alice") into a
  * KubeMlError. Already-translated errors pass through unchanged.
  */
-export function toKubeMlError(error: unknown, operation: string): KubeMlError {
-  if (isKubeMlError(error)) {
-    return error;
+export function toKubeMlError(thrown: unknown, operation: string): KubeMlError {
+  if (isKubeMlError(thrown)) {
+    return thrown;
   }
+  const error = socketErrorOf(thrown);
   const message = messageOf(error);
   const status = statusCodeOf(error);
   const body = parseStatusBody((error as { body?: unknown })?.body);
