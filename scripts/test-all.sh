@@ -31,6 +31,7 @@ step build npm run --silent build
 step unit npm run --silent test:unit
 step sandbox npm run --silent sandbox -- up
 step cluster npm run --silent test:cluster
+step faults npm run --silent test:faults
 step rig bash scripts/rig/install.sh
 step vscode npm run --silent test:vscode
 step e2e npm run --silent test:e2e
