@@ -14,7 +14,7 @@ import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } 
 import { createTrainingPod } from '../cluster/observability/fixtures';
 import { catchUp, compareLines, killApiServer, Kubectl, kubectlOnce, readLog, sandboxHealthy, type Outage } from './harness';
 import { ForwardPair } from './clients';
-import { recordRun } from './summary';
+import { FAULT_RUNS, recordRun } from './summary';
 
 const FAULT = 'API-server kill -9';
 /** How long the supervisor keeps the API server down: long enough for controller-manager and scheduler to lose their lease. */
@@ -26,7 +26,7 @@ const FORWARD_LABEL = 'kube-ml.dev/devpod';
  * port-forward under continuous requests, the pod watch cache while pods are being written, a
  * kubeml:// save, a model upload, each beside kubectl doing the same.
  */
-describe('faults: the API server is killed with -9 and comes back', function () {
+for (const run of FAULT_RUNS) describe(`faults: the API server is killed with -9 and comes back (run ${run})`, function () {
   const kubeConfig = sandboxKubeConfig('developer');
   const core = sandboxKubeConfig('admin').makeApiClient(k8s.CoreV1Api);
   let namespace: string;

@@ -8,7 +8,7 @@ import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } 
 import { createTrainingPod } from '../cluster/observability/fixtures';
 import { ForwardPair, shownLine, WatchedLogSession } from './clients';
 import { catchUp, compareLines, Kubectl, readLog } from './harness';
-import { recordRun } from './summary';
+import { FAULT_RUNS, recordRun } from './summary';
 
 const admin = () => sandboxKubeConfig('admin');
 const core = () => admin().makeApiClient(k8s.CoreV1Api);
@@ -23,7 +23,7 @@ function kubectlLogResult(kubectl: Kubectl, truth: readonly string[]): string {
   return `${kubectl.describeEnd()}; lost ${compared.lost} of ${truth.length} lines`;
 }
 
-describe('faults: pods restart and are recreated under a followed log and a port-forward', function () {
+for (const run of FAULT_RUNS) describe(`faults: pods restart and are recreated under a followed log and a port-forward (run ${run})`, function () {
   this.timeout(180_000);
   let namespace: string;
   const cleanups: (() => unknown)[] = [];
@@ -145,7 +145,7 @@ describe('faults: pods restart and are recreated under a followed log and a port
 
     const deletedAt = Date.now();
     await core().deleteNamespacedPod({ namespace, name: oldName, gracePeriodSeconds: 0 });
-    const [replacement] = await waitFor(async () => (await running()).filter((pod) => pod.metadata?.name !== oldName), 60_000, 'the replacement pod to run');
+    const replacement = await waitFor(async () => (await running()).find((pod) => pod.metadata?.name !== oldName), 60_000, 'the replacement pod to run');
     const newName = replacement.metadata?.name ?? '';
     await waitFor(async () => (await readLog(namespace, newName, 'server')).length >= 5, 30_000, 'lines of the replacement pod');
     const newTruth = (await readLog(namespace, newName, 'server')).map(shownLine);

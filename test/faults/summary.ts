@@ -40,6 +40,9 @@ export interface FaultsReport {
   readonly scenarios: ScenarioSummary[];
 }
 
+/** Each fault is injected this many times (KMW_FAULT_RUNS, default 2): one pass proves little about a race. */
+export const FAULT_RUNS = Array.from({ length: Math.max(1, Number(process.env.KMW_FAULT_RUNS) || 2) }, (_, index) => index + 1);
+
 export const FAULTS_REPORT = path.resolve(__dirname, '..', '..', 'test-results', 'faults.json');
 
 const summaries = new Map<string, ScenarioSummary>();
