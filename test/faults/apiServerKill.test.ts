@@ -128,8 +128,10 @@ for (const run of FAULT_RUNS) describe(`faults: the API server is killed with -9
     await forwards?.dispose();
     cleanups.splice(0).reverse().forEach((cleanup) => cleanup());
     if (modelFolder) fs.rmSync(modelFolder, { recursive: true, force: true });
-    if (namespace) await deleteTestNamespace(namespace);
-    await sandboxHealthy();
+    if (namespace) {
+      await sandboxHealthy(namespace);
+      await deleteTestNamespace(namespace);
+    }
   });
 
   it('log follow: every line once, resumed by itself; kubectl logs -f ends at the kill', async () => {

@@ -80,7 +80,10 @@ export class ForwardPair {
     const port = await waitFor(() => pair.kubectl.lines.map((line) => /Forwarding from 127\.0\.0\.1:(\d+)/.exec(line)?.[1]).find(Boolean), 30_000, 'kubectl port-forward to listen');
     pair.ourRequests = new RequestLoop(() => pair.ours.url('/api'));
     pair.kubectlRequests = new RequestLoop(() => `http://127.0.0.1:${port}/api`);
-    await waitFor(() => pair.ourRequests.okSince(0) >= 3 && pair.kubectlRequests.okSince(0) >= 3, 30_000, 'requests through both forwards');
+    await waitFor(() => pair.ourRequests.okSince(0) >= 3 && pair.kubectlRequests.okSince(0) >= 3, 30_000, 'requests through both forwards')
+      .catch((error: Error) => {
+        throw new Error(`${error.message} (ours: ${pair.ourRequests.okSince(0)} ok, ${pair.ours.status.state} ${pair.ours.status.message ?? ''}; kubectl: ${pair.kubectlRequests.okSince(0)} ok, ${pair.kubectl.describeEnd()})`);
+      });
     return pair;
   }
 

@@ -35,9 +35,21 @@ export async function killApiServer(holdSeconds: number, during?: () => Promise<
   return { killedAt, backAt: Date.now() };
 }
 
-/** Brings back whatever the fault took down with it (controller-manager and scheduler lose their lease). */
-export async function sandboxHealthy(): Promise<void> {
+/**
+ * Brings back whatever the fault took down with it, then proves the whole chain works again for a
+ * new pod (a restarted scheduler first waits for the old lease to expire): scheduled, stand-ins
+ * made by the agent, Running and Ready.
+ */
+export async function sandboxHealthy(namespace: string): Promise<void> {
   await up();
+  const core = sandboxKubeConfig('admin').makeApiClient(k8s.CoreV1Api);
+  const name = `probe-${Date.now().toString(36)}`;
+  await core.createNamespacedPod({ namespace, body: { metadata: { name }, spec: { containers: [{ name: 'main', image: 'busybox' }], terminationGracePeriodSeconds: 0 } } });
+  await waitFor(async () => {
+    const pod = await core.readNamespacedPod({ namespace, name });
+    return pod.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True');
+  }, 120_000, 'a new pod to be scheduled and become Ready after the fault');
+  await core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 0 });
 }
 
 /** A kubectl process against the sandbox, its stdout split into lines as they come. */
