@@ -2,6 +2,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
 import type WebSocket from 'ws';
 import { KubeMlError, toKubeMlError } from './errors';
+import { Heartbeat, type HeartbeatOptions } from './heartbeat';
 
 /** Where a command runs. */
 export interface ExecTarget {
@@ -89,8 +90,17 @@ export interface ShellEvents {
   onEnd(outcome: ExecOutcome): void;
 }
 
-/** Runs `command` with a TTY in the container over client-node's WebSocket exec. */
-export async function openShell(kubeConfig: KubeConfig, target: ExecTarget, command: readonly string[], size: { columns: number; rows: number }, events: ShellEvents): Promise<ShellSession> {
+/**
+ * WebSocket pings of an interactive shell: an idle terminal has nothing else to notice with that
+ * its connection died (after sleep), and a typed key would only wait in a dead socket's buffer.
+ */
+export const SHELL_HEARTBEAT: HeartbeatOptions = { intervalMs: 10_000, timeoutMs: 10_000 };
+
+/**
+ * Runs `command` with a TTY in the container over client-node's WebSocket exec. A connection
+ * that stops answering pings ends the shell as `dropped`.
+ */
+export async function openShell(kubeConfig: KubeConfig, target: ExecTarget, command: readonly string[], size: { columns: number; rows: number }, events: ShellEvents, heartbeatOptions = SHELL_HEARTBEAT): Promise<ShellSession> {
   let sawOutput = false;
   let ended = false;
   let status: V1Status | undefined;
@@ -112,7 +122,20 @@ export async function openShell(kubeConfig: KubeConfig, target: ExecTarget, comm
   } catch (error) {
     throw toKubeMlError(error, `open a shell in ${target.namespace}/${target.pod} (${target.container})`);
   }
+  const heartbeat = new Heartbeat(
+    heartbeatOptions,
+    () => {
+      if (socket.readyState === socket.OPEN) socket.ping();
+    },
+    (message) => {
+      end({ kind: 'dropped', message });
+      socket.terminate();
+    },
+  );
+  socket.on('pong', () => heartbeat.alive());
+  socket.on('message', () => heartbeat.alive());
   socket.on('close', (code: number, reason: Buffer) => {
+    heartbeat.dispose();
     input.destroy();
     const outcome = classifyExecStatus(status, sawOutput);
     end(outcome.kind === 'dropped' ? { kind: 'dropped', message: `connection closed (${code}${reason.length ? ` ${reason.toString()}` : ''})` } : outcome);

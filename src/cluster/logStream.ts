@@ -11,8 +11,8 @@ import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node'
 import { apiRequest, readErrorBody } from './apiRequest';
 import { KubeMlError, toKubeMlError } from './errors';
 import type { Disposable, WatchCache } from './session';
-import { LineSplitter, parseTimestampedLine, type TimestampedLine } from '../logs/model/logLine';
-import { ResumeDeduplicator } from '../logs/model/resume';
+import { floorToSecond, LineSplitter, parseTimestampedLine, type TimestampedLine } from '../logs/model/logLine';
+import { ResumeDeduplicator, type ResumeJoin } from '../logs/model/resume';
 
 /** GET an API path as a live response (logs, proxy). Rejects with a KubeMlError on HTTP >= 400. */
 export async function openApiStream(kubeConfig: KubeConfig, apiPath: string, operation: string, signal?: AbortSignal): Promise<IncomingMessage> {
@@ -75,6 +75,10 @@ export function logPath(target: LogTarget, request: LogRequest): string {
 
 /** What the follower needs to know about the container between connections. */
 export interface ContainerState {
+  /** The pod instance (metadata.uid): a pod recreated under the same name has a new one. */
+  readonly podUid?: string;
+  /** The container instance (status.containerID): a new one after every restart. */
+  readonly containerId?: string;
   readonly restartCount: number;
   /** The container instance is running (or waiting to restart): more lines may come. */
   readonly mayProduceMore: boolean;
@@ -101,7 +105,7 @@ export function containerStateOf(pod: V1Pod, container: string): ContainerState 
   const initDone = isInit && terminated?.exitCode === 0;
   const mayProduceMore = !podFinished && !initDone && (terminated === undefined || willRestart);
   const endReason = terminated ? `exited with code ${terminated.exitCode}${terminated.reason ? ` (${terminated.reason})` : ''}` : podFinished ? `pod ${phase === undefined ? 'is terminating' : phase.toLowerCase()}` : undefined;
-  return { restartCount: status?.restartCount ?? 0, mayProduceMore, endReason };
+  return { podUid: pod.metadata?.uid, containerId: status?.containerID, restartCount: status?.restartCount ?? 0, mayProduceMore, endReason };
 }
 
 /**
@@ -149,12 +153,18 @@ export interface FollowOptions {
   readonly backoffMs?: number;
   readonly maxBackoffMs?: number;
   /**
-   * While following, how often to check whether the container restarted (default 3000 ms). A
-   * kubelet ends the stream when the container dies, but a stream can outlive the instance (a
-   * half-open connection, or a runtime that hands the same stream on to the new instance, as
-   * the sandbox's kwok does): the follower then cuts it and resumes through the restart path.
+   * While following, how often to check that the stream's container instance still runs (default
+   * 3000 ms). A kubelet ends the stream when the container dies, but a stream can outlive the
+   * instance (a half-open connection, or a runtime that keeps it open across a restart or the
+   * pod's deletion, as the sandbox's kwok does): the follower then cuts it and resumes through
+   * the restart path, or ends when the pod is gone.
    */
   readonly restartCheckMs?: number;
+  /**
+   * The pod instance to follow (metadata.uid; default: the one found first). A pod recreated
+   * under the same name is another pod: its log is not this one's continuation.
+   */
+  readonly podUid?: string;
 }
 
 /**
@@ -169,6 +179,8 @@ export class LogFollower implements Disposable {
   private current: { destroy(error?: Error): void } | undefined;
   private deliveredCount = 0;
   private finished: Promise<void> | undefined;
+  /** What a reconnect recovered from, until the resumed stream shows how it joined the log. */
+  private joinUnreported: string | undefined;
 
   constructor(
     private readonly transport: LogTransport,
@@ -208,42 +220,47 @@ export class LogFollower implements Disposable {
     const previous = this.options.previous ?? false;
     let connections = 0;
     let failures = 0;
-    let restartsSeen: number | undefined;
+    let instanceSeen: ContainerState | undefined;
+    let podUid = this.options.podUid;
     let lastProblem = '';
     this.status('connecting', 'Connecting…');
     while (!this.disposed) {
+      this.joinUnreported = undefined;
       try {
         const state = await this.transport.containerState();
-        if (!state) {
-          this.status('ended', connections === 0 ? 'The pod does not exist.' : 'The pod was deleted; the log ends here.');
+        if (!state || replaced(state, podUid)) {
+          this.status('ended', state ? POD_REPLACED : connections === 0 ? 'The pod does not exist.' : POD_DELETED);
           return;
         }
-        if (!previous && restartsSeen !== undefined && state.restartCount > restartsSeen && this.dedup.sinceTime()) {
+        podUid ??= state.podUid;
+        let restartJoin: ResumeJoin | undefined;
+        if (!previous && instanceSeen && restartedSince(instanceSeen, state) && this.dedup.sinceTime()) {
           // The container restarted while we were away: the rest of the old instance's log
           // is only reachable as "previous".
           await this.readOnce({ follow: false, previous: true, sinceTime: this.dedup.sinceTime() });
+          restartJoin = this.dedup.join;
         }
-        restartsSeen = state.restartCount;
+        instanceSeen = state;
         const follow = this.options.follow && !previous && state.mayProduceMore;
         this.dedup.beginResume();
         const since = this.dedup.sinceTime();
         const response = await this.transport.open({ follow, previous, sinceTime: since, tailLines: since ? undefined : this.options.initialTailLines }, this.abort.signal);
-        if (connections > 0) this.status('reconnected', `Reconnected${lastProblem ? ` after: ${lastProblem}` : ''}; no lines lost or repeated.`);
+        if (connections > 0) this.reportReconnect(lastProblem, restartJoin);
         else this.status('following', follow ? 'Following live.' : 'Showing the log as it is.');
         connections++;
         failures = 0;
-        const restartCheck = follow ? this.cutOnRestart(state.restartCount) : undefined;
+        const instanceCheck = follow ? this.cutWhenInstanceEnds(state) : undefined;
         const cutProblem = await this.consume(response);
-        const restarted = restartCheck?.stop() ?? false;
-        const problem = restarted ? 'the container restarted' : cutProblem;
+        const cut = instanceCheck?.stop() ?? false;
+        const problem = cut ? 'the container restarted' : cutProblem;
         if (this.disposed) return;
         if (!follow) {
           this.status('ended', state.endReason ? `The container ${state.endReason}; the log ends here.` : 'End of log.');
           return;
         }
         const after = await this.transport.containerState();
-        if (!after) {
-          this.status('ended', 'The pod was deleted; the log ends here.');
+        if (!after || replaced(after, podUid)) {
+          this.status('ended', after ? POD_REPLACED : POD_DELETED);
           return;
         }
         if (!after.mayProduceMore && after.restartCount === state.restartCount && !problem) {
@@ -252,7 +269,7 @@ export class LogFollower implements Disposable {
           this.status('ended', `The container ${after.endReason ?? 'stopped'}; the log ends here.`);
           return;
         }
-        lastProblem = problem ?? (after.restartCount > state.restartCount ? 'the container restarted' : 'the server closed the stream');
+        lastProblem = problem ?? (restartedSince(state, after) ? 'the container restarted' : 'the server closed the stream');
         this.status('reconnecting', `${capitalise(lastProblem)}; reconnecting…`);
       } catch (error) {
         if (this.disposed) return;
@@ -272,17 +289,21 @@ export class LogFollower implements Disposable {
     }
   }
 
-  /** Cuts the live stream once the container's restartCount passes `seen`; stop() says whether it did. */
-  private cutOnRestart(seen: number): { stop(): boolean } {
-    let restarted = false;
+  /**
+   * Cuts the live stream once the container instance it reads from is over: the pod was deleted
+   * or replaced, or the container restarted (a new restartCount or containerID). stop() says
+   * whether it cut.
+   */
+  private cutWhenInstanceEnds(seen: ContainerState): { stop(): boolean } {
+    let cut = false;
     let checking = false;
     let stopped = false;
     const timer = setInterval(() => {
-      if (checking || restarted) return;
+      if (checking || cut) return;
       checking = true;
       this.transport.containerState().then((state) => {
-        if (state && state.restartCount > seen && !stopped) {
-          restarted = true;
+        if (!stopped && instanceEnded(seen, state)) {
+          cut = true;
           this.current?.destroy();
         }
       }, () => undefined /* a failed check changes nothing: the stream itself reports real trouble */).finally(() => (checking = false));
@@ -291,9 +312,26 @@ export class LogFollower implements Disposable {
       stop: () => {
         stopped = true;
         clearInterval(timer);
-        return restarted;
+        return cut;
       },
     };
+  }
+
+  /**
+   * Says the follower reconnected, and whether the resumed stream proved that nothing was lost:
+   * `restartJoin` is how the previous instance's log joined after a restart; otherwise the
+   * verdict waits for the resumed stream's first lines (see deliver).
+   */
+  private reportReconnect(problem: string, restartJoin: ResumeJoin | undefined): void {
+    const reconnected = `Reconnected${problem ? ` after: ${problem}` : ''}`;
+    const join = restartJoin ?? this.dedup.join;
+    if (join.kind === 'pending' && !restartJoin) {
+      this.joinUnreported = problem;
+      this.status('reconnected', `${reconnected}.`);
+      return;
+    }
+    this.joinUnreported = undefined;
+    this.status('reconnected', `${reconnected}; ${describeJoin(join, this.dedup.lastDeliveredTimestamp)}`);
   }
 
   private backoff(failures: number): number {
@@ -342,6 +380,7 @@ export class LogFollower implements Disposable {
       const line = parseTimestampedLine(raw);
       if (this.dedup.accept(line)) accepted.push(line);
     }
+    if (this.joinUnreported !== undefined && this.dedup.join.kind !== 'pending') this.reportReconnect(this.joinUnreported, undefined);
     if (accepted.length > 0) {
       this.deliveredCount += accepted.length;
       this.handlers.onLines(accepted);
@@ -357,6 +396,40 @@ export class LogFollower implements Disposable {
       }, { once: true });
     });
   }
+}
+
+const POD_DELETED = 'The pod was deleted; the log ends here.';
+
+const POD_REPLACED = 'The pod was deleted and a new pod of the same name took its place; the log of the old one ends here.';
+
+/** The pod of that name is no longer the one followed (uid `podUid`). */
+function replaced(state: ContainerState, podUid: string | undefined): boolean {
+  return podUid !== undefined && state.podUid !== undefined && state.podUid !== podUid;
+}
+
+/** The container of the same pod runs a new instance: a higher restartCount or another containerID. */
+function restartedSince(seen: ContainerState, now: ContainerState): boolean {
+  return now.restartCount > seen.restartCount || (seen.containerId !== undefined && now.containerId !== undefined && now.containerId !== seen.containerId);
+}
+
+/** The container instance `seen` describes is over (`now` is the latest state, undefined when the pod is gone). */
+function instanceEnded(seen: ContainerState, now: ContainerState | undefined): boolean {
+  return !now || replaced(now, seen.podUid) || restartedSince(seen, now);
+}
+
+function describeJoin(join: ResumeJoin, lastDelivered: string | undefined): string {
+  switch (join.kind) {
+    case 'seamless':
+      return 'no lines lost or repeated (the log went on right after the last line shown).';
+    case 'gap':
+      return `the log went on at ${timeOfDay(join.resumedAt)} without repeating the last line shown (${timeOfDay(join.lastDelivered)}): lines written in between may be missing.`;
+    case 'pending':
+      return `the end of the previous instance's log could not be read: lines it wrote after ${lastDelivered ? timeOfDay(lastDelivered) : 'the last line shown'} may be missing.`;
+  }
+}
+
+function timeOfDay(timestamp: string): string {
+  return `${floorToSecond(timestamp).slice(11, 19)} UTC`;
 }
 
 function capitalise(text: string): string {

@@ -8,7 +8,7 @@ import { apiRequest, apiServerUrl, readErrorBody } from './apiRequest';
 import { Emitter } from './emitter';
 import { KubeMlError, toKubeMlError } from './errors';
 import type { Disposable, Listener } from './session';
-import { SpdySession, type SessionTransport, type SpdyStream } from './spdy/session';
+import { SpdySession, type SessionOptions, type SessionTransport, type SpdyStream } from './spdy/session';
 
 export type PortForwardTransport = 'websocket' | 'upgrade';
 
@@ -168,6 +168,7 @@ export class PodPortSession implements Disposable {
     readonly podName: string,
     readonly transport: PortForwardTransport,
     factory: SessionTransportFactory,
+    options: SessionOptions,
   ) {
     // The transport's events only arrive on later ticks, once this.session is set.
     this.session = new SpdySession(factory(() => this.session), {
@@ -182,17 +183,17 @@ export class PodPortSession implements Disposable {
         this.closeEmitter.fire(reason);
         this.closeEmitter.dispose();
       },
-    });
+    }, options);
   }
 
   /** Connects to the pod's port-forward endpoint. `transport` forces one; by default see TRANSPORT_ORDER. */
-  static async open(kubeConfig: KubeConfig, namespace: string, podName: string, transport?: PortForwardTransport): Promise<PodPortSession> {
+  static async open(kubeConfig: KubeConfig, namespace: string, podName: string, transport?: PortForwardTransport, options: SessionOptions = {}): Promise<PodPortSession> {
     const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(podName)}/portforward`;
     const operation = `forward ports of pod ${namespace}/${podName}`;
     let firstRefusal: unknown;
     for (const candidate of transport ? [transport] : TRANSPORT_ORDER) {
       try {
-        return new PodPortSession(podName, candidate, await DIALERS[candidate](kubeConfig, path, operation));
+        return new PodPortSession(podName, candidate, await DIALERS[candidate](kubeConfig, path, operation), options);
       } catch (error) {
         firstRefusal ??= error;
         if (!transportRefused(error)) break;

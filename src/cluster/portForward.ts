@@ -27,7 +27,10 @@ export interface PortForwardStats {
   connections: number;
   /** Connections currently open. */
   activeConnections: number;
-  /** Times the forward had to find the pod again (pod restarted, recreated or a tunnel failed). */
+  /**
+   * Times the forward connected to the pod again after its first connection: the pod was
+   * recreated (under the same name or another) or the connection to the API server failed.
+   */
   reconnects: number;
 }
 
@@ -47,6 +50,10 @@ export interface PortForwardHandle extends Disposable {
   readonly status: PortForwardStatus;
   /** How the forward reaches the pod: kubectl's SPDY tunnelled in a WebSocket, or its SPDY upgrade fallback. */
   readonly transport: PortForwardTransport | undefined;
+  /**
+   * Fires on transitions: a new state or pod. A new message alone (the next refused connection of
+   * an outage) updates `status` without an event, so an outage makes a few events, not hundreds.
+   */
   onDidChangeState(listener: Listener<PortForwardStatus>): Disposable;
   /** Fires at most once a second while traffic flows. */
   onDidChangeStats(listener: Listener<PortForwardStats>): Disposable;
@@ -98,6 +105,7 @@ class PortForwarder implements PortForwardHandle {
   private resolved: { podName: string; created: number; at: number } | undefined;
   private resolving: Promise<string> | undefined;
   private lastPodName: string | undefined;
+  private sessionsOpened = 0;
   /** The multiplexed connection to the current pod; every TCP connection is a stream pair on it. */
   private session: PodPortSession | undefined;
   private sessionOpening: { podName: string; promise: Promise<PodPortSession> } | undefined;
@@ -180,9 +188,14 @@ class PortForwarder implements PortForwardHandle {
 
   private setStatus(status: PortForwardStatus): void {
     if (this.status.state === 'stopped') return;
-    const changed = status.state !== this.status.state || status.podName !== this.status.podName || status.message !== this.status.message;
+    const transition = status.state !== this.status.state || status.podName !== this.status.podName;
     this.status = status;
-    if (changed) this.stateEmitter.fire(status);
+    if (transition) this.stateEmitter.fire(status);
+  }
+
+  /** The forward cannot reach the pod at the moment (an outage is under way). */
+  private get failing(): boolean {
+    return this.state === 'reconnecting' || this.state === 'error' || this.state === 'waitingForPod';
   }
 
   private statsChanged(): void {
@@ -278,10 +291,6 @@ class PortForwarder implements PortForwardHandle {
       throw new KubeMlError('invalidInput', 'A port forward needs a pod name or a pod selector.');
     }
     const podName = pod.metadata!.name!;
-    if (this.lastPodName !== undefined && this.lastPodName !== podName) {
-      // The pod behind the selector was replaced: we followed it.
-      this.stats.reconnects++;
-    }
     this.lastPodName = podName;
     this.resolved = { podName, created: new Date(pod.metadata?.creationTimestamp ?? 0).getTime(), at: Date.now() };
     return podName;
@@ -307,6 +316,10 @@ class PortForwarder implements PortForwardHandle {
       throw new KubeMlError('cancelled', 'The port forward was stopped.');
     }
     this.preferredTransport = session.transport;
+    if (this.sessionsOpened++ > 0) {
+      this.stats.reconnects++;
+      this.statsChanged();
+    }
     const previous = this.session;
     this.session = session;
     if (previous && previous !== session) this.retire(previous);
@@ -316,8 +329,6 @@ class PortForwarder implements PortForwardHandle {
       // The connection to the API server dropped (API server restart, pod gone): the next TCP
       // connection opens a new one; connections it carried are reset like a dropped kubectl.
       this.session = undefined;
-      this.stats.reconnects++;
-      this.statsChanged();
       this.setStatus({ state: 'reconnecting', podName, message: reason });
     });
     return session;
@@ -336,7 +347,8 @@ class PortForwarder implements PortForwardHandle {
     } catch (firstError) {
       if (this.stopped) throw firstError;
       // The pod may have been recreated under the same labels: find it again and retry once.
-      this.setStatus({ state: 'reconnecting', podName: this.lastPodName, message: (firstError as Error).message });
+      // During an outage every connection fails: the forward stays in its failing state.
+      if (!this.failing) this.setStatus({ state: 'reconnecting', podName: this.lastPodName, message: (firstError as Error).message });
       try {
         return await attempt(true);
       } catch (error) {
@@ -383,7 +395,8 @@ class PortForwarder implements PortForwardHandle {
       },
       onEnd: () => socket.end(),
       onError: (message) => {
-        this.setStatus({ state: 'error', podName: this.lastPodName, message: message.trim() });
+        // A lost session says so itself (reconnecting): only the pod side's failures are errors here.
+        if (carrier?.isUsable) this.setStatus({ state: 'error', podName: this.lastPodName, message: message.trim() });
         finish();
       },
       onWritable: () => socket.resume(),

@@ -1,6 +1,10 @@
 import * as vscode from 'vscode';
 import type { ActiveForward, ForwardRegistry } from './forwardRegistry';
 import { forwardDescription, forwardLabel } from './model/forwardLabels';
+import { RefreshThrottle } from './model/refreshThrottle';
+
+/** Traffic and outages change forwards far more often than anyone can read a tree. */
+const REFRESH_INTERVAL_MS = 300;
 
 const STATE_ICONS: Record<string, vscode.ThemeIcon> = {
   ready: new vscode.ThemeIcon('plug', new vscode.ThemeColor('testing.iconPassed')),
@@ -30,14 +34,15 @@ export function forwardTreeItem(forward: ActiveForward): vscode.TreeItem {
   return item;
 }
 
-/** Port Forwards view: one item per forward, refreshed one item at a time as traffic flows. */
+/** Port Forwards view: one item per forward, only the items that changed refreshed, at most every 300 ms. */
 export class ForwardsTreeProvider implements vscode.TreeDataProvider<ActiveForward>, vscode.Disposable {
-  private readonly changeEmitter = new vscode.EventEmitter<ActiveForward | undefined>();
+  private readonly changeEmitter = new vscode.EventEmitter<ActiveForward[] | undefined>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
+  private readonly throttle = new RefreshThrottle<ActiveForward>(REFRESH_INTERVAL_MS, (changed) => this.changeEmitter.fire(changed));
   private readonly subscription: vscode.Disposable;
 
   constructor(private readonly registry: ForwardRegistry) {
-    this.subscription = registry.onDidChange((forward) => this.changeEmitter.fire(forward));
+    this.subscription = registry.onDidChange((forward) => this.throttle.add(forward));
   }
 
   getTreeItem(forward: ActiveForward): vscode.TreeItem {
@@ -58,6 +63,7 @@ export class ForwardsTreeProvider implements vscode.TreeDataProvider<ActiveForwa
 
   dispose(): void {
     this.subscription.dispose();
+    this.throttle.dispose();
     this.changeEmitter.dispose();
   }
 }

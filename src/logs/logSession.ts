@@ -56,6 +56,10 @@ export function containerChoices(pods: readonly V1Pod[]): ContainerChoice[] {
 
 interface Follow {
   readonly source: LogSource;
+  /** Which source the lines belong to (WireLine.s). */
+  readonly sourceIndex: number;
+  /** The pod instance followed: a pod recreated under the same name (dev pod Stop + Resume) has a new uid. */
+  readonly podUid: string | undefined;
   readonly follower: LogFollower;
   status: FollowStatus;
 }
@@ -64,6 +68,8 @@ export class LogSession implements Disposable {
   private readonly buffer: RingBuffer<WireLine>;
   private readonly metrics = new RingBuffer<MetricSample>(MAX_METRIC_SAMPLES);
   private readonly follows = new Map<string, Follow>();
+  /** Followers of pods replaced under the same name, reading what their streams still hold. */
+  private readonly replacedFollowers = new Set<LogFollower>();
   /** The latest progress-bar redraw of each source (kept out of the ring buffer). */
   private readonly progress = new Map<number, WireLine>();
   private readonly lineBatch: Batcher<WireLine>;
@@ -124,10 +130,10 @@ export class LogSession implements Disposable {
     const preferred = this.options.workload.container;
     this.container = preferred && this.containers.some((choice) => choice.name === preferred) ? preferred : (firstPod.spec?.containers?.[0]?.name ?? this.containers[0]?.name ?? '');
     this.begin(pods);
-    if (this.options.pods && this.selector) {
-      const selector = this.selector;
+    const belongs = this.belongsToWorkload();
+    if (this.options.pods && belongs) {
       this.podWatch = this.options.pods.onDidChange((change) => {
-        const fresh = [...change.added, ...change.updated].filter((pod) => pod.metadata?.namespace === this.options.workload.namespace && matchesSelector(selector, pod.metadata?.labels));
+        const fresh = [...change.added, ...change.updated].filter((pod) => pod.metadata?.namespace === this.options.workload.namespace && belongs(pod));
         for (const pod of fresh) if (pod.status?.phase !== 'Pending') this.followPod(pod, this.generation);
       });
     }
@@ -178,6 +184,14 @@ export class LogSession implements Disposable {
     fs.promises.rm(this.options.spoolPath, { force: true }).catch(() => undefined);
   }
 
+  /** Which pods the watch adds: those of the selector, or a single pod's namesake when it is recreated. */
+  private belongsToWorkload(): ((pod: V1Pod) => boolean) | undefined {
+    const { selector } = this;
+    if (selector) return (pod) => matchesSelector(selector, pod.metadata?.labels);
+    const workload = this.options.workload;
+    return workload.kind === 'Pod' ? (pod) => pod.metadata?.name === workload.name : undefined;
+  }
+
   private initMessage(): HostToLogView {
     return { type: 'init', title: this.title, maxLines: this.options.maxLines, containers: this.containers, container: this.container, previous: this.previous, streamsDistinguishable: false };
   }
@@ -185,6 +199,8 @@ export class LogSession implements Disposable {
   private stopFollowing(): void {
     for (const follow of this.follows.values()) follow.follower.dispose();
     this.follows.clear();
+    for (const follower of this.replacedFollowers) follower.dispose();
+    this.replacedFollowers.clear();
   }
 
   private begin(pods: readonly V1Pod[]): void {
@@ -206,14 +222,21 @@ export class LogSession implements Disposable {
     for (const pod of pods) this.followPod(pod, this.generation);
   }
 
+  /**
+   * Follows `pod` unless it is followed already. A new pod under a followed name (the old one was
+   * deleted: dev pod Stop + Resume) takes over its source; the old follower is left to read what
+   * its stream still holds and ends by itself, without a say in the source's status.
+   */
   private followPod(pod: V1Pod, generation: number): void {
     const name = pod.metadata?.name;
     if (!name || this.disposed || generation !== this.generation) return;
     const hasContainer = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].some((container) => container.name === this.container);
     const key = `${name}/${this.container}`;
-    if (!hasContainer || this.follows.has(key)) return;
-    const source: LogSource = { pod: name, container: this.container, colour: this.follows.size };
-    const sourceIndex = this.follows.size;
+    const podUid = pod.metadata?.uid;
+    const existing = this.follows.get(key);
+    if (!hasContainer || (existing && existing.podUid === podUid)) return;
+    const sourceIndex = existing?.sourceIndex ?? this.follows.size;
+    const source: LogSource = existing?.source ?? { pod: name, container: this.container, colour: sourceIndex };
     // Metrics come from the first pod only: the ranks of a distributed job log the same steps.
     this.metricsSource ??= key;
     const follower = new LogFollower(
@@ -221,18 +244,26 @@ export class LogSession implements Disposable {
       {
         onLines: (lines) => generation === this.generation && this.ingest(sourceIndex, key, lines),
         onStatus: (status) => {
-          if (generation !== this.generation) return;
-          const follow = this.follows.get(key);
-          if (follow) follow.status = status;
+          if (generation !== this.generation || this.follows.get(key) !== follow) return;
+          follow.status = status;
           this.options.log?.(`Logs ${this.options.workload.namespace}/${key}: ${status.state}: ${status.message}`);
           this.postStatus(key, status);
         },
       },
-      { follow: this.options.follow ?? true, previous: this.previous, initialTailLines: this.options.initialTailLines },
+      // The whole log of a replacement: every line of it is new to the view.
+      { follow: this.options.follow ?? true, previous: this.previous, initialTailLines: existing ? undefined : this.options.initialTailLines, podUid },
     );
-    this.follows.set(key, { source, follower, status: { state: 'connecting', message: 'Connecting…' } });
-    this.options.post({ type: 'sources', sources: [...this.follows.values()].map((follow) => follow.source) });
+    const follow: Follow = { source, sourceIndex, podUid, follower, status: { state: 'connecting', message: 'Connecting…' } };
+    this.follows.set(key, follow);
+    if (existing) this.retire(existing.follower);
+    else this.options.post({ type: 'sources', sources: [...this.follows.values()].map((entry) => entry.source) });
     void follower.start();
+  }
+
+  /** Lets the follower of a replaced pod finish by itself (it ends once it sees the new uid). */
+  private retire(follower: LogFollower): void {
+    this.replacedFollowers.add(follower);
+    void follower.start().finally(() => this.replacedFollowers.delete(follower));
   }
 
   private postStatus(source: string, status: FollowStatus): void {

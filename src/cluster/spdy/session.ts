@@ -14,6 +14,8 @@ import {
   type ControlFrame,
   type ResetStatusCode,
 } from './frames';
+import { Heartbeat, type HeartbeatOptions } from '../heartbeat';
+import type { Timers } from '../timers';
 
 /** The byte pipe under a session. */
 export interface SessionTransport {
@@ -34,8 +36,11 @@ export interface StreamEvents {
 }
 
 const MAX_STREAM_ID = 0x7fffffff;
-/** Keeps idle sessions alive through proxies and load balancers, as kubectl does (every 30 s). */
-const PING_INTERVAL_MS = 30_000;
+/**
+ * Pings keep idle sessions alive through proxies and load balancers, as kubectl's do (every 30 s);
+ * unlike kubectl's, an unanswered one ends the session, so a dead connection is noticed.
+ */
+const SPDY_HEARTBEAT: HeartbeatOptions = { intervalMs: 30_000, timeoutMs: 15_000 };
 
 export class SpdyStream {
   private localFin = false;
@@ -116,6 +121,12 @@ export class SpdyStream {
   }
 }
 
+export interface SessionOptions {
+  readonly heartbeat?: HeartbeatOptions;
+  /** Timers of the heartbeat (tests drive a clock of their own). */
+  readonly timers?: Timers;
+}
+
 export interface SessionEvents {
   /** The transport has room again after write() returned false. */
   onDrain(): void;
@@ -134,19 +145,25 @@ export class SpdySession {
   private goneAway = false;
   private closed = false;
   private full = false;
-  private pingTimer: NodeJS.Timeout | undefined;
+  private readonly heartbeat: Heartbeat;
 
   constructor(
     private readonly transport: SessionTransport,
     private readonly events: SessionEvents,
+    options: SessionOptions = {},
   ) {
     this.parser = new FrameParser({
       onData: (streamId, data, fin) => this.streams.get(streamId)?.receive(data, fin),
       onControl: (frame) => this.onControl(frame),
       onProtocolError: (message) => this.close(`the server broke the SPDY protocol: ${message}`),
     });
-    this.pingTimer = setInterval(() => this.send([encodePing(this.takePingId())]), PING_INTERVAL_MS);
-    this.pingTimer.unref?.();
+    this.heartbeat = new Heartbeat(
+      options.heartbeat ?? SPDY_HEARTBEAT,
+      () => this.send([encodePing(this.takePingId())]),
+      // A dead connection takes no goodbye: it would only queue behind the unanswered ping.
+      (message) => this.close(message, false),
+      options.timers,
+    );
   }
 
   /** New streams can still be opened (not closed, no GOAWAY, stream ids left). */
@@ -171,7 +188,9 @@ export class SpdySession {
 
   /** Feeds bytes read from the transport. */
   receive(chunk: Buffer): void {
-    if (!this.closed) this.parser.push(chunk);
+    if (this.closed) return;
+    this.heartbeat.alive();
+    this.parser.push(chunk);
   }
 
   /** The transport can take more after a write returned false. */
@@ -191,7 +210,7 @@ export class SpdySession {
     if (this.closed) return;
     if (sayGoodbye) this.transport.write([encodeGoAway(0)]);
     this.closed = true;
-    clearInterval(this.pingTimer);
+    this.heartbeat.dispose();
     const streams = [...this.streams.values()];
     this.streams.clear();
     for (const stream of streams) stream.receiveReset(reason);

@@ -1,5 +1,3 @@
-import type { ExecOutcome } from '../../cluster/exec';
-
 /** Terminal tab name: several terminals on several pods stay told apart. */
 export function terminalName(pod: string, container: string): string {
   return `${pod}/${container}`;
@@ -14,10 +12,24 @@ export function connectingText(pod: string, container: string, shell: string): s
   return `${DIM}Connecting to ${pod}/${container} (${shell})...${RESET}\r\n`;
 }
 
-/** Shown in the terminal when the exec connection drops; any key reconnects. */
-export function droppedText(outcome: ExecOutcome): string {
-  const why = outcome.kind === 'exited' ? `the shell exited with code ${outcome.exitCode}` : outcome.message;
-  return `\r\n${YELLOW}Connection to the pod lost: ${why}.${RESET}\r\n${YELLOW}Press any key to reconnect (the pod is looked up again), or close this terminal.${RESET}\r\n`;
+/** Shown when the shell ended with an error status: any key starts a new one. */
+export function shellEndedText(exitCode: number): string {
+  return `\r\n${YELLOW}The shell exited with code ${exitCode}.${RESET}\r\n${YELLOW}Press any key to start a new shell (the pod is looked up again), or close this terminal.${RESET}\r\n`;
+}
+
+/** Shown when the connection dropped: the terminal reconnects by itself. */
+export function connectionLostText(why: string): string {
+  return `\r\n${YELLOW}Connection to the pod lost: ${why}.${RESET}\r\n${YELLOW}Reconnecting (the pod is looked up again)...${RESET}\r\n`;
+}
+
+/** Shown when a reconnect attempt failed and the next one is scheduled. */
+export function retryText(message: string, delayMs: number): string {
+  return `${YELLOW}${message} Trying again in ${Math.round(delayMs / 1000)} s; press any key to try now.${RESET}\r\n`;
+}
+
+/** Shown once a dropped terminal is back: the old shell's state (directory, variables, jobs) is gone. */
+export function reconnectedText(pod: string, container: string): string {
+  return `${YELLOW}Reconnected to ${pod}/${container}: this is a new shell.${RESET}\r\n`;
 }
 
 export function failedText(message: string): string {

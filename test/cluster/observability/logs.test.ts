@@ -4,10 +4,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { apiLogTransport, LogFollower, type FollowStatus } from '../../../src/cluster/logStream';
+import { KubeWatchCache } from '../../../src/cluster/watchCache';
+import { podSource } from '../../../src/cluster/watchSources';
 import { LogSession } from '../../../src/logs/logSession';
+import { resolveCarriageReturns } from '../../../src/logs/model/carriageReturn';
 import { TrainingMetricsParser, type MetricSample } from '../../../src/logs/model/trainingMetrics';
 import type { TimestampedLine } from '../../../src/logs/model/logLine';
 import type { HostToLogView } from '../../../src/webviews/logs/protocol';
+import { deletePodAndWait } from '../remoteAccess/testPods';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../sandbox';
 import { createTrainingPod, readFullLog } from './fixtures';
 
@@ -25,7 +29,7 @@ describe('observability: log streaming against the sandbox', function () {
     if (namespace) await deleteTestNamespace(namespace);
   });
 
-  function follow(pod: string, options: { follow: boolean; previous?: boolean } = { follow: true }) {
+  function follow(pod: string, options: { follow: boolean; previous?: boolean; restartCheckMs?: number } = { follow: true }) {
     const lines: TimestampedLine[] = [];
     const statuses: FollowStatus[] = [];
     const follower = new LogFollower(apiLogTransport(sandboxKubeConfig('developer'), { namespace, pod, container: 'trainer' }), { onLines: (batch) => lines.push(...batch), onStatus: (status) => statuses.push(status) }, { ...options, backoffMs: 100 });
@@ -53,6 +57,7 @@ describe('observability: log streaming against the sandbox', function () {
     }
     follower.dispose();
     assert.ok(statuses.some((status) => status.state === 'reconnecting'), 'the user was told it reconnects');
+    assert.ok(statuses.some((status) => status.state === 'reconnected' && /no lines lost or repeated/.test(status.message)), 'the server repeated the last line shown, which proves the join');
     const full = await readFullLog(namespace, 'trainer-0', 'trainer');
     const delivered = lines.map((line) => `${line.timestamp} ${line.text}`);
     assert.ok(full.length >= delivered.length);
@@ -98,6 +103,68 @@ describe('observability: log streaming against the sandbox', function () {
     assert.ok(fromNew.length > 10 && newInstance.length >= fromNew.length, `${fromNew.length} lines of the new instance, ${newInstance.length} in its log`);
     assert.deepEqual(fromNew, newInstance.slice(0, fromNew.length), 'then the new instance from its first line, with no gap or repeat');
     assert.ok(statuses.some((status) => status.state === 'reconnecting' && /restarted/.test(status.message)), statuses.map((status) => status.message).join('\n'));
+  });
+
+  it('ends a follow whose pod was deleted and recreated under the same name (restartCount 0), which kwok keeps streaming', async () => {
+    await createTrainingPod(namespace, 'recreated', 0);
+    const { lines, statuses, done } = follow('recreated', { follow: true, restartCheckMs: 500 });
+    await waitFor(() => lines.length >= 5, 20_000, 'lines of the first pod');
+    await deletePodAndWait(namespace, 'recreated');
+    const replacement = await createTrainingPod(namespace, 'recreated', 0);
+    assert.equal(replacement.status?.containerStatuses?.[0].restartCount, 0);
+    await waitFor(() => statuses.some((status) => status.state === 'ended'), 20_000, `the follower to notice; statuses: ${statuses.map((status) => status.message).join(' | ')}`);
+    await done;
+    assert.match(statuses[statuses.length - 1].message, /^The pod was deleted; the log ends here\.$|a new pod of the same name took its place/);
+    const fromReplacement = await readFullLog(namespace, 'recreated', 'trainer');
+    const replacementStamps = new Set(fromReplacement.map((line) => line.slice(0, line.indexOf(' '))));
+    assert.ok(lines.every((line) => !replacementStamps.has(line.timestamp)), 'no line of the new pod passed for the old one\'s');
+  });
+
+  it('follows a pod recreated under the same name (dev pod Stop + Resume): every line once, and the status says so', async () => {
+    await createTrainingPod(namespace, 'devpod-0', 0, { devpod: 'stop-resume' });
+    const pods = new KubeWatchCache(podSource(sandboxKubeConfig('developer'), namespace));
+    disposables.push(pods);
+    await pods.ready;
+    const messages: HostToLogView[] = [];
+    const spoolPath = path.join(os.tmpdir(), `obs-spool-resume-${Date.now()}.log`);
+    const session = new LogSession({ kubeConfig: sandboxKubeConfig('developer'), workload: { kind: 'DevPod', namespace, name: 'stop-resume', podSelector: 'devpod=stop-resume' }, maxLines: 10_000, spoolPath, post: (message) => messages.push(message), pods, batchMs: 50 });
+    disposables.push(session);
+    await session.start();
+    // Lines as "<timestamp> <text>", from the saved log ("<timestamp> <pod> <text>") and from the pod's own.
+    const delivered = async () => {
+      const saved = path.join(os.tmpdir(), `obs-saved-resume-${Date.now()}.log`);
+      await session.saveTo(saved);
+      const lines = fs.readFileSync(saved, 'utf8').split('\n').filter(Boolean).map((line) => line.replace(' devpod-0 ', ' '));
+      fs.rmSync(saved);
+      return lines;
+    };
+    const asShown = (log: string[]) => log.map((line) => {
+      const space = line.indexOf(' ');
+      return `${line.slice(0, space)} ${resolveCarriageReturns(line.slice(space + 1))}`;
+    });
+    // Stop: everything the first pod wrote so far is shown before it goes.
+    await waitFor(() => session.totalLines >= 5, 20_000, 'lines of the first pod');
+    const beforeStop = asShown(await readFullLog(namespace, 'devpod-0', 'trainer'));
+    await waitFor(async () => (await delivered()).includes(beforeStop[beforeStop.length - 1]), 20_000, 'the first pod\'s log shown to its last line read');
+    await deletePodAndWait(namespace, 'devpod-0');
+    // Resume: the same name again, a new pod.
+    await createTrainingPod(namespace, 'devpod-0', 0, { devpod: 'stop-resume' });
+    const status = () => messages.filter((message) => message.type === 'status' && message.source === 'devpod-0/trainer').pop();
+    await waitFor(async () => {
+      const resumed = asShown(await readFullLog(namespace, 'devpod-0', 'trainer'));
+      return resumed.length >= 5 && (await delivered()).includes(resumed[4]);
+    }, 30_000, `lines of the resumed pod; last status: ${JSON.stringify(status())}`);
+    const shown = await delivered();
+    const resumed = asShown(await readFullLog(namespace, 'devpod-0', 'trainer'));
+    const split = shown.indexOf(resumed[0]);
+    assert.ok(split > 0, 'the resumed pod\'s first line is shown after the first pod\'s');
+    assert.deepEqual(shown.slice(0, beforeStop.length), beforeStop, 'the first pod\'s lines, in order, once');
+    assert.deepEqual(shown.slice(split), resumed.slice(0, shown.length - split), 'the resumed pod\'s lines from its first, with no gap or repeat');
+    assert.equal(new Set(shown).size, shown.length, 'no line twice');
+    const latest = status();
+    assert.deepEqual(latest?.type === 'status' && [latest.state, latest.message], ['following', 'Following live.']);
+    const sources = messages.filter((message) => message.type === 'sources').pop();
+    assert.deepEqual(sources?.type === 'sources' && sources.sources.map((source) => source.pod), ['devpod-0'], 'one source for the name, as before the Stop');
   });
 
   it('reads the previous container instance', async () => {

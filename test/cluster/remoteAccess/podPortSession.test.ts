@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { isKubeMlError } from '../../../src/cluster/errors';
 import { PodPortSession, type PodPortStream, type PortForwardTransport } from '../../../src/cluster/podPortSession';
+import { ApiServerRelay } from '../apiServerRelay';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../sandbox';
 import { createLabelledPod } from './testPods';
 
@@ -89,6 +90,35 @@ describe('remote access: multiplexed port-forward session (sandbox)', function (
       return true;
     });
   });
+
+  for (const transport of ['upgrade', 'websocket'] as PortForwardTransport[]) {
+    it(`keeps a session whose pings are answered, and ends one that went silent (sleep) with the reason (${transport})`, async () => {
+      const relay = await ApiServerRelay.start();
+      try {
+        const session = await PodPortSession.open(relay.kubeConfig('developer'), namespace, 'spdy-a', transport, { heartbeat: { intervalMs: 200, timeoutMs: 2000 } });
+        sessions.push(session);
+        let closedWith = '';
+        session.onDidClose((reason) => (closedWith = reason));
+        assert.match((await request(session, 8888, '/api').done).response, /^HTTP\/1\.1 200/);
+        // Idle now: whatever the API server sends are answers to the pings.
+        const answered = relay.chunksFromServer;
+        await waitFor(() => relay.chunksFromServer >= answered + 3, 15_000, 'three pings answered');
+        assert.equal(session.isUsable, true);
+        let error = '';
+        session.openStream(8888, { onData: () => undefined, onEnd: () => undefined, onError: (message) => (error = message), onWritable: () => undefined });
+        relay.freeze();
+        await waitFor(() => closedWith, 20_000, 'the session to notice the dead connection');
+        assert.match(closedWith, /no answer to a ping for 2 s: the connection is dead/);
+        assert.equal(error, closedWith, 'the open connection learns why');
+        assert.equal(session.isUsable, false);
+        const fresh = await PodPortSession.open(relay.kubeConfig('developer'), namespace, 'spdy-a', transport);
+        sessions.push(fresh);
+        assert.match((await request(fresh, 8888, '/api').done).response, /^HTTP\/1\.1 200/, 'a new session works');
+      } finally {
+        await relay.close();
+      }
+    });
+  }
 
   it('resets its streams with a reason when the session is closed under them', async () => {
     const session = await PodPortSession.open(kubeConfig, namespace, 'spdy-a');

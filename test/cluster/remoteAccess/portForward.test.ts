@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as net from 'node:net';
-import { startPortForward, type PortForwardHandle } from '../../../src/cluster/portForward';
+import { startPortForward, type PortForwardHandle, type PortForwardStatus } from '../../../src/cluster/portForward';
 import { resolveRunningPod } from '../../../src/cluster/podResolver';
 import { isKubeMlError } from '../../../src/cluster/errors';
+import { ApiServerRelay } from '../apiServerRelay';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../sandbox';
 import { createLabelledPod, deletePodAndWait } from './testPods';
 import { httpGet } from '../../httpGet';
@@ -65,6 +66,47 @@ describe('remote access: port forward (sandbox)', function () {
     assert.equal(handle.status.podName, 'fwd-b');
     assert.ok(handle.stats.reconnects >= 1, `reconnects: ${handle.stats.reconnects}`);
     assert.equal(handle.state, 'ready');
+  });
+
+  it('counts a pod recreated under the same name (dev pod Stop + Resume) as one reconnect', async () => {
+    await createLabelledPod(namespace, 'same-0', 'same');
+    const handle = await startPortForward(kubeConfig, { namespace, podSelector: 'kube-ml.dev/devpod=same', remotePort: 8888, localPort: 0 });
+    handles.push(handle);
+    assert.equal((await httpGet(handle.url('/api'))).status, 200);
+    assert.equal(handle.stats.reconnects, 0);
+    await deletePodAndWait(namespace, 'same-0');
+    await createLabelledPod(namespace, 'same-0', 'same');
+    await waitFor(() => httpGet(handle.url('/api')).then((result) => result.status === 200), 30_000, 'a response from the recreated pod');
+    assert.equal(handle.status.podName, 'same-0');
+    assert.equal(handle.state, 'ready');
+    assert.equal(handle.stats.reconnects, 1);
+  });
+
+  it('makes a few state changes in an outage, not two per refused connection, and recovers by itself', async () => {
+    const relay = await ApiServerRelay.start();
+    try {
+      const handle = await startPortForward(relay.kubeConfig('developer'), { namespace, podSelector: 'kube-ml.dev/devpod=fwd', remotePort: 8888, localPort: 0 });
+      handles.push(handle);
+      assert.equal((await httpGet(handle.url('/api'))).status, 200);
+      const changes: PortForwardStatus[] = [];
+      handle.onDidChangeState((status) => changes.push(status));
+      await relay.refuse();
+      let refused = 0;
+      while (refused < 30) {
+        await httpGet(handle.url('/api')).then(
+          (result) => assert.fail(`answered ${result.status} while the API server cannot be reached`),
+          () => refused++,
+        );
+      }
+      assert.equal(handle.state, 'error');
+      assert.match(handle.status.message ?? '', /cannot be reached/);
+      assert.deepEqual(changes.map((change) => change.state), ['reconnecting', 'error'], `${refused} refused connections`);
+      await relay.accept();
+      await waitFor(() => httpGet(handle.url('/api')).then((result) => result.status === 200), 30_000, 'the forward to work again');
+      assert.deepEqual(changes.map((change) => change.state), ['reconnecting', 'error', 'ready']);
+    } finally {
+      await relay.close();
+    }
   });
 
   it('says clearly when no pod runs behind the selector', async () => {

@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { openShell, runCommand, SHELL_CANDIDATES, type ExecOutcome, type ShellSession } from '../../../src/cluster/exec';
+import { ReconnectingShell } from '../../../src/terminals/reconnectingShell';
+import { ApiServerRelay } from '../apiServerRelay';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../sandbox';
 import { createLabelledPod } from './testPods';
 
@@ -57,6 +59,43 @@ describe('remote access: terminal over WebSocket exec (sandbox)', function () {
     });
     await waitFor(() => outcome, 15_000, 'the exec to end');
     assert.equal(outcome?.kind, 'notFound');
+  });
+
+  it('notices a connection that went silent (sleep) by its pings, reconnects by itself and says so', async () => {
+    const relay = await ApiServerRelay.start();
+    const relayed = relay.kubeConfig('developer');
+    const target = { namespace, pod: 'term-0', container: 'main' };
+    let text = '';
+    const logged: string[] = [];
+    const terminal = new ReconnectingShell({
+      kubeConfig: () => relayed,
+      resolveTarget: async () => target,
+      initialTarget: target,
+      onActivity: () => undefined,
+      log: { info: (message) => logged.push(message), warn: (message) => logged.push(message) },
+      write: (data) => (text += data),
+      exit: () => undefined,
+      heartbeat: { intervalMs: 200, timeoutMs: 2000 },
+    });
+    try {
+      terminal.open({ columns: 100, rows: 30 });
+      terminal.input('echo "first=$((1+1))"\r');
+      await waitFor(() => text.includes('first=2'), 15_000, 'the first shell to answer');
+      // The shell is idle now: whatever the API server sends are answers to the pings.
+      const answered = relay.chunksFromServer;
+      await waitFor(() => relay.chunksFromServer >= answered + 3, 15_000, 'three pings answered');
+      assert.doesNotMatch(text, /Connection to the pod lost/, 'a live connection is left alone');
+      relay.freeze();
+      await waitFor(() => text.includes('Reconnected to term-0/main: this is a new shell.'), 20_000, 'the terminal to reconnect by itself');
+      assert.match(text, /Connection to the pod lost: no answer to a ping for 2 s: the connection is dead/);
+      assert.ok(text.indexOf('Connection to the pod lost') < text.indexOf('Reconnecting') && text.indexOf('Reconnecting') < text.indexOf('Reconnected to'), text);
+      terminal.input('echo "second=$((2+2))"\r');
+      await waitFor(() => text.includes('second=4'), 15_000, 'the new shell to answer');
+      assert.ok(logged.some((message) => /lost its connection: no answer to a ping/.test(message)), logged.join('\n'));
+    } finally {
+      terminal.dispose();
+      await relay.close();
+    }
   });
 
   it('runs an argv to completion with its exit code and binary-safe output', async () => {

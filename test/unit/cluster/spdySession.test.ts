@@ -2,6 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as zlib from 'node:zlib';
 import { encodeData } from '../../../src/cluster/spdy/frames';
 import { SpdySession, type SessionTransport, type StreamEvents } from '../../../src/cluster/spdy/session';
+import { ManualTimers } from '../manualTimers';
 
 /** What the session wrote, decoded the way the server side reads it. */
 interface Written {
@@ -79,11 +80,11 @@ function controlFrame(type: number, flags: number, ...values: number[]): Buffer 
   return frame;
 }
 
-function setup() {
+function setup(timers?: ManualTimers) {
   const transport = new RecordingTransport();
   const closes: string[] = [];
   let drains = 0;
-  const session = new SpdySession(transport, { onDrain: () => drains++, onClose: (reason) => closes.push(reason) });
+  const session = new SpdySession(transport, { onDrain: () => drains++, onClose: (reason) => closes.push(reason) }, { heartbeat: { intervalMs: 30_000, timeoutMs: 15_000 }, timers });
   return { transport, session, closes, drains: () => drains };
 }
 
@@ -147,6 +148,38 @@ describe('SPDY session (client side, no network)', () => {
     sessions.push(session);
     session.receive(Buffer.concat([controlFrame(6, 0, 2), controlFrame(6, 0, 1)]));
     assert.deepEqual(transport.frames, [{ kind: 'ping', id: 2 }]);
+  });
+
+  it('pings every 30 s while the server answers, and ends a session whose ping goes unanswered for 15 s', () => {
+    const timers = new ManualTimers();
+    const { transport, session, closes } = setup(timers);
+    sessions.push(session);
+    const a = recorder();
+    session.openStream([], a.events);
+    const pings = () => transport.frames.filter((frame) => frame.kind === 'ping').map((frame) => frame.id);
+    timers.advance(30_000);
+    assert.deepEqual(pings(), [1]);
+    timers.advance(10_000);
+    session.receive(controlFrame(6, 0, 1));
+    timers.advance(29_999);
+    assert.deepEqual(pings(), [1], 'an answered ping is followed by the next one 30 s later');
+    timers.advance(1);
+    assert.deepEqual(pings(), [1, 3]);
+    timers.advance(14_000);
+    session.receive(Buffer.concat(encodeData(1, Buffer.from('data counts as an answer too'), false)));
+    timers.advance(30_000);
+    assert.deepEqual(pings(), [1, 3, 5]);
+    assert.deepEqual(closes, []);
+    timers.advance(14_999);
+    assert.equal(session.isUsable, true, 'still within the deadline');
+    timers.advance(1);
+    assert.equal(closes.length, 1);
+    assert.match(closes[0], /no answer to a ping for 15 s: the connection is dead/);
+    assert.equal(a.log.reset, closes[0], 'the streams learn why');
+    assert.equal(session.isUsable, false);
+    assert.equal(transport.closed, true);
+    assert.equal(transport.frames.at(-1)?.kind, 'ping', 'no GOAWAY queued behind the unanswered ping');
+    assert.equal(timers.pending, 0, 'no timer outlives the session');
   });
 
   it('on GOAWAY refuses new streams, resets those the server never took, and closes when the rest end', () => {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { V1Status } from '@kubernetes/client-node';
 import { classifyExecStatus, nextShellAttempt, SHELL_CANDIDATES } from '../../../src/cluster/exec';
-import { droppedText, terminalName } from '../../../src/terminals/model/terminalText';
+import { connectionLostText, shellEndedText, terminalName } from '../../../src/terminals/model/terminalText';
 
 const kwokMissing: V1Status = { status: 'Failure', reason: 'InternalError', message: 'error executing command in container: cmd start: bash : exec: "bash": executable file not found in $PATH' };
 const kubeletExit = (code: number): V1Status => ({ status: 'Failure', reason: 'NonZeroExitCode', message: `command terminated with non-zero exit code: ${code}`, details: { causes: [{ reason: 'ExitCode', message: String(code) }] } });
@@ -51,9 +51,12 @@ describe('terminal text', () => {
   it('names terminals pod/container', () => {
     assert.equal(terminalName('dev-alice-0', 'main'), 'dev-alice-0/main');
   });
-  it('says the connection dropped and how to reconnect', () => {
-    const text = droppedText({ kind: 'dropped', message: 'connection closed (1006)' });
+  it('says the connection dropped and that the terminal reconnects', () => {
+    const text = connectionLostText('connection closed (1006)');
     assert.match(text, /Connection to the pod lost: connection closed \(1006\)/);
-    assert.match(text, /Press any key to reconnect/);
+    assert.match(text, /Reconnecting/);
+  });
+  it('says how to start a new shell after one exited with an error', () => {
+    assert.match(shellEndedText(130), /exited with code 130.*\r\n.*Press any key to start a new shell/s);
   });
 });
