@@ -9,6 +9,7 @@ import { apiLogTransport, LogFollower, type FollowStatus } from '../../src/clust
 import { PodFiles } from '../../src/cluster/podFiles';
 import { KubeWatchCache } from '../../src/cluster/watchCache';
 import { podSource } from '../../src/cluster/watchSources';
+import { ReconnectingShell } from '../../src/terminals/reconnectingShell';
 import { ensureModelVolume, scanLocalModel, startUploaderPod, uploadModel, type UploaderPod, type UploadResult } from '../../src/serving/modelUpload';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../cluster/sandbox';
 import { createTrainingPod } from '../cluster/observability/fixtures';
@@ -47,6 +48,11 @@ for (const run of FAULT_RUNS) describe(`faults: the API server is killed with -9
   let saveError: unknown;
   let kubectlSave: { code: number | null; stderr: string };
   let workFolder: string;
+  // The terminal.
+  let terminalText = '';
+  let reconnectedAt: number | undefined;
+  let kubectlExec: Kubectl;
+  let terminal: ReconnectingShell;
   // The upload.
   let uploader: UploaderPod;
   let modelFolder: string;
@@ -76,7 +82,29 @@ for (const run of FAULT_RUNS) describe(`faults: the API server is killed with -9
     kubectlWatch = new Kubectl(['get', 'pods', '-w', '-o', 'name', '-n', namespace]);
     cleanups.push(() => kubectlWatch.stop());
 
-    const files = new PodFiles(kubeConfig, { namespace, pod: 'trainer', container: 'trainer' });
+    const target = { namespace, pod: 'trainer', container: 'trainer' };
+    const shell = new ReconnectingShell({
+      kubeConfig: () => kubeConfig,
+      resolveTarget: async () => target,
+      initialTarget: target,
+      onActivity: () => undefined,
+      log: { info: () => undefined, warn: () => undefined },
+      write: (text) => {
+        terminalText += text;
+        if (reconnectedAt === undefined && /Reconnected to trainer\/trainer/.test(terminalText)) reconnectedAt = Date.now();
+      },
+      exit: () => undefined,
+      retryDelayMs: 500,
+    });
+    cleanups.push(() => shell.dispose());
+    shell.open({ columns: 120, rows: 30 });
+    shell.input('echo before-$((6*7))\r');
+    await waitFor(() => terminalText.includes('before-42'), 30_000, 'the terminal to answer before the fault');
+    terminal = shell;
+    kubectlExec = new Kubectl(['exec', '-n', namespace, 'trainer', '-c', 'trainer', '--', 'sleep', '3600']);
+    cleanups.push(() => kubectlExec.stop());
+
+    const files = new PodFiles(kubeConfig, target);
     workFolder = await files.workingDirectory();
 
     modelFolder = fs.mkdtempSync(path.join(os.tmpdir(), 'faults-model-'));
@@ -151,6 +179,18 @@ for (const run of FAULT_RUNS) describe(`faults: the API server is killed with -9
     recordRun({ scenario: 'port-forward', fault: FAULT, unit: 'requests', lost: failed, duplicated: 0, outageSeconds, recovered: outageSeconds !== undefined, kubectl });
     assert.notEqual(outageSeconds, undefined, 'the forward serves requests again without user action');
     assert.equal(forwards.ours.state, 'ready');
+  });
+
+  it('terminal: reconnects by itself and says so; kubectl exec ends at the kill', async () => {
+    await waitFor(() => reconnectedAt, 60_000, 'the terminal to reconnect').catch(() => undefined);
+    // Read before typing: a key would itself ask a waiting terminal to reconnect.
+    const byItself = reconnectedAt;
+    terminal.input('echo after-$((6*7))\r');
+    const answers = await waitFor(() => terminalText.includes('after-42'), 30_000, 'the reconnected terminal to answer').catch(() => false);
+    recordRun({ scenario: 'terminal', fault: FAULT, unit: 'sessions', lost: answers ? 0 : 1, duplicated: 0, outageSeconds: byItself === undefined ? undefined : (byItself - outage.killedAt) / 1000, recovered: byItself !== undefined && answers, kubectl: `kubectl exec ${kubectlExec.describeEnd()}` });
+    assert.match(terminalText, /Connection to the pod lost/, 'the terminal said the connection was lost');
+    assert.notEqual(byItself, undefined, `the terminal reconnected without a key press:\n${terminalText}`);
+    assert.ok(answers, 'the new shell answers');
   });
 
   it('watch cache: writes made across the outage end with no missing, extra or stale pod', async () => {
