@@ -183,3 +183,13 @@ export function toKubeMlError(thrown: unknown, operation: string): KubeMlError {
   }
   return new KubeMlError('unknown', `Could not ${operation}: ${message}`, undefined, detail);
 }
+
+export function isDenial(error: KubeMlError): boolean {
+  return error.kind === 'forbidden' || error.kind === 'unauthorized';
+}
+
+/**
+ * A restarted API server denies requests (403, 401) until its authorizer has loaded the RBAC
+ * rules: streams and watches that worked before an outage retry a denial this many times.
+ */
+export const DENIALS_RETRIED_AFTER_OUTAGE = 5;
