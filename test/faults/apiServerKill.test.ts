@@ -11,9 +11,9 @@ import { KubeWatchCache } from '../../src/cluster/watchCache';
 import { podSource } from '../../src/cluster/watchSources';
 import { ReconnectingShell } from '../../src/terminals/reconnectingShell';
 import { ensureModelVolume, scanLocalModel, startUploaderPod, uploadModel, type UploaderPod, type UploadResult } from '../../src/serving/modelUpload';
-import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../cluster/sandbox';
+import { deleteTestNamespace, sandboxKubeConfig, waitFor } from '../cluster/sandbox';
 import { createTrainingPod } from '../cluster/observability/fixtures';
-import { catchUp, compareLines, killApiServer, Kubectl, kubectlOnce, readLog, sandboxHealthy, type Outage } from './harness';
+import { catchUp, compareLines, createFaultNamespace, killApiServer, Kubectl, kubectlOnce, readLog, sandboxHealthy, type Outage } from './harness';
 import { ForwardPair } from './clients';
 import { FAULT_RUNS, recordRun } from './summary';
 
@@ -36,7 +36,7 @@ for (const run of FAULT_RUNS) describe(`faults: the API server is killed with -9
 
   // The log follow.
   const followed: string[] = [];
-  const followStatuses: FollowStatus[] = [];
+  const followStatuses: (FollowStatus & { at: number })[] = [];
   let kubectlLogs: Kubectl;
   // The port-forward.
   let forwards: ForwardPair;
@@ -61,12 +61,12 @@ for (const run of FAULT_RUNS) describe(`faults: the API server is killed with -9
 
   before(async function () {
     this.timeout(240_000);
-    namespace = await createTestNamespace('faults-api');
+    namespace = await createFaultNamespace('faults-api');
     await createTrainingPod(namespace, 'trainer', 0, { [FORWARD_LABEL]: 'faults' });
 
     const follower = new LogFollower(
       apiLogTransport(kubeConfig, { namespace, pod: 'trainer', container: 'trainer' }),
-      { onLines: (lines) => followed.push(...lines.map((line) => `${line.timestamp} ${line.text}`)), onStatus: (status) => followStatuses.push(status) },
+      { onLines: (lines) => followed.push(...lines.map((line) => `${line.timestamp} ${line.text}`)), onStatus: (status) => followStatuses.push({ ...status, at: Date.now() }) },
       { follow: true, backoffMs: 250, maxBackoffMs: 2000 },
     );
     cleanups.push(() => follower.dispose());
@@ -168,7 +168,7 @@ for (const run of FAULT_RUNS) describe(`faults: the API server is killed with -9
     const linesAfterKill = truth.filter((line) => Date.parse(line.slice(0, line.indexOf(' '))) > outage.killedAt).length;
     const kubectl = compareLines(kubectlLogs.lines, truth);
     recordRun({ scenario: 'log follow', fault: FAULT, unit: 'lines', lost: ours.lost, duplicated: ours.duplicated, outageSeconds: (outage.backAt - outage.killedAt) / 1000, recovered: ours.lost === 0 && linesAfterKill > 0, kubectl: `${kubectlLogs.describeEnd()}; lost ${kubectl.lost} of ${truth.length} lines` });
-    assert.deepEqual(ours, { lost: 0, duplicated: 0, unknown: 0 }, `delivered ${followed.length} of ${truth.length} lines`);
+    assert.deepEqual(ours, { lost: 0, duplicated: 0, unknown: 0 }, `delivered ${followed.length} of ${truth.length} lines; states: ${followStatuses.map((status) => `${new Date(status.at).toISOString().slice(11, 23)} ${status.state}: ${status.message}`).join(' | ')}`);
     assert.ok(linesAfterKill > 0, 'lines written after the kill were delivered');
     assert.ok(followStatuses.some((status) => status.state === 'reconnecting'), 'the user was told it reconnects');
     assert.equal(followStatuses[followStatuses.length - 1].state, 'reconnected', followStatuses.map((status) => status.message).join('\n'));
@@ -209,7 +209,7 @@ for (const run of FAULT_RUNS) describe(`faults: the API server is killed with -9
       return last.missing + last.extra + last.stale === 0;
     }, 30_000, 'the cache to match the API server').catch(() => undefined);
     recordRun({ scenario: 'watch cache', fault: FAULT, unit: 'pods', lost: last.missing + last.stale, duplicated: last.extra, outageSeconds: (outage.backAt - outage.killedAt) / 1000, recovered: cache.state === 'ready', kubectl: `kubectl get -w ${kubectlWatch.describeEnd()}` });
-    assert.deepEqual(last, { missing: 0, extra: 0, stale: 0 }, `${writes.created} creates, ${writes.deleted} deletes`);
+    assert.deepEqual(last, { missing: 0, extra: 0, stale: 0 }, `${writes.created} creates, ${writes.deleted} deletes; cache ${cache.state} ${cache.lastError?.message ?? ''}`);
     assert.ok(writes.heldByOutage > 0, 'some writes were made while the server was down (retried until it took them)');
     assert.equal(cache.state, 'ready');
   });

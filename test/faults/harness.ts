@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as k8s from '@kubernetes/client-node';
 import { kill, up } from '../../scripts/sandbox/cluster';
-import { SANDBOX_KUBECONFIG, sandboxKubeConfig, waitFor } from '../cluster/sandbox';
+import { createTestNamespace, SANDBOX_KUBECONFIG, sandboxKubeConfig, waitFor } from '../cluster/sandbox';
 
 const KUBECTL = '/usr/bin/kubectl';
 
@@ -33,6 +33,14 @@ export async function killApiServer(holdSeconds: number, during?: () => Promise<
   await during?.();
   await waitFor(apiAnswers, 120_000, 'the API server to answer again', 200);
   return { killedAt, backAt: Date.now() };
+}
+
+/** A throwaway namespace whose default ServiceAccount exists (pods need it; a restarted controller-manager makes it late). */
+export async function createFaultNamespace(prefix: string): Promise<string> {
+  const namespace = await createTestNamespace(prefix);
+  const core = sandboxKubeConfig('admin').makeApiClient(k8s.CoreV1Api);
+  await waitFor(() => core.readNamespacedServiceAccount({ namespace, name: 'default' }), 120_000, `the default ServiceAccount of ${namespace}`);
+  return namespace;
 }
 
 /**

@@ -4,10 +4,10 @@ import { apiLogTransport, LogFollower, type FollowStatus } from '../../src/clust
 import { createDevPod, resumeDevPod, stopDevPod } from '../../src/devPods/lifecycle';
 import { defaultResourcesFor, type DevPodSpec } from '../../src/devPods/model/spec';
 import { devPodSelector } from '../../src/devPods/model/contract';
-import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../cluster/sandbox';
+import { deleteTestNamespace, sandboxKubeConfig, waitFor } from '../cluster/sandbox';
 import { createTrainingPod } from '../cluster/observability/fixtures';
 import { ForwardPair, shownLine, WatchedLogSession } from './clients';
-import { catchUp, compareLines, Kubectl, readLog } from './harness';
+import { catchUp, compareLines, createFaultNamespace, Kubectl, readLog } from './harness';
 import { FAULT_RUNS, recordRun } from './summary';
 
 const admin = () => sandboxKubeConfig('admin');
@@ -29,7 +29,7 @@ for (const run of FAULT_RUNS) describe(`faults: pods restart and are recreated u
   const cleanups: (() => unknown)[] = [];
 
   before(async () => {
-    namespace = await createTestNamespace('faults-pods');
+    namespace = await createFaultNamespace('faults-pods');
   });
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
