@@ -121,16 +121,18 @@ export interface Delivery {
 
 /**
  * Compares what a client received with the cluster's own log. Lines are "<timestamp> <text>"; the
- * sandbox writes at most one line per timestamp and text, so a repeat is a duplicate.
+ * sandbox writes at most one line per timestamp and text, so a repeat is a duplicate. `truth` is
+ * what must have arrived; `known` (read after `received` was taken, so it also holds lines
+ * written meanwhile) is what may have.
  */
-export function compareLines(received: readonly string[], truth: readonly string[]): Delivery {
+export function compareLines(received: readonly string[], truth: readonly string[], known: readonly string[] = truth): Delivery {
   const seen = new Map<string, number>();
   for (const line of received) seen.set(line, (seen.get(line) ?? 0) + 1);
-  const truthSet = new Set(truth);
+  const knownSet = new Set(known);
   return {
     lost: truth.filter((line) => !seen.has(line)).length,
     duplicated: [...seen.values()].reduce((sum, count) => sum + count - 1, 0),
-    unknown: [...seen.keys()].filter((line) => !truthSet.has(line)).length,
+    unknown: [...seen.keys()].filter((line) => !knownSet.has(line)).length,
   };
 }
 
