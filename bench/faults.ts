@@ -13,7 +13,7 @@ const END = '<!-- faults:end -->';
 function outage(seconds: readonly number[]): string {
   if (seconds.length === 0) return 'none';
   const sorted = [...seconds].sort((left, right) => left - right);
-  return sorted.length === 1 ? `${sorted[0]} s` : `${sorted[0]}-${sorted[sorted.length - 1]} s`;
+  return sorted[0] === sorted[sorted.length - 1] ? `${sorted[0]} s` : `${sorted[0]}-${sorted[sorted.length - 1]} s`;
 }
 
 function table(scenarios: readonly ScenarioSummary[]): string {
