@@ -22,8 +22,9 @@ function parseCount(args: string[], flag: string): number {
 async function runUp(args: string[]): Promise<void> {
   const extraNodes = parseCount(args, '--nodes');
   const figures = await up();
-  if (figures.reused && figures.restarted.length > 0) {
-    console.log(`sandbox: restarted ${figures.restarted.join(', ')} in ${figures.totalSeconds.toFixed(1)} s; the cluster and its objects were kept`);
+  if (figures.repaired) {
+    const what = figures.restarted.length > 0 ? `restarted ${figures.restarted.join(', ')}` : 'the supervisor was already restarting what had died';
+    console.log(`sandbox: ${what}; ready in ${figures.totalSeconds.toFixed(1)} s; the cluster and its objects were kept`);
   } else if (figures.reused) {
     console.log(`sandbox: already running and healthy, reused in ${(figures.totalSeconds * 1000).toFixed(0)} ms`);
   } else {

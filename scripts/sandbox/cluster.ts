@@ -188,6 +188,8 @@ export interface UpFigures {
   reused: boolean;
   /** What was dead and has been restarted in place (the cluster and its objects kept). */
   restarted: string[];
+  /** The running cluster was not healthy at first (the supervisor may have been restarting a component already). */
+  repaired: boolean;
   buildSeconds?: number;
   startSeconds?: number;
   totalSeconds: number;
@@ -201,13 +203,14 @@ function clusterExists(): boolean {
 export async function up(): Promise<UpFigures> {
   const started = Date.now();
   if (clusterExists()) {
-    const restarted = (await controlPlaneHealthy()) ? [] : await restartWhatIsDead();
+    const repaired = !(await controlPlaneHealthy());
+    const restarted = repaired ? await restartWhatIsDead() : [];
     // The control plane survives an agent crash; bring just the agent back.
     if (!agentHealthy()) {
       await restartAgent();
       restarted.push('agent');
     }
-    return { reused: true, restarted, totalSeconds: (Date.now() - started) / 1000 };
+    return { reused: true, restarted, repaired: repaired || restarted.length > 0, totalSeconds: (Date.now() - started) / 1000 };
   }
   requireGo();
   fs.mkdirSync(SANDBOX_DIR, { recursive: true });
@@ -243,7 +246,7 @@ export async function up(): Promise<UpFigures> {
   const agentPid = startAgent();
   await waitForAgent(agentPid, 60000);
   const startSeconds = (Date.now() - startStarted) / 1000;
-  return { reused: false, restarted: [], buildSeconds, startSeconds, totalSeconds: (Date.now() - started) / 1000 };
+  return { reused: false, restarted: [], repaired: false, buildSeconds, startSeconds, totalSeconds: (Date.now() - started) / 1000 };
 }
 
 function startSupervisor(): number {
