@@ -13,7 +13,8 @@ import { ReconnectingShell } from '../../src/terminals/reconnectingShell';
 import { ensureModelVolume, scanLocalModel, startUploaderPod, uploadModel, type UploaderPod, type UploadResult } from '../../src/serving/modelUpload';
 import { deleteTestNamespace, sandboxKubeConfig, waitFor } from '../cluster/sandbox';
 import { createTrainingPod } from '../cluster/observability/fixtures';
-import { catchUp, compareLines, createFaultNamespace, killApiServer, Kubectl, kubectlOnce, readLog, sandboxHealthy, type Outage } from './harness';
+import { createNamespaceWithServiceAccount, sandboxHealthy } from '../cluster/sandbox/recovery';
+import { catchUp, compareLines, killApiServer, Kubectl, kubectlOnce, readLog, type Outage } from './harness';
 import { ForwardPair } from './clients';
 import { FAULT_RUNS, recordRun } from './summary';
 
@@ -61,7 +62,7 @@ for (const run of FAULT_RUNS) describe(`faults: the API server is killed with -9
 
   before(async function () {
     this.timeout(240_000);
-    namespace = await createFaultNamespace('faults-api');
+    namespace = await createNamespaceWithServiceAccount('faults-api');
     await createTrainingPod(namespace, 'trainer', 0, { [FORWARD_LABEL]: 'faults' });
 
     const follower = new LogFollower(

@@ -2,8 +2,8 @@
 // comparison of what a client received with what the cluster holds.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as k8s from '@kubernetes/client-node';
-import { kill, up } from '../../scripts/sandbox/cluster';
-import { createTestNamespace, SANDBOX_KUBECONFIG, sandboxKubeConfig, waitFor } from '../cluster/sandbox';
+import { kill } from '../../scripts/sandbox/cluster';
+import { SANDBOX_KUBECONFIG, sandboxKubeConfig, waitFor } from '../cluster/sandbox';
 
 const KUBECTL = '/usr/bin/kubectl';
 
@@ -35,30 +35,6 @@ export async function killApiServer(holdSeconds: number, during?: () => Promise<
   return { killedAt, backAt: Date.now() };
 }
 
-/** A throwaway namespace whose default ServiceAccount exists (pods need it; a restarted controller-manager makes it late). */
-export async function createFaultNamespace(prefix: string): Promise<string> {
-  const namespace = await createTestNamespace(prefix);
-  const core = sandboxKubeConfig('admin').makeApiClient(k8s.CoreV1Api);
-  await waitFor(() => core.readNamespacedServiceAccount({ namespace, name: 'default' }), 120_000, `the default ServiceAccount of ${namespace}`);
-  return namespace;
-}
-
-/**
- * Brings back whatever the fault took down with it, then proves the whole chain works again for a
- * new pod (a restarted scheduler first waits for the old lease to expire): scheduled, stand-ins
- * made by the agent, Running and Ready.
- */
-export async function sandboxHealthy(namespace: string): Promise<void> {
-  await up();
-  const core = sandboxKubeConfig('admin').makeApiClient(k8s.CoreV1Api);
-  const name = `probe-${Date.now().toString(36)}`;
-  await core.createNamespacedPod({ namespace, body: { metadata: { name }, spec: { containers: [{ name: 'main', image: 'busybox' }], terminationGracePeriodSeconds: 0 } } });
-  await waitFor(async () => {
-    const pod = await core.readNamespacedPod({ namespace, name });
-    return pod.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True');
-  }, 120_000, 'a new pod to be scheduled and become Ready after the fault');
-  await core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 0 });
-}
 
 /** A kubectl process against the sandbox, its stdout split into lines as they come. */
 export class Kubectl {

@@ -7,7 +7,8 @@ import { devPodSelector } from '../../src/devPods/model/contract';
 import { deleteTestNamespace, sandboxKubeConfig, waitFor } from '../cluster/sandbox';
 import { createTrainingPod } from '../cluster/observability/fixtures';
 import { ForwardPair, shownLine, WatchedLogSession } from './clients';
-import { catchUp, compareLines, createFaultNamespace, Kubectl, readLog } from './harness';
+import { createNamespaceWithServiceAccount } from '../cluster/sandbox/recovery';
+import { catchUp, compareLines, Kubectl, readLog } from './harness';
 import { FAULT_RUNS, recordRun } from './summary';
 
 const admin = () => sandboxKubeConfig('admin');
@@ -29,7 +30,7 @@ for (const run of FAULT_RUNS) describe(`faults: pods restart and are recreated u
   const cleanups: (() => unknown)[] = [];
 
   before(async () => {
-    namespace = await createFaultNamespace('faults-pods');
+    namespace = await createNamespaceWithServiceAccount('faults-pods');
   });
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();

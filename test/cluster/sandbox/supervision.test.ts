@@ -6,6 +6,7 @@ import { componentLog, componentPid, componentRunning } from '../../../scripts/s
 import { SUPERVISOR_PID_FILE } from '../../../scripts/sandbox/paths';
 import { isAlive, readPid, signalGroup } from '../../../scripts/sandbox/processes';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../sandbox';
+import { createNamespaceWithServiceAccount, sandboxHealthy } from './recovery';
 
 describe('sandbox: a dead component is restarted in place, the cluster and its objects kept', function () {
   this.timeout(180_000);
@@ -17,8 +18,12 @@ describe('sandbox: a dead component is restarted in place, the cluster and its o
     await core().createNamespacedConfigMap({ namespace, body: { metadata: { name: 'kept' }, data: { state: 'before the fault' } } });
   });
   after(async () => {
-    await up();
-    if (namespace) await deleteTestNamespace(namespace);
+    // The next suites create namespaces and pods: they need a scheduler and a controller-manager that lead again.
+    if (namespace) {
+      await sandboxHealthy(namespace);
+      await deleteTestNamespace(namespace);
+    }
+    await createNamespaceWithServiceAccount('sbx-after-supervise').then(deleteTestNamespace);
   });
 
   async function keptState(): Promise<string | undefined> {
