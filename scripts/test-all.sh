@@ -32,6 +32,7 @@ step unit npm run --silent test:unit
 step sandbox npm run --silent sandbox -- up
 step cluster npm run --silent test:cluster
 step security npm run --silent test:security
+step faults npm run --silent test:faults
 step rig bash scripts/rig/install.sh
 step vscode npm run --silent test:vscode
 step e2e npm run --silent test:e2e

@@ -1,27 +1,31 @@
-// `npm run sandbox -- up [--nodes N] | down | status`
-import { SandboxError, apiServerPid, down, restartAgent, sandboxAdminKubeConfig, status, up } from './cluster';
+// `npm run sandbox -- up [--nodes N] | down | status | restart-agent | kill COMPONENT [--hold S] | restart COMPONENT`
+import { KILLABLE, SandboxError, apiServerPid, down, kill, restart, restartAgent, sandboxAdminKubeConfig, status, up } from './cluster';
 import { KUBECONFIG_PATH } from './paths';
 import { rssMiB } from './processes';
 
 function usage(): never {
-  console.error('usage: npm run sandbox -- up [--nodes N] | down | status | restart-agent');
+  console.error('usage: npm run sandbox -- up [--nodes N] | down | status | restart-agent | kill COMPONENT [--hold SECONDS] | restart COMPONENT');
+  console.error(`  COMPONENT: ${KILLABLE.join(', ')}`);
   process.exit(2);
 }
 
-function parseNodes(args: string[]): number {
-  const at = args.indexOf('--nodes');
+function parseCount(args: string[], flag: string): number {
+  const at = args.indexOf(flag);
   if (at === -1) return 0;
   const count = Number(args[at + 1]);
   if (!Number.isInteger(count) || count < 0) {
-    throw new SandboxError(`--nodes needs a non-negative whole number, got ${args[at + 1] ?? 'nothing'}`);
+    throw new SandboxError(`${flag} needs a non-negative whole number, got ${args[at + 1] ?? 'nothing'}`);
   }
   return count;
 }
 
 async function runUp(args: string[]): Promise<void> {
-  const extraNodes = parseNodes(args);
+  const extraNodes = parseCount(args, '--nodes');
   const figures = await up();
-  if (figures.reused) {
+  if (figures.repaired) {
+    const what = figures.restarted.length > 0 ? `restarted ${figures.restarted.join(', ')}` : 'the supervisor was already restarting what had died';
+    console.log(`sandbox: ${what}; ready in ${figures.totalSeconds.toFixed(1)} s; the cluster and its objects were kept`);
+  } else if (figures.reused) {
     console.log(`sandbox: already running and healthy, reused in ${(figures.totalSeconds * 1000).toFixed(0)} ms`);
   } else {
     console.log(`sandbox: build ${figures.buildSeconds?.toFixed(1)} s (0 when cached), start ${figures.startSeconds?.toFixed(1)} s, total ${figures.totalSeconds.toFixed(1)} s`);
@@ -55,6 +59,15 @@ async function main(): Promise<void> {
       console.log(stopped.length > 0 ? `sandbox: stopped ${stopped.join(', ')}` : 'sandbox: nothing was running');
       break;
     }
+    case 'kill': {
+      const hold = parseCount(args, '--hold');
+      const pid = kill(args[0] ?? usage(), hold);
+      console.log(`sandbox: killed ${args[0]} (pid ${pid}, SIGKILL)${args[0] === 'agent' ? '; `up` restarts it' : `; the supervisor restarts it${hold ? ` after ${hold} s` : ''}`}`);
+      break;
+    }
+    case 'restart':
+      console.log(`sandbox: ${args[0]} restarted (pid ${await restart(args[0] ?? usage())})`);
+      break;
     case 'restart-agent':
       console.log(`sandbox: agent restarted (pid ${await restartAgent()})`);
       break;

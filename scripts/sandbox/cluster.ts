@@ -7,27 +7,19 @@ import * as path from 'node:path';
 import type * as k8s from '@kubernetes/client-node';
 import { apiServerUrl, readAdminCredentials, writeSandboxKubeConfig } from './kubeconfig';
 import {
+  CLUSTER_DIR, COMPONENTS, clusterCreated, componentLog, componentPid, componentRunning, heldUntil, holdComponent, isComponent, type Component,
+} from './components';
+import {
   AGENT_LOG, AGENT_PID_FILE, CACHE_DIR, ETCD_VERSION, KUBE_VERSION, KWOK_VERSION, AGENT_READY_FILE, BUILD_SCRIPT, CLUSTER_NAME, KUBECONFIG_PATH, KWOKCTL_CONFIG,
-  KWOKCTL_KUBECONFIG, KWOK_WORKDIR, LOGS_DIR, LOOPBACK, PODS_DIR, PORTS, REPO_ROOT, SANDBOX_DIR, STATE_FILE, VOLUMES_DIR,
+  KWOKCTL_KUBECONFIG, KWOK_WORKDIR, LOGS_DIR, LOOPBACK, PODS_DIR, PORTS, REPO_ROOT, SANDBOX_DIR, STATE_FILE, SUPERVISOR_LOG, SUPERVISOR_PID_FILE, VOLUMES_DIR,
 } from './paths';
-import { isAlive, portIsFree, processesWorkingUnder, readPid, rssMiB, stopGroups, tail } from './processes';
+import { isAlive, portIsFree, processesWorkingUnder, readPid, rssMiB, signalGroup, stopGroups, tail } from './processes';
 
 export class SandboxError extends Error {}
-
-const CLUSTER_DIR = path.join(KWOK_WORKDIR, 'clusters', CLUSTER_NAME);
-const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok-controller'];
 
 interface SandboxState {
   binDir: string;
   startedAt: string;
-}
-
-function componentPid(component: string): number | undefined {
-  return readPid(path.join(CLUSTER_DIR, 'pids', `${component}.pid`));
-}
-
-function componentLog(component: string): string {
-  return path.join(CLUSTER_DIR, 'logs', `${component}.log`);
 }
 
 function readState(): SandboxState | undefined {
@@ -59,13 +51,14 @@ function apiReadyz(timeoutMs = 2000): Promise<number | string> {
   });
 }
 
-/** True when every control-plane component runs, the kubeconfig exists and /readyz answers 200. */
+/** True when the supervisor and every control-plane component run and /readyz answers 200. */
 async function controlPlaneHealthy(): Promise<boolean> {
-  if (!readState() || !fs.existsSync(KUBECONFIG_PATH)) return false;
-  if (!COMPONENTS.every((component) => { const pid = componentPid(component); return pid !== undefined && isAlive(pid); })) {
-    return false;
-  }
-  return (await apiReadyz()) === 200;
+  return supervisorRunning() && COMPONENTS.every(componentRunning) && (await apiReadyz()) === 200;
+}
+
+function supervisorRunning(): boolean {
+  const pid = readPid(SUPERVISOR_PID_FILE);
+  return pid !== undefined && isAlive(pid);
 }
 
 function agentHealthy(): boolean {
@@ -146,17 +139,17 @@ function checkNoNetworkDownloads(binDir: string): void {
   }
 }
 
-function componentFailure(component: string, what: string): SandboxError {
+function componentFailure(component: Component, what: string): SandboxError {
   return new SandboxError(`${component} ${what}. Last lines of ${componentLog(component)}:\n${tail(componentLog(component))}`);
 }
 
-async function waitForApiServer(timeoutMs: number): Promise<void> {
+/** Waits for /readyz; during a first start a component that exits is a failure (later the supervisor restarts it). */
+async function waitForApiServer(timeoutMs: number, firstStart = false): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: number | string = 'no answer';
   while (Date.now() < deadline) {
-    for (const component of COMPONENTS) {
-      const pid = componentPid(component);
-      if (pid !== undefined && !isAlive(pid)) throw componentFailure(component, 'exited during start-up');
+    for (const component of firstStart ? COMPONENTS : []) {
+      if (!componentRunning(component)) throw componentFailure(component, 'exited during start-up');
     }
     last = await apiReadyz();
     if (last === 200) return;
@@ -193,24 +186,38 @@ async function waitForAgent(pid: number, timeoutMs: number): Promise<void> {
 
 export interface UpFigures {
   reused: boolean;
+  /** What was dead and has been restarted in place (the cluster and its objects kept). */
+  restarted: string[];
+  /** The running cluster was not healthy at first (the supervisor may have been restarting a component already). */
+  repaired: boolean;
   buildSeconds?: number;
   startSeconds?: number;
   totalSeconds: number;
 }
 
+/** A cluster that was created completely (state written after its API server first answered). */
+function clusterExists(): boolean {
+  return readState() !== undefined && clusterCreated() && fs.existsSync(KUBECONFIG_PATH);
+}
+
 export async function up(): Promise<UpFigures> {
   const started = Date.now();
-  if (await controlPlaneHealthy()) {
+  if (clusterExists()) {
+    const repaired = !(await controlPlaneHealthy());
+    const restarted = repaired ? await restartWhatIsDead() : [];
     // The control plane survives an agent crash; bring just the agent back.
-    if (!agentHealthy()) await restartAgent();
-    return { reused: true, totalSeconds: (Date.now() - started) / 1000 };
+    if (!agentHealthy()) {
+      await restartAgent();
+      restarted.push('agent');
+    }
+    return { reused: true, restarted, repaired: repaired || restarted.length > 0, totalSeconds: (Date.now() - started) / 1000 };
   }
   requireGo();
   fs.mkdirSync(SANDBOX_DIR, { recursive: true });
   const { binDir, seconds: buildSeconds } = buildBinaries();
   console.log(`sandbox: binaries ready in ${buildSeconds.toFixed(1)} s (${binDir})`);
 
-  // Something half-started (a crash, a reboot): clear it before starting afresh.
+  // Something half-started (a crash during a first start): clear it before starting afresh.
   await stopEverything(binDir);
   await requireFreePorts();
 
@@ -224,11 +231,12 @@ export async function up(): Promise<UpFigures> {
   try {
     kwokctl(binDir, ['create', 'cluster', '--config', KWOKCTL_CONFIG, '--kubeconfig', KWOKCTL_KUBECONFIG, '--quiet-pull', '--timeout', '5m']);
   } catch (error) {
-    const dead = COMPONENTS.filter((component) => { const pid = componentPid(component); return pid === undefined || !isAlive(pid); });
+    const dead = COMPONENTS.filter((component) => !componentRunning(component));
     const details = dead.map((component) => `--- ${component} (not running) ---\n${tail(componentLog(component), 15)}`).join('\n');
     throw new SandboxError(`${(error as Error).message}\n${details}`);
   }
-  await waitForApiServer(120000);
+  await waitForApiServer(120000, true);
+  startSupervisor();
   fs.writeFileSync(STATE_FILE, JSON.stringify({ binDir, startedAt: new Date().toISOString() } satisfies SandboxState));
 
   const credentials = readAdminCredentials();
@@ -238,18 +246,101 @@ export async function up(): Promise<UpFigures> {
   const agentPid = startAgent();
   await waitForAgent(agentPid, 60000);
   const startSeconds = (Date.now() - startStarted) / 1000;
-  return { reused: false, buildSeconds, startSeconds, totalSeconds: (Date.now() - started) / 1000 };
+  return { reused: false, restarted: [], repaired: false, buildSeconds, startSeconds, totalSeconds: (Date.now() - started) / 1000 };
+}
+
+function startSupervisor(): number {
+  const log = fs.openSync(SUPERVISOR_LOG, 'a');
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'supervisor.ts')], {
+    cwd: REPO_ROOT,
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
+  fs.closeSync(log);
+  child.unref();
+  if (child.pid === undefined) throw new SandboxError('could not start the sandbox supervisor');
+  fs.writeFileSync(SUPERVISOR_PID_FILE, String(child.pid));
+  return child.pid;
+}
+
+/**
+ * Brings back whatever part of an existing cluster is dead (the supervisor restarts components
+ * exactly as kwokctl started them; etcd keeps its data), never deleting or recreating anything.
+ */
+async function restartWhatIsDead(): Promise<string[]> {
+  const dead: string[] = COMPONENTS.filter((component) => !componentRunning(component) && heldUntil(component) <= Date.now());
+  if (supervisorRunning()) {
+    // Skip its backoff: whoever runs `up` wants the sandbox now.
+    signalGroup(readPid(SUPERVISOR_PID_FILE) ?? 0, 'SIGUSR1');
+  } else {
+    startSupervisor();
+    dead.unshift('supervisor');
+  }
+  await waitForRunning(COMPONENTS, 60000);
+  await waitForApiServer(120000);
+  return dead;
+}
+
+async function waitForRunning(components: readonly Component[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!components.every(componentRunning)) {
+    if (Date.now() > deadline) {
+      const dead = components.filter((component) => !componentRunning(component));
+      throw componentFailure(dead[0], `was not restarted within ${timeoutMs / 1000} s (see ${SUPERVISOR_LOG})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export const KILLABLE = [...COMPONENTS, 'agent'] as const;
+
+function requireKillable(name: string): Component | 'agent' {
+  if (name === 'agent' || isComponent(name)) return name;
+  throw new SandboxError(`unknown component "${name}"; one of: ${KILLABLE.join(', ')}`);
+}
+
+/**
+ * SIGKILLs one component's process group, as a crash would. The supervisor restarts a control-plane
+ * component (after `holdSeconds`, for a longer outage); `up` restarts the agent. Returns the pid killed.
+ */
+export function kill(name: string, holdSeconds = 0): number {
+  const component = requireKillable(name);
+  if (!clusterExists()) throw new SandboxError('the sandbox is not running; start it with `npm run sandbox -- up`');
+  const pid = component === 'agent' ? readPid(AGENT_PID_FILE) : componentPid(component);
+  if (pid === undefined || !isAlive(pid)) throw new SandboxError(`${component} is not running`);
+  if (component !== 'agent' && holdSeconds > 0) holdComponent(component, Date.now() + holdSeconds * 1000);
+  signalGroup(pid, 'SIGKILL');
+  return pid;
+}
+
+/** Stops one component (SIGTERM, then SIGKILL) and waits until it runs again; returns the new pid. */
+export async function restart(name: string): Promise<number> {
+  const component = requireKillable(name);
+  if (component === 'agent') return restartAgent();
+  if (!clusterExists() || !supervisorRunning()) throw new SandboxError('the sandbox is not running; start it with `npm run sandbox -- up`');
+  const pid = componentPid(component);
+  if (pid !== undefined && isAlive(pid)) await stopGroups([pid]);
+  signalGroup(readPid(SUPERVISOR_PID_FILE) ?? 0, 'SIGUSR1');
+  await waitForRunning([component], 60000);
+  if (component === 'kube-apiserver' || component === 'etcd') await waitForApiServer(120000);
+  return componentPid(component) ?? 0;
 }
 
 async function stopEverything(binDir: string | undefined): Promise<string[]> {
   const stopped: string[] = [];
+  // First the supervisor, or it would restart what is stopped below.
+  const supervisorPid = readPid(SUPERVISOR_PID_FILE);
+  if (supervisorPid !== undefined && isAlive(supervisorPid)) {
+    await stopGroups([supervisorPid]);
+    stopped.push(`supervisor (${supervisorPid})`);
+  }
   const agentPid = readPid(AGENT_PID_FILE);
   if (agentPid !== undefined && isAlive(agentPid)) {
     await stopGroups([agentPid]);
     stopped.push(`agent (${agentPid})`);
   }
   const componentPids = COMPONENTS.map((component) => [component, componentPid(component)] as const)
-    .filter((entry): entry is readonly [string, number] => entry[1] !== undefined && isAlive(entry[1]));
+    .filter((entry): entry is readonly [Component, number] => entry[1] !== undefined && isAlive(entry[1]));
   if (binDir && fs.existsSync(CLUSTER_DIR)) {
     try {
       kwokctl(binDir, ['delete', 'cluster', '--kubeconfig', KWOKCTL_KUBECONFIG], false);
@@ -266,7 +357,7 @@ async function stopEverything(binDir: string | undefined): Promise<string[]> {
     await stopGroups(shells, 1000);
     stopped.push(`${shells.length} exec process(es)`);
   }
-  for (const entry of [KWOK_WORKDIR, PODS_DIR, VOLUMES_DIR, LOGS_DIR, AGENT_PID_FILE, AGENT_READY_FILE, STATE_FILE, KUBECONFIG_PATH, KWOKCTL_KUBECONFIG, KWOKCTL_CONFIG]) {
+  for (const entry of [KWOK_WORKDIR, PODS_DIR, VOLUMES_DIR, LOGS_DIR, SUPERVISOR_PID_FILE, AGENT_PID_FILE, AGENT_READY_FILE, STATE_FILE, KUBECONFIG_PATH, KWOKCTL_KUBECONFIG, KWOKCTL_CONFIG]) {
     fs.rmSync(entry, { recursive: true, force: true });
   }
   return stopped;
@@ -300,6 +391,10 @@ export async function status(): Promise<StatusReport> {
     const rss = alive && pid !== undefined ? `, RSS ${rssMiB(pid)} MiB` : '';
     lines.push(`  ${component.padEnd(24)} ${alive ? 'running' : 'STOPPED'} pid ${pid ?? '-'}${rss}`);
   }
+  const supervisorPid = readPid(SUPERVISOR_PID_FILE);
+  const supervisorAlive = supervisorRunning();
+  allUp &&= supervisorAlive;
+  lines.push(`  ${'sandbox supervisor'.padEnd(24)} ${supervisorAlive ? 'running' : 'STOPPED'} pid ${supervisorPid ?? '-'}`);
   const agentPid = readPid(AGENT_PID_FILE);
   const agentAlive = agentPid !== undefined && isAlive(agentPid);
   allUp &&= agentAlive;

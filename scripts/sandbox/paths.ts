@@ -17,6 +17,8 @@ export const AGENT_PID_FILE = path.join(SANDBOX_DIR, 'agent.pid');
 export const AGENT_LOG = path.join(SANDBOX_DIR, 'agent.log');
 export const AGENT_READY_FILE = path.join(SANDBOX_DIR, 'agent.ready');
 export const STATE_FILE = path.join(SANDBOX_DIR, 'state.json');
+export const SUPERVISOR_PID_FILE = path.join(SANDBOX_DIR, 'supervisor.pid');
+export const SUPERVISOR_LOG = path.join(SANDBOX_DIR, 'supervisor.log');
 export const FAKE_TOOLS_DIR = path.join(REPO_ROOT, 'scripts', 'sandbox', 'bin');
 export const BUILD_SCRIPT = path.join(REPO_ROOT, 'scripts', 'sandbox', 'build-binaries.sh');
 

@@ -87,6 +87,15 @@ function systemCodeOf(error: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * A WebSocket that cannot connect (exec, attach) rejects with ws's ErrorEvent, whose socket error
+ * (ECONNREFUSED, ...) sits behind a getter that JSON cannot see: use that error instead.
+ */
+function socketErrorOf(error: unknown): unknown {
+  const inner = !(error instanceof Error) && error && typeof error === 'object' ? (error as { error?: unknown }).error : undefined;
+  return inner instanceof Error ? inner : error;
+}
+
 function messageOf(error: unknown): string {
   if (error instanceof Error) {
     return error.message;
@@ -120,10 +129,11 @@ function missingAuthPlugin(message: string): string | undefined {
  * Translates any failure of `operation` ("list nodes", "create pod ml-team/dev-alice") into a
  * KubeMlError. Already-translated errors pass through unchanged.
  */
-export function toKubeMlError(error: unknown, operation: string): KubeMlError {
-  if (isKubeMlError(error)) {
-    return error;
+export function toKubeMlError(thrown: unknown, operation: string): KubeMlError {
+  if (isKubeMlError(thrown)) {
+    return thrown;
   }
+  const error = socketErrorOf(thrown);
   const message = messageOf(error);
   const status = statusCodeOf(error);
   const body = parseStatusBody((error as { body?: unknown })?.body);
@@ -174,3 +184,13 @@ export function toKubeMlError(error: unknown, operation: string): KubeMlError {
   }
   return new KubeMlError('unknown', `Could not ${operation}: ${message}`, undefined, detail);
 }
+
+export function isDenial(error: KubeMlError): boolean {
+  return error.kind === 'forbidden' || error.kind === 'unauthorized';
+}
+
+/**
+ * A restarted API server denies requests (403, 401) until its authorizer has loaded the RBAC
+ * rules: streams and watches that worked before an outage retry a denial this many times.
+ */
+export const DENIALS_RETRIED_AFTER_OUTAGE = 5;

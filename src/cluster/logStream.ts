@@ -9,7 +9,7 @@
 import type { IncomingMessage } from 'node:http';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { apiRequest, readErrorBody } from './apiRequest';
-import { KubeMlError, toKubeMlError } from './errors';
+import { DENIALS_RETRIED_AFTER_OUTAGE, isDenial, KubeMlError, toKubeMlError } from './errors';
 import type { Disposable, WatchCache } from './session';
 import { floorToSecond, LineSplitter, parseTimestampedLine, type TimestampedLine } from '../logs/model/logLine';
 import { ResumeDeduplicator, type ResumeJoin } from '../logs/model/resume';
@@ -220,6 +220,7 @@ export class LogFollower implements Disposable {
     const previous = this.options.previous ?? false;
     let connections = 0;
     let failures = 0;
+    let denials = 0;
     let instanceSeen: ContainerState | undefined;
     let podUid = this.options.podUid;
     let lastProblem = '';
@@ -249,6 +250,7 @@ export class LogFollower implements Disposable {
         else this.status('following', follow ? 'Following live.' : 'Showing the log as it is.');
         connections++;
         failures = 0;
+        denials = 0;
         const instanceCheck = follow ? this.cutWhenInstanceEnds(state) : undefined;
         const cutProblem = await this.consume(response);
         const cut = instanceCheck?.stop() ?? false;
@@ -274,7 +276,10 @@ export class LogFollower implements Disposable {
       } catch (error) {
         if (this.disposed) return;
         const translated = toKubeMlError(error, 'follow the log');
-        if (translated.kind === 'forbidden' || translated.kind === 'unauthorized') {
+        const denied = isDenial(translated);
+        // A restarted API server denies requests until its authorizer has loaded the RBAC rules:
+        // after an outage, a stream that was allowed before is retried a few times on a denial.
+        if (denied && !(connections > 0 && failures > 0 && denials++ < DENIALS_RETRIED_AFTER_OUTAGE)) {
           this.status('ended', translated.message);
           return;
         }

@@ -1,6 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { Emitter } from './emitter';
-import { KubeMlError, toKubeMlError } from './errors';
+import { DENIALS_RETRIED_AFTER_OUTAGE, isDenial, KubeMlError, toKubeMlError } from './errors';
 import type { CacheChange, Disposable, Listener, WatchCache } from './session';
 
 /**
@@ -85,6 +85,9 @@ export class KubeWatchCache<T extends KubernetesObject> implements WatchCache<T>
   private rejectReady!: (error: KubeMlError) => void;
   private settled = false;
   private watchStartedAt = 0;
+  /** Set while reconnecting after a transient failure (server away), until ready again. */
+  private recovering = false;
+  private denialsWhileRecovering = 0;
 
   constructor(
     private readonly source: WatchSource<T>,
@@ -155,6 +158,10 @@ export class KubeWatchCache<T extends KubernetesObject> implements WatchCache<T>
   }
 
   private setState(state: WatchCacheState): void {
+    if (state === 'ready') {
+      this.recovering = false;
+      this.denialsWhileRecovering = 0;
+    }
     if (this.currentState === state || this.currentState === 'disposed') return;
     this.currentState = state;
     this.stateChanges.fire(state);
@@ -248,15 +255,17 @@ export class KubeWatchCache<T extends KubernetesObject> implements WatchCache<T>
   private fail(error: unknown, phase: 'relist' | 'watch'): void {
     const translated = toKubeMlError(error, this.source.description);
     this.error = translated;
-    if (!this.settled && isPermanent(translated)) {
-      this.settled = true;
-      this.rejectReady(translated);
-    }
-    if (isPermanent(translated)) {
+    const retriedDenial = this.recovering && isDenial(translated) && this.denialsWhileRecovering++ < DENIALS_RETRIED_AFTER_OUTAGE;
+    if (isPermanent(translated) && !retriedDenial) {
+      if (!this.settled) {
+        this.settled = true;
+        this.rejectReady(translated);
+      }
       this.log('error', translated.summary);
       this.setState('failed');
       return;
     }
+    this.recovering = true;
     if (!this.settled) {
       // The first list failed for a reason that may pass (server down): tell awaiting callers now,
       // and keep trying in the background so the view fills in when the server comes back.

@@ -208,11 +208,17 @@ export interface UploadOptions {
   readonly onProgress?: (progress: UploadProgress) => void;
   /** Automatic resumes after a failed chunk (each starts by skipping verified files). */
   readonly retries?: number;
+  /** Wait before the first resume; it doubles for each next one, up to MAX_RESUME_DELAY_MS. */
+  readonly resumeDelayMs?: number;
   readonly log?: (message: string) => void;
 }
 
+/** Resumes are spread over ~30 s: an API server or a node that restarts is back within that. */
+const DEFAULT_RETRIES = 5;
+const MAX_RESUME_DELAY_MS = 15_000;
+
 export async function uploadModel(kubeConfig: KubeConfig, uploader: ExecTarget, model: ScannedModel, targetPath: string, options: UploadOptions = {}): Promise<UploadResult> {
-  const retries = options.retries ?? 2;
+  const retries = options.retries ?? DEFAULT_RETRIES;
   let sentBefore = 0;
   for (let attempt = 0; ; attempt += 1) {
     let sentThisAttempt = 0;
@@ -228,8 +234,10 @@ export async function uploadModel(kubeConfig: KubeConfig, uploader: ExecTarget, 
     } catch (error) {
       const kind = (error as KubeMlError).kind;
       if (attempt >= retries || kind === 'cancelled' || kind === 'invalidInput' || kind === 'forbidden') throw error;
-      options.log?.(`Upload to ${targetPath} failed (${(error as Error).message}); resuming, attempt ${attempt + 2} of ${retries + 1}.`);
+      const delayMs = Math.min(MAX_RESUME_DELAY_MS, (options.resumeDelayMs ?? 1000) * 2 ** attempt);
+      options.log?.(`Upload to ${targetPath} failed (${(error as Error).message}); resuming in ${Math.ceil(delayMs / 1000)} s, attempt ${attempt + 2} of ${retries + 1}.`);
       sentBefore += sentThisAttempt;
+      await abortableDelay(delayMs, options.signal);
     }
   }
 }
@@ -281,4 +289,19 @@ async function uploadAttempt(kubeConfig: KubeConfig, uploader: ExecTarget, model
 
 export function describeUpload(result: UploadResult): string {
   return `Uploaded ${result.sentFiles} file(s), ${formatBytes(result.sentBytes)}${result.skippedFiles > 0 ? `; ${result.skippedFiles} already verified file(s) (${formatBytes(result.skippedBytes)}) skipped` : ''}.`;
+}
+
+function abortableDelay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const cancelled = () => {
+      clearTimeout(timer);
+      reject(new KubeMlError('cancelled', 'Cancelled: upload the model.'));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', cancelled);
+      resolve();
+    }, ms);
+    if (signal?.aborted) cancelled();
+    else signal?.addEventListener('abort', cancelled, { once: true });
+  });
 }

@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import WebSocket from 'ws';
 import { KubeMlError, toKubeMlError } from '../../../src/cluster/errors';
 
 describe('toKubeMlError', () => {
@@ -22,6 +23,18 @@ describe('toKubeMlError', () => {
   it('recognises an unreachable server and a TLS failure from nested causes', () => {
     assert.equal(toKubeMlError(Object.assign(new Error('fetch failed'), { cause: { code: 'ECONNREFUSED' } }), 'list nodes').kind, 'unreachable');
     assert.equal(toKubeMlError(Object.assign(new Error('request failed'), { cause: { code: 'DEPTH_ZERO_SELF_SIGNED_CERT' } }), 'list nodes').kind, 'tls');
+  });
+
+  it('recognises an unreachable server behind a WebSocket error event (exec while the API server is down)', async () => {
+    // Port 1 on loopback refuses: the event is the one client-node's exec rejects with.
+    const event = await new Promise<unknown>((resolve) => {
+      const socket = new WebSocket('ws://127.0.0.1:1');
+      socket.on('error', () => undefined);
+      socket.onerror = resolve;
+    });
+    const error = toKubeMlError(event, 'run sh in ml-team/dev-a');
+    assert.equal(error.kind, 'unreachable');
+    assert.match(error.summary, /API server cannot be reached \(ECONNREFUSED\)/);
   });
 
   it('names a missing exec credential plugin', () => {

@@ -204,6 +204,22 @@ describe('KubeWatchCache', () => {
     assert.deepEqual(names(changes.flatMap((c) => c.added)), ['late']);
   });
 
+  it('retries a 403 while reconnecting after an outage (a restarted API server loads RBAC late)', async () => {
+    source.put('a');
+    start();
+    await cache.ready;
+    await until(() => source.watching, 'the watch');
+    source.watchError = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' });
+    source.end(source.watchError);
+    await until(() => source.watchFrom.length >= 2, 'a watch attempt while the server is away');
+    source.watchError = { code: 403, body: { message: 'things is forbidden: RBAC: clusterrole.rbac.authorization.k8s.io "edit" not found' } };
+    await until(() => source.watchFrom.length >= 4, 'watch attempts answered 403');
+    assert.equal(cache.state, 'reconnecting');
+    source.watchError = undefined;
+    await until(() => cache.state === 'ready', 'ready again');
+    assert.ok(!states.includes('failed'));
+  });
+
   it('stops on 403 with a forbidden error and does not retry', async () => {
     source.listError = { code: 403, body: { message: 'nodes is forbidden: User "dev" cannot list resource "nodes"' } };
     start();

@@ -97,6 +97,24 @@ describe('LogFollower', () => {
     assert.ok(statuses.filter((status) => status.state === 'reconnecting' && /cannot be reached/.test(status.message)).length >= 2);
   });
 
+  it('retries a denial right after an outage (a restarted API server loads RBAC late), but not a first one', async () => {
+    const down = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' });
+    const denied = () => Object.assign(new Error('forbidden'), { code: 403, body: { message: 'pods "p" is forbidden: RBAC: clusterrole.rbac.authorization.k8s.io "edit" not found' } });
+    const transport = new ScriptedTransport([
+      () => ({ lines: [T(1, 'a')], end: 'error' }),
+      () => down,
+      () => denied(),
+      () => denied(),
+      () => ({ lines: [T(1, 'a'), T(4, 'b')], end: 'open' }),
+    ], [running()]);
+    const { lines, statuses } = await run(transport, (received) => received.length >= 2);
+    assert.deepEqual(lines, ['a', 'b']);
+    assert.ok(!statuses.some((status) => status.state === 'ended'), statuses.map((status) => status.message).join('\n'));
+
+    const first = await run(new ScriptedTransport([() => denied()], [running()]), (_, received) => received.some((status) => status.state === 'ended'));
+    assert.match(first.statuses[first.statuses.length - 1].message, /forbidden/);
+  });
+
   it('drains the previous instance after a container restart before following the new one', async () => {
     const transport = new ScriptedTransport([
       () => ({ lines: [T(1, 'old-1')], end: 'error' }),

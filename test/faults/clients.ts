@@ -1,0 +1,105 @@
+// The product's clients a fault scenario keeps open (a log session, a port-forward under continuous
+// requests) and their kubectl counterparts, with what each received.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type * as k8s from '@kubernetes/client-node';
+import { startPortForward, type PortForwardHandle } from '../../src/cluster/portForward';
+import { KubeWatchCache } from '../../src/cluster/watchCache';
+import { podSource } from '../../src/cluster/watchSources';
+import type { WorkloadRef } from '../../src/cluster/workloadRef';
+import { resolveCarriageReturns } from '../../src/logs/model/carriageReturn';
+import { LogSession } from '../../src/logs/logSession';
+import type { HostToLogView } from '../../src/webviews/logs/protocol';
+import { sandboxKubeConfig, waitFor } from '../cluster/sandbox';
+import { Kubectl } from './harness';
+import { RequestLoop } from './requestLoop';
+
+/** A log line as the log view shows it: "<timestamp> <text>" with progress redraws resolved. */
+export function shownLine(line: string): string {
+  const space = line.indexOf(' ');
+  return `${line.slice(0, space)} ${resolveCarriageReturns(line.slice(space + 1))}`;
+}
+
+/** The log viewer's session on a workload, fed by the session's pod watch cache as in the product. */
+export class WatchedLogSession {
+  readonly messages: HostToLogView[] = [];
+  private readonly session: LogSession;
+  private readonly pods: KubeWatchCache<k8s.V1Pod>;
+  private readonly spoolPath = path.join(os.tmpdir(), `faults-spool-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.log`);
+
+  constructor(workload: WorkloadRef) {
+    const kubeConfig = sandboxKubeConfig('developer');
+    this.pods = new KubeWatchCache(podSource(kubeConfig, workload.namespace));
+    this.session = new LogSession({ kubeConfig, workload, maxLines: 100_000, spoolPath: this.spoolPath, post: (message) => this.messages.push(message), pods: this.pods, batchMs: 50 });
+  }
+
+  async start(): Promise<void> {
+    await this.pods.ready;
+    await this.session.start();
+  }
+
+  /** Everything streamed so far, per pod, as "<timestamp> <text>" (from the session's own spool). */
+  async delivered(): Promise<Map<string, string[]>> {
+    const copy = `${this.spoolPath}.copy`;
+    await this.session.saveTo(copy);
+    const byPod = new Map<string, string[]>();
+    for (const line of fs.readFileSync(copy, 'utf8').split('\n').filter(Boolean)) {
+      const [timestamp, pod] = line.split(' ', 2);
+      const text = line.slice(timestamp.length + pod.length + 2);
+      byPod.set(pod, [...(byPod.get(pod) ?? []), `${timestamp} ${text}`]);
+    }
+    fs.rmSync(copy, { force: true });
+    return byPod;
+  }
+
+  /** The latest status the view was sent for each source. */
+  statuses(): Map<string, { state: string; message: string }> {
+    const latest = new Map<string, { state: string; message: string }>();
+    for (const message of this.messages) if (message.type === 'status') latest.set(message.source, { state: message.state, message: message.message });
+    return latest;
+  }
+
+  dispose(): void {
+    this.session.dispose();
+    this.pods.dispose();
+  }
+}
+
+/** Our port-forward and kubectl's to the same workload, each under continuous requests. */
+export class ForwardPair {
+  ours!: PortForwardHandle;
+  kubectl!: Kubectl;
+  ourRequests!: RequestLoop;
+  kubectlRequests!: RequestLoop;
+
+  static async start(namespace: string, podSelector: string, kubectlTarget: string): Promise<ForwardPair> {
+    const pair = new ForwardPair();
+    pair.ours = await startPortForward(sandboxKubeConfig('developer'), { namespace, podSelector, remotePort: 8888, localPort: 0 });
+    pair.kubectl = new Kubectl(['port-forward', '--address', '127.0.0.1', '-n', namespace, kubectlTarget, ':8888']);
+    const port = await waitFor(() => pair.kubectl.lines.map((line) => /Forwarding from 127\.0\.0\.1:(\d+)/.exec(line)?.[1]).find(Boolean), 30_000, 'kubectl port-forward to listen');
+    pair.ourRequests = new RequestLoop(() => pair.ours.url('/api'));
+    pair.kubectlRequests = new RequestLoop(() => `http://127.0.0.1:${port}/api`);
+    await waitFor(() => pair.ourRequests.okSince(0) >= 3 && pair.kubectlRequests.okSince(0) >= 3, 30_000, 'requests through both forwards')
+      .catch((error: Error) => {
+        throw new Error(`${error.message} (ours: ${pair.ourRequests.okSince(0)} ok, ${pair.ours.status.state} ${pair.ours.status.message ?? ''}; kubectl: ${pair.kubectlRequests.okSince(0)} ok, ${pair.kubectl.describeEnd()})`);
+      });
+    return pair;
+  }
+
+  /** After the fault at `faultAt`: waits for our forward to serve again, then describes both sides. */
+  async outcome(faultAt: number): Promise<{ failed: number; outageSeconds: number | undefined; kubectl: string }> {
+    // Bounded: a forward that never recovers shows as an undefined outage below.
+    await waitFor(() => this.ourRequests.outageAfter(faultAt) !== undefined && this.ourRequests.okSince(faultAt) >= 5, 60_000, 'our forward to serve requests after the fault').catch(() => undefined);
+    const kubectlFailed = this.kubectlRequests.failedSince(faultAt);
+    const kubectlOutage = this.kubectlRequests.outageAfter(faultAt);
+    const kubectl = `${this.kubectl.describeEnd()}; ${kubectlOutage === undefined ? `never recovered (${kubectlFailed} requests failed)` : `${kubectlFailed} requests failed`}`;
+    return { failed: this.ourRequests.failedSince(faultAt), outageSeconds: this.ourRequests.outageAfter(faultAt), kubectl };
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([this.ourRequests?.stop(), this.kubectlRequests?.stop()]);
+    this.ours?.dispose();
+    this.kubectl?.stop();
+  }
+}
