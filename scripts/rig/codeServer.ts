@@ -40,6 +40,17 @@ export const quietSettings: Record<string, unknown> = {
   'terminal.integrated.gpuAcceleration': 'off',
 };
 
+/**
+ * Workspace trust as a user has it: a folder opens in Restricted Mode until it is trusted, without
+ * the startup prompt or banner that would cover the workbench. The rig's own runs turn trust off;
+ * the workspace-trust journey starts a code-server of its own with these.
+ */
+export const workspaceTrustSettings: Record<string, unknown> = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.banner': 'never',
+};
+
 export interface RunFolders {
   root: string;
   userData: string;
@@ -49,7 +60,7 @@ export interface RunFolders {
 }
 
 /** Creates fresh user-data, extensions, workspace and browser-profile folders under one temp folder. */
-export function freshFolders(prefix: string, workspace?: string): RunFolders {
+export function freshFolders(prefix: string, workspace?: string, settings: Record<string, unknown> = {}): RunFolders {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), `kmw-${prefix}-`));
   const folders: RunFolders = {
     root,
@@ -61,7 +72,7 @@ export function freshFolders(prefix: string, workspace?: string): RunFolders {
   for (const dir of [folders.userData, folders.extensions, folders.workspace, folders.browserProfile]) {
     fs.mkdirSync(dir, { recursive: true });
   }
-  writeJson(path.join(folders.userData, 'User', 'settings.json'), quietSettings);
+  writeJson(path.join(folders.userData, 'User', 'settings.json'), { ...quietSettings, ...settings });
   writeJson(path.join(folders.workspace, '.vscode', 'settings.json'), { 'workbench.secondarySideBar.defaultVisibility': 'hidden' });
   return folders;
 }
@@ -124,6 +135,8 @@ function offlineEnv(): Record<string, string> {
 export interface CodeServerOptions {
   folders: RunFolders;
   port: number;
+  /** Leaves workspace trust on (with workspaceTrustSettings); off by default. */
+  workspaceTrust?: boolean;
   /** Loads the smoke-test driver (extension tests through the payload; suppresses toasts). */
   smokeTestDriver?: boolean;
   env?: Record<string, string>;
@@ -151,7 +164,7 @@ export class CodeServer {
       '--extensions-dir', folders.extensions,
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
       ...(options.smokeTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
       folders.workspace,

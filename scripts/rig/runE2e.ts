@@ -93,6 +93,7 @@ async function main(): Promise<number> {
       const context: JourneyContext = {
         workbench,
         kubeconfigPath: kubeconfig,
+        vsixPath: path.resolve(vsix),
         workspacePath: folders.workspace,
         repoRoot,
         log: (message) => console.log(`  [${journey.name}] ${message}`),

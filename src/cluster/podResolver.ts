@@ -50,8 +50,9 @@ export function pickRunningPod(pods: readonly V1Pod[]): V1Pod | undefined {
   return pods.filter(isUsablePod).sort((a, b) => created(b) - created(a))[0];
 }
 
+/** By shape, not instanceof: extension-host tests bundle their own copy of client-node's classes. */
 function kubeConfigOf(source: ClusterSession | KubeConfig): KubeConfig {
-  return source instanceof KubeConfig ? source : source.kubeConfig;
+  return 'kubeConfig' in source ? source.kubeConfig : source;
 }
 
 function describe(target: PodTarget): string {

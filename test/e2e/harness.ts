@@ -31,6 +31,8 @@ export interface JourneyContext {
   waitFor<T>(condition: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs: number, what: string): Promise<T>;
   /** The kubeconfig code-server (and so the extension) was started with: the sandbox's. */
   readonly kubeconfigPath: string;
+  /** The packaged extension installed in the workbench (for a journey that starts a code-server of its own). */
+  readonly vsixPath: string;
   /** The folder opened in the workbench (fresh per run; journeys may write files into it). */
   readonly workspacePath: string;
   readonly repoRoot: string;

@@ -19,7 +19,7 @@ export const journey: Journey = {
       await wb.switchNamespace('ml-team');
 
       await wb.runCommand('Kube ML: Open Terminal');
-      await wb.pick(/^Kube ML: Open Terminal/, new RegExp(devPod));
+      await wb.pick(/^Kube ML: open a terminal$/, new RegExp(devPod));
       const terminalTab = page.getByText(`${devPod}/${devPod}`).first();
       await terminalTab.waitFor({ state: 'visible', timeout: 30_000 });
       // Typed as soon as the terminal says it is connecting, not after the prompt: keys typed
@@ -30,7 +30,7 @@ export const journey: Journey = {
       await ctx.screenshot('terminal-open');
 
       await wb.runCommand('Kube ML: Forward Port');
-      await wb.pick(/^Kube ML: Forward Port$/, new RegExp(devPod));
+      await wb.pick(/^Kube ML: forward a port$/, new RegExp(devPod));
       const ports = await wb.quickPickOptions(`Kube ML: Forward Port of ${devPod}`);
       ctx.log(`Forward Port offers: ${ports.join(' | ')}`);
       assert.ok(ports.some((port) => /8888/.test(port)) && ports.some((port) => /6006/.test(port)) && ports.some((port) => /Other port/.test(port)), ports.join(', '));
@@ -45,7 +45,7 @@ export const journey: Journey = {
 
       kubectl('exec', '-n', 'ml-team', devPod, '--', 'sh', '-c', 'printf "print(42)\\n" > train.py');
       await wb.runCommand('Kube ML: Attach Workspace');
-      await wb.pick(/^Kube ML: Attach Workspace$/, new RegExp(devPod));
+      await wb.pick(/^Kube ML: attach a workspace$/, new RegExp(devPod));
       // Without Remote-SSH / Dev Containers (code-server) the built-in kubeml:// workspace is the
       // method; the window holds the rig's folder, so Attach asks how to open the pod's folder.
       const openings = await wb.quickPickOptions(`Kube ML: Attach Workspace to ${devPod}`);
