@@ -75,7 +75,7 @@ for (const run of FAULT_RUNS) describe(`faults: the API server is killed with -9
     kubectlLogs = new Kubectl(['logs', '-f', '--timestamps', '-n', namespace, 'trainer', '-c', 'trainer']);
     cleanups.push(() => kubectlLogs.stop());
 
-    forwards = await ForwardPair.start(namespace, `${FORWARD_LABEL}=faults`, 'pod/trainer');
+    forwards = await ForwardPair.start({ namespace, podName: 'trainer' }, 'pod/trainer');
 
     cache = new KubeWatchCache(podSource(kubeConfig, namespace), { initialBackoffMs: 250, maxBackoffMs: 2000 });
     cleanups.push(() => cache.dispose());

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type * as k8s from '@kubernetes/client-node';
 import { startPortForward, type PortForwardHandle } from '../../src/cluster/portForward';
+import type { PodTarget } from '../../src/cluster/podResolver';
 import { KubeWatchCache } from '../../src/cluster/watchCache';
 import { podSource } from '../../src/cluster/watchSources';
 import type { WorkloadRef } from '../../src/cluster/workloadRef';
@@ -73,18 +74,35 @@ export class ForwardPair {
   ourRequests!: RequestLoop;
   kubectlRequests!: RequestLoop;
 
-  static async start(namespace: string, podSelector: string, kubectlTarget: string): Promise<ForwardPair> {
+  /** `target`: a pod by name, or the pods of a controller we manage (as the product finds them). */
+  static async start(target: PodTarget, kubectlTarget: string): Promise<ForwardPair> {
     const pair = new ForwardPair();
-    pair.ours = await startPortForward(sandboxKubeConfig('developer'), { namespace, podSelector, remotePort: 8888, localPort: 0 });
-    pair.kubectl = new Kubectl(['port-forward', '--address', '127.0.0.1', '-n', namespace, kubectlTarget, ':8888']);
-    const port = await waitFor(() => pair.kubectl.lines.map((line) => /Forwarding from 127\.0\.0\.1:(\d+)/.exec(line)?.[1]).find(Boolean), 30_000, 'kubectl port-forward to listen');
+    pair.ours = await startPortForward(sandboxKubeConfig('developer'), { ...target, remotePort: 8888, localPort: 0 });
     pair.ourRequests = new RequestLoop(() => pair.ours.url('/api'));
-    pair.kubectlRequests = new RequestLoop(() => `http://127.0.0.1:${port}/api`);
-    await waitFor(() => pair.ourRequests.okSince(0) >= 3 && pair.kubectlRequests.okSince(0) >= 3, 30_000, 'requests through both forwards')
+    // kubectl is the reference, not the subject: a port-forward of it that dies before any fault
+    // (kwok not yet serving a pod that was just created) is started again, at most three times.
+    let kubectlUp = false;
+    for (let attempt = 1; attempt <= 3 && !kubectlUp; attempt++) {
+      kubectlUp = await pair.startKubectl(target.namespace, kubectlTarget);
+    }
+    await waitFor(() => kubectlUp && pair.ourRequests.okSince(0) >= 3, 30_000, 'requests through both forwards')
       .catch((error: Error) => {
-        throw new Error(`${error.message} (ours: ${pair.ourRequests.okSince(0)} ok, ${pair.ours.status.state} ${pair.ours.status.message ?? ''}; kubectl: ${pair.kubectlRequests.okSince(0)} ok, ${pair.kubectl.describeEnd()})`);
+        throw new Error(`${error.message} (ours: ${pair.ourRequests.okSince(0)} ok, ${pair.ours.status.state} ${pair.ours.status.message ?? ''}; kubectl: ${pair.kubectlRequests?.okSince(0) ?? 0} ok, ${pair.kubectl.describeEnd()})`);
       });
     return pair;
+  }
+
+  /** Starts kubectl port-forward; true once three requests went through it, false if it exited first. */
+  private async startKubectl(namespace: string, kubectlTarget: string): Promise<boolean> {
+    await this.kubectlRequests?.stop();
+    this.kubectl?.stop();
+    const kubectl = new Kubectl(['port-forward', '--address', '127.0.0.1', '-n', namespace, kubectlTarget, ':8888']);
+    this.kubectl = kubectl;
+    const port = await waitFor(() => (kubectl.exited ? 'exited' : kubectl.lines.map((line) => /Forwarding from 127\.0\.0\.1:(\d+)/.exec(line)?.[1]).find(Boolean)), 30_000, 'kubectl port-forward to listen');
+    if (port === 'exited') return false;
+    const requests = new RequestLoop(() => `http://127.0.0.1:${port}/api`);
+    this.kubectlRequests = requests;
+    return (await waitFor(() => (kubectl.exited ? 'exited' : requests.okSince(0) >= 3 && 'serving'), 30_000, 'requests through kubectl port-forward')) === 'serving';
   }
 
   /** After the fault at `faultAt`: waits for our forward to serve again, then describes both sides. */

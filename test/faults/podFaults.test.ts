@@ -6,6 +6,7 @@ import { defaultResourcesFor, type DevPodSpec } from '../../src/devPods/model/sp
 import { devPodSelector } from '../../src/devPods/model/contract';
 import { deleteTestNamespace, sandboxKubeConfig, waitFor } from '../cluster/sandbox';
 import { createTrainingPod } from '../cluster/observability/fixtures';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../src/cluster/workloadRef';
 import { ForwardPair, shownLine, WatchedLogSession } from './clients';
 import { createNamespaceWithServiceAccount } from '../cluster/sandbox/recovery';
 import { catchUp, compareLines, Kubectl, readLog } from './harness';
@@ -52,7 +53,7 @@ for (const run of FAULT_RUNS) describe(`faults: pods restart and are recreated u
     void follower.start();
     const kubectlLogs = new Kubectl(['logs', '-f', '--timestamps', '-n', namespace, 'restarter', '-c', 'trainer']);
     cleanups.push(() => kubectlLogs.stop());
-    const forwards = await ForwardPair.start(namespace, 'app=restarter', 'pod/restarter');
+    const forwards = await ForwardPair.start({ namespace, podName: 'restarter' }, 'pod/restarter');
     cleanups.push(() => forwards.dispose());
     await waitFor(() => followed.length >= 10, 20_000, 'lines of the first instance');
 
@@ -85,7 +86,7 @@ for (const run of FAULT_RUNS) describe(`faults: pods restart and are recreated u
     await view.start();
     const kubectlLogs = new Kubectl(['logs', '-f', '--timestamps', '-n', namespace, name]);
     cleanups.push(() => kubectlLogs.stop());
-    const forwards = await ForwardPair.start(namespace, devPodSelector(name), `pod/${name}`);
+    const forwards = await ForwardPair.start({ namespace, podName: name }, `pod/${name}`);
     cleanups.push(() => forwards.dispose());
     const container = (await core().readNamespacedPod({ namespace, name })).spec?.containers[0].name ?? '';
     const shown = async () => ((await view.delivered()).get(name) ?? []);
@@ -124,7 +125,8 @@ for (const run of FAULT_RUNS) describe(`faults: pods restart and are recreated u
     const labels = { app: 'faults-deploy' };
     await apps.createNamespacedDeployment({
       namespace,
-      body: { metadata: { name: 'faults-deploy' }, spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'server', image: 'vllm/vllm-openai' }], terminationGracePeriodSeconds: 0 } } } },
+      // Managed by us, as an endpoint's Deployment is: the forward follows only the pods it controls.
+      body: { metadata: { name: 'faults-deploy', labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE } }, spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'server', image: 'vllm/vllm-openai' }], terminationGracePeriodSeconds: 0 } } } },
     });
     const running = async () => (await core().listNamespacedPod({ namespace, labelSelector: 'app=faults-deploy' })).items.filter((pod) => pod.status?.phase === 'Running' && !pod.metadata?.deletionTimestamp);
     const [first] = await waitFor(async () => {
@@ -137,7 +139,7 @@ for (const run of FAULT_RUNS) describe(`faults: pods restart and are recreated u
     await view.start();
     const kubectlLogs = new Kubectl(['logs', '-f', '--timestamps', '-n', namespace, 'deployment/faults-deploy']);
     cleanups.push(() => kubectlLogs.stop());
-    const forwards = await ForwardPair.start(namespace, 'app=faults-deploy', 'deployment/faults-deploy');
+    const forwards = await ForwardPair.start({ namespace, podSelector: 'app=faults-deploy', controller: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'faults-deploy' } }, 'deployment/faults-deploy');
     cleanups.push(() => forwards.dispose());
     let latest = new Map<string, string[]>();
     const oldTruth = (await catchUp(() => latest.get(oldName) ?? [], async () => {
