@@ -25,6 +25,8 @@ step bootstrap bash scripts/bootstrap.sh || true
 [ ${#failed[@]} -eq 0 ] || { echo "npm test: bootstrap failed"; exit 1; }
 # Before the sandbox starts: its agent gives pods the sshd that Remote-SSH attach starts in them.
 step sshd bash scripts/sandbox/install-sshd.sh
+# The sandbox's real node runs Debian's containerd, runc and CNI plugins.
+step node-runtime bash scripts/sandbox/install-node-runtime.sh
 step typecheck npm run --silent typecheck
 step lint npm run --silent lint
 step build npm run --silent build
