@@ -39,12 +39,14 @@ fi
 
 # k8s.io/kubernetes replaces its staging modules with ./staging paths; a wrapper module maps each
 # one to its published v0.Y.Z release, with the list read from kubernetes' own go.mod.
+# The real node's kubelet comes from the same module and build cache as the control plane.
+KUBE_COMMANDS=(kube-apiserver kube-controller-manager kube-scheduler kubelet)
 need_kube=0
-for component in kube-apiserver kube-controller-manager kube-scheduler; do
+for component in "${KUBE_COMMANDS[@]}"; do
   [ -x "$BIN/$component" ] || need_kube=1
 done
 if [ "$need_kube" = 1 ]; then
-  log "building kube-apiserver, kube-controller-manager, kube-scheduler $KUBE_VERSION"
+  log "building ${KUBE_COMMANDS[*]} $KUBE_VERSION (each one missing)"
   work=$(mktemp -d)
   staging_version="v0.${KUBE_VERSION#v1.}"
   gomod=$(go mod download -json "k8s.io/kubernetes@$KUBE_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
@@ -58,9 +60,9 @@ if [ "$need_kube" = 1 ]; then
   ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$(echo "$KUBE_VERSION" | cut -d. -f2)"
   # Importing the commands' app packages lets `go mod tidy` pin every dependency at the
   # versions kubernetes' own go.mod asks for (without it tidy would drop the requirement).
-  printf 'package tools\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver/app"\n\t_ "k8s.io/kubernetes/cmd/kube-controller-manager/app"\n\t_ "k8s.io/kubernetes/cmd/kube-scheduler/app"\n)\n' > "$work/tools.go"
+  printf 'package tools\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver/app"\n\t_ "k8s.io/kubernetes/cmd/kube-controller-manager/app"\n\t_ "k8s.io/kubernetes/cmd/kube-scheduler/app"\n\t_ "k8s.io/kubernetes/cmd/kubelet/app"\n)\n' > "$work/tools.go"
   (cd "$work" && go mod tidy)
-  for component in kube-apiserver kube-controller-manager kube-scheduler; do
+  for component in "${KUBE_COMMANDS[@]}"; do
     if [ ! -x "$BIN/$component" ]; then
       (cd "$work" && go build -ldflags "$ldflags" -o "$BIN/$component" "k8s.io/kubernetes/cmd/$component")
     fi
