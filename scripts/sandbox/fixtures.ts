@@ -7,6 +7,9 @@ export const STORAGE_CLASS = 'sandbox-hostpath';
 export const PROVISIONER_NAME = 'sandbox.kube-ml.dev/hostpath';
 export const DEVELOPER_TOKEN_SECRET = 'developer-token';
 export const POOL_LABEL = 'kube-ml.dev/pool';
+/** Which nodes kwok fakes (`kwok`) and which run a real kubelet (`real`); kwok manages only the former. */
+export const NODE_KIND_LABEL = 'sandbox.kube-ml.dev/node-kind';
+export const SIMULATED_NODE_SELECTOR = `${NODE_KIND_LABEL}=kwok`;
 
 interface GpuModel {
   product: string;
@@ -29,6 +32,7 @@ export function fakeNode(name: string, gpu: GpuModel | undefined, pool = gpu?.po
     'kubernetes.io/arch': 'amd64',
     'node.kubernetes.io/instance-type': gpu ? `${gpu.pool}-${gpu.count}g` : 'cpu-32',
     type: 'kwok',
+    [NODE_KIND_LABEL]: 'kwok',
     [POOL_LABEL]: pool,
   };
   if (gpu) {

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
+import { SIMULATED_NODE_SELECTOR } from './fixtures';
 import { FAKE_TOOLS_DIR, KUBE_VERSION, KWOK_VERSION, LOOPBACK, PORTS, SERVICE_CIDR } from './paths';
 
 export const KWOK_CRDS = ['ClusterExec', 'Exec', 'ClusterLogs', 'Logs', 'ClusterPortForward', 'PortForward'];
@@ -97,8 +98,14 @@ export function kwokctlConfigYaml(binDir: string): string {
         extraArgs: [{ key: 'service-cluster-ip-range', value: SERVICE_CIDR }],
       },
       {
-        // `kubectl exec pod -- nvidia-smi` is resolved on the kwok controller's own PATH.
         name: 'kwok-controller',
+        // kwokctl starts kwok with --manage-all-nodes=true, which would take over the real node's
+        // kubelet endpoint and fake its pods; kwok manages only the nodes labelled as simulated.
+        extraArgs: [
+          { key: 'manage-all-nodes', value: 'false', override: true },
+          { key: 'manage-nodes-with-label-selector', value: SIMULATED_NODE_SELECTOR },
+        ],
+        // `kubectl exec pod -- nvidia-smi` is resolved on the kwok controller's own PATH.
         extraEnvs: [{ name: 'PATH', value: `${FAKE_TOOLS_DIR}:${process.env.PATH ?? '/usr/bin:/bin'}` }],
       },
     ],

@@ -3,6 +3,7 @@
 // kwok does not: per-pod exec/logs/port-forward stand-ins, the PVC provisioner and Job durations.
 import * as fs from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
+import { NODE_KIND_LABEL } from '../fixtures';
 import { ADMIN_CONTEXT, AGENT_READY_FILE, KUBECONFIG_PATH } from '../paths';
 import { PodStandIns } from './podStandIns';
 import { POD_SSH_PORTS, REAL_SSHD, sshdInstalled } from './podSshd';
@@ -91,6 +92,10 @@ async function main(): Promise<void> {
     return node;
   };
 
+  // Pods on a real node have a real kubelet: exec, logs, status and Job endings are its to give.
+  const onSimulatedNode = async (pod: k8s.V1Pod): Promise<boolean> =>
+    (await nodeOf(pod.spec?.nodeName ?? ''))?.metadata?.labels?.[NODE_KIND_LABEL] === 'kwok';
+
   log(sshdInstalled()
     ? `sshd: ${REAL_SSHD} found; pods' ssh ports ${POD_SSH_PORTS.join(', ')} reach the sshd started in them (Attach Workspace's Remote-SSH)`
     : `sshd: ${REAL_SSHD} is NOT installed: Remote-SSH attach to sandbox pods will say the image has no sshd. Install it with \`bash scripts/sandbox/install-sshd.sh\`; pods created afterwards have it (or \`npm run sandbox -- restart-agent\` for existing ones)`);
@@ -105,7 +110,9 @@ async function main(): Promise<void> {
   );
   const pods = startInformer<k8s.V1Pod>(
     kubeConfig, '/api/v1/pods', () => core.listPodForAllNamespaces(),
-    (pod) => queue.run(`pod/${pod.metadata?.uid}`, () => standIns.onPod(pod)),
+    (pod) => queue.run(`pod/${pod.metadata?.uid}`, async () => {
+      if (await onSimulatedNode(pod)) await standIns.onPod(pod);
+    }),
     (pod) => queue.run(`pod/${pod.metadata?.uid}`, async () => standIns.onPodDeleted(pod)),
   );
   await claims.start();
