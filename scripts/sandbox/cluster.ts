@@ -7,12 +7,13 @@ import * as path from 'node:path';
 import type * as k8s from '@kubernetes/client-node';
 import { apiServerUrl, readAdminCredentials, writeSandboxKubeConfig } from './kubeconfig';
 import {
-  CLUSTER_DIR, COMPONENTS, clusterCreated, componentLog, componentPid, componentRunning, heldUntil, holdComponent, isComponent, type Component,
+  CLUSTER_DIR, COMPONENTS, KWOK_COMPONENTS, activeComponents, clusterCreated, componentLog, componentPid, componentRunning, heldUntil, holdComponent, isComponent, type Component,
 } from './components';
 import {
   AGENT_LOG, AGENT_PID_FILE, CACHE_DIR, ETCD_VERSION, KUBE_VERSION, KWOK_VERSION, AGENT_READY_FILE, BUILD_SCRIPT, CLUSTER_NAME, KUBECONFIG_PATH, KWOKCTL_CONFIG,
   KWOKCTL_KUBECONFIG, KWOK_WORKDIR, LOGS_DIR, LOOPBACK, PODS_DIR, PORTS, REPO_ROOT, SANDBOX_DIR, STATE_FILE, SUPERVISOR_LOG, SUPERVISOR_PID_FILE, VOLUMES_DIR,
 } from './paths';
+import { NETNS_PATH, NODE_DIR } from './node/layout';
 import { isAlive, portIsFree, processesWorkingUnder, readPid, rssMiB, signalGroup, stopGroups, tail } from './processes';
 
 export class SandboxError extends Error {}
@@ -20,6 +21,7 @@ export class SandboxError extends Error {}
 interface SandboxState {
   binDir: string;
   startedAt: string;
+  realNode?: boolean;
 }
 
 function readState(): SandboxState | undefined {
@@ -53,7 +55,7 @@ function apiReadyz(timeoutMs = 2000): Promise<number | string> {
 
 /** True when the supervisor and every control-plane component run and /readyz answers 200. */
 async function controlPlaneHealthy(): Promise<boolean> {
-  return supervisorRunning() && COMPONENTS.every(componentRunning) && (await apiReadyz()) === 200;
+  return supervisorRunning() && activeComponents().every(componentRunning) && (await apiReadyz()) === 200;
 }
 
 function supervisorRunning(): boolean {
@@ -148,7 +150,7 @@ async function waitForApiServer(timeoutMs: number, firstStart = false): Promise<
   const deadline = Date.now() + timeoutMs;
   let last: number | string = 'no answer';
   while (Date.now() < deadline) {
-    for (const component of firstStart ? COMPONENTS : []) {
+    for (const component of firstStart ? KWOK_COMPONENTS : []) {
       if (!componentRunning(component)) throw componentFailure(component, 'exited during start-up');
     }
     last = await apiReadyz();
@@ -192,6 +194,8 @@ export interface UpFigures {
   repaired: boolean;
   buildSeconds?: number;
   startSeconds?: number;
+  /** From the control plane's readiness to the real node's Ready condition. */
+  realNodeSeconds?: number;
   totalSeconds: number;
 }
 
@@ -200,9 +204,15 @@ function clusterExists(): boolean {
   return readState() !== undefined && clusterCreated() && fs.existsSync(KUBECONFIG_PATH);
 }
 
-export async function up(): Promise<UpFigures> {
+export interface UpOptions {
+  /** Adds the real node (containerd + kubelet in a network namespace) to a sandbox being created. */
+  realNode: boolean;
+}
+
+export async function up(options: UpOptions = { realNode: false }): Promise<UpFigures> {
   const started = Date.now();
   if (clusterExists()) {
+    if (readState()?.realNode) (await import('./node/realNode')).ensureNodeHost();
     const repaired = !(await controlPlaneHealthy());
     const restarted = repaired ? await restartWhatIsDead() : [];
     // The control plane survives an agent crash; bring just the agent back.
@@ -226,27 +236,34 @@ export async function up(): Promise<UpFigures> {
   const { kwokctlConfigYaml } = await import('./kwokConfig');
   const { applyFixtures, developerToken } = await import('./fixtures');
   const { adminKubeConfig } = await import('./adminClient');
-  fs.writeFileSync(KWOKCTL_CONFIG, kwokctlConfigYaml(binDir));
+  const realNode = options.realNode ? await import('./node/realNode') : undefined;
+  fs.writeFileSync(KWOKCTL_CONFIG, kwokctlConfigYaml(binDir, realNode?.writeEgressConfig()));
   checkNoNetworkDownloads(binDir);
   try {
     kwokctl(binDir, ['create', 'cluster', '--config', KWOKCTL_CONFIG, '--kubeconfig', KWOKCTL_KUBECONFIG, '--quiet-pull', '--timeout', '5m']);
   } catch (error) {
-    const dead = COMPONENTS.filter((component) => !componentRunning(component));
+    const dead = KWOK_COMPONENTS.filter((component) => !componentRunning(component));
     const details = dead.map((component) => `--- ${component} (not running) ---\n${tail(componentLog(component), 15)}`).join('\n');
     throw new SandboxError(`${(error as Error).message}\n${details}`);
   }
   await waitForApiServer(120000, true);
-  startSupervisor();
-  fs.writeFileSync(STATE_FILE, JSON.stringify({ binDir, startedAt: new Date().toISOString() } satisfies SandboxState));
-
   const credentials = readAdminCredentials();
   const admin = adminKubeConfig(credentials);
+  let realNodeSeconds: number | undefined;
+  if (realNode) {
+    const nodeStarted = Date.now();
+    await realNode.startRealNode(binDir, credentials, admin);
+    realNodeSeconds = (Date.now() - nodeStarted) / 1000;
+  }
+  startSupervisor();
+  fs.writeFileSync(STATE_FILE, JSON.stringify({ binDir, startedAt: new Date().toISOString(), realNode: options.realNode } satisfies SandboxState));
+
   await applyFixtures(admin);
   writeSandboxKubeConfig(KUBECONFIG_PATH, credentials, await developerToken(admin));
   const agentPid = startAgent();
   await waitForAgent(agentPid, 60000);
   const startSeconds = (Date.now() - startStarted) / 1000;
-  return { reused: false, restarted: [], repaired: false, buildSeconds, startSeconds, totalSeconds: (Date.now() - started) / 1000 };
+  return { reused: false, restarted: [], repaired: false, buildSeconds, startSeconds, realNodeSeconds, totalSeconds: (Date.now() - started) / 1000 };
 }
 
 function startSupervisor(): number {
@@ -268,7 +285,7 @@ function startSupervisor(): number {
  * exactly as kwokctl started them; etcd keeps its data), never deleting or recreating anything.
  */
 async function restartWhatIsDead(): Promise<string[]> {
-  const dead: string[] = COMPONENTS.filter((component) => !componentRunning(component) && heldUntil(component) <= Date.now());
+  const dead: string[] = activeComponents().filter((component) => !componentRunning(component) && heldUntil(component) <= Date.now());
   if (supervisorRunning()) {
     // Skip its backoff: whoever runs `up` wants the sandbox now.
     signalGroup(readPid(SUPERVISOR_PID_FILE) ?? 0, 'SIGUSR1');
@@ -276,7 +293,7 @@ async function restartWhatIsDead(): Promise<string[]> {
     startSupervisor();
     dead.unshift('supervisor');
   }
-  await waitForRunning(COMPONENTS, 60000);
+  await waitForRunning(activeComponents(), 60000);
   await waitForApiServer(120000);
   return dead;
 }
@@ -339,7 +356,11 @@ async function stopEverything(binDir: string | undefined): Promise<string[]> {
     await stopGroups([agentPid]);
     stopped.push(`agent (${agentPid})`);
   }
-  const componentPids = COMPONENTS.map((component) => [component, componentPid(component)] as const)
+  if (fs.existsSync(NODE_DIR) || fs.existsSync(NETNS_PATH)) {
+    const { stopRealNode } = await import('./node/realNode');
+    stopped.push(...await stopRealNode());
+  }
+  const componentPids = KWOK_COMPONENTS.map((component): readonly [Component, number | undefined] => [component, componentPid(component)])
     .filter((entry): entry is readonly [Component, number] => entry[1] !== undefined && isAlive(entry[1]));
   if (binDir && fs.existsSync(CLUSTER_DIR)) {
     try {
@@ -384,7 +405,7 @@ export async function status(): Promise<StatusReport> {
   const state = readState();
   if (!state) return { running: false, lines: ['sandbox: not running (no state in .sandbox/); start it with `npm run sandbox -- up`'] };
   let allUp = true;
-  for (const component of COMPONENTS) {
+  for (const component of activeComponents()) {
     const pid = componentPid(component);
     const alive = pid !== undefined && isAlive(pid);
     allUp &&= alive;

@@ -1,23 +1,42 @@
-// The control-plane components kwokctl started, as the supervisor and the CLI see them: where their
-// pid files and logs are, how kwokctl launched each one (its saved kwok.yaml), and how to launch
-// one again exactly that way without touching the others or their data.
+// The processes the supervisor keeps running, as it and the CLI see them: the control-plane
+// components kwokctl started and, when the sandbox has one, the real node's processes. Where their
+// pid files and logs are, how each was launched (kwokctl's saved kwok.yaml, the node's
+// launch.json), and how to launch one again exactly that way without touching the others or their data.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { CLUSTER_NAME, KWOK_WORKDIR } from './paths';
+import { NODE_LAUNCH_FILE, NODE_LOGS_DIR, NODE_PIDS_DIR } from './node/layout';
 import { isAlive, readPid } from './processes';
 
 export const CLUSTER_DIR = path.join(KWOK_WORKDIR, 'clusters', CLUSTER_NAME);
-export const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok-controller'] as const;
+export const KWOK_COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok-controller'] as const;
+/** In start order: the relays, then containerd, then the kubelet that needs both. */
+export const NODE_COMPONENTS = ['node-relay', 'node-dialer', 'containerd', 'kubelet'] as const;
+export const COMPONENTS = [...KWOK_COMPONENTS, ...NODE_COMPONENTS] as const;
 export type Component = typeof COMPONENTS[number];
+export type NodeComponent = typeof NODE_COMPONENTS[number];
+
+function isNodeComponent(component: Component): component is NodeComponent {
+  return (NODE_COMPONENTS as readonly string[]).includes(component);
+}
+
+/** The components this sandbox runs: the node's only once it has been set up (its launch.json). */
+export function activeComponents(): Component[] {
+  return fs.existsSync(NODE_LAUNCH_FILE) ? [...COMPONENTS] : [...KWOK_COMPONENTS];
+}
 
 export function isComponent(name: string): name is Component {
   return (COMPONENTS as readonly string[]).includes(name);
 }
 
+function pidsDir(component: Component): string {
+  return isNodeComponent(component) ? NODE_PIDS_DIR : path.join(CLUSTER_DIR, 'pids');
+}
+
 export function componentPidFile(component: Component): string {
-  return path.join(CLUSTER_DIR, 'pids', `${component}.pid`);
+  return path.join(pidsDir(component), `${component}.pid`);
 }
 
 export function componentPid(component: Component): number | undefined {
@@ -30,7 +49,7 @@ export function componentRunning(component: Component): boolean {
 }
 
 export function componentLog(component: Component): string {
-  return path.join(CLUSTER_DIR, 'logs', `${component}.log`);
+  return path.join(isNodeComponent(component) ? NODE_LOGS_DIR : path.join(CLUSTER_DIR, 'logs'), `${component}.log`);
 }
 
 /** True once kwokctl has created the cluster: its saved configuration says how to start each part. */
@@ -38,15 +57,20 @@ export function clusterCreated(): boolean {
   return fs.existsSync(path.join(CLUSTER_DIR, 'kwok.yaml'));
 }
 
-interface LaunchSpec {
+export interface LaunchSpec {
   readonly binary: string;
   readonly args: readonly string[];
   readonly workDir: string;
   readonly envs: readonly { name: string; value?: string }[];
 }
 
-/** The command line kwokctl used for `component`, from the cluster's kwok.yaml. */
+/** The command line kwokctl used for `component` (from the cluster's kwok.yaml), or the node's. */
 function launchSpec(component: Component): LaunchSpec {
+  if (isNodeComponent(component)) {
+    const spec = (JSON.parse(fs.readFileSync(NODE_LAUNCH_FILE, 'utf8')) as Record<string, LaunchSpec | undefined>)[component];
+    if (!spec) throw new Error(`${component} is not in ${NODE_LAUNCH_FILE}`);
+    return spec;
+  }
   const documents = yaml.loadAll(fs.readFileSync(path.join(CLUSTER_DIR, 'kwok.yaml'), 'utf8')) as { kind?: string; components?: (LaunchSpec & { name: string })[] }[];
   const spec = documents.find((document) => document?.kind === 'KwokctlConfiguration')?.components?.find((candidate) => candidate.name === component);
   if (!spec?.binary) throw new Error(`${component} is not in ${path.join(CLUSTER_DIR, 'kwok.yaml')}`);
@@ -69,7 +93,7 @@ export function launchComponent(component: Component): ReturnType<typeof spawn> 
 }
 
 function holdFile(component: Component): string {
-  return path.join(CLUSTER_DIR, 'pids', `${component}.hold`);
+  return path.join(pidsDir(component), `${component}.hold`);
 }
 
 /** Keeps the supervisor from restarting `component` until `until` (ms since the epoch). */

@@ -52,7 +52,7 @@ export function kwokStageDocuments(): string[] {
   });
 }
 
-export function kwokctlConfigYaml(binDir: string): string {
+export function kwokctlConfigYaml(binDir: string, apiServerArgs: readonly { key: string; value: string }[] = []): string {
   const bin = (name: string): string => path.join(binDir, name);
   const kwokctlConfiguration = {
     kind: 'KwokctlConfiguration',
@@ -91,6 +91,7 @@ export function kwokctlConfigYaml(binDir: string): string {
           // ConfigMaps are served from etcd instead: after compactEtcd() (test/cluster/sandbox.ts)
           // an old resourceVersion answers 410 at once, which the watch-cache relist test needs.
           { key: 'watch-cache-sizes', value: 'configmaps#0' },
+          ...apiServerArgs,
         ],
       },
       {

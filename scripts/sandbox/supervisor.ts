@@ -1,10 +1,10 @@
 // The sandbox supervisor: a long-running process (started by `sandbox up`, in its own process
-// group, stopped first by `sandbox down`) that restarts any control-plane component that exits,
-// exactly as kwokctl launched it, with a line in supervisor.log and in the component's own log.
+// group, stopped first by `sandbox down`) that restarts any control-plane component or real-node
+// process that exits, exactly as it was launched, with a line in supervisor.log and in its own log.
 // kube-controller-manager and kube-scheduler exit on their own ~10 s into an API-server outage
 // ("leaderelection lost"); without this they would stay dead.
 import * as fs from 'node:fs';
-import { COMPONENTS, componentLog, componentPid, componentRunning, heldUntil, launchComponent, type Component } from './components';
+import { activeComponents, componentLog, componentPid, componentRunning, heldUntil, launchComponent, type Component } from './components';
 import { SUPERVISOR_PID_FILE } from './paths';
 
 const CHECK_MS = 250;
@@ -31,7 +31,7 @@ const restarts = new Map<Component, Restarts>();
 let stopping = false;
 
 function check(now: number, ignoreBackoff: boolean): void {
-  for (const component of COMPONENTS) {
+  for (const component of activeComponents()) {
     if (stopping || componentRunning(component)) continue;
     // `sandbox kill --hold` keeps a component down on purpose (a longer outage for a test).
     if (heldUntil(component) > now) continue;
@@ -60,7 +60,7 @@ function check(now: number, ignoreBackoff: boolean): void {
 
 function main(): void {
   fs.writeFileSync(SUPERVISOR_PID_FILE, String(process.pid));
-  log(undefined, `supervising ${COMPONENTS.join(', ')}`);
+  log(undefined, `supervising ${activeComponents().join(', ')}`);
   check(Date.now(), true);
   const timer = setInterval(() => check(Date.now(), false), CHECK_MS);
   // `sandbox up` asks for an immediate pass, whatever the backoff says.
