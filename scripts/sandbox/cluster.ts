@@ -13,6 +13,7 @@ import {
   AGENT_LOG, AGENT_PID_FILE, CACHE_DIR, ETCD_VERSION, KUBE_VERSION, KWOK_VERSION, AGENT_READY_FILE, BUILD_SCRIPT, CLUSTER_NAME, KUBECONFIG_PATH, KWOKCTL_CONFIG,
   KWOKCTL_KUBECONFIG, KWOK_WORKDIR, LOGS_DIR, LOOPBACK, PODS_DIR, PORTS, REPO_ROOT, SANDBOX_DIR, STATE_FILE, SUPERVISOR_LOG, SUPERVISOR_PID_FILE, VOLUMES_DIR,
 } from './paths';
+import { ensureNodeHost, stopRealNode } from './node/host';
 import { NETNS_PATH, NODE_DIR } from './node/layout';
 import { isAlive, portIsFree, processesWorkingUnder, readPid, rssMiB, signalGroup, stopGroups, tail } from './processes';
 
@@ -212,7 +213,7 @@ export interface UpOptions {
 export async function up(options: UpOptions = { realNode: false }): Promise<UpFigures> {
   const started = Date.now();
   if (clusterExists()) {
-    if (readState()?.realNode) (await import('./node/realNode')).ensureNodeHost();
+    if (readState()?.realNode) ensureNodeHost();
     const repaired = !(await controlPlaneHealthy());
     const restarted = repaired ? await restartWhatIsDead() : [];
     // The control plane survives an agent crash; bring just the agent back.
@@ -357,7 +358,6 @@ async function stopEverything(binDir: string | undefined): Promise<string[]> {
     stopped.push(`agent (${agentPid})`);
   }
   if (fs.existsSync(NODE_DIR) || fs.existsSync(NETNS_PATH)) {
-    const { stopRealNode } = await import('./node/realNode');
     stopped.push(...await stopRealNode());
   }
   const componentPids = KWOK_COMPONENTS.map((component): readonly [Component, number | undefined] => [component, componentPid(component)])

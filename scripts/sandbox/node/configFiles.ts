@@ -10,6 +10,11 @@ import {
 } from './layout';
 
 export const NODE_LABELS = { [NODE_KIND_LABEL]: 'real', [POOL_LABEL]: 'real' };
+/**
+ * Only pods that ask for the real node land there (a nodeSelector on its label and this
+ * toleration): every other pod, whose image exists nowhere here, stays on the KWOK nodes.
+ */
+export const REAL_NODE_TAINT = { key: NODE_KIND_LABEL, value: 'real', effect: 'NoSchedule' };
 
 export function containerdConfigToml(pauseImage: string): string {
   const q = JSON.stringify;
@@ -93,6 +98,7 @@ export function kubeletConfigYaml(caFile: string): string {
     serializeImagePulls: false,
     authentication: { anonymous: { enabled: false }, webhook: { enabled: true }, x509: { clientCAFile: caFile } },
     authorization: { mode: 'Webhook' },
+    registerWithTaints: [REAL_NODE_TAINT],
   });
 }
 

@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../sandbox';
+import { SIMULATED_NODE_SELECTOR } from '../../../scripts/sandbox/fixtures';
 import { trainingPod } from './testPods';
 
 describe('sandbox: nodes and pods through the API server', () => {
@@ -44,8 +45,8 @@ describe('sandbox: nodes and pods through the API server', () => {
     assert.ok(cpuOnly.length >= 1, 'expected a CPU-only node');
   });
 
-  it('gives every node and pod a loopback address', async () => {
-    for (const node of (await core.listNode({ limit: 20 })).items) {
+  it('gives every KWOK node and pod a loopback address', async () => {
+    for (const node of (await core.listNode({ limit: 20, labelSelector: SIMULATED_NODE_SELECTOR })).items) {
       for (const address of node.status?.addresses ?? []) {
         if (address.type === 'InternalIP') assert.match(address.address, /^127\./);
         if (address.type === 'Hostname') assert.equal(address.address, 'localhost');
