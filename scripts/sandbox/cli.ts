@@ -1,10 +1,10 @@
-// `npm run sandbox -- up [--nodes N] [--real-node] | down | status | restart-agent | kill COMPONENT [--hold S] | restart COMPONENT`
+// `npm run sandbox -- up [--nodes N] [--no-real-node] | down | status | restart-agent | kill COMPONENT [--hold S] | restart COMPONENT`
 import { KILLABLE, SandboxError, apiServerPid, down, kill, restart, restartAgent, sandboxAdminKubeConfig, status, up } from './cluster';
 import { KUBECONFIG_PATH } from './paths';
 import { rssMiB } from './processes';
 
 function usage(): never {
-  console.error('usage: npm run sandbox -- up [--nodes N] [--real-node] | down | status | restart-agent | kill COMPONENT [--hold SECONDS] | restart COMPONENT');
+  console.error('usage: npm run sandbox -- up [--nodes N] [--no-real-node] | down | status | restart-agent | kill COMPONENT [--hold SECONDS] | restart COMPONENT');
   console.error(`  COMPONENT: ${KILLABLE.join(', ')}`);
   process.exit(2);
 }
@@ -21,7 +21,7 @@ function parseCount(args: string[], flag: string): number {
 
 async function runUp(args: string[]): Promise<void> {
   const extraNodes = parseCount(args, '--nodes');
-  const figures = await up({ realNode: args.includes('--real-node') });
+  const figures = await up({ realNode: !args.includes('--no-real-node') });
   if (figures.repaired) {
     const what = figures.restarted.length > 0 ? `restarted ${figures.restarted.join(', ')}` : 'the supervisor was already restarting what had died';
     console.log(`sandbox: ${what}; ready in ${figures.totalSeconds.toFixed(1)} s; the cluster and its objects were kept`);

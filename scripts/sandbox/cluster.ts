@@ -210,7 +210,7 @@ export interface UpOptions {
   realNode: boolean;
 }
 
-export async function up(options: UpOptions = { realNode: false }): Promise<UpFigures> {
+export async function up(options: UpOptions = { realNode: true }): Promise<UpFigures> {
   const started = Date.now();
   if (clusterExists()) {
     if (readState()?.realNode) ensureNodeHost();
