@@ -4,6 +4,8 @@ import * as k8s from '@kubernetes/client-node';
 import { runTextCommand } from '../../src/cluster/exec';
 import { getApiText, logPath } from '../../src/cluster/logStream';
 import { startPortForward } from '../../src/cluster/portForward';
+import { kill } from '../../scripts/sandbox/cluster';
+import { NODE_COMPONENTS, componentPid, componentRunning } from '../../scripts/sandbox/components';
 import { NODE_KIND_LABEL } from '../../scripts/sandbox/fixtures';
 import { REAL_NODE_TAINT } from '../../scripts/sandbox/node/configFiles';
 import { NODE_NAME, NODE_SUBNET } from '../../scripts/sandbox/node/layout';
@@ -98,6 +100,19 @@ describe('real node: a kubelet running real containers next to the KWOK nodes', 
   it('lets the API server\'s pod proxy reach the HTTP server at the pod IP', async () => {
     const body = await getApiText(admin, `/api/v1/namespaces/${namespace}/pods/web:${WEB_PORT}/proxy/index.html`, 'proxy to the pod');
     assert.equal(body, `${PAGE}\n`);
+  });
+
+  it('survives its kubelet, containerd and relay being killed: the supervisor restarts them, the container keeps running', async () => {
+    const containerId = pod.status?.containerStatuses?.[0]?.containerID;
+    const killed = NODE_COMPONENTS.map((component) => kill(component));
+    await waitFor(() => NODE_COMPONENTS.every((component, index) => componentRunning(component) && componentPid(component) !== killed[index]), 30_000, 'the node processes to run again');
+    const echo = await waitFor(async () => {
+      const result = await runTextCommand(developer, { namespace, pod: 'web', container: 'web' }, ['echo', 'back']).catch(() => undefined);
+      return result?.exitCode === 0 ? result : undefined;
+    }, 60_000, 'exec to reach the container again');
+    assert.equal(echo.stdout, 'back\n');
+    const after = await core.readNamespacedPod({ namespace, name: 'web' });
+    assert.deepEqual([after.status?.containerStatuses?.[0]?.containerID, after.status?.containerStatuses?.[0]?.restartCount], [containerId, 0], 'the same container, never restarted');
   });
 
   it('keeps the KWOK nodes Ready and their pods simulated', async () => {
