@@ -1,0 +1,60 @@
+// The sandbox's images, built by scripts/sandbox/images/build.sh, imported into a scratch
+// containerd as the real node imports them, and run: each holds what its original holds and
+// lacks what its original lacks.
+import * as assert from 'assert';
+import { waitFor } from '../waitFor';
+import { buildImages, ImageLine, ScratchContainerd } from './scratchContainerd';
+
+const PAUSE = 'registry.k8s.io/pause:3.10';
+const BUSYBOX = 'docker.io/library/busybox:1.36';
+const SLIM = 'sandbox.kube-ml.dev/slim:1';
+
+/** `command -v` for each name, as a slim image's shell answers it. */
+const WHICH = (names: readonly string[]) => ['sh', '-c', names.map((name) => `command -v ${name} || echo "no ${name}"`).join('; ')];
+
+describe('sandbox images', function () {
+  let containerd: ScratchContainerd;
+  let images: ImageLine[];
+
+  before(async function () {
+    images = await buildImages(['pause', 'busybox', 'slim']);
+    containerd = await ScratchContainerd.start();
+    for (const image of images) await containerd.importImage(image);
+  });
+
+  after(async function () {
+    await containerd?.stop();
+  });
+
+  it('prints one absolute archive per full reference', function () {
+    assert.deepStrictEqual(images.map((image) => image.reference), [PAUSE, BUSYBOX, SLIM]);
+    for (const image of images) assert.match(image.archive, /^\/.*\/images\/[a-z-]+-[0-9a-f]{16}\.oci\.tar$/);
+  });
+
+  it('imports under the reference the kubelet asks for', async function () {
+    const { stdout } = await containerd.ctr(['images', 'ls', '-q']);
+    for (const reference of [PAUSE, BUSYBOX, SLIM]) assert.ok(stdout.split('\n').includes(reference), `${reference} in ${stdout}`);
+  });
+
+  it('pause runs until TERM, then exits', async function () {
+    const id = await containerd.start(PAUSE);
+    try {
+      assert.strictEqual(await waitFor(() => containerd.taskStatus(id), 10_000, 'the pause task'), 'RUNNING');
+      const killed = await containerd.ctr(['task', 'kill', '--signal', 'SIGTERM', id]);
+      assert.strictEqual(killed.exitCode, 0, killed.stderr);
+      await waitFor(async () => (await containerd.taskStatus(id)) === 'STOPPED', 10_000, 'pause to exit on TERM');
+    } finally {
+      await containerd.remove(id);
+    }
+  });
+
+  it('busybox has busybox tar and wget, and no bash', async function () {
+    const result = await containerd.runIn(BUSYBOX, WHICH(['tar', 'wget', 'bash']));
+    assert.strictEqual(result.stdout, '/bin/tar\n/bin/wget\nno bash\n');
+  });
+
+  it('the slim image has a shell but no bash and no tar', async function () {
+    const result = await containerd.runIn(SLIM, WHICH(['sh', 'bash', 'tar']));
+    assert.strictEqual(result.stdout, '/bin/sh\nno bash\nno tar\n');
+  });
+});
