@@ -2,12 +2,23 @@
 // containerd as the real node imports them, and run: each holds what its original holds and
 // lacks what its original lacks.
 import * as assert from 'assert';
+import * as http from 'http';
+import { AddressInfo } from 'net';
 import { waitFor } from '../waitFor';
 import { buildImages, ImageLine, ScratchContainerd } from './scratchContainerd';
 
 const PAUSE = 'registry.k8s.io/pause:3.10';
 const BUSYBOX = 'docker.io/library/busybox:1.36';
 const SLIM = 'sandbox.kube-ml.dev/slim:1';
+const CURL = 'docker.io/curlimages/curl:8.10.1';
+const PYTORCH = 'docker.io/pytorch/pytorch:2.4.1-cuda12.4-cudnn9-runtime';
+const ML_PRESETS = [
+  PYTORCH,
+  'docker.io/pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime',
+  'nvcr.io/nvidia/jax:24.04-py3',
+  'docker.io/huggingface/transformers-pytorch-gpu:4.41.2',
+  'docker.io/nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04',
+];
 
 /** `command -v` for each name, as a slim image's shell answers it. */
 const WHICH = (names: readonly string[]) => ['sh', '-c', names.map((name) => `command -v ${name} || echo "no ${name}"`).join('; ')];
@@ -17,7 +28,7 @@ describe('sandbox images', function () {
   let images: ImageLine[];
 
   before(async function () {
-    images = await buildImages(['pause', 'busybox', 'slim']);
+    images = await buildImages(['pause', 'busybox', 'slim', 'curl', 'pytorch']);
     containerd = await ScratchContainerd.start();
     for (const image of images) await containerd.importImage(image);
   });
@@ -27,13 +38,13 @@ describe('sandbox images', function () {
   });
 
   it('prints one absolute archive per full reference', function () {
-    assert.deepStrictEqual(images.map((image) => image.reference), [PAUSE, BUSYBOX, SLIM]);
+    assert.deepStrictEqual(images.map((image) => image.reference), [PAUSE, BUSYBOX, SLIM, CURL, ...ML_PRESETS]);
     for (const image of images) assert.match(image.archive, /^\/.*\/images\/[a-z-]+-[0-9a-f]{16}\.oci\.tar$/);
   });
 
   it('imports under the reference the kubelet asks for', async function () {
     const { stdout } = await containerd.ctr(['images', 'ls', '-q']);
-    for (const reference of [PAUSE, BUSYBOX, SLIM]) assert.ok(stdout.split('\n').includes(reference), `${reference} in ${stdout}`);
+    for (const reference of [PAUSE, BUSYBOX, SLIM, CURL, ...ML_PRESETS]) assert.ok(stdout.split('\n').includes(reference), `${reference} in ${stdout}`);
   });
 
   it('pause runs until TERM, then exits', async function () {
@@ -56,5 +67,23 @@ describe('sandbox images', function () {
   it('the slim image has a shell but no bash and no tar', async function () {
     const result = await containerd.runIn(SLIM, WHICH(['sh', 'bash', 'tar']));
     assert.strictEqual(result.stdout, '/bin/sh\nno bash\nno tar\n');
+  });
+
+  it('the curl image has busybox sh and a working curl, and no bash', async function () {
+    const server = http.createServer((_request, response) => response.end('pong'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const result = await containerd.runIn(CURL, ['/bin/sh', '-c', `command -v bash || echo "no bash"; curl -sS http://127.0.0.1:${port}/`]);
+      assert.strictEqual(result.stdout, 'no bash\npong', result.stderr);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('the ML image has python3 with numpy, JupyterLab and TensorBoard, bash, and no sshd', async function () {
+    const result = await containerd.runIn(PYTORCH, ['/bin/bash', '-c',
+      'python3 -c "import numpy, jupyterlab, tensorboard; print(numpy.__version__, jupyterlab.__version__, tensorboard.__version__)"; command -v jupyter tensorboard pip; command -v sshd || echo "no sshd"; pwd']);
+    assert.strictEqual(result.stdout, '1.26.4 4.2.5 2.17.1\n/usr/local/bin/jupyter\n/usr/local/bin/tensorboard\n/usr/bin/pip\nno sshd\n/workspace\n', result.stderr);
   });
 });

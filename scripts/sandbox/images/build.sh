@@ -26,6 +26,7 @@ require_tools() {
   command -v umoci >/dev/null || missing+=(umoci)
   command -v skopeo >/dev/null || missing+=(skopeo)
   command -v debootstrap >/dev/null || missing+=(debootstrap)
+  command -v curl >/dev/null || missing+=(curl)
   [ ${#missing[@]} -eq 0 ] && return
   if [ "$(id -u)" != 0 ]; then
     log "missing Debian packages: ${missing[*]}; install them with: sudo apt-get install ${missing[*]}"
