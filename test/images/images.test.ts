@@ -4,8 +4,9 @@
 import * as assert from 'assert';
 import * as http from 'http';
 import { AddressInfo } from 'net';
+import { NVIDIA_SMI_COMMAND, parseNvidiaSmiCsv } from '../../src/gpuMetrics/model/nvidiaSmi';
 import { waitFor } from '../waitFor';
-import { buildImages, ImageLine, ScratchContainerd } from './scratchContainerd';
+import { buildGpuPrograms, buildImages, ImageLine, ScratchContainerd } from './scratchContainerd';
 
 const PAUSE = 'registry.k8s.io/pause:3.10';
 const BUSYBOX = 'docker.io/library/busybox:1.36';
@@ -26,9 +27,11 @@ const WHICH = (names: readonly string[]) => ['sh', '-c', names.map((name) => `co
 describe('sandbox images', function () {
   let containerd: ScratchContainerd;
   let images: ImageLine[];
+  let gpuPrograms: Record<string, string>;
 
   before(async function () {
     images = await buildImages(['pause', 'busybox', 'slim', 'curl', 'pytorch']);
+    gpuPrograms = await buildGpuPrograms();
     containerd = await ScratchContainerd.start();
     for (const image of images) await containerd.importImage(image);
   });
@@ -85,5 +88,31 @@ describe('sandbox images', function () {
     const result = await containerd.runIn(PYTORCH, ['/bin/bash', '-c',
       'python3 -c "import numpy, jupyterlab, tensorboard; print(numpy.__version__, jupyterlab.__version__, tensorboard.__version__)"; command -v jupyter tensorboard pip; command -v sshd || echo "no sshd"; pwd']);
     assert.strictEqual(result.stdout, '1.26.4 4.2.5 2.17.1\n/usr/local/bin/jupyter\n/usr/local/bin/tensorboard\n/usr/bin/pip\nno sshd\n/workspace\n', result.stderr);
+  });
+
+  describe('nvidia-smi as the device plugin mounts it', function () {
+    // What the plugin's Allocate answers for GPUs 5 and 2 of a node (UUIDs in its scheme, scripts/sandbox/gpu/simgpu).
+    const allocation = [
+      'NVIDIA_VISIBLE_DEVICES=GPU-1c4e1c2d-5a1d-4b0e-8000-000000000005,GPU-1c4e1c2d-5a1d-4b0e-8000-000000000002',
+      'KMW_GPU_NAME=NVIDIA H100 80GB HBM3',
+      'KMW_GPU_MEMORY_MIB=81559',
+    ];
+    const mount = () => ({ '/usr/bin/nvidia-smi': gpuPrograms['nvidia-smi'] });
+
+    for (const reference of [PYTORCH, SLIM]) {
+      it(`reports exactly the allocated GPUs in ${reference}, in the format the extension parses`, async function () {
+        const result = await containerd.runIn(reference, NVIDIA_SMI_COMMAND, { env: allocation, readOnlyFiles: mount() });
+        assert.strictEqual(result.exitCode, 0, result.stderr);
+        const parsed = parseNvidiaSmiCsv(result.stdout);
+        assert.deepStrictEqual(parsed.rejected, []);
+        assert.deepStrictEqual(parsed.gpus.map((gpu) => [gpu.gpu, gpu.name, gpu.memoryTotalMiB]), [['0', 'NVIDIA H100 80GB HBM3', 81559], ['1', 'NVIDIA H100 80GB HBM3', 81559]]);
+      });
+    }
+
+    it('finds no GPU when none was allocated, exiting as the real tool does', async function () {
+      const result = await containerd.runIn(PYTORCH, ['nvidia-smi'], { readOnlyFiles: mount() });
+      assert.strictEqual(result.stdout, 'No devices were found\n');
+      assert.strictEqual(result.exitCode, 6);
+    });
   });
 });

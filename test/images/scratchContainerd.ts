@@ -16,9 +16,21 @@ export interface RunResult {
   readonly stderr: string;
 }
 
+export interface RunOptions {
+  readonly env?: readonly string[];
+  /** Container path → host file, bind-mounted read-only (as a device plugin's mounts are). */
+  readonly readOnlyFiles?: Readonly<Record<string, string>>;
+}
+
 export interface ImageLine {
   readonly reference: string;
   readonly archive: string;
+}
+
+/** Builds (or finds cached) the simulated-GPU programs; program name → absolute path. */
+export async function buildGpuPrograms(): Promise<Record<string, string>> {
+  const { stdout } = await run('bash', ['scripts/sandbox/gpu/build.sh'], { maxBuffer: MAX_OUTPUT });
+  return Object.fromEntries(stdout.trim().split('\n').map((line) => line.split('\t')));
 }
 
 /** Builds (or finds cached) the named images; one line per reference, as build.sh prints them. */
@@ -76,10 +88,11 @@ export class ScratchContainerd {
   }
 
   /** Runs `command` in a new container of `reference` (host network, removed afterwards). */
-  async runIn(reference: string, command: readonly string[], options: { env?: readonly string[] } = {}): Promise<RunResult> {
+  async runIn(reference: string, command: readonly string[], options: RunOptions = {}): Promise<RunResult> {
     const id = `t${++this.containers}`;
     const env = (options.env ?? []).flatMap((entry) => ['--env', entry]);
-    return this.ctr(['run', '--rm', '--net-host', ...env, reference, id, ...command]);
+    const mounts = Object.entries(options.readOnlyFiles ?? {}).flatMap(([target, source]) => ['--mount', `type=bind,src=${source},dst=${target},options=rbind:ro`]);
+    return this.ctr(['run', '--rm', '--net-host', ...env, ...mounts, reference, id, ...command]);
   }
 
   /** Starts a container of `reference` in the background with its image's own command; returns its id. */
