@@ -3,7 +3,8 @@
 // lacks what its original lacks.
 import * as assert from 'assert';
 import * as http from 'http';
-import { AddressInfo } from 'net';
+import { AddressInfo, createServer } from 'net';
+import { httpGet } from '../httpGet';
 import { NVIDIA_SMI_COMMAND, parseNvidiaSmiCsv } from '../../src/gpuMetrics/model/nvidiaSmi';
 import { waitFor } from '../waitFor';
 import { buildGpuPrograms, buildImages, ImageLine, ScratchContainerd } from './scratchContainerd';
@@ -13,6 +14,7 @@ const BUSYBOX = 'docker.io/library/busybox:1.36';
 const SLIM = 'sandbox.kube-ml.dev/slim:1';
 const CURL = 'docker.io/curlimages/curl:8.10.1';
 const PYTORCH = 'docker.io/pytorch/pytorch:2.4.1-cuda12.4-cudnn9-runtime';
+const VLLM = 'docker.io/vllm/vllm-openai:v0.6.3';
 const ML_PRESETS = [
   PYTORCH,
   'docker.io/pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime',
@@ -20,6 +22,28 @@ const ML_PRESETS = [
   'docker.io/huggingface/transformers-pytorch-gpu:4.41.2',
   'docker.io/nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04',
 ];
+
+/** A loopback port free at the moment (the container binds it next, on the host network). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** POSTs JSON and returns the raw response body (the whole event stream for `stream: true`). */
+function httpPost(url: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: 'POST', agent: false, headers: { 'Content-Type': 'application/json', ...headers } }, (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+    });
+    request.on('error', reject);
+    request.end(JSON.stringify(body));
+  });
+}
 
 /** `command -v` for each name, as a slim image's shell answers it. */
 const WHICH = (names: readonly string[]) => ['sh', '-c', names.map((name) => `command -v ${name} || echo "no ${name}"`).join('; ')];
@@ -30,7 +54,7 @@ describe('sandbox images', function () {
   let gpuPrograms: Record<string, string>;
 
   before(async function () {
-    images = await buildImages(['pause', 'busybox', 'slim', 'curl', 'pytorch']);
+    images = await buildImages(['pause', 'busybox', 'slim', 'curl', 'pytorch', 'vllm']);
     gpuPrograms = await buildGpuPrograms();
     containerd = await ScratchContainerd.start();
     for (const image of images) await containerd.importImage(image);
@@ -41,13 +65,13 @@ describe('sandbox images', function () {
   });
 
   it('prints one absolute archive per full reference', function () {
-    assert.deepStrictEqual(images.map((image) => image.reference), [PAUSE, BUSYBOX, SLIM, CURL, ...ML_PRESETS]);
+    assert.deepStrictEqual(images.map((image) => image.reference), [PAUSE, BUSYBOX, SLIM, CURL, ...ML_PRESETS, VLLM]);
     for (const image of images) assert.match(image.archive, /^\/.*\/images\/[a-z-]+-[0-9a-f]{16}\.oci\.tar$/);
   });
 
   it('imports under the reference the kubelet asks for', async function () {
     const { stdout } = await containerd.ctr(['images', 'ls', '-q']);
-    for (const reference of [PAUSE, BUSYBOX, SLIM, CURL, ...ML_PRESETS]) assert.ok(stdout.split('\n').includes(reference), `${reference} in ${stdout}`);
+    for (const reference of [PAUSE, BUSYBOX, SLIM, CURL, ...ML_PRESETS, VLLM]) assert.ok(stdout.split('\n').includes(reference), `${reference} in ${stdout}`);
   });
 
   it('pause runs until TERM, then exits', async function () {
@@ -114,5 +138,34 @@ describe('sandbox images', function () {
       assert.strictEqual(result.stdout, 'No devices were found\n');
       assert.strictEqual(result.exitCode, 6);
     });
+  });
+
+  it('the vLLM image serves the OpenAI API as a real process, with vLLM\'s arguments, key check and metrics', async function () {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    // The serving flow's arguments (src/serving/model/runtimes.ts) after the image's entrypoint.
+    const id = await containerd.start(VLLM, ['python3', '-m', 'vllm.entrypoints.openai.api_server',
+      '--model', '/vllm-workspace', '--served-model-name', 'tiny', '--host', '127.0.0.1', '--port', String(port), '--api-key', 'sekret']);
+    try {
+      await waitFor(async () => (await httpGet(`${base}/health`)).status === 200, 30_000, 'the vLLM stand-in to answer /health');
+      assert.strictEqual((await httpGet(`${base}/v1/models`)).status, 401);
+      const auth = { Authorization: 'Bearer sekret' };
+      const reply = await httpPost(`${base}/v1/chat/completions`, { model: 'tiny', messages: [{ role: 'user', content: 'hello there' }], stream: true, max_tokens: 3 }, auth);
+      assert.strictEqual(reply.status, 200);
+      const events = reply.body.split('\n\n').filter(Boolean);
+      assert.strictEqual(events[events.length - 1], 'data: [DONE]');
+      const chunks = events.slice(0, -1).map((event) => JSON.parse(event.replace(/^data: /, '')) as { choices: Array<{ delta: { content?: string } }>; usage?: { completion_tokens: number } });
+      assert.strictEqual(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join(''), 'This reply comes ');
+      assert.strictEqual(chunks[chunks.length - 1].usage?.completion_tokens, 3);
+      const metrics = await httpGet(`${base}/metrics`);
+      assert.match(metrics.body, /^vllm:generation_tokens_total\{model_name="tiny"\} 3$/m);
+    } finally {
+      await containerd.remove(id);
+    }
+  });
+
+  it('the vLLM image exits when the model folder does not exist, as vLLM does', async function () {
+    const result = await containerd.runIn(VLLM, ['python3', '-m', 'vllm.entrypoints.openai.api_server', '--model', '/models/missing']);
+    assert.strictEqual(result.exitCode, 1);
   });
 });

@@ -95,10 +95,10 @@ export class ScratchContainerd {
     return this.ctr(['run', '--rm', '--net-host', ...env, ...mounts, reference, id, ...command]);
   }
 
-  /** Starts a container of `reference` in the background with its image's own command; returns its id. */
-  async start(reference: string): Promise<string> {
+  /** Starts a container of `reference` in the background (its image's command unless `command`); returns its id. */
+  async start(reference: string, command: readonly string[] = []): Promise<string> {
     const id = `t${++this.containers}`;
-    const result = await this.ctr(['run', '-d', '--net-host', reference, id]);
+    const result = await this.ctr(['run', '-d', '--net-host', reference, id, ...command]);
     if (result.exitCode !== 0) throw new Error(`starting ${reference} failed: ${result.stderr}`);
     return id;
   }
