@@ -15,6 +15,7 @@ const SLIM = 'sandbox.kube-ml.dev/slim:1';
 const CURL = 'docker.io/curlimages/curl:8.10.1';
 const PYTORCH = 'docker.io/pytorch/pytorch:2.4.1-cuda12.4-cudnn9-runtime';
 const VLLM = 'docker.io/vllm/vllm-openai:v0.6.3';
+const DCGM_EXPORTER = 'nvcr.io/nvidia/k8s/dcgm-exporter:3.3.8-3.6.0-ubuntu22.04';
 const ML_PRESETS = [
   PYTORCH,
   'docker.io/pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime',
@@ -54,7 +55,7 @@ describe('sandbox images', function () {
   let gpuPrograms: Record<string, string>;
 
   before(async function () {
-    images = await buildImages(['pause', 'busybox', 'slim', 'curl', 'pytorch', 'vllm']);
+    images = await buildImages(['pause', 'busybox', 'slim', 'curl', 'pytorch', 'vllm', 'dcgm-exporter']);
     gpuPrograms = await buildGpuPrograms();
     containerd = await ScratchContainerd.start();
     for (const image of images) await containerd.importImage(image);
@@ -65,13 +66,13 @@ describe('sandbox images', function () {
   });
 
   it('prints one absolute archive per full reference', function () {
-    assert.deepStrictEqual(images.map((image) => image.reference), [PAUSE, BUSYBOX, SLIM, CURL, ...ML_PRESETS, VLLM]);
+    assert.deepStrictEqual(images.map((image) => image.reference), [PAUSE, BUSYBOX, SLIM, CURL, ...ML_PRESETS, VLLM, DCGM_EXPORTER]);
     for (const image of images) assert.match(image.archive, /^\/.*\/images\/[a-z-]+-[0-9a-f]{16}\.oci\.tar$/);
   });
 
   it('imports under the reference the kubelet asks for', async function () {
     const { stdout } = await containerd.ctr(['images', 'ls', '-q']);
-    for (const reference of [PAUSE, BUSYBOX, SLIM, CURL, ...ML_PRESETS, VLLM]) assert.ok(stdout.split('\n').includes(reference), `${reference} in ${stdout}`);
+    for (const reference of [PAUSE, BUSYBOX, SLIM, CURL, ...ML_PRESETS, VLLM, DCGM_EXPORTER]) assert.ok(stdout.split('\n').includes(reference), `${reference} in ${stdout}`);
   });
 
   it('pause runs until TERM, then exits', async function () {
@@ -167,5 +168,18 @@ describe('sandbox images', function () {
   it('the vLLM image exits when the model folder does not exist, as vLLM does', async function () {
     const result = await containerd.runIn(VLLM, ['python3', '-m', 'vllm.entrypoints.openai.api_server', '--model', '/models/missing']);
     assert.strictEqual(result.exitCode, 1);
+  });
+
+  it('the DCGM exporter image serves /metrics, and says so when the kubelet\'s pod-resources socket is missing', async function () {
+    const port = await freePort();
+    const id = await containerd.start(DCGM_EXPORTER, ['/usr/bin/dcgm-exporter', '--address', `127.0.0.1:${port}`, '--node-name', 'real-0']);
+    try {
+      await waitFor(async () => (await httpGet(`http://127.0.0.1:${port}/health`)).status === 200, 30_000, 'the exporter to answer /health');
+      const metrics = await httpGet(`http://127.0.0.1:${port}/metrics`);
+      assert.strictEqual(metrics.status, 503);
+      assert.match(metrics.body, /pod-resources API/);
+    } finally {
+      await containerd.remove(id);
+    }
   });
 });

@@ -11,6 +11,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	pluginapi "k8s.io/kubelet/pkg/apis/deviceplugin/v1beta1"
+
+	"kube-ml-workbench/sandbox/gpu/internal/sockettest"
 )
 
 // fakeKubelet is the kubelet's registration service on a Unix socket, as the kubelet serves it.
@@ -48,12 +50,7 @@ func nextRegistration(t *testing.T, kubelet *fakeKubelet) *pluginapi.RegisterReq
 }
 
 func TestRegistersListsAndAllocates(t *testing.T) {
-	// Unix socket paths are limited to ~108 bytes; t.TempDir() under a long TMPDIR may exceed it.
-	dir, err := os.MkdirTemp("", "kmw-dp-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
+	dir := sockettest.Dir(t)
 	kubeletSocket := filepath.Join(dir, "kubelet.sock")
 	kubelet := startFakeKubelet(t, kubeletSocket)
 

@@ -41,28 +41,8 @@ func VisibleGPUs(visible, name string, memoryMiB int) []GPU {
 	return gpus
 }
 
-type reading struct {
-	utilization, memoryUsed, powerDraw, powerLimit, temperature int
-}
-
-func (gpu GPU) read(now time.Time) reading {
-	seconds := int(now.Unix())
-	phase := (seconds/2 + gpu.NodeIndex*7) % 20
-	wave := phase
-	if phase >= 10 {
-		wave = 20 - phase
-	}
-	powerLimit := 700
-	if strings.Contains(gpu.Name, "A100") {
-		powerLimit = 400
-	}
-	return reading{
-		utilization: min(100, 55+wave*4+(gpu.NodeIndex*3+seconds)%5),
-		memoryUsed:  gpu.MemoryMiB * (60 + wave*2) / 100,
-		powerDraw:   powerLimit * (40 + wave*5) / 100,
-		powerLimit:  powerLimit,
-		temperature: 52 + wave + gpu.NodeIndex%3,
-	}
+func (gpu GPU) read(now time.Time) simgpu.Reading {
+	return simgpu.Busy(gpu.NodeIndex, gpu.Name, gpu.MemoryMiB, now.Unix())
 }
 
 // field is one --query-gpu value; unit is what the real tool appends without "nounits".
@@ -84,21 +64,21 @@ func (gpu GPU) field(key string, now time.Time, units bool) string {
 	case "pci.bus_id":
 		return simgpu.BusID(gpu.NodeIndex)
 	case "utilization.gpu":
-		return withUnit(fmt.Sprint(r.utilization), "%")
+		return withUnit(fmt.Sprint(r.UtilizationPercent), "%")
 	case "utilization.memory":
-		return withUnit(fmt.Sprint(r.utilization*6/10), "%")
+		return withUnit(fmt.Sprint(r.UtilizationPercent*6/10), "%")
 	case "memory.used":
-		return withUnit(fmt.Sprint(r.memoryUsed), "MiB")
+		return withUnit(fmt.Sprint(r.MemoryUsedMiB), "MiB")
 	case "memory.total":
 		return withUnit(fmt.Sprint(gpu.MemoryMiB), "MiB")
 	case "memory.free":
-		return withUnit(fmt.Sprint(gpu.MemoryMiB-r.memoryUsed), "MiB")
+		return withUnit(fmt.Sprint(gpu.MemoryMiB-r.MemoryUsedMiB), "MiB")
 	case "power.draw":
-		return withUnit(fmt.Sprintf("%d.00", r.powerDraw), "W")
+		return withUnit(fmt.Sprintf("%d.00", r.PowerWatts), "W")
 	case "power.limit":
-		return withUnit(fmt.Sprintf("%d.00", r.powerLimit), "W")
+		return withUnit(fmt.Sprintf("%d.00", r.PowerLimitWatts), "W")
 	case "temperature.gpu":
-		return fmt.Sprint(r.temperature)
+		return fmt.Sprint(r.TemperatureC)
 	case "driver_version":
 		return driverVersion
 	case "count":
@@ -179,7 +159,7 @@ func Table(out io.Writer, gpus []GPU, now time.Time) {
 		}
 		fmt.Fprintf(out, "| %3d  %-29s On   |   %s Off |                    0 |\n", gpu.Index, name, simgpu.BusID(gpu.NodeIndex))
 		fmt.Fprintf(out, "| N/A   %2dC    P0             %3dW / %3dW |  %6dMiB / %6dMiB |    %3d%%      Default |\n",
-			r.temperature, r.powerDraw, r.powerLimit, r.memoryUsed, gpu.MemoryMiB, r.utilization)
+			r.TemperatureC, r.PowerWatts, r.PowerLimitWatts, r.MemoryUsedMiB, gpu.MemoryMiB, r.UtilizationPercent)
 		fmt.Fprintln(out, "|                                         |                        |             Disabled |")
 		fmt.Fprintln(out, rule)
 	}
