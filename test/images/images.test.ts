@@ -1,0 +1,185 @@
+// The sandbox's images, built by scripts/sandbox/images/build.sh, imported into a scratch
+// containerd as the real node imports them, and run: each holds what its original holds and
+// lacks what its original lacks.
+import * as assert from 'assert';
+import * as http from 'http';
+import { AddressInfo, createServer } from 'net';
+import { httpGet } from '../httpGet';
+import { NVIDIA_SMI_COMMAND, parseNvidiaSmiCsv } from '../../src/gpuMetrics/model/nvidiaSmi';
+import { waitFor } from '../waitFor';
+import { buildGpuPrograms, buildImages, ImageLine, ScratchContainerd } from './scratchContainerd';
+
+const PAUSE = 'registry.k8s.io/pause:3.10';
+const BUSYBOX = 'docker.io/library/busybox:1.36';
+const SLIM = 'sandbox.kube-ml.dev/slim:1';
+const CURL = 'docker.io/curlimages/curl:8.10.1';
+const PYTORCH = 'docker.io/pytorch/pytorch:2.4.1-cuda12.4-cudnn9-runtime';
+const VLLM = 'docker.io/vllm/vllm-openai:v0.6.3';
+const DCGM_EXPORTER = 'nvcr.io/nvidia/k8s/dcgm-exporter:3.3.8-3.6.0-ubuntu22.04';
+const ML_PRESETS = [
+  PYTORCH,
+  'docker.io/pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime',
+  'nvcr.io/nvidia/jax:24.04-py3',
+  'docker.io/huggingface/transformers-pytorch-gpu:4.41.2',
+  'docker.io/nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04',
+];
+
+/** A loopback port free at the moment (the container binds it next, on the host network). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** POSTs JSON and returns the raw response body (the whole event stream for `stream: true`). */
+function httpPost(url: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: 'POST', agent: false, headers: { 'Content-Type': 'application/json', ...headers } }, (response) => {
+      let text = '';
+      response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+    });
+    request.on('error', reject);
+    request.end(JSON.stringify(body));
+  });
+}
+
+/** `command -v` for each name, as a slim image's shell answers it. */
+const WHICH = (names: readonly string[]) => ['sh', '-c', names.map((name) => `command -v ${name} || echo "no ${name}"`).join('; ')];
+
+describe('sandbox images', function () {
+  let containerd: ScratchContainerd;
+  let images: ImageLine[];
+  let gpuPrograms: Record<string, string>;
+
+  before(async function () {
+    images = await buildImages(['pause', 'busybox', 'slim', 'curl', 'pytorch', 'vllm', 'dcgm-exporter']);
+    gpuPrograms = await buildGpuPrograms();
+    containerd = await ScratchContainerd.start();
+    for (const image of images) await containerd.importImage(image);
+  });
+
+  after(async function () {
+    await containerd?.stop();
+  });
+
+  it('prints one absolute archive per full reference', function () {
+    assert.deepStrictEqual(images.map((image) => image.reference), [PAUSE, BUSYBOX, SLIM, CURL, ...ML_PRESETS, VLLM, DCGM_EXPORTER]);
+    for (const image of images) assert.match(image.archive, /^\/.*\/images\/[a-z-]+-[0-9a-f]{16}\.oci\.tar$/);
+  });
+
+  it('imports under the reference the kubelet asks for', async function () {
+    const { stdout } = await containerd.ctr(['images', 'ls', '-q']);
+    for (const reference of [PAUSE, BUSYBOX, SLIM, CURL, ...ML_PRESETS, VLLM, DCGM_EXPORTER]) assert.ok(stdout.split('\n').includes(reference), `${reference} in ${stdout}`);
+  });
+
+  it('pause runs until TERM, then exits', async function () {
+    const id = await containerd.start(PAUSE);
+    try {
+      assert.strictEqual(await waitFor(() => containerd.taskStatus(id), 10_000, 'the pause task'), 'RUNNING');
+      const killed = await containerd.ctr(['task', 'kill', '--signal', 'SIGTERM', id]);
+      assert.strictEqual(killed.exitCode, 0, killed.stderr);
+      await waitFor(async () => (await containerd.taskStatus(id)) === 'STOPPED', 10_000, 'pause to exit on TERM');
+    } finally {
+      await containerd.remove(id);
+    }
+  });
+
+  it('busybox has busybox tar and wget, and no bash', async function () {
+    const result = await containerd.runIn(BUSYBOX, WHICH(['tar', 'wget', 'bash']));
+    assert.strictEqual(result.stdout, '/bin/tar\n/bin/wget\nno bash\n');
+  });
+
+  it('the slim image has a shell but no bash and no tar', async function () {
+    const result = await containerd.runIn(SLIM, WHICH(['sh', 'bash', 'tar']));
+    assert.strictEqual(result.stdout, '/bin/sh\nno bash\nno tar\n');
+  });
+
+  it('the curl image has busybox sh and a working curl, and no bash', async function () {
+    const server = http.createServer((_request, response) => response.end('pong'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const result = await containerd.runIn(CURL, ['/bin/sh', '-c', `command -v bash || echo "no bash"; curl -sS http://127.0.0.1:${port}/`]);
+      assert.strictEqual(result.stdout, 'no bash\npong', result.stderr);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('the ML image has python3 with numpy, JupyterLab and TensorBoard, bash, and no sshd', async function () {
+    const result = await containerd.runIn(PYTORCH, ['/bin/bash', '-c',
+      'python3 -c "import numpy, jupyterlab, tensorboard; print(numpy.__version__, jupyterlab.__version__, tensorboard.__version__)"; command -v jupyter tensorboard pip; command -v sshd || echo "no sshd"; pwd']);
+    assert.strictEqual(result.stdout, '1.26.4 4.2.5 2.17.1\n/usr/local/bin/jupyter\n/usr/local/bin/tensorboard\n/usr/bin/pip\nno sshd\n/workspace\n', result.stderr);
+  });
+
+  describe('nvidia-smi as the device plugin mounts it', function () {
+    // What the plugin's Allocate answers for GPUs 5 and 2 of a node (UUIDs in its scheme, scripts/sandbox/gpu/simgpu).
+    const allocation = [
+      'NVIDIA_VISIBLE_DEVICES=GPU-1c4e1c2d-5a1d-4b0e-8000-000000000005,GPU-1c4e1c2d-5a1d-4b0e-8000-000000000002',
+      'KMW_GPU_NAME=NVIDIA H100 80GB HBM3',
+      'KMW_GPU_MEMORY_MIB=81559',
+    ];
+    const mount = () => ({ '/usr/bin/nvidia-smi': gpuPrograms['nvidia-smi'] });
+
+    for (const reference of [PYTORCH, SLIM]) {
+      it(`reports exactly the allocated GPUs in ${reference}, in the format the extension parses`, async function () {
+        const result = await containerd.runIn(reference, NVIDIA_SMI_COMMAND, { env: allocation, readOnlyFiles: mount() });
+        assert.strictEqual(result.exitCode, 0, result.stderr);
+        const parsed = parseNvidiaSmiCsv(result.stdout);
+        assert.deepStrictEqual(parsed.rejected, []);
+        assert.deepStrictEqual(parsed.gpus.map((gpu) => [gpu.gpu, gpu.name, gpu.memoryTotalMiB]), [['0', 'NVIDIA H100 80GB HBM3', 81559], ['1', 'NVIDIA H100 80GB HBM3', 81559]]);
+      });
+    }
+
+    it('finds no GPU when none was allocated, exiting as the real tool does', async function () {
+      const result = await containerd.runIn(PYTORCH, ['nvidia-smi'], { readOnlyFiles: mount() });
+      assert.strictEqual(result.stdout, 'No devices were found\n');
+      assert.strictEqual(result.exitCode, 6);
+    });
+  });
+
+  it('the vLLM image serves the OpenAI API as a real process, with vLLM\'s arguments, key check and metrics', async function () {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    // The serving flow's arguments (src/serving/model/runtimes.ts) after the image's entrypoint.
+    const id = await containerd.start(VLLM, ['python3', '-m', 'vllm.entrypoints.openai.api_server',
+      '--model', '/vllm-workspace', '--served-model-name', 'tiny', '--host', '127.0.0.1', '--port', String(port), '--api-key', 'sekret']);
+    try {
+      await waitFor(async () => (await httpGet(`${base}/health`)).status === 200, 30_000, 'the vLLM stand-in to answer /health');
+      assert.strictEqual((await httpGet(`${base}/v1/models`)).status, 401);
+      const auth = { Authorization: 'Bearer sekret' };
+      const reply = await httpPost(`${base}/v1/chat/completions`, { model: 'tiny', messages: [{ role: 'user', content: 'hello there' }], stream: true, max_tokens: 3 }, auth);
+      assert.strictEqual(reply.status, 200);
+      const events = reply.body.split('\n\n').filter(Boolean);
+      assert.strictEqual(events[events.length - 1], 'data: [DONE]');
+      const chunks = events.slice(0, -1).map((event) => JSON.parse(event.replace(/^data: /, '')) as { choices: Array<{ delta: { content?: string } }>; usage?: { completion_tokens: number } });
+      assert.strictEqual(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join(''), 'This reply comes ');
+      assert.strictEqual(chunks[chunks.length - 1].usage?.completion_tokens, 3);
+      const metrics = await httpGet(`${base}/metrics`);
+      assert.match(metrics.body, /^vllm:generation_tokens_total\{model_name="tiny"\} 3$/m);
+    } finally {
+      await containerd.remove(id);
+    }
+  });
+
+  it('the vLLM image exits when the model folder does not exist, as vLLM does', async function () {
+    const result = await containerd.runIn(VLLM, ['python3', '-m', 'vllm.entrypoints.openai.api_server', '--model', '/models/missing']);
+    assert.strictEqual(result.exitCode, 1);
+  });
+
+  it('the DCGM exporter image serves /metrics, and says so when the kubelet\'s pod-resources socket is missing', async function () {
+    const port = await freePort();
+    const id = await containerd.start(DCGM_EXPORTER, ['/usr/bin/dcgm-exporter', '--address', `127.0.0.1:${port}`, '--node-name', 'real-0']);
+    try {
+      await waitFor(async () => (await httpGet(`http://127.0.0.1:${port}/health`)).status === 200, 30_000, 'the exporter to answer /health');
+      const metrics = await httpGet(`http://127.0.0.1:${port}/metrics`);
+      assert.strictEqual(metrics.status, 503);
+      assert.match(metrics.body, /pod-resources API/);
+    } finally {
+      await containerd.remove(id);
+    }
+  });
+});
