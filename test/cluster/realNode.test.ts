@@ -9,7 +9,7 @@ import { NODE_COMPONENTS, componentPid, componentRunning } from '../../scripts/s
 import { NODE_KIND_LABEL } from '../../scripts/sandbox/fixtures';
 import { REAL_NODE_TAINT } from '../../scripts/sandbox/node/configFiles';
 import { NODE_NAME, NODE_SUBNET } from '../../scripts/sandbox/node/layout';
-import { BUSYBOX_IMAGE } from '../../scripts/sandbox/node/stopgapImages';
+import { BUSYBOX_IMAGE } from '../../scripts/sandbox/node/images';
 import { inSubnet } from '../../scripts/sandbox/node/relay';
 import { httpGet } from '../httpGet';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor, waitForPodPhase } from './sandbox';

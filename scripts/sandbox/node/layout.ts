@@ -28,7 +28,6 @@ export const KUBELET_DIR = path.join(NODE_DIR, 'kubelet');
 export const KUBELET_CONFIG = path.join(NODE_DIR, 'kubelet-config.yaml');
 export const KUBELET_KUBECONFIG = path.join(NODE_DIR, 'kubelet-kubeconfig');
 export const POD_LOGS_DIR = path.join(NODE_DIR, 'pod-logs');
-export const IMAGES_DIR = path.join(NODE_DIR, 'images');
 /** The API server's egress for node and pod traffic (HTTP CONNECT), served by the host-side relay. */
 export const EGRESS_SOCKET = path.join(NODE_DIR, 'egress.sock');
 export const EGRESS_CONFIG = path.join(NODE_DIR, 'egress-selector.yaml');

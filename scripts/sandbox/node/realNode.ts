@@ -12,11 +12,11 @@ import { REPO_ROOT } from '../paths';
 import { tail } from '../processes';
 import { cniConfList, containerdConfigToml, egressSelectorYaml, kubeletArgs, kubeletConfigYaml } from './configFiles';
 import {
-  CNI_CONF_DIR, CONTAINERD_CONFIG, CONTAINERD_DIR, CONTAINERD_SOCKET, EGRESS_CONFIG, EGRESS_SOCKET, IMAGES_DIR, KUBELET_CONFIG, KUBELET_DIR, KUBELET_KUBECONFIG,
+  CNI_CONF_DIR, CONTAINERD_CONFIG, CONTAINERD_DIR, CONTAINERD_SOCKET, EGRESS_CONFIG, EGRESS_SOCKET, KUBELET_CONFIG, KUBELET_DIR, KUBELET_KUBECONFIG,
   NETNS_PATH, NODE_DIAL_SOCKET, NODE_DIR, NODE_LAUNCH_FILE, NODE_LOGS_DIR, NODE_NAME, NODE_PIDS_DIR, POD_LOGS_DIR,
 } from './layout';
-import { RealNodeError, ensureNodeHost, run } from './host';
-import { PAUSE_IMAGE, buildStopgapImages } from './stopgapImages';
+import { RealNodeError, ensureNodeHost } from './host';
+import { PAUSE_IMAGE, importNodeImages } from './images';
 
 /** Written before the API server starts: it dials every node (KWOK's too) through the host relay. */
 export function writeEgressConfig(): { key: string; value: string }[] {
@@ -74,17 +74,6 @@ async function waitUntil(what: NodeComponent, ready: () => boolean | Promise<boo
   }
 }
 
-/**
- * The real node's images. Stand-ins until the offline image builds land: see stopgapImages.ts.
- */
-function importImages(): string[] {
-  const images = buildStopgapImages(IMAGES_DIR);
-  for (const image of images) {
-    run('ctr', ['-a', CONTAINERD_SOCKET, '-n', 'k8s.io', 'images', 'import', '--index-name', image.reference, image.archive]);
-  }
-  return images.map((image) => image.reference);
-}
-
 function nodeReady(node: k8s.V1Node | undefined): boolean {
   return node?.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') ?? false;
 }
@@ -107,7 +96,7 @@ export async function startRealNode(binDir: string, credentials: AdminCredential
   ensureNodeHost();
   writeNodeFiles(binDir, credentials);
   for (const component of NODE_COMPONENTS) {
-    if (component === 'kubelet') importImages();
+    if (component === 'kubelet') importNodeImages();
     // The supervisor takes them over; `up` must not wait for them to exit.
     launchComponent(component).unref();
     const socket = READY_SOCKETS[component];
