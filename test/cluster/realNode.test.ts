@@ -53,7 +53,7 @@ describe('real node: a kubelet running real containers next to the KWOK nodes', 
     await waitFor(async () => (await core.readNamespacedPod({ namespace, name: 'web' })).status?.containerStatuses?.[0]?.ready === true, 30_000, 'the container to be ready');
   });
   after(async () => {
-    await deleteTestNamespace(namespace);
+    if (namespace) await deleteTestNamespace(namespace);
   });
 
   it('registers as a containerd node whose address lives only in the sandbox\'s network namespace', async () => {
