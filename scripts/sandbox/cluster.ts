@@ -253,7 +253,12 @@ export async function up(options: UpOptions = { realNode: true }): Promise<UpFig
   let realNodeSeconds: number | undefined;
   if (realNode) {
     const nodeStarted = Date.now();
-    await realNode.startRealNode(binDir, credentials, admin);
+    try {
+      await realNode.startRealNode(binDir, credentials, admin);
+    } catch (error) {
+      throw new SandboxError(`the real node did not start: ${(error as Error).message}\n`
+        + '  Its logs are in .sandbox/node/logs/. `npm run sandbox -- up --no-real-node` starts a sandbox without it.');
+    }
     realNodeSeconds = (Date.now() - nodeStarted) / 1000;
   }
   startSupervisor();
