@@ -5,7 +5,7 @@ import * as yaml from 'js-yaml';
 import { NODE_KIND_LABEL, POOL_LABEL } from '../fixtures';
 import { LOOPBACK } from '../paths';
 import {
-  BRIDGE, CGROUP_ROOT, CNI_BIN_DIR, CNI_CONF_DIR, CONTAINERD_DIR, CONTAINERD_SOCKET, EGRESS_SOCKET, KUBELET_PORT, NODE_IP, NODE_NAME, NODE_SUBNET,
+  BRIDGE, CGROUP_ROOT, CNI_BIN_DIR, CNI_CONF_DIR, CNI_LEASES_DIR, CONTAINERD_DIR, CONTAINERD_SOCKET, EGRESS_SOCKET, KUBELET_PORT, NODE_IP, NODE_NAME, NODE_SUBNET,
   POD_LOGS_DIR,
 } from './layout';
 
@@ -68,7 +68,8 @@ export function cniConfList(): string {
         isGateway: true,
         ipMasq: false,
         hairpinMode: true,
-        ipam: { type: 'host-local', ranges: [[{ subnet: NODE_SUBNET, gateway: NODE_IP }]], routes: [{ dst: '0.0.0.0/0' }] },
+        // Address leases under the node's folder (not /var/lib/cni): `down` removes them with it.
+        ipam: { type: 'host-local', dataDir: CNI_LEASES_DIR, ranges: [[{ subnet: NODE_SUBNET, gateway: NODE_IP }]], routes: [{ dst: '0.0.0.0/0' }] },
       },
       { type: 'portmap', capabilities: { portMappings: true } },
     ],

@@ -23,6 +23,7 @@ export const CONTAINERD_DIR = path.join(NODE_DIR, 'containerd');
 export const CONTAINERD_SOCKET = path.join(CONTAINERD_DIR, 'containerd.sock');
 export const CONTAINERD_CONFIG = path.join(CONTAINERD_DIR, 'config.toml');
 export const CNI_CONF_DIR = path.join(NODE_DIR, 'cni');
+export const CNI_LEASES_DIR = path.join(NODE_DIR, 'cni-leases');
 export const CNI_BIN_DIR = process.env.KMW_CNI_BIN_DIR ?? '/usr/lib/cni';
 export const KUBELET_DIR = path.join(NODE_DIR, 'kubelet');
 export const KUBELET_CONFIG = path.join(NODE_DIR, 'kubelet-config.yaml');
