@@ -93,17 +93,25 @@ function refuse(socket: net.Socket, status: number, reason: string): void {
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Length: 0\r\n\r\n`);
 }
 
-function dialAndAccept(client: net.Socket, target: ConnectTarget): void {
-  const upstream = net.connect({ host: target.host, port: target.port });
+/** Connects `client` onwards through `upstream` once it connects; a failure before that answers 502. */
+function acceptWhenConnected(client: net.Socket, upstream: net.Socket, what: string, greeting: () => void): void {
+  const failed = (error: Error): void => {
+    log(`${what} failed: ${error.message}`);
+    refuse(client, 502, 'Bad Gateway');
+  };
+  upstream.once('error', failed);
   upstream.once('connect', () => {
-    client.write('HTTP/1.1 200 Connection established\r\n\r\n');
+    // From here on the bytes are the caller's stream: errors end both sides, nothing is written into it.
+    upstream.off('error', failed);
+    greeting();
     pipeBoth(client, upstream);
     client.resume();
   });
-  upstream.once('error', (error) => {
-    log(`dial ${target.host}:${target.port} failed: ${error.message}`);
-    refuse(client, 502, 'Bad Gateway');
-  });
+}
+
+function dialAndAccept(client: net.Socket, target: ConnectTarget): void {
+  acceptWhenConnected(client, net.connect({ host: target.host, port: target.port }), `dial ${target.host}:${target.port}`,
+    () => client.write('HTTP/1.1 200 Connection established\r\n\r\n'));
 }
 
 function listenUnix(socketPath: string, onConnection: (socket: net.Socket) => void): net.Server {
@@ -118,16 +126,9 @@ function hostSide(): net.Server[] {
     if (isLoopbackHost(target.host)) {
       dialAndAccept(client, target);
     } else if (inSubnet(target.host, NODE_SUBNET)) {
+      // The node side answers the CONNECT itself (200, 403 or 502).
       const nodeSide = net.connect(NODE_DIAL_SOCKET);
-      nodeSide.once('connect', () => {
-        nodeSide.write(head);
-        pipeBoth(client, nodeSide);
-        client.resume();
-      });
-      nodeSide.once('error', (error) => {
-        log(`node side ${NODE_DIAL_SOCKET}: ${error.message}`);
-        refuse(client, 502, 'Bad Gateway');
-      });
+      acceptWhenConnected(client, nodeSide, `node side ${NODE_DIAL_SOCKET}`, () => nodeSide.write(head));
     } else {
       // Only loopback and the sandbox's own namespace are targets; nothing else is dialled.
       log(`refused CONNECT ${target.host}:${target.port}: neither loopback nor ${NODE_SUBNET}`);
