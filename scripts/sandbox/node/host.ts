@@ -24,10 +24,13 @@ export function run(command: string, args: string[]): string {
   }
 }
 
-/** cgroup v1 hierarchies (one folder each under /sys/fs/cgroup), or the single v2 one. */
-function cgroupHierarchies(): string[] {
+/**
+ * cgroup v1 hierarchies (one folder each under /sys/fs/cgroup), or the single v2 one. In hybrid
+ * mode runc also makes the containers' cgroups in the v2 `unified` one: `down` removes those too.
+ */
+function cgroupHierarchies(withUnified = false): string[] {
   if (fs.existsSync(path.join(CGROUP_MOUNT, 'cgroup.controllers'))) return [CGROUP_MOUNT];
-  return fs.readdirSync(CGROUP_MOUNT).filter((name) => name !== 'unified').map((name) => path.join(CGROUP_MOUNT, name))
+  return fs.readdirSync(CGROUP_MOUNT).filter((name) => withUnified || name !== 'unified').map((name) => path.join(CGROUP_MOUNT, name))
     .filter((dir) => fs.existsSync(path.join(dir, 'cgroup.procs')));
 }
 
@@ -74,7 +77,7 @@ function containerProcesses(): number[] {
     }
     for (const pid of fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) pids.add(Number(pid));
   };
-  for (const hierarchy of cgroupHierarchies()) {
+  for (const hierarchy of cgroupHierarchies(true)) {
     if (fs.existsSync(path.join(hierarchy, CGROUP_ROOT))) walk(path.join(hierarchy, CGROUP_ROOT));
   }
   return [...pids];
@@ -87,7 +90,7 @@ function removeCgroups(): void {
     }
     fs.rmdirSync(dir);
   };
-  for (const hierarchy of cgroupHierarchies()) {
+  for (const hierarchy of cgroupHierarchies(true)) {
     const dir = path.join(hierarchy, CGROUP_ROOT);
     if (fs.existsSync(dir)) removeTree(dir);
   }
