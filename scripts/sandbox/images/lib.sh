@@ -13,7 +13,7 @@ debian_package() {
   local dir="$IMAGES_CACHE/debs/${package}_$version"
   if [ ! -d "$dir" ]; then
     local work; work=$(mktemp -d "$IMAGES_CACHE/debs/.$package.XXXXXX")
-    (cd "$work" && apt-get download "$package=$version" >&2)
+    (cd "$work" && apt-get download -o APT::Sandbox::User=root "$package=$version" >&2)
     dpkg-deb -x "$work"/*.deb "$work/files"
     mv "$work/files" "$dir"
     rm -rf "$work"
@@ -135,3 +135,12 @@ CUDA_IMAGE_ENV=(
   --config.env LD_LIBRARY_PATH=/usr/local/nvidia/lib:/usr/local/nvidia/lib64
   --config.env LANG=C.UTF-8
 )
+
+# The site-packages folder of the Debian python3 in the Python images.
+PYTHON_SITE=/usr/local/lib/python3.11/dist-packages
+
+# Installs the OpenAI-compatible core the model-server stand-ins share as kmw_openai_compat.
+install_openai_compat() {
+  mkdir -p "$1$PYTHON_SITE"
+  cp "$SANDBOX_SCRIPTS/images/files/modelserver/openai_compat.py" "$1$PYTHON_SITE/kmw_openai_compat.py"
+}
