@@ -16,6 +16,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 SANDBOX_SCRIPTS=$(dirname "$HERE")
 IMAGES_CACHE="${KMW_CACHE:-$HOME/.cache/kube-ml-workbench}/images"
 mkdir -p "$IMAGES_CACHE/rootfs" "$IMAGES_CACHE/debs"
+RUN_DIR=$(mktemp -d)
+trap 'rm -rf "$RUN_DIR"' EXIT
 # shellcheck source=lib.sh
 source "$HERE/lib.sh"
 

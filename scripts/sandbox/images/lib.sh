@@ -3,8 +3,13 @@
 
 log() { printf '[images] %s\n' "$*" >&2; }
 
-# The version apt would install of a Debian package (part of an image's inputs).
-debian_version() { apt-cache show --no-all-versions "$1" | sed -n 's/^Version: //p' | head -n1; }
+# The version apt would install of a Debian package (part of an image's inputs). apt-cache takes
+# a second or two, so each package is asked once per run (RUN_DIR is build.sh's own temp folder).
+debian_version() {
+  local memo="$RUN_DIR/version-$1"
+  [ -f "$memo" ] || apt-cache show --no-all-versions "$1" | sed -n 's/^Version: //p' | head -n1 > "$memo"
+  cat "$memo"
+}
 
 # A Debian package's files, unpacked (not installed) into a folder under the cache; prints it.
 debian_package() {
