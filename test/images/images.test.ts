@@ -51,16 +51,19 @@ function httpPost(url: string, body: unknown, headers: Record<string, string>): 
 /** `command -v` for each name, as a slim image's shell answers it. */
 const WHICH = (names: readonly string[]) => ['sh', '-c', names.map((name) => `command -v ${name} || echo "no ${name}"`).join('; ')];
 
+const IMAGE_NAMES = ['pause', 'busybox', 'slim', 'curl', 'pytorch', 'vllm', 'tgi', 'triton', 'dcgm-exporter'];
+
 describe('sandbox images', function () {
   let containerd: ScratchContainerd;
   let images: ImageLine[];
+  let imported: Map<string, string>;
   let gpuPrograms: Record<string, string>;
 
   before(async function () {
-    images = await buildImages(['pause', 'busybox', 'slim', 'curl', 'pytorch', 'vllm', 'tgi', 'triton', 'dcgm-exporter']);
+    images = await buildImages(IMAGE_NAMES);
     gpuPrograms = await buildGpuPrograms();
     containerd = await ScratchContainerd.start();
-    for (const image of images) await containerd.importImage(image);
+    imported = await containerd.importImages(IMAGE_NAMES);
   });
 
   after(async function () {
@@ -84,9 +87,16 @@ describe('sandbox images', function () {
     for (const image of images) assert.match(image.archive, /^\/.*\/images\/[a-z-]+-[0-9a-f]{16}\.oci\.tar$/);
   });
 
-  it('imports under the reference the kubelet asks for', async function () {
+  it('imports each archive once, under every reference the kubelet asks for', async function () {
+    const references = images.map((image) => image.reference);
+    assert.deepStrictEqual([...imported.entries()], references.map((reference) => [reference, 'imported']));
     const { stdout } = await containerd.ctr(['images', 'ls', '-q']);
-    for (const reference of [PAUSE, BUSYBOX, SLIM, CURL, ...ML_PRESETS, VLLM, TGI, TRITON, DCGM_EXPORTER]) assert.ok(stdout.split('\n').includes(reference), `${reference} in ${stdout}`);
+    for (const reference of references) assert.ok(stdout.split('\n').includes(reference), `${reference} in ${stdout}`);
+  });
+
+  it('skips what is already imported from the same archive', async function () {
+    const again = await containerd.importImages(['curl', 'pytorch']);
+    assert.deepStrictEqual([...again.values()], [CURL, ...ML_PRESETS].map(() => 'present'));
   });
 
   it('pause runs until TERM, then exits', async function () {

@@ -82,9 +82,10 @@ export class ScratchContainerd {
     }
   }
 
-  async importImage(image: ImageLine): Promise<void> {
-    const result = await this.ctr(['images', 'import', '--index-name', image.reference, image.archive]);
-    if (result.exitCode !== 0) throw new Error(`importing ${image.reference} failed: ${result.stderr}`);
+  /** Runs import.sh (build, then import what is missing) against this containerd; reference → what it did. */
+  async importImages(names: readonly string[]): Promise<Map<string, string>> {
+    const { stdout } = await run('nice', ['-n', '15', 'bash', 'scripts/sandbox/images/import.sh', '--address', this.socket, ...names], { maxBuffer: MAX_OUTPUT });
+    return new Map(stdout.trim().split('\n').map((line) => line.split('\t') as [string, string]));
   }
 
   /** Runs `command` in a new container of `reference` (host network, removed afterwards). */
