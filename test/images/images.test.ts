@@ -2,6 +2,10 @@
 // containerd as the real node imports them, and run: each holds what its original holds and
 // lacks what its original lacks.
 import * as assert from 'assert';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as http from 'http';
 import { AddressInfo, createServer } from 'net';
 import { httpGet } from '../httpGet';
@@ -97,6 +101,20 @@ describe('sandbox images', function () {
   it('skips what is already imported from the same archive', async function () {
     const again = await containerd.importImages(['curl', 'pytorch']);
     assert.deepStrictEqual([...again.values()], [CURL, ...ML_PRESETS].map(() => 'present'));
+  });
+
+  it('replaces an image whose archive was built again', async function () {
+    // A second cache builds the same recipe into a new archive (new timestamps, new digest).
+    const otherCache = fs.mkdtempSync(path.join(os.tmpdir(), 'kmw-images-'));
+    try {
+      assert.deepStrictEqual([...(await containerd.importImages(['slim'], otherCache)).entries()], [[SLIM, 'imported']]);
+      const [rebuilt] = await buildImages(['slim'], otherCache);
+      const manifest = (JSON.parse(execFileSync('tar', ['-xOf', rebuilt.archive, 'index.json']).toString()) as { manifests: Array<{ digest: string }> }).manifests[0].digest;
+      const { stdout } = await containerd.ctr(['images', 'ls']);
+      assert.ok(stdout.split('\n').some((row) => row.startsWith(`${SLIM} `) && row.includes(manifest)), `${SLIM} at ${manifest} in ${stdout}`);
+    } finally {
+      fs.rmSync(otherCache, { recursive: true, force: true });
+    }
   });
 
   it('pause runs until TERM, then exits', async function () {

@@ -5,8 +5,8 @@
 #   bash scripts/sandbox/images/build.sh [NAME...]    (names: the files in recipes/; none = all)
 #
 # Prints one line per reference: `<full reference>\t<absolute archive path>`. Several references
-# may share one archive (re-tagged presets); import each with
-#   ctr -n k8s.io images import --index-name <reference> <archive>
+# may share one archive (re-tagged presets); the first is the one written into it. import.sh
+# builds and imports them into a containerd.
 # An archive is cached under ${KMW_CACHE:-~/.cache/kube-ml-workbench}/images/, named by a hash of
 # everything it is built from (these scripts, the recipe, its files and package versions), so a
 # change to any of them builds it again and an unchanged one is reused. Logs go to stderr.

@@ -4,14 +4,16 @@
 #
 #   bash scripts/sandbox/images/import.sh --address <containerd socket> [NAME...]
 #
-# Each archive is imported once, under its first reference; the references that share it are
-# tags of that image. Every image is labelled with its archive's file name, so an image already
-# imported from the same archive is skipped, and a rebuilt archive replaces it. Prints
+# Each archive is imported once, under the reference written into it (its first); the references
+# that share it become tags of that image. A reference whose image already has the archive's
+# manifest digest is skipped, so a rebuilt archive replaces its image. Prints
 # `<reference>\t<imported|present>` per reference.
+#
+# Not `ctr images import --index-name`: with containerd 1.6.20 that sometimes fails with
+# "content digest <index>: not found" for the index it writes, here when an archive was rebuilt.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-LABEL=sandbox.kube-ml.dev/archive
 
 [ "${1:-}" = --address ] && [ -n "${2:-}" ] || { echo "usage: $0 --address <containerd socket> [NAME...]" >&2; exit 2; }
 address=$2; shift 2
@@ -20,31 +22,29 @@ ctr_k8s() { ctr -a "$address" -n k8s.io "$@"; }
 lines=$(bash "$HERE/build.sh" "$@")
 present=$(ctr_k8s images ls)
 
-# True when `reference` exists and carries the label of `archive`.
-imported_from() {
-  local reference=$1 archive=$2
-  awk -v ref="$reference" -v label="$LABEL=$(basename "$archive")" \
-    '$1 == ref && index($NF, label) { found = 1 } END { exit !found }' <<< "$present"
+manifest_digest() { tar -xOf "$1" index.json | grep -o '"digest":"sha256:[0-9a-f]*"' | head -n1 | cut -d'"' -f4; }
+
+# True when `reference` exists with the target `digest`.
+has_digest() {
+  awk -v ref="$1" -v digest="$2" '$1 == ref && $3 == digest { found = 1 } END { exit !found }' <<< "$present"
 }
 
-first_of_archive=""
 current_archive=""
 while IFS=$'\t' read -r reference archive; do
   if [ "$archive" != "$current_archive" ]; then
     current_archive=$archive
-    first_of_archive=""
-  fi
-  if imported_from "$reference" "$archive"; then
-    [ -n "$first_of_archive" ] || first_of_archive=$reference
-    printf '%s\tpresent\n' "$reference"
-    continue
-  fi
-  if [ -z "$first_of_archive" ]; then
-    ctr_k8s images import --index-name "$reference" "$archive" >&2
+    digest=$(manifest_digest "$archive")
     first_of_archive=$reference
+    if ! has_digest "$reference" "$digest"; then
+      ctr_k8s images import "$archive" >&2
+      printf '%s\timported\n' "$reference"
+    else
+      printf '%s\tpresent\n' "$reference"
+    fi
+  elif has_digest "$reference" "$digest"; then
+    printf '%s\tpresent\n' "$reference"
   else
     ctr_k8s images tag --force "$first_of_archive" "$reference" >&2
+    printf '%s\timported\n' "$reference"
   fi
-  ctr_k8s images label "$reference" "$LABEL=$(basename "$archive")" >/dev/null
-  printf '%s\timported\n' "$reference"
 done <<< "$lines"
