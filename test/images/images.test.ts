@@ -79,7 +79,7 @@ describe('sandbox images', function () {
     const base = `http://127.0.0.1:${port}`;
     const id = await containerd.start(reference, command);
     try {
-      await waitFor(async () => (await httpGet(`${base}${healthPath}`)).status === 200, 30_000, `${reference} to answer ${healthPath}`);
+      await waitFor(async () => (await httpGet(`${base}${healthPath}`)).status === 200, 90_000, `${reference} to answer ${healthPath}`);
       await use(base);
     } finally {
       await containerd.remove(id);
@@ -180,6 +180,19 @@ describe('sandbox images', function () {
       const result = await containerd.runIn(PYTORCH, ['nvidia-smi'], { readOnlyFiles: mount() });
       assert.strictEqual(result.stdout, 'No devices were found\n');
       assert.strictEqual(result.exitCode, 6);
+    });
+  });
+
+  it('JupyterLab and TensorBoard run as real processes in the ML image', async function () {
+    const jupyterPort = await freePort();
+    const jupyter = ['jupyter', 'lab', '--no-browser', '--allow-root', '--ip=127.0.0.1', `--port=${jupyterPort}`, '--ServerApp.token=', '--ServerApp.root_dir=/workspace'];
+    await whileServing(PYTORCH, jupyter, jupyterPort, '/api', async (base) => {
+      assert.strictEqual((JSON.parse((await httpGet(`${base}/api`)).body) as { version: string }).version, '2.21.1');
+    });
+    const tensorboardPort = await freePort();
+    const tensorboard = ['tensorboard', '--logdir=/tmp', '--host=127.0.0.1', `--port=${tensorboardPort}`];
+    await whileServing(PYTORCH, tensorboard, tensorboardPort, '/data/runs', async (base) => {
+      assert.strictEqual((await httpGet(`${base}/data/runs`)).body, '[]');
     });
   });
 
