@@ -2,6 +2,10 @@
 // containerd as the real node imports them, and run: each holds what its original holds and
 // lacks what its original lacks.
 import * as assert from 'assert';
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import * as http from 'http';
 import { AddressInfo, createServer } from 'net';
 import { httpGet } from '../httpGet';
@@ -15,6 +19,8 @@ const SLIM = 'sandbox.kube-ml.dev/slim:1';
 const CURL = 'docker.io/curlimages/curl:8.10.1';
 const PYTORCH = 'docker.io/pytorch/pytorch:2.4.1-cuda12.4-cudnn9-runtime';
 const VLLM = 'docker.io/vllm/vllm-openai:v0.6.3';
+const TGI = 'ghcr.io/huggingface/text-generation-inference:2.4.0';
+const TRITON = 'nvcr.io/nvidia/tritonserver:24.10-py3';
 const DCGM_EXPORTER = 'nvcr.io/nvidia/k8s/dcgm-exporter:3.3.8-3.6.0-ubuntu22.04';
 const ML_PRESETS = [
   PYTORCH,
@@ -49,30 +55,66 @@ function httpPost(url: string, body: unknown, headers: Record<string, string>): 
 /** `command -v` for each name, as a slim image's shell answers it. */
 const WHICH = (names: readonly string[]) => ['sh', '-c', names.map((name) => `command -v ${name} || echo "no ${name}"`).join('; ')];
 
+const IMAGE_NAMES = ['pause', 'busybox', 'slim', 'curl', 'pytorch', 'vllm', 'tgi', 'triton', 'dcgm-exporter'];
+
 describe('sandbox images', function () {
   let containerd: ScratchContainerd;
   let images: ImageLine[];
+  let imported: Map<string, string>;
   let gpuPrograms: Record<string, string>;
 
   before(async function () {
-    images = await buildImages(['pause', 'busybox', 'slim', 'curl', 'pytorch', 'vllm', 'dcgm-exporter']);
+    images = await buildImages(IMAGE_NAMES);
     gpuPrograms = await buildGpuPrograms();
     containerd = await ScratchContainerd.start();
-    for (const image of images) await containerd.importImage(image);
+    imported = await containerd.importImages(IMAGE_NAMES);
   });
 
   after(async function () {
     await containerd?.stop();
   });
 
+  /** Runs `command` in `reference` until `use` is done, once `healthPath` on `port` answers 200. */
+  async function whileServing(reference: string, command: readonly string[], port: number, healthPath: string, use: (base: string) => Promise<void>): Promise<void> {
+    const base = `http://127.0.0.1:${port}`;
+    const id = await containerd.start(reference, command);
+    try {
+      await waitFor(async () => (await httpGet(`${base}${healthPath}`)).status === 200, 90_000, `${reference} to answer ${healthPath}`);
+      await use(base);
+    } finally {
+      await containerd.remove(id);
+    }
+  }
+
   it('prints one absolute archive per full reference', function () {
-    assert.deepStrictEqual(images.map((image) => image.reference), [PAUSE, BUSYBOX, SLIM, CURL, ...ML_PRESETS, VLLM, DCGM_EXPORTER]);
+    assert.deepStrictEqual(images.map((image) => image.reference), [PAUSE, BUSYBOX, SLIM, CURL, ...ML_PRESETS, VLLM, TGI, TRITON, DCGM_EXPORTER]);
     for (const image of images) assert.match(image.archive, /^\/.*\/images\/[a-z-]+-[0-9a-f]{16}\.oci\.tar$/);
   });
 
-  it('imports under the reference the kubelet asks for', async function () {
+  it('imports each archive once, under every reference the kubelet asks for', async function () {
+    const references = images.map((image) => image.reference);
+    assert.deepStrictEqual([...imported.entries()], references.map((reference) => [reference, 'imported']));
     const { stdout } = await containerd.ctr(['images', 'ls', '-q']);
-    for (const reference of [PAUSE, BUSYBOX, SLIM, CURL, ...ML_PRESETS, VLLM, DCGM_EXPORTER]) assert.ok(stdout.split('\n').includes(reference), `${reference} in ${stdout}`);
+    for (const reference of references) assert.ok(stdout.split('\n').includes(reference), `${reference} in ${stdout}`);
+  });
+
+  it('skips what is already imported from the same archive', async function () {
+    const again = await containerd.importImages(['curl', 'pytorch']);
+    assert.deepStrictEqual([...again.values()], [CURL, ...ML_PRESETS].map(() => 'present'));
+  });
+
+  it('replaces an image whose archive was built again', async function () {
+    // A second cache builds the same recipe into a new archive (new timestamps, new digest).
+    const otherCache = fs.mkdtempSync(path.join(os.tmpdir(), 'kmw-images-'));
+    try {
+      assert.deepStrictEqual([...(await containerd.importImages(['slim'], otherCache)).entries()], [[SLIM, 'imported']]);
+      const [rebuilt] = await buildImages(['slim'], otherCache);
+      const manifest = (JSON.parse(execFileSync('tar', ['-xOf', rebuilt.archive, 'index.json']).toString()) as { manifests: Array<{ digest: string }> }).manifests[0].digest;
+      const { stdout } = await containerd.ctr(['images', 'ls']);
+      assert.ok(stdout.split('\n').some((row) => row.startsWith(`${SLIM} `) && row.includes(manifest)), `${SLIM} at ${manifest} in ${stdout}`);
+    } finally {
+      fs.rmSync(otherCache, { recursive: true, force: true });
+    }
   });
 
   it('pause runs until TERM, then exits', async function () {
@@ -141,14 +183,25 @@ describe('sandbox images', function () {
     });
   });
 
+  it('JupyterLab and TensorBoard run as real processes in the ML image', async function () {
+    const jupyterPort = await freePort();
+    const jupyter = ['jupyter', 'lab', '--no-browser', '--allow-root', '--ip=127.0.0.1', `--port=${jupyterPort}`, '--ServerApp.token=', '--ServerApp.root_dir=/workspace'];
+    await whileServing(PYTORCH, jupyter, jupyterPort, '/api', async (base) => {
+      assert.strictEqual((JSON.parse((await httpGet(`${base}/api`)).body) as { version: string }).version, '2.21.1');
+    });
+    const tensorboardPort = await freePort();
+    const tensorboard = ['tensorboard', '--logdir=/tmp', '--host=127.0.0.1', `--port=${tensorboardPort}`];
+    await whileServing(PYTORCH, tensorboard, tensorboardPort, '/data/runs', async (base) => {
+      assert.strictEqual((await httpGet(`${base}/data/runs`)).body, '[]');
+    });
+  });
+
   it('the vLLM image serves the OpenAI API as a real process, with vLLM\'s arguments, key check and metrics', async function () {
     const port = await freePort();
-    const base = `http://127.0.0.1:${port}`;
     // The serving flow's arguments (src/serving/model/runtimes.ts) after the image's entrypoint.
-    const id = await containerd.start(VLLM, ['python3', '-m', 'vllm.entrypoints.openai.api_server',
-      '--model', '/vllm-workspace', '--served-model-name', 'tiny', '--host', '127.0.0.1', '--port', String(port), '--api-key', 'sekret']);
-    try {
-      await waitFor(async () => (await httpGet(`${base}/health`)).status === 200, 30_000, 'the vLLM stand-in to answer /health');
+    const command = ['python3', '-m', 'vllm.entrypoints.openai.api_server',
+      '--model', '/vllm-workspace', '--served-model-name', 'tiny', '--host', '127.0.0.1', '--port', String(port), '--api-key', 'sekret'];
+    await whileServing(VLLM, command, port, '/health', async (base) => {
       assert.strictEqual((await httpGet(`${base}/v1/models`)).status, 401);
       const auth = { Authorization: 'Bearer sekret' };
       const reply = await httpPost(`${base}/v1/chat/completions`, { model: 'tiny', messages: [{ role: 'user', content: 'hello there' }], stream: true, max_tokens: 3 }, auth);
@@ -160,9 +213,32 @@ describe('sandbox images', function () {
       assert.strictEqual(chunks[chunks.length - 1].usage?.completion_tokens, 3);
       const metrics = await httpGet(`${base}/metrics`);
       assert.match(metrics.body, /^vllm:generation_tokens_total\{model_name="tiny"\} 3$/m);
-    } finally {
-      await containerd.remove(id);
-    }
+    });
+  });
+
+  it('the TGI image serves the Messages API and /info behind text-generation-launcher', async function () {
+    const port = await freePort();
+    const command = ['text-generation-launcher', '--model-id', '/usr/src', '--hostname', '127.0.0.1', '--port', String(port)];
+    await whileServing(TGI, command, port, '/health', async (base) => {
+      assert.strictEqual((JSON.parse((await httpGet(`${base}/info`)).body) as { version: string }).version, '2.4.0');
+      const reply = await httpPost(`${base}/v1/chat/completions`, { model: 'tgi', messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 }, {});
+      assert.strictEqual((JSON.parse(reply.body) as { choices: Array<{ message: { content: string } }> }).choices[0].message.content, 'This reply ');
+      assert.match((await httpGet(`${base}/metrics`)).body, /^tgi_request_generated_tokens_sum 2$/m);
+    });
+  });
+
+  it('the Triton image runs tritonserver from its arguments and reports the repository\'s models ready', async function () {
+    const port = await freePort();
+    const metricsPort = await freePort();
+    // The image's own /opt as the repository: its folders (nvidia, tritonserver) are the "models".
+    const command = ['/opt/nvidia/nvidia_entrypoint.sh', 'tritonserver', '--model-repository=/opt', `--http-port=${port}`, `--metrics-port=${metricsPort}`, '--http-address=127.0.0.1'];
+    await whileServing(TRITON, command, port, '/v2/health/ready', async (base) => {
+      assert.strictEqual((await httpGet(`${base}/v2/models/nvidia/ready`)).status, 200);
+      assert.strictEqual((await httpGet(`${base}/v2/models/missing/ready`)).status, 400);
+      const index = await httpPost(`${base}/v2/repository/index`, {}, {});
+      assert.deepStrictEqual((JSON.parse(index.body) as Array<{ name: string }>).map((model) => model.name), ['nvidia', 'tritonserver']);
+      assert.match((await httpGet(`http://127.0.0.1:${metricsPort}/metrics`)).body, /^nv_inference_request_success\{model="nvidia",version="1"\} 0$/m);
+    });
   });
 
   it('the vLLM image exits when the model folder does not exist, as vLLM does', async function () {
@@ -172,14 +248,11 @@ describe('sandbox images', function () {
 
   it('the DCGM exporter image serves /metrics, and says so when the kubelet\'s pod-resources socket is missing', async function () {
     const port = await freePort();
-    const id = await containerd.start(DCGM_EXPORTER, ['/usr/bin/dcgm-exporter', '--address', `127.0.0.1:${port}`, '--node-name', 'real-0']);
-    try {
-      await waitFor(async () => (await httpGet(`http://127.0.0.1:${port}/health`)).status === 200, 30_000, 'the exporter to answer /health');
-      const metrics = await httpGet(`http://127.0.0.1:${port}/metrics`);
+    const command = ['/usr/bin/dcgm-exporter', '--address', `127.0.0.1:${port}`, '--node-name', 'real-0'];
+    await whileServing(DCGM_EXPORTER, command, port, '/health', async (base) => {
+      const metrics = await httpGet(`${base}/metrics`);
       assert.strictEqual(metrics.status, 503);
       assert.match(metrics.body, /pod-resources API/);
-    } finally {
-      await containerd.remove(id);
-    }
+    });
   });
 });

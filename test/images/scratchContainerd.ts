@@ -34,8 +34,9 @@ export async function buildGpuPrograms(): Promise<Record<string, string>> {
 }
 
 /** Builds (or finds cached) the named images; one line per reference, as build.sh prints them. */
-export async function buildImages(names: readonly string[]): Promise<ImageLine[]> {
-  const { stdout } = await run('nice', ['-n', '15', 'bash', 'scripts/sandbox/images/build.sh', ...names], { maxBuffer: MAX_OUTPUT });
+export async function buildImages(names: readonly string[], cacheDir?: string): Promise<ImageLine[]> {
+  const env = cacheDir ? { ...process.env, KMW_CACHE: cacheDir } : process.env;
+  const { stdout } = await run('nice', ['-n', '15', 'bash', 'scripts/sandbox/images/build.sh', ...names], { maxBuffer: MAX_OUTPUT, env });
   return stdout.trim().split('\n').map((line) => {
     const [reference, archive] = line.split('\t');
     return { reference, archive };
@@ -82,9 +83,11 @@ export class ScratchContainerd {
     }
   }
 
-  async importImage(image: ImageLine): Promise<void> {
-    const result = await this.ctr(['images', 'import', '--index-name', image.reference, image.archive]);
-    if (result.exitCode !== 0) throw new Error(`importing ${image.reference} failed: ${result.stderr}`);
+  /** Runs import.sh (build, then import what is missing) against this containerd; reference → what it did. */
+  async importImages(names: readonly string[], cacheDir?: string): Promise<Map<string, string>> {
+    const env = cacheDir ? { ...process.env, KMW_CACHE: cacheDir } : process.env;
+    const { stdout } = await run('nice', ['-n', '15', 'bash', 'scripts/sandbox/images/import.sh', '--address', this.socket, ...names], { maxBuffer: MAX_OUTPUT, env });
+    return new Map(stdout.trim().split('\n').map((line) => line.split('\t') as [string, string]));
   }
 
   /** Runs `command` in a new container of `reference` (host network, removed afterwards). */

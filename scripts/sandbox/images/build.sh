@@ -5,8 +5,8 @@
 #   bash scripts/sandbox/images/build.sh [NAME...]    (names: the files in recipes/; none = all)
 #
 # Prints one line per reference: `<full reference>\t<absolute archive path>`. Several references
-# may share one archive (re-tagged presets); import each with
-#   ctr -n k8s.io images import --index-name <reference> <archive>
+# may share one archive (re-tagged presets); the first is the one written into it. import.sh
+# builds and imports them into a containerd.
 # An archive is cached under ${KMW_CACHE:-~/.cache/kube-ml-workbench}/images/, named by a hash of
 # everything it is built from (these scripts, the recipe, its files and package versions), so a
 # change to any of them builds it again and an unchanged one is reused. Logs go to stderr.
@@ -16,6 +16,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 SANDBOX_SCRIPTS=$(dirname "$HERE")
 IMAGES_CACHE="${KMW_CACHE:-$HOME/.cache/kube-ml-workbench}/images"
 mkdir -p "$IMAGES_CACHE/rootfs" "$IMAGES_CACHE/debs"
+RUN_DIR=$(mktemp -d)
+trap 'rm -rf "$RUN_DIR"' EXIT
 # shellcheck source=lib.sh
 source "$HERE/lib.sh"
 

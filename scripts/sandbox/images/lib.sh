@@ -3,8 +3,13 @@
 
 log() { printf '[images] %s\n' "$*" >&2; }
 
-# The version apt would install of a Debian package (part of an image's inputs).
-debian_version() { apt-cache show --no-all-versions "$1" | sed -n 's/^Version: //p' | head -n1; }
+# The version apt would install of a Debian package (part of an image's inputs). apt-cache takes
+# a second or two, so each package is asked once per run (RUN_DIR is build.sh's own temp folder).
+debian_version() {
+  local memo="$RUN_DIR/version-$1"
+  [ -f "$memo" ] || apt-cache show --no-all-versions "$1" | sed -n 's/^Version: //p' | head -n1 > "$memo"
+  cat "$memo"
+}
 
 # A Debian package's files, unpacked (not installed) into a folder under the cache; prints it.
 debian_package() {
@@ -13,7 +18,7 @@ debian_package() {
   local dir="$IMAGES_CACHE/debs/${package}_$version"
   if [ ! -d "$dir" ]; then
     local work; work=$(mktemp -d "$IMAGES_CACHE/debs/.$package.XXXXXX")
-    (cd "$work" && apt-get download "$package=$version" >&2)
+    (cd "$work" && apt-get download -o APT::Sandbox::User=root "$package=$version" >&2)
     dpkg-deb -x "$work"/*.deb "$work/files"
     mv "$work/files" "$dir"
     rm -rf "$work"
@@ -135,3 +140,12 @@ CUDA_IMAGE_ENV=(
   --config.env LD_LIBRARY_PATH=/usr/local/nvidia/lib:/usr/local/nvidia/lib64
   --config.env LANG=C.UTF-8
 )
+
+# The site-packages folder of the Debian python3 in the Python images.
+PYTHON_SITE=/usr/local/lib/python3.11/dist-packages
+
+# Installs the OpenAI-compatible core the model-server stand-ins share as kmw_openai_compat.
+install_openai_compat() {
+  mkdir -p "$1$PYTHON_SITE"
+  cp "$SANDBOX_SCRIPTS/images/files/modelserver/openai_compat.py" "$1$PYTHON_SITE/kmw_openai_compat.py"
+}

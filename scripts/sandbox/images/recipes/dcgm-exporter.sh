@@ -5,9 +5,9 @@ IMAGE_REFS=(nvcr.io/nvidia/k8s/dcgm-exporter:3.3.8-3.6.0-ubuntu22.04)
 IMAGE_FILES=()
 IMAGE_CONFIG=(--config.entrypoint /usr/bin/dcgm-exporter --config.exposedports 9400/tcp
   --config.env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin)
-# The program's path carries the hash of its sources, so a change to them rebuilds the image.
 dcgm_exporter() { bash "$SANDBOX_SCRIPTS/gpu/build.sh" | sed -n 's/^dcgm-exporter\t//p'; }
-image_inputs() { debian_version busybox; dcgm_exporter; }
+# The program's folder is named by the hash of its sources, so a change to them rebuilds the image.
+image_inputs() { debian_version busybox; basename "$(dirname "$(dcgm_exporter)")"; }
 image_rootfs() {
   install_busybox "$1"
   install_minimal_etc "$1"

@@ -19,8 +19,13 @@ func main() {
 	var query, format string
 	var list bool
 	loopSeconds := 0
-	for _, arg := range os.Args[1:] {
+	args := os.Args[1:]
+	for i := 0; i < len(args); i++ {
+		arg := args[i]
 		switch {
+		case (arg == "-l" || arg == "--loop") && i+1 < len(args):
+			i++
+			loopSeconds, _ = strconv.Atoi(args[i])
 		case strings.HasPrefix(arg, "--query-gpu="):
 			query = strings.TrimPrefix(arg, "--query-gpu=")
 		case strings.HasPrefix(arg, "--format="):
