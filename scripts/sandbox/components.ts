@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { CLUSTER_NAME, KWOK_WORKDIR } from './paths';
-import { isAlive, readPid } from './processes';
+import { isAlive, programOf, readPid } from './processes';
 
 export const CLUSTER_DIR = path.join(KWOK_WORKDIR, 'clusters', CLUSTER_NAME);
 export const COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok-controller'] as const;
@@ -20,8 +20,14 @@ export function componentPidFile(component: Component): string {
   return path.join(CLUSTER_DIR, 'pids', `${component}.pid`);
 }
 
+/**
+ * The component's pid, only while that process was started from this sandbox's link to the binary: pids are reused
+ * (pid_max is 32768 here), and trusting a stale pid file would signal an unrelated process, or
+ * count a dead component as running and never restart it.
+ */
 export function componentPid(component: Component): number | undefined {
-  return readPid(componentPidFile(component));
+  const pid = readPid(componentPidFile(component));
+  return pid !== undefined && programOf(pid) === path.join(CLUSTER_DIR, 'bin', component) ? pid : undefined;
 }
 
 export function componentRunning(component: Component): boolean {

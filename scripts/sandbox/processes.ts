@@ -21,6 +21,15 @@ function isZombie(pid: number): boolean {
   }
 }
 
+/** The program path a live process was started with (argv[0]), or undefined when it is gone or not ours to read. */
+export function programOf(pid: number): string | undefined {
+  try {
+    return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+  } catch {
+    return undefined;
+  }
+}
+
 export function readPid(file: string): number | undefined {
   try {
     const pid = Number(fs.readFileSync(file, 'utf8').trim());
