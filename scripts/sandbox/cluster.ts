@@ -34,7 +34,8 @@ function readState(): SandboxState | undefined {
 }
 
 /** GET /readyz with the admin certificate; resolves to the HTTP status or an error message. */
-function apiReadyz(timeoutMs = 2000): Promise<number | string> {
+/** /readyz's status code, or why it could not be read. */
+export function apiReadyz(timeoutMs = 2000): Promise<number | string> {
   return new Promise((resolve) => {
     let credentials;
     try {

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { CLUSTER_NAME, KWOK_WORKDIR } from './paths';
 import { NODE_LAUNCH_FILE, NODE_LOGS_DIR, NODE_PIDS_DIR } from './node/layout';
-import { isAlive, readPid } from './processes';
+import { commandLineOf, isAlive, readPid } from './processes';
 
 export const CLUSTER_DIR = path.join(KWOK_WORKDIR, 'clusters', CLUSTER_NAME);
 export const KWOK_COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok-controller'] as const;
@@ -39,8 +39,31 @@ export function componentPidFile(component: Component): string {
   return path.join(pidsDir(component), `${component}.pid`);
 }
 
+/**
+ * The component's pid, only while that process is still the component: pids are reused (pid_max
+ * is 32768 here), and trusting a stale pid file would signal an unrelated process, or count a
+ * dead component as running and never restart it.
+ */
 export function componentPid(component: Component): number | undefined {
-  return readPid(componentPidFile(component));
+  const pid = readPid(componentPidFile(component));
+  return pid !== undefined && isComponentProcess(component, pid) ? pid : undefined;
+}
+
+/**
+ * The control plane's processes start from this sandbox's own links to the binaries, so their
+ * program path names them. The node's are ours to launch and share programs (node, for both
+ * relays), so their whole command line must match; nsenter execs the command it wraps, and
+ * until then the process still shows nsenter's own command line.
+ */
+function isComponentProcess(component: Component, pid: number): boolean {
+  const actual = commandLineOf(pid);
+  if (!actual) return false;
+  if (!isNodeComponent(component)) return actual[0] === path.join(CLUSTER_DIR, 'bin', component);
+  const spec = launchSpec(component);
+  const launched = [spec.binary, ...spec.args];
+  const wrapped = spec.binary === 'nsenter' ? spec.args.slice(spec.args.indexOf('--') + 1) : launched;
+  const same = (expected: readonly string[]) => expected.length === actual.length && expected.every((arg, index) => arg === actual[index]);
+  return same(wrapped) || same(launched);
 }
 
 export function componentRunning(component: Component): boolean {

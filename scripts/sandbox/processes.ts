@@ -21,6 +21,16 @@ function isZombie(pid: number): boolean {
   }
 }
 
+/** The command line a live process was started with, or undefined when it is gone or not ours to read. */
+export function commandLineOf(pid: number): string[] | undefined {
+  try {
+    const text = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return text.endsWith('\0') ? text.slice(0, -1).split('\0') : text.split('\0');
+  } catch {
+    return undefined;
+  }
+}
+
 export function readPid(file: string): number | undefined {
   try {
     const pid = Number(fs.readFileSync(file, 'utf8').trim());

@@ -4,7 +4,8 @@
 // kube-controller-manager and kube-scheduler exit on their own ~10 s into an API-server outage
 // ("leaderelection lost"); without this they would stay dead.
 import * as fs from 'node:fs';
-import { activeComponents, componentLog, componentPid, componentRunning, heldUntil, launchComponent, type Component } from './components';
+import { activeComponents, componentLog, componentPidFile, componentRunning, heldUntil, launchComponent, type Component } from './components';
+import { readPid } from './processes';
 import { SUPERVISOR_PID_FILE } from './paths';
 
 const CHECK_MS = 250;
@@ -43,7 +44,8 @@ function check(now: number, ignoreBackoff: boolean): void {
       entry.restartAt = now + entry.delayMs;
     }
     if (!ignoreBackoff && now < entry.restartAt) continue;
-    const lastPid = componentPid(component);
+    // The pid file's number, for the log: componentPid() no longer vouches for a dead process.
+    const lastPid = readPid(componentPidFile(component));
     entry.startedAt = now;
     entry.restartAt = undefined;
     try {

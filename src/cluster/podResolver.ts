@@ -107,26 +107,43 @@ async function readController(objects: KubernetesObjectApi, namespace: string, c
   return object;
 }
 
-/** The running pod of a workload's controller, among the pods behind its selector. */
-async function resolveControlledPod(kubeConfig: KubeConfig, target: PodTarget & { podSelector: string }): Promise<V1Pod> {
-  if (!target.controller) {
-    throw new KubeMlError('invalidInput', `Pods labelled "${target.podSelector}" name no controlling workload, so Kube ML cannot tell ours from look-alikes.`);
+/**
+ * Tells `target`'s own pods from look-alikes: a pod by its exact name, else one that `target`'s
+ * controller controls through ownerReferences (the controller is read once, here).
+ */
+export async function podIdentity(source: ClusterSession | KubeConfig, target: PodTarget): Promise<(pod: V1Pod) => Promise<boolean>> {
+  const { podName, controller } = target;
+  if (podName !== undefined) return async (pod) => pod.metadata?.name === podName;
+  if (!controller) {
+    throw new KubeMlError('invalidInput', `Pods labelled "${target.podSelector ?? ''}" name no controlling workload, so Kube ML cannot tell ours from look-alikes.`);
   }
-  const objects = KubernetesObjectApi.makeApiClient(kubeConfig);
-  const workloadUid = (await readController(objects, target.namespace, target.controller)).metadata?.uid ?? '';
+  const objects = KubernetesObjectApi.makeApiClient(kubeConfigOf(source));
+  const workloadUid = (await readController(objects, target.namespace, controller)).metadata?.uid ?? '';
+  return (pod) => isControlledBy(objects, pod, workloadUid);
+}
+
+/** The pods behind `target`'s selector that are its own, running or not, and how many look-alikes were left out. */
+export async function listOwnPods(source: ClusterSession | KubeConfig, target: PodTarget & { podSelector: string }): Promise<{ own: V1Pod[]; ignored: number }> {
+  const isOwn = await podIdentity(source, { ...target, podName: undefined });
   let pods: V1Pod[];
   try {
-    pods = (await kubeConfig.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: target.namespace, labelSelector: target.podSelector })).items;
+    pods = (await kubeConfigOf(source).makeApiClient(CoreV1Api).listNamespacedPod({ namespace: target.namespace, labelSelector: target.podSelector })).items;
   } catch (error) {
     throw toKubeMlError(error, `list pods matching ${target.podSelector} in ${target.namespace}`);
   }
   const own: V1Pod[] = [];
   for (const pod of pods) {
-    if (await isControlledBy(objects, pod, workloadUid)) own.push(pod);
+    if (await isOwn(pod)) own.push(pod);
   }
+  return { own, ignored: pods.length - own.length };
+}
+
+/** The running pod of a workload's controller, among the pods behind its selector. */
+async function resolveControlledPod(kubeConfig: KubeConfig, target: PodTarget & { podSelector: string }): Promise<V1Pod> {
+  const { own, ignored } = await listOwnPods(kubeConfig, target);
   const pod = pickRunningPod(own);
   if (pod) return pod;
-  throw notRunning(target, own, pods.length - own.length);
+  throw notRunning(target, own, ignored);
 }
 
 /**

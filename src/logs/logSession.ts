@@ -7,6 +7,7 @@
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { apiLogTransport, LogFollower, type FollowStatus } from '../cluster/logStream';
 import type { Disposable, WatchCache } from '../cluster/session';
+import { podIdentity, podTargetOf } from '../cluster/podResolver';
 import type { WorkloadRef } from '../cluster/workloadRef';
 import { KubeMlError, toKubeMlError } from '../cluster/errors';
 import { LogSpool } from './logSpool';
@@ -134,11 +135,11 @@ export class LogSession implements Disposable {
     const preferred = this.options.workload.container;
     this.container = preferred && this.containers.some((choice) => choice.name === preferred) ? preferred : (firstPod.spec?.containers?.[0]?.name ?? this.containers[0]?.name ?? '');
     this.begin(pods);
-    const belongs = this.belongsToWorkload();
-    if (this.options.pods && belongs) {
+    const belongs = await this.belongsToWorkload();
+    if (this.options.pods && belongs && !this.disposed) {
       this.podWatch = this.options.pods.onDidChange((change) => {
-        const fresh = [...change.added, ...change.updated].filter((pod) => pod.metadata?.namespace === this.options.workload.namespace && belongs(pod));
-        for (const pod of fresh) if (pod.status?.phase !== 'Pending') this.followPod(pod, this.generation);
+        const fresh = [...change.added, ...change.updated].filter((pod) => pod.metadata?.namespace === this.options.workload.namespace && pod.status?.phase !== 'Pending');
+        for (const pod of fresh) void this.followIfOwn(pod, belongs, this.generation);
       });
     }
   }
@@ -185,12 +186,24 @@ export class LogSession implements Disposable {
     this.spool = undefined;
   }
 
-  /** Which pods the watch adds: those of the selector, or a single pod's namesake when it is recreated. */
-  private belongsToWorkload(): ((pod: V1Pod) => boolean) | undefined {
+  /**
+   * Which pods the watch adds: a single pod's or dev pod's namesake when it is recreated, else the
+   * selector's pods that the workload's controller owns (anyone may copy its labels).
+   */
+  private async belongsToWorkload(): Promise<((pod: V1Pod) => Promise<boolean>) | undefined> {
     const { selector } = this;
-    if (selector) return (pod) => matchesSelector(selector, pod.metadata?.labels);
     const workload = this.options.workload;
-    return workload.kind === 'Pod' ? (pod) => pod.metadata?.name === workload.name : undefined;
+    if (workload.kind === 'Node' || (workload.kind !== 'Pod' && workload.kind !== 'DevPod' && !selector)) return undefined;
+    const isOwn = await podIdentity(this.options.kubeConfig, podTargetOf(workload));
+    return async (pod) => (selector === undefined || matchesSelector(selector, pod.metadata?.labels)) && isOwn(pod);
+  }
+
+  private async followIfOwn(pod: V1Pod, belongs: (pod: V1Pod) => Promise<boolean>, generation: number): Promise<void> {
+    try {
+      if (await belongs(pod)) this.followPod(pod, generation);
+    } catch (error) {
+      this.options.log?.(`Logs ${this.options.workload.namespace}/${pod.metadata?.name}: cannot tell whose pod it is: ${toKubeMlError(error, 'check the pod\'s owner').message}`);
+    }
   }
 
   private initMessage(): HostToLogView {

@@ -5,6 +5,7 @@
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { KubeMlError, toKubeMlError } from '../cluster/errors';
 import { containerGpus, containersGpus } from '../cluster/gpuPlacement';
+import { listOwnPods, podTargetOf } from '../cluster/podResolver';
 import type { WorkloadRef } from '../cluster/workloadRef';
 
 function selectorFromLabels(labels: Record<string, string> | undefined): string | undefined {
@@ -55,19 +56,21 @@ export async function resolveWorkloadPods(kubeConfig: KubeConfig, workload: Work
       throw toKubeMlError(error, operation);
     }
   }
-  const selector = await podSelectorOf(kubeConfig, workload);
-  if (selector) {
-    try {
-      const pods = (await core.listNamespacedPod({ namespace: workload.namespace, labelSelector: selector })).items;
-      return pods.sort((left, right) => (left.metadata?.name ?? '').localeCompare(right.metadata?.name ?? ''));
-    } catch (error) {
-      throw toKubeMlError(error, `list pods of ${workload.kind} ${workload.namespace}/${workload.name}`);
-    }
+  const target = podTargetOf(workload);
+  if (target.podName === undefined) {
+    const podSelector = await podSelectorOf(kubeConfig, workload);
+    if (podSelector === undefined) throw new KubeMlError('invalidInput', `${workload.kind} ${workload.namespace}/${workload.name} names no pods.`);
+    // Labels alone prove nothing: only the pods its controller owns are the workload's.
+    const { own } = await listOwnPods(kubeConfig, { ...target, podSelector });
+    return own.sort((left, right) => (left.metadata?.name ?? '').localeCompare(right.metadata?.name ?? ''));
   }
   try {
-    return [await core.readNamespacedPod({ name: workload.name, namespace: workload.namespace })];
+    return [await core.readNamespacedPod({ name: target.podName, namespace: workload.namespace })];
   } catch (error) {
-    throw toKubeMlError(error, `read pod ${workload.namespace}/${workload.name}`);
+    const failure = toKubeMlError(error, `read pod ${workload.namespace}/${workload.name}`);
+    // A stopped dev pod has no pod: none, as a selector would have found.
+    if (failure.kind === 'notFound') return [];
+    throw failure;
   }
 }
 

@@ -100,7 +100,10 @@ for (const run of FAULT_RUNS) describe(`faults: the API server is killed with -9
     cleanups.push(() => shell.dispose());
     shell.open({ columns: 120, rows: 30 });
     shell.input('echo before-$((6*7))\r');
-    await waitFor(() => terminalText.includes('before-42'), 30_000, 'the terminal to answer before the fault');
+    await waitFor(() => {
+      if (terminalText.includes('before-42')) return true;
+      throw new Error(`the terminal shows ${JSON.stringify(terminalText.slice(-400))}`);
+    }, 30_000, 'the terminal to answer before the fault');
     terminal = shell;
     kubectlExec = new Kubectl(['exec', '-n', namespace, 'trainer', '-c', 'trainer', '--', 'sleep', '3600']);
     cleanups.push(() => kubectlExec.stop());

@@ -2,24 +2,23 @@
 // comparison of what a client received with what the cluster holds.
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as k8s from '@kubernetes/client-node';
-import { kill } from '../../scripts/sandbox/cluster';
+import { apiReadyz, kill } from '../../scripts/sandbox/cluster';
 import { SANDBOX_KUBECONFIG, sandboxKubeConfig, waitFor } from '../cluster/sandbox';
 
 const KUBECTL = '/usr/bin/kubectl';
 
 export interface Outage {
   readonly killedAt: number;
-  /** When the API server answered again. */
+  /** When the API server was ready again. */
   readonly backAt: number;
 }
 
-async function apiAnswers(): Promise<boolean> {
-  try {
-    await sandboxKubeConfig('admin').makeApiClient(k8s.CoreV1Api).listNamespace({ limit: 1 });
-    return true;
-  } catch {
-    return false;
-  }
+/**
+ * Ready, not only listening: a restarted API server accepts requests before its RBAC caches are
+ * filled and answers 403 until then; a load balancer's health check would route none to it yet.
+ */
+async function apiReady(): Promise<boolean> {
+  return (await apiReadyz()) === 200;
 }
 
 /**
@@ -29,9 +28,9 @@ async function apiAnswers(): Promise<boolean> {
 export async function killApiServer(holdSeconds: number, during?: () => Promise<void>): Promise<Outage> {
   const killedAt = Date.now();
   kill('kube-apiserver', holdSeconds);
-  await waitFor(async () => !(await apiAnswers()), 10_000, 'the API server to stop answering');
+  await waitFor(async () => !(await apiReady()), 10_000, 'the API server to stop answering');
   await during?.();
-  await waitFor(apiAnswers, 120_000, 'the API server to answer again', 200);
+  await waitFor(apiReady, 120_000, 'the API server to be ready again', 200);
   return { killedAt, backAt: Date.now() };
 }
 

@@ -134,7 +134,7 @@ for (const run of FAULT_RUNS) describe(`faults: pods restart and are recreated u
       return pods.length === 1 ? pods : undefined;
     }, 60_000, 'the Deployment pod to run');
     const oldName = first.metadata?.name ?? '';
-    const view = new WatchedLogSession({ kind: 'Deployment', namespace, name: 'faults-deploy' });
+    const view = new WatchedLogSession({ kind: 'Deployment', namespace, name: 'faults-deploy', controller: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'faults-deploy' } });
     cleanups.push(() => view.dispose());
     await view.start();
     const kubectlLogs = new Kubectl(['logs', '-f', '--timestamps', '-n', namespace, 'deployment/faults-deploy']);

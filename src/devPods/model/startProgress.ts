@@ -56,7 +56,8 @@ function advance(current: StartProgress, next: StartProgress): StartProgress {
 
 /** Classifies a scheduler message ("0/5 nodes are available: 2 Insufficient nvidia.com/gpu, ..."); undefined while it may still resolve by itself. */
 export function classifySchedulerMessage(message: string): UnschedulableCause | undefined {
-  if (/unbound immediate PersistentVolumeClaims|persistentvolumeclaim "[^"]+" not found|waiting for (first consumer|volume)/i.test(message)) {
+  // The claim may be created just before the pod; until the scheduler's cache has it, it says so in one of these ways and retries.
+  if (/unbound immediate PersistentVolumeClaims|persistentvolumeclaim "[^"]+" not found|could not find v1\.PersistentVolumeClaim|waiting for (first consumer|volume)/i.test(message)) {
     return undefined;
   }
   if (/Insufficient nvidia\.com\/gpu/i.test(message)) {

@@ -3,13 +3,13 @@
 import * as k8s from '@kubernetes/client-node';
 import { sandboxKubeConfig, waitFor } from '../sandbox';
 
-export async function createTrainingPod(namespace: string, name: string, gpus: number, labels: Record<string, string> = {}, nodeName?: string): Promise<k8s.V1Pod> {
+export async function createTrainingPod(namespace: string, name: string, gpus: number, labels: Record<string, string> = {}, nodeName?: string, owner?: k8s.V1OwnerReference): Promise<k8s.V1Pod> {
   const core = sandboxKubeConfig('admin').makeApiClient(k8s.CoreV1Api);
   const resources = gpus > 0 ? { limits: { 'nvidia.com/gpu': String(gpus) }, requests: { cpu: '100m' } } : { requests: { cpu: '100m' } };
   await core.createNamespacedPod({
     namespace,
     body: {
-      metadata: { name, labels: { app: 'obs-test', ...labels } },
+      metadata: { name, labels: { app: 'obs-test', ...labels }, ownerReferences: owner ? [owner] : undefined },
       spec: {
         nodeName,
         tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }],

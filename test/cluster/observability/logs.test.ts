@@ -11,6 +11,8 @@ import { resolveCarriageReturns } from '../../../src/logs/model/carriageReturn';
 import { TrainingMetricsParser, type MetricSample } from '../../../src/logs/model/trainingMetrics';
 import type { TimestampedLine } from '../../../src/logs/model/logLine';
 import type { HostToLogView } from '../../../src/webviews/logs/protocol';
+import { DEV_POD_LABEL, devPodSelector } from '../../../src/cluster/podResolver';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../../src/cluster/workloadRef';
 import { deletePodAndWait } from '../remoteAccess/testPods';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../sandbox';
 import { createTrainingPod, readFullLog } from './fixtures';
@@ -22,7 +24,10 @@ describe('observability: log streaming against the sandbox', function () {
 
   before(async () => {
     namespace = await createTestNamespace('obs-logs');
-    await Promise.all([createTrainingPod(namespace, 'trainer-0', 1, { run: 'r1' }), createTrainingPod(namespace, 'trainer-1', 0, { run: 'r1' })]);
+    // The pods of one workload: controlled by an object we manage, as a Job's or a Deployment's are.
+    const controller = await sandboxKubeConfig('admin').makeApiClient(k8s.CoreV1Api).createNamespacedConfigMap({ namespace, body: { metadata: { name: 'r1', labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE } } } });
+    const owner = { apiVersion: 'v1', kind: 'ConfigMap', name: 'r1', uid: controller.metadata?.uid ?? '', controller: true };
+    await Promise.all([createTrainingPod(namespace, 'trainer-0', 1, { run: 'r1' }, undefined, owner), createTrainingPod(namespace, 'trainer-1', 0, { run: 'r1' }, undefined, owner)]);
   });
   afterEach(() => disposables.splice(0).forEach((disposable) => disposable.dispose()));
   after(async () => {
@@ -121,20 +126,20 @@ describe('observability: log streaming against the sandbox', function () {
   });
 
   it('follows a pod recreated under the same name (dev pod Stop + Resume): every line once, and the status says so', async () => {
-    await createTrainingPod(namespace, 'devpod-0', 0, { devpod: 'stop-resume' });
+    await createTrainingPod(namespace, 'stop-resume', 0, { [DEV_POD_LABEL]: 'stop-resume' });
     const pods = new KubeWatchCache(podSource(sandboxKubeConfig('developer'), namespace));
     disposables.push(pods);
     await pods.ready;
     const messages: HostToLogView[] = [];
     const spoolPath = path.join(os.tmpdir(), `obs-spool-resume-${Date.now()}.log`);
-    const session = new LogSession({ kubeConfig: sandboxKubeConfig('developer'), workload: { kind: 'DevPod', namespace, name: 'stop-resume', podSelector: 'devpod=stop-resume' }, maxLines: 10_000, spoolPath, post: (message) => messages.push(message), pods, batchMs: 50 });
+    const session = new LogSession({ kubeConfig: sandboxKubeConfig('developer'), workload: { kind: 'DevPod', namespace, name: 'stop-resume', podSelector: devPodSelector('stop-resume') }, maxLines: 10_000, spoolPath, post: (message) => messages.push(message), pods, batchMs: 50 });
     disposables.push(session);
     await session.start();
     // Lines as "<timestamp> <text>", from the saved log ("<timestamp> <pod> <text>") and from the pod's own.
     const delivered = async () => {
       const saved = path.join(os.tmpdir(), `obs-saved-resume-${Date.now()}.log`);
       await session.saveTo(saved);
-      const lines = fs.readFileSync(saved, 'utf8').split('\n').filter(Boolean).map((line) => line.replace(' devpod-0 ', ' '));
+      const lines = fs.readFileSync(saved, 'utf8').split('\n').filter(Boolean).map((line) => line.replace(' stop-resume ', ' '));
       fs.rmSync(saved);
       return lines;
     };
@@ -144,18 +149,18 @@ describe('observability: log streaming against the sandbox', function () {
     });
     // Stop: everything the first pod wrote so far is shown before it goes.
     await waitFor(() => session.totalLines >= 5, 20_000, 'lines of the first pod');
-    const beforeStop = asShown(await readFullLog(namespace, 'devpod-0', 'trainer'));
+    const beforeStop = asShown(await readFullLog(namespace, 'stop-resume', 'trainer'));
     await waitFor(async () => (await delivered()).includes(beforeStop[beforeStop.length - 1]), 20_000, 'the first pod\'s log shown to its last line read');
-    await deletePodAndWait(namespace, 'devpod-0');
+    await deletePodAndWait(namespace, 'stop-resume');
     // Resume: the same name again, a new pod.
-    await createTrainingPod(namespace, 'devpod-0', 0, { devpod: 'stop-resume' });
-    const status = () => messages.filter((message) => message.type === 'status' && message.source === 'devpod-0/trainer').pop();
+    await createTrainingPod(namespace, 'stop-resume', 0, { [DEV_POD_LABEL]: 'stop-resume' });
+    const status = () => messages.filter((message) => message.type === 'status' && message.source === 'stop-resume/trainer').pop();
     await waitFor(async () => {
-      const resumed = asShown(await readFullLog(namespace, 'devpod-0', 'trainer'));
+      const resumed = asShown(await readFullLog(namespace, 'stop-resume', 'trainer'));
       return resumed.length >= 5 && (await delivered()).includes(resumed[4]);
     }, 30_000, `lines of the resumed pod; last status: ${JSON.stringify(status())}`);
     const shown = await delivered();
-    const resumed = asShown(await readFullLog(namespace, 'devpod-0', 'trainer'));
+    const resumed = asShown(await readFullLog(namespace, 'stop-resume', 'trainer'));
     const split = shown.indexOf(resumed[0]);
     assert.ok(split > 0, 'the resumed pod\'s first line is shown after the first pod\'s');
     assert.deepEqual(shown.slice(0, beforeStop.length), beforeStop, 'the first pod\'s lines, in order, once');
@@ -164,7 +169,15 @@ describe('observability: log streaming against the sandbox', function () {
     const latest = status();
     assert.deepEqual(latest?.type === 'status' && [latest.state, latest.message], ['following', 'Following live.']);
     const sources = messages.filter((message) => message.type === 'sources').pop();
-    assert.deepEqual(sources?.type === 'sources' && sources.sources.map((source) => source.pod), ['devpod-0'], 'one source for the name, as before the Stop');
+    assert.deepEqual(sources?.type === 'sources' && sources.sources.map((source) => source.pod), ['stop-resume'], 'one source for the name, as before the Stop');
+
+    // A pod that copies the dev pod's label under another name is not the dev pod.
+    await createTrainingPod(namespace, 'look-alike-devpod', 0, { [DEV_POD_LABEL]: 'stop-resume' });
+    await waitFor(() => pods.list().some((pod) => pod.metadata?.name === 'look-alike-devpod' && pod.status?.phase === 'Running'), 20_000, 'the watch to see the look-alike running');
+    // The session heard the same change; its name check settles within the current tick's microtasks.
+    await new Promise((resolve) => setImmediate(resolve));
+    const after = messages.filter((message) => message.type === 'sources').pop();
+    assert.deepEqual(after?.type === 'sources' && after.sources.map((source) => source.pod), ['stop-resume'], 'the look-alike was not followed');
   });
 
   it('reads the previous container instance', async () => {
@@ -194,10 +207,12 @@ describe('observability: log streaming against the sandbox', function () {
     assert.ok(steps[steps.length - 1] > 0 && steps.every((step) => step % 5 === 0), `steps come from the progress bar: ${steps.join(',')}`);
   });
 
-  it('merges every pod of a selector, bounds memory and saves everything streamed', async () => {
+  it('merges every pod of a workload, and no look-alike, bounds memory and saves everything streamed', async () => {
     const messages: HostToLogView[] = [];
     const spoolPath = path.join(os.tmpdir(), `obs-spool-${Date.now()}.log`);
-    const session = new LogSession({ kubeConfig: sandboxKubeConfig('developer'), workload: { kind: 'Deployment', namespace, name: 'r1', podSelector: 'run=r1' }, maxLines: 1000, spoolPath, post: (message) => messages.push(message), batchMs: 50 });
+    // Anyone who may create pods can copy the workload's labels: this pod must not join its log.
+    await createTrainingPod(namespace, 'look-alike', 0, { run: 'r1' });
+    const session = new LogSession({ kubeConfig: sandboxKubeConfig('developer'), workload: { kind: 'Deployment', namespace, name: 'r1', podSelector: 'run=r1', controller: { apiVersion: 'v1', kind: 'ConfigMap', name: 'r1' } }, maxLines: 1000, spoolPath, post: (message) => messages.push(message), batchMs: 50 });
     disposables.push(session);
     await session.start();
     session.replay();
