@@ -1,5 +1,6 @@
 import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
 import { KubeMlError } from '../../cluster/errors';
+import { waitsForVolume } from '../../cluster/schedulerMessages';
 import { explainNoGpuCapacity, type ProductGpus } from './gpuCapacity';
 
 /**
@@ -56,8 +57,7 @@ function advance(current: StartProgress, next: StartProgress): StartProgress {
 
 /** Classifies a scheduler message ("0/5 nodes are available: 2 Insufficient nvidia.com/gpu, ..."); undefined while it may still resolve by itself. */
 export function classifySchedulerMessage(message: string): UnschedulableCause | undefined {
-  // The claim may be created just before the pod; until the scheduler's cache has it, it says so in one of these ways and retries.
-  if (/unbound immediate PersistentVolumeClaims|persistentvolumeclaim "[^"]+" not found|could not find v1\.PersistentVolumeClaim|waiting for (first consumer|volume)/i.test(message)) {
+  if (waitsForVolume(message)) {
     return undefined;
   }
   if (/Insufficient nvidia\.com\/gpu/i.test(message)) {

@@ -1,4 +1,5 @@
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
+import { waitsForVolume } from '../../cluster/schedulerMessages';
 import type { JobSpec } from './jobSpec';
 import type { Runtime } from './runtime';
 import { explainUnschedulable, type NodeGpus } from './gpuFit';
@@ -186,7 +187,7 @@ const WAITING_PROBLEMS = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidIm
 function pendingPodProblem(pods: readonly V1Pod[], info: RunObjectInfo, capacity: readonly NodeGpus[]): string | undefined {
   for (const pod of pods) {
     const scheduled = pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled');
-    if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
+    if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable' && !waitsForVolume(scheduled.message ?? '')) {
       return explainUnschedulable(info.gpusPerWorker, info.spec?.gpuProduct, capacity, scheduled.message);
     }
   }

@@ -1,5 +1,6 @@
 import type { CoreV1Event, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 import { containersGpus } from '../../cluster/gpuPlacement';
+import { waitsForVolume } from '../../cluster/schedulerMessages';
 
 export type RolloutPhase = 'progressing' | 'available' | 'failed' | 'scaledToZero';
 
@@ -66,7 +67,7 @@ function podProblems(pod: V1Pod, requestedGpus: number, freeGpus: FreeGpus | und
   const name = pod.metadata?.name ?? 'pod';
   const problems: RolloutProblem[] = [];
   const scheduled = pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled');
-  if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
+  if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable' && !waitsForVolume(scheduled.message ?? '')) {
     problems.push(explainSchedulingFailure(name, scheduled.message ?? '', requestedGpus, freeGpus));
   }
   for (const container of pod.status?.containerStatuses ?? []) {
@@ -106,7 +107,7 @@ function eventProblems(events: readonly CoreV1Event[], requestedGpus: number, fr
     const object = event.involvedObject?.name ?? '';
     const message = event.message ?? '';
     if (event.reason === 'FailedScheduling' && podNames.has(object)) {
-      problems.push(explainSchedulingFailure(object, message, requestedGpus, freeGpus));
+      if (!waitsForVolume(message)) problems.push(explainSchedulingFailure(object, message, requestedGpus, freeGpus));
     } else if (event.reason === 'Unhealthy' && podNames.has(object)) {
       const which = /^(Readiness|Liveness|Startup) probe/i.exec(message)?.[1] ?? 'Health';
       problems.push({

@@ -32,6 +32,17 @@ describe('rollout interpretation', () => {
     assert.match(old.summary, /1 old replica terminating/);
   });
 
+  it('keeps waiting, with no problem, while the scheduler does not see a volume bound a moment ago', () => {
+    const message = '0/5 nodes are available: persistentvolume "pvc-7b42457c" not found.';
+    const status = interpretRollout({
+      deployment: deployment({ observedGeneration: 2, replicas: 1, updatedReplicas: 1 }),
+      pods: [pod('llm-abc', { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message }] })],
+      events: [warning('llm-abc', 'FailedScheduling', message)],
+    });
+    assert.equal(status.phase, 'progressing');
+    assert.deepEqual(status.problems, []);
+  });
+
   it('explains insufficient GPUs from FailedScheduling events and says where GPUs are free', () => {
     const free = new Map([['NVIDIA-H100-80GB-HBM3', { free: 12, largestOnOneNode: 8 }]]);
     const status = interpretRollout({
