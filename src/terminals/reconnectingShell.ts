@@ -177,7 +177,7 @@ export class ReconnectingShell implements Disposable {
         }
         this.phase = 'awaitingKey';
         this.options.log.info(`Terminal ${this.target.pod}/${this.target.container}: the shell exited with code ${outcome.exitCode}: ${outcome.message}`);
-        this.options.write(shellEndedText(outcome.exitCode));
+        this.options.write(shellEndedText(outcome.exitCode, outcome.message));
         return;
       case 'dropped':
         this.options.log.info(`Terminal ${this.target.pod}/${this.target.container} lost its connection: ${outcome.message}; reconnecting.`);

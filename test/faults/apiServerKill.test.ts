@@ -84,12 +84,13 @@ for (const run of FAULT_RUNS) describe(`faults: the API server is killed with -9
     cleanups.push(() => kubectlWatch.stop());
 
     const target = { namespace, pod: 'trainer', container: 'trainer' };
+    const shellLog: string[] = [];
     const shell = new ReconnectingShell({
       kubeConfig: () => kubeConfig,
       resolveTarget: async () => target,
       initialTarget: target,
       onActivity: () => undefined,
-      log: { info: () => undefined, warn: () => undefined },
+      log: { info: (line) => shellLog.push(line), warn: (line) => shellLog.push(line) },
       write: (text) => {
         terminalText += text;
         if (reconnectedAt === undefined && /Reconnected to trainer\/trainer/.test(terminalText)) reconnectedAt = Date.now();
@@ -102,7 +103,7 @@ for (const run of FAULT_RUNS) describe(`faults: the API server is killed with -9
     shell.input('echo before-$((6*7))\r');
     await waitFor(() => {
       if (terminalText.includes('before-42')) return true;
-      throw new Error(`the terminal shows ${JSON.stringify(terminalText.slice(-400))}`);
+      throw new Error(`the terminal shows ${JSON.stringify(terminalText.slice(-400))}; its log: ${shellLog.join(' | ')}`);
     }, 30_000, 'the terminal to answer before the fault');
     terminal = shell;
     kubectlExec = new Kubectl(['exec', '-n', namespace, 'trainer', '-c', 'trainer', '--', 'sleep', '3600']);

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import { NODE_KIND_LABEL } from '../fixtures';
 import { ADMIN_CONTEXT, AGENT_READY_FILE, KUBECONFIG_PATH } from '../paths';
+import { waitForStandInsServed } from './standInProbe';
 import { PodStandIns } from './podStandIns';
 import { POD_SSH_PORTS, REAL_SSHD, sshdInstalled } from './podSshd';
 import { Provisioner } from './provisioner';
@@ -100,7 +101,8 @@ async function main(): Promise<void> {
     ? `sshd: ${REAL_SSHD} found; pods' ssh ports ${POD_SSH_PORTS.join(', ')} reach the sshd started in them (Attach Workspace's Remote-SSH)`
     : `sshd: ${REAL_SSHD} is NOT installed: Remote-SSH attach to sandbox pods will say the image has no sshd. Install it with \`bash scripts/sandbox/install-sshd.sh\`; pods created afterwards have it (or \`npm run sandbox -- restart-agent\` for existing ones)`);
   const provisioner = new Provisioner(core, log);
-  const standIns = new PodStandIns({ core, custom, provisioner, forwardTargets, sshdInstalled, nodeOf, log });
+  const standInsServed = (pod: k8s.V1Pod): Promise<void> => waitForStandInsServed(kubeConfig, core, pod);
+  const standIns = new PodStandIns({ core, custom, provisioner, forwardTargets, sshdInstalled, nodeOf, standInsServed, log });
   const queue = new KeyedQueue();
 
   const claims = startInformer<k8s.V1PersistentVolumeClaim>(

@@ -45,6 +45,8 @@ export interface StandInDeps {
   /** Asked per pod: with OpenSSH's sshd installed, pods' PATH gets the sshd that listens on the pod IP (podSshd.ts). */
   sshdInstalled: () => boolean;
   nodeOf: (name: string) => Promise<k8s.V1Node | undefined>;
+  /** Resolves once kwok serves exec and logs of the pod (standInProbe.ts). */
+  standInsServed: (pod: k8s.V1Pod) => Promise<void>;
   log: (message: string) => void;
 }
 
@@ -89,6 +91,7 @@ export class PodStandIns {
     if (!state.objectsReady) {
       try {
         await this.createObjects(pod, state);
+        await this.deps.standInsServed(pod);
         await this.markStandInsReady(pod);
       } catch (error) {
         // The pod stays Pending until its stand-ins exist, so a failure must not wait for the

@@ -12,9 +12,13 @@ export function connectingText(pod: string, container: string, shell: string): s
   return `${DIM}Connecting to ${pod}/${container} (${shell})...${RESET}\r\n`;
 }
 
-/** Shown when the shell ended with an error status: any key starts a new one. */
-export function shellEndedText(exitCode: number): string {
-  return `\r\n${YELLOW}The shell exited with code ${exitCode}.${RESET}\r\n${YELLOW}Press any key to start a new shell (the pod is looked up again), or close this terminal.${RESET}\r\n`;
+/**
+ * Shown when the shell ended with an error status: any key starts a new one. Without an exit code
+ * (negative), the server refused or failed the exec itself, and its message says why.
+ */
+export function shellEndedText(exitCode: number, message: string): string {
+  const what = exitCode >= 0 ? `The shell exited with code ${exitCode}.` : `The shell could not run: ${message}.`;
+  return `\r\n${YELLOW}${what}${RESET}\r\n${YELLOW}Press any key to start a new shell (the pod is looked up again), or close this terminal.${RESET}\r\n`;
 }
 
 /** Shown when the connection dropped: the terminal reconnects by itself. */

@@ -57,6 +57,13 @@ describe('terminal text', () => {
     assert.match(text, /Reconnecting/);
   });
   it('says how to start a new shell after one exited with an error', () => {
-    assert.match(shellEndedText(130), /exited with code 130.*\r\n.*Press any key to start a new shell/s);
+    assert.match(shellEndedText(130, 'command terminated with non-zero exit code: 130'), /exited with code 130.*\r\n.*Press any key to start a new shell/s);
+  });
+  it('gives the server\'s reason when the exec failed without an exit code', () => {
+    const outcome = classifyExecStatus({ status: 'Failure', message: 'no exec found for container "main" in pod "team/dev-0"' }, false);
+    assert.ok(outcome.kind === 'exited');
+    const text = shellEndedText(outcome.exitCode, outcome.message ?? '');
+    assert.match(text, /The shell could not run: no exec found for container "main" in pod "team\/dev-0"\./);
+    assert.doesNotMatch(text, /code -1/);
   });
 });
