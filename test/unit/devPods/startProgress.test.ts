@@ -82,6 +82,7 @@ describe('devPods/model/startProgress', () => {
     assert.equal(classifySchedulerMessage('persistentvolumeclaim "x-workspace" not found'), undefined);
     assert.equal(classifySchedulerMessage('running PreFilter plugin "VolumeBinding": error getting PVC "ns/x-workspace": could not find v1.PersistentVolumeClaim "ns/x-workspace"'), undefined);
     assert.equal(classifySchedulerMessage('0/5 nodes are available: persistentvolume "pvc-7b42457c" not found.'), undefined);
+    assert.equal(classifySchedulerMessage('0/5 nodes are available: 1 node(s) unavailable due to one or more pvc(s) bound to non-existent pv(s), 4 node(s) had untolerated taint(s). no new claims to deallocate, preemption: 0/5 nodes are available: 5 Preemption is not helpful for scheduling.'), undefined);
   });
 
   it('ErrImagePull then ImagePullBackOff fails as an image pull failure (status and events)', () => {
