@@ -126,6 +126,6 @@ describe('real node: a kubelet running real containers next to the KWOK nodes', 
     assert.match(simulated.status?.podIP ?? '', /^127\.64\./, 'kwok gave it a loopback pod IP');
     // The sandbox agent's stand-in answers: a shell on this machine in the pod's folder, not a container.
     const pwd = await runTextCommand(developer, { namespace, pod: 'simulated', container: 'main' }, ['pwd']);
-    assert.match(pwd.stdout.trim(), new RegExp(`/pods/${namespace}/simulated$`));
+    assert.match(pwd.stdout.trim(), new RegExp(`/pods/${namespace}/simulated_[0-9a-f-]{36}$`));
   });
 });

@@ -52,6 +52,13 @@ export interface StandInDeps {
 
 const podKey = (pod: k8s.V1Pod): string => pod.metadata?.uid ?? '';
 
+/**
+ * A pod instance's own folder, as a container's filesystem is its own: a pod recreated under the
+ * same name gets a new one, so the old instance's cleanup, which may run after the new instance
+ * started, never removes the new one's working folder.
+ */
+const podFolder = (namespace: string, name: string, uid: string): string => path.join(PODS_DIR, namespace, `${name}_${uid}`);
+
 function safeReaddir(dir: string): string[] {
   try {
     return fs.readdirSync(dir);
@@ -144,7 +151,7 @@ export class PodStandIns {
   removeLeftovers(livePods: readonly k8s.V1Pod[]): void {
     const liveIps = new Set(livePods.filter((pod) => pod.status?.phase === 'Running').map((pod) => pod.status?.podIP));
     this.logStoppedSshds(stopPodSshds((podIp, commandLine) => commandLine.includes(`${SANDBOX_DIR}/`) && !liveIps.has(podIp)));
-    const liveFolders = new Set(livePods.map((pod) => path.join(PODS_DIR, pod.metadata?.namespace ?? '', pod.metadata?.name ?? '')));
+    const liveFolders = new Set(livePods.map((pod) => podFolder(pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', podKey(pod))));
     const liveLogs = new Set(livePods.map((pod) => `${pod.metadata?.namespace}_${pod.metadata?.name}_${pod.metadata?.uid}`));
     for (const namespace of safeReaddir(PODS_DIR)) {
       for (const name of safeReaddir(path.join(PODS_DIR, namespace))) {
@@ -165,7 +172,7 @@ export class PodStandIns {
       uid: podKey(pod),
       namespace,
       name,
-      ownFolder: path.join(PODS_DIR, namespace, name),
+      ownFolder: podFolder(namespace, name, podKey(pod)),
       logFolder: path.join(LOGS_DIR, `${namespace}_${name}_${podKey(pod)}`),
       writers: new Map(),
       restartsDone: new Map(),

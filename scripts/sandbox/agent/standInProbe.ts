@@ -33,6 +33,13 @@ function execTrue(kubeConfig: k8s.KubeConfig, namespace: string, pod: string, co
   });
 }
 
+/** client-node rejects with ApiException objects, whose String() is "[object Object]". */
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  const body = (error as { body?: unknown }).body;
+  return typeof body === 'string' ? body : JSON.stringify(body ?? error);
+}
+
 async function servedOnce(kubeConfig: k8s.KubeConfig, core: k8s.CoreV1Api, pod: k8s.V1Pod): Promise<void> {
   const namespace = pod.metadata?.namespace ?? 'default';
   const name = pod.metadata?.name ?? '';
@@ -49,7 +56,7 @@ export async function waitForStandInsServed(kubeConfig: k8s.KubeConfig, core: k8
       await servedOnce(kubeConfig, core, pod);
       return;
     } catch (error) {
-      if (Date.now() >= deadline) throw new Error(`kwok does not serve exec and logs of the pod yet: ${String(error)}`);
+      if (Date.now() >= deadline) throw new Error(`kwok does not serve exec and logs of the pod yet: ${describe(error)}`);
     }
     await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
   }

@@ -57,7 +57,7 @@ describe('sandbox: exec', () => {
       return r.stdout ? r : undefined;
     }, 15000, 'the exec stand-in of gpu2');
     const [pwd, podName, podNamespace, gpus] = result.stdout.trim().split('|');
-    assert.ok(pwd.endsWith(`/.sandbox/pods/${namespace}/gpu2`), pwd);
+    assert.match(pwd, new RegExp(`/\\.sandbox/pods/${namespace}/gpu2_[0-9a-f-]{36}$`));
     assert.equal(podName, 'gpu2');
     assert.equal(podNamespace, namespace);
     assert.equal(gpus, '2');
