@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import { NODE_KIND_LABEL } from '../fixtures';
 import { ADMIN_CONTEXT, AGENT_READY_FILE, KUBECONFIG_PATH } from '../paths';
+import { describeError } from './describeError';
 import { waitForStandInsServed } from './standInProbe';
 import { PodStandIns } from './podStandIns';
 import { POD_SSH_PORTS, REAL_SSHD, sshdInstalled } from './podSshd';
@@ -13,18 +14,6 @@ import { startSharedServers } from './webServers';
 
 function log(message: string): void {
   process.stdout.write(`${new Date().toISOString()} ${message}\n`);
-}
-
-function describe(error: unknown): string {
-  const body = (error as { body?: unknown }).body;
-  if (typeof body === 'string') {
-    try {
-      return `HTTP ${(error as { code?: number }).code}: ${(JSON.parse(body) as { message?: string }).message}`;
-    } catch {
-      // not a Status object
-    }
-  }
-  return error instanceof Error ? error.message.split('\n')[0] : String(error);
 }
 
 /** Runs tasks for the same key one after another (an add and an update of one pod never race). */
@@ -37,7 +26,7 @@ class KeyedQueue {
       const code = (error as { code?: number }).code;
       // The object or its namespace went away meanwhile: nothing left to do.
       if (code === 404 || (code === 403 && /being terminated/.test(String((error as { body?: unknown }).body)))) return;
-      log(`${key}: ${describe(error)}`);
+      log(`${key}: ${describeError(error)}`);
     });
     this.tails.set(key, next);
     void next.then(() => {
