@@ -1,4 +1,5 @@
 import { AuthenticationV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Node, type V1PersistentVolumeClaim, type V1Pod } from '@kubernetes/client-node';
+import { detectNodeAutoscaler } from '../cluster/autoscalerDetection';
 import { KubeMlError, toKubeMlError } from '../cluster/errors';
 import { FIELD_MANAGER } from '../cluster/workloadRef';
 import { DEFINITION_ANNOTATION, DEV_POD_LABEL, KEPT_FROM_ANNOTATION, STOPPED_AT_ANNOTATION, STOPPED_REASON_ANNOTATION, workspaceClaimName } from './model/contract';
@@ -120,7 +121,8 @@ async function startPod(kubeConfig: KubeConfig, spec: DevPodSpec, options: Creat
   const submitMs = Date.now() - startedAt;
   let progress: StartProgress;
   try {
-    progress = await watchDevPodStart(kubeConfig, spec.namespace, spec.name, pod.metadata?.uid ?? '', options);
+    const context = options.context ?? { autoscaler: await detectNodeAutoscaler(kubeConfig) };
+    progress = await watchDevPodStart(kubeConfig, spec.namespace, spec.name, pod.metadata?.uid ?? '', { ...options, context });
   } catch (error) {
     if ((error as KubeMlError).kind === 'cancelled') {
       await rollBack(core, spec, madeClaim);
