@@ -14,7 +14,7 @@ export type StartStage = 'submitted' | 'waitingForVolume' | 'waitingForNode' | '
 export type UnschedulableCause = 'gpu' | 'noSuchProduct' | 'cpuMemory' | 'other' | 'noScaleUp';
 
 export type StartFailure =
-  | { readonly kind: 'unschedulable'; readonly cause: UnschedulableCause; readonly schedulerMessage: string }
+  | { readonly kind: 'unschedulable'; readonly cause: UnschedulableCause; readonly schedulerMessage: string; readonly autoscalerMessage?: string }
   | { readonly kind: 'imagePull'; readonly message: string }
   | { readonly kind: 'crashed'; readonly message: string }
   | { readonly kind: 'deleted'; readonly message: string };
@@ -155,7 +155,8 @@ export function applyPodEvent(current: StartProgress, event: CoreV1Event, contex
   }
   if (verdict?.kind === 'noScaleUp') {
     const why = verdict.reasons.join('; ') || 'no node group can fit it';
-    return advance(current, { stage: 'failed', message: `No node can be added for it: ${why}`, failure: { kind: 'unschedulable', cause: 'noScaleUp', schedulerMessage: `${verdict.by}: ${why}` } });
+    const failure: StartFailure = { kind: 'unschedulable', cause: 'noScaleUp', schedulerMessage: current.awaitingAutoscaler ?? '', autoscalerMessage: `${verdict.by}: ${why}` };
+    return advance(current, { stage: 'failed', message: `No node can be added for it: ${why}`, failure });
   }
   switch (event.reason) {
     case 'Scheduled': {
@@ -202,7 +203,7 @@ export interface FailureContext {
 /** The user-facing error for a failed start. */
 export function startFailureError(failure: StartFailure, context: FailureContext): KubeMlError {
   const subject = `Dev pod ${context.namespace}/${context.name} cannot start`;
-  const detail = failure.kind === 'unschedulable' ? failure.schedulerMessage : failure.message;
+  const detail = failure.kind === 'unschedulable' ? [failure.schedulerMessage, failure.autoscalerMessage].filter(Boolean).join('\n') : failure.message;
   switch (failure.kind) {
     case 'unschedulable':
       switch (failure.cause) {
@@ -210,8 +211,10 @@ export function startFailureError(failure: StartFailure, context: FailureContext
           return new KubeMlError('noGpuCapacity', `${subject}: ${explainNoGpuCapacity(context.gpuCount, context.gpuProduct, context.products)}.`, 'Ask for fewer GPUs, pick a product that has room, or wait for GPUs to be released.', detail);
         case 'noSuchProduct':
           return new KubeMlError('noGpuCapacity', `${subject}: no schedulable node has ${context.gpuProduct ? `GPU product ${context.gpuProduct}` : 'GPUs'}; free GPUs are: ${explainNoGpuCapacity(context.gpuCount, undefined, context.products).replace(/^.*free GPUs are: /, '')}.`, 'Pick a GPU product the cluster has.', detail);
-        case 'noScaleUp':
-          return new KubeMlError('noGpuCapacity', `${subject}: no node fits it now, and the node autoscaler cannot add one (${failure.schedulerMessage}).`, 'Ask for fewer GPUs or another product, or ask your cluster admin to raise the node pool\'s limit.', detail);
+        case 'noScaleUp': {
+          const now = context.gpuCount > 0 ? explainNoGpuCapacity(context.gpuCount, context.gpuProduct, context.products) : 'no node has room for it';
+          return new KubeMlError('noGpuCapacity', `${subject}: ${now}, and the node autoscaler cannot add a node for it (${failure.autoscalerMessage ?? 'no reason given'}).`, 'Ask for fewer GPUs or another product, or ask your cluster admin to raise the node pool\'s limit.', detail);
+        }
         case 'cpuMemory':
           return new KubeMlError('noGpuCapacity', `${subject}: no node has enough free CPU or memory for it (${failure.schedulerMessage}).`, 'Ask for less CPU or memory.', detail);
         default:

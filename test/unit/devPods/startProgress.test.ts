@@ -152,7 +152,7 @@ describe('devPods/model/startProgress with a node autoscaler', () => {
     assert.equal(refused.stage, 'failed');
     assert.ok(refused.failure?.kind === 'unschedulable' && refused.failure.cause === 'noScaleUp');
     const error = startFailureError(refused.failure, { namespace: 'ml-team', name: 'llm-dev', gpuCount: 8, image: 'x' });
-    assert.match(error.summary, /the node autoscaler cannot add one \(cluster-autoscaler: 1 max node group size reached; 2 node\(s\) didn't match Pod's node affinity\/selector\)/);
+    assert.match(error.summary, /cannot start: no node with 8 free GPUs; free GPUs are: unknown .*, and the node autoscaler cannot add a node for it \(cluster-autoscaler: 1 max node group size reached; 2 node\(s\) didn't match Pod's node affinity\/selector\)\./);
   });
 
   it('without an autoscaler, no room stays a failure, as before', () => {
