@@ -51,13 +51,22 @@ describe('devPods on an autoscaled GPU pool (the sandbox\'s Cluster Autoscaler s
     await waitFor(async () => (await groupNodes()).length === 0, 90_000, 'the unneeded node to be removed');
   });
 
+  it('the developer, who cannot see the autoscaler, learns of the scale-up from the pod\'s events and waits too', async () => {
+    const seen: string[] = [];
+    const started = await createDevPod(sandboxKubeConfig('developer'), l4DevPod(namespace, 'l4-dev-developer', 1), { onProgress: (progress) => seen.push(progress.message), autoscalerGraceMs: 120_000 });
+    assert.equal(started.node, `${GROUP}-0`);
+    assert.ok(seen.includes(`Waiting for a new node: scale-up triggered: ${GROUP} 0 -> 1 node (max 2)`), seen.join(' | '));
+    await deleteDevPod(admin, namespace, 'l4-dev-developer', { keepVolume: false });
+    await waitFor(async () => (await groupNodes()).length === 0, 90_000, 'the unneeded node to be removed');
+  });
+
   it('a request no new node could hold fails with the autoscaler\'s reason and leaves nothing behind', async () => {
     let failure: unknown;
     await createDevPod(admin, { ...l4DevPod(namespace, 'l4-too-big', 8), cpu: '8', memory: '64Gi' }).catch((error: unknown) => (failure = error));
     assert.ok(isKubeMlError(failure), `expected a KubeMlError, got ${String(failure)}`);
     assert.equal(failure.kind, 'noGpuCapacity');
     assert.match(failure.summary, /no node with 8 free NVIDIA-L4 GPUs; .*the node autoscaler cannot add a node for it \(cluster-autoscaler: 1 Insufficient nvidia\.com\/gpu\)/);
-    assert.match(failure.detail ?? '', /cluster-autoscaler: 1 Insufficient nvidia\.com\/gpu/);
+    assert.match(failure.detail ?? '', /didn't match Pod's node affinity\/selector(.|\n)*cluster-autoscaler: 1 Insufficient nvidia\.com\/gpu/, 'the details keep the scheduler\'s message and the autoscaler\'s');
     await waitFor(() => core.readNamespacedPod({ namespace, name: 'l4-too-big' }).then(() => false, (error: { code?: number }) => error.code === 404), 30_000, 'the pod to be removed');
     assert.deepEqual(await groupNodes(), [], 'no node was added');
   });
