@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   const standIns = new PodStandIns({ core, custom, provisioner, forwardTargets, sshdInstalled, nodeOf, standInsServed, log });
   const queue = new KeyedQueue();
   // Seconds, not a cloud's minutes: a test waits through a whole scale-up and scale-down.
-  const autoscaler = new GroupAutoscaler({ core, groups: SANDBOX_NODE_GROUPS, bootDelayMs: 3000, unneededMs: 20_000, log });
+  const autoscaler = new GroupAutoscaler({ core, groups: SANDBOX_NODE_GROUPS, bootDelayMs: 3000, unneededMs: 20_000, scanDelayMs: 2000, log });
   await autoscaler.start();
 
   const claims = startInformer<k8s.V1PersistentVolumeClaim>(

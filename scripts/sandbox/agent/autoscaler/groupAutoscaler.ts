@@ -4,6 +4,7 @@
 // Cluster Autoscaler's own wording. A group's node that has held no pod for a while is removed.
 // It keeps the status ConfigMap that tells clients a Cluster Autoscaler runs here.
 import * as k8s from '@kubernetes/client-node';
+import { waitsForVolume } from '../../../../src/cluster/schedulerMessages';
 import { POOL_LABEL } from '../../fixtures';
 import { groupOf, type NodeGroup } from './nodeGroups';
 import { whyNotFit } from './templateFit';
@@ -18,12 +19,19 @@ export interface AutoscalerDeps {
   readonly bootDelayMs: number;
   /** How long a group's node may hold no pod before it is removed. */
   readonly unneededMs: number;
+  /** How long a pod must stay unschedulable before it is answered (Cluster Autoscaler's scan interval). */
+  readonly scanDelayMs: number;
   readonly log: (message: string) => void;
 }
 
+/**
+ * Unschedulable for want of a node. A pod waiting for its volume would fit an existing node once
+ * the volume is there: Cluster Autoscaler's simulation leaves it alone, and so do we.
+ */
 function isUnschedulable(pod: k8s.V1Pod): boolean {
   return !pod.spec?.nodeName && !pod.metadata?.deletionTimestamp
-    && (pod.status?.conditions ?? []).some((condition) => condition.type === 'PodScheduled' && condition.status === 'False' && condition.reason === 'Unschedulable');
+    && (pod.status?.conditions ?? []).some((condition) => condition.type === 'PodScheduled' && condition.status === 'False'
+      && condition.reason === 'Unschedulable' && !waitsForVolume(condition.message ?? ''));
 }
 
 /** "1 max node group size reached, 2 Insufficient nvidia.com/gpu": reasons counted over groups. */
@@ -68,6 +76,13 @@ export class GroupAutoscaler {
     const uid = pod.metadata?.uid ?? '';
     if (!uid || this.answered.has(uid) || !isUnschedulable(pod)) return;
     this.answered.add(uid);
+    // A pod the scheduler places a moment later (a volume bound, a pod gone) needs no node.
+    await new Promise((resolve) => setTimeout(resolve, this.deps.scanDelayMs));
+    const live = await this.deps.core.readNamespacedPod({ namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '' }).catch(() => undefined);
+    if (!live || live.metadata?.uid !== uid || !isUnschedulable(live)) {
+      this.answered.delete(uid);
+      return;
+    }
     const nodes = await this.groupNodes();
     const reasons: string[] = [];
     for (const group of this.deps.groups) {
@@ -81,10 +96,10 @@ export class GroupAutoscaler {
         reasons.push('max node group size reached');
         continue;
       }
-      await this.scaleUp(pod, group, size, nodes);
+      await this.scaleUp(live, group, size, nodes);
       return;
     }
-    await this.event(pod, 'NotTriggerScaleUp', `pod didn't trigger scale-up: ${countedReasons(reasons)}`);
+    await this.event(live, 'NotTriggerScaleUp', `pod didn't trigger scale-up: ${countedReasons(reasons)}`);
   }
 
   private async scaleUp(pod: k8s.V1Pod, group: NodeGroup, size: number, nodes: readonly k8s.V1Node[]): Promise<void> {
