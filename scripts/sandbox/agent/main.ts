@@ -5,6 +5,8 @@ import * as fs from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import { NODE_KIND_LABEL } from '../fixtures';
 import { ADMIN_CONTEXT, AGENT_READY_FILE, KUBECONFIG_PATH } from '../paths';
+import { GroupAutoscaler } from './autoscaler/groupAutoscaler';
+import { SANDBOX_NODE_GROUPS } from './autoscaler/nodeGroups';
 import { describeError } from './describeError';
 import { waitForStandInsServed } from './standInProbe';
 import { PodStandIns } from './podStandIns';
@@ -93,6 +95,9 @@ async function main(): Promise<void> {
   const standInsServed = (pod: k8s.V1Pod): Promise<void> => waitForStandInsServed(kubeConfig, core, pod);
   const standIns = new PodStandIns({ core, custom, provisioner, forwardTargets, sshdInstalled, nodeOf, standInsServed, log });
   const queue = new KeyedQueue();
+  // Seconds, not a cloud's minutes: a test waits through a whole scale-up and scale-down.
+  const autoscaler = new GroupAutoscaler({ core, groups: SANDBOX_NODE_GROUPS, bootDelayMs: 3000, unneededMs: 20_000, scanDelayMs: 2000, log });
+  await autoscaler.start();
 
   const claims = startInformer<k8s.V1PersistentVolumeClaim>(
     kubeConfig, '/api/v1/persistentvolumeclaims', () => core.listPersistentVolumeClaimForAllNamespaces(),
@@ -101,10 +106,16 @@ async function main(): Promise<void> {
   );
   const pods = startInformer<k8s.V1Pod>(
     kubeConfig, '/api/v1/pods', () => core.listPodForAllNamespaces(),
-    (pod) => queue.run(`pod/${pod.metadata?.uid}`, async () => {
-      if (await onSimulatedNode(pod)) await standIns.onPod(pod);
-    }),
-    (pod) => queue.run(`pod/${pod.metadata?.uid}`, async () => standIns.onPodDeleted(pod)),
+    (pod) => {
+      queue.run(`autoscale/${pod.metadata?.uid}`, () => autoscaler.onPod(pod));
+      queue.run(`pod/${pod.metadata?.uid}`, async () => {
+        if (await onSimulatedNode(pod)) await standIns.onPod(pod);
+      });
+    },
+    (pod) => {
+      autoscaler.onPodDeleted(pod);
+      queue.run(`pod/${pod.metadata?.uid}`, async () => standIns.onPodDeleted(pod));
+    },
   );
   await claims.start();
   await provisioner.reconcile(claims.list());
@@ -117,6 +128,7 @@ async function main(): Promise<void> {
     void pods.stop();
     void claims.stop();
     standIns.dispose();
+    autoscaler.dispose();
     for (const server of shared.servers) server.close();
     fs.rmSync(AGENT_READY_FILE, { force: true });
     process.exit(0);
