@@ -8,6 +8,7 @@ import type { LeftOutFile } from '../common/model/fileListing';
 import { packRules } from '../common/model/packRules';
 import { runTextCommand, type ExecTarget } from '../cluster/exec';
 import type { Disposable } from '../cluster/session';
+import { waitsForVolume } from '../cluster/schedulerMessages';
 import { KubeWatchCache } from '../cluster/watchCache';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../cluster/workloadRef';
 import { MODEL_VOLUME_LABEL } from './model/labels';
@@ -127,12 +128,33 @@ export function uploaderPodManifest(options: { name: string; namespace: string; 
   };
 }
 
+/** How long an uploader pod may wait on a volume the scheduler has not seen before it is created anew. */
+const VOLUME_WAIT_BEFORE_RECREATE_MS = 45_000;
+const START_TIMEOUT_MS = 180_000;
+
+/** The scheduler left the pod waiting on a volume it had not seen yet; a new pod is scheduled afresh. */
+class StalledOnVolume extends Error {}
+
 /**
  * Starts a restricted busybox pod that mounts `claimName` (read-write) as its working folder,
  * waits until it runs, and deletes it on dispose. It exits by itself after an hour, so a crash of
  * VS Code cannot leave it running for long.
+ *
+ * A pod rejected while its volume was not yet in the scheduler's cache ("bound to non-existent
+ * pv(s)", right after binding or an API-server restart) should be retried when the volume arrives,
+ * but kube-scheduler can miss that event and park the pod for up to 5 minutes
+ * (podMaxInUnschedulablePodsDuration). The pod is disposable, so it is created once more instead.
  */
 export async function startUploaderPod(kubeConfig: KubeConfig, namespace: string, claimName: string, signal?: AbortSignal, extraVolume?: { claimName: string; mountPath: string }): Promise<UploaderPod> {
+  try {
+    return await startUploaderPodOnce(kubeConfig, namespace, claimName, VOLUME_WAIT_BEFORE_RECREATE_MS, signal, extraVolume);
+  } catch (error) {
+    if (!(error instanceof StalledOnVolume)) throw error;
+    return startUploaderPodOnce(kubeConfig, namespace, claimName, undefined, signal, extraVolume);
+  }
+}
+
+async function startUploaderPodOnce(kubeConfig: KubeConfig, namespace: string, claimName: string, volumeWaitMs: number | undefined, signal?: AbortSignal, extraVolume?: { claimName: string; mountPath: string }): Promise<UploaderPod> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const id = `${Date.now().toString(36)}${Math.floor(Math.random() * 46656).toString(36)}`;
   const name = `kube-ml-upload-${claimName}`.slice(0, 50).replace(/-+$/, '') + `-${id}`;
@@ -159,9 +181,13 @@ export async function startUploaderPod(kubeConfig: KubeConfig, namespace: string
       };
       const subscription = pods.onDidChange(check);
       const onAbort = () => finish(() => reject(new KubeMlError('cancelled', 'Cancelled the upload.')));
-      const timer = setTimeout(() => finish(() => reject(new KubeMlError('timeout', `The uploader pod ${name} did not start within 3 minutes${lastScheduling ? ` (scheduler: ${lastScheduling})` : ''}.`, 'Check the namespace events: image pulls of busybox or volume binding may be stuck; a ReadWriteOnce volume held by a pod on another node cannot be mounted.'))), 180_000);
+      const timer = setTimeout(() => finish(() => reject(new KubeMlError('timeout', `The uploader pod ${name} did not start within 3 minutes${lastScheduling ? ` (scheduler: ${lastScheduling})` : ''}.`, 'Check the namespace events: image pulls of busybox or volume binding may be stuck; a ReadWriteOnce volume held by a pod on another node cannot be mounted.'))), START_TIMEOUT_MS);
+      const volumeTimer = volumeWaitMs === undefined ? undefined : setTimeout(() => {
+        if (lastScheduling && waitsForVolume(lastScheduling) && pods.get(namespace, name)?.status?.phase === 'Pending') finish(() => reject(new StalledOnVolume()));
+      }, volumeWaitMs);
       function finish(action: () => void) {
         clearTimeout(timer);
+        clearTimeout(volumeTimer);
         subscription.dispose();
         signal?.removeEventListener('abort', onAbort);
         action();
