@@ -4,6 +4,8 @@ import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { KubeConfig, type Cluster, type Context, type User } from '@kubernetes/client-node';
 import { KubeMlError } from './errors';
+import { EXEC_CLUSTER_EXTENSION } from './execCredentials/execClusterInfo';
+import { commandRelativeTo, findExecutable, installHintText, pluginMissingError } from './execCredentials/pluginExecutable';
 
 /**
  * Finds and loads the kubeconfig exactly as kubectl does:
@@ -27,6 +29,8 @@ export interface KubeconfigLocation {
 
 export interface ResolvedKubeconfig extends KubeconfigLocation {
   readonly kubeConfig: KubeConfig;
+  /** Cluster name to its `client.authentication.k8s.io/exec` extension (client-node drops extensions). */
+  readonly execExtensions: ReadonlyMap<string, unknown>;
 }
 
 export interface ResolveOptions {
@@ -79,6 +83,20 @@ interface ParsedFile {
   readonly file: string;
   readonly config: KubeConfig;
   readonly currentContext: string | undefined;
+  readonly execExtensions: ReadonlyMap<string, unknown>;
+}
+
+/** Each cluster's exec plugin extension, read from the YAML document since client-node ignores it. */
+function execExtensionsOf(clusters: unknown): Map<string, unknown> {
+  const found = new Map<string, unknown>();
+  for (const entry of Array.isArray(clusters) ? clusters : []) {
+    const { name, cluster } = (entry ?? {}) as { name?: unknown; cluster?: { extensions?: unknown } };
+    const extensions = cluster?.extensions;
+    if (typeof name !== 'string' || !Array.isArray(extensions)) continue;
+    const exec = extensions.find((extension: { name?: unknown } | null) => extension?.name === EXEC_CLUSTER_EXTENSION) as { extension?: unknown } | undefined;
+    if (exec?.extension !== undefined) found.set(name, exec.extension);
+  }
+  return found;
 }
 
 /** Reads one kubeconfig file; a malformed one becomes a KubeMlError naming it and the parse error. */
@@ -107,7 +125,7 @@ export function parseKubeconfigText(text: string, file: string): ParsedFile {
   if (document === undefined || document === null) {
     // kubectl treats an empty file as an empty config.
     config.loadFromOptions({ clusters: [], users: [], contexts: [], currentContext: undefined });
-    return { file, config, currentContext: undefined };
+    return { file, config, currentContext: undefined, execExtensions: new Map() };
   }
   if (typeof document !== 'object' || Array.isArray(document)) {
     throw malformed('it is not a YAML mapping with clusters, users and contexts.');
@@ -124,8 +142,12 @@ export function parseKubeconfigText(text: string, file: string): ParsedFile {
     throw malformed(`${(error as Error).message}.`);
   }
   config.makePathsAbsolute(path.dirname(file));
+  for (const user of config.getUsers()) {
+    const exec = user.exec as { command?: unknown } | undefined;
+    if (exec && typeof exec.command === 'string') exec.command = commandRelativeTo(exec.command, path.dirname(path.resolve(file)));
+  }
   const currentContext = typeof sections['current-context'] === 'string' && sections['current-context'] ? sections['current-context'] : undefined;
-  return { file, config, currentContext };
+  return { file, config, currentContext, execExtensions: execExtensionsOf(sections.clusters) };
 }
 
 /** kubectl's merge: first definition of each name wins; current-context from the first file that sets one. */
@@ -142,6 +164,20 @@ export function mergeKubeconfigs(parsed: readonly ParsedFile[]): KubeConfig {
   }
   const merged = new KubeConfig();
   merged.loadFromOptions({ clusters: [...clusters.values()], users: [...users.values()], contexts: [...contexts.values()], currentContext });
+  return merged;
+}
+
+/** The exec extension of each cluster comes from the file whose definition of the cluster wins. */
+function mergeExecExtensions(parsed: readonly ParsedFile[]): Map<string, unknown> {
+  const seen = new Set<string>();
+  const merged = new Map<string, unknown>();
+  for (const { config, execExtensions } of parsed) {
+    for (const { name } of config.getClusters()) {
+      if (seen.has(name)) continue;
+      seen.add(name);
+      if (execExtensions.has(name)) merged.set(name, execExtensions.get(name));
+    }
+  }
   return merged;
 }
 
@@ -187,12 +223,12 @@ export function resolveKubeconfig(options: ResolveOptions = {}): ResolvedKubecon
     if (location.source !== 'setting' && inClusterAvailable(env, prefix)) {
       const kubeConfig = new KubeConfig();
       withEnv(env, () => kubeConfig.loadFromCluster(prefix));
-      return { source: 'inCluster', files: [], missing: location.missing, kubeConfig };
+      return { source: 'inCluster', files: [], missing: location.missing, kubeConfig, execExtensions: new Map() };
     }
     throw noKubeconfigError(location);
   }
-  const kubeConfig = mergeKubeconfigs(location.files.map(parseKubeconfigFile));
-  return { ...location, kubeConfig };
+  const parsed = location.files.map(parseKubeconfigFile);
+  return { ...location, kubeConfig: mergeKubeconfigs(parsed), execExtensions: mergeExecExtensions(parsed) };
 }
 
 /** Where each kubectl-style source came from, for the output channel (no credentials). */
@@ -209,59 +245,19 @@ export function describeLocation(location: KubeconfigLocation): string {
   }
 }
 
-const INSTALL_HINTS: Record<string, string> = {
-  aws: 'Install the AWS CLI v2 (it provides "aws eks get-token").',
-  'aws-iam-authenticator': 'Install aws-iam-authenticator, or switch the kubeconfig to "aws eks get-token".',
-  'gke-gcloud-auth-plugin': 'Run "gcloud components install gke-gcloud-auth-plugin" (or install the google-cloud-cli-gke-gcloud-auth-plugin package).',
-  kubelogin: 'Install kubelogin ("az aks install-cli" installs it with kubectl).',
-};
-
-/** The executable `command` would run, searching PATH like execvp; undefined when absent. */
-export function findExecutable(command: string, env: NodeJS.ProcessEnv = process.env, baseDir = process.cwd()): string | undefined {
-  const isExecutable = (file: string): boolean => {
-    try {
-      fs.accessSync(file, fs.constants.X_OK);
-      return fs.statSync(file).isFile();
-    } catch {
-      return false;
-    }
-  };
-  if (command.includes('/') || command.includes(path.sep)) {
-    const file = path.resolve(baseDir, command);
-    return isExecutable(file) ? file : undefined;
-  }
-  const extensions = process.platform === 'win32' ? (env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';') : [''];
-  for (const dir of (env.PATH ?? env.Path ?? '').split(path.delimiter).filter(Boolean)) {
-    for (const extension of extensions) {
-      const file = path.join(dir, command + extension);
-      if (isExecutable(file)) {
-        return file;
-      }
-    }
-  }
-  return undefined;
-}
-
 /**
  * Before any request, checks that the exec credential plugin of `contextName`'s user exists, so
  * the user reads "gke-gcloud-auth-plugin is not installed" instead of a spawn error.
  */
-export function checkExecPlugin(kubeConfig: KubeConfig, contextName: string, env: NodeJS.ProcessEnv = process.env, baseDir?: string): KubeMlError | undefined {
+export function checkExecPlugin(kubeConfig: KubeConfig, contextName: string, env: NodeJS.ProcessEnv = process.env): KubeMlError | undefined {
   const context = kubeConfig.getContextObject(contextName);
   const user = context ? kubeConfig.getUser(context.user) : null;
   const exec = user?.exec as { command?: unknown; installHint?: unknown } | undefined;
   if (!exec || typeof exec.command !== 'string' || exec.command.length === 0) {
     return undefined;
   }
-  if (findExecutable(exec.command, env, baseDir)) {
+  if (findExecutable(exec.command, env)) {
     return undefined;
   }
-  const plugin = path.basename(exec.command);
-  const hint = (typeof exec.installHint === 'string' && exec.installHint.trim()) || INSTALL_HINTS[plugin] || `Install "${plugin}" or add its folder to PATH.`;
-  return new KubeMlError(
-    'authPluginMissing',
-    `Context "${contextName}" authenticates with the exec plugin "${plugin}", which is not installed or not on PATH.`,
-    `${hint} Then reload (Kube ML: Refresh); VS Code must see it on PATH (restart VS Code if you changed PATH).`,
-    `user "${context?.user}" exec command "${exec.command}" not found on PATH=${env.PATH ?? ''}`,
-  );
+  return pluginMissingError(`Context "${contextName}"`, exec.command, installHintText(exec.installHint), env);
 }

@@ -237,7 +237,7 @@ export class KubeClusterConnection implements ClusterConnection {
     if (!kubeConfig.getUser(context.user)) {
       throw new KubeMlError('malformedKubeconfig', `Context "${contextName}" names the user "${context.user}", which the kubeconfig does not define.`, 'Fix the kubeconfig or choose another context.');
     }
-    const pluginProblem = checkExecPlugin(kubeConfig, contextName, this.deps.env ?? process.env, this.resolved!.files[0] ? path.dirname(this.resolved!.files[0]) : undefined);
+    const pluginProblem = checkExecPlugin(kubeConfig, contextName, this.deps.env ?? process.env);
     if (pluginProblem) {
       throw pluginProblem;
     }
