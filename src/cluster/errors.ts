@@ -11,6 +11,8 @@ export type ErrorKind =
   | 'unauthorized'
   | 'forbidden'
   | 'authPluginMissing'
+  /** The exec credential plugin ran but gave no usable credential. */
+  | 'authPluginFailed'
   | 'notFound'
   | 'conflict'
   | 'quotaExceeded'
