@@ -11,7 +11,7 @@ export const POOL_LABEL = 'kube-ml.dev/pool';
 export const NODE_KIND_LABEL = 'sandbox.kube-ml.dev/node-kind';
 export const SIMULATED_NODE_SELECTOR = `${NODE_KIND_LABEL}=kwok`;
 
-interface GpuModel {
+export interface GpuModel {
   product: string;
   memoryMiB: number;
   count: number;
@@ -20,6 +20,8 @@ interface GpuModel {
 
 const H100: GpuModel = { product: 'NVIDIA-H100-80GB-HBM3', memoryMiB: 81559, count: 8, pool: 'h100' };
 const A100: GpuModel = { product: 'NVIDIA-A100-SXM4-40GB', memoryMiB: 40960, count: 4, pool: 'a100' };
+/** The model of the autoscaled pool (agent/autoscaler), which has no node until a pod needs one. */
+export const L4: GpuModel = { product: 'NVIDIA-L4', memoryMiB: 23034, count: 4, pool: 'l4-autoscaled' };
 
 /** A KWOK-managed node; `gpu` undefined makes a CPU-only node. */
 export function fakeNode(name: string, gpu: GpuModel | undefined, pool = gpu?.pool ?? 'cpu'): k8s.V1Node {

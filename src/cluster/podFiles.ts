@@ -38,6 +38,9 @@ const TOO_LARGE_EXIT = 27;
 /** A device, FIFO or socket: reading it may never end (/dev/zero) or block (a FIFO). */
 const NOT_REGULAR_EXIT = 19;
 
+/** Reads of a file that come back shorter than its size before the read fails. */
+const SHORT_READ_ATTEMPTS = 3;
+
 /** The largest file kubeml:// reads into memory (the editor holds it whole). */
 export const MAX_READ_BYTES = 64 * 1024 * 1024;
 
@@ -180,10 +183,20 @@ export class PodFiles {
   /** A regular file of at most `maxBytes`; anything else is a PodFileError, never an endless read. */
   async readFile(path: string, signal?: AbortSignal, maxBytes = MAX_READ_BYTES): Promise<{ content: Buffer; version: string }> {
     const target = normalizePodPath(path);
-    const result = await this.script('read', [target, String(maxBytes)], undefined, signal, maxBytes + 1);
-    if (result.exitCode !== 0) throw classifyFileError(result, target);
-    if (result.stdout.length > maxBytes) throw classifyFileError({ exitCode: TOO_LARGE_EXIT, stderr: Buffer.from('kubeml: grew while read') }, target);
-    return { content: result.stdout, version: result.stderr.toString('utf8').trim().split('\n')[0] };
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.script('read', [target, String(maxBytes)], undefined, signal, maxBytes + 1);
+      if (result.exitCode !== 0) throw classifyFileError(result, target);
+      if (result.stdout.length > maxBytes) throw classifyFileError({ exitCode: TOO_LARGE_EXIT, stderr: Buffer.from('kubeml: grew while read') }, target);
+      const version = result.stderr.toString('utf8').trim().split('\n')[0];
+      const size = Number(version.slice(version.lastIndexOf('|') + 1));
+      // An exec stream can end before all of its output arrived (kubernetes/kubernetes#124571, kubectl
+      // too). A read shorter than the size stat gave just before is read again, never handed to the
+      // editor, which would save the cut file back over the whole one.
+      if (result.stdout.length >= size) return { content: result.stdout, version };
+      if (attempt >= SHORT_READ_ATTEMPTS) {
+        throw new PodFileError('failed', target, `${target}: only ${result.stdout.length} of ${size} bytes arrived, ${attempt} times; the connection to the pod cut the output short. Try again.`);
+      }
+    }
   }
 
   /** Atomic write (temp file + rename); returns the new stat. */

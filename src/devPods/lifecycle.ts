@@ -1,4 +1,5 @@
 import { AuthenticationV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Node, type V1PersistentVolumeClaim, type V1Pod } from '@kubernetes/client-node';
+import { detectNodeAutoscaler } from '../cluster/autoscalerDetection';
 import { KubeMlError, toKubeMlError } from '../cluster/errors';
 import { FIELD_MANAGER } from '../cluster/workloadRef';
 import { DEFINITION_ANNOTATION, DEV_POD_LABEL, KEPT_FROM_ANNOTATION, STOPPED_AT_ANNOTATION, STOPPED_REASON_ANNOTATION, workspaceClaimName } from './model/contract';
@@ -6,7 +7,7 @@ import { decodeDefinition } from './model/definition';
 import { freeGpusByProduct, type ProductGpus } from './model/gpuCapacity';
 import { devPodManifest, ownerLabelValue, workspaceClaimManifest } from './model/manifests';
 import { validateDevPodSpec, type DevPodSpec } from './model/spec';
-import { startFailureError, type StartProgress } from './model/startProgress';
+import { startFailureError, type StartFailure, type StartProgress } from './model/startProgress';
 import { waitForPodGone, watchDevPodStart, type StartWatchOptions } from './startWatcher';
 
 /**
@@ -106,6 +107,17 @@ async function rollBack(core: CoreV1Api, spec: DevPodSpec, deleteClaim: boolean)
   }
 }
 
+/**
+ * An autoscaler's refusal can reach the events watch before the scheduler's own message reaches
+ * either watch; the pod's Unschedulable condition, which the autoscaler answered, holds it.
+ */
+async function withSchedulerMessage(core: CoreV1Api, spec: DevPodSpec, failure: StartFailure): Promise<StartFailure> {
+  if (failure.kind !== 'unschedulable' || failure.schedulerMessage) return failure;
+  const pod = await core.readNamespacedPod({ namespace: spec.namespace, name: spec.name }).catch(() => undefined);
+  const condition = pod?.status?.conditions?.find((candidate) => candidate.type === 'PodScheduled' && candidate.reason === 'Unschedulable');
+  return condition?.message ? { ...failure, schedulerMessage: condition.message } : failure;
+}
+
 /** Applies the pod from `spec` and waits for Running; on a start failure removes the pod (and a volume made by this call) and throws the explanation. */
 async function startPod(kubeConfig: KubeConfig, spec: DevPodSpec, options: CreateOptions, madeClaim: boolean, startedAt: number): Promise<StartResult> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
@@ -120,7 +132,8 @@ async function startPod(kubeConfig: KubeConfig, spec: DevPodSpec, options: Creat
   const submitMs = Date.now() - startedAt;
   let progress: StartProgress;
   try {
-    progress = await watchDevPodStart(kubeConfig, spec.namespace, spec.name, pod.metadata?.uid ?? '', options);
+    const context = options.context ?? { autoscaler: await detectNodeAutoscaler(kubeConfig) };
+    progress = await watchDevPodStart(kubeConfig, spec.namespace, spec.name, pod.metadata?.uid ?? '', { ...options, context });
   } catch (error) {
     if ((error as KubeMlError).kind === 'cancelled') {
       await rollBack(core, spec, madeClaim);
@@ -128,9 +141,10 @@ async function startPod(kubeConfig: KubeConfig, spec: DevPodSpec, options: Creat
     throw error;
   }
   if (progress.failure) {
-    const products = progress.failure.kind === 'unschedulable' ? await currentGpuCapacity(kubeConfig) : undefined;
+    const failure = await withSchedulerMessage(core, spec, progress.failure);
+    const products = failure.kind === 'unschedulable' ? await currentGpuCapacity(kubeConfig) : undefined;
     await rollBack(core, spec, madeClaim);
-    throw startFailureError(progress.failure, { namespace: spec.namespace, name: spec.name, gpuCount: spec.gpu?.count ?? 0, gpuProduct: spec.gpu?.product, image: spec.image, products });
+    throw startFailureError(failure, { namespace: spec.namespace, name: spec.name, gpuCount: spec.gpu?.count ?? 0, gpuProduct: spec.gpu?.product, image: spec.image, products });
   }
   return { progress, node: progress.node, submitMs, runningMs: Date.now() - startedAt };
 }

@@ -1,14 +1,20 @@
 import { CoreV1Api, Watch, type CoreV1Event, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { KubeMlError, toKubeMlError } from '../cluster/errors';
-import { applyPodEvent, applyPodStatus, INITIAL_START_PROGRESS, isFinished, type StartProgress } from './model/startProgress';
+import { applyPodEvent, applyPodStatus, autoscalerSilent, INITIAL_START_PROGRESS, isFinished, type StartContext, type StartProgress } from './model/startProgress';
 
 export interface StartWatchOptions {
   readonly onProgress?: (progress: StartProgress) => void;
   readonly signal?: AbortSignal;
   readonly timeoutMs?: number;
+  /** Whether a node autoscaler may add a node for the pod (detectNodeAutoscaler); default: none. */
+  readonly context?: StartContext;
+  /** How long a pod no node fits waits for an autoscaler that may not exist ('unknown'). */
+  readonly autoscalerGraceMs?: number;
 }
 
 export const DEFAULT_START_TIMEOUT_MS = 10 * 60_000;
+/** Cluster Autoscaler answers a pending pod within its scan interval (10 s) plus its own work. */
+export const DEFAULT_AUTOSCALER_GRACE_MS = 60_000;
 
 /**
  * Watches the pod and its Events until the start progress is finished (running or failed).
@@ -20,7 +26,9 @@ export function watchDevPodStart(kubeConfig: KubeConfig, namespace: string, name
   const controllers: AbortController[] = [];
   let progress = INITIAL_START_PROGRESS;
   let timer: NodeJS.Timeout | undefined;
+  let graceTimer: NodeJS.Timeout | undefined;
   let abortListener: (() => void) | undefined;
+  const context = options.context ?? { autoscaler: 'none' };
 
   return new Promise<StartProgress>((resolve, reject) => {
     let settled = false;
@@ -28,6 +36,7 @@ export function watchDevPodStart(kubeConfig: KubeConfig, namespace: string, name
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      clearTimeout(graceTimer);
       if (abortListener) options.signal?.removeEventListener('abort', abortListener);
       controllers.forEach((controller) => controller.abort());
       if ('progress' in outcome) resolve(outcome.progress);
@@ -38,6 +47,9 @@ export function watchDevPodStart(kubeConfig: KubeConfig, namespace: string, name
       progress = next;
       options.onProgress?.(progress);
       if (isFinished(progress)) finish({ progress });
+      else if (context.autoscaler === 'unknown' && progress.awaitingAutoscaler !== undefined && graceTimer === undefined) {
+        graceTimer = setTimeout(() => update(autoscalerSilent(progress)), options.autoscalerGraceMs ?? DEFAULT_AUTOSCALER_GRACE_MS);
+      }
     };
     const ended = (what: string) => (error: unknown) => {
       // A watch the server closes early (timeouts, restarts) is not the end of the start.
@@ -53,9 +65,9 @@ export function watchDevPodStart(kubeConfig: KubeConfig, namespace: string, name
           .watch(`/api/v1/namespaces/${namespace}/pods`, { fieldSelector: `metadata.name=${name}` }, (type: string, pod: V1Pod) => {
             if (pod.metadata?.uid !== podUid) return;
             if (type === 'DELETED') {
-              update(applyPodStatus(progress, { ...pod, metadata: { ...pod.metadata, deletionTimestamp: pod.metadata?.deletionTimestamp ?? new Date() } }));
+              update(applyPodStatus(progress, { ...pod, metadata: { ...pod.metadata, deletionTimestamp: pod.metadata?.deletionTimestamp ?? new Date() } }, context));
             } else {
-              update(applyPodStatus(progress, pod));
+              update(applyPodStatus(progress, pod, context));
             }
           }, ended('pod'))
           .then((controller) => controllers.push(controller), ended('pod'));
@@ -64,7 +76,7 @@ export function watchDevPodStart(kubeConfig: KubeConfig, namespace: string, name
         watch
           .watch(`/api/v1/namespaces/${namespace}/events`, { fieldSelector: `involvedObject.kind=Pod,involvedObject.name=${name}` }, (type: string, event: CoreV1Event) => {
             // Events of the pod that had this name before Stop/Resume must not leak in.
-            if (type !== 'DELETED' && event.involvedObject?.uid === podUid) update(applyPodEvent(progress, event));
+            if (type !== 'DELETED' && event.involvedObject?.uid === podUid) update(applyPodEvent(progress, event, context));
           }, ended('events'))
           .then((controller) => controllers.push(controller), ended('events'));
       }

@@ -7,7 +7,7 @@ import { startPortForward } from '../../src/cluster/portForward';
 import { kill } from '../../scripts/sandbox/cluster';
 import { NODE_COMPONENTS, componentPid, componentRunning } from '../../scripts/sandbox/components';
 import { NODE_KIND_LABEL } from '../../scripts/sandbox/fixtures';
-import { REAL_NODE_TAINT } from '../../scripts/sandbox/node/configFiles';
+import { REAL_NODE_PLACEMENT } from '../../scripts/sandbox/node/configFiles';
 import { NODE_NAME, NODE_SUBNET } from '../../scripts/sandbox/node/layout';
 import { BUSYBOX_IMAGE } from '../../scripts/sandbox/node/images';
 import { inSubnet } from '../../scripts/sandbox/node/relay';
@@ -22,8 +22,7 @@ function realNodePod(name: string): k8s.V1Pod {
   return {
     metadata: { name },
     spec: {
-      nodeSelector: { [NODE_KIND_LABEL]: 'real' },
-      tolerations: [{ key: REAL_NODE_TAINT.key, operator: 'Equal', value: REAL_NODE_TAINT.value, effect: REAL_NODE_TAINT.effect }],
+      ...REAL_NODE_PLACEMENT,
       terminationGracePeriodSeconds: 1,
       containers: [{
         name: 'web',

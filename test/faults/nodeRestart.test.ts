@@ -3,8 +3,7 @@ import * as k8s from '@kubernetes/client-node';
 import { apiLogTransport, LogFollower, type FollowStatus } from '../../src/cluster/logStream';
 import { kill } from '../../scripts/sandbox/cluster';
 import { componentPid, componentRunning } from '../../scripts/sandbox/components';
-import { NODE_KIND_LABEL } from '../../scripts/sandbox/fixtures';
-import { REAL_NODE_TAINT } from '../../scripts/sandbox/node/configFiles';
+import { REAL_NODE_PLACEMENT } from '../../scripts/sandbox/node/configFiles';
 import { BUSYBOX_IMAGE } from '../../scripts/sandbox/node/images';
 import { NODE_NAME } from '../../scripts/sandbox/node/layout';
 import { deleteTestNamespace, sandboxKubeConfig, waitFor, waitForPodPhase } from '../cluster/sandbox';
@@ -25,8 +24,7 @@ function counterPod(name: string): k8s.V1Pod {
   return {
     metadata: { name },
     spec: {
-      nodeSelector: { [NODE_KIND_LABEL]: 'real' },
-      tolerations: [{ key: REAL_NODE_TAINT.key, operator: 'Equal', value: REAL_NODE_TAINT.value, effect: REAL_NODE_TAINT.effect }],
+      ...REAL_NODE_PLACEMENT,
       terminationGracePeriodSeconds: 1,
       automountServiceAccountToken: false,
       containers: [{ name: CONTAINER, image: BUSYBOX_IMAGE, imagePullPolicy: 'Never', command: ['/bin/sh', '-c', script], ports: [{ containerPort: 8888 }] }],

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { runCommand } from '../../src/cluster/exec';
+import { DEFAULT_MAX_OUTPUT_BYTES, runCommand } from '../../src/cluster/exec';
 import { PodFileError, PodFiles } from '../../src/cluster/podFiles';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig } from '../cluster/sandbox';
 import { createLabelledPod } from '../cluster/remoteAccess/testPods';
@@ -40,6 +40,10 @@ describe('security: reads from a pod are bounded (sandbox)', function () {
 
   it('a caller that needs more output says so', async () => {
     const result = await runCommand(sandboxKubeConfig('developer'), target(), ['head', '-c', String(20 * 1024 * 1024), '/dev/zero'], { maxOutputBytes: 32 * 1024 * 1024 });
-    assert.equal(result.stdout.length, 20 * 1024 * 1024);
+    assert.equal(result.exitCode, 0);
+    // Past the default bound, so the caller's bound held. Not "exactly 20 MiB": an exec stream can end
+    // before all of its output arrived (kubernetes/kubernetes#124571; kubectl too). Readers that
+    // must have everything check the size they expect (PodFiles.readFile).
+    assert.ok(result.stdout.length > DEFAULT_MAX_OUTPUT_BYTES, `${result.stdout.length} bytes`);
   });
 });

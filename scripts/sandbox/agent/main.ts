@@ -5,6 +5,9 @@ import * as fs from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import { NODE_KIND_LABEL } from '../fixtures';
 import { ADMIN_CONTEXT, AGENT_READY_FILE, KUBECONFIG_PATH } from '../paths';
+import { GroupAutoscaler } from './autoscaler/groupAutoscaler';
+import { SANDBOX_NODE_GROUPS } from './autoscaler/nodeGroups';
+import { describeError } from './describeError';
 import { waitForStandInsServed } from './standInProbe';
 import { PodStandIns } from './podStandIns';
 import { POD_SSH_PORTS, REAL_SSHD, sshdInstalled } from './podSshd';
@@ -13,18 +16,6 @@ import { startSharedServers } from './webServers';
 
 function log(message: string): void {
   process.stdout.write(`${new Date().toISOString()} ${message}\n`);
-}
-
-function describe(error: unknown): string {
-  const body = (error as { body?: unknown }).body;
-  if (typeof body === 'string') {
-    try {
-      return `HTTP ${(error as { code?: number }).code}: ${(JSON.parse(body) as { message?: string }).message}`;
-    } catch {
-      // not a Status object
-    }
-  }
-  return error instanceof Error ? error.message.split('\n')[0] : String(error);
 }
 
 /** Runs tasks for the same key one after another (an add and an update of one pod never race). */
@@ -37,7 +28,7 @@ class KeyedQueue {
       const code = (error as { code?: number }).code;
       // The object or its namespace went away meanwhile: nothing left to do.
       if (code === 404 || (code === 403 && /being terminated/.test(String((error as { body?: unknown }).body)))) return;
-      log(`${key}: ${describe(error)}`);
+      log(`${key}: ${describeError(error)}`);
     });
     this.tails.set(key, next);
     void next.then(() => {
@@ -104,6 +95,9 @@ async function main(): Promise<void> {
   const standInsServed = (pod: k8s.V1Pod): Promise<void> => waitForStandInsServed(kubeConfig, core, pod);
   const standIns = new PodStandIns({ core, custom, provisioner, forwardTargets, sshdInstalled, nodeOf, standInsServed, log });
   const queue = new KeyedQueue();
+  // Seconds, not a cloud's minutes: a test waits through a whole scale-up and scale-down.
+  const autoscaler = new GroupAutoscaler({ core, groups: SANDBOX_NODE_GROUPS, bootDelayMs: 3000, unneededMs: 20_000, scanDelayMs: 2000, log });
+  await autoscaler.start();
 
   const claims = startInformer<k8s.V1PersistentVolumeClaim>(
     kubeConfig, '/api/v1/persistentvolumeclaims', () => core.listPersistentVolumeClaimForAllNamespaces(),
@@ -112,10 +106,16 @@ async function main(): Promise<void> {
   );
   const pods = startInformer<k8s.V1Pod>(
     kubeConfig, '/api/v1/pods', () => core.listPodForAllNamespaces(),
-    (pod) => queue.run(`pod/${pod.metadata?.uid}`, async () => {
-      if (await onSimulatedNode(pod)) await standIns.onPod(pod);
-    }),
-    (pod) => queue.run(`pod/${pod.metadata?.uid}`, async () => standIns.onPodDeleted(pod)),
+    (pod) => {
+      queue.run(`autoscale/${pod.metadata?.uid}`, () => autoscaler.onPod(pod));
+      queue.run(`pod/${pod.metadata?.uid}`, async () => {
+        if (await onSimulatedNode(pod)) await standIns.onPod(pod);
+      });
+    },
+    (pod) => {
+      autoscaler.onPodDeleted(pod);
+      queue.run(`pod/${pod.metadata?.uid}`, async () => standIns.onPodDeleted(pod));
+    },
   );
   await claims.start();
   await provisioner.reconcile(claims.list());
@@ -128,6 +128,7 @@ async function main(): Promise<void> {
     void pods.stop();
     void claims.stop();
     standIns.dispose();
+    autoscaler.dispose();
     for (const server of shared.servers) server.close();
     fs.rmSync(AGENT_READY_FILE, { force: true });
     process.exit(0);

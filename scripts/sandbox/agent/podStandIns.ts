@@ -332,6 +332,13 @@ export class PodStandIns {
 
   private finishJob(pod: k8s.V1Pod, state: PodState): void {
     if (!this.pods.has(state.uid) || state.finished) return;
+    // Node may fire a timer a millisecond early (libuv rounds its clock), which would finish the
+    // pod in the second before its run-seconds are up: wait out the remainder.
+    const remaining = msUntilFinish(pod);
+    if (remaining > 0) {
+      state.jobTimer = setTimeout(() => this.finishJob(pod, state), remaining);
+      return;
+    }
     state.finished = true;
     finishJobPod(this.deps.core, pod).then((code) => {
       for (const writer of state.writers.values()) writer.finish(code);

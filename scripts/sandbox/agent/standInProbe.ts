@@ -4,6 +4,7 @@
 // serves exec and logs as soon as the container runs, so the sandbox must too.
 import { Writable } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
+import { describeError } from './describeError';
 
 const RETRY_MS = 250;
 const DEADLINE_MS = 15_000;
@@ -33,13 +34,6 @@ function execTrue(kubeConfig: k8s.KubeConfig, namespace: string, pod: string, co
   });
 }
 
-/** client-node rejects with ApiException objects, whose String() is "[object Object]". */
-function describe(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  const body = (error as { body?: unknown }).body;
-  return typeof body === 'string' ? body : JSON.stringify(body ?? error);
-}
-
 async function servedOnce(kubeConfig: k8s.KubeConfig, core: k8s.CoreV1Api, pod: k8s.V1Pod): Promise<void> {
   const namespace = pod.metadata?.namespace ?? 'default';
   const name = pod.metadata?.name ?? '';
@@ -56,7 +50,7 @@ export async function waitForStandInsServed(kubeConfig: k8s.KubeConfig, core: k8
       await servedOnce(kubeConfig, core, pod);
       return;
     } catch (error) {
-      if (Date.now() >= deadline) throw new Error(`kwok does not serve exec and logs of the pod yet: ${describe(error)}`);
+      if (Date.now() >= deadline) throw new Error(`kwok does not serve exec and logs of the pod yet: ${describeError(error)}`);
     }
     await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
   }

@@ -15,6 +15,11 @@ export const NODE_LABELS = { [NODE_KIND_LABEL]: 'real', [POOL_LABEL]: 'real' };
  * toleration): every other pod, whose image exists nowhere here, stays on the KWOK nodes.
  */
 export const REAL_NODE_TAINT = { key: NODE_KIND_LABEL, value: 'real', effect: 'NoSchedule' };
+/** Pod spec fields that put a pod on the real node, and only there: its label and its taint's toleration. */
+export const REAL_NODE_PLACEMENT = {
+  nodeSelector: { [NODE_KIND_LABEL]: 'real' },
+  tolerations: [{ key: REAL_NODE_TAINT.key, operator: 'Equal', value: REAL_NODE_TAINT.value, effect: REAL_NODE_TAINT.effect }],
+};
 
 export function containerdConfigToml(pauseImage: string): string {
   const q = JSON.stringify;

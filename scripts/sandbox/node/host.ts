@@ -36,6 +36,9 @@ function cgroupHierarchies(withUnified = false): string[] {
 
 /** The namespace with its bridge (the node IP) and the kubelet's cgroup parent; idempotent (after a reboot, again). */
 export function ensureNodeHost(): void {
+  if (process.getuid?.() !== 0) {
+    throw new RealNodeError('the real node needs root: it makes a network namespace and cgroups and runs containerd and a kubelet. Run as root, or start the sandbox without it: `npm run sandbox -- up --no-real-node`.');
+  }
   if (!fs.existsSync(NETNS_PATH)) {
     run('ip', ['netns', 'add', NETNS]);
     run('ip', ['-n', NETNS, 'link', 'set', 'lo', 'up']);

@@ -9,8 +9,8 @@ export const NODE_NAME = 'real-0';
 export const NETNS = `kmw-${PORTS.apiserver}`;
 export const NETNS_PATH = `/run/netns/${NETNS}`;
 /** The node's subnet inside the namespace: .1 is the bridge (node IP, pods' gateway), pods get the rest. */
-export const NODE_SUBNET = '10.233.0.0/24';
-export const NODE_IP = '10.233.0.1';
+export const NODE_SUBNET = '10.233.0.0/24'; // exists only inside the sandbox's netns kmw-<port>
+export const NODE_IP = '10.233.0.1'; // the bridge inside the netns, on no host interface
 export const BRIDGE = 'kmw0';
 export const KUBELET_PORT = 10250;
 /** The kubelet's cgroups (and so every pod's) live under this parent in each hierarchy; `down` empties it. */

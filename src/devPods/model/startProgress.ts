@@ -1,5 +1,7 @@
 import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
 import { KubeMlError } from '../../cluster/errors';
+import type { NodeAutoscaler } from '../../cluster/autoscalerDetection';
+import { autoscalerVerdict, describeScaleUp } from '../../cluster/autoscalerEvents';
 import { waitsForVolume } from '../../cluster/schedulerMessages';
 import { explainNoGpuCapacity, type ProductGpus } from './gpuCapacity';
 
@@ -7,12 +9,12 @@ import { explainNoGpuCapacity, type ProductGpus } from './gpuCapacity';
  * Start progress of one dev pod, folded from its pod status and its Events. Pure, so recorded
  * sequences replay in unit tests; the glue feeds it from watches.
  */
-export type StartStage = 'submitted' | 'waitingForVolume' | 'scheduled' | 'pullingImage' | 'starting' | 'running' | 'failed';
+export type StartStage = 'submitted' | 'waitingForVolume' | 'waitingForNode' | 'scheduled' | 'pullingImage' | 'starting' | 'running' | 'failed';
 
-export type UnschedulableCause = 'gpu' | 'noSuchProduct' | 'cpuMemory' | 'other';
+export type UnschedulableCause = 'gpu' | 'noSuchProduct' | 'cpuMemory' | 'other' | 'noScaleUp';
 
 export type StartFailure =
-  | { readonly kind: 'unschedulable'; readonly cause: UnschedulableCause; readonly schedulerMessage: string }
+  | { readonly kind: 'unschedulable'; readonly cause: UnschedulableCause; readonly schedulerMessage: string; readonly autoscalerMessage?: string }
   | { readonly kind: 'imagePull'; readonly message: string }
   | { readonly kind: 'crashed'; readonly message: string }
   | { readonly kind: 'deleted'; readonly message: string };
@@ -23,17 +25,31 @@ export interface StartProgress {
   readonly message: string;
   readonly node?: string;
   readonly failure?: StartFailure;
+  /** While waiting for a node: the scheduler's message, until an autoscaler answers it. */
+  readonly awaitingAutoscaler?: string;
 }
 
 const STAGE_ORDER: Record<StartStage, number> = {
   submitted: 0,
   waitingForVolume: 1,
-  scheduled: 2,
-  pullingImage: 3,
-  starting: 4,
-  running: 5,
-  failed: 6,
+  waitingForNode: 2,
+  scheduled: 3,
+  pullingImage: 4,
+  starting: 5,
+  running: 6,
+  failed: 7,
 };
+
+/**
+ * What the cluster can do about a pod no node fits now. With a node autoscaler (Cluster
+ * Autoscaler, Karpenter), "no node has room" is the start of a scale-up, not a failure: the pod
+ * waits for the autoscaler's verdict (a scale-up, or why none can help).
+ */
+export interface StartContext {
+  readonly autoscaler: NodeAutoscaler;
+}
+
+const FIXED_NODES: StartContext = { autoscaler: 'none' };
 
 const IMAGE_PULL_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull', 'RegistryUnavailable']);
 const FATAL_WAITING_REASONS = new Set(['CrashLoopBackOff', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
@@ -72,16 +88,35 @@ export function classifySchedulerMessage(message: string): UnschedulableCause | 
   return 'other';
 }
 
-function fromSchedulerMessage(message: string): StartProgress {
+function fromSchedulerMessage(current: StartProgress, message: string, context: StartContext): StartProgress {
   const cause = classifySchedulerMessage(message);
   if (cause === undefined) {
     return { stage: 'waitingForVolume', message: 'Waiting for the workspace volume to be bound' };
   }
+  if (context.autoscaler !== 'none') {
+    // The scheduler repeats itself while a node is being added: keep the scale-up's own line.
+    if (current.stage === 'waitingForNode' && current.awaitingAutoscaler === undefined) return current;
+    return { stage: 'waitingForNode', message: 'No node has room now; waiting for the node autoscaler to add one', awaitingAutoscaler: message };
+  }
+  return unschedulable(message, cause);
+}
+
+function unschedulable(message: string, cause: UnschedulableCause): StartProgress {
   return { stage: 'failed', message: `Cannot be scheduled: ${message}`, failure: { kind: 'unschedulable', cause, schedulerMessage: message } };
 }
 
+/**
+ * When no autoscaler answered a pod that no node fits (the user may not see whether the cluster
+ * has one), the scheduler's message stands: the start fails with it. Called by the watcher after
+ * a grace period; any other progress is returned unchanged.
+ */
+export function autoscalerSilent(current: StartProgress): StartProgress {
+  if (current.stage !== 'waitingForNode' || current.awaitingAutoscaler === undefined) return current;
+  return unschedulable(current.awaitingAutoscaler, classifySchedulerMessage(current.awaitingAutoscaler) ?? 'other');
+}
+
 /** Folds one pod status into the progress. */
-export function applyPodStatus(current: StartProgress, pod: V1Pod): StartProgress {
+export function applyPodStatus(current: StartProgress, pod: V1Pod, context: StartContext = FIXED_NODES): StartProgress {
   if (pod.metadata?.deletionTimestamp) {
     return advance(current, { stage: 'failed', message: 'The pod was deleted while starting', failure: { kind: 'deleted', message: 'The dev pod was deleted while it was starting (stopped from another window or by an admin).' } });
   }
@@ -106,21 +141,30 @@ export function applyPodStatus(current: StartProgress, pod: V1Pod): StartProgres
   }
   const unschedulable = pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled' && condition.status === 'False' && condition.reason === 'Unschedulable');
   if (unschedulable?.message) {
-    return advance(current, fromSchedulerMessage(unschedulable.message));
+    return advance(current, fromSchedulerMessage(current, unschedulable.message, context));
   }
   return current;
 }
 
 /** Folds one Event about the pod into the progress. Events of an earlier pod with the same name (before Stop/Resume) must be filtered by uid first. */
-export function applyPodEvent(current: StartProgress, event: CoreV1Event): StartProgress {
+export function applyPodEvent(current: StartProgress, event: CoreV1Event, context: StartContext = FIXED_NODES): StartProgress {
   const message = event.message ?? '';
+  const verdict = autoscalerVerdict(event.reason, message, event.reportingComponent || event.source?.component);
+  if (verdict?.kind === 'scaleUp') {
+    return advance(current, { stage: 'waitingForNode', message: `Waiting for a new node: ${describeScaleUp(verdict)}` });
+  }
+  if (verdict?.kind === 'noScaleUp') {
+    const why = verdict.reasons.join('; ') || 'no node group can fit it';
+    const failure: StartFailure = { kind: 'unschedulable', cause: 'noScaleUp', schedulerMessage: current.awaitingAutoscaler ?? '', autoscalerMessage: `${verdict.by}: ${why}` };
+    return advance(current, { stage: 'failed', message: `No node can be added for it: ${why}`, failure });
+  }
   switch (event.reason) {
     case 'Scheduled': {
       const node = / to (\S+)$/.exec(message)?.[1];
       return advance(current, { stage: 'scheduled', node, message: node ? `Scheduled to node ${node}` : 'Scheduled' });
     }
     case 'FailedScheduling':
-      return advance(current, fromSchedulerMessage(message));
+      return advance(current, fromSchedulerMessage(current, message, context));
     case 'Pulling':
       return advance(current, { stage: 'pullingImage', message: `Pulling image ${/image "([^"]+)"/.exec(message)?.[1] ?? ''}`.trim() });
     case 'Pulled':
@@ -159,7 +203,7 @@ export interface FailureContext {
 /** The user-facing error for a failed start. */
 export function startFailureError(failure: StartFailure, context: FailureContext): KubeMlError {
   const subject = `Dev pod ${context.namespace}/${context.name} cannot start`;
-  const detail = failure.kind === 'unschedulable' ? failure.schedulerMessage : failure.message;
+  const detail = failure.kind === 'unschedulable' ? [failure.schedulerMessage, failure.autoscalerMessage].filter(Boolean).join('\n') : failure.message;
   switch (failure.kind) {
     case 'unschedulable':
       switch (failure.cause) {
@@ -167,6 +211,10 @@ export function startFailureError(failure: StartFailure, context: FailureContext
           return new KubeMlError('noGpuCapacity', `${subject}: ${explainNoGpuCapacity(context.gpuCount, context.gpuProduct, context.products)}.`, 'Ask for fewer GPUs, pick a product that has room, or wait for GPUs to be released.', detail);
         case 'noSuchProduct':
           return new KubeMlError('noGpuCapacity', `${subject}: no schedulable node has ${context.gpuProduct ? `GPU product ${context.gpuProduct}` : 'GPUs'}; free GPUs are: ${explainNoGpuCapacity(context.gpuCount, undefined, context.products).replace(/^.*free GPUs are: /, '')}.`, 'Pick a GPU product the cluster has.', detail);
+        case 'noScaleUp': {
+          const now = context.gpuCount > 0 ? explainNoGpuCapacity(context.gpuCount, context.gpuProduct, context.products) : 'no node has room for it';
+          return new KubeMlError('noGpuCapacity', `${subject}: ${now}, and the node autoscaler cannot add a node for it (${failure.autoscalerMessage ?? 'no reason given'}).`, 'Ask for fewer GPUs or another product, or ask your cluster admin to raise the node pool\'s limit.', detail);
+        }
         case 'cpuMemory':
           return new KubeMlError('noGpuCapacity', `${subject}: no node has enough free CPU or memory for it (${failure.schedulerMessage}).`, 'Ask for less CPU or memory.', detail);
         default:

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
-import { applyPodEvent, applyPodStatus, classifySchedulerMessage, INITIAL_START_PROGRESS, startFailureError, type StartProgress } from '../../../src/devPods/model/startProgress';
+import { applyPodEvent, applyPodStatus, autoscalerSilent, classifySchedulerMessage, INITIAL_START_PROGRESS, startFailureError, type StartProgress } from '../../../src/devPods/model/startProgress';
 import { freeGpusByProduct } from '../../../src/devPods/model/gpuCapacity';
 import { event, gpuNode } from './fixtures';
 
@@ -119,5 +119,60 @@ describe('devPods/model/startProgress', () => {
     const pull = startFailureError({ kind: 'imagePull', message: 'ErrImagePull: not found' }, { namespace: 'n', name: 'p', gpuCount: 1, image: 'bad:tag' });
     assert.match(pull.summary, /image "bad:tag" cannot be pulled: ErrImagePull: not found/);
     assert.match(pull.hint ?? '', /imagePullSecret/);
+  });
+});
+
+describe('devPods/model/startProgress with a node autoscaler', () => {
+  const autoscaled = { autoscaler: 'cluster-autoscaler' as const };
+  const replayAutoscaled = (events: ReturnType<typeof event>[]): StartProgress[] => {
+    const seen: StartProgress[] = [];
+    let progress = INITIAL_START_PROGRESS;
+    for (const next of events) seen.push(progress = applyPodEvent(progress, next, autoscaled));
+    return seen;
+  };
+
+  it('waits through a scale-up from zero and runs on the new node', () => {
+    const seen = replayAutoscaled([
+      event('FailedScheduling', INSUFFICIENT, 'uid-1', 'Warning'),
+      { ...event('TriggeredScaleUp', 'pod triggered scale-up: [{gpu-h100 0->1 (max: 2)}]'), reportingComponent: 'cluster-autoscaler' },
+      event('FailedScheduling', INSUFFICIENT, 'uid-1', 'Warning'),
+      event('Scheduled', 'Successfully assigned ml-team/llm-dev to gpu-h100-7f2'),
+    ]);
+    assert.deepEqual(seen.map((progress) => progress.stage), ['waitingForNode', 'waitingForNode', 'waitingForNode', 'scheduled']);
+    assert.equal(seen[0].message, 'No node has room now; waiting for the node autoscaler to add one');
+    assert.equal(seen[2].message, 'Waiting for a new node: scale-up triggered: gpu-h100 0 -> 1 node (max 2)', 'a repeated FailedScheduling keeps the scale-up line');
+    assert.equal(seen[3].node, 'gpu-h100-7f2');
+  });
+
+  it('fails with the autoscaler\'s reasons when it cannot add a node', () => {
+    const [, refused] = replayAutoscaled([
+      event('FailedScheduling', INSUFFICIENT, 'uid-1', 'Warning'),
+      event('NotTriggerScaleUp', "pod didn't trigger scale-up: 1 max node group size reached, 2 node(s) didn't match Pod's node affinity/selector"),
+    ]);
+    assert.equal(refused.stage, 'failed');
+    assert.ok(refused.failure?.kind === 'unschedulable' && refused.failure.cause === 'noScaleUp');
+    const error = startFailureError(refused.failure, { namespace: 'ml-team', name: 'llm-dev', gpuCount: 8, image: 'x' });
+    assert.match(error.summary, /cannot start: no node with 8 free GPUs; free GPUs are: unknown .*, and the node autoscaler cannot add a node for it \(cluster-autoscaler: 1 max node group size reached; 2 node\(s\) didn't match Pod's node affinity\/selector\)\./);
+  });
+
+  it('without an autoscaler, no room stays a failure, as before', () => {
+    const progress = applyPodEvent(INITIAL_START_PROGRESS, event('FailedScheduling', INSUFFICIENT, 'uid-1', 'Warning'));
+    assert.equal(progress.stage, 'failed');
+  });
+
+  it('fails with the scheduler\'s message when no autoscaler answered in time, but not after a scale-up began', () => {
+    const waiting = applyPodEvent(INITIAL_START_PROGRESS, event('FailedScheduling', INSUFFICIENT, 'uid-1', 'Warning'), { autoscaler: 'unknown' });
+    const silent = autoscalerSilent(waiting);
+    assert.equal(silent.stage, 'failed');
+    assert.ok(silent.failure?.kind === 'unschedulable' && silent.failure.cause === 'gpu' && silent.failure.schedulerMessage === INSUFFICIENT);
+    const scaling = applyPodEvent(waiting, event('TriggeredScaleUp', 'pod triggered scale-up: [{gpu 0->1 (max: 1)}]'), { autoscaler: 'unknown' });
+    assert.equal(autoscalerSilent(scaling), scaling);
+    assert.equal(autoscalerSilent(INITIAL_START_PROGRESS), INITIAL_START_PROGRESS);
+  });
+
+  it('reads the pod\'s Unschedulable condition the same way', () => {
+    const pending = pod({ phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: INSUFFICIENT }] });
+    assert.equal(applyPodStatus(INITIAL_START_PROGRESS, pending, autoscaled).stage, 'waitingForNode');
+    assert.equal(applyPodStatus(INITIAL_START_PROGRESS, pending).stage, 'failed');
   });
 });
