@@ -72,7 +72,9 @@ function statusCodeOf(error: unknown): number | undefined {
       return value;
     }
   }
-  return undefined;
+  // ws refusing a WebSocket upgrade (exec, attach) says only this.
+  const upgrade = /Unexpected server response: (\d{3})\b/.exec(messageOf(error));
+  return upgrade ? Number(upgrade[1]) : undefined;
 }
 
 function systemCodeOf(error: unknown): string | undefined {

@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { KubeConfig } from '@kubernetes/client-node';
 import { KubeMlError, toKubeMlError } from '../cluster/errors';
+import type { ExecCredentialCache } from '../cluster/execCredentials/credentialCache';
+import { SharedExecKubeConfig } from '../cluster/execCredentials/sharedExecAuth';
 import { checkExecPlugin, describeLocation, locateKubeconfig, resolveKubeconfig, type KubeconfigLocation, type ResolvedKubeconfig } from '../cluster/kubeconfigResolver';
 import { KubeSession } from '../cluster/kubeSession';
 import { assertDnsLabel } from '../cluster/names';
@@ -21,6 +22,8 @@ export interface ClusterConnectionDeps {
   readonly errors: ErrorPresenter & { show(error: unknown, operation: string, options?: ShowOptions): void };
   /** Where the chosen context and namespaces persist (the extension's globalState). */
   readonly state: StateStore;
+  /** Exec plugin credentials, shared by every session of the window. */
+  readonly credentials: ExecCredentialCache;
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -243,8 +246,7 @@ export class KubeClusterConnection implements ClusterConnection {
     }
     const namespace = this.memory.namespaceOf(contextName) ?? context.namespace ?? this.deps.settings.defaultNamespace() ?? 'default';
     // A private copy: the session's current context must not move when another session opens.
-    const sessionConfig = new KubeConfig();
-    sessionConfig.loadFromOptions({ clusters: kubeConfig.getClusters(), users: kubeConfig.getUsers(), contexts: kubeConfig.getContexts(), currentContext: contextName });
+    const sessionConfig = new SharedExecKubeConfig({ clusters: kubeConfig.getClusters(), users: kubeConfig.getUsers(), contexts: kubeConfig.getContexts(), currentContext: contextName }, this.deps.credentials, this.resolved!.execExtensions);
     const output = this.deps.output;
     return new KubeSession({ contextName, namespace, kubeConfig: sessionConfig, log: (level, message) => output[level](message) });
   }

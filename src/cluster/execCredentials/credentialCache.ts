@@ -5,6 +5,7 @@ import type { ExecClusterInfo } from './execClusterInfo';
 import { pluginName, type ExecPluginConfig } from './execConfig';
 import type { ExecCredential } from './execCredential';
 import { runExecPlugin, type PluginRunOptions } from './pluginProcess';
+import type { SignIn, SignInSurface } from './signIn';
 import { KEPT_LINES } from './stderrLines';
 
 /** One user entry's plugin and the cluster it signs in to. */
@@ -29,6 +30,8 @@ export interface CredentialCacheOptions {
   readonly expirySkewMs?: number;
   readonly timeoutMs?: number;
   readonly env?: NodeJS.ProcessEnv;
+  /** Shows each run's prompt to the user and lends a terminal to plugins that need one. */
+  readonly surface?: SignInSurface;
 }
 
 const DEFAULT_EXPIRY_SKEW_MS = 10_000;
@@ -104,10 +107,24 @@ export class ExecCredentialCache {
     const controller = new AbortController();
     const listeners = new Set<(line: string) => void>();
     const lines: string[] = [];
+    let ended: () => void = () => undefined;
+    const signIn: SignIn = {
+      plugin: pluginName(request.config),
+      userName: request.config.userName,
+      onLine: (listener) => {
+        for (const line of lines) listener(line);
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+      cancel: () => controller.abort(),
+      ended: new Promise<void>((resolve) => (ended = resolve)),
+    };
+    this.options.surface?.show(signIn);
+    const interactiveInput = wait.interactiveInput ?? (request.config.interactiveMode === 'Always' ? this.options.surface?.terminal(signIn) : undefined);
     const runOptions: PluginRunOptions = {
       config: request.config,
       cluster: request.cluster,
-      interactiveInput: wait.interactiveInput,
+      interactiveInput,
       signal: controller.signal,
       timeoutMs: this.options.timeoutMs,
       env: this.options.env,
@@ -129,7 +146,7 @@ export class ExecCredentialCache {
       },
     );
     // Every caller observes the outcome through join; this keeps an abandoned run from being unhandled.
-    promise.catch(() => undefined);
+    promise.catch(() => undefined).finally(ended);
     return { promise, controller, listeners, lines, waiting: 0 };
   }
 
