@@ -1,4 +1,4 @@
-import type { Cluster, KubeConfig, User } from '@kubernetes/client-node';
+import type { Cluster, User } from '@kubernetes/client-node';
 import type { CredentialRequest, CredentialWait, ExecCredentialCache } from './credentialCache';
 import { execClusterInfo } from './execClusterInfo';
 import { readExecConfig } from './execConfig';
@@ -22,14 +22,6 @@ export interface ExecAuthentication {
 export function execRequestFor(user: User, cluster: Cluster | null, execExtensions: ReadonlyMap<string, unknown>): CredentialRequest {
   const config = readExecConfig(user.name, user.exec);
   return { config, ...(cluster ? { cluster: execClusterInfo(cluster, execExtensions.get(cluster.name)) } : {}) };
-}
-
-/** The plugin request of `contextName`'s user, or undefined when that user has no `exec`. */
-export function execCredentialRequest(kubeConfig: KubeConfig, contextName: string, execExtensions: ReadonlyMap<string, unknown>): CredentialRequest | undefined {
-  const context = kubeConfig.getContextObject(contextName);
-  const user = context ? kubeConfig.getUser(context.user) : null;
-  if (!context || !user?.exec) return undefined;
-  return execRequestFor(user, kubeConfig.getCluster(context.cluster), execExtensions);
 }
 
 /** The credential of `request`, from the shared cache or one plugin run, as request material. */

@@ -1,8 +1,9 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ExecCredentialCache } from '../../../../src/cluster/execCredentials/credentialCache';
-import { execAuthentication, execCredentialRequest } from '../../../../src/cluster/execCredentials/requestAuth';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { ExecCredentialCache, type CredentialRequest } from '../../../../src/cluster/execCredentials/credentialCache';
+import { execAuthentication, execRequestFor } from '../../../../src/cluster/execCredentials/requestAuth';
 import { checkExecPlugin, resolveKubeconfig } from '../../../../src/cluster/kubeconfigResolver';
 import { V1, pluginDir, printCredential, writePlugin } from './plugins';
 
@@ -32,6 +33,13 @@ function kubeconfig(user: string, cluster: string, command: string, extra: strin
     `    user: ${user}`,
     '',
   ].join('\n');
+}
+
+/** The plugin request of `contextName`'s user, or undefined when that user has no `exec`. */
+function execCredentialRequest(kubeConfig: KubeConfig, contextName: string, execExtensions: ReadonlyMap<string, unknown>): CredentialRequest | undefined {
+  const context = kubeConfig.getContextObject(contextName);
+  const user = context ? kubeConfig.getUser(context.user) : null;
+  return context && user?.exec ? execRequestFor(user, kubeConfig.getCluster(context.cluster), execExtensions) : undefined;
 }
 
 describe('exec credentials for a kubeconfig user', () => {
