@@ -9,6 +9,8 @@ export interface Settings {
   devPodIdleMinutes(): number;
   restrictedPodSecurity(): boolean;
   defaultStorageClass(): string | undefined;
+  /** GPU products to offer when the user may not read nodes (nvidia.com/gpu.product values). */
+  gpuProducts(): string[];
   logMaxLines(): number;
   gpuMetricsRefreshSeconds(): number;
   maxPackedFolderMiB(): number;
