@@ -5,7 +5,7 @@ import { hasWorkload } from '../cluster/workloadRef';
 import type { Services } from '../common/services';
 import { requireTrustedWorkspace } from '../common/workspaceFiles';
 import { askDevPodSpec, createPermissionProblem, forbiddenToCreate } from './createFlow';
-import { gpuOffer } from './gpuOffer';
+import { assertWithinGpuQuota, gpuOffer } from './gpuOffer';
 import type { DevPodFileDiagnostics } from './devPodFileCommand';
 import { findDevPodFile, specFromFile } from './devPodFileCommand';
 import type { DevPodsTreeProvider } from './devPodsTree';
@@ -60,6 +60,7 @@ export class DevPodCommands {
     requireTrustedWorkspace(DEV_POD_FILE);
     const offer = await gpuOffer(session, this.services.settings.gpuProducts());
     const spec = await specFromFile(this.services, this.diagnostics, uri, offer.kind === 'capacity' ? offer.products : []);
+    assertWithinGpuQuota(offer.quota, spec.gpu?.count ?? 0, session.namespace);
     // Re-creating from the same file is an idempotent apply, so the file's own name is not a clash.
     return this.create(session, spec, []);
   }

@@ -5,7 +5,7 @@ import { KubeMlError } from '../cluster/errors';
 import { toDnsLabel } from '../cluster/names';
 import type { ClusterSession } from '../cluster/session';
 import type { Services } from '../common/services';
-import { gpuOffer, type GpuOffer, type HiddenCapacity } from './gpuOffer';
+import { assertWithinGpuQuota, describeGpuQuota, gpuOffer, type GpuOffer, type GpuQuota } from './gpuOffer';
 import { defaultGpuChoice, gpuCountChoices, type ProductGpus } from './model/gpuCapacity';
 import { DEFAULT_IMAGE_PRESET, IMAGE_PRESETS, type ImagePreset } from './model/presets';
 import { DEFAULT_WORKSPACE_SIZE, defaultResourcesFor, validateCpu, validateDevPodName, validateIdleMinutes, validateImage, validateMemory, type DevPodSpec } from './model/spec';
@@ -50,12 +50,12 @@ function suggestName(existing: readonly string[]): string {
   }
 }
 
-function gpuItems(products: readonly ProductGpus[], partial: boolean): GpuItem[] {
+function gpuItems(products: readonly ProductGpus[], partial: boolean, quota: GpuQuota | undefined): GpuItem[] {
   const items: GpuItem[] = [];
   for (const product of products) {
     items.push({ label: product.product, kind: vscode.QuickPickItemKind.Separator });
     const note = `${product.free} of ${product.total} free · up to ${product.maxFreeOnOneNode} on one node${partial ? ' (only pods you can see)' : ''}`;
-    for (const count of gpuCountChoices(product)) {
+    for (const count of gpuCountChoices(product).filter((candidate) => withinQuota(candidate, quota))) {
       items.push({ label: `${count} × ${shortProduct(product.product)}`, description: note, gpu: { product: product.product, count } });
     }
     if (product.maxFreeOnOneNode === 0) {
@@ -65,21 +65,25 @@ function gpuItems(products: readonly ProductGpus[], partial: boolean): GpuItem[]
   return [...items, ...cpuOnlyItems()];
 }
 
+function withinQuota(count: number, quota: GpuQuota | undefined): boolean {
+  return quota === undefined || count <= quota.room;
+}
+
 const HIDDEN_COUNTS = [1, 2, 4, 8];
 const OTHER_PRODUCT = 'Other GPU product…';
 
 /** Choices for a user who may not read nodes: named products and "any product", counts within the quota. */
-function hiddenGpuItems(hidden: HiddenCapacity): GpuItem[] {
-  const counts = HIDDEN_COUNTS.filter((count) => hidden.quotaRoom === undefined || count <= hidden.quotaRoom);
-  const note = hidden.quotaRoom === undefined ? 'capacity hidden' : `quota allows ${hidden.quotaRoom} more`;
+function hiddenGpuItems(products: readonly string[], quota: GpuQuota | undefined): GpuItem[] {
+  const counts = HIDDEN_COUNTS.filter((count) => withinQuota(count, quota));
+  const note = 'capacity hidden';
   const items: GpuItem[] = [];
-  for (const product of hidden.products) {
+  for (const product of products) {
     items.push({ label: product, kind: vscode.QuickPickItemKind.Separator });
     for (const count of counts) items.push({ label: `${count} × ${shortProduct(product)}`, description: note, gpu: { product, count } });
   }
   items.push({ label: 'Any GPU product', kind: vscode.QuickPickItemKind.Separator });
   for (const count of counts) items.push({ label: `${count} × any GPU`, description: note, gpu: { product: '', count } });
-  items.push({ label: OTHER_PRODUCT, description: 'type the nvidia.com/gpu.product label value' });
+  if (counts.length > 0) items.push({ label: OTHER_PRODUCT, description: 'type the nvidia.com/gpu.product label value' });
   return [...items, ...cpuOnlyItems()];
 }
 
@@ -91,14 +95,15 @@ function cpuOnlyItems(): GpuItem[] {
 }
 
 function gpuPlaceholder(offer: GpuOffer): string {
+  const quota = offer.quota ? ` ${describeGpuQuota(offer.quota)}${offer.quota.room === 0 ? ': no GPU fits' : ''}.` : '';
   if (offer.kind === 'hidden') {
-    return `Cluster-wide GPU capacity is hidden from you (you may not list nodes). Products come from your namespace${offer.quotaRoom === undefined ? '' : ' and its quota'} and kubeMl.gpuProducts.`;
+    return `Cluster-wide GPU capacity is hidden from you (you may not list nodes); products come from your namespace and kubeMl.devPods.gpuProducts.${quota}`;
   }
-  return offer.products.length ? 'GPU product and count (free right now)' : 'This cluster has no GPU nodes';
+  return `${offer.products.length ? 'GPU product and count (free right now)' : 'This cluster has no GPU nodes'}.${quota}`;
 }
 
 /** A product typed by the user, then its count: for products nothing in the namespace names yet. */
-async function askOtherProduct(prompter: FlowPrompter, quotaRoom: number | undefined): Promise<{ product: string; count: number } | undefined> {
+async function askOtherProduct(prompter: FlowPrompter, quota: GpuQuota | undefined): Promise<{ product: string; count: number } | undefined> {
   const product = await prompter.input({
     title: `${TITLE}: GPU product`,
     prompt: 'The node label nvidia.com/gpu.product of the GPUs you want (e.g. NVIDIA-H100-80GB-HBM3)',
@@ -108,9 +113,9 @@ async function askOtherProduct(prompter: FlowPrompter, quotaRoom: number | undef
   if (product === undefined) return undefined;
   const count = await prompter.input({
     title: `${TITLE}: GPU count`,
-    prompt: `How many ${product.trim()} GPUs${quotaRoom === undefined ? '' : ` (the quota allows ${quotaRoom} more)`}`,
+    prompt: `How many ${product.trim()} GPUs${quota ? ` (${describeGpuQuota(quota)})` : ''}`,
     value: '1',
-    validate: (value) => (/^[1-9]\d{0,2}$/.test(value.trim()) && (quotaRoom === undefined || Number(value) <= quotaRoom) ? undefined : `A whole number from 1${quotaRoom === undefined ? '' : ` to ${quotaRoom}`}.`),
+    validate: (value) => (/^[1-9]\d{0,2}$/.test(value.trim()) && withinQuota(Number(value), quota) ? undefined : `A whole number from 1${quota ? ` to ${quota.room}` : ''}.`),
   });
   return count === undefined ? undefined : { product: product.trim(), count: Number(count.trim()) };
 }
@@ -168,16 +173,17 @@ export async function askDevPodSpec(services: Services, prompter: FlowPrompter, 
 
   const offer = await gpuOffer(session, services.settings.gpuProducts());
   const products = offer.kind === 'capacity' ? offer.products : [];
-  const items = offer.kind === 'capacity' ? gpuItems(products, offer.partial) : hiddenGpuItems(offer);
+  const items = offer.kind === 'capacity' ? gpuItems(products, offer.partial, offer.quota) : hiddenGpuItems(offer.products, offer.quota);
   const preferred = context.preferredProduct ? items.find((item) => item.gpu?.product === context.preferredProduct && item.gpu?.count === 1) : undefined;
   const fallback = defaultGpuChoice(products);
   const active = preferred ?? items.find((item) => item.gpu && fallback && item.gpu.product === fallback.product && item.gpu.count === fallback.count) ?? items.find((item) => item.label === 'CPU only');
   const gpuAnswer = await prompter.pick({ title: `${TITLE} (2/3): GPUs`, placeholder: gpuPlaceholder(offer), items, active });
   if (!gpuAnswer || 'button' in gpuAnswer) return undefined;
-  const chosen = gpuAnswer.label === OTHER_PRODUCT ? await askOtherProduct(prompter, offer.kind === 'hidden' ? offer.quotaRoom : undefined) : gpuAnswer.gpu;
+  const chosen = gpuAnswer.label === OTHER_PRODUCT ? await askOtherProduct(prompter, offer.quota) : gpuAnswer.gpu;
   if (gpuAnswer.label === OTHER_PRODUCT && !chosen) return undefined;
   // "Any GPU product" carries an empty product: no product selector.
   const gpu = chosen && (chosen.product ? chosen : { count: chosen.count });
+  assertWithinGpuQuota(offer.quota, gpu?.count ?? 0, session.namespace);
 
   const defaults = defaultResourcesFor(gpu?.count ?? 0);
   let sizing: Sizing = { ...defaults, workspaceSize: DEFAULT_WORKSPACE_SIZE, storageClass: services.settings.defaultStorageClass(), idleMinutes: services.settings.devPodIdleMinutes() };
