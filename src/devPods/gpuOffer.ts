@@ -1,26 +1,16 @@
-import { CoreV1Api, type V1Pod, type V1ResourceQuota } from '@kubernetes/client-node';
-import { KubeMlError, toKubeMlError } from '../cluster/errors';
+import type { V1Pod } from '@kubernetes/client-node';
+import { toKubeMlError } from '../cluster/errors';
 import { GpuAccounting } from '../cluster/gpuAccounting';
-import { NVIDIA_GPU, NVIDIA_GPU_PRODUCT_LABEL } from '../cluster/gpuPlacement';
+import { NVIDIA_GPU_PRODUCT_LABEL } from '../cluster/gpuPlacement';
+import { namespaceGpuQuota, type GpuQuota } from '../cluster/gpuQuota';
 import type { ClusterSession } from '../cluster/session';
 import { productGpusFromAccounting, type ProductGpus } from './model/gpuCapacity';
-
-/** The namespace's tightest ResourceQuota on GPUs. */
-export interface GpuQuota {
-  readonly name: string;
-  readonly used: number;
-  readonly hard: number;
-  /** GPUs still allowed: hard minus used, never negative. */
-  readonly room: number;
-}
 
 export type GpuOffer = (
   | { readonly kind: 'capacity'; readonly products: ProductGpus[]; /** Pods of other namespaces are invisible. */ readonly partial: boolean }
   /** The user may not read nodes: product names without counts. */
   | { readonly kind: 'hidden'; /** Products this namespace's pods ask for, then the kubeMl.devPods.gpuProducts setting's. */ readonly products: readonly string[] }
 ) & { /** Undefined when no quota limits GPUs (or quotas are unreadable: the API server still enforces them). */ readonly quota?: GpuQuota };
-
-const QUOTA_KEYS = [`requests.${NVIDIA_GPU}`, `limits.${NVIDIA_GPU}`];
 
 /** The GPU products a pod's node selector or required node affinity names. */
 export function productsNamedBy(pod: V1Pod): string[] {
@@ -33,44 +23,6 @@ export function productsNamedBy(pod: V1Pod): string[] {
     }
   }
   return [...named];
-}
-
-/** The GPU quota with the least room, requests or limits; undefined when none limits GPUs. */
-export function tightestGpuQuota(quotas: readonly V1ResourceQuota[]): GpuQuota | undefined {
-  let tightest: GpuQuota | undefined;
-  for (const quota of quotas) {
-    for (const key of QUOTA_KEYS) {
-      const hard = Number(quota.status?.hard?.[key] ?? quota.spec?.hard?.[key] ?? Number.NaN);
-      const used = Number(quota.status?.used?.[key] ?? 0);
-      if (!Number.isFinite(hard) || !Number.isFinite(used)) continue;
-      const candidate = { name: quota.metadata?.name ?? '', used, hard, room: Math.max(0, hard - used) };
-      if (!tightest || candidate.room < tightest.room) tightest = candidate;
-    }
-  }
-  return tightest;
-}
-
-/** The namespace's GPU quota; undefined when none limits GPUs or the user may not read quotas. */
-export async function namespaceGpuQuota(session: ClusterSession): Promise<GpuQuota | undefined> {
-  try {
-    return tightestGpuQuota((await session.kubeConfig.makeApiClient(CoreV1Api).listNamespacedResourceQuota({ namespace: session.namespace })).items);
-  } catch (error) {
-    // Reading quotas is part of "view"; without it the quota still applies at create time.
-    if (toKubeMlError(error, 'list resource quotas').kind !== 'forbidden') throw error;
-    return undefined;
-  }
-}
-
-/** "GPU quota gpu-quota: 3 of 8 used" for pickers and refusals. */
-export function describeGpuQuota(quota: GpuQuota): string {
-  return `GPU quota ${quota.name}: ${quota.used} of ${quota.hard} used`;
-}
-
-/** Refuses, before anything is created, a GPU request the namespace's quota cannot take. */
-export function assertWithinGpuQuota(quota: GpuQuota | undefined, gpus: number, namespace: string): void {
-  if (quota && gpus > quota.room) {
-    throw new KubeMlError('quotaExceeded', `${gpus} GPU${gpus === 1 ? '' : 's'} would exceed the ${describeGpuQuota(quota)} in namespace ${namespace}.`, quota.room > 0 ? `Ask for at most ${quota.room}, or stop something that holds GPUs in this namespace.` : 'Stop something that holds GPUs in this namespace, or ask an admin for more quota.');
-  }
 }
 
 /**
