@@ -80,7 +80,7 @@ describe('sandbox: the signed-in user (exec credential plugin with a device code
   });
 
   it('the API server answers 401 to an expired token, an unknown one and one signed by another key', async () => {
-    const ttlSeconds = 2;
+    const ttlSeconds = 5;
     const credential = await signInWithPlugin(ttlSeconds);
     // The sign-in server set the expiry before the plugin printed the credential.
     const expiredBy = Date.now() + ttlSeconds * 1000;
