@@ -15,9 +15,10 @@ export function createServices(context: vscode.ExtensionContext): Services {
   const settings = new VscodeSettings();
   const errors = new VscodeErrorPresenter(output);
   // One per window: every session, view, stream and context shares an exec plugin's credential.
-  const credentials = new ExecCredentialCache({ surface: new VscodeSignInPrompt(output) });
+  const signInPrompt = new VscodeSignInPrompt(output);
+  const credentials = new ExecCredentialCache({ surface: signInPrompt });
   const connection = new KubeClusterConnection({ settings, output, errors, state: context.globalState, credentials });
   const viewRows = new ViewRows();
-  context.subscriptions.push(connection, viewRows);
-  return { extensionContext: context, output, settings, connection, errors, devPodGpuUtilisation: new DevPodGpuUtilisation(), viewRows };
+  context.subscriptions.push(connection, viewRows, signInPrompt);
+  return { extensionContext: context, output, settings, connection, errors, devPodGpuUtilisation: new DevPodGpuUtilisation(), viewRows, onDidStartSignIn: signInPrompt.onDidStart };
 }

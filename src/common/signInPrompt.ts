@@ -13,10 +13,18 @@ const COPY_CODE = 'Copy Code and Open Page';
  * prints nothing (a cached or silent token) shows nothing. Prompt lines are display-safe text
  * (stderrLines.ts); they are not written to the output channel.
  */
-export class VscodeSignInPrompt implements SignInSurface {
+export class VscodeSignInPrompt implements SignInSurface, vscode.Disposable {
+  private readonly started = new vscode.EventEmitter<SignIn>();
+  readonly onDidStart = this.started.event;
+
   constructor(private readonly output: vscode.LogOutputChannel) {}
 
+  dispose(): void {
+    this.started.dispose();
+  }
+
   show(signIn: SignIn): void {
+    this.started.fire(signIn);
     let report: ((line: string) => void) | undefined;
     const offered = new Set<string>();
     const unsubscribe = signIn.onLine((line) => {
