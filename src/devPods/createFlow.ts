@@ -7,7 +7,7 @@ import type { ClusterSession } from '../cluster/session';
 import type { Services } from '../common/services';
 import { assertWithinGpuQuota, describeGpuQuota, type GpuQuota } from '../cluster/gpuQuota';
 import { gpuOffer, type GpuOffer } from './gpuOffer';
-import { defaultGpuChoice, gpuCountChoices, type ProductGpus } from './model/gpuCapacity';
+import { defaultGpuChoice, gpuCountChoices, selectableProduct, type ProductGpus } from './model/gpuCapacity';
 import { DEFAULT_IMAGE_PRESET, IMAGE_PRESETS, type ImagePreset } from './model/presets';
 import { DEFAULT_WORKSPACE_SIZE, defaultResourcesFor, validateCpu, validateDevPodName, validateIdleMinutes, validateImage, validateMemory, type DevPodSpec } from './model/spec';
 import { shortProduct } from './model/devPodRow';
@@ -56,11 +56,14 @@ function gpuItems(products: readonly ProductGpus[], partial: boolean, quota: Gpu
   for (const product of products) {
     items.push({ label: product.product, kind: vscode.QuickPickItemKind.Separator });
     const note = `${product.free} of ${product.total} free · up to ${product.maxFreeOnOneNode} on one node${partial ? ' (only pods you can see)' : ''}`;
+    const selectable = selectableProduct(product.product);
+    // Unlabelled GPUs are named by their nodes; choosing them selects no product.
+    const name = selectable ? shortProduct(selectable) : `GPU without a product label (${product.nodes.map((node) => node.node).join(', ')})`;
     for (const count of gpuCountChoices(product).filter((candidate) => withinQuota(candidate, quota))) {
-      items.push({ label: `${count} × ${shortProduct(product.product)}`, description: note, gpu: { product: product.product, count } });
+      items.push({ label: `${count} × ${name}`, description: note, gpu: { product: selectable ?? '', count } });
     }
     if (product.maxFreeOnOneNode === 0) {
-      items.push({ label: `$(circle-slash) ${shortProduct(product.product)}: none free`, description: note, detail: 'Every GPU of this product is in use; choosing it queues nothing and fails with where GPUs are free.', gpu: { product: product.product, count: 1 } });
+      items.push({ label: `$(circle-slash) ${name}: none free`, description: note, detail: 'Every GPU of this product is in use; choosing it queues nothing and fails with where GPUs are free.', gpu: { product: selectable ?? '', count: 1 } });
     }
   }
   return [...items, ...cpuOnlyItems()];
