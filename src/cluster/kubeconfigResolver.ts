@@ -38,6 +38,8 @@ export interface ResolveOptions {
   readonly settingPath?: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly homeDir?: string;
+  /** Relative file names resolve against it, as kubectl's do against its working directory. */
+  readonly cwd?: string;
   /** Prepended to /var/run/secrets/kubernetes.io/serviceaccount (tests point it at a temp folder). */
   readonly inClusterPrefix?: string;
 }

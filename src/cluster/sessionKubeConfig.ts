@@ -1,0 +1,28 @@
+import { KubeMlError } from './errors';
+import type { ExecCredentialCache } from './execCredentials/credentialCache';
+import { SharedExecKubeConfig } from './execCredentials/sharedExecAuth';
+import { checkExecPlugin, type ResolvedKubeconfig } from './kubeconfigResolver';
+
+/**
+ * The KubeConfig every request of a context's session is made with: a private copy of the
+ * resolved kubeconfig (its current context must not move when another session opens), checked
+ * first, so a context that cannot work as written fails with a KubeMlError before any request.
+ */
+export function sessionKubeConfig(resolved: ResolvedKubeconfig, contextName: string, credentials: ExecCredentialCache, env: NodeJS.ProcessEnv = process.env): SharedExecKubeConfig {
+  const kubeConfig = resolved.kubeConfig;
+  const context = kubeConfig.getContextObject(contextName);
+  if (!context) {
+    throw new KubeMlError('malformedKubeconfig', `The kubeconfig has no context "${contextName}".`, 'Fix the kubeconfig or choose another context.');
+  }
+  if (!kubeConfig.getCluster(context.cluster)) {
+    throw new KubeMlError('malformedKubeconfig', `Context "${contextName}" names the cluster "${context.cluster}", which the kubeconfig does not define.`, 'Fix the kubeconfig or choose another context.');
+  }
+  if (!kubeConfig.getUser(context.user)) {
+    throw new KubeMlError('malformedKubeconfig', `Context "${contextName}" names the user "${context.user}", which the kubeconfig does not define.`, 'Fix the kubeconfig or choose another context.');
+  }
+  const pluginProblem = checkExecPlugin(kubeConfig, contextName, env);
+  if (pluginProblem) {
+    throw pluginProblem;
+  }
+  return new SharedExecKubeConfig({ clusters: kubeConfig.getClusters(), users: kubeConfig.getUsers(), contexts: kubeConfig.getContexts(), currentContext: contextName }, credentials, resolved.execExtensions);
+}
