@@ -56,22 +56,23 @@ function expandHome(file: string, homeDir: string): string {
   return file.replace(/\$\{userHome\}/g, homeDir);
 }
 
-/** Which files kubectl would read, without reading them. */
+/**
+ * Which files kubectl would read, without reading them. KUBECONFIG is split as client-go splits it:
+ * entries are neither trimmed nor ~-expanded (the shell expands ~), empty ones are skipped, and a
+ * KUBECONFIG that is set never falls back to ~/.kube/config, even when it names no file.
+ */
 export function locateKubeconfig(options: ResolveOptions = {}): KubeconfigLocation {
   const env = options.env ?? process.env;
   const homeDir = options.homeDir ?? os.homedir();
+  const cwd = options.cwd ?? process.cwd();
   const setting = options.settingPath?.trim();
   if (setting) {
-    const file = path.resolve(expandHome(setting, homeDir));
+    const file = path.resolve(cwd, expandHome(setting, homeDir));
     return fs.existsSync(file) ? { source: 'setting', files: [file], missing: [] } : { source: 'setting', files: [], missing: [file] };
   }
-  const fromEnv = (env.KUBECONFIG ?? '')
-    .split(path.delimiter)
-    .map((entry) => entry.trim())
-    .filter((entry) => entry.length > 0)
-    .map((entry) => path.resolve(expandHome(entry, homeDir)));
-  const unique = [...new Set(fromEnv)];
-  if (unique.length > 0) {
+  if (env.KUBECONFIG) {
+    const entries = env.KUBECONFIG.split(path.delimiter).filter((entry) => entry.length > 0);
+    const unique = [...new Set(entries.map((entry) => path.resolve(cwd, entry)))];
     return { source: 'env', files: unique.filter((file) => fs.existsSync(file)), missing: unique.filter((file) => !fs.existsSync(file)) };
   }
   const homeConfig = path.join(homeDir, '.kube', 'config');
@@ -192,7 +193,8 @@ function noKubeconfigError(location: KubeconfigLocation): KubeMlError {
     return new KubeMlError('noKubeconfig', `The kubeconfig file ${location.missing[0]} named by the "kubeMl.kubeconfig" setting does not exist.`, 'Fix the setting or clear it to use KUBECONFIG or ~/.kube/config like kubectl.');
   }
   if (location.source === 'env') {
-    return new KubeMlError('noKubeconfig', `None of the kubeconfig files in KUBECONFIG exist (${location.missing.join(', ')}).`, 'Fix KUBECONFIG for the environment VS Code starts in, or set "kubeMl.kubeconfig".');
+    const named = location.missing.length ? `None of the kubeconfig files in KUBECONFIG exist (${location.missing.join(', ')}).` : 'KUBECONFIG is set but names no file.';
+    return new KubeMlError('noKubeconfig', named, 'Fix KUBECONFIG for the environment VS Code starts in, or set "kubeMl.kubeconfig".');
   }
   return new KubeMlError('noKubeconfig', 'No kubeconfig was found: KUBECONFIG is not set, ~/.kube/config does not exist and VS Code is not running inside a cluster.', 'Create ~/.kube/config (for example with your cloud CLI), or set "kubeMl.kubeconfig" to a kubeconfig file.');
 }
