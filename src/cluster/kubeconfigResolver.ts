@@ -5,7 +5,9 @@ import * as yaml from 'js-yaml';
 import { KubeConfig, type Cluster, type Context, type User } from '@kubernetes/client-node';
 import { KubeMlError } from './errors';
 import { EXEC_CLUSTER_EXTENSION } from './execCredentials/execClusterInfo';
-import { commandRelativeTo, findExecutable, installHintText, pluginMissingError } from './execCredentials/pluginExecutable';
+import { findExecutable, installHintText, pluginMissingError } from './execCredentials/pluginExecutable';
+import { kubeconfigEntries, type KubeconfigEntries } from './kubeconfigEntries';
+import { KUBECONFIG_YAML_SCHEMA } from './kubeconfigYaml';
 
 /**
  * Finds and loads the kubeconfig exactly as kubectl does:
@@ -118,7 +120,7 @@ export function parseKubeconfigText(text: string, file: string): ParsedFile {
     new KubeMlError('malformedKubeconfig', `The kubeconfig file ${file} is malformed: ${reason}`, 'Fix the file (kubectl config view shows how kubectl reads it) or point "kubeMl.kubeconfig" at another file.', `parse ${file}: ${reason}`);
   let document: unknown;
   try {
-    document = yaml.load(text);
+    document = yaml.load(text, { schema: KUBECONFIG_YAML_SCHEMA });
   } catch (error) {
     const yamlError = error as { reason?: string; mark?: { line: number; column: number }; message: string };
     const where = yamlError.mark ? ` at line ${yamlError.mark.line + 1}, column ${yamlError.mark.column + 1}` : '';
@@ -139,18 +141,14 @@ export function parseKubeconfigText(text: string, file: string): ParsedFile {
       throw malformed(`"${key}" must be a list.`);
     }
   }
+  let entries: KubeconfigEntries;
   try {
-    config.loadFromString(text);
+    entries = kubeconfigEntries(sections, file);
   } catch (error) {
     throw malformed(`${(error as Error).message}.`);
   }
-  config.makePathsAbsolute(path.dirname(file));
-  for (const user of config.getUsers()) {
-    const exec = user.exec as { command?: unknown } | undefined;
-    if (exec && typeof exec.command === 'string') exec.command = commandRelativeTo(exec.command, path.dirname(path.resolve(file)));
-  }
-  const currentContext = typeof sections['current-context'] === 'string' && sections['current-context'] ? sections['current-context'] : undefined;
-  return { file, config, currentContext, execExtensions: execExtensionsOf(sections.clusters) };
+  config.loadFromOptions({ clusters: entries.clusters, users: entries.users, contexts: entries.contexts, currentContext: entries.currentContext });
+  return { file, config, currentContext: entries.currentContext, execExtensions: execExtensionsOf(sections.clusters) };
 }
 
 /** kubectl's merge: first definition of each name wins; current-context from the first file that sets one. */

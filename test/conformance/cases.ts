@@ -377,6 +377,6 @@ contexts:
     name: 'a context naming a user that does not exist',
     files: (s) => ({ 'config.yaml': single(secure(s), 'token: alpha').replace('{cluster: k, user: u}', '{cluster: k, user: gone}') }),
     explicit: 'config.yaml',
-    expect: { deliberate: 'kubectl sends the request without credentials; we stop and name the missing user, which is what a typo there means', kubectl: 'sends', ours: /user "gone"/ },
+    expect: { deliberate: 'kubectl asks for a username and password on its terminal (without one: "EOF"); we have no terminal to ask on, so we stop and name the missing user', kubectl: /EOF/, ours: /user "gone"/ },
   },
 ];
