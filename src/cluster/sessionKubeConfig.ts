@@ -2,6 +2,7 @@ import { KubeMlError } from './errors';
 import type { ExecCredentialCache } from './execCredentials/credentialCache';
 import { SharedExecKubeConfig } from './execCredentials/sharedExecAuth';
 import { checkExecPlugin, type ResolvedKubeconfig } from './kubeconfigResolver';
+import { clusterProblems, userProblems } from './kubeconfigValidation';
 
 /**
  * The KubeConfig every request of a context's session is made with: a private copy of the
@@ -14,11 +15,18 @@ export function sessionKubeConfig(resolved: ResolvedKubeconfig, contextName: str
   if (!context) {
     throw new KubeMlError('malformedKubeconfig', `The kubeconfig has no context "${contextName}".`, 'Fix the kubeconfig or choose another context.');
   }
-  if (!kubeConfig.getCluster(context.cluster)) {
+  const cluster = kubeConfig.getCluster(context.cluster);
+  if (!cluster) {
     throw new KubeMlError('malformedKubeconfig', `Context "${contextName}" names the cluster "${context.cluster}", which the kubeconfig does not define.`, 'Fix the kubeconfig or choose another context.');
   }
-  if (!kubeConfig.getUser(context.user)) {
+  const user = kubeConfig.getUser(context.user);
+  if (!user) {
     throw new KubeMlError('malformedKubeconfig', `Context "${contextName}" names the user "${context.user}", which the kubeconfig does not define.`, 'Fix the kubeconfig or choose another context.');
+  }
+  // kubectl checks only the entries the context uses, and refuses them with these reasons.
+  const problems = [...userProblems(user), ...clusterProblems(cluster)];
+  if (problems.length > 0) {
+    throw new KubeMlError('malformedKubeconfig', `Context "${contextName}" cannot be used as the kubeconfig writes it: ${problems.join('; ')}`, 'Fix the kubeconfig as the reason says (kubectl refuses it too) or choose another context.');
   }
   const pluginProblem = checkExecPlugin(kubeConfig, contextName, env);
   if (pluginProblem) {
