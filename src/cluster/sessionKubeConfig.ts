@@ -1,8 +1,15 @@
 import { KubeMlError } from './errors';
 import type { ExecCredentialCache } from './execCredentials/credentialCache';
 import { SharedExecKubeConfig } from './execCredentials/sharedExecAuth';
+import type { KubeconfigUser } from './kubeconfigEntries';
 import { checkExecPlugin, type ResolvedKubeconfig } from './kubeconfigResolver';
 import { clusterProblems, userProblems } from './kubeconfigValidation';
+
+/** Like client-go, no credential travels to an http:// server; impersonation does. */
+function withoutCredentials(user: KubeconfigUser): KubeconfigUser {
+  const { name, impersonateUser, impersonateUid, impersonateGroups, impersonateUserExtra } = user;
+  return { name, impersonateUser, impersonateUid, impersonateGroups, impersonateUserExtra };
+}
 
 /**
  * The KubeConfig every request of a context's session is made with: a private copy of the
@@ -32,5 +39,6 @@ export function sessionKubeConfig(resolved: ResolvedKubeconfig, contextName: str
   if (pluginProblem) {
     throw pluginProblem;
   }
-  return new SharedExecKubeConfig({ clusters: kubeConfig.getClusters(), users: kubeConfig.getUsers(), contexts: kubeConfig.getContexts(), currentContext: contextName }, credentials, resolved.execExtensions);
+  const users = cluster.server.startsWith('http:') ? kubeConfig.getUsers().map((entry) => (entry.name === user.name ? withoutCredentials(entry) : entry)) : kubeConfig.getUsers();
+  return new SharedExecKubeConfig({ clusters: kubeConfig.getClusters(), users, contexts: kubeConfig.getContexts(), currentContext: contextName }, credentials, resolved.execExtensions);
 }

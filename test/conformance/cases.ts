@@ -287,8 +287,8 @@ current-context: c
     expect: 'same',
   },
   {
-    name: 'an http:// server',
-    files: (s) => ({ 'config.yaml': single(`server: "${s.http}"`, 'token: alpha') }),
+    name: 'an http:// server: no credential or impersonation is sent',
+    files: (s) => ({ 'config.yaml': single(`server: "${s.http}"`, 'token: alpha, as: jane, as-groups: [ml-team]') }),
     explicit: 'config.yaml',
     expect: 'same',
   },
