@@ -24,9 +24,11 @@ export interface KubeconfigEntries {
 
 type Mapping = Record<string, unknown>;
 
+// Says what kind of value was found, never the value: it may be a credential.
 function describeValue(value: unknown): string {
-  if (typeof value === 'boolean') return `the boolean ${value} (unquoted y, yes, on, n, no and off are booleans in a kubeconfig, as in kubectl: quote it)`;
-  if (typeof value === 'number') return `the number ${value} (quote it)`;
+  if (typeof value === 'boolean') return 'a boolean (unquoted y, yes, on, n, no and off are booleans in a kubeconfig, as in kubectl: quote the value)';
+  if (typeof value === 'number') return 'a number (quote the value)';
+  if (typeof value === 'string') return 'a string';
   return Array.isArray(value) ? 'a list' : 'a mapping';
 }
 

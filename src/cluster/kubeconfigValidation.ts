@@ -10,10 +10,22 @@ function unreadable(file: string): string | undefined {
   }
 }
 
+function proxyUrlProblem(proxyUrl: string): string | undefined {
+  let scheme: string;
+  try {
+    scheme = new URL(proxyUrl).protocol.replace(/:$/, '');
+  } catch {
+    return `could not parse: ${proxyUrl}`;
+  }
+  return ['http', 'https', 'socks5'].includes(scheme) ? undefined : `unsupported scheme "${scheme}", must be http, https, or socks5`;
+}
+
 /** client-go's checks of the cluster a context uses, with its words. */
 export function clusterProblems(cluster: KubeconfigCluster): string[] {
   const problems: string[] = [];
   if (!cluster.server) problems.push(`no server found for cluster "${cluster.name}"`);
+  const proxyProblem = cluster.proxyUrl ? proxyUrlProblem(cluster.proxyUrl) : undefined;
+  if (proxyProblem) problems.push(`invalid 'proxy-url' "${cluster.proxyUrl}" for cluster "${cluster.name}": ${proxyProblem}`);
   if (cluster.caFile && cluster.caData) problems.push(`certificate-authority-data and certificate-authority are both specified for ${cluster.name}. certificate-authority-data will override.`);
   if (cluster.caFile) {
     const reason = unreadable(cluster.caFile);

@@ -93,6 +93,30 @@ contexts:
     expect: 'same',
   },
   {
+    name: 'KUBECONFIG list: a user defined in two files is taken whole from the first, not merged field by field',
+    files: (s) => ({
+      'a.yaml': single(secure(s), 'token: from-a'),
+      'b.yaml': single(secure(s), 'token: from-b, as: jane'),
+    }),
+    kubeconfigEnv: '{dir}/a.yaml:{dir}/b.yaml',
+    expect: 'same',
+  },
+  {
+    name: 'KUBECONFIG list: an empty current-context does not count as set',
+    files: (s) => ({
+      'a.yaml': 'current-context: ""\n',
+      'b.yaml': single(secure(s), 'token: from-b'),
+    }),
+    kubeconfigEnv: '{dir}/a.yaml:{dir}/b.yaml',
+    expect: 'same',
+  },
+  {
+    name: 'KUBECONFIG list: a relative entry is relative to the working directory',
+    files: (s) => ({ 'conf/a.yaml': single(secure(s), 'token: relative') }),
+    kubeconfigEnv: 'conf/a.yaml',
+    expect: 'same',
+  },
+  {
     name: 'KUBECONFIG list: empty entries and a repeated file are skipped',
     files: (s) => ({ 'a.yaml': single(secure(s), 'token: alpha') }),
     kubeconfigEnv: ':{dir}/a.yaml::{dir}/a.yaml:',
@@ -183,6 +207,18 @@ current-context: c
     files: (s) => ({ 'config.yaml': single(secure(s), 'token: inline, tokenFile: token'), token: 'file-token\n' }),
     explicit: 'config.yaml',
     expect: 'same',
+  },
+  {
+    name: 'a tokenFile that cannot be read, with a token beside it',
+    files: (s) => ({ 'config.yaml': single(secure(s), 'token: inline, tokenFile: missing-token') }),
+    explicit: 'config.yaml',
+    expect: 'same',
+  },
+  {
+    name: 'a tokenFile that cannot be read, alone',
+    files: (s) => ({ 'config.yaml': single(secure(s), 'tokenFile: missing-token') }),
+    explicit: 'config.yaml',
+    expect: { rejected: /missing-token.*no such file or directory|no such file or directory.*missing-token/ },
   },
   {
     name: 'client certificate and CA as -data',
@@ -281,6 +317,12 @@ current-context: c
     expect: 'same',
   },
   {
+    name: 'proxy-url with a scheme kubectl does not support',
+    files: (s) => ({ 'config.yaml': single(`${secure(s)}, proxy-url: "ftp://127.0.0.1:1"`, 'token: alpha') }),
+    explicit: 'config.yaml',
+    expect: { rejected: /proxy-url.*unsupported scheme "ftp"/ },
+  },
+  {
     name: 'disable-compression',
     files: (s) => ({ 'config.yaml': single(`${secure(s)}, disable-compression: true`, 'token: alpha') }),
     explicit: 'config.yaml',
@@ -354,6 +396,18 @@ contexts:
     files: (s) => ({ 'config.yaml': single(secure(s), 'token: 0755') }),
     explicit: 'config.yaml',
     expect: { rejected: /users\.user\.token .*string/ },
+  },
+  {
+    name: 'YAML: a quoted "true" where a boolean belongs',
+    files: (s) => ({ 'config.yaml': single(`server: "${s.https}", insecure-skip-tls-verify: "true"`, 'token: alpha') }),
+    explicit: 'config.yaml',
+    expect: { rejected: /clusters\.cluster\.insecure-skip-tls-verify/ },
+  },
+  {
+    name: 'YAML: a single string where as-groups needs a list',
+    files: (s) => ({ 'config.yaml': single(secure(s), 'token: alpha, as: jane, as-groups: ml-team') }),
+    explicit: 'config.yaml',
+    expect: { rejected: /users\.user\.as-groups/ },
   },
   {
     name: 'YAML: quoted scalars stay strings',
