@@ -300,7 +300,7 @@ current-context: c
   },
   {
     name: 'impersonation: as, as-groups, as-uid, as-user-extra',
-    files: (s) => ({ 'config.yaml': single(secure(s), 'token: alpha, as: jane, as-groups: [ml-team, "system:authenticated"], as-uid: "1234", as-user-extra: {scopes: [view, edit], reason: [debugging]}') }),
+    files: (s) => ({ 'config.yaml': single(secure(s), 'token: alpha, as: jane, as-groups: [ml-team, "system:authenticated"], as-uid: "1234", as-user-extra: {scopes: [view, edit], reason: [debugging], "example.com/ticket (id)": ["42"]}') }),
     explicit: 'config.yaml',
     expect: 'same',
   },

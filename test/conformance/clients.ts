@@ -30,6 +30,11 @@ export function kubectlAvailable(): string | undefined {
   return result.status === 0 ? undefined : `kubectl is not on PATH (${result.error?.message ?? result.stderr.trim()}); the conformance suite compares against it. Install kubectl 1.32 or put it on PATH.`;
 }
 
+export function opensslAvailable(): string | undefined {
+  const result = spawnSync('openssl', ['version'], { encoding: 'utf8' });
+  return result.status === 0 ? undefined : `openssl is not on PATH (${result.error?.message ?? result.stderr.trim()}); the conformance suite makes its test CA and certificates with it.`;
+}
+
 /** kubectl in an isolated environment: only PATH, HOME and (when the case sets it) KUBECONFIG; no proxies. Asynchronous: the servers answer from this process. */
 export async function runKubectl(servers: RecordingServers, invocation: Invocation): Promise<Outcome> {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: invocation.home };

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CASES, type CaseSetup, type ConformanceCase } from './cases';
-import { kubectlAvailable, runKubectl, runOurs, type Invocation, type Outcome } from './clients';
+import { kubectlAvailable, opensslAvailable, runKubectl, runOurs, type Invocation, type Outcome } from './clients';
 import { RecordingServers } from './recordingServers';
 import { createTlsFixtures } from './tlsFixtures';
 
@@ -31,7 +31,7 @@ describe('kubeconfig conformance with kubectl', function () {
   let setup: CaseSetup;
 
   before(async function () {
-    const missing = kubectlAvailable();
+    const missing = kubectlAvailable() ?? opensslAvailable();
     if (missing) throw new Error(missing);
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'kmw-conformance-'));
     const tls = createTlsFixtures(path.join(root, 'pki'));

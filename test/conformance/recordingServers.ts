@@ -99,7 +99,8 @@ export class RecordingServers {
     const socket = request.socket as TLSSocket;
     const extra: Record<string, string[]> = {};
     for (const name of Object.keys(request.headers)) {
-      if (name.startsWith('impersonate-extra-')) extra[decodeURIComponent(name.slice('impersonate-extra-'.length))] = headerValues(request, name);
+      // Kept escaped as sent: how a key is escaped is part of what is compared.
+      if (name.startsWith('impersonate-extra-')) extra[name.slice('impersonate-extra-'.length)] = headerValues(request, name);
     }
     const groups = headerValues(request, 'impersonate-group');
     this.seen.push({
