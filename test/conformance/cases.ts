@@ -141,6 +141,18 @@ contexts:
     expect: { deliberate: 'kubectl falls back to http://localhost:8080; we stop and say that KUBECONFIG names no file', kubectl: /localhost:8080/, ours: /KUBECONFIG/ },
   },
   {
+    name: 'KUBECONFIG list: a malformed file fails the whole list',
+    files: (s) => ({ 'bad.yaml': 'clusters:\n- name: k\n   cluster: [unclosed\n', 'b.yaml': single(secure(s), 'token: from-b') }),
+    kubeconfigEnv: '{dir}/bad.yaml:{dir}/b.yaml',
+    expect: { rejected: /bad\.yaml/ },
+  },
+  {
+    name: 'KUBECONFIG list: a folder where a file belongs fails the whole list',
+    files: (s) => ({ 'folder/inside.yaml': '', 'b.yaml': single(secure(s), 'token: from-b') }),
+    kubeconfigEnv: '{dir}/folder:{dir}/b.yaml',
+    expect: { rejected: /folder.*(is a directory|EISDIR)|(is a directory|EISDIR).*folder/ },
+  },
+  {
     name: 'KUBECONFIG unset: ~/.kube/config',
     files: (s) => ({ 'home/.kube/config': single(secure(s), 'token: from-home') }),
     expect: 'same',
@@ -231,6 +243,18 @@ current-context: c
     files: (s) => ({ 'config.yaml': single(secure(s), `client-certificate: "${s.tls.bobCert}", client-key: "${s.tls.bobKey}"`) }),
     explicit: 'config.yaml',
     expect: 'same',
+  },
+  {
+    name: 'a client certificate and a token together',
+    files: (s) => ({ 'config.yaml': single(secure(s), `token: alpha, client-certificate: "${s.tls.aliceCert}", client-key: "${s.tls.aliceKey}"`) }),
+    explicit: 'config.yaml',
+    expect: 'same',
+  },
+  {
+    name: 'the cluster in use has no server',
+    files: (s) => ({ 'config.yaml': single(`certificate-authority: "${s.tls.caFile}"`, 'token: alpha') }),
+    explicit: 'config.yaml',
+    expect: { deliberate: 'kubectl falls back to http://localhost:8080; we stop and say that the cluster has no server', kubectl: /localhost:8080/, ours: /no server found for cluster "k"/ },
   },
   {
     name: 'certificate-authority and certificate-authority-data both set',
@@ -329,7 +353,7 @@ current-context: c
     expect: 'same',
   },
   {
-    name: 'an http:// server: no credential or impersonation is sent',
+    name: 'an http:// server: impersonation is sent, credentials are not',
     files: (s) => ({ 'config.yaml': single(`server: "${s.http}"`, 'token: alpha, as: jane, as-groups: [ml-team]') }),
     explicit: 'config.yaml',
     expect: 'same',
