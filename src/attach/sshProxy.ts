@@ -1,10 +1,10 @@
 // The ssh ProxyCommand of Attach Workspace (bundled to dist/sshProxy.js): carries ssh's stdio to
 // the pod's sshd through the API server's port-forward, with no kubectl on the machine.
 import { ExecCredentialCache } from '../cluster/execCredentials/credentialCache';
-import { SharedExecKubeConfig } from '../cluster/execCredentials/sharedExecAuth';
 import { resolveKubeconfig } from '../cluster/kubeconfigResolver';
 import { PodPortSession } from '../cluster/podPortSession';
 import { resolveRunningPod } from '../cluster/podResolver';
+import { sessionKubeConfig } from '../cluster/sessionKubeConfig';
 import { parseProxyArguments } from './model/proxyArguments';
 
 /** After a signal, how long the half-closed connection may take to finish before we exit anyway. */
@@ -15,12 +15,11 @@ async function main(): Promise<void> {
   // Merged like kubectl from the window's KUBECONFIG list. An exec plugin's prompt goes to stderr,
   // which Remote-SSH shows in its log; ssh owns stdin, so no plugin gets interactive input here.
   const resolved = resolveKubeconfig({ env: { ...process.env, KUBECONFIG: args.kubeconfig } });
-  const { kubeConfig: merged } = resolved;
-  if (!merged.getContextObject(args.context)) throw new Error(`the kubeconfig (${args.kubeconfig}) has no context "${args.context}" any more.`);
   const credentials = new ExecCredentialCache({
     surface: { show: (signIn) => void signIn.onLine((line) => process.stderr.write(`kube-ml ssh proxy: ${signIn.plugin}: ${line}\n`)), terminal: () => undefined },
   });
-  const kubeConfig = new SharedExecKubeConfig({ clusters: merged.getClusters(), users: merged.getUsers(), contexts: merged.getContexts(), currentContext: args.context }, credentials, resolved.execExtensions);
+  // The same checks and credentials as the window's session of this context.
+  const kubeConfig = sessionKubeConfig(resolved, args.context, credentials);
   // Says "not running" plainly instead of a failed tunnel when the pod is stopped or gone.
   await resolveRunningPod(kubeConfig, { namespace: args.namespace, podName: args.pod });
   const session = await PodPortSession.open(kubeConfig, args.namespace, args.pod);

@@ -5,7 +5,9 @@ import * as yaml from 'js-yaml';
 import { KubeConfig, type Cluster, type Context, type User } from '@kubernetes/client-node';
 import { KubeMlError } from './errors';
 import { EXEC_CLUSTER_EXTENSION } from './execCredentials/execClusterInfo';
-import { commandRelativeTo, findExecutable, installHintText, pluginMissingError } from './execCredentials/pluginExecutable';
+import { findExecutable, installHintText, pluginMissingError } from './execCredentials/pluginExecutable';
+import { kubeconfigEntries, type KubeconfigEntries } from './kubeconfigEntries';
+import { KUBECONFIG_YAML_SCHEMA } from './kubeconfigYaml';
 
 /**
  * Finds and loads the kubeconfig exactly as kubectl does:
@@ -38,6 +40,8 @@ export interface ResolveOptions {
   readonly settingPath?: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly homeDir?: string;
+  /** Relative file names resolve against it, as kubectl's do against its working directory. */
+  readonly cwd?: string;
   /** Prepended to /var/run/secrets/kubernetes.io/serviceaccount (tests point it at a temp folder). */
   readonly inClusterPrefix?: string;
 }
@@ -54,22 +58,23 @@ function expandHome(file: string, homeDir: string): string {
   return file.replace(/\$\{userHome\}/g, homeDir);
 }
 
-/** Which files kubectl would read, without reading them. */
+/**
+ * Which files kubectl would read, without reading them. KUBECONFIG is split as client-go splits it:
+ * entries are neither trimmed nor ~-expanded (the shell expands ~), empty ones are skipped, and a
+ * KUBECONFIG that is set never falls back to ~/.kube/config, even when it names no file.
+ */
 export function locateKubeconfig(options: ResolveOptions = {}): KubeconfigLocation {
   const env = options.env ?? process.env;
   const homeDir = options.homeDir ?? os.homedir();
+  const cwd = options.cwd ?? process.cwd();
   const setting = options.settingPath?.trim();
   if (setting) {
-    const file = path.resolve(expandHome(setting, homeDir));
+    const file = path.resolve(cwd, expandHome(setting, homeDir));
     return fs.existsSync(file) ? { source: 'setting', files: [file], missing: [] } : { source: 'setting', files: [], missing: [file] };
   }
-  const fromEnv = (env.KUBECONFIG ?? '')
-    .split(path.delimiter)
-    .map((entry) => entry.trim())
-    .filter((entry) => entry.length > 0)
-    .map((entry) => path.resolve(expandHome(entry, homeDir)));
-  const unique = [...new Set(fromEnv)];
-  if (unique.length > 0) {
+  if (env.KUBECONFIG) {
+    const entries = env.KUBECONFIG.split(path.delimiter).filter((entry) => entry.length > 0);
+    const unique = [...new Set(entries.map((entry) => path.resolve(cwd, entry)))];
     return { source: 'env', files: unique.filter((file) => fs.existsSync(file)), missing: unique.filter((file) => !fs.existsSync(file)) };
   }
   const homeConfig = path.join(homeDir, '.kube', 'config');
@@ -115,7 +120,7 @@ export function parseKubeconfigText(text: string, file: string): ParsedFile {
     new KubeMlError('malformedKubeconfig', `The kubeconfig file ${file} is malformed: ${reason}`, 'Fix the file (kubectl config view shows how kubectl reads it) or point "kubeMl.kubeconfig" at another file.', `parse ${file}: ${reason}`);
   let document: unknown;
   try {
-    document = yaml.load(text);
+    document = yaml.load(text, { schema: KUBECONFIG_YAML_SCHEMA });
   } catch (error) {
     const yamlError = error as { reason?: string; mark?: { line: number; column: number }; message: string };
     const where = yamlError.mark ? ` at line ${yamlError.mark.line + 1}, column ${yamlError.mark.column + 1}` : '';
@@ -136,18 +141,14 @@ export function parseKubeconfigText(text: string, file: string): ParsedFile {
       throw malformed(`"${key}" must be a list.`);
     }
   }
+  let entries: KubeconfigEntries;
   try {
-    config.loadFromString(text);
+    entries = kubeconfigEntries(sections, file);
   } catch (error) {
     throw malformed(`${(error as Error).message}.`);
   }
-  config.makePathsAbsolute(path.dirname(file));
-  for (const user of config.getUsers()) {
-    const exec = user.exec as { command?: unknown } | undefined;
-    if (exec && typeof exec.command === 'string') exec.command = commandRelativeTo(exec.command, path.dirname(path.resolve(file)));
-  }
-  const currentContext = typeof sections['current-context'] === 'string' && sections['current-context'] ? sections['current-context'] : undefined;
-  return { file, config, currentContext, execExtensions: execExtensionsOf(sections.clusters) };
+  config.loadFromOptions({ clusters: entries.clusters, users: entries.users, contexts: entries.contexts, currentContext: entries.currentContext });
+  return { file, config, currentContext: entries.currentContext, execExtensions: execExtensionsOf(sections.clusters) };
 }
 
 /** kubectl's merge: first definition of each name wins; current-context from the first file that sets one. */
@@ -190,7 +191,8 @@ function noKubeconfigError(location: KubeconfigLocation): KubeMlError {
     return new KubeMlError('noKubeconfig', `The kubeconfig file ${location.missing[0]} named by the "kubeMl.kubeconfig" setting does not exist.`, 'Fix the setting or clear it to use KUBECONFIG or ~/.kube/config like kubectl.');
   }
   if (location.source === 'env') {
-    return new KubeMlError('noKubeconfig', `None of the kubeconfig files in KUBECONFIG exist (${location.missing.join(', ')}).`, 'Fix KUBECONFIG for the environment VS Code starts in, or set "kubeMl.kubeconfig".');
+    const named = location.missing.length ? `None of the kubeconfig files in KUBECONFIG exist (${location.missing.join(', ')}).` : 'KUBECONFIG is set but names no file.';
+    return new KubeMlError('noKubeconfig', named, 'Fix KUBECONFIG for the environment VS Code starts in, or set "kubeMl.kubeconfig".');
   }
   return new KubeMlError('noKubeconfig', 'No kubeconfig was found: KUBECONFIG is not set, ~/.kube/config does not exist and VS Code is not running inside a cluster.', 'Create ~/.kube/config (for example with your cloud CLI), or set "kubeMl.kubeconfig" to a kubeconfig file.');
 }

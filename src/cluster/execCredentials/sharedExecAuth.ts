@@ -1,5 +1,7 @@
 import { IsomorphicFetchHttpLibrary, KubeConfig, ServerConfiguration, createConfiguration, type ApiConstructor, type ApiType, type Cluster, type Context, type User } from '@kubernetes/client-node';
 import { toKubeMlError } from '../errors';
+import type { KubeconfigUser } from '../kubeconfigEntries';
+import { kubeconfigHeaders, sendRepeatedHeaders, type HeaderValues } from '../kubeconfigHeaders';
 import type { CredentialRequest, ExecCredentialCache } from './credentialCache';
 import type { ExecCredential } from './execCredential';
 import { execAuthentication, execRequestFor } from './requestAuth';
@@ -8,6 +10,9 @@ import { retryUnauthorizedOnce } from './unauthorizedRetry';
 // client-node consults its own authenticators (ExecAuth claims every user with `exec`) before
 // added ones, so exec users are handed over under an auth-provider name none of them claims.
 const PROVIDER_NAME = 'kube-ml-shared-exec';
+// Users with a token, a tokenFile, a certificate or nothing: their headers are client-go's
+// (kubeconfigHeaders), which client-node would otherwise override with `token`.
+const KUBECONFIG_PROVIDER_NAME = 'kube-ml-kubeconfig';
 
 /** The parts of a kubeconfig a session needs, its current context chosen. */
 export interface SessionConfigOptions {
@@ -31,6 +36,8 @@ interface Sent {
  */
 export class SharedExecKubeConfig extends KubeConfig {
   private readonly execUsers = new Map<string, User>();
+  /** Each user as the kubeconfig wrote it, for the headers client-node does not send. */
+  private readonly kubeconfigUsers = new Map<string, KubeconfigUser>();
   /** One request per user and cluster: building it reads the cluster's CA file. */
   private readonly requests = new Map<string, CredentialRequest>();
   /** What each exec user last sent, per user and cluster. */
@@ -39,11 +46,24 @@ export class SharedExecKubeConfig extends KubeConfig {
   constructor(options: SessionConfigOptions, private readonly cache: ExecCredentialCache, private readonly execExtensions: ReadonlyMap<string, unknown>) {
     super();
     const users = options.users.map((user): User => {
-      if (!user.exec) return user;
-      this.execUsers.set(user.name, user);
-      return { ...user, exec: undefined, authProvider: { name: PROVIDER_NAME } };
+      this.kubeconfigUsers.set(user.name, user);
+      if (user.exec) {
+        this.execUsers.set(user.name, user);
+        return { ...user, exec: undefined, authProvider: { name: PROVIDER_NAME } };
+      }
+      return user.authProvider ? user : { ...user, token: undefined, authProvider: { name: KUBECONFIG_PROVIDER_NAME } };
     });
-    this.loadFromOptions({ ...options, users });
+    // client-node refuses http:// servers unless TLS verification is off, which means nothing for
+    // them; kubectl talks to them as written.
+    const clusters = options.clusters.map((cluster) => (cluster.server.startsWith('http:') ? { ...cluster, skipTLSVerify: true } : cluster));
+    this.loadFromOptions({ ...options, clusters, users });
+    this.addAuthenticator({
+      isAuthProvider: (user) => (user.authProvider as { name?: unknown } | undefined)?.name === KUBECONFIG_PROVIDER_NAME,
+      applyAuthentication: (user, opts) => {
+        opts.headers = { ...opts.headers, ...this.kubeconfigHeadersOf(user.name, true) };
+        return Promise.resolve();
+      },
+    });
     this.addAuthenticator({
       isAuthProvider: (user) => (user.authProvider as { name?: unknown } | undefined)?.name === PROVIDER_NAME,
       applyAuthentication: async (user, opts) => {
@@ -51,7 +71,7 @@ export class SharedExecKubeConfig extends KubeConfig {
         const request = this.requestFor(key, user.name);
         const authentication = await execAuthentication(this.cache, request);
         this.sent.set(key, { request, credential: authentication.credential });
-        opts.headers = { ...opts.headers, ...authentication.headers };
+        opts.headers = { ...opts.headers, ...this.kubeconfigHeadersOf(user.name, false), ...authentication.headers };
         if (authentication.cert && authentication.key) {
           opts.cert = authentication.cert;
           opts.key = authentication.key;
@@ -80,9 +100,14 @@ export class SharedExecKubeConfig extends KubeConfig {
       createConfiguration({
         baseServer: new ServerConfiguration(cluster.server, {}),
         authMethods: { default: this },
-        httpApi: retryUnauthorizedOnce(new IsomorphicFetchHttpLibrary(), this),
+        httpApi: retryUnauthorizedOnce(sendRepeatedHeaders(new IsomorphicFetchHttpLibrary(), () => this.kubeconfigHeadersOf(this.getCurrentUser()?.name, false)), this),
       }),
     );
+  }
+
+  private kubeconfigHeadersOf(userName: string | undefined, withToken: boolean): HeaderValues {
+    const user = userName === undefined ? undefined : this.kubeconfigUsers.get(userName);
+    return user ? kubeconfigHeaders(user, this.getCurrentCluster(), withToken) : {};
   }
 
   private requestKey(userName: string): string {

@@ -109,8 +109,10 @@ describe('kubeconfigResolver', () => {
     );
     const notMapping = write('list.yaml', '- just\n- a list\n');
     assert.throws(() => resolveKubeconfig({ settingPath: notMapping, homeDir: home }), /not a YAML mapping/);
-    const missingName = write('noname.yaml', 'clusters:\n- cluster:\n    server: https://127.0.0.1:1\n');
-    assert.throws(() => resolveKubeconfig({ settingPath: missingName, homeDir: home }), (error: unknown) => error instanceof KubeMlError && error.kind === 'malformedKubeconfig' && /clusters\[0\]\.name is missing/.test(error.summary));
+    const unquoted = write('unquoted.yaml', 'users:\n- name: u\n  user:\n    token: on\n');
+    assert.throws(() => resolveKubeconfig({ settingPath: unquoted, homeDir: home }), (error: unknown) => error instanceof KubeMlError && error.kind === 'malformedKubeconfig' && /users\.user\.token of "u" must be a string, not a boolean/.test(error.summary));
+    const numeric = write('numeric.yaml', 'users:\n- name: u\n  user:\n    token: 987654\n');
+    assert.throws(() => resolveKubeconfig({ settingPath: numeric, homeDir: home }), (error: unknown) => error instanceof KubeMlError && /must be a string, not a number/.test(error.summary) && !error.message.includes('987654'));
   });
 
   it('treats an empty file as an empty kubeconfig', () => {
