@@ -10,6 +10,21 @@ function escapeHeaderKey(key: string): string {
   return [...Buffer.from(key, 'utf8')].map((byte) => (/[A-Za-z0-9!#$&'*+.^_`|~-]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
 }
 
+/** A bearer token is a few kilobytes; a larger file is a wrong path, not a token. */
+export const MAX_TOKEN_FILE_BYTES = 64 * 1024;
+
+function readTokenFile(file: string): string {
+  const descriptor = fs.openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(MAX_TOKEN_FILE_BYTES + 1);
+    const length = fs.readSync(descriptor, buffer, 0, buffer.length, 0);
+    if (length > MAX_TOKEN_FILE_BYTES) throw new Error(`it is larger than ${MAX_TOKEN_FILE_BYTES / 1024} KiB, which no token is`);
+    return buffer.subarray(0, length).toString('utf8').trim();
+  } finally {
+    fs.closeSync(descriptor);
+  }
+}
+
 /**
  * client-go's bearer token: tokenFile, when set and readable, wins over token (its transport
  * re-reads the file so a rotated token is picked up); trimmed as client-go trims it.
@@ -17,7 +32,7 @@ function escapeHeaderKey(key: string): string {
 function bearerToken(user: KubeconfigUser): string | undefined {
   if (!user.tokenFile) return user.token;
   try {
-    return fs.readFileSync(user.tokenFile, 'utf8').trim();
+    return readTokenFile(user.tokenFile);
   } catch (error) {
     if (user.token) return user.token;
     throw new KubeMlError('malformedKubeconfig', `Cannot read the tokenFile ${user.tokenFile} of the kubeconfig user "${user.name}": ${(error as Error).message}.`, 'Fix the tokenFile path in the kubeconfig or make the file readable.');
