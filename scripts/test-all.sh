@@ -41,6 +41,8 @@ step typecheck npm run --silent typecheck
 step lint npm run --silent lint
 step build npm run --silent build
 step unit npm run --silent test:unit
+# kubectl and our resolver on each kubeconfig case, against local test servers (no sandbox).
+step conformance npm run --silent test:conformance
 step sandbox npm run --silent sandbox -- up
 step cluster npm run --silent test:cluster
 step security npm run --silent test:security

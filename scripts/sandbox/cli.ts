@@ -1,6 +1,6 @@
 // `npm run sandbox -- up [--nodes N] [--no-real-node] | down | status | restart-agent | kill COMPONENT [--hold S] | restart COMPONENT`
 import { KILLABLE, SandboxError, apiServerPid, down, kill, restart, restartAgent, sandboxAdminKubeConfig, status, up } from './cluster';
-import { KUBECONFIG_PATH } from './paths';
+import { KUBECONFIG_PATH, SANDBOX_CONTEXTS } from './paths';
 import { rssMiB } from './processes';
 
 function usage(): never {
@@ -46,7 +46,8 @@ async function runUp(args: string[]): Promise<void> {
         + `kube-apiserver RSS ${before ?? '?'} MiB before, ${after ?? '?'} MiB after`,
     );
   }
-  console.log(`sandbox: kubeconfig ${KUBECONFIG_PATH} (contexts kube-ml-sandbox [current], kube-ml-sandbox-developer)`);
+  const [current, ...others] = SANDBOX_CONTEXTS;
+  console.log(`sandbox: kubeconfig ${KUBECONFIG_PATH} (contexts ${current} [current], ${others.join(', ')})`);
 }
 
 async function main(): Promise<void> {

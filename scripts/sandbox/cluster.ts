@@ -11,7 +11,7 @@ import {
 } from './components';
 import {
   AGENT_LOG, AGENT_PID_FILE, CACHE_DIR, ETCD_VERSION, KUBE_VERSION, KWOK_VERSION, AGENT_READY_FILE, BUILD_SCRIPT, CLUSTER_NAME, KUBECONFIG_PATH, KWOKCTL_CONFIG,
-  KWOKCTL_KUBECONFIG, KWOK_WORKDIR, LOGS_DIR, LOOPBACK, PODS_DIR, PORTS, REPO_ROOT, SANDBOX_DIR, STATE_FILE, SUPERVISOR_LOG, SUPERVISOR_PID_FILE, VOLUMES_DIR,
+  KWOKCTL_KUBECONFIG, KWOK_WORKDIR, LOGS_DIR, LOOPBACK, PODS_DIR, PORTS, REPO_ROOT, SANDBOX_CONTEXTS, SANDBOX_DIR, SIGN_IN_DIR, STATE_FILE, SUPERVISOR_LOG, SUPERVISOR_PID_FILE, VOLUMES_DIR,
 } from './paths';
 import { ensureNodeHost, stopRealNode } from './node/host';
 import { NETNS_PATH, NODE_DIR } from './node/layout';
@@ -111,7 +111,7 @@ async function requireFreePorts(): Promise<void> {
       const envName = {
         apiserver: 'KMW_SANDBOX_API_PORT', etcd: 'KMW_SANDBOX_ETCD_PORT', etcdPeer: 'KMW_SANDBOX_ETCD_PEER_PORT',
         controllerManager: 'KMW_SANDBOX_KCM_PORT', scheduler: 'KMW_SANDBOX_SCHEDULER_PORT',
-        kwokController: 'KMW_SANDBOX_KWOK_PORT',
+        kwokController: 'KMW_SANDBOX_KWOK_PORT', signIn: 'KMW_SANDBOX_SIGN_IN_PORT', tokenWebhook: 'KMW_SANDBOX_TOKEN_WEBHOOK_PORT',
       }[component];
       throw new SandboxError(
         `port ${LOOPBACK}:${port} (for ${component}) is already in use by another process.\n`
@@ -236,10 +236,11 @@ export async function up(options: UpOptions = { realNode: true }): Promise<UpFig
   const startStarted = Date.now();
   // Loaded here, not at the top: the reuse path above must stay fast.
   const { kwokctlConfigYaml } = await import('./kwokConfig');
-  const { applyFixtures, developerToken } = await import('./fixtures');
+  const { DEVELOPER, NAMESPACE_ONLY_USER, applyFixtures, staticToken } = await import('./fixtures');
   const { adminKubeConfig } = await import('./adminClient');
+  const { writeTokenWebhookConfig } = await import('./signIn');
   const realNode = options.realNode ? await import('./node/realNode') : undefined;
-  fs.writeFileSync(KWOKCTL_CONFIG, kwokctlConfigYaml(binDir, realNode?.writeEgressConfig()));
+  fs.writeFileSync(KWOKCTL_CONFIG, kwokctlConfigYaml(binDir, [...writeTokenWebhookConfig(), ...realNode?.writeEgressConfig() ?? []]));
   checkNoNetworkDownloads(binDir);
   try {
     kwokctl(binDir, ['create', 'cluster', '--config', KWOKCTL_CONFIG, '--kubeconfig', KWOKCTL_KUBECONFIG, '--quiet-pull', '--timeout', '5m']);
@@ -266,7 +267,8 @@ export async function up(options: UpOptions = { realNode: true }): Promise<UpFig
   fs.writeFileSync(STATE_FILE, JSON.stringify({ binDir, startedAt: new Date().toISOString(), realNode: options.realNode } satisfies SandboxState));
 
   await applyFixtures(admin);
-  writeSandboxKubeConfig(KUBECONFIG_PATH, credentials, await developerToken(admin));
+  const [developer, namespaceOnly] = await Promise.all([staticToken(admin, DEVELOPER), staticToken(admin, NAMESPACE_ONLY_USER)]);
+  writeSandboxKubeConfig(KUBECONFIG_PATH, credentials, { developer, namespaceOnly });
   const agentPid = startAgent();
   await waitForAgent(agentPid, 60000);
   const startSeconds = (Date.now() - startStarted) / 1000;
@@ -384,7 +386,7 @@ async function stopEverything(binDir: string | undefined): Promise<string[]> {
     await stopGroups(shells, 1000);
     stopped.push(`${shells.length} exec process(es)`);
   }
-  for (const entry of [KWOK_WORKDIR, PODS_DIR, VOLUMES_DIR, LOGS_DIR, SUPERVISOR_PID_FILE, AGENT_PID_FILE, AGENT_READY_FILE, STATE_FILE, KUBECONFIG_PATH, KWOKCTL_KUBECONFIG, KWOKCTL_CONFIG]) {
+  for (const entry of [KWOK_WORKDIR, PODS_DIR, VOLUMES_DIR, LOGS_DIR, SIGN_IN_DIR, SUPERVISOR_PID_FILE, AGENT_PID_FILE, AGENT_READY_FILE, STATE_FILE, KUBECONFIG_PATH, KWOKCTL_KUBECONFIG, KWOKCTL_CONFIG]) {
     fs.rmSync(entry, { recursive: true, force: true });
   }
   return stopped;
@@ -429,7 +431,7 @@ export async function status(): Promise<StatusReport> {
   const ready = await apiReadyz();
   lines.unshift(`sandbox: ${allUp && ready === 200 ? 'running' : 'DEGRADED'} since ${state.startedAt}`);
   lines.push(`  API server ${apiServerUrl()} /readyz: ${ready}`);
-  lines.push(`  kubeconfig ${KUBECONFIG_PATH} (contexts kube-ml-sandbox, kube-ml-sandbox-developer)`);
+  lines.push(`  kubeconfig ${KUBECONFIG_PATH} (contexts ${SANDBOX_CONTEXTS.join(', ')})`);
   if (ready === 200) {
     const { CoreV1Api } = await import('@kubernetes/client-node');
     const core = (await sandboxAdminKubeConfig()).makeApiClient(CoreV1Api);

@@ -1,11 +1,21 @@
 // The objects every sandbox starts with: GPU node pools labelled the way the NVIDIA GPU operator
-// labels real nodes, the ml-team / ml-restricted namespaces, the developer identity and a
-// default StorageClass served by the agent's provisioner.
+// labels real nodes, the ml-team / ml-restricted / ml-solo namespaces, the users' RBAC (the
+// developer, the signed-in SSO group, the namespace-only user) and a default StorageClass served
+// by the agent's provisioner.
 import * as k8s from '@kubernetes/client-node';
+import { NAMESPACE_ONLY_NAMESPACE } from './paths';
+import { SSO_GROUP } from './signIn';
 
 export const STORAGE_CLASS = 'sandbox-hostpath';
 export const PROVISIONER_NAME = 'sandbox.kube-ml.dev/hostpath';
-export const DEVELOPER_TOKEN_SECRET = 'developer-token';
+/** A ServiceAccount whose token is a `kubernetes.io/service-account-token` Secret (it does not expire). */
+export interface StaticIdentity {
+  namespace: string;
+  serviceAccount: string;
+  tokenSecret: string;
+}
+export const DEVELOPER: StaticIdentity = { namespace: 'ml-team', serviceAccount: 'developer', tokenSecret: 'developer-token' };
+export const NAMESPACE_ONLY_USER: StaticIdentity = { namespace: NAMESPACE_ONLY_NAMESPACE, serviceAccount: 'solo-developer', tokenSecret: 'solo-developer-token' };
 export const POOL_LABEL = 'kube-ml.dev/pool';
 /** Which nodes kwok fakes (`kwok`) and which run a real kubelet (`real`); kwok manages only the former. */
 export const NODE_KIND_LABEL = 'sandbox.kube-ml.dev/node-kind';
@@ -87,30 +97,32 @@ export async function applyFixtures(kubeConfig: k8s.KubeConfig): Promise<void> {
   await createIgnoringConflict(() => core.createNamespace({
     body: { metadata: { name: 'ml-team', labels: { 'kube-ml.dev/team': 'ml' } } },
   }));
-  await createIgnoringConflict(() => core.createNamespace({
-    body: {
-      metadata: {
-        name: 'ml-restricted',
-        labels: {
-          'pod-security.kubernetes.io/enforce': 'restricted',
-          'pod-security.kubernetes.io/enforce-version': 'latest',
+  for (const name of ['ml-restricted', NAMESPACE_ONLY_NAMESPACE]) {
+    await createIgnoringConflict(() => core.createNamespace({
+      body: {
+        metadata: {
+          name,
+          labels: {
+            'pod-security.kubernetes.io/enforce': 'restricted',
+            'pod-security.kubernetes.io/enforce-version': 'latest',
+          },
         },
       },
-    },
-  }));
+    }));
+  }
 
-  await createIgnoringConflict(() => core.createNamespacedServiceAccount({
-    namespace: 'ml-team',
-    body: { metadata: { name: 'developer' } },
-  }));
+  const ssoGroup: k8s.RbacV1Subject = { kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: SSO_GROUP };
+  await createStaticIdentity(core, rbac, DEVELOPER);
   await createIgnoringConflict(() => rbac.createNamespacedRoleBinding({
     namespace: 'ml-team',
     body: {
-      metadata: { name: 'developer-edit' },
+      metadata: { name: 'sso-ml-engineers-edit' },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
-      subjects: [{ kind: 'ServiceAccount', namespace: 'ml-team', name: 'developer' }],
+      subjects: [ssoGroup],
     },
   }));
+  // Nothing cluster-scoped for this one, on purpose: it may not even list namespaces.
+  await createStaticIdentity(core, rbac, NAMESPACE_ONLY_USER);
   await createIgnoringConflict(() => rbac.createClusterRole({
     body: {
       metadata: { name: 'kube-ml-node-reader' },
@@ -124,14 +136,7 @@ export async function applyFixtures(kubeConfig: k8s.KubeConfig): Promise<void> {
     body: {
       metadata: { name: 'developer-node-reader' },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'kube-ml-node-reader' },
-      subjects: [{ kind: 'ServiceAccount', namespace: 'ml-team', name: 'developer' }],
-    },
-  }));
-  await createIgnoringConflict(() => core.createNamespacedSecret({
-    namespace: 'ml-team',
-    body: {
-      metadata: { name: DEVELOPER_TOKEN_SECRET, annotations: { 'kubernetes.io/service-account.name': 'developer' } },
-      type: 'kubernetes.io/service-account-token',
+      subjects: [{ kind: 'ServiceAccount', namespace: DEVELOPER.namespace, name: DEVELOPER.serviceAccount }, ssoGroup],
     },
   }));
 
@@ -145,18 +150,39 @@ export async function applyFixtures(kubeConfig: k8s.KubeConfig): Promise<void> {
   }));
 }
 
-/** Waits for the token controller to fill the developer's service-account-token Secret. */
-export async function developerToken(kubeConfig: k8s.KubeConfig, timeoutMs = 30000): Promise<string> {
+/** The ServiceAccount, `edit` in its own namespace, and the Secret its token controller fills. */
+async function createStaticIdentity(core: k8s.CoreV1Api, rbac: k8s.RbacAuthorizationV1Api, identity: StaticIdentity): Promise<void> {
+  const { namespace, serviceAccount } = identity;
+  await createIgnoringConflict(() => core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: serviceAccount } } }));
+  await createIgnoringConflict(() => rbac.createNamespacedRoleBinding({
+    namespace,
+    body: {
+      metadata: { name: `${serviceAccount}-edit` },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
+      subjects: [{ kind: 'ServiceAccount', namespace, name: serviceAccount }],
+    },
+  }));
+  await createIgnoringConflict(() => core.createNamespacedSecret({
+    namespace,
+    body: {
+      metadata: { name: identity.tokenSecret, annotations: { 'kubernetes.io/service-account.name': serviceAccount } },
+      type: 'kubernetes.io/service-account-token',
+    },
+  }));
+}
+
+/** Waits for the token controller to fill the identity's service-account-token Secret. */
+export async function staticToken(kubeConfig: k8s.KubeConfig, identity: StaticIdentity, timeoutMs = 30000): Promise<string> {
   const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const secret = await core.readNamespacedSecret({ namespace: 'ml-team', name: DEVELOPER_TOKEN_SECRET });
+    const secret = await core.readNamespacedSecret({ namespace: identity.namespace, name: identity.tokenSecret });
     const token = secret.data?.token;
     if (token) return Buffer.from(token, 'base64').toString('utf8');
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(
-    'the token controller (kube-controller-manager) did not fill Secret ml-team/developer-token within '
+    `the token controller (kube-controller-manager) did not fill Secret ${identity.namespace}/${identity.tokenSecret} within `
       + `${timeoutMs / 1000} s; see .sandbox/kwok/clusters/kube-ml-sandbox/logs/kube-controller-manager.log`,
   );
 }

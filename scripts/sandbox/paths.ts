@@ -23,14 +23,25 @@ export const FAKE_TOOLS_DIR = path.join(REPO_ROOT, 'scripts', 'sandbox', 'bin');
 export const BUILD_SCRIPT = path.join(REPO_ROOT, 'scripts', 'sandbox', 'build-binaries.sh');
 
 export const CLUSTER_NAME = 'kube-ml-sandbox';
+/** kwokctl's certificates: the CA, and the admin pair the API server also serves with (valid for 127.0.0.1). */
+export const PKI_DIR = path.join(KWOK_WORKDIR, 'clusters', CLUSTER_NAME, 'pki');
 export const KWOK_VERSION = process.env.KWOK_VERSION ?? 'v0.8.0';
 export const KUBE_VERSION = process.env.KUBE_VERSION ?? 'v1.34.4';
 export const ETCD_VERSION = process.env.ETCD_VERSION ?? 'v3.6.16';
 export const ADMIN_CONTEXT = 'kube-ml-sandbox';
 export const DEVELOPER_CONTEXT = 'kube-ml-sandbox-developer';
+/** A user who signs in through an exec credential plugin with a device code (scripts/sandbox/login). */
+export const SSO_CONTEXT = 'kube-ml-sandbox-sso';
+/** A user with `edit` in one namespace and no cluster-scoped read at all. */
+export const NAMESPACE_ONLY_CONTEXT = 'kube-ml-sandbox-ns-only';
+/** That user's namespace (Pod Security `restricted`, like ml-restricted). */
+export const NAMESPACE_ONLY_NAMESPACE = 'ml-solo';
+export const SANDBOX_CONTEXTS = [ADMIN_CONTEXT, DEVELOPER_CONTEXT, SSO_CONTEXT, NAMESPACE_ONLY_CONTEXT] as const;
 export const LOOPBACK = '127.0.0.1';
 export const POD_CIDR = '127.64.0.0/16';
 export const SERVICE_CIDR = '127.96.0.0/16';
+
+export const SIGN_IN_DIR = path.join(SANDBOX_DIR, 'sign-in');
 
 /** Fixed ports (overridable) so that a clash is detected up front with a clear message. */
 const PORT_BASE = envPort('KMW_SANDBOX_PORT_BASE', 32766);
@@ -41,6 +52,10 @@ export const PORTS = {
   controllerManager: envPort('KMW_SANDBOX_KCM_PORT', PORT_BASE + 3),
   scheduler: envPort('KMW_SANDBOX_SCHEDULER_PORT', PORT_BASE + 4),
   kwokController: envPort('KMW_SANDBOX_KWOK_PORT', PORT_BASE + 5),
+  /** The agent's sign-in page and device-code endpoints (plain HTTP, as a browser on loopback sees them). */
+  signIn: envPort('KMW_SANDBOX_SIGN_IN_PORT', PORT_BASE + 6),
+  /** The agent's token authentication webhook (HTTPS), which kube-apiserver asks about bearer tokens. */
+  tokenWebhook: envPort('KMW_SANDBOX_TOKEN_WEBHOOK_PORT', PORT_BASE + 7),
 };
 
 export const CACHE_DIR = process.env.KMW_CACHE ?? path.join(os.homedir(), '.cache', 'kube-ml-workbench');

@@ -11,12 +11,9 @@ import { preparePodSshHost, readText, SshFolder } from './sshHost';
 const SSH_FOLDER = path.join(os.homedir(), '.ssh');
 const KUBE_ML_SSH = new SshFolder(path.join(SSH_FOLDER, 'kube-ml'));
 
-/** The kubeconfig file the proxy must read (the same one this window uses). */
+/** The kubeconfig files the proxy must merge, as a KUBECONFIG list (the same ones this window uses). */
 function kubeconfigPath(services: Services): string {
-  const configured = services.settings.kubeconfigPath();
-  if (configured) return configured;
-  const fromEnvironment = process.env.KUBECONFIG?.split(path.delimiter).find((entry) => entry.length > 0);
-  return fromEnvironment ?? path.join(os.homedir(), '.kube', 'config');
+  return services.settings.kubeconfigPath() ?? (process.env.KUBECONFIG || path.join(os.homedir(), '.kube', 'config'));
 }
 
 /** Adds "Include ~/.ssh/kube-ml/config" to ~/.ssh/config, only with the user's consent. */

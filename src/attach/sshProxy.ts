@@ -1,8 +1,10 @@
 // The ssh ProxyCommand of Attach Workspace (bundled to dist/sshProxy.js): carries ssh's stdio to
 // the pod's sshd through the API server's port-forward, with no kubectl on the machine.
-import { KubeConfig } from '@kubernetes/client-node';
+import { ExecCredentialCache } from '../cluster/execCredentials/credentialCache';
+import { resolveKubeconfig } from '../cluster/kubeconfigResolver';
 import { PodPortSession } from '../cluster/podPortSession';
 import { resolveRunningPod } from '../cluster/podResolver';
+import { sessionKubeConfig } from '../cluster/sessionKubeConfig';
 import { parseProxyArguments } from './model/proxyArguments';
 
 /** After a signal, how long the half-closed connection may take to finish before we exit anyway. */
@@ -10,9 +12,14 @@ const SIGNAL_GRACE_MS = 200;
 
 async function main(): Promise<void> {
   const args = parseProxyArguments(process.argv.slice(2));
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromFile(args.kubeconfig);
-  kubeConfig.setCurrentContext(args.context);
+  // Merged like kubectl from the window's KUBECONFIG list. An exec plugin's prompt goes to stderr,
+  // which Remote-SSH shows in its log; ssh owns stdin, so no plugin gets interactive input here.
+  const resolved = resolveKubeconfig({ env: { ...process.env, KUBECONFIG: args.kubeconfig } });
+  const credentials = new ExecCredentialCache({
+    surface: { show: (signIn) => void signIn.onLine((line) => process.stderr.write(`kube-ml ssh proxy: ${signIn.plugin}: ${line}\n`)), terminal: () => undefined },
+  });
+  // The same checks and credentials as the window's session of this context.
+  const kubeConfig = sessionKubeConfig(resolved, args.context, credentials);
   // Says "not running" plainly instead of a failed tunnel when the pod is stopped or gone.
   await resolveRunningPod(kubeConfig, { namespace: args.namespace, podName: args.pod });
   const session = await PodPortSession.open(kubeConfig, args.namespace, args.pod);

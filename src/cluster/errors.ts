@@ -11,6 +11,8 @@ export type ErrorKind =
   | 'unauthorized'
   | 'forbidden'
   | 'authPluginMissing'
+  /** The exec credential plugin ran but gave no usable credential. */
+  | 'authPluginFailed'
   | 'notFound'
   | 'conflict'
   | 'quotaExceeded'
@@ -70,7 +72,9 @@ function statusCodeOf(error: unknown): number | undefined {
       return value;
     }
   }
-  return undefined;
+  // ws refusing a WebSocket upgrade (exec, attach) says only this.
+  const upgrade = /Unexpected server response: (\d{3})\b/.exec(messageOf(error));
+  return upgrade ? Number(upgrade[1]) : undefined;
 }
 
 function systemCodeOf(error: unknown): string | undefined {

@@ -2,6 +2,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
 import type WebSocket from 'ws';
 import { KubeMlError, toKubeMlError } from './errors';
+import { retryWithFreshCredentials } from './execCredentials/sharedExecAuth';
 import { Heartbeat, type HeartbeatOptions } from './heartbeat';
 
 /** Where a command runs. */
@@ -116,9 +117,9 @@ export async function openShell(kubeConfig: KubeConfig, target: ExecTarget, comm
   const input = new PassThrough();
   let socket: WebSocket;
   try {
-    socket = (await new Exec(kubeConfig).exec(target.namespace, target.pod, target.container, [...command], output, null, input, true, (result) => {
+    socket = (await retryWithFreshCredentials(kubeConfig, () => new Exec(kubeConfig).exec(target.namespace, target.pod, target.container, [...command], output, null, input, true, (result) => {
       status = result;
-    })) as unknown as WebSocket;
+    }))) as unknown as WebSocket;
   } catch (error) {
     throw toKubeMlError(error, `open a shell in ${target.namespace}/${target.pod} (${target.container})`);
   }
@@ -232,9 +233,9 @@ export async function runCommand(kubeConfig: KubeConfig, target: ExecTarget, arg
   const stdin = feed ? new PassThrough() : null;
   let status: V1Status | undefined;
   try {
-    socket = (await new Exec(kubeConfig).exec(target.namespace, target.pod, target.container, [...argv], stdout, stderr, stdin, false, (result) => {
+    socket = (await retryWithFreshCredentials(kubeConfig, () => new Exec(kubeConfig).exec(target.namespace, target.pod, target.container, [...argv], stdout, stderr, stdin, false, (result) => {
       status = result;
-    })) as unknown as WebSocket;
+    }))) as unknown as WebSocket;
   } catch (error) {
     throw toKubeMlError(error, operation);
   }

@@ -5,6 +5,7 @@
 import { Writable } from 'node:stream';
 import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
 import { KubeMlError, toKubeMlError } from './errors';
+import { retryWithFreshCredentials } from './execCredentials/sharedExecAuth';
 import { NVIDIA_SMI_COMMAND, parseNvidiaSmiCsv } from '../gpuMetrics/model/nvidiaSmi';
 import type { GpuSnapshot } from '../gpuMetrics/model/gpuSample';
 
@@ -51,7 +52,7 @@ export async function execCapture(kubeConfig: KubeConfig, target: ExecTarget, co
   let status: V1Status | undefined;
   let socket: Awaited<ReturnType<Exec['exec']>>;
   try {
-    socket = await new Exec(kubeConfig).exec(target.namespace, target.pod, target.container, [...command], stdout.sink, stderr.sink, null, false, (received) => (status = received));
+    socket = await retryWithFreshCredentials(kubeConfig, () => new Exec(kubeConfig).exec(target.namespace, target.pod, target.container, [...command], stdout.sink, stderr.sink, null, false, (received) => (status = received)));
   } catch (error) {
     throw toKubeMlError(error, operation);
   }

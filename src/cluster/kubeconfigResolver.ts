@@ -4,6 +4,10 @@ import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { KubeConfig, type Cluster, type Context, type User } from '@kubernetes/client-node';
 import { KubeMlError } from './errors';
+import { EXEC_CLUSTER_EXTENSION } from './execCredentials/execClusterInfo';
+import { findExecutable, installHintText, pluginMissingError } from './execCredentials/pluginExecutable';
+import { kubeconfigEntries, type KubeconfigEntries } from './kubeconfigEntries';
+import { KUBECONFIG_YAML_SCHEMA } from './kubeconfigYaml';
 
 /**
  * Finds and loads the kubeconfig exactly as kubectl does:
@@ -27,6 +31,8 @@ export interface KubeconfigLocation {
 
 export interface ResolvedKubeconfig extends KubeconfigLocation {
   readonly kubeConfig: KubeConfig;
+  /** Cluster name to its `client.authentication.k8s.io/exec` extension (client-node drops extensions). */
+  readonly execExtensions: ReadonlyMap<string, unknown>;
 }
 
 export interface ResolveOptions {
@@ -34,6 +40,8 @@ export interface ResolveOptions {
   readonly settingPath?: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly homeDir?: string;
+  /** Relative file names resolve against it, as kubectl's do against its working directory. */
+  readonly cwd?: string;
   /** Prepended to /var/run/secrets/kubernetes.io/serviceaccount (tests point it at a temp folder). */
   readonly inClusterPrefix?: string;
 }
@@ -50,22 +58,23 @@ function expandHome(file: string, homeDir: string): string {
   return file.replace(/\$\{userHome\}/g, homeDir);
 }
 
-/** Which files kubectl would read, without reading them. */
+/**
+ * Which files kubectl would read, without reading them. KUBECONFIG is split as client-go splits it:
+ * entries are neither trimmed nor ~-expanded (the shell expands ~), empty ones are skipped, and a
+ * KUBECONFIG that is set never falls back to ~/.kube/config, even when it names no file.
+ */
 export function locateKubeconfig(options: ResolveOptions = {}): KubeconfigLocation {
   const env = options.env ?? process.env;
   const homeDir = options.homeDir ?? os.homedir();
+  const cwd = options.cwd ?? process.cwd();
   const setting = options.settingPath?.trim();
   if (setting) {
-    const file = path.resolve(expandHome(setting, homeDir));
+    const file = path.resolve(cwd, expandHome(setting, homeDir));
     return fs.existsSync(file) ? { source: 'setting', files: [file], missing: [] } : { source: 'setting', files: [], missing: [file] };
   }
-  const fromEnv = (env.KUBECONFIG ?? '')
-    .split(path.delimiter)
-    .map((entry) => entry.trim())
-    .filter((entry) => entry.length > 0)
-    .map((entry) => path.resolve(expandHome(entry, homeDir)));
-  const unique = [...new Set(fromEnv)];
-  if (unique.length > 0) {
+  if (env.KUBECONFIG) {
+    const entries = env.KUBECONFIG.split(path.delimiter).filter((entry) => entry.length > 0);
+    const unique = [...new Set(entries.map((entry) => path.resolve(cwd, entry)))];
     return { source: 'env', files: unique.filter((file) => fs.existsSync(file)), missing: unique.filter((file) => !fs.existsSync(file)) };
   }
   const homeConfig = path.join(homeDir, '.kube', 'config');
@@ -79,6 +88,20 @@ interface ParsedFile {
   readonly file: string;
   readonly config: KubeConfig;
   readonly currentContext: string | undefined;
+  readonly execExtensions: ReadonlyMap<string, unknown>;
+}
+
+/** Each cluster's exec plugin extension, read from the YAML document since client-node ignores it. */
+function execExtensionsOf(clusters: unknown): Map<string, unknown> {
+  const found = new Map<string, unknown>();
+  for (const entry of Array.isArray(clusters) ? clusters : []) {
+    const { name, cluster } = (entry ?? {}) as { name?: unknown; cluster?: { extensions?: unknown } };
+    const extensions = cluster?.extensions;
+    if (typeof name !== 'string' || !Array.isArray(extensions)) continue;
+    const exec = extensions.find((extension: { name?: unknown } | null) => extension?.name === EXEC_CLUSTER_EXTENSION) as { extension?: unknown } | undefined;
+    if (exec?.extension !== undefined) found.set(name, exec.extension);
+  }
+  return found;
 }
 
 /** Reads one kubeconfig file; a malformed one becomes a KubeMlError naming it and the parse error. */
@@ -97,7 +120,7 @@ export function parseKubeconfigText(text: string, file: string): ParsedFile {
     new KubeMlError('malformedKubeconfig', `The kubeconfig file ${file} is malformed: ${reason}`, 'Fix the file (kubectl config view shows how kubectl reads it) or point "kubeMl.kubeconfig" at another file.', `parse ${file}: ${reason}`);
   let document: unknown;
   try {
-    document = yaml.load(text);
+    document = yaml.load(text, { schema: KUBECONFIG_YAML_SCHEMA });
   } catch (error) {
     const yamlError = error as { reason?: string; mark?: { line: number; column: number }; message: string };
     const where = yamlError.mark ? ` at line ${yamlError.mark.line + 1}, column ${yamlError.mark.column + 1}` : '';
@@ -107,7 +130,7 @@ export function parseKubeconfigText(text: string, file: string): ParsedFile {
   if (document === undefined || document === null) {
     // kubectl treats an empty file as an empty config.
     config.loadFromOptions({ clusters: [], users: [], contexts: [], currentContext: undefined });
-    return { file, config, currentContext: undefined };
+    return { file, config, currentContext: undefined, execExtensions: new Map() };
   }
   if (typeof document !== 'object' || Array.isArray(document)) {
     throw malformed('it is not a YAML mapping with clusters, users and contexts.');
@@ -118,14 +141,14 @@ export function parseKubeconfigText(text: string, file: string): ParsedFile {
       throw malformed(`"${key}" must be a list.`);
     }
   }
+  let entries: KubeconfigEntries;
   try {
-    config.loadFromString(text);
+    entries = kubeconfigEntries(sections, file);
   } catch (error) {
     throw malformed(`${(error as Error).message}.`);
   }
-  config.makePathsAbsolute(path.dirname(file));
-  const currentContext = typeof sections['current-context'] === 'string' && sections['current-context'] ? sections['current-context'] : undefined;
-  return { file, config, currentContext };
+  config.loadFromOptions({ clusters: entries.clusters, users: entries.users, contexts: entries.contexts, currentContext: entries.currentContext });
+  return { file, config, currentContext: entries.currentContext, execExtensions: execExtensionsOf(sections.clusters) };
 }
 
 /** kubectl's merge: first definition of each name wins; current-context from the first file that sets one. */
@@ -145,6 +168,20 @@ export function mergeKubeconfigs(parsed: readonly ParsedFile[]): KubeConfig {
   return merged;
 }
 
+/** The exec extension of each cluster comes from the file whose definition of the cluster wins. */
+function mergeExecExtensions(parsed: readonly ParsedFile[]): Map<string, unknown> {
+  const seen = new Set<string>();
+  const merged = new Map<string, unknown>();
+  for (const { config, execExtensions } of parsed) {
+    for (const { name } of config.getClusters()) {
+      if (seen.has(name)) continue;
+      seen.add(name);
+      if (execExtensions.has(name)) merged.set(name, execExtensions.get(name));
+    }
+  }
+  return merged;
+}
+
 function inClusterAvailable(env: NodeJS.ProcessEnv, prefix: string): boolean {
   return Boolean(env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT && fs.existsSync(`${prefix}${SERVICE_ACCOUNT_DIR}/token`));
 }
@@ -154,7 +191,8 @@ function noKubeconfigError(location: KubeconfigLocation): KubeMlError {
     return new KubeMlError('noKubeconfig', `The kubeconfig file ${location.missing[0]} named by the "kubeMl.kubeconfig" setting does not exist.`, 'Fix the setting or clear it to use KUBECONFIG or ~/.kube/config like kubectl.');
   }
   if (location.source === 'env') {
-    return new KubeMlError('noKubeconfig', `None of the kubeconfig files in KUBECONFIG exist (${location.missing.join(', ')}).`, 'Fix KUBECONFIG for the environment VS Code starts in, or set "kubeMl.kubeconfig".');
+    const named = location.missing.length ? `None of the kubeconfig files in KUBECONFIG exist (${location.missing.join(', ')}).` : 'KUBECONFIG is set but names no file.';
+    return new KubeMlError('noKubeconfig', named, 'Fix KUBECONFIG for the environment VS Code starts in, or set "kubeMl.kubeconfig".');
   }
   return new KubeMlError('noKubeconfig', 'No kubeconfig was found: KUBECONFIG is not set, ~/.kube/config does not exist and VS Code is not running inside a cluster.', 'Create ~/.kube/config (for example with your cloud CLI), or set "kubeMl.kubeconfig" to a kubeconfig file.');
 }
@@ -187,12 +225,12 @@ export function resolveKubeconfig(options: ResolveOptions = {}): ResolvedKubecon
     if (location.source !== 'setting' && inClusterAvailable(env, prefix)) {
       const kubeConfig = new KubeConfig();
       withEnv(env, () => kubeConfig.loadFromCluster(prefix));
-      return { source: 'inCluster', files: [], missing: location.missing, kubeConfig };
+      return { source: 'inCluster', files: [], missing: location.missing, kubeConfig, execExtensions: new Map() };
     }
     throw noKubeconfigError(location);
   }
-  const kubeConfig = mergeKubeconfigs(location.files.map(parseKubeconfigFile));
-  return { ...location, kubeConfig };
+  const parsed = location.files.map(parseKubeconfigFile);
+  return { ...location, kubeConfig: mergeKubeconfigs(parsed), execExtensions: mergeExecExtensions(parsed) };
 }
 
 /** Where each kubectl-style source came from, for the output channel (no credentials). */
@@ -209,59 +247,19 @@ export function describeLocation(location: KubeconfigLocation): string {
   }
 }
 
-const INSTALL_HINTS: Record<string, string> = {
-  aws: 'Install the AWS CLI v2 (it provides "aws eks get-token").',
-  'aws-iam-authenticator': 'Install aws-iam-authenticator, or switch the kubeconfig to "aws eks get-token".',
-  'gke-gcloud-auth-plugin': 'Run "gcloud components install gke-gcloud-auth-plugin" (or install the google-cloud-cli-gke-gcloud-auth-plugin package).',
-  kubelogin: 'Install kubelogin ("az aks install-cli" installs it with kubectl).',
-};
-
-/** The executable `command` would run, searching PATH like execvp; undefined when absent. */
-export function findExecutable(command: string, env: NodeJS.ProcessEnv = process.env, baseDir = process.cwd()): string | undefined {
-  const isExecutable = (file: string): boolean => {
-    try {
-      fs.accessSync(file, fs.constants.X_OK);
-      return fs.statSync(file).isFile();
-    } catch {
-      return false;
-    }
-  };
-  if (command.includes('/') || command.includes(path.sep)) {
-    const file = path.resolve(baseDir, command);
-    return isExecutable(file) ? file : undefined;
-  }
-  const extensions = process.platform === 'win32' ? (env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';') : [''];
-  for (const dir of (env.PATH ?? env.Path ?? '').split(path.delimiter).filter(Boolean)) {
-    for (const extension of extensions) {
-      const file = path.join(dir, command + extension);
-      if (isExecutable(file)) {
-        return file;
-      }
-    }
-  }
-  return undefined;
-}
-
 /**
  * Before any request, checks that the exec credential plugin of `contextName`'s user exists, so
  * the user reads "gke-gcloud-auth-plugin is not installed" instead of a spawn error.
  */
-export function checkExecPlugin(kubeConfig: KubeConfig, contextName: string, env: NodeJS.ProcessEnv = process.env, baseDir?: string): KubeMlError | undefined {
+export function checkExecPlugin(kubeConfig: KubeConfig, contextName: string, env: NodeJS.ProcessEnv = process.env): KubeMlError | undefined {
   const context = kubeConfig.getContextObject(contextName);
   const user = context ? kubeConfig.getUser(context.user) : null;
   const exec = user?.exec as { command?: unknown; installHint?: unknown } | undefined;
   if (!exec || typeof exec.command !== 'string' || exec.command.length === 0) {
     return undefined;
   }
-  if (findExecutable(exec.command, env, baseDir)) {
+  if (findExecutable(exec.command, env)) {
     return undefined;
   }
-  const plugin = path.basename(exec.command);
-  const hint = (typeof exec.installHint === 'string' && exec.installHint.trim()) || INSTALL_HINTS[plugin] || `Install "${plugin}" or add its folder to PATH.`;
-  return new KubeMlError(
-    'authPluginMissing',
-    `Context "${contextName}" authenticates with the exec plugin "${plugin}", which is not installed or not on PATH.`,
-    `${hint} Then reload (Kube ML: Refresh); VS Code must see it on PATH (restart VS Code if you changed PATH).`,
-    `user "${context?.user}" exec command "${exec.command}" not found on PATH=${env.PATH ?? ''}`,
-  );
+  return pluginMissingError(`Context "${contextName}"`, exec.command, installHintText(exec.installHint), env);
 }

@@ -10,12 +10,17 @@ import type { IncomingMessage } from 'node:http';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { apiRequest, readErrorBody } from './apiRequest';
 import { DENIALS_RETRIED_AFTER_OUTAGE, isDenial, KubeMlError, toKubeMlError } from './errors';
+import { retryWithFreshCredentials } from './execCredentials/sharedExecAuth';
 import type { Disposable, WatchCache } from './session';
 import { floorToSecond, LineSplitter, parseTimestampedLine, type TimestampedLine } from '../logs/model/logLine';
 import { ResumeDeduplicator, type ResumeJoin } from '../logs/model/resume';
 
 /** GET an API path as a live response (logs, proxy). Rejects with a KubeMlError on HTTP >= 400. */
-export async function openApiStream(kubeConfig: KubeConfig, apiPath: string, operation: string, signal?: AbortSignal): Promise<IncomingMessage> {
+export function openApiStream(kubeConfig: KubeConfig, apiPath: string, operation: string, signal?: AbortSignal): Promise<IncomingMessage> {
+  return retryWithFreshCredentials(kubeConfig, () => openApiStreamOnce(kubeConfig, apiPath, operation, signal));
+}
+
+async function openApiStreamOnce(kubeConfig: KubeConfig, apiPath: string, operation: string, signal?: AbortSignal): Promise<IncomingMessage> {
   const request = await apiRequest(kubeConfig, apiPath, operation, { method: 'GET', signal });
   return new Promise<IncomingMessage>((resolve, reject) => {
     request.on('response', (response) => {

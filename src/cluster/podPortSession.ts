@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { apiRequest, apiServerUrl, readErrorBody } from './apiRequest';
 import { Emitter } from './emitter';
 import { KubeMlError, toKubeMlError } from './errors';
+import { retryWithFreshCredentials } from './execCredentials/sharedExecAuth';
 import type { Disposable, Listener } from './session';
 import { SpdySession, type SessionOptions, type SessionTransport, type SpdyStream } from './spdy/session';
 
@@ -187,7 +188,11 @@ export class PodPortSession implements Disposable {
   }
 
   /** Connects to the pod's port-forward endpoint. `transport` forces one; by default see TRANSPORT_ORDER. */
-  static async open(kubeConfig: KubeConfig, namespace: string, podName: string, transport?: PortForwardTransport, options: SessionOptions = {}): Promise<PodPortSession> {
+  static open(kubeConfig: KubeConfig, namespace: string, podName: string, transport?: PortForwardTransport, options: SessionOptions = {}): Promise<PodPortSession> {
+    return retryWithFreshCredentials(kubeConfig, () => PodPortSession.openOnce(kubeConfig, namespace, podName, transport, options));
+  }
+
+  private static async openOnce(kubeConfig: KubeConfig, namespace: string, podName: string, transport: PortForwardTransport | undefined, options: SessionOptions): Promise<PodPortSession> {
     const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(podName)}/portforward`;
     const operation = `forward ports of pod ${namespace}/${podName}`;
     let firstRefusal: unknown;

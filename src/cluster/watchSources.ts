@@ -1,4 +1,5 @@
 import { CoreV1Api, Watch, type KubeConfig, type V1Namespace, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import { rejectCredentials } from './execCredentials/sharedExecAuth';
 import type { ListResult, RunningWatch, WatchEventType, WatchSource } from './watchCache';
 
 /**
@@ -8,9 +9,30 @@ import type { ListResult, RunningWatch, WatchEventType, WatchSource } from './wa
  */
 const WATCH_TIMEOUT_SECONDS = 240;
 
-function watchPath(kubeConfig: KubeConfig, path: string, query: Record<string, string>, resourceVersion: string, onEvent: (type: WatchEventType, object: unknown) => void, onDone: (error: unknown) => void): Promise<RunningWatch> {
+/** A watch refused with 401 starts again once with a fresh exec credential, as client-go does. */
+async function watchPath(kubeConfig: KubeConfig, path: string, query: Record<string, string>, resourceVersion: string, onEvent: (type: WatchEventType, object: unknown) => void, onDone: (error: unknown) => void): Promise<RunningWatch> {
   const timeoutSeconds = WATCH_TIMEOUT_SECONDS + Math.floor(Math.random() * 60);
-  return new Watch(kubeConfig).watch(path, { ...query, resourceVersion, allowWatchBookmarks: true, timeoutSeconds }, (type: string, object: unknown) => onEvent(type as WatchEventType, object), onDone);
+  let aborted = false;
+  let refreshed = false;
+  let current: Promise<RunningWatch>;
+  const start = (): Promise<RunningWatch> =>
+    new Watch(kubeConfig).watch(path, { ...query, resourceVersion, allowWatchBookmarks: true, timeoutSeconds }, (type: string, object: unknown) => onEvent(type as WatchEventType, object), (error: unknown) => {
+      if (!aborted && !refreshed && (error as { statusCode?: unknown } | null)?.statusCode === 401 && rejectCredentials(kubeConfig)) {
+        refreshed = true;
+        current = start();
+        current.catch(onDone);
+        return;
+      }
+      onDone(error);
+    });
+  current = start();
+  await current;
+  return {
+    abort: () => {
+      aborted = true;
+      void current.then((watch) => watch.abort(), () => undefined);
+    },
+  };
 }
 
 /** One list call and the watch path (with the same selectors) that continues it. */

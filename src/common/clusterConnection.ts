@@ -1,12 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { KubeConfig } from '@kubernetes/client-node';
 import { KubeMlError, toKubeMlError } from '../cluster/errors';
-import { checkExecPlugin, describeLocation, locateKubeconfig, resolveKubeconfig, type KubeconfigLocation, type ResolvedKubeconfig } from '../cluster/kubeconfigResolver';
+import type { ExecCredentialCache } from '../cluster/execCredentials/credentialCache';
+import { describeLocation, locateKubeconfig, resolveKubeconfig, type KubeconfigLocation, type ResolvedKubeconfig } from '../cluster/kubeconfigResolver';
 import { KubeSession } from '../cluster/kubeSession';
 import { assertDnsLabel } from '../cluster/names';
 import type { ClusterSession } from '../cluster/session';
+import { sessionKubeConfig } from '../cluster/sessionKubeConfig';
 import type { ShowOptions } from './errorPresenter';
 import { ConnectionMemory, contextToOpen, type StateStore } from './model/connectionMemory';
 import type { ClusterConnection, ErrorPresenter, Settings } from './services';
@@ -21,6 +22,8 @@ export interface ClusterConnectionDeps {
   readonly errors: ErrorPresenter & { show(error: unknown, operation: string, options?: ShowOptions): void };
   /** Where the chosen context and namespaces persist (the extension's globalState). */
   readonly state: StateStore;
+  /** Exec plugin credentials, shared by every session of the window. */
+  readonly credentials: ExecCredentialCache;
   readonly env?: NodeJS.ProcessEnv;
 }
 
@@ -229,22 +232,9 @@ export class KubeClusterConnection implements ClusterConnection {
 
   /** A session for a context of the resolved kubeconfig; a KubeMlError when the context cannot work as written. */
   private createSession(contextName: string): KubeSession {
-    const kubeConfig = this.resolved!.kubeConfig;
-    const context = kubeConfig.getContextObject(contextName)!;
-    if (!kubeConfig.getCluster(context.cluster)) {
-      throw new KubeMlError('malformedKubeconfig', `Context "${contextName}" names the cluster "${context.cluster}", which the kubeconfig does not define.`, 'Fix the kubeconfig or choose another context.');
-    }
-    if (!kubeConfig.getUser(context.user)) {
-      throw new KubeMlError('malformedKubeconfig', `Context "${contextName}" names the user "${context.user}", which the kubeconfig does not define.`, 'Fix the kubeconfig or choose another context.');
-    }
-    const pluginProblem = checkExecPlugin(kubeConfig, contextName, this.deps.env ?? process.env, this.resolved!.files[0] ? path.dirname(this.resolved!.files[0]) : undefined);
-    if (pluginProblem) {
-      throw pluginProblem;
-    }
+    const sessionConfig = sessionKubeConfig(this.resolved!, contextName, this.deps.credentials, this.deps.env ?? process.env);
+    const context = sessionConfig.getContextObject(contextName)!;
     const namespace = this.memory.namespaceOf(contextName) ?? context.namespace ?? this.deps.settings.defaultNamespace() ?? 'default';
-    // A private copy: the session's current context must not move when another session opens.
-    const sessionConfig = new KubeConfig();
-    sessionConfig.loadFromOptions({ clusters: kubeConfig.getClusters(), users: kubeConfig.getUsers(), contexts: kubeConfig.getContexts(), currentContext: contextName });
     const output = this.deps.output;
     return new KubeSession({ contextName, namespace, kubeConfig: sessionConfig, log: (level, message) => output[level](message) });
   }

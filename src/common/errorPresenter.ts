@@ -10,7 +10,7 @@ import type { ErrorPresenter } from './services';
  */
 const REPEAT_WINDOW_MS = 10_000;
 const SETTINGS_KINDS = new Set<ErrorKind>(['noKubeconfig', 'malformedKubeconfig', 'authPluginMissing']);
-const RETRYABLE_KINDS = new Set<ErrorKind>(['unreachable', 'tls', 'timeout', 'conflict', 'unknown', 'streamEnded', 'unauthorized', 'authPluginMissing', 'noKubeconfig', 'malformedKubeconfig', 'noCluster']);
+const RETRYABLE_KINDS = new Set<ErrorKind>(['unreachable', 'tls', 'timeout', 'conflict', 'unknown', 'streamEnded', 'unauthorized', 'authPluginMissing', 'authPluginFailed', 'noKubeconfig', 'malformedKubeconfig', 'noCluster']);
 const WARNING_KINDS = new Set<ErrorKind>(['forbidden', 'invalidInput', 'notFound', 'noGpuCapacity', 'quotaExceeded', 'podSecurity', 'untrustedWorkspace']);
 
 export interface ShowOptions {

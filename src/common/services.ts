@@ -1,4 +1,5 @@
 import type * as vscode from 'vscode';
+import type { SignIn } from '../cluster/execCredentials/signIn';
 import type { ClusterSession } from '../cluster/session';
 import type { DevPodGpuUtilisation } from './devPodGpuUtilisation';
 
@@ -9,6 +10,8 @@ export interface Settings {
   devPodIdleMinutes(): number;
   restrictedPodSecurity(): boolean;
   defaultStorageClass(): string | undefined;
+  /** GPU products to offer when the user may not read nodes (nvidia.com/gpu.product values). */
+  gpuProducts(): string[];
   logMaxLines(): number;
   gpuMetricsRefreshSeconds(): number;
   maxPackedFolderMiB(): number;
@@ -57,4 +60,6 @@ export interface Services {
   /** Dev pods' GPU utilisation: the GPU idle watcher writes it, idle shutdown reads it. */
   readonly devPodGpuUtilisation: DevPodGpuUtilisation;
   readonly viewRows: ViewRowsRegistry;
+  /** Fires when an exec credential plugin starts a sign-in (its prompt lines follow on the SignIn). */
+  readonly onDidStartSignIn: vscode.Event<SignIn>;
 }

@@ -4,7 +4,9 @@ import type { ClusterSession } from '../cluster/session';
 import { hasWorkload } from '../cluster/workloadRef';
 import type { Services } from '../common/services';
 import { requireTrustedWorkspace } from '../common/workspaceFiles';
-import { askDevPodSpec, createPermissionProblem, forbiddenToCreate, gpuOffer } from './createFlow';
+import { askDevPodSpec, createPermissionProblem, forbiddenToCreate } from './createFlow';
+import { assertWithinGpuQuota } from '../cluster/gpuQuota';
+import { gpuOffer } from './gpuOffer';
 import type { DevPodFileDiagnostics } from './devPodFileCommand';
 import { findDevPodFile, specFromFile } from './devPodFileCommand';
 import type { DevPodsTreeProvider } from './devPodsTree';
@@ -57,8 +59,9 @@ export class DevPodCommands {
     if (problem) throw forbiddenToCreate(problem);
     const uri = await findDevPodFile(argument);
     requireTrustedWorkspace(DEV_POD_FILE);
-    const { products } = await gpuOffer(session);
-    const spec = await specFromFile(this.services, this.diagnostics, uri, products);
+    const offer = await gpuOffer(session, this.services.settings.gpuProducts());
+    const spec = await specFromFile(this.services, this.diagnostics, uri, offer.kind === 'capacity' ? offer.products : []);
+    assertWithinGpuQuota(offer.quota, spec.gpu?.count ?? 0, session.namespace);
     // Re-creating from the same file is an idempotent apply, so the file's own name is not a clash.
     return this.create(session, spec, []);
   }

@@ -5,8 +5,9 @@ import { KubeMlError } from '../cluster/errors';
 import { toDnsLabel } from '../cluster/names';
 import type { ClusterSession } from '../cluster/session';
 import type { Services } from '../common/services';
-import { defaultGpuChoice, gpuCountChoices, productGpusFromAccounting, type ProductGpus } from './model/gpuCapacity';
-import { GpuAccounting } from '../cluster/gpuAccounting';
+import { assertWithinGpuQuota, describeGpuQuota, type GpuQuota } from '../cluster/gpuQuota';
+import { gpuOffer, type GpuOffer } from './gpuOffer';
+import { defaultGpuChoice, gpuCountChoices, selectableProduct, type ProductGpus } from './model/gpuCapacity';
 import { DEFAULT_IMAGE_PRESET, IMAGE_PRESETS, type ImagePreset } from './model/presets';
 import { DEFAULT_WORKSPACE_SIZE, defaultResourcesFor, validateCpu, validateDevPodName, validateIdleMinutes, validateImage, validateMemory, type DevPodSpec } from './model/spec';
 import { shortProduct } from './model/devPodRow';
@@ -42,13 +43,6 @@ export interface FlowContext {
 
 const TITLE = 'Create Dev Pod';
 
-/** Free GPUs from the session's caches; `partial` when pods of other namespaces are invisible to the user. */
-export async function gpuOffer(session: ClusterSession): Promise<{ products: ProductGpus[]; partial: boolean }> {
-  await Promise.all([session.nodes.ready, session.pods.ready]);
-  const partial = !(await session.can({ verb: 'list', resource: 'pods' }));
-  return { products: productGpusFromAccounting(GpuAccounting.from(session.nodes.list(), session.pods.list())), partial };
-}
-
 function suggestName(existing: readonly string[]): string {
   const base = toDnsLabel(`${os.userInfo().username}-dev`, 50) || 'dev';
   for (let index = 1; ; index++) {
@@ -57,21 +51,77 @@ function suggestName(existing: readonly string[]): string {
   }
 }
 
-function gpuItems(products: readonly ProductGpus[], partial: boolean): GpuItem[] {
+function gpuItems(products: readonly ProductGpus[], partial: boolean, quota: GpuQuota | undefined): GpuItem[] {
   const items: GpuItem[] = [];
   for (const product of products) {
     items.push({ label: product.product, kind: vscode.QuickPickItemKind.Separator });
     const note = `${product.free} of ${product.total} free · up to ${product.maxFreeOnOneNode} on one node${partial ? ' (only pods you can see)' : ''}`;
-    for (const count of gpuCountChoices(product)) {
-      items.push({ label: `${count} × ${shortProduct(product.product)}`, description: note, gpu: { product: product.product, count } });
+    const selectable = selectableProduct(product.product);
+    // Unlabelled GPUs are named by their nodes; choosing them selects no product.
+    const name = selectable ? shortProduct(selectable) : `GPU without a product label (${product.nodes.map((node) => node.node).join(', ')})`;
+    for (const count of gpuCountChoices(product).filter((candidate) => withinQuota(candidate, quota))) {
+      items.push({ label: `${count} × ${name}`, description: note, gpu: { product: selectable ?? '', count } });
     }
     if (product.maxFreeOnOneNode === 0) {
-      items.push({ label: `$(circle-slash) ${shortProduct(product.product)}: none free`, description: note, detail: 'Every GPU of this product is in use; choosing it queues nothing and fails with where GPUs are free.', gpu: { product: product.product, count: 1 } });
+      items.push({ label: `$(circle-slash) ${name}: none free`, description: note, detail: 'Every GPU of this product is in use; choosing it queues nothing and fails with where GPUs are free.', gpu: { product: selectable ?? '', count: 1 } });
     }
   }
-  items.push({ label: 'No GPU', kind: vscode.QuickPickItemKind.Separator });
-  items.push({ label: 'CPU only', description: 'no GPU; 2 CPU, 8Gi by default' });
-  return items;
+  return [...items, ...cpuOnlyItems()];
+}
+
+function withinQuota(count: number, quota: GpuQuota | undefined): boolean {
+  return quota === undefined || count <= quota.room;
+}
+
+const HIDDEN_COUNTS = [1, 2, 4, 8];
+const OTHER_PRODUCT = 'Other GPU product…';
+
+/** Choices for a user who may not read nodes: named products and "any product", counts within the quota. */
+function hiddenGpuItems(products: readonly string[], quota: GpuQuota | undefined): GpuItem[] {
+  const counts = HIDDEN_COUNTS.filter((count) => withinQuota(count, quota));
+  const note = 'capacity hidden';
+  const items: GpuItem[] = [];
+  for (const product of products) {
+    items.push({ label: product, kind: vscode.QuickPickItemKind.Separator });
+    for (const count of counts) items.push({ label: `${count} × ${shortProduct(product)}`, description: note, gpu: { product, count } });
+  }
+  items.push({ label: 'Any GPU product', kind: vscode.QuickPickItemKind.Separator });
+  for (const count of counts) items.push({ label: `${count} × any GPU`, description: note, gpu: { product: '', count } });
+  if (counts.length > 0) items.push({ label: OTHER_PRODUCT, description: 'type the nvidia.com/gpu.product label value' });
+  return [...items, ...cpuOnlyItems()];
+}
+
+function cpuOnlyItems(): GpuItem[] {
+  return [
+    { label: 'No GPU', kind: vscode.QuickPickItemKind.Separator },
+    { label: 'CPU only', description: 'no GPU; 2 CPU, 8Gi by default' },
+  ];
+}
+
+function gpuPlaceholder(offer: GpuOffer): string {
+  const quota = offer.quota ? ` ${describeGpuQuota(offer.quota)}${offer.quota.room === 0 ? ': no GPU fits' : ''}.` : '';
+  if (offer.kind === 'hidden') {
+    return `Cluster-wide GPU capacity is hidden from you (you may not list nodes); products come from your namespace and kubeMl.devPods.gpuProducts.${quota}`;
+  }
+  return `${offer.products.length ? 'GPU product and count (free right now)' : 'This cluster has no GPU nodes'}.${quota}`;
+}
+
+/** A product typed by the user, then its count: for products nothing in the namespace names yet. */
+async function askOtherProduct(prompter: FlowPrompter, quota: GpuQuota | undefined): Promise<{ product: string; count: number } | undefined> {
+  const product = await prompter.input({
+    title: `${TITLE}: GPU product`,
+    prompt: 'The node label nvidia.com/gpu.product of the GPUs you want (e.g. NVIDIA-H100-80GB-HBM3)',
+    value: '',
+    validate: (value) => (/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(value.trim()) ? undefined : 'A label value: up to 63 letters, digits, "-", "_" or ".", starting and ending with a letter or digit.'),
+  });
+  if (product === undefined) return undefined;
+  const count = await prompter.input({
+    title: `${TITLE}: GPU count`,
+    prompt: `How many ${product.trim()} GPUs${quota ? ` (${describeGpuQuota(quota)})` : ''}`,
+    value: '1',
+    validate: (value) => (/^[1-9]\d{0,2}$/.test(value.trim()) && withinQuota(Number(value), quota) ? undefined : `A whole number from 1${quota ? ` to ${quota.room}` : ''}.`),
+  });
+  return count === undefined ? undefined : { product: product.trim(), count: Number(count.trim()) };
 }
 
 function sizingText(sizing: Sizing): string {
@@ -125,14 +175,19 @@ export async function askDevPodSpec(services: Services, prompter: FlowPrompter, 
   });
   if (name === undefined) return undefined;
 
-  const { products, partial } = await gpuOffer(session);
-  const items = gpuItems(products, partial);
+  const offer = await gpuOffer(session, services.settings.gpuProducts());
+  const products = offer.kind === 'capacity' ? offer.products : [];
+  const items = offer.kind === 'capacity' ? gpuItems(products, offer.partial, offer.quota) : hiddenGpuItems(offer.products, offer.quota);
   const preferred = context.preferredProduct ? items.find((item) => item.gpu?.product === context.preferredProduct && item.gpu?.count === 1) : undefined;
   const fallback = defaultGpuChoice(products);
   const active = preferred ?? items.find((item) => item.gpu && fallback && item.gpu.product === fallback.product && item.gpu.count === fallback.count) ?? items.find((item) => item.label === 'CPU only');
-  const gpuAnswer = await prompter.pick({ title: `${TITLE} (2/3): GPUs`, placeholder: products.length ? 'GPU product and count (free right now)' : 'This cluster has no GPU nodes', items, active });
+  const gpuAnswer = await prompter.pick({ title: `${TITLE} (2/3): GPUs`, placeholder: gpuPlaceholder(offer), items, active });
   if (!gpuAnswer || 'button' in gpuAnswer) return undefined;
-  const gpu = gpuAnswer.gpu;
+  const chosen = gpuAnswer.label === OTHER_PRODUCT ? await askOtherProduct(prompter, offer.quota) : gpuAnswer.gpu;
+  if (gpuAnswer.label === OTHER_PRODUCT && !chosen) return undefined;
+  // "Any GPU product" carries an empty product: no product selector.
+  const gpu = chosen && (chosen.product ? chosen : { count: chosen.count });
+  assertWithinGpuQuota(offer.quota, gpu?.count ?? 0, session.namespace);
 
   const defaults = defaultResourcesFor(gpu?.count ?? 0);
   let sizing: Sizing = { ...defaults, workspaceSize: DEFAULT_WORKSPACE_SIZE, storageClass: services.settings.defaultStorageClass(), idleMinutes: services.settings.devPodIdleMinutes() };

@@ -3,7 +3,7 @@ import { KubeMlError } from '../cluster/errors';
 import { KeyedDebounce } from '../common/model/keyedDebounce';
 import type { Services } from '../common/services';
 import { DEV_POD_FILE, parseDevPodFile, type FileParseResult } from './model/devPodFile';
-import { fitsSomewhere, type ProductGpus } from './model/gpuCapacity';
+import { fitsSomewhere, selectableProduct, type ProductGpus } from './model/gpuCapacity';
 import type { DevPodSpec } from './model/spec';
 
 /** Typing pauses shorter than this do not reparse the file. */
@@ -79,7 +79,7 @@ export async function specFromFile(services: Services, diagnostics: DevPodFileDi
   const spec = result.spec;
   // "gpu: { count: 2 }" without a product: take the product with room for it right now.
   if (spec.gpu && !spec.gpu.product) {
-    const product = products.find((candidate) => fitsSomewhere([candidate], spec.gpu?.count ?? 1, candidate.product));
+    const product = products.find((candidate) => selectableProduct(candidate.product) && fitsSomewhere([candidate], spec.gpu?.count ?? 1, candidate.product));
     if (product) {
       services.output.info(`${DEV_POD_FILE} names no GPU product: using ${product.product}, which has ${product.maxFreeOnOneNode} free on one node.`);
       return { ...spec, gpu: { count: spec.gpu.count, product: product.product } };

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import type { Services } from '../common/services';
 import { hasWorkload, type WorkloadRef } from '../cluster/workloadRef';
-import { KubeMlError } from '../cluster/errors';
+import { KubeMlError, toKubeMlError } from '../cluster/errors';
 import { NVIDIA_GPU } from '../cluster/gpuPlacement';
 import { GPU_WINDOW_MINUTES, GpuMetricsPanel } from './gpuPanel';
 import { IdleGpuWatcher } from './idleWatcher';
@@ -10,15 +10,20 @@ import { gpusRequested } from '../logs/workloadPods';
 /** Asks for a GPU pod or node when the command runs from the palette. */
 async function pickWorkload(services: Services): Promise<WorkloadRef | undefined> {
   const session = services.connection.requireSession();
-  await Promise.all([session.pods.ready, session.nodes.ready]);
+  await session.pods.ready;
+  // A namespace-only user may not read nodes: offer its pods, not a wait on a forbidden list.
+  const nodesReadable = await session.nodes.ready.then(() => true, (error: unknown) => {
+    if (toKubeMlError(error, 'list nodes').kind !== 'forbidden') throw error;
+    return false;
+  });
   type Item = vscode.QuickPickItem & { workload: WorkloadRef };
   const pods: Item[] = session.pods.list()
     .filter((pod) => pod.status?.phase === 'Running' && gpusRequested(pod) > 0)
     .map((pod) => ({ label: `$(vm) ${pod.metadata?.namespace}/${pod.metadata?.name}`, description: `${gpusRequested(pod)} GPU on ${pod.spec?.nodeName ?? '?'}`, workload: { kind: 'Pod', namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '' } }));
-  const nodes: Item[] = session.nodes.list()
+  const nodes: Item[] = !nodesReadable ? [] : session.nodes.list()
     .filter((node) => Number(node.status?.allocatable?.[NVIDIA_GPU] ?? 0) > 0)
     .map((node) => ({ label: `$(server) ${node.metadata?.name}`, description: `${node.status?.allocatable?.[NVIDIA_GPU]} GPU node`, workload: { kind: 'Node', namespace: '', name: node.metadata?.name ?? '' } }));
-  if (pods.length + nodes.length === 0) throw new KubeMlError('notFound', 'No running GPU pod and no GPU node to show metrics for.', 'Create a dev pod with GPUs first.');
+  if (pods.length + nodes.length === 0) throw new KubeMlError('notFound', `No running GPU pod${nodesReadable ? ' and no GPU node' : ' you can see (nodes are hidden from you)'} to show metrics for.`, 'Create a dev pod with GPUs first.');
   return (await vscode.window.showQuickPick([...pods, ...nodes], { title: 'GPU Metrics for…', matchOnDescription: true, ignoreFocusOut: true }))?.workload;
 }
 

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { KubeMlError } from '../cluster/errors';
+import { describeGpuQuota, namespaceGpuQuota, quotaProblem, type GpuQuota } from '../cluster/gpuQuota';
 import type { ClusterSession } from '../cluster/session';
 import { toDnsLabel } from '../cluster/names';
 import type { Services } from '../common/services';
@@ -56,7 +57,7 @@ async function pickCodeSource(target: Target | undefined, devPods: readonly DevP
   return { code: picked.code, devPod: picked.devPod };
 }
 
-async function pickGpus(session: ClusterSession): Promise<{ gpus: number; product?: string }> {
+async function pickGpus(session: ClusterSession, quota: GpuQuota | undefined): Promise<{ gpus: number; product?: string }> {
   const capacity = freeGpusByNode(session.nodes.list(), session.pods.list());
   const products = [...new Set(capacity.map((node) => node.product).filter((product): product is string => Boolean(product)))];
   type Item = vscode.QuickPickItem & { gpus: number; product?: string };
@@ -65,11 +66,11 @@ async function pickGpus(session: ClusterSession): Promise<{ gpus: number; produc
     const nodes = capacity.filter((node) => node.product === product);
     const largest = Math.max(...nodes.map((node) => node.allocatable));
     const mostFree = Math.max(...nodes.map((node) => node.free));
-    for (const gpus of [1, 2, 4, 8].filter((count) => count <= largest)) {
+    for (const gpus of [1, 2, 4, 8].filter((count) => count <= largest && (!quota || count <= quota.room))) {
       items.push({ label: `${gpus} × ${product}`, description: mostFree >= gpus ? `fits now (${mostFree} free on one node)` : `waits: at most ${mostFree} free on one node`, gpus, product });
     }
   }
-  const picked = required(await vscode.window.showQuickPick(items, { title: 'Run Training Job (4/7): GPUs per worker', ignoreFocusOut: true }));
+  const picked = required(await vscode.window.showQuickPick(items, { title: 'Run Training Job (4/7): GPUs per worker', placeHolder: quota ? `${describeGpuQuota(quota)}: all workers together must fit.` : undefined, ignoreFocusOut: true }));
   return { gpus: picked.gpus, product: picked.product };
 }
 
@@ -111,8 +112,9 @@ export async function runTrainingJobFlow(services: Services, uri: vscode.Uri | u
     const image = required(await vscode.window.showInputBox({ title: 'Run Training Job (2/7): image', value: devPod?.image ?? devPods[0]?.image ?? DEFAULT_IMAGE, prompt: devPod?.image || devPods[0]?.image ? 'Defaults to your dev pod\u2019s image.' : undefined, ignoreFocusOut: true, validateInput: (value) => (/\s/.test(value.trim()) || !value.trim() ? 'An image reference without spaces.' : undefined) })).trim();
     const commandLine = required(await vscode.window.showInputBox({ title: 'Run Training Job (3/7): command and arguments', value: `python ${target?.script ?? 'train.py'}`, prompt: 'python becomes torchrun for multi-GPU or multi-worker runs.', ignoreFocusOut: true, validateInput: (value) => { try { return splitCommandLine(value).length ? undefined : 'Enter a command.'; } catch (error) { return (error as Error).message; } } }));
     const { command, args } = commandAndArgs(commandLine);
-    const { gpus, product } = await pickGpus(session);
-    const workers = Number(required(await vscode.window.showInputBox({ title: 'Run Training Job (5/7): number of workers (pods)', value: '1', ignoreFocusOut: true, validateInput: (value) => (/^[0-9]+$/.test(value) && Number(value) >= 1 && Number(value) <= MAX_WORKERS ? undefined : `A whole number from 1 to ${MAX_WORKERS}.`) })));
+    const quota = await namespaceGpuQuota(session);
+    const { gpus, product } = await pickGpus(session, quota);
+    const workers = Number(required(await vscode.window.showInputBox({ title: 'Run Training Job (5/7): number of workers (pods)', value: '1', ignoreFocusOut: true, validateInput: (value) => (/^[0-9]+$/.test(value) && Number(value) >= 1 && Number(value) <= MAX_WORKERS ? quotaProblem(quota, gpus * Number(value), session.namespace) : `A whole number from 1 to ${MAX_WORKERS}.`) })));
     const runtime = await pickRuntime(workers, capabilities);
     let queue: string | undefined;
     if (capabilities.kueue) {

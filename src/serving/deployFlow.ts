@@ -2,6 +2,8 @@ import * as vscode from 'vscode';
 import { readdir } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { toDnsLabel, validateDnsLabel, validateDnsSubdomain } from '../cluster/names';
+import { assertWithinGpuQuota, describeGpuQuota, namespaceGpuQuota, quotaProblem, type GpuQuota } from '../cluster/gpuQuota';
+import type { ClusterSession } from '../cluster/session';
 import type { Services } from '../common/services';
 import { ENDPOINT_FILE_PATH, serializeEndpointFile, type EndpointFile, type ModelSource } from './model/endpointFile';
 import { freeGpusByProduct } from './model/freeGpus';
@@ -88,8 +90,7 @@ async function pickRuntime(detected: DetectedModel | undefined): Answer<{ runtim
   return { runtime: 'custom', image, command: words.slice(0, 1), args: words.slice(1), port: Number(port), healthPath };
 }
 
-async function pickGpus(services: Services): Answer<{ gpus: number; gpuProduct?: string }> {
-  const session = services.connection.requireSession();
+async function pickGpus(session: ClusterSession, quota: GpuQuota | undefined): Answer<{ gpus: number; gpuProduct?: string }> {
   await session.nodes.ready.catch(() => undefined);
   const free = freeGpusByProduct(session.nodes.list(), session.pods.list());
   const items = [
@@ -97,10 +98,10 @@ async function pickGpus(services: Services): Answer<{ gpus: number; gpuProduct?:
     { label: 'Any GPU', description: 'let the scheduler choose the product', product: undefined as string | undefined, max: Math.max(0, ...[...free.values()].map((figures) => figures.largestOnOneNode)) },
     { label: 'No GPU (CPU only)', description: 'small models, tests', product: undefined, max: 0 },
   ];
-  const choice = await vscode.window.showQuickPick(items, { title: 'Deploy Model: GPUs per replica (free capacity now)', ignoreFocusOut: true });
+  const choice = await vscode.window.showQuickPick(items, { title: 'Deploy Model: GPUs per replica (free capacity now)', placeHolder: quota ? `${describeGpuQuota(quota)}: every replica counts.` : undefined, ignoreFocusOut: true });
   if (!choice) return undefined;
   if (choice.label === 'No GPU (CPU only)') return { gpus: 0 };
-  const count = await vscode.window.showInputBox({ title: `Deploy Model: GPUs per replica${choice.product ? ` (${choice.product})` : ''}`, value: '1', ignoreFocusOut: true, validateInput: (value) => (/^[1-9]\d*$/.test(value) ? (Number(value) > choice.max ? `Only ${choice.max} are free on one node now; the pod would wait until GPUs free up.` : undefined) : 'A whole number of at least 1.') });
+  const count = await vscode.window.showInputBox({ title: `Deploy Model: GPUs per replica${choice.product ? ` (${choice.product})` : ''}`, value: '1', ignoreFocusOut: true, validateInput: (value) => (/^[1-9]\d*$/.test(value) ? (quotaProblem(quota, Number(value), session.namespace) ?? (Number(value) > choice.max ? `Only ${choice.max} are free on one node now; the pod would wait until GPUs free up.` : undefined)) : 'A whole number of at least 1.') });
   if (!count) return undefined;
   return { gpus: Number(count), gpuProduct: choice.product };
 }
@@ -166,10 +167,14 @@ export async function guidedDeploy(services: Services, resource: vscode.Uri | un
   if (!picked) return undefined;
   const runtime = await pickRuntime(picked.detected);
   if (!runtime) return undefined;
-  const gpus = await pickGpus(services);
+  const session = services.connection.requireSession();
+  const quota = await namespaceGpuQuota(session);
+  const gpus = await pickGpus(session, quota);
   if (!gpus) return undefined;
   const scaling = await pickScaling();
   if (!scaling) return undefined;
+  // The quota counts every replica; a range's maximum may still be refused later, by the HPA.
+  assertWithinGpuQuota(quota, gpus.gpus * scaling.minReplicas, session.namespace);
   const exposure = await pickExposure();
   if (!exposure) return undefined;
   const name = await vscode.window.showInputBox({ title: 'Deploy Model: endpoint name', value: toDnsLabel(picked.suggestedName, 50) || 'model', ignoreFocusOut: true, validateInput: (value) => validateDnsLabel(value, 'endpoint name') ?? (value.length > 50 ? 'At most 50 characters.' : undefined) });

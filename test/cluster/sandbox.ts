@@ -1,27 +1,41 @@
-// Helpers every cluster suite shares: the sandbox's kubeconfig, the two identities, throwaway
+// Helpers every cluster suite shares: the sandbox's kubeconfig, its static identities, throwaway
 // namespaces and a polling wait. The sandbox itself is started (or reused) by test/cluster/setup.ts.
+// The signed-in (exec plugin) user's helpers are in test/deviceSignIn.ts.
 import * as k8s from '@kubernetes/client-node';
-import { KUBECONFIG_PATH, LOOPBACK, PORTS } from '../../scripts/sandbox/paths';
+import {
+  ADMIN_CONTEXT, DEVELOPER_CONTEXT, KUBECONFIG_PATH, LOOPBACK, NAMESPACE_ONLY_CONTEXT, NAMESPACE_ONLY_NAMESPACE, PORTS, SSO_CONTEXT,
+} from '../../scripts/sandbox/paths';
+import { SSO_GROUP } from '../../scripts/sandbox/signIn';
 
+export { ADMIN_CONTEXT, DEVELOPER_CONTEXT, NAMESPACE_ONLY_CONTEXT, NAMESPACE_ONLY_NAMESPACE, SSO_CONTEXT };
 export const SANDBOX_KUBECONFIG = KUBECONFIG_PATH;
-export const ADMIN_CONTEXT = 'kube-ml-sandbox';
-export const DEVELOPER_CONTEXT = 'kube-ml-sandbox-developer';
 export const DEVELOPER_SERVICE_ACCOUNT = { namespace: 'ml-team', name: 'developer' };
 /** Label every namespace made by createTestNamespace carries, so leftovers can be found. */
 export const TEST_NAMESPACE_LABEL = 'sandbox.kube-ml.dev/test-namespace';
 
-export type SandboxIdentity = 'admin' | 'developer';
+/** The identities a test can use without signing in (the SSO user signs in through its plugin). */
+export type SandboxIdentity = 'admin' | 'developer' | 'namespace-only';
+
+const CONTEXT_OF: Record<SandboxIdentity, string> = {
+  admin: ADMIN_CONTEXT,
+  developer: DEVELOPER_CONTEXT,
+  'namespace-only': NAMESPACE_ONLY_CONTEXT,
+};
+
+export function sandboxContext(identity: SandboxIdentity): string {
+  return CONTEXT_OF[identity];
+}
 
 export function sandboxKubeConfig(identity: SandboxIdentity = 'admin'): k8s.KubeConfig {
   const kubeConfig = new k8s.KubeConfig();
   kubeConfig.loadFromFile(SANDBOX_KUBECONFIG);
-  kubeConfig.setCurrentContext(identity === 'admin' ? ADMIN_CONTEXT : DEVELOPER_CONTEXT);
+  kubeConfig.setCurrentContext(sandboxContext(identity));
   return kubeConfig;
 }
 
 /**
  * Creates a namespace with a unique name starting with `prefix`, labelled as a test namespace,
- * where the developer ServiceAccount has the same `edit` rights as in ml-team.
+ * where the developer ServiceAccount and the signed-in SSO group have the same `edit` rights as in ml-team.
  */
 export async function createTestNamespace(prefix: string): Promise<string> {
   const core = sandboxKubeConfig('admin').makeApiClient(k8s.CoreV1Api);
@@ -36,7 +50,10 @@ export async function createTestNamespace(prefix: string): Promise<string> {
     body: {
       metadata: { name: 'developer-edit' },
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'edit' },
-      subjects: [{ kind: 'ServiceAccount', ...DEVELOPER_SERVICE_ACCOUNT }],
+      subjects: [
+        { kind: 'ServiceAccount', ...DEVELOPER_SERVICE_ACCOUNT },
+        { kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: SSO_GROUP },
+      ],
     },
   });
   return name;

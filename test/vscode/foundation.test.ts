@@ -16,6 +16,8 @@ import { GpuCapacityFeed } from '../../src/explorer/model/gpuCapacityFeed';
 
 const ADMIN_CONTEXT = 'kube-ml-sandbox';
 const DEVELOPER_CONTEXT = 'kube-ml-sandbox-developer';
+/** Every context of the sandbox kubeconfig (scripts/sandbox/paths.ts SANDBOX_CONTEXTS), sorted. */
+const SANDBOX_CONTEXTS = [ADMIN_CONTEXT, DEVELOPER_CONTEXT, 'kube-ml-sandbox-ns-only', 'kube-ml-sandbox-sso'];
 
 /** A KubeMlError seen across bundles (the test bundle has its own copy of the class). */
 interface UserError { name: string; kind: string; summary: string; message: string }
@@ -89,7 +91,7 @@ describe('foundation', () => {
 
   it('switches namespace and context, with the RBAC of each context', async () => {
     const { connection } = services;
-    assert.deepStrictEqual([...connection.contextNames()].sort(), [ADMIN_CONTEXT, DEVELOPER_CONTEXT]);
+    assert.deepStrictEqual([...connection.contextNames()].sort(), SANDBOX_CONTEXTS);
     await connection.switchContext(ADMIN_CONTEXT);
 
     const changes: (string | undefined)[] = [];
@@ -204,7 +206,7 @@ describe('foundation', () => {
       const provider = new ClustersTreeProvider(services.connection);
       disposables.push(provider);
       const contexts = provider.getChildren();
-      assert.deepStrictEqual(contexts.map((node) => node.type === 'context' && node.name).sort(), [ADMIN_CONTEXT, DEVELOPER_CONTEXT]);
+      assert.deepStrictEqual(contexts.map((node) => node.type === 'context' && node.name).sort(), SANDBOX_CONTEXTS);
       const active = contexts.find((node) => node.type === 'context' && node.name === ADMIN_CONTEXT)!;
       const activeItem = provider.getTreeItem(active);
       assert.strictEqual(activeItem.contextValue, 'context');

@@ -13,6 +13,7 @@ import { KubeClusterConnection } from '../../src/common/clusterConnection';
 import { PodTerminal } from '../../src/terminals/podTerminal';
 import { adminKubeConfig, createTestNamespace, getApi, waitFor } from './helpers';
 import { httpGet } from '../httpGet';
+import { ExecCredentialCache } from '../../src/cluster/execCredentials/credentialCache';
 
 const ADMIN_CONTEXT = 'kube-ml-sandbox';
 const DEVELOPER_CONTEXT = 'kube-ml-sandbox-developer';
@@ -197,7 +198,7 @@ describe('remote access', () => {
       assert.strictEqual(connection.session?.namespace, 'ml-restricted');
       // The extension host cannot reload itself (this test runs in it), so a second connection is
       // built exactly as activation builds one, over the extension's real globalState.
-      reloaded = new KubeClusterConnection({ settings: services.settings, output: services.output, errors: services.errors, state: services.extensionContext.globalState });
+      reloaded = new KubeClusterConnection({ settings: services.settings, output: services.output, errors: services.errors, state: services.extensionContext.globalState, credentials: new ExecCredentialCache() });
       assert.strictEqual(reloaded.session?.contextName, DEVELOPER_CONTEXT, 'the chosen context, not the kubeconfig\'s current-context');
       assert.strictEqual(reloaded.session?.namespace, 'ml-restricted', 'the namespace chosen in that context');
       await reloaded.switchContext(ADMIN_CONTEXT);

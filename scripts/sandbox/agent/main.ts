@@ -1,10 +1,12 @@
 // The sandbox agent: a long-running process (started by `sandbox up`, in its own process group,
 // stopped by `sandbox down`) that watches pods and claims through the API server and provides what
-// kwok does not: per-pod exec/logs/port-forward stand-ins, the PVC provisioner and Job durations.
+// kwok does not: per-pod exec/logs/port-forward stand-ins, the PVC provisioner, Job durations, and
+// the sign-in (device-code login and token webhook) of the signed-in user.
 import * as fs from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import { NODE_KIND_LABEL } from '../fixtures';
-import { ADMIN_CONTEXT, AGENT_READY_FILE, KUBECONFIG_PATH } from '../paths';
+import { ADMIN_CONTEXT, AGENT_READY_FILE, KUBECONFIG_PATH, PORTS } from '../paths';
+import { signInUrl } from '../signIn';
 import { GroupAutoscaler } from './autoscaler/groupAutoscaler';
 import { SANDBOX_NODE_GROUPS } from './autoscaler/nodeGroups';
 import { describeError } from './describeError';
@@ -12,6 +14,7 @@ import { waitForStandInsServed } from './standInProbe';
 import { PodStandIns } from './podStandIns';
 import { POD_SSH_PORTS, REAL_SSHD, sshdInstalled } from './podSshd';
 import { Provisioner } from './provisioner';
+import { startSignIn } from './signIn/server';
 import { startSharedServers } from './webServers';
 
 function log(message: string): void {
@@ -65,6 +68,8 @@ async function main(): Promise<void> {
   const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
   const custom = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
 
+  const signInServers = await startSignIn(log);
+  log(`sign-in: device login on ${signInUrl()}/device, token webhook on https://127.0.0.1:${PORTS.tokenWebhook}/authenticate`);
   const shared = await startSharedServers();
   const forwardTargets = new Map([...shared.ports].map(([podPort, port]) => [podPort, { address: '127.0.0.1', port }]));
   log(`servers: ${[...shared.ports].map(([podPort, port]) => `pod port ${podPort} -> 127.0.0.1:${port}`).join(', ')}`);
@@ -129,7 +134,7 @@ async function main(): Promise<void> {
     void claims.stop();
     standIns.dispose();
     autoscaler.dispose();
-    for (const server of shared.servers) server.close();
+    for (const server of [...shared.servers, ...signInServers]) server.close();
     fs.rmSync(AGENT_READY_FILE, { force: true });
     process.exit(0);
   };

@@ -7,8 +7,8 @@ import * as path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import * as yaml from 'js-yaml';
 import { NODE_COMPONENTS, componentLog, componentRunning, launchComponent, type LaunchSpec, type NodeComponent } from '../components';
-import { type AdminCredentials, PKI_DIR, apiServerUrl, b64 } from '../kubeconfig';
-import { REPO_ROOT } from '../paths';
+import { type AdminCredentials, apiServerUrl, b64 } from '../kubeconfig';
+import { PKI_DIR, REPO_ROOT } from '../paths';
 import { tail } from '../processes';
 import { cniConfList, containerdConfigToml, egressSelectorYaml, kubeletArgs, kubeletConfigYaml } from './configFiles';
 import {

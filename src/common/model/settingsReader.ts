@@ -54,6 +54,11 @@ export class SettingsReader implements Settings {
     return this.text('devPods.defaultStorageClass');
   }
 
+  gpuProducts(): string[] {
+    const value = this.configuration().get<unknown>('devPods.gpuProducts', []);
+    return Array.isArray(value) ? [...new Set(value.map(nonEmpty).filter((item): item is string => item !== undefined))] : [];
+  }
+
   logMaxLines(): number {
     return this.number('logs.maxLines', 100_000, 1000);
   }

@@ -1,5 +1,5 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
-import { GpuAccounting, podGpuRequests } from '../../cluster/gpuAccounting';
+import { GpuAccounting, podGpuRequests, UNKNOWN_GPU } from '../../cluster/gpuAccounting';
 import { NVIDIA_GPU } from '../../cluster/gpuPlacement';
 
 /** GPUs of one node: what it offers and what running or scheduled pods hold. */
@@ -20,6 +20,14 @@ export interface ProductGpus {
   /** The largest request that can fit today: a pod cannot span nodes. */
   readonly maxFreeOnOneNode: number;
   readonly nodes: readonly NodeGpus[];
+}
+
+/**
+ * The product a choice may select nodes by: GPUs on nodes without GPU feature discovery labels
+ * have none, so choosing them must not become a selector on a label no node carries.
+ */
+export function selectableProduct(product: string): string | undefined {
+  return product === UNKNOWN_GPU ? undefined : product;
 }
 
 /** GPUs a pod holds (nvidia.com/gpu), as the scheduler counts them (the foundation's accounting). */

@@ -3,6 +3,7 @@ import { KubeMlError } from '../../cluster/errors';
 import type { NodeAutoscaler } from '../../cluster/autoscalerDetection';
 import { autoscalerVerdict, describeScaleUp } from '../../cluster/autoscalerEvents';
 import { waitsForVolume } from '../../cluster/schedulerMessages';
+import { explainVolumeAttach } from '../../cluster/volumeAttach';
 import { explainNoGpuCapacity, type ProductGpus } from './gpuCapacity';
 
 /**
@@ -184,7 +185,7 @@ export function applyPodEvent(current: StartProgress, event: CoreV1Event, contex
       return current;
     case 'FailedMount':
     case 'FailedAttachVolume':
-      return advance(current, { stage: current.stage === 'submitted' ? 'waitingForVolume' : current.stage, node: current.node, message: `Waiting for the workspace volume: ${message}` });
+      return advance(current, { stage: current.stage === 'submitted' ? 'waitingForVolume' : current.stage, node: current.node, message: `Waiting for the workspace volume: ${explainVolumeAttach(event.reason, message) ?? message}` });
     default:
       return current;
   }

@@ -1,10 +1,11 @@
 import type { CoreV1Event, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 import { containersGpus } from '../../cluster/gpuPlacement';
 import { waitsForVolume } from '../../cluster/schedulerMessages';
+import { explainVolumeAttach } from '../../cluster/volumeAttach';
 
 export type RolloutPhase = 'progressing' | 'available' | 'failed' | 'scaledToZero';
 
-export type ProblemKind = 'imagePull' | 'oomKilled' | 'insufficientGpu' | 'unschedulable' | 'probeFailing' | 'crashLoop' | 'quota' | 'podSecurity' | 'progressDeadline';
+export type ProblemKind = 'imagePull' | 'oomKilled' | 'insufficientGpu' | 'unschedulable' | 'probeFailing' | 'crashLoop' | 'quota' | 'podSecurity' | 'progressDeadline' | 'volumeAttach';
 
 export interface RolloutProblem {
   readonly kind: ProblemKind;
@@ -106,7 +107,10 @@ function eventProblems(events: readonly CoreV1Event[], requestedGpus: number, fr
     if (event.type !== 'Warning') continue;
     const object = event.involvedObject?.name ?? '';
     const message = event.message ?? '';
-    if (event.reason === 'FailedScheduling' && podNames.has(object)) {
+    const attach = podNames.has(object) ? explainVolumeAttach(event.reason, message) : undefined;
+    if (attach) {
+      problems.push({ kind: 'volumeAttach', object, message: `Pod ${object} cannot start: ${attach}`, hint: 'Serve one replica, or from a copy of the model in its own volume, or choose a storage class with ReadWriteMany access (NFS, Filestore, EFS, CephFS) for volumes that several nodes share.' });
+    } else if (event.reason === 'FailedScheduling' && podNames.has(object)) {
       if (!waitsForVolume(message)) problems.push(explainSchedulingFailure(object, message, requestedGpus, freeGpus));
     } else if (event.reason === 'Unhealthy' && podNames.has(object)) {
       const which = /^(Readiness|Liveness|Startup) probe/i.exec(message)?.[1] ?? 'Health';

@@ -1,14 +1,14 @@
 import * as assert from 'node:assert/strict';
 import { KubeMlError } from '../../../src/cluster/errors';
 import { KubeSession } from '../../../src/cluster/kubeSession';
-import { ADMIN_CONTEXT, DEVELOPER_CONTEXT, sandboxKubeConfig } from '../sandbox';
+import { sandboxContext, sandboxKubeConfig } from '../sandbox';
 
 describe('foundation: permissions for the sandbox identities', () => {
   const sessions: KubeSession[] = [];
   after(() => sessions.forEach((session) => session.dispose()));
 
   const open = (identity: 'admin' | 'developer'): KubeSession => {
-    const session = new KubeSession({ contextName: identity === 'admin' ? ADMIN_CONTEXT : DEVELOPER_CONTEXT, namespace: 'ml-team', kubeConfig: sandboxKubeConfig(identity) });
+    const session = new KubeSession({ contextName: sandboxContext(identity), namespace: 'ml-team', kubeConfig: sandboxKubeConfig(identity) });
     sessions.push(session);
     return session;
   };

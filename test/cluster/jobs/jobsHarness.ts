@@ -9,10 +9,10 @@ import { defaultJobSpec, type JobSpec } from '../../../src/jobs/model/jobSpec';
 import type { ClusterCapabilities } from '../../../src/jobs/model/runtime';
 import type { RunState, RunView } from '../../../src/jobs/model/runState';
 import { RunStore } from '../../../src/jobs/runStore';
-import { ADMIN_CONTEXT, DEVELOPER_CONTEXT, sandboxKubeConfig, waitFor, type SandboxIdentity } from '../sandbox';
+import { sandboxContext, sandboxKubeConfig, waitFor, type SandboxIdentity } from '../sandbox';
 
 export function session(namespace: string, identity: SandboxIdentity = 'admin'): KubeSession {
-  return new KubeSession({ contextName: identity === 'admin' ? ADMIN_CONTEXT : DEVELOPER_CONTEXT, namespace, kubeConfig: sandboxKubeConfig(identity) });
+  return new KubeSession({ contextName: sandboxContext(identity), namespace, kubeConfig: sandboxKubeConfig(identity) });
 }
 
 /** A spec whose sandbox pods finish after `seconds` (and fail with `exitCode` when given). */

@@ -1,25 +1,12 @@
 import * as assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitForPodPhase } from '../sandbox';
+import { restrictedPod } from './testPods';
 
 /** The message of the Status object an API error carries in its body. */
 function statusMessage(error: { body?: unknown }): string {
   const body = typeof error.body === 'string' ? JSON.parse(error.body) as { message?: string } : error.body as { message?: string };
   return body?.message ?? '';
-}
-
-function restrictedPod(name: string): k8s.V1Pod {
-  return {
-    metadata: { name },
-    spec: {
-      securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
-      containers: [{
-        name: 'main',
-        image: 'python:3.11',
-        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-      }],
-    },
-  };
 }
 
 describe('sandbox: Pod Security and RBAC', () => {

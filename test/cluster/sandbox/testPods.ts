@@ -18,3 +18,18 @@ export function trainingPod(name: string, gpus = 0, extra: Partial<k8s.V1PodSpec
     },
   };
 }
+
+/** A pod that Pod Security `restricted` admits (ml-restricted, ml-solo). */
+export function restrictedPod(name: string): k8s.V1Pod {
+  return {
+    metadata: { name },
+    spec: {
+      securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+      containers: [{
+        name: 'main',
+        image: 'python:3.11',
+        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+      }],
+    },
+  };
+}

@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { KubeMlError } from '../../../src/cluster/errors';
-import { checkExecPlugin, findExecutable, locateKubeconfig, resolveKubeconfig } from '../../../src/cluster/kubeconfigResolver';
+import { findExecutable } from '../../../src/cluster/execCredentials/pluginExecutable';
+import { checkExecPlugin, locateKubeconfig, resolveKubeconfig } from '../../../src/cluster/kubeconfigResolver';
 
 function kubeconfig(options: { clusters?: [string, string][]; users?: string[]; contexts?: [string, string, string, string?][]; current?: string; exec?: Record<string, string> }): string {
   const lines = ['apiVersion: v1', 'kind: Config'];
@@ -108,8 +109,10 @@ describe('kubeconfigResolver', () => {
     );
     const notMapping = write('list.yaml', '- just\n- a list\n');
     assert.throws(() => resolveKubeconfig({ settingPath: notMapping, homeDir: home }), /not a YAML mapping/);
-    const missingName = write('noname.yaml', 'clusters:\n- cluster:\n    server: https://127.0.0.1:1\n');
-    assert.throws(() => resolveKubeconfig({ settingPath: missingName, homeDir: home }), (error: unknown) => error instanceof KubeMlError && error.kind === 'malformedKubeconfig' && /clusters\[0\]\.name is missing/.test(error.summary));
+    const unquoted = write('unquoted.yaml', 'users:\n- name: u\n  user:\n    token: on\n');
+    assert.throws(() => resolveKubeconfig({ settingPath: unquoted, homeDir: home }), (error: unknown) => error instanceof KubeMlError && error.kind === 'malformedKubeconfig' && /users\.user\.token of "u" must be a string, not a boolean/.test(error.summary));
+    const numeric = write('numeric.yaml', 'users:\n- name: u\n  user:\n    token: 987654\n');
+    assert.throws(() => resolveKubeconfig({ settingPath: numeric, homeDir: home }), (error: unknown) => error instanceof KubeMlError && /must be a string, not a number/.test(error.summary) && !error.message.includes('987654'));
   });
 
   it('treats an empty file as an empty kubeconfig', () => {
@@ -156,5 +159,26 @@ describe('kubeconfigResolver', () => {
     assert.equal(findExecutable('gke-gcloud-auth-plugin', emptyPath), plugin);
     fs.chmodSync(plugin, 0o644);
     assert.equal(findExecutable('gke-gcloud-auth-plugin', emptyPath), undefined, 'a file that is not executable does not count');
+  });
+
+  it('resolves a relative exec command against the file that names it, as client-go does; a bare name stays a PATH lookup', () => {
+    const first = write('first.yaml', kubeconfig({ current: 'dev', clusters: [['c', 'https://127.0.0.1:1']], users: ['alice'], contexts: [['dev', 'c', 'alice']] }));
+    const sub = path.join(dir, 'team');
+    fs.mkdirSync(path.join(sub, 'bin'), { recursive: true });
+    const second = path.join(sub, 'config');
+    fs.writeFileSync(second, kubeconfig({ clusters: [['d', 'https://127.0.0.1:2']], users: ['bob', 'carol'], contexts: [['team', 'd', 'bob']], exec: { bob: 'bin/login', carol: 'kubelogin' } }));
+    fs.writeFileSync(path.join(sub, 'bin', 'login'), '#!/bin/sh\n', { mode: 0o755 });
+    const config = resolveKubeconfig({ env: { KUBECONFIG: [first, second].join(path.delimiter) }, homeDir: home }).kubeConfig;
+    assert.equal(config.getUser('bob')?.exec.command, path.join(sub, 'bin', 'login'));
+    assert.equal(config.getUser('carol')?.exec.command, 'kubelogin');
+    assert.equal(checkExecPlugin(config, 'team', { PATH: '' }), undefined, 'found beside its kubeconfig, not beside the first file');
+  });
+
+  it('keeps each cluster\'s exec plugin extension, from the file whose cluster wins', () => {
+    const extension = (audience: string): string => `    extensions:\n    - name: client.authentication.k8s.io/exec\n      extension:\n        audience: ${audience}\n`;
+    const first = write('a.yaml', `clusters:\n- name: shared\n  cluster:\n    server: https://127.0.0.1:1\n${extension('first')}- name: plain\n  cluster:\n    server: https://127.0.0.1:2\n`);
+    const second = write('b.yaml', `clusters:\n- name: shared\n  cluster:\n    server: https://127.0.0.1:3\n${extension('second')}- name: only-here\n  cluster:\n    server: https://127.0.0.1:4\n${extension('third')}`);
+    const resolved = resolveKubeconfig({ env: { KUBECONFIG: [first, second].join(path.delimiter) }, homeDir: home });
+    assert.deepEqual([...resolved.execExtensions], [['shared', { audience: 'first' }], ['only-here', { audience: 'third' }]]);
   });
 });

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { defaultGpuChoice, describeFreeGpus, explainNoGpuCapacity, fitsSomewhere, freeGpusByProduct, gpuCountChoices, gpusOfPod } from '../../../src/devPods/model/gpuCapacity';
+import { defaultGpuChoice, describeFreeGpus, explainNoGpuCapacity, fitsSomewhere, freeGpusByProduct, gpuCountChoices, gpusOfPod, selectableProduct } from '../../../src/devPods/model/gpuCapacity';
 import { cpuNode, gpuNode, podOn } from './fixtures';
 
 const H100 = 'NVIDIA-H100-80GB-HBM3';
@@ -55,5 +55,15 @@ describe('devPods/model/gpuCapacity', () => {
     assert.match(explainNoGpuCapacity(2, undefined, undefined), /no node with 2 free GPUs; free GPUs are: unknown/);
     assert.equal(describeFreeGpus([]), 'the cluster has no GPU nodes');
     assert.equal(describeFreeGpus(freeGpusByProduct([gpuNode('x', H100, 1)], [podOn('x', 1)])), 'none (every GPU is in use)');
+  });
+
+  it('GPUs on a node without product labels form their own product that selects no product label', () => {
+    const unlabelled = gpuNode('bare-gpu', '', 2);
+    delete unlabelled.metadata!.labels!['nvidia.com/gpu.product'];
+    const products = freeGpusByProduct([unlabelled, ...nodes], []);
+    const bare = products.find((product) => product.nodes.some((node) => node.node === 'bare-gpu'));
+    assert.ok(bare, 'the unlabelled GPUs are counted');
+    assert.equal(selectableProduct(bare.product), undefined);
+    assert.equal(selectableProduct(H100), H100);
   });
 });

@@ -79,6 +79,13 @@ describe('rollout interpretation', () => {
     assert.match(status.problems[0].message, /Readiness probe of pod p/);
   });
 
+  it('names a Multi-Attach error in plain words: a ReadWriteOnce disk attached to another node', () => {
+    const status = interpretRollout({ deployment: deployment({ observedGeneration: 2, replicas: 2, updatedReplicas: 2 }), pods: [pod('p2', {})], events: [warning('p2', 'FailedAttachVolume', 'Multi-Attach error for volume "pvc-7" Volume is already used by pod(s) p1')] });
+    assert.equal(status.problems[0].kind, 'volumeAttach');
+    assert.equal(status.problems[0].message, 'Pod p2 cannot start: volume pvc-7 is a ReadWriteOnce disk already attached to another node (used by pod p1): a disk like that attaches to one node at a time (Multi-Attach error).');
+    assert.match(status.problems[0].hint, /ReadWriteMany/);
+  });
+
   it('fails on ProgressDeadlineExceeded and names quota refusals from ReplicaSet events', () => {
     const status = interpretRollout({
       deployment: deployment({ observedGeneration: 2, replicas: 0, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: '' }] }),

@@ -1,0 +1,46 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import { toKubeMlError } from '../cluster/errors';
+import { GpuAccounting } from '../cluster/gpuAccounting';
+import { NVIDIA_GPU_PRODUCT_LABEL } from '../cluster/gpuPlacement';
+import { namespaceGpuQuota, type GpuQuota } from '../cluster/gpuQuota';
+import type { ClusterSession } from '../cluster/session';
+import { productGpusFromAccounting, type ProductGpus } from './model/gpuCapacity';
+
+export type GpuOffer = (
+  | { readonly kind: 'capacity'; readonly products: ProductGpus[]; /** Pods of other namespaces are invisible. */ readonly partial: boolean }
+  /** The user may not read nodes: product names without counts. */
+  | { readonly kind: 'hidden'; /** Products this namespace's pods ask for, then the kubeMl.devPods.gpuProducts setting's. */ readonly products: readonly string[] }
+) & { /** Undefined when no quota limits GPUs (or quotas are unreadable: the API server still enforces them). */ readonly quota?: GpuQuota };
+
+/** The GPU products a pod's node selector or required node affinity names. */
+export function productsNamedBy(pod: V1Pod): string[] {
+  const named = new Set<string>();
+  const selected = pod.spec?.nodeSelector?.[NVIDIA_GPU_PRODUCT_LABEL];
+  if (selected) named.add(selected);
+  for (const term of pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? []) {
+    for (const expression of term.matchExpressions ?? []) {
+      if (expression.key === NVIDIA_GPU_PRODUCT_LABEL && expression.operator === 'In') for (const value of expression.values ?? []) named.add(value);
+    }
+  }
+  return [...named];
+}
+
+/**
+ * What Create Dev Pod offers. With node access: free GPUs per product from the session's caches.
+ * A namespace-only user (nodes forbidden) gets the products its namespace reveals instead of
+ * waiting on a list it may never read. Both carry the namespace's GPU quota.
+ */
+export async function gpuOffer(session: ClusterSession, configuredProducts: readonly string[]): Promise<GpuOffer> {
+  await session.pods.ready;
+  const quota = await namespaceGpuQuota(session);
+  const withQuota = quota ? { quota } : {};
+  try {
+    await session.nodes.ready;
+  } catch (error) {
+    if (toKubeMlError(error, 'list nodes').kind !== 'forbidden') throw error;
+    const fromPods = session.pods.list().filter((pod) => pod.metadata?.namespace === session.namespace).flatMap(productsNamedBy);
+    return { kind: 'hidden', products: [...new Set([...fromPods, ...configuredProducts])], ...withQuota };
+  }
+  const partial = !(await session.can({ verb: 'list', resource: 'pods' }));
+  return { kind: 'capacity', products: productGpusFromAccounting(GpuAccounting.from(session.nodes.list(), session.pods.list())), partial, ...withQuota };
+}
