@@ -36,6 +36,8 @@ export interface SignInRun {
   prompt: Promise<DevicePrompt>;
   /** Resolves with the process's exit code, stdout and stderr. */
   exit: Promise<{ code: number | null; stdout: string; stderr: string }>;
+  /** Ends the process if it still runs (a failed test leaves no sign-in waiting for a code). */
+  stop(): void;
 }
 
 /** Follows a process that signs in (the plugin, or kubectl running it): its prompt and its end. */
@@ -55,7 +57,7 @@ export function followSignIn(child: ChildProcessByStdio<null, Readable, Readable
     });
     void exit.then(({ code }) => reject(new Error(`the sign-in exited (${code}) without a prompt: ${stderr}`)), reject);
   });
-  return { prompt, exit };
+  return { prompt, exit, stop: () => { if (child.exitCode === null && child.signalCode === null) child.kill(); } };
 }
 
 /** Starts the plugin as a client would (its environment plus `env`), without confirming anything. */
@@ -69,8 +71,12 @@ export function runLoginPlugin(env: NodeJS.ProcessEnv = {}): SignInRun {
 /** Signs in through the plugin end to end and returns its credential; `ttlSeconds` asks for a short token. */
 export async function signInWithPlugin(ttlSeconds?: number): Promise<ExecCredential> {
   const run = runLoginPlugin(ttlSeconds === undefined ? {} : { [TOKEN_TTL_ENV]: String(ttlSeconds) });
-  await confirmDeviceCode(await run.prompt);
-  const { code, stdout, stderr } = await run.exit;
-  if (code !== 0) throw new Error(`the login plugin exited ${code}: ${stderr}`);
-  return JSON.parse(stdout) as ExecCredential;
+  try {
+    await confirmDeviceCode(await run.prompt);
+    const { code, stdout, stderr } = await run.exit;
+    if (code !== 0) throw new Error(`the login plugin exited ${code}: ${stderr}`);
+    return JSON.parse(stdout) as ExecCredential;
+  } finally {
+    run.stop();
+  }
 }

@@ -16,6 +16,12 @@ export const SSO_GROUP = 'sso:ml-engineers';
 export const DEFAULT_TOKEN_TTL_SECONDS = 120;
 /** The exec plugin's knob (forwarded to the sign-in server) for tests of expiry that cannot wait 2 minutes. */
 export const TOKEN_TTL_ENV = 'KMW_SANDBOX_TOKEN_TTL_SECONDS';
+/**
+ * kube-apiserver remembers every successful token authentication for 10 s (its fixed
+ * TokenSuccessCacheTTL; no flag changes it), so a token it accepted at time t is still accepted
+ * until t + 10 s even if it expired before: an expired token gets 401 once both have passed.
+ */
+export const API_SERVER_TOKEN_CACHE_MS = 10_000;
 export const LOGIN_URL_ENV = 'KMW_SANDBOX_LOGIN_URL';
 export const LOGIN_PLUGIN = path.join(REPO_ROOT, 'scripts', 'sandbox', 'login', 'kmw-sandbox-login');
 
@@ -30,7 +36,8 @@ export function signInUrl(): string {
  * Writes the webhook's kubeconfig and returns the kube-apiserver flags that use it. The webhook
  * serves kwok's admin certificate (valid for 127.0.0.1) and asks for the API server's client
  * certificate; both files exist once kwokctl has made its PKI, before it starts the API server.
- * A cache TTL of 0: an expired token is refused at once, not up to the default 2 minutes later.
+ * A webhook cache TTL of 0: an expired token is refused once API_SERVER_TOKEN_CACHE_MS has passed
+ * since its last use, not up to the default 2 minutes later.
  */
 export function writeTokenWebhookConfig(): { key: string; value: string }[] {
   fs.mkdirSync(SIGN_IN_DIR, { recursive: true });

@@ -128,7 +128,8 @@ interface TokenReview {
 
 function webhookHandler(key: Buffer): (request: http.IncomingMessage, response: http.ServerResponse) => Promise<void> {
   return async (request, response) => {
-    if (request.method !== 'POST' || request.url !== '/authenticate') return json(response, 404, { error: 'not_found' });
+    // The API server's client adds `?timeout=...` to the configured path.
+    if (request.method !== 'POST' || new URL(request.url ?? '/', 'https://webhook').pathname !== '/authenticate') return json(response, 404, { error: 'not_found' });
     const review = JSON.parse(await readBody(request)) as TokenReview;
     const claims = verifyToken(key, review.spec?.token ?? '', Date.now());
     json(response, 200, {
