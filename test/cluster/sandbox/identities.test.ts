@@ -2,10 +2,11 @@ import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as k8s from '@kubernetes/client-node';
 import { issueToken } from '../../../scripts/sandbox/agent/signIn/tokens';
 import { restart, restartAgent } from '../../../scripts/sandbox/cluster';
-import { API_SERVER_TOKEN_CACHE_MS, LOGIN_PLUGIN, SSO_GROUP, SSO_USER, signInUrl } from '../../../scripts/sandbox/signIn';
+import { API_SERVER_TOKEN_CACHE_MS, LOGIN_PLUGIN, LOGIN_URL_ENV, SSO_GROUP, SSO_USER, signInUrl } from '../../../scripts/sandbox/signIn';
 import { confirmDeviceCode, followSignIn, runLoginPlugin, signInWithPlugin, type SignInRun } from '../../deviceSignIn';
 import {
   NAMESPACE_ONLY_CONTEXT, NAMESPACE_ONLY_NAMESPACE, SANDBOX_KUBECONFIG, SSO_CONTEXT, sandboxKubeConfig, waitFor, waitForPodPhase,
@@ -83,6 +84,17 @@ describe('sandbox: the signed-in user (exec credential plugin with a device code
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /KUBERNETES_EXEC_INFO asks for client\.authentication\.k8s\.io\/v2; this plugin speaks client\.authentication\.k8s\.io\/v1/);
     assert.equal(refused.stdout, '');
+  });
+
+  it('the plugin fails with a clear message when the sign-in server does not answer', async () => {
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as net.AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const failed = await runLoginPlugin({ [LOGIN_URL_ENV]: `http://127.0.0.1:${port}` }).exit;
+    assert.equal(failed.code, 1);
+    assert.equal(failed.stdout, '');
+    assert.match(failed.stderr, new RegExp(`cannot reach the sandbox sign-in at http://127\\.0\\.0\\.1:${port}/device/authorize \\(ECONNREFUSED\\); is the sandbox running\\? Start it with \`npm run sandbox -- up\``));
   });
 
   it('the API server answers 401 to an expired token, an unknown one and one signed by another key', async () => {
