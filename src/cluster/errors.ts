@@ -40,8 +40,11 @@ export class KubeMlError extends Error {
   }
 }
 
+/** Also true for a KubeMlError made by another bundle's copy of this module (the tests' bundle). */
 export function isKubeMlError(error: unknown): error is KubeMlError {
-  return error instanceof KubeMlError;
+  if (error instanceof KubeMlError) return true;
+  const candidate = error as { name?: unknown; kind?: unknown; summary?: unknown } | null;
+  return error instanceof Error && candidate?.name === 'KubeMlError' && typeof candidate.kind === 'string' && typeof candidate.summary === 'string';
 }
 
 interface StatusBody {

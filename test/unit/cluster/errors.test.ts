@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { KubeMlError, toKubeMlError } from '../../../src/cluster/errors';
+import { KubeMlError, isKubeMlError, toKubeMlError } from '../../../src/cluster/errors';
 
 describe('toKubeMlError', () => {
   it('names the quota that a 403 exceeded', () => {
@@ -46,5 +46,22 @@ describe('toKubeMlError', () => {
   it('passes an already translated error through', () => {
     const original = new KubeMlError('invalidInput', 'Bad name.');
     assert.equal(toKubeMlError(original, 'anything'), original);
+  });
+});
+
+describe('isKubeMlError', () => {
+  it('knows a KubeMlError made by another bundle\'s copy of the class by its shape, and nothing else', () => {
+    class ForeignKubeMlError extends Error {
+      constructor(readonly kind: string, readonly summary: string) {
+        super(summary);
+        this.name = 'KubeMlError';
+      }
+    }
+    const foreign = new ForeignKubeMlError('forbidden', 'Could not list nodes: forbidden by RBAC.');
+    assert.ok(isKubeMlError(foreign));
+    assert.equal(toKubeMlError(foreign, 'list nodes').kind, 'forbidden');
+    assert.ok(isKubeMlError(new KubeMlError('timeout', 'Timed out.')));
+    assert.ok(!isKubeMlError(Object.assign(new Error('x'), { name: 'KubeMlError' })), 'no kind or summary');
+    assert.ok(!isKubeMlError({ name: 'KubeMlError', kind: 'forbidden', summary: 's' }), 'not an Error');
   });
 });
