@@ -1,5 +1,4 @@
 import * as crypto from 'node:crypto';
-import type { Readable } from 'node:stream';
 import { KubeMlError } from '../errors';
 import type { ExecClusterInfo } from './execClusterInfo';
 import { pluginName, type ExecPluginConfig } from './execConfig';
@@ -16,8 +15,6 @@ export interface CredentialRequest {
 
 /** What one caller brings to a run; several callers may share the run. */
 export interface CredentialWait {
-  /** The user's input when this caller has an interactive surface; the caller that starts the run decides. */
-  readonly interactiveInput?: Readable;
   /** Prompt lines of the run, from its first line even when this caller joined late. */
   readonly onStderrLine?: (line: string) => void;
   /** This caller gives up; the plugin is killed when no caller is left waiting. */
@@ -84,7 +81,7 @@ export class ExecCredentialCache {
     if (entry.credential && this.fresh(entry.credential)) {
       return Promise.resolve(entry.credential);
     }
-    entry.run ??= this.start(entry, request, wait);
+    entry.run ??= this.start(entry, request);
     return this.join(entry.run, request, wait);
   }
 
@@ -103,7 +100,7 @@ export class ExecCredentialCache {
     return credential.expiresAt === undefined || this.now() < credential.expiresAt - this.skewMs;
   }
 
-  private start(entry: Entry, request: CredentialRequest, wait: CredentialWait): Run {
+  private start(entry: Entry, request: CredentialRequest): Run {
     const controller = new AbortController();
     const listeners = new Set<(line: string) => void>();
     const lines: string[] = [];
@@ -120,7 +117,8 @@ export class ExecCredentialCache {
       ended: new Promise<void>((resolve) => (ended = resolve)),
     };
     this.options.surface?.show(signIn);
-    const interactiveInput = wait.interactiveInput ?? (request.config.interactiveMode === 'Always' ? this.options.surface?.terminal(signIn) : undefined);
+    // The surface lends the user's keyboard only to a plugin that must read it.
+    const interactiveInput = request.config.interactiveMode === 'Always' ? this.options.surface?.terminal(signIn) : undefined;
     const runOptions: PluginRunOptions = {
       config: request.config,
       cluster: request.cluster,
