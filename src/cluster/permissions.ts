@@ -76,3 +76,17 @@ export class AccessChecker {
 export function forbiddenError(query: AccessQuery): KubeMlError {
   return new KubeMlError('forbidden', `You are not allowed to ${describeAccess(query)}.`, `Ask a cluster admin for RBAC permission to ${query.verb} ${query.subresource ? `${query.resource}/${query.subresource}` : query.resource}${query.namespace ? ` in ${query.namespace}` : ''}, or switch to a namespace where you have it.`);
 }
+
+/**
+ * Waits for a watch cache's first list: true once it holds its objects, false when RBAC forbids
+ * listing them (a namespace-only user and nodes); any other failure is thrown.
+ */
+export async function listAllowed(cache: { readonly ready: Promise<void> }, operation: string): Promise<boolean> {
+  try {
+    await cache.ready;
+    return true;
+  } catch (error) {
+    if (toKubeMlError(error, operation).kind !== 'forbidden') throw error;
+    return false;
+  }
+}

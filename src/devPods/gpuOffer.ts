@@ -1,5 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { toKubeMlError } from '../cluster/errors';
+import { listAllowed } from '../cluster/permissions';
 import { GpuAccounting } from '../cluster/gpuAccounting';
 import { NVIDIA_GPU_PRODUCT_LABEL } from '../cluster/gpuPlacement';
 import { namespaceGpuQuota, type GpuQuota } from '../cluster/gpuQuota';
@@ -34,10 +34,7 @@ export async function gpuOffer(session: ClusterSession, configuredProducts: read
   await session.pods.ready;
   const quota = await namespaceGpuQuota(session);
   const withQuota = quota ? { quota } : {};
-  try {
-    await session.nodes.ready;
-  } catch (error) {
-    if (toKubeMlError(error, 'list nodes').kind !== 'forbidden') throw error;
+  if (!(await listAllowed(session.nodes, 'list nodes'))) {
     const fromPods = session.pods.list().filter((pod) => pod.metadata?.namespace === session.namespace).flatMap(productsNamedBy);
     return { kind: 'hidden', products: [...new Set([...fromPods, ...configuredProducts])], ...withQuota };
   }

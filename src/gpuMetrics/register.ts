@@ -1,7 +1,8 @@
 import * as vscode from 'vscode';
 import type { Services } from '../common/services';
 import { hasWorkload, type WorkloadRef } from '../cluster/workloadRef';
-import { KubeMlError, toKubeMlError } from '../cluster/errors';
+import { KubeMlError } from '../cluster/errors';
+import { listAllowed } from '../cluster/permissions';
 import { NVIDIA_GPU } from '../cluster/gpuPlacement';
 import { GPU_WINDOW_MINUTES, GpuMetricsPanel } from './gpuPanel';
 import { IdleGpuWatcher } from './idleWatcher';
@@ -12,10 +13,7 @@ async function pickWorkload(services: Services): Promise<WorkloadRef | undefined
   const session = services.connection.requireSession();
   await session.pods.ready;
   // A namespace-only user may not read nodes: offer its pods, not a wait on a forbidden list.
-  const nodesReadable = await session.nodes.ready.then(() => true, (error: unknown) => {
-    if (toKubeMlError(error, 'list nodes').kind !== 'forbidden') throw error;
-    return false;
-  });
+  const nodesReadable = await listAllowed(session.nodes, 'list nodes');
   type Item = vscode.QuickPickItem & { workload: WorkloadRef };
   const pods: Item[] = session.pods.list()
     .filter((pod) => pod.status?.phase === 'Running' && gpusRequested(pod) > 0)
