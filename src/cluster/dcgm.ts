@@ -4,7 +4,7 @@
  */
 import { CoreV1Api, type KubeConfig, type V1Pod, type V1Service } from '@kubernetes/client-node';
 import { toKubeMlError } from './errors';
-import { getApiText } from './logStream';
+import { getApiText } from './logs/logStream';
 import { parsePrometheusText } from '../gpuMetrics/model/prometheus';
 import { readingsFromDcgm } from '../gpuMetrics/model/dcgmMetrics';
 import type { GpuReading } from '../gpuMetrics/model/gpuSample';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { ClusterStatusBar } from '../common/statusBar';
+import { ClusterStatusBar } from './statusBar';
 import type { KubeMlError } from '../cluster/errors';
 import type { Services } from '../common/services';
 import { ClustersTreeProvider } from './clustersTree';

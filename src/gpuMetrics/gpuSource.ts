@@ -8,7 +8,7 @@ import { KubeMlError } from '../cluster/errors';
 import { describeEndpoint, discoverDcgm, endpointForNode, readDcgmEndpoint, type DcgmEndpoint } from '../cluster/dcgm';
 import { sampleGpusViaExec, type ExecTarget } from '../cluster/gpuSampler';
 import type { WorkloadRef } from '../cluster/workloadRef';
-import { gpuContainerOf, gpusRequested, resolveWorkloadPods } from '../logs/workloadPods';
+import { gpuContainerOf, gpusRequested, resolveWorkloadPods } from '../cluster/workloadPods';
 import type { GpuSnapshot } from './model/gpuSample';
 
 export interface DcgmPlan {

@@ -4,7 +4,7 @@ import type { Services } from '../common/services';
 import type { ClusterSession } from '../cluster/session';
 import type { WorkloadRef } from '../cluster/workloadRef';
 import { devPodNameOf, devPodSelector } from '../cluster/podResolver';
-import { gpusRequested } from '../logs/workloadPods';
+import { gpusRequested } from '../cluster/workloadPods';
 import { planGpuSource, sampleGpuSource, type GpuSourcePlan } from './gpuSource';
 import { IdleDetector } from './model/idleDetector';
 

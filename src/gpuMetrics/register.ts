@@ -6,7 +6,7 @@ import { listAllowed } from '../cluster/permissions';
 import { NVIDIA_GPU } from '../cluster/gpuPlacement';
 import { GPU_WINDOW_MINUTES, GpuMetricsPanel } from './gpuPanel';
 import { IdleGpuWatcher } from './idleWatcher';
-import { gpusRequested } from '../logs/workloadPods';
+import { gpusRequested } from '../cluster/workloadPods';
 
 /** Asks for a GPU pod or node when the command runs from the palette. */
 async function pickWorkload(services: Services): Promise<WorkloadRef | undefined> {

@@ -5,18 +5,18 @@
  * cluster tests and the benchmark drive it directly.
  */
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
-import { apiLogTransport, LogFollower, type FollowStatus } from '../cluster/logStream';
+import { apiLogTransport, LogFollower, type FollowStatus } from '../cluster/logs/logStream';
 import type { Disposable, WatchCache } from '../cluster/session';
 import { podIdentity, podTargetOf } from '../cluster/podResolver';
 import type { WorkloadRef } from '../cluster/workloadRef';
 import { KubeMlError, toKubeMlError } from '../cluster/errors';
 import { LogSpool } from './logSpool';
 import { Batcher } from './model/batcher';
-import { resolveCarriageReturns } from './model/carriageReturn';
+import { resolveCarriageReturns } from '../cluster/logs/carriageReturn';
 import { RingBuffer } from './model/ringBuffer';
-import { TrainingMetricsParser, type MetricSample } from './model/trainingMetrics';
-import type { TimestampedLine } from './model/logLine';
-import { matchesSelector, podSelectorOf, resolveWorkloadPods } from './workloadPods';
+import { TrainingMetricsParser, type MetricSample } from '../cluster/logs/trainingMetrics';
+import type { TimestampedLine } from '../cluster/logs/logLine';
+import { matchesSelector, podSelectorOf, resolveWorkloadPods } from '../cluster/workloadPods';
 import type { ContainerChoice, FollowStateName, HostToLogView, LogSource, WireLine } from '../webviews/logs/protocol';
 
 export interface LogSessionOptions {

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import * as os from 'node:os';
 import * as k8s from '@kubernetes/client-node';
 import { runTextCommand } from '../../src/cluster/exec';
-import { getApiText, logPath } from '../../src/cluster/logStream';
+import { getApiText, logPath } from '../../src/cluster/logs/logStream';
 import { startPortForward } from '../../src/cluster/portForward';
 import { kill } from '../../scripts/sandbox/cluster';
 import { NODE_COMPONENTS, componentPid, componentRunning } from '../../scripts/sandbox/components';

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { runTextCommand } from '../../src/cluster/exec';
-import { apiLogTransport, LogFollower, type FollowStatus } from '../../src/cluster/logStream';
+import { apiLogTransport, LogFollower, type FollowStatus } from '../../src/cluster/logs/logStream';
 import { PodFiles } from '../../src/cluster/podFiles';
 import { KubeWatchCache } from '../../src/cluster/watchCache';
 import { podSource } from '../../src/cluster/watchSources';

@@ -9,7 +9,7 @@ import type { PodTarget } from '../../src/cluster/podResolver';
 import { KubeWatchCache } from '../../src/cluster/watchCache';
 import { podSource } from '../../src/cluster/watchSources';
 import type { WorkloadRef } from '../../src/cluster/workloadRef';
-import { resolveCarriageReturns } from '../../src/logs/model/carriageReturn';
+import { resolveCarriageReturns } from '../../src/cluster/logs/carriageReturn';
 import { LogSession } from '../../src/logs/logSession';
 import type { HostToLogView } from '../../src/webviews/logs/protocol';
 import { sandboxKubeConfig, waitFor } from '../cluster/sandbox';

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
-import { apiLogTransport, LogFollower, type FollowStatus } from '../../src/cluster/logStream';
+import { apiLogTransport, LogFollower, type FollowStatus } from '../../src/cluster/logs/logStream';
 import { kill } from '../../scripts/sandbox/cluster';
 import { componentPid, componentRunning } from '../../scripts/sandbox/components';
 import { REAL_NODE_PLACEMENT } from '../../scripts/sandbox/node/configFiles';

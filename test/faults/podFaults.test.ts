@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
-import { apiLogTransport, LogFollower, type FollowStatus } from '../../src/cluster/logStream';
+import { apiLogTransport, LogFollower, type FollowStatus } from '../../src/cluster/logs/logStream';
 import { createDevPod, resumeDevPod, stopDevPod } from '../../src/devPods/lifecycle';
 import { defaultResourcesFor, type DevPodSpec } from '../../src/devPods/model/spec';
 import { devPodSelector } from '../../src/devPods/model/contract';

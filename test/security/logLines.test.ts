@@ -1,8 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { parseAnsi, stripAnsi } from '../../src/logs/model/ansi';
-import { resolveCarriageReturns } from '../../src/logs/model/carriageReturn';
-import { LineSplitter, MAX_LINE_CHARS } from '../../src/logs/model/logLine';
-import { TrainingMetricsParser } from '../../src/logs/model/trainingMetrics';
+import { parseAnsi, stripAnsi } from '../../src/cluster/logs/ansi';
+import { resolveCarriageReturns } from '../../src/cluster/logs/carriageReturn';
+import { LineSplitter, MAX_LINE_CHARS } from '../../src/cluster/logs/logLine';
+import { TrainingMetricsParser } from '../../src/cluster/logs/trainingMetrics';
 import { curvesFromLog } from '../../src/jobs/model/runCurves';
 
 /** Safety bounds, not benchmarks: each line below once took from 2 s to 50 s. */

@@ -1,4 +1,4 @@
-import { TrainingMetricsParser } from '../../logs/model/trainingMetrics';
+import { TrainingMetricsParser } from '../../cluster/logs/trainingMetrics';
 import type { MetricSeries, RunCurves } from '../../webviews/runCompare/protocol';
 
 /**

@@ -9,11 +9,11 @@
  * search: ~15 ms CPU for 1,000,000 lines, bench/logFollow.ts) keeps the whole bundle at ~72 KB
  * minified including uPlot.
  */
-import { compileQuery, lineMatches, matchRanges, type CompiledQuery } from '../../logs/model/filter';
-import { LineStore, type StoredLine } from '../../logs/model/lineStore';
-import { stripAnsi } from '../../logs/model/ansi';
-import { planRows } from '../../logs/model/rowRecycling';
-import { rowSegments } from '../../logs/model/rowSegments';
+import { compileQuery, lineMatches, matchRanges, type CompiledQuery } from './filter';
+import { LineStore, type StoredLine } from './lineStore';
+import { stripAnsi } from '../../cluster/logs/ansi';
+import { planRows } from './rowRecycling';
+import { rowSegments } from './rowSegments';
 import { el } from '../common/dom';
 import { RowView } from './rowView';
 import type { WireLine } from './protocol';

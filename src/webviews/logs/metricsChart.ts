@@ -5,7 +5,7 @@
  */
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
-import { PRIMARY_METRICS, type MetricSample } from '../../logs/model/trainingMetrics';
+import { PRIMARY_METRICS, type MetricSample } from '../../cluster/logs/trainingMetrics';
 import { clear, el, seriesColour, themeColour } from '../common/dom';
 
 const DEFAULT_SERIES = ['loss', 'eval_loss', 'learning_rate'];

@@ -1,5 +1,5 @@
 /** Messages between the log panel (extension host) and its webview. Imported by both sides. */
-import type { MetricSample } from '../../logs/model/trainingMetrics';
+import type { MetricSample } from '../../cluster/logs/trainingMetrics';
 
 /** One pod/container stream merged into the view; lines refer to it by index. */
 export interface LogSource {

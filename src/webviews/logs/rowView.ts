@@ -3,7 +3,7 @@
  * shows: a segment with the same style keeps its node and gets new text (no style recalculation),
  * unstyled text is a bare text node, and the pod badge and timestamp change only when they differ.
  */
-import type { RowSegment } from '../../logs/model/rowSegments';
+import type { RowSegment } from './rowSegments';
 
 export interface RowLayout {
   readonly showSources: boolean;

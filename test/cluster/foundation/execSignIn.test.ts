@@ -5,7 +5,7 @@ import { confirmDeviceCode, devicePrompt } from '../../deviceSignIn';
 import { ExecCredentialCache } from '../../../src/cluster/execCredentials/credentialCache';
 import { SharedExecKubeConfig } from '../../../src/cluster/execCredentials/sharedExecAuth';
 import { resolveKubeconfig } from '../../../src/cluster/kubeconfigResolver';
-import { getApiText } from '../../../src/cluster/logStream';
+import { getApiText } from '../../../src/cluster/logs/logStream';
 import { nodeSource } from '../../../src/cluster/watchSources';
 import { SANDBOX_KUBECONFIG, SSO_CONTEXT, waitFor } from '../sandbox';
 

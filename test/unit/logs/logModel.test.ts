@@ -1,12 +1,12 @@
 import * as assert from 'node:assert/strict';
-import { parseAnsi, stripAnsi } from '../../../src/logs/model/ansi';
+import { parseAnsi, stripAnsi } from '../../../src/cluster/logs/ansi';
 import { Batcher } from '../../../src/logs/model/batcher';
-import { lastCarriageReturnSegments, resolveCarriageReturns } from '../../../src/logs/model/carriageReturn';
+import { lastCarriageReturnSegments, resolveCarriageReturns } from '../../../src/cluster/logs/carriageReturn';
 import { RingBuffer } from '../../../src/logs/model/ringBuffer';
-import { compileQuery, findMatchingLines, lineMatches, matchRanges, nextMatch } from '../../../src/logs/model/filter';
-import { CUT_LINE_MARK, LineSplitter, compareTimestamps, floorToSecond, parseTimestampedLine } from '../../../src/logs/model/logLine';
-import { LineStore } from '../../../src/logs/model/lineStore';
-import { ResumeDeduplicator } from '../../../src/logs/model/resume';
+import { compileQuery, findMatchingLines, lineMatches, matchRanges, nextMatch } from '../../../src/webviews/logs/filter';
+import { CUT_LINE_MARK, LineSplitter, compareTimestamps, floorToSecond, parseTimestampedLine } from '../../../src/cluster/logs/logLine';
+import { LineStore } from '../../../src/webviews/logs/lineStore';
+import { ResumeDeduplicator } from '../../../src/cluster/logs/resume';
 
 describe('ANSI parsing', () => {
   it('turns SGR codes into styled runs and carries the style across lines', () => {

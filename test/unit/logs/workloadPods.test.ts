@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
-import { gpuContainerOf, gpusRequested, matchesSelector } from '../../../src/logs/workloadPods';
+import { gpuContainerOf, gpusRequested, matchesSelector } from '../../../src/cluster/workloadPods';
 import { containerChoices } from '../../../src/logs/logSession';
 
 const pod: V1Pod = {

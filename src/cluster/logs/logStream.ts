@@ -8,12 +8,12 @@
  */
 import type { IncomingMessage } from 'node:http';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { apiRequest, readErrorBody } from './apiRequest';
-import { DENIALS_RETRIED_AFTER_OUTAGE, isDenial, KubeMlError, toKubeMlError } from './errors';
-import { retryWithFreshCredentials } from './execCredentials/sharedExecAuth';
-import type { Disposable, WatchCache } from './session';
-import { floorToSecond, LineSplitter, parseTimestampedLine, type TimestampedLine } from '../logs/model/logLine';
-import { ResumeDeduplicator, type ResumeJoin } from '../logs/model/resume';
+import { apiRequest, readErrorBody } from '../apiRequest';
+import { DENIALS_RETRIED_AFTER_OUTAGE, isDenial, KubeMlError, toKubeMlError } from '../errors';
+import { retryWithFreshCredentials } from '../execCredentials/sharedExecAuth';
+import type { Disposable, WatchCache } from '../session';
+import { floorToSecond, LineSplitter, parseTimestampedLine, type TimestampedLine } from './logLine';
+import { ResumeDeduplicator, type ResumeJoin } from './resume';
 
 /** GET an API path as a live response (logs, proxy). Rejects with a KubeMlError on HTTP >= 400. */
 export function openApiStream(kubeConfig: KubeConfig, apiPath: string, operation: string, signal?: AbortSignal): Promise<IncomingMessage> {

@@ -3,7 +3,7 @@
  * colours: ANSI styles and search highlights merged. Pure, so the virtual list can compare a
  * row's new segments with the nodes it already has and touch only what differs.
  */
-import { parseAnsi, type AnsiStyle } from './ansi';
+import { parseAnsi, type AnsiStyle } from '../../cluster/logs/ansi';
 import type { MatchRange } from './filter';
 
 export interface RowSegment {

@@ -3,10 +3,10 @@
  * viewer and the GPU metrics panel. No vscode import.
  */
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { KubeMlError, toKubeMlError } from '../cluster/errors';
-import { containerGpus, containersGpus } from '../cluster/gpuPlacement';
-import { listOwnPods, podTargetOf } from '../cluster/podResolver';
-import type { WorkloadRef } from '../cluster/workloadRef';
+import { KubeMlError, toKubeMlError } from './errors';
+import { containerGpus, containersGpus } from './gpuPlacement';
+import { listOwnPods, podTargetOf } from './podResolver';
+import type { WorkloadRef } from './workloadRef';
 
 function selectorFromLabels(labels: Record<string, string> | undefined): string | undefined {
   const entries = Object.entries(labels ?? {});

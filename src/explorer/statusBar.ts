@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
-import type { GpuCapacityFeed } from '../explorer/model/gpuCapacityFeed';
-import { statusBarText } from '../explorer/model/format';
-import type { ClusterConnection } from './services';
+import type { GpuCapacityFeed } from './model/gpuCapacityFeed';
+import { statusBarText } from './model/format';
+import type { ClusterConnection } from '../common/services';
 
 /**
  * Status-bar item "context / namespace  free/allocatable GPUs"; clicking it switches namespace.
