@@ -13,7 +13,7 @@ import { preparePodSshHost, SshFolder } from '../src/attach/sshHost';
 import { runTextCommand } from '../src/cluster/exec';
 import { devPodSelector } from '../src/cluster/podResolver';
 import { createDevPod } from '../src/devPods/lifecycle';
-import { WORKSPACE_CONTAINER } from '../src/devPods/model/contract';
+import { WORKSPACE_CONTAINER } from '../src/cluster/devPodContract';
 import { defaultResourcesFor } from '../src/devPods/model/spec';
 import { ADMIN_CONTEXT, createTestNamespace, deleteTestNamespace, SANDBOX_KUBECONFIG, sandboxKubeConfig, waitFor } from '../test/cluster/sandbox';
 import { figure, median, timeMs, type Figure } from './figures';

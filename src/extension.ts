@@ -2,7 +2,9 @@ import * as vscode from 'vscode';
 import { createServices } from './common/createServices';
 import { registerExplorer } from './explorer/register';
 import { registerDevPods } from './devPods/register';
-import { registerRemoteAccess } from './remoteAccess/register';
+import { registerTerminals } from './terminals/register';
+import { registerForwarding } from './forwarding/register';
+import { registerAttach } from './attach/register';
 import { registerLogs } from './logs/register';
 import { registerGpuMetrics } from './gpuMetrics/register';
 import { registerJobs } from './jobs/register';
@@ -16,7 +18,7 @@ export interface KubeMlApi {
 
 export function activate(context: vscode.ExtensionContext): KubeMlApi {
   const services = createServices(context);
-  for (const register of [registerExplorer, registerDevPods, registerRemoteAccess, registerLogs, registerGpuMetrics, registerJobs, registerServing]) {
+  for (const register of [registerExplorer, registerDevPods, registerTerminals, registerForwarding, registerAttach, registerLogs, registerGpuMetrics, registerJobs, registerServing]) {
     register(services);
   }
   return { services };

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { KubeMlError } from '../cluster/errors';
 import { PodFiles } from '../cluster/podFiles';
 import type { Services } from '../common/services';
-import { execTargetFromArgument } from '../remoteAccess/workloadTarget';
+import { execTargetFromArgument } from '../common/workloadTarget';
 import { authorityOfWorkload, formatAuthority, KUBEML_SCHEME, workspaceFolderName } from './model/kubemlUri';
 import { devContainersAuthority } from './model/sshd';
 import { workspaceOpening } from './model/workspaceOpening';

@@ -4,7 +4,7 @@ import { isKubeMlError } from '../cluster/errors';
 import type { ExecTarget } from '../cluster/exec';
 import { PodFileError, PodFiles } from '../cluster/podFiles';
 import type { Services } from '../common/services';
-import { podOfWorkload, reportActivity } from '../remoteAccess/workloadTarget';
+import { podOfWorkload, reportActivity } from '../common/workloadTarget';
 import { parseAuthority, workloadOfAuthority } from './model/kubemlUri';
 
 /** How long a resolved pod is reused before asking which pod runs the workload now. */

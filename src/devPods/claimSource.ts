@@ -1,7 +1,7 @@
 import { CoreV1Api, Watch, type KubeConfig, type V1PersistentVolumeClaim } from '@kubernetes/client-node';
 import type { ListResult, RunningWatch, WatchEventType, WatchSource } from '../cluster/watchCache';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../cluster/workloadRef';
-import { DEV_POD_LABEL } from './model/contract';
+import { DEV_POD_LABEL } from '../cluster/devPodContract';
 
 /** Our workspace claims are what outlives a stopped dev pod; the session caches only nodes and pods, so the view watches these itself. */
 const SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE},${DEV_POD_LABEL}`;

@@ -12,7 +12,7 @@ import { findDevPodFile, specFromFile } from './devPodFileCommand';
 import type { DevPodsTreeProvider } from './devPodsTree';
 import { ensureIdleReaper } from './idleReaperInstall';
 import { deleteDevPod, stopDevPod, type StartResult } from './lifecycle';
-import { workspaceClaimName } from './model/contract';
+import { workspaceClaimName } from '../cluster/devPodContract';
 import { DEV_POD_FILE } from './model/devPodFile';
 import type { DevPodState } from './model/devPodRow';
 import type { DevPodSpec } from './model/spec';

@@ -5,7 +5,7 @@ import { KubeWatchCache } from '../cluster/watchCache';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type HasWorkload, type WorkloadRef } from '../cluster/workloadRef';
 import type { Services } from '../common/services';
 import { devPodClaimSource } from './claimSource';
-import { devPodSelector, KEPT_FROM_ANNOTATION, WORKSPACE_CONTAINER } from './model/contract';
+import { devPodSelector, KEPT_FROM_ANNOTATION, WORKSPACE_CONTAINER } from '../cluster/devPodContract';
 import { describeRow, devPodNameOf, devPodRow, type DevPodRow } from './model/devPodRow';
 
 /** One dev pod in the view; shared actions (terminal, logs, metrics, forwards) read `workload`. */

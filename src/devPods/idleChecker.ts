@@ -3,9 +3,9 @@ import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import type { ClusterSession } from '../cluster/session';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../cluster/workloadRef';
 import type { Services } from '../common/services';
-import { patchLastActivity, reportDevPodActivity } from './activity';
+import { patchLastActivity, reportDevPodActivity } from '../cluster/devPodActivity';
 import { stopDevPod } from './lifecycle';
-import { DEV_POD_LABEL } from './model/contract';
+import { DEV_POD_LABEL } from '../cluster/devPodContract';
 import { BUSY_GPU_PERCENT, decideIdleForPod, formatDuration } from './model/idlePolicy';
 
 /** Often enough that a stop lands within a minute of its deadline; reads the watch cache only. */

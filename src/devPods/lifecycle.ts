@@ -2,7 +2,7 @@ import { AuthenticationV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type K
 import { detectNodeAutoscaler } from '../cluster/autoscalerDetection';
 import { KubeMlError, toKubeMlError } from '../cluster/errors';
 import { FIELD_MANAGER } from '../cluster/workloadRef';
-import { DEFINITION_ANNOTATION, DEV_POD_LABEL, KEPT_FROM_ANNOTATION, STOPPED_AT_ANNOTATION, STOPPED_REASON_ANNOTATION, workspaceClaimName } from './model/contract';
+import { DEFINITION_ANNOTATION, DEV_POD_LABEL, KEPT_FROM_ANNOTATION, STOPPED_AT_ANNOTATION, STOPPED_REASON_ANNOTATION, workspaceClaimName } from '../cluster/devPodContract';
 import { decodeDefinition } from './model/definition';
 import { freeGpusByProduct, type ProductGpus } from './model/gpuCapacity';
 import { devPodManifest, ownerLabelValue, workspaceClaimManifest } from './model/manifests';

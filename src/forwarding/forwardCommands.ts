@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { KubeMlError } from '../cluster/errors';
 import { hasWorkload, type WorkloadRef } from '../cluster/workloadRef';
 import type { Services } from '../common/services';
-import { podOfWorkload, workloadFromArgument } from '../remoteAccess/workloadTarget';
+import { podOfWorkload, workloadFromArgument } from '../common/workloadTarget';
 import type { ActiveForward, ForwardRegistry } from './forwardRegistry';
 import { portChoices, validatePortInput, type PortChoice } from './model/ports';
 

@@ -5,7 +5,7 @@ import type { CacheChange, ClusterSession, Disposable } from '../cluster/session
 import type { WorkloadRef } from '../cluster/workloadRef';
 import { devPodNameOf, isUsablePod, podTargetOf } from '../cluster/podResolver';
 import type { Services } from '../common/services';
-import { reportActivity } from '../remoteAccess/workloadTarget';
+import { reportActivity } from '../common/workloadTarget';
 import { forwardKey, forwardsOfWorkload, isRestorable, parseStoredForwards, removeForward, upsertForward, type PersistedForward } from './model/persistedForwards';
 
 const STORAGE_KEY = 'kubeMl.forwards';

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { KubeMlError } from '../cluster/errors';
 import type { ClusterSession } from '../cluster/session';
 import type { Services } from '../common/services';
-import { execTargetFromArgument, podOfWorkload, reportActivity } from '../remoteAccess/workloadTarget';
+import { execTargetFromArgument, podOfWorkload, reportActivity } from '../common/workloadTarget';
 import { terminalName } from './model/terminalText';
 import { PodTerminal } from './podTerminal';
 

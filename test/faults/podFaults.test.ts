@@ -3,7 +3,7 @@ import * as k8s from '@kubernetes/client-node';
 import { apiLogTransport, LogFollower, type FollowStatus } from '../../src/cluster/logs/logStream';
 import { createDevPod, resumeDevPod, stopDevPod } from '../../src/devPods/lifecycle';
 import { defaultResourcesFor, type DevPodSpec } from '../../src/devPods/model/spec';
-import { devPodSelector } from '../../src/devPods/model/contract';
+import { devPodSelector } from '../../src/cluster/devPodContract';
 import { deleteTestNamespace, sandboxKubeConfig, waitFor } from '../cluster/sandbox';
 import { createTrainingPod } from '../cluster/observability/fixtures';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../src/cluster/workloadRef';

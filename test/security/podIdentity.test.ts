@@ -8,7 +8,7 @@ import { PodFiles } from '../../src/cluster/podFiles';
 import { devPodSelector, podTargetOf, resolveRunningPod } from '../../src/cluster/podResolver';
 import { startPortForward, type PortForwardHandle } from '../../src/cluster/portForward';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type WorkloadRef } from '../../src/cluster/workloadRef';
-import { runningWorkloads } from '../../src/remoteAccess/model/workloads';
+import { runningWorkloads } from '../../src/common/model/workloads';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../cluster/sandbox';
 import { httpGet } from '../httpGet';
 

@@ -1,5 +1,5 @@
 import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
-import { DEFINITION_ANNOTATION, DEV_POD_LABEL, STOPPED_AT_ANNOTATION, STOPPED_REASON_ANNOTATION } from './contract';
+import { DEFINITION_ANNOTATION, DEV_POD_LABEL, STOPPED_AT_ANNOTATION, STOPPED_REASON_ANNOTATION } from '../../cluster/devPodContract';
 import { NVIDIA_GPU_PRODUCT_LABEL } from '../../cluster/gpuPlacement';
 import { decodeDefinition } from './definition';
 import { gpusOfPod } from './gpuCapacity';

@@ -1,5 +1,5 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { IDLE_MINUTES_ANNOTATION, LAST_ACTIVITY_ANNOTATION } from './contract';
+import { IDLE_MINUTES_ANNOTATION, LAST_ACTIVITY_ANNOTATION } from '../../cluster/devPodContract';
 
 /**
  * The idle-shutdown decision, shared by the in-extension checker and (as the same rules in shell)

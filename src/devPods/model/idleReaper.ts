@@ -1,6 +1,6 @@
 import type { V1CronJob, V1Role, V1RoleBinding, V1ServiceAccount } from '@kubernetes/client-node';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../cluster/workloadRef';
-import { DEV_POD_LABEL, IDLE_MINUTES_ANNOTATION, LAST_ACTIVITY_ANNOTATION, STOPPED_AT_ANNOTATION, STOPPED_REASON_ANNOTATION } from './contract';
+import { DEV_POD_LABEL, IDLE_MINUTES_ANNOTATION, LAST_ACTIVITY_ANNOTATION, STOPPED_AT_ANNOTATION, STOPPED_REASON_ANNOTATION } from '../../cluster/devPodContract';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../../cluster/podSecurity';
 
 /** The reaper needs no files of its own: it runs as nobody. */

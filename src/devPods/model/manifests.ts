@@ -9,7 +9,7 @@ import {
   WORKSPACE_CONTAINER,
   WORKSPACE_MOUNT_PATH,
   workspaceClaimName,
-} from './contract';
+} from '../../cluster/devPodContract';
 import { bytesOf, gibibytes } from './quantities';
 import type { DevPodSpec } from './spec';
 import { encodeDefinition } from './definition';

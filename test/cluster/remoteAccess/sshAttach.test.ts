@@ -17,7 +17,7 @@ import { PodFiles } from '../../../src/cluster/podFiles';
 import { devPodSelector } from '../../../src/cluster/podResolver';
 import type { WorkloadRef } from '../../../src/cluster/workloadRef';
 import { createDevPod, resumeDevPod, stopDevPod } from '../../../src/devPods/lifecycle';
-import { WORKSPACE_CONTAINER } from '../../../src/devPods/model/contract';
+import { WORKSPACE_CONTAINER } from '../../../src/cluster/devPodContract';
 import { defaultResourcesFor } from '../../../src/devPods/model/spec';
 import { ADMIN_CONTEXT, createTestNamespace, deleteTestNamespace, SANDBOX_KUBECONFIG, sandboxKubeConfig, waitFor } from '../sandbox';
 

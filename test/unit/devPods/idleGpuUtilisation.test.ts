@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
 import { DevPodGpuUtilisation, GPU_READING_MAX_AGE_MS } from '../../../src/common/devPodGpuUtilisation';
-import { IDLE_MINUTES_ANNOTATION, LAST_ACTIVITY_ANNOTATION } from '../../../src/devPods/model/contract';
+import { IDLE_MINUTES_ANNOTATION, LAST_ACTIVITY_ANNOTATION } from '../../../src/cluster/devPodContract';
 import { decideIdleForPod } from '../../../src/devPods/model/idlePolicy';
 
 const MINUTE = 60_000;

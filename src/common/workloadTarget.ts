@@ -5,8 +5,8 @@ import type { ExecTarget } from '../cluster/exec';
 import { podTargetOf, readPod, resolveRunningPod } from '../cluster/podResolver';
 import type { ClusterSession } from '../cluster/session';
 import { hasWorkload, type WorkloadRef } from '../cluster/workloadRef';
-import type { Services } from '../common/services';
-import { reportDevPodActivity } from '../devPods/activity';
+import type { Services } from './services';
+import { reportDevPodActivity } from '../cluster/devPodActivity';
 import { containerNames, runningWorkloads } from './model/workloads';
 
 /** The workload of the clicked tree item, or one the user picks from the running ones. */

@@ -1,7 +1,7 @@
 import { CoreV1Api, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { toKubeMlError } from '../cluster/errors';
-import type { ClusterSession } from '../cluster/session';
-import { LAST_ACTIVITY_ANNOTATION } from './model/contract';
+import { toKubeMlError } from './errors';
+import type { ClusterSession } from './session';
+import { LAST_ACTIVITY_ANNOTATION } from './devPodContract';
 
 /** One patch per dev pod per minute is plenty for a policy measured in tens of minutes. */
 export const ACTIVITY_THROTTLE_MS = 60_000;
