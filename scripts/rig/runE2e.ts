@@ -16,8 +16,8 @@ import { waitFor } from '../../test/waitFor';
 const e2eFolder = path.join(repoRoot, 'test', 'e2e');
 const resultsDir = path.join(repoRoot, 'test-results');
 const defaultJourneyTimeoutMs = 120_000;
-/** Journeys run alphabetically, except foundation first: it checks the basics the others assume. */
-const firstJourney = 'foundation';
+/** Journeys run alphabetically, except explorer first: it checks the basics the others assume. */
+const firstJourney = 'explorer';
 
 async function loadJourneys(filter: string | undefined): Promise<Journey[]> {
   const files = fs.readdirSync(e2eFolder)

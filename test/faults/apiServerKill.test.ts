@@ -12,7 +12,7 @@ import { podSource } from '../../src/cluster/watchSources';
 import { ReconnectingShell } from '../../src/terminals/reconnectingShell';
 import { ensureModelVolume, scanLocalModel, startUploaderPod, uploadModel, type UploaderPod, type UploadResult } from '../../src/serving/modelUpload';
 import { deleteTestNamespace, sandboxKubeConfig, waitFor } from '../cluster/sandbox';
-import { createTrainingPod } from '../cluster/observability/fixtures';
+import { createTrainingPod } from '../cluster/trainingPods';
 import { createNamespaceWithServiceAccount, sandboxHealthy } from '../cluster/sandbox/recovery';
 import { catchUp, compareLines, killApiServer, Kubectl, kubectlOnce, readLog, type Outage } from './harness';
 import { ForwardPair } from './clients';

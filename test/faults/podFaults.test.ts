@@ -5,7 +5,7 @@ import { createDevPod, resumeDevPod, stopDevPod } from '../../src/devPods/lifecy
 import { defaultResourcesFor, type DevPodSpec } from '../../src/devPods/model/spec';
 import { devPodSelector } from '../../src/cluster/devPodContract';
 import { deleteTestNamespace, sandboxKubeConfig, waitFor } from '../cluster/sandbox';
-import { createTrainingPod } from '../cluster/observability/fixtures';
+import { createTrainingPod } from '../cluster/trainingPods';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../src/cluster/workloadRef';
 import { ForwardPair, shownLine, WatchedLogSession } from './clients';
 import { createNamespaceWithServiceAccount } from '../cluster/sandbox/recovery';

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { DEFAULT_MAX_OUTPUT_BYTES, runCommand } from '../../src/cluster/exec';
 import { PodFileError, PodFiles } from '../../src/cluster/podFiles';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig } from '../cluster/sandbox';
-import { createLabelledPod } from '../cluster/remoteAccess/testPods';
+import { createLabelledPod } from '../cluster/testPods';
 import { rejectionOf } from './rejectionOf';
 
 

@@ -12,7 +12,7 @@ import { startPortForward } from '../../src/cluster/portForward';
 import type { WorkloadRef } from '../../src/cluster/workloadRef';
 import { planGpuSource, sampleGpuSource } from '../../src/gpuMetrics/gpuSource';
 import { LogSession } from '../../src/logs/logSession';
-import { createTrainingPod } from '../cluster/observability/fixtures';
+import { createTrainingPod } from '../cluster/trainingPods';
 import { httpGet } from '../httpGet';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../cluster/sandbox';
 

@@ -3,7 +3,7 @@ import { KubeMlError } from '../../../src/cluster/errors';
 import { KubeSession } from '../../../src/cluster/kubeSession';
 import { sandboxContext, sandboxKubeConfig } from '../sandbox';
 
-describe('foundation: permissions for the sandbox identities', () => {
+describe('permissions for the sandbox identities', () => {
   const sessions: KubeSession[] = [];
   after(() => sessions.forEach((session) => session.dispose()));
 

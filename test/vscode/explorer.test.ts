@@ -1,4 +1,4 @@
-// The foundation inside the real extension host, against the sandbox cluster: activation, every
+// The explorer inside the real extension host, against the sandbox cluster: activation, every
 // contributed command registered, the caches behind the views filled from the cluster, context
 // and namespace switching, and the messages for broken kubeconfigs.
 import * as assert from 'assert';
@@ -43,7 +43,7 @@ async function sessionFor(connection: ClusterConnection, contextName: string, na
   );
 }
 
-describe('foundation', () => {
+describe('explorer', () => {
   let services: Services;
   let scratch: string;
 

@@ -3,7 +3,7 @@ import { isKubeMlError } from '../../../src/cluster/errors';
 import { PodPortSession, type PodPortStream, type PortForwardTransport } from '../../../src/cluster/podPortSession';
 import { ApiServerRelay } from '../apiServerRelay';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../sandbox';
-import { createLabelledPod } from './testPods';
+import { createLabelledPod } from '../testPods';
 
 interface Exchange {
   stream: PodPortStream;

@@ -2,8 +2,8 @@
 // covers the real API server; a container restart cannot be triggered in the sandbox).
 import * as assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { LogFollower, containerStateOf, type ContainerState, type FollowOptions, type FollowStatus, type LogRequest, type LogTransport } from '../../../src/cluster/logs/logStream';
-import type { TimestampedLine } from '../../../src/cluster/logs/logLine';
+import { LogFollower, containerStateOf, type ContainerState, type FollowOptions, type FollowStatus, type LogRequest, type LogTransport } from '../../../../src/cluster/logs/logStream';
+import type { TimestampedLine } from '../../../../src/cluster/logs/logLine';
 
 type Step = (request: LogRequest) => { lines: string[]; end: 'end' | 'error' | 'open' } | Error;
 

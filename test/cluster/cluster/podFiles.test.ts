@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { PodFileError, PodFiles } from '../../../src/cluster/podFiles';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig } from '../sandbox';
-import { createLabelledPod } from './testPods';
+import { createLabelledPod } from '../testPods';
 
 async function fileError(promise: Promise<unknown>): Promise<PodFileError> {
   try {

@@ -55,7 +55,7 @@ function serverExpires(kubeConfig: k8s.KubeConfig, watchPath: string, resourceVe
   });
 }
 
-describe('foundation: watch cache against the sandbox', () => {
+describe('watch cache against the sandbox', () => {
   const kubeConfig = sandboxKubeConfig('admin');
   const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
   let namespace: string;

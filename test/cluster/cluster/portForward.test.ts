@@ -5,7 +5,7 @@ import { resolveRunningPod } from '../../../src/cluster/podResolver';
 import { isKubeMlError } from '../../../src/cluster/errors';
 import { ApiServerRelay } from '../apiServerRelay';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../sandbox';
-import { createLabelledPod, deletePodAndWait } from './testPods';
+import { createLabelledPod, deletePodAndWait } from '../testPods';
 import { httpGet } from '../../httpGet';
 
 describe('remote access: port forward (sandbox)', function () {

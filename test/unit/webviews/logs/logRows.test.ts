@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { planRows, type RowPlan } from '../../../src/webviews/logs/rowRecycling';
-import { rowSegments, xterm256 } from '../../../src/webviews/logs/rowSegments';
+import { planRows, type RowPlan } from '../../../../src/webviews/logs/rowRecycling';
+import { rowSegments, xterm256 } from '../../../../src/webviews/logs/rowSegments';
 
 /** The element (old slot index, or 'new') each row gets, and which old slots stay where they are. */
 function summary(plan: RowPlan): { rows: (number | 'new')[]; refills: boolean[]; staying: number[] } {

@@ -16,7 +16,7 @@ import { SANDBOX_KUBECONFIG, SSO_CONTEXT, waitFor } from '../sandbox';
  * behind (clock skew, a real cause of 401s): it keeps sending the expired token, so each kind of
  * request meets the API server's 401 and must absorb it with one new sign-in.
  */
-describe('foundation: signing in through an exec credential plugin (sandbox SSO user)', function () {
+describe('signing in through an exec credential plugin (sandbox SSO user)', function () {
   this.timeout(120_000);
   const prompts: string[] = [];
   let signIns = 0;

@@ -13,11 +13,11 @@ import type { TimestampedLine } from '../../../src/cluster/logs/logLine';
 import type { HostToLogView } from '../../../src/webviews/logs/protocol';
 import { DEV_POD_LABEL, devPodSelector } from '../../../src/cluster/podResolver';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../../src/cluster/workloadRef';
-import { deletePodAndWait } from '../remoteAccess/testPods';
+import { deletePodAndWait } from '../testPods';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../sandbox';
-import { createTrainingPod, readFullLog } from './fixtures';
+import { createTrainingPod, readFullLog } from '../trainingPods';
 
-describe('observability: log streaming against the sandbox', function () {
+describe('log streaming against the sandbox', function () {
   this.timeout(120_000);
   let namespace: string;
   const disposables: { dispose(): void }[] = [];

@@ -3,7 +3,7 @@ import { listPodFiles, searchPodFiles } from '../../../src/attach/podSearch';
 import type { ExecTarget } from '../../../src/cluster/exec';
 import { PodFiles } from '../../../src/cluster/podFiles';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig } from '../sandbox';
-import { createLabelledPod } from './testPods';
+import { createLabelledPod } from '../testPods';
 
 describe('remote access: search and Go to File in a dev pod workspace (sandbox)', function () {
   this.timeout(120_000);

@@ -1,7 +1,7 @@
-// Pods the observability suites follow and sample: sandbox pods print a growing Trainer log and
+// Pods the log and GPU metrics suites follow and sample: sandbox pods print a growing Trainer log and
 // answer nvidia-smi with as many GPUs as they request.
 import * as k8s from '@kubernetes/client-node';
-import { sandboxKubeConfig, waitFor } from '../sandbox';
+import { sandboxKubeConfig, waitFor } from './sandbox';
 
 export async function createTrainingPod(namespace: string, name: string, gpus: number, labels: Record<string, string> = {}, nodeName?: string, owner?: k8s.V1OwnerReference): Promise<k8s.V1Pod> {
   const core = sandboxKubeConfig('admin').makeApiClient(k8s.CoreV1Api);

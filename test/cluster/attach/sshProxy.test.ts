@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { proxyArgv } from '../../../src/attach/model/proxyArguments';
 import { ADMIN_CONTEXT, createTestNamespace, deleteTestNamespace, SANDBOX_KUBECONFIG, waitFor } from '../sandbox';
-import { createLabelledPod } from './testPods';
+import { createLabelledPod } from '../testPods';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 

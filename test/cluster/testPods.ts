@@ -1,6 +1,6 @@
 // Pods the remote-access suites work against: plain sandbox pods carrying the dev-pod label.
 import * as k8s from '@kubernetes/client-node';
-import { sandboxKubeConfig, waitFor } from '../sandbox';
+import { sandboxKubeConfig, waitFor } from './sandbox';
 
 export const DEV_POD_LABEL = 'kube-ml.dev/devpod';
 

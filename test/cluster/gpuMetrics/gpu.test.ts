@@ -6,9 +6,9 @@ import { poolUtilisationSource, readPoolUtilisation } from '../../../src/gpuMetr
 import { UtilisationPoller } from '../../../src/explorer/model/gpuUtilisation';
 import { isKubeMlError } from '../../../src/cluster/errors';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../sandbox';
-import { createTrainingPod } from './fixtures';
+import { createTrainingPod } from '../trainingPods';
 
-describe('observability: GPU metrics against the sandbox', function () {
+describe('GPU metrics against the sandbox', function () {
   this.timeout(120_000);
   let namespace: string;
   let gpuNode: string;

@@ -9,7 +9,7 @@ import type { LogPanel } from '../../src/logs/logPanel';
 import type { GpuMetricsPanel } from '../../src/gpuMetrics/gpuPanel';
 import { adminKubeConfig, createTestNamespace, getApi, waitFor } from './helpers';
 
-describe('observability: logs and GPU metrics panels', () => {
+describe('logs and GPU metrics panels', () => {
   const namespace = `obs-vscode-${Date.now().toString(36)}`;
   const podWorkload: WorkloadRef = { kind: 'Pod', namespace, name: 'trainer-0' };
   let core: k8s.CoreV1Api;

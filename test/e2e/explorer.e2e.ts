@@ -16,7 +16,7 @@ async function accessibleName(item: Locator): Promise<string> {
 }
 
 export const journey: Journey = {
-  name: 'foundation',
+  name: 'explorer',
   async run(_page, ctx) {
     const wb = ctx.workbench;
     await wb.openKubeMl();

@@ -15,7 +15,7 @@ function variant(change: { cluster?: Partial<k8s.Cluster>; user?: k8s.User }): k
   return config;
 }
 
-describe('foundation: connection failures against the real API server', () => {
+describe('connection failures against the real API server', () => {
   const sessions: KubeSession[] = [];
   after(() => sessions.forEach((session) => session.dispose()));
   const open = (kubeConfig: k8s.KubeConfig): KubeSession => {

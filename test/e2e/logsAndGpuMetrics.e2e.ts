@@ -4,7 +4,7 @@ import * as assert from 'assert';
 import { createTestNamespace, type Journey } from './harness';
 
 export const journey: Journey = {
-  name: 'observability',
+  name: 'logsAndGpuMetrics',
   timeoutMs: 180_000,
   async run(_page, ctx) {
     const wb = ctx.workbench;

@@ -8,7 +8,7 @@ import { ADMIN_CONTEXT, createTestNamespace, deleteTestNamespace, sandboxKubeCon
 
 const FIXTURE_NAMES = new Set(fixtureNodes().map((node) => node.metadata!.name!));
 
-describe('foundation: GPU accounting from the sandbox nodes', () => {
+describe('GPU accounting from the sandbox nodes', () => {
   const kubeConfig = sandboxKubeConfig('admin');
   const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
   let namespace: string;

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { TrainingMetricsParser, normaliseMetricName } from '../../../src/cluster/logs/trainingMetrics';
+import { TrainingMetricsParser, normaliseMetricName } from '../../../../src/cluster/logs/trainingMetrics';
 
 describe('TrainingMetricsParser', () => {
   it('reads Hugging Face Trainer dict lines, stepping by the progress bar when present', () => {

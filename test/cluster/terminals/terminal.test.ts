@@ -3,7 +3,7 @@ import { openShell, runCommand, SHELL_CANDIDATES, type ExecOutcome, type ShellSe
 import { ReconnectingShell } from '../../../src/terminals/reconnectingShell';
 import { ApiServerRelay } from '../apiServerRelay';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../sandbox';
-import { createLabelledPod } from './testPods';
+import { createLabelledPod } from '../testPods';
 
 describe('remote access: terminal over WebSocket exec (sandbox)', function () {
   this.timeout(90_000);
