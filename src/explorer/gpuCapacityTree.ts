@@ -4,7 +4,8 @@ import { describeAccess } from '../cluster/permissions';
 import { describeGpuNode, describeProduct, gpuNodeTooltip, productTooltip } from './model/format';
 import type { GpuCapacityFeed } from './model/gpuCapacityFeed';
 import type { GpuAccountingChange } from '../cluster/gpuAccounting';
-import { changedUtilisationRows, productUtilisation, type UtilisationChange, type UtilisationPoller } from './model/gpuUtilisation';
+import { changedUtilisationRows, productUtilisation } from './model/gpuUtilisation';
+import type { UtilisationChange, UtilisationPoller } from './utilisationPoller';
 import { noteTreeItem, type NoteNode } from './noteNode';
 
 /** What the view needs of the utilisation poller (absent: allocation only). */

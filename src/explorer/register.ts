@@ -6,7 +6,7 @@ import { ClustersTreeProvider } from './clustersTree';
 import { registerExplorerCommands } from './commands';
 import { GpuCapacityTreeProvider } from './gpuCapacityTree';
 import { GpuCapacityFeed } from './model/gpuCapacityFeed';
-import { UtilisationPoller } from './model/gpuUtilisation';
+import { UtilisationPoller } from './utilisationPoller';
 import { poolUtilisationSource } from '../gpuMetrics/poolUtilisation';
 
 /** The overview needs no panel-rate refresh: at least 10 s, slower if the setting says so. */

@@ -3,7 +3,7 @@ import { sampleGpusViaExec } from '../../../src/cluster/gpuSampler';
 import { discoverDcgm } from '../../../src/cluster/dcgm';
 import { planGpuSource, sampleGpuSource } from '../../../src/gpuMetrics/gpuSource';
 import { poolUtilisationSource, readPoolUtilisation } from '../../../src/gpuMetrics/poolUtilisation';
-import { UtilisationPoller } from '../../../src/explorer/model/gpuUtilisation';
+import { UtilisationPoller } from '../../../src/explorer/utilisationPoller';
 import { isKubeMlError } from '../../../src/cluster/errors';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../sandbox';
 import { createTrainingPod } from '../trainingPods';
