@@ -1,4 +1,4 @@
-import { CoreV1Api, Watch, type KubeConfig, type V1Namespace, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, KubernetesObjectApi, Watch, type KubeConfig, type KubernetesObject, type V1Namespace, type V1Node, type V1Pod } from '@kubernetes/client-node';
 import { rejectCredentials } from './execCredentials/sharedExecAuth';
 import type { ListResult, RunningWatch, WatchEventType, WatchSource } from './watchCache';
 
@@ -53,6 +53,35 @@ export function listWatchSource<T>(kubeConfig: KubeConfig, spec: ListWatchSpec<T
     },
     watch: (resourceVersion, onEvent, onDone) => watchPath(kubeConfig, spec.watchPath, spec.query ?? {}, resourceVersion, onEvent, onDone),
   };
+}
+
+/** A namespaced collection of any kind, for caches the session does not keep (Jobs, training CRDs, Kueue Workloads, events). */
+export interface ObjectTarget {
+  readonly apiVersion: string;
+  readonly kind: string;
+  /** Lower-case plural, as in the URL. */
+  readonly plural: string;
+  readonly namespace: string;
+  readonly labelSelector?: string;
+  readonly fieldSelector?: string;
+}
+
+/** Collection path of a namespaced resource: core group under /api, others under /apis. */
+export function collectionPath(apiVersion: string, plural: string, namespace: string): string {
+  const root = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+  return `${root}/namespaces/${encodeURIComponent(namespace)}/${plural}`;
+}
+
+export function objectSource<T extends KubernetesObject>(kubeConfig: KubeConfig, target: ObjectTarget): WatchSource<T> {
+  const api = KubernetesObjectApi.makeApiClient(kubeConfig);
+  const { labelSelector, fieldSelector } = target;
+  const selectors = [labelSelector, fieldSelector].filter(Boolean).join(', ');
+  return listWatchSource(kubeConfig, {
+    description: `list ${target.plural} in namespace ${target.namespace}${selectors ? ` (${selectors})` : ''}`,
+    list: () => api.list<T>(target.apiVersion, target.kind, target.namespace, undefined, undefined, undefined, fieldSelector, labelSelector),
+    watchPath: collectionPath(target.apiVersion, target.plural, target.namespace),
+    query: { ...(labelSelector ? { labelSelector } : {}), ...(fieldSelector ? { fieldSelector } : {}) },
+  });
 }
 
 export function nodeSource(kubeConfig: KubeConfig): WatchSource<V1Node> {

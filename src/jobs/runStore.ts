@@ -6,7 +6,7 @@ import { freeGpusByNode } from './model/gpuFit';
 import { OPTIONAL_APIS, type ClusterCapabilities } from './model/runtime';
 import { deriveRunView, isFinished, runObjectInfo, workloadInfo, type RunObjectInfo, type RunView } from './model/runState';
 import { KubeWatchCache } from '../cluster/watchCache';
-import { objectSource } from './objectSource';
+import { objectSource } from '../cluster/watchSources';
 
 /** What the store reads from a session: its credentials, namespace and shared pod/node caches. */
 export interface RunStoreSource {
