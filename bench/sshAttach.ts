@@ -11,7 +11,7 @@ import { up } from '../scripts/sandbox/cluster';
 import { POD_SSHD_PORT } from '../src/attach/model/sshd';
 import { preparePodSshHost, SshFolder } from '../src/attach/sshHost';
 import { runTextCommand } from '../src/cluster/exec';
-import { devPodSelector } from '../src/cluster/podResolver';
+import { devPodSelector } from '../src/cluster/devPodContract';
 import { createDevPod } from '../src/devPods/lifecycle';
 import { WORKSPACE_CONTAINER } from '../src/cluster/devPodContract';
 import { defaultResourcesFor } from '../src/devPods/model/spec';

@@ -2,6 +2,7 @@
  * The label/annotation contract of dev pods. The extension, the in-cluster idle reaper (a CronJob
  * script that cannot import this file: see idleReaper.ts) and other features all read these keys.
  */
+/** Names the dev pod on its pod and workspace claim; the pod resolver finds a dev pod's pod by it. */
 export const DEV_POD_LABEL = 'kube-ml.dev/devpod';
 export const OWNER_LABEL = 'kube-ml.dev/owner';
 /** ISO time of the last terminal, port-forward or attach activity (pod annotation). */

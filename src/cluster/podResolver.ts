@@ -1,14 +1,8 @@
 import { CoreV1Api, KubeConfig, KubernetesObjectApi, type KubernetesObject, type V1Pod } from '@kubernetes/client-node';
 import type { ClusterSession } from './session';
 import { KubeMlError, toKubeMlError } from './errors';
+import { DEV_POD_LABEL } from './devPodContract';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type ControllerRef, type WorkloadRef } from './workloadRef';
-
-/** Label the dev-pods feature puts on every pod of a dev pod. */
-export const DEV_POD_LABEL = 'kube-ml.dev/devpod';
-
-export function devPodSelector(devPodName: string): string {
-  return `${DEV_POD_LABEL}=${devPodName}`;
-}
 
 /** The dev pod a pod is, when it is one: its label must name the pod itself (anyone can copy a label). */
 export function devPodNameOf(pod: V1Pod): string | undefined {

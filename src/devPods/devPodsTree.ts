@@ -6,7 +6,7 @@ import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type HasWorkload, type WorkloadRef 
 import type { Services } from '../common/services';
 import { devPodClaimSource } from './claimSource';
 import { devPodSelector, KEPT_FROM_ANNOTATION, WORKSPACE_CONTAINER } from '../cluster/devPodContract';
-import { describeRow, devPodNameOf, devPodRow, type DevPodRow } from './model/devPodRow';
+import { describeRow, devPodLabelOf, devPodRow, type DevPodRow } from './model/devPodRow';
 
 /** One dev pod in the view; shared actions (terminal, logs, metrics, forwards) read `workload`. */
 export interface DevPodNode extends HasWorkload {
@@ -36,7 +36,7 @@ const STATE_ICONS: Record<DevPodRow['state'], vscode.ThemeIcon> = {
 const CLOCK_MS = 60_000;
 
 function isOurs(object: V1Pod | V1PersistentVolumeClaim): boolean {
-  return object.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE && devPodNameOf(object) !== undefined;
+  return object.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE && devPodLabelOf(object) !== undefined;
 }
 
 /**
@@ -45,7 +45,7 @@ function isOurs(object: V1Pod | V1PersistentVolumeClaim): boolean {
  */
 function formerDevPodName(object: V1Pod | V1PersistentVolumeClaim): string | undefined {
   if (object.metadata?.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE) return undefined;
-  return devPodNameOf(object) ?? object.metadata?.annotations?.[KEPT_FROM_ANNOTATION];
+  return devPodLabelOf(object) ?? object.metadata?.annotations?.[KEPT_FROM_ANNOTATION];
 }
 
 /**
@@ -158,7 +158,7 @@ export class DevPodsTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
   }
 
   private claimOf(name: string): V1PersistentVolumeClaim | undefined {
-    return this.claims?.list().find((claim) => devPodNameOf(claim) === name);
+    return this.claims?.list().find((claim) => devPodLabelOf(claim) === name);
   }
 
   private rowFor(name: string): DevPodRow | undefined {

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import { readdir } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
+import { DEV_POD_LABEL } from '../cluster/devPodContract';
 import { toDnsLabel, validateDnsLabel, validateDnsSubdomain } from '../cluster/names';
 import { assertWithinGpuQuota, describeGpuQuota, namespaceGpuQuota, quotaProblem, type GpuQuota } from '../cluster/gpuQuota';
 import type { ClusterSession } from '../cluster/session';
@@ -57,7 +58,7 @@ async function pickSource(services: Services, resource: vscode.Uri | undefined):
       void vscode.window.showWarningMessage(`No dev pods run in ${session.namespace}.`);
       return undefined;
     }
-    const pod = await vscode.window.showQuickPick(pods.map((candidate) => ({ label: candidate.metadata?.labels?.['kube-ml.dev/devpod'] ?? candidate.metadata?.name ?? '', description: candidate.status?.phase })), { title: 'Deploy Model: which dev pod?', ignoreFocusOut: true });
+    const pod = await vscode.window.showQuickPick(pods.map((candidate) => ({ label: candidate.metadata?.labels?.[DEV_POD_LABEL] ?? candidate.metadata?.name ?? '', description: candidate.status?.phase })), { title: 'Deploy Model: which dev pod?', ignoreFocusOut: true });
     if (!pod) return undefined;
     const path = await vscode.window.showInputBox({ title: 'Deploy Model: path of the model in the dev pod', prompt: 'Absolute (e.g. /workspace/out/llama) or relative to the workspace volume', value: '/workspace/', ignoreFocusOut: true, validateInput: (value) => (value.trim() ? undefined : 'Give the model folder or file.') });
     if (!path) return undefined;

@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { KubeMlError } from '../cluster/errors';
+import { DEV_POD_LABEL } from '../cluster/devPodContract';
 import type { ClusterSession } from '../cluster/session';
 import type { Services } from '../common/services';
 import { applyEndpoint, deployAccessQueries, detectKServe, type EndpointBackend } from './endpointApi';
@@ -51,7 +52,7 @@ async function resolveModelVolume(services: Services, session: ClusterSession, r
   await session.requireAccess({ verb: 'create', resource: 'pods', subresource: 'exec', namespace });
 
   if (source.kind === 'devPod') {
-    const pod = (await listDevPods(session.kubeConfig, namespace)).find((candidate) => candidate.metadata?.labels?.['kube-ml.dev/devpod'] === source.devPod);
+    const pod = (await listDevPods(session.kubeConfig, namespace)).find((candidate) => candidate.metadata?.labels?.[DEV_POD_LABEL] === source.devPod);
     if (!pod) throw new KubeMlError('notFound', `Dev pod ${source.devPod} is not running in ${namespace}.`, 'Resume it from the Dev Pods view, or pick another source.');
     const volume = devPodModelVolume(pod, source.path);
     if (!source.copy) return volume;

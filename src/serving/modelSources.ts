@@ -1,6 +1,6 @@
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { KubeMlError, toKubeMlError } from '../cluster/errors';
-import { DEV_POD_LABEL } from './model/labels';
+import { DEV_POD_LABEL } from '../cluster/devPodContract';
 import type { ModelVolume } from './model/spec';
 
 /** Dev pods of the namespace (their pods carry kube-ml.dev/devpod=<name>), newest first. */

@@ -1,8 +1,7 @@
 // Pods the remote-access suites work against: plain sandbox pods carrying the dev-pod label.
 import * as k8s from '@kubernetes/client-node';
 import { sandboxKubeConfig, waitFor } from './sandbox';
-
-export const DEV_POD_LABEL = 'kube-ml.dev/devpod';
+import { DEV_POD_LABEL } from '../../src/cluster/devPodContract';
 
 export async function createLabelledPod(namespace: string, name: string, devPod: string, containers = ['main']): Promise<k8s.V1Pod> {
   const core = sandboxKubeConfig('admin').makeApiClient(k8s.CoreV1Api);

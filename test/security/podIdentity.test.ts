@@ -5,14 +5,14 @@ import * as k8s from '@kubernetes/client-node';
 import { isKubeMlError } from '../../src/cluster/errors';
 import { runTextCommand } from '../../src/cluster/exec';
 import { PodFiles } from '../../src/cluster/podFiles';
-import { devPodSelector, podTargetOf, resolveRunningPod } from '../../src/cluster/podResolver';
+import { DEV_POD_LABEL, devPodSelector } from '../../src/cluster/devPodContract';
+import { podTargetOf, resolveRunningPod } from '../../src/cluster/podResolver';
 import { startPortForward, type PortForwardHandle } from '../../src/cluster/portForward';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type WorkloadRef } from '../../src/cluster/workloadRef';
 import { runningWorkloads } from '../../src/common/model/workloads';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../cluster/sandbox';
 import { httpGet } from '../httpGet';
 
-const DEV_POD_LABEL = 'kube-ml.dev/devpod';
 const ENDPOINT_LABEL = 'kube-ml.dev/endpoint';
 const container = { name: 'main', image: 'python:3.11', ports: [{ containerPort: 8888 }] };
 

@@ -1,5 +1,5 @@
 import type { WorkloadRef } from '../../cluster/workloadRef';
-import { devPodSelector } from '../../cluster/podResolver';
+import { devPodSelector } from '../../cluster/devPodContract';
 
 /**
  * URI scheme of the built-in workspace:

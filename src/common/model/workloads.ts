@@ -1,5 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { devPodNameOf, devPodSelector, isUsablePod } from '../../cluster/podResolver';
+import { devPodSelector } from '../../cluster/devPodContract';
+import { devPodNameOf, isUsablePod } from '../../cluster/podResolver';
 import type { WorkloadRef } from '../../cluster/workloadRef';
 
 /** Containers a user may open a shell in, the workload's preferred one first. */

@@ -46,7 +46,8 @@ function stateOfPod(pod: V1Pod): { state: DevPodState; phaseText: string } {
   }
 }
 
-export function devPodNameOf(object: V1Pod | V1PersistentVolumeClaim): string | undefined {
+/** The dev pod label's value, on a pod or a claim (unlike the core's devPodNameOf, no identity check: the view lists what the label says). */
+export function devPodLabelOf(object: V1Pod | V1PersistentVolumeClaim): string | undefined {
   return object.metadata?.labels?.[DEV_POD_LABEL];
 }
 

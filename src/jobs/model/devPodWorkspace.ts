@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { KubeMlError } from '../../cluster/errors';
-import { DEV_POD_LABEL } from '../../cluster/podResolver';
+import { DEV_POD_LABEL } from '../../cluster/devPodContract';
 
 export interface DevPodWorkspace {
   readonly devPod: string;

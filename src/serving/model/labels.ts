@@ -10,8 +10,6 @@ export const SPEC_ANNOTATION = 'kube-ml.dev/endpoint-spec';
 export const SERVER_SPEC_ANNOTATION = 'kube-ml.dev/server-spec';
 /** Marks model volumes we created, so Delete can offer to keep or remove them. */
 export const MODEL_VOLUME_LABEL = 'kube-ml.dev/model-volume';
-/** Dev pods carry this label (set by the dev pod feature). */
-export const DEV_POD_LABEL = 'kube-ml.dev/devpod';
 
 export const ENDPOINT_LIST_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE},${COMPONENT_LABEL}=${COMPONENT_VALUE}`;
 

@@ -14,7 +14,7 @@ import { generateSshKeyPair } from '../../../src/attach/model/sshKeys';
 import { podSshHostEntry, preparePodSshHost, SshFolder, writeHostEntry } from '../../../src/attach/sshHost';
 import { runTextCommand, type ExecTarget } from '../../../src/cluster/exec';
 import { PodFiles } from '../../../src/cluster/podFiles';
-import { devPodSelector } from '../../../src/cluster/podResolver';
+import { devPodSelector } from '../../../src/cluster/devPodContract';
 import type { WorkloadRef } from '../../../src/cluster/workloadRef';
 import { createDevPod, resumeDevPod, stopDevPod } from '../../../src/devPods/lifecycle';
 import { WORKSPACE_CONTAINER } from '../../../src/cluster/devPodContract';

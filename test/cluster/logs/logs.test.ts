@@ -11,7 +11,7 @@ import { resolveCarriageReturns } from '../../../src/cluster/logs/carriageReturn
 import { TrainingMetricsParser, type MetricSample } from '../../../src/cluster/logs/trainingMetrics';
 import type { TimestampedLine } from '../../../src/cluster/logs/logLine';
 import type { HostToLogView } from '../../../src/webviews/logs/protocol';
-import { DEV_POD_LABEL, devPodSelector } from '../../../src/cluster/podResolver';
+import { DEV_POD_LABEL, devPodSelector } from '../../../src/cluster/devPodContract';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../../src/cluster/workloadRef';
 import { deletePodAndWait } from '../testPods';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../sandbox';
