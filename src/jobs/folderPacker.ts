@@ -58,7 +58,7 @@ export async function packLocalFolder(root: string, maxMiB: number, signal?: Abo
   if (entries.length === 0) {
     throw new KubeMlError('invalidInput', `The folder ${root} has no files to pack.`, 'Choose the folder that holds your training script.');
   }
-  const packed = packFolder(entries, limit);
+  const packed = await packFolder(entries, limit);
   const files = entries.map((entry) => ({ path: entry.path, bytes: entry.data.byteLength }));
   return { ...packed, summary: { folder: root, files, uncompressedBytes: packed.uncompressedBytes, compressedBytes: packed.compressedBytes, leftOut } };
 }

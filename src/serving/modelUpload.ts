@@ -7,12 +7,12 @@ import { KubeMlError, toKubeMlError } from '../cluster/errors';
 import type { LeftOutFile } from '../common/model/fileListing';
 import { packRules } from '../common/model/packRules';
 import { runTextCommand, type ExecTarget } from '../cluster/exec';
+import { tarSize, tarStream } from '../cluster/tarArchive';
 import type { Disposable } from '../cluster/session';
 import { waitsForVolume } from '../cluster/schedulerMessages';
 import { KubeWatchCache } from '../cluster/watchCache';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../cluster/workloadRef';
 import { MODEL_VOLUME_LABEL } from './model/labels';
-import { archiveSize, endOfArchive, fileHeader, padding } from './model/tar';
 import { chunkFiles, DEFAULT_CHUNK_BYTES, filesToSend, formatBytes, LIST_CHECKSUMS_SCRIPT, parseChecksums, PUBLISH_SCRIPT, RECEIVE_CHUNK_SCRIPT, safeRelativePath, stagingPath, type LocalFile } from './model/uploadPlan';
 import { selectedPodSource } from './watchSources';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../cluster/podSecurity';
@@ -279,26 +279,21 @@ async function uploadAttempt(kubeConfig: KubeConfig, uploader: ExecTarget, model
   const skippedFiles = model.files.length - toSend.length;
   let sentBytes = 0;
   for (const chunk of chunkFiles(toSend, options.chunkBytes ?? DEFAULT_CHUNK_BYTES)) {
-    const size = archiveSize(chunk);
+    const size = await tarSize(chunk);
     const result = await runTextCommand(kubeConfig, uploader, sh(RECEIVE_CHUNK_SCRIPT, staging, String(size), ...chunk.map((file) => file.path)), {
       signal,
       operation: `upload ${chunk.length} file(s) into ${staging}`,
       feed: async (send) => {
-        for (const file of chunk) {
-          await send(fileHeader(file.path, file.size));
-          let read = 0;
+        const archive = tarStream(chunk, async function* (file) {
           for await (const piece of createReadStream(join(model.root, file.path), { highWaterMark: 1024 * 1024, signal })) {
             const buffer = piece as Buffer;
-            read += buffer.length;
-            if (read > file.size) break;
-            await send(buffer);
+            yield buffer;
+            // Counted once the archive took the piece: at most one piece ahead of the wire.
             sentBytes += buffer.length;
             onProgress?.({ phase: 'sending', sentBytes, bytesToSend, skippedFiles, currentFile: file.path });
           }
-          if (read !== file.size) throw new KubeMlError('invalidInput', `${file.path} changed size while uploading (${file.size} -> ${read} bytes).`, 'Wait until training has finished writing the model, then deploy again.');
-          await send(padding(file.size));
-        }
-        await send(endOfArchive());
+        });
+        for await (const piece of archive) await send(piece);
       },
     });
     if (result.exitCode !== 0) throw new KubeMlError('unknown', `Writing the model into the volume failed (exit ${result.exitCode}): ${result.stderr.trim().split('\n').pop() || result.message || 'no error output'}`, 'Check the volume has free space; retrying resumes after the verified files.', `stdout: ${result.stdout.slice(0, 2000)}\nstderr: ${result.stderr.slice(0, 2000)}`);

@@ -1,34 +1,12 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { archiveSize, endOfArchive, fileHeader, padding } from '../../../src/serving/model/tar';
+import { tarSize, tarStream } from '../../../src/cluster/tarArchive';
 import { chunkFiles, filesToSend, LIST_CHECKSUMS_SCRIPT, parseChecksums, PUBLISH_SCRIPT, RECEIVE_CHUNK_SCRIPT, safeRelativePath, stagingPath } from '../../../src/serving/model/uploadPlan';
 
 const hex = (character: string) => character.repeat(64);
-
-describe('tar writer', () => {
-  let folder: string;
-  beforeEach(() => { folder = mkdtempSync(join(tmpdir(), 'kubeml-tar-')); });
-  afterEach(() => rmSync(folder, { recursive: true, force: true }));
-
-  it('writes archives GNU tar extracts, including long and non-ASCII paths', () => {
-    const files = [
-      { path: 'config.json', data: Buffer.from('{"model_type":"llama"}') },
-      { path: `deep/${'x'.repeat(120)}/model.safetensors`, data: Buffer.alloc(70_000, 7) },
-      { path: 'tokenizer/vocab-é.txt', data: Buffer.from('') },
-    ];
-    const parts: Buffer[] = [];
-    for (const file of files) parts.push(fileHeader(file.path, file.data.length), file.data, padding(file.data.length));
-    parts.push(endOfArchive());
-    const archive = Buffer.concat(parts);
-    assert.equal(archive.length, archiveSize(files.map((file) => ({ path: file.path, size: file.data.length }))));
-    writeFileSync(join(folder, 'a.tar'), archive);
-    execFileSync('tar', ['-x', '-f', 'a.tar'], { cwd: folder });
-    for (const file of files) assert.deepEqual(readFileSync(join(folder, file.path)), file.data, file.path);
-  });
-});
 
 describe('upload plan', () => {
   it('sends only files whose remote checksum is missing or different', () => {
@@ -56,12 +34,17 @@ describe('upload plan', () => {
     assert.equal(safeRelativePath('/etc/passwd'), false);
   });
 
-  it('receives, verifies and publishes through the scripts with a real shell, arguments never spliced', () => {
+  it('receives, verifies and publishes through the scripts with a real shell, arguments never spliced', async () => {
     const volume = mkdtempSync(join(tmpdir(), 'kubeml-volume-'));
     try {
       const name = "it's; rm -rf x";
       const data = Buffer.from('weights');
-      const archive = Buffer.concat([fileHeader(name, data.length), data, padding(data.length), endOfArchive(), Buffer.from('trailing bytes never read')]);
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of tarStream([{ path: name, size: data.length }], async function* () {
+        yield data;
+      })) chunks.push(chunk);
+      const archive = Buffer.concat([...chunks, Buffer.from('trailing bytes never read')]);
+      assert.equal(await tarSize([{ path: name, size: data.length }]), archive.length - 25);
       const staging = stagingPath('models/m');
       const received = execFileSync('sh', ['-c', RECEIVE_CHUNK_SCRIPT, 'sh', staging, String(archive.length - 25), name], { cwd: volume, input: archive }).toString();
       assert.equal(parseChecksums(received).get(name)?.length, 64);
