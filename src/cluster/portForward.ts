@@ -1,5 +1,6 @@
 import * as net from 'node:net';
 import { Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { Backoff } from './backoff';
 import { Emitter } from './emitter';
 import { KubeMlError, toKubeMlError } from './errors';
 import { PodPortSession, type PodPortStream, type PodPortStreamEvents, type PortForwardTransport } from './podPortSession';
@@ -113,7 +114,7 @@ class PortForwarder implements PortForwardHandle {
   private watch: { abort(): void } | undefined;
   private watchLive = false;
   private watchToken: object | undefined;
-  private watchBackoffMs = WATCH_RETRY_MS;
+  private readonly watchBackoff = new Backoff({ initialMs: WATCH_RETRY_MS, maxMs: WATCH_MAX_RETRY_MS });
   private watchRetry: NodeJS.Timeout | undefined;
 
   constructor(
@@ -223,8 +224,8 @@ class PortForwarder implements PortForwardHandle {
       this.resolved = undefined;
       if (this.stopped) return;
       // A watch refused or cut at once (no permission, API server away) is retried ever more slowly.
-      this.watchBackoffMs = Date.now() - startedAt > WATCH_HEALTHY_MS ? WATCH_RETRY_MS : Math.min(this.watchBackoffMs * 2, WATCH_MAX_RETRY_MS);
-      this.watchRetry = setTimeout(() => void this.startWatch(), this.watchBackoffMs);
+      if (Date.now() - startedAt > WATCH_HEALTHY_MS) this.watchBackoff.reset();
+      this.watchRetry = setTimeout(() => void this.startWatch(), this.watchBackoff.next());
     };
     try {
       const watch = await new Watch(this.kubeConfig).watch(path, { ...query, timeoutSeconds: 240 + Math.floor(Math.random() * 60) }, (type: string, pod: V1Pod) => this.onPodEvent(type, pod), ended);

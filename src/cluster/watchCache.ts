@@ -1,4 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { Backoff } from './backoff';
 import { Emitter } from './emitter';
 import { DENIALS_RETRIED_AFTER_OUTAGE, isDenial, KubeMlError, toKubeMlError } from './errors';
 import type { CacheChange, Disposable, Listener, WatchCache } from './session';
@@ -70,15 +71,13 @@ export class KubeWatchCache<T extends KubernetesObject> implements WatchCache<T>
   private readonly stateChanges = new Emitter<WatchCacheState>();
   private readonly pending = new Map<string, { op: PendingOp; object: T }>();
   private readonly batchMs: number;
-  private readonly initialBackoffMs: number;
-  private readonly maxBackoffMs: number;
+  private readonly retry: Backoff;
   private currentState: WatchCacheState = 'connecting';
   private error: KubeMlError | undefined;
   private resourceVersion = '';
   private watch: RunningWatch | undefined;
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
-  private backoffMs: number;
   /** Bumped on every (re)start so callbacks of an abandoned watch are ignored. */
   private generation = 0;
   private resolveReady!: () => void;
@@ -94,9 +93,7 @@ export class KubeWatchCache<T extends KubernetesObject> implements WatchCache<T>
     private readonly options: WatchCacheOptions = {},
   ) {
     this.batchMs = options.batchMs ?? 30;
-    this.initialBackoffMs = options.initialBackoffMs ?? 500;
-    this.maxBackoffMs = options.maxBackoffMs ?? 30_000;
-    this.backoffMs = this.initialBackoffMs;
+    this.retry = new Backoff({ initialMs: options.initialBackoffMs ?? 500, maxMs: options.maxBackoffMs ?? 30_000 });
     this.ready = new Promise<void>((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
@@ -183,7 +180,7 @@ export class KubeWatchCache<T extends KubernetesObject> implements WatchCache<T>
     this.replaceAll(result.items);
     this.resourceVersion = result.resourceVersion;
     this.error = undefined;
-    this.backoffMs = this.initialBackoffMs;
+    this.retry.reset();
     this.setState('ready');
     if (!this.settled) {
       this.settled = true;
@@ -208,7 +205,7 @@ export class KubeWatchCache<T extends KubernetesObject> implements WatchCache<T>
       if (version) this.resourceVersion = version;
       if (!sawEvent) {
         sawEvent = true;
-        this.backoffMs = this.initialBackoffMs;
+        this.retry.reset();
       }
       if (type === 'BOOKMARK') return;
       this.applyEvent(type, resource);
@@ -236,8 +233,7 @@ export class KubeWatchCache<T extends KubernetesObject> implements WatchCache<T>
         void this.startWatch(this.generation);
         return;
       }
-      const delay = this.backoffMs;
-      this.backoffMs = Math.min(this.maxBackoffMs, this.backoffMs * 2);
+      const delay = this.retry.next();
       const next = this.generation;
       this.retryTimer = setTimeout(() => {
         if (next === this.generation) void this.startWatch(next);
@@ -272,8 +268,7 @@ export class KubeWatchCache<T extends KubernetesObject> implements WatchCache<T>
       this.settled = true;
       this.rejectReady(translated);
     }
-    const delay = this.backoffMs;
-    this.backoffMs = Math.min(this.maxBackoffMs, this.backoffMs * 2);
+    const delay = this.retry.next();
     this.log('warn', `${translated.summary} Retrying in ${delay} ms.`);
     this.setState('reconnecting');
     const generation = ++this.generation;

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { CoreV1Api, type KubeConfig, type V1PersistentVolumeClaim, type V1Pod } from '@kubernetes/client-node';
+import { backoffDelay } from '../cluster/backoff';
 import { KubeMlError, toKubeMlError } from '../cluster/errors';
 import type { LeftOutFile } from '../common/model/fileListing';
 import { packRules } from '../common/model/packRules';
@@ -260,7 +261,7 @@ export async function uploadModel(kubeConfig: KubeConfig, uploader: ExecTarget, 
     } catch (error) {
       const kind = (error as KubeMlError).kind;
       if (attempt >= retries || kind === 'cancelled' || kind === 'invalidInput' || kind === 'forbidden') throw error;
-      const delayMs = Math.min(MAX_RESUME_DELAY_MS, (options.resumeDelayMs ?? 1000) * 2 ** attempt);
+      const delayMs = backoffDelay({ initialMs: options.resumeDelayMs ?? 1000, maxMs: MAX_RESUME_DELAY_MS }, attempt);
       options.log?.(`Upload to ${targetPath} failed (${(error as Error).message}); resuming in ${Math.ceil(delayMs / 1000)} s, attempt ${attempt + 2} of ${retries + 1}.`);
       sentBefore += sentThisAttempt;
       await abortableDelay(delayMs, options.signal);

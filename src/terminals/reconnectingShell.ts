@@ -4,6 +4,7 @@
  * it dies silently, after sleep) reconnects by itself, looking the pod up again, and says so.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
+import { Backoff } from '../cluster/backoff';
 import { toKubeMlError, type ErrorKind } from '../cluster/errors';
 import { nextShellAttempt, openShell, SHELL_CANDIDATES, SHELL_HEARTBEAT, type ExecOutcome, type ExecTarget, type ShellSession } from '../cluster/exec';
 import type { HeartbeatOptions } from '../cluster/heartbeat';
@@ -46,8 +47,8 @@ export class ReconnectingShell implements Disposable {
   private readonly decoder = new TextDecoder('utf-8');
   /** Keys typed while connecting; sent once the shell is up. */
   private readonly pendingInput = new PendingInput(PENDING_INPUT_LIMIT_BYTES);
-  /** Set while reconnecting after a drop: how long to wait after the next failed attempt. */
-  private retryDelayMs: number | undefined;
+  /** Set while reconnecting after a drop: the waits after failed attempts. */
+  private reconnecting: Backoff | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ReconnectingShellOptions) {
@@ -114,8 +115,8 @@ export class ReconnectingShell implements Disposable {
         return;
       }
       this.phase = 'connected';
-      if (this.retryDelayMs !== undefined) {
-        this.retryDelayMs = undefined;
+      if (this.reconnecting) {
+        this.reconnecting = undefined;
         this.options.log.info(`Terminal ${this.target.pod}/${this.target.container} reconnected.`);
         this.options.write(reconnectedText(this.target.pod, this.target.container));
       }
@@ -126,19 +127,17 @@ export class ReconnectingShell implements Disposable {
       const failure = toKubeMlError(error, `open a shell in ${this.target.namespace}/${this.target.pod}`);
       this.options.log.warn(`Terminal ${this.target.pod}/${this.target.container}: ${failure.message}`);
       this.pendingInput.discard();
-      if (this.retryDelayMs !== undefined && !PERMANENT.has(failure.kind)) {
-        this.retryLater(failure.message);
+      if (this.reconnecting && !PERMANENT.has(failure.kind)) {
+        this.retryLater(failure.message, this.reconnecting.next());
         return;
       }
-      this.retryDelayMs = undefined;
+      this.reconnecting = undefined;
       this.phase = 'awaitingKey';
       this.options.write(failedText(failure.message));
     }
   }
 
-  private retryLater(message: string): void {
-    const delay = this.retryDelayMs ?? MAX_RETRY_DELAY_MS;
-    this.retryDelayMs = Math.min(MAX_RETRY_DELAY_MS, delay * 2);
+  private retryLater(message: string, delay: number): void {
     this.phase = 'waitingToRetry';
     this.options.write(retryText(message, delay));
     this.retryTimer = setTimeout(() => {
@@ -182,7 +181,7 @@ export class ReconnectingShell implements Disposable {
       case 'dropped':
         this.options.log.info(`Terminal ${this.target.pod}/${this.target.container} lost its connection: ${outcome.message}; reconnecting.`);
         this.options.write(connectionLostText(outcome.message));
-        this.retryDelayMs = this.options.retryDelayMs ?? 1000;
+        this.reconnecting = new Backoff({ initialMs: this.options.retryDelayMs ?? 1000, maxMs: MAX_RETRY_DELAY_MS });
         void this.connect(0, true);
         return;
     }

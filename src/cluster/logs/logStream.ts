@@ -9,6 +9,7 @@
 import type { IncomingMessage } from 'node:http';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { apiRequest, readErrorBody } from '../apiRequest';
+import { backoffDelay } from '../backoff';
 import { DENIALS_RETRIED_AFTER_OUTAGE, isDenial, KubeMlError, toKubeMlError } from '../errors';
 import { retryWithFreshCredentials } from '../execCredentials/sharedExecAuth';
 import type { Disposable, WatchCache } from '../session';
@@ -345,8 +346,7 @@ export class LogFollower implements Disposable {
   }
 
   private backoff(failures: number): number {
-    const base = this.options.backoffMs ?? 250;
-    return Math.min(this.options.maxBackoffMs ?? 5000, base * 2 ** Math.max(0, failures - 1));
+    return backoffDelay({ initialMs: this.options.backoffMs ?? 250, maxMs: this.options.maxBackoffMs ?? 5000 }, failures - 1);
   }
 
   private async readOnce(request: LogRequest): Promise<void> {
