@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
+import { setTimeout as wait } from 'node:timers/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { CoreV1Api, type KubeConfig, type V1PersistentVolumeClaim, type V1Pod } from '@kubernetes/client-node';
 import { backoffDelay } from '../cluster/backoff';
@@ -264,7 +265,9 @@ export async function uploadModel(kubeConfig: KubeConfig, uploader: ExecTarget, 
       const delayMs = backoffDelay({ initialMs: options.resumeDelayMs ?? 1000, maxMs: MAX_RESUME_DELAY_MS }, attempt);
       options.log?.(`Upload to ${targetPath} failed (${(error as Error).message}); resuming in ${Math.ceil(delayMs / 1000)} s, attempt ${attempt + 2} of ${retries + 1}.`);
       sentBefore += sentThisAttempt;
-      await abortableDelay(delayMs, options.signal);
+      await wait(delayMs, undefined, { signal: options.signal }).catch(() => {
+        throw new KubeMlError('cancelled', 'Cancelled: upload the model.');
+      });
     }
   }
 }
@@ -311,19 +314,4 @@ async function uploadAttempt(kubeConfig: KubeConfig, uploader: ExecTarget, model
 
 export function describeUpload(result: UploadResult): string {
   return `Uploaded ${result.sentFiles} file(s), ${formatBytes(result.sentBytes)}${result.skippedFiles > 0 ? `; ${result.skippedFiles} already verified file(s) (${formatBytes(result.skippedBytes)}) skipped` : ''}.`;
-}
-
-function abortableDelay(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const cancelled = () => {
-      clearTimeout(timer);
-      reject(new KubeMlError('cancelled', 'Cancelled: upload the model.'));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', cancelled);
-      resolve();
-    }, ms);
-    if (signal?.aborted) cancelled();
-    else signal?.addEventListener('abort', cancelled, { once: true });
-  });
 }

@@ -7,6 +7,7 @@
  * dropped connection leaves the stream hanging forever; we need the error to reconnect.
  */
 import type { IncomingMessage } from 'node:http';
+import { setTimeout as wait } from 'node:timers/promises';
 import { CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { apiRequest, readErrorBody } from '../apiRequest';
 import { backoffDelay } from '../backoff';
@@ -397,14 +398,9 @@ export class LogFollower implements Disposable {
     }
   }
 
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.abort.signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        resolve();
-      }, { once: true });
-    });
+  /** Waits `ms`, less if the follower is disposed meanwhile. */
+  private async sleep(ms: number): Promise<void> {
+    await wait(ms, undefined, { signal: this.abort.signal }).catch(() => undefined);
   }
 }
 

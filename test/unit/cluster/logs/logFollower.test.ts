@@ -58,6 +58,35 @@ function run(transport: LogTransport, until: (lines: TimestampedLine[], statuses
 }
 
 describe('LogFollower', () => {
+  it('waits between many reconnects without piling listeners on its abort signal', async () => {
+    const refused = () => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' });
+    const transport = new ScriptedTransport([...Array.from({ length: 15 }, () => refused), () => ({ lines: [T(1, 'back')], end: 'open' })], [running()]);
+    // Counts the abort listeners that stay registered (the follower's signal is its own).
+    const live = new Set<unknown>();
+    const { addEventListener, removeEventListener } = AbortSignal.prototype;
+    AbortSignal.prototype.addEventListener = function (this: AbortSignal, type: string, listener: unknown, ...rest: unknown[]) {
+      if (type === 'abort') live.add(listener);
+      return Reflect.apply(addEventListener, this, [type, listener, ...rest]);
+    } as typeof addEventListener;
+    AbortSignal.prototype.removeEventListener = function (this: AbortSignal, type: string, listener: unknown, ...rest: unknown[]) {
+      if (type === 'abort') live.delete(listener);
+      return Reflect.apply(removeEventListener, this, [type, listener, ...rest]);
+    } as typeof removeEventListener;
+    try {
+      let liveAtReconnect = -1;
+      const { lines } = await run(transport, (received) => {
+        if (received.length >= 1 && liveAtReconnect < 0) liveAtReconnect = live.size;
+        return received.length >= 1;
+      }, { backoffMs: 1, maxBackoffMs: 1 });
+      assert.deepEqual(lines, ['back']);
+      assert.equal(transport.requests.length, 16);
+      assert.ok(liveAtReconnect <= 1, `${liveAtReconnect} abort listeners left by 15 waits`);
+    } finally {
+      AbortSignal.prototype.addEventListener = addEventListener;
+      AbortSignal.prototype.removeEventListener = removeEventListener;
+    }
+  });
+
   it('resumes after a dropped connection from the last second and drops the overlap', async () => {
     const transport = new ScriptedTransport([
       () => ({ lines: [T(1, 'a'), T(2, 'b'), T(2, 'c')], end: 'error' }),
