@@ -1,11 +1,12 @@
 import * as net from 'node:net';
-import { Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { Backoff } from './backoff';
 import { Emitter } from './emitter';
 import { KubeMlError, toKubeMlError } from './errors';
 import { PodPortSession, type PodPortStream, type PodPortStreamEvents, type PortForwardTransport } from './podPortSession';
 import { isUsablePod, resolveRunningPod, type PodTarget } from './podResolver';
 import type { Disposable, Listener } from './session';
+import { watchPath } from './watchSources';
 
 /** What to forward: a pod by name, or a workload's pods behind a selector, re-resolved per connection. */
 export interface PortForwardTarget extends PodTarget {
@@ -211,7 +212,7 @@ class PortForwarder implements PortForwardHandle {
   private async startWatch(): Promise<void> {
     if (this.stopped) return;
     const path = `/api/v1/namespaces/${encodeURIComponent(this.target.namespace)}/pods`;
-    const query = this.target.podName !== undefined ? { fieldSelector: `metadata.name=${this.target.podName}` } : { labelSelector: this.target.podSelector ?? '' };
+    const query: Record<string, string> = this.target.podName !== undefined ? { fieldSelector: `metadata.name=${this.target.podName}` } : { labelSelector: this.target.podSelector ?? '' };
     const token = {};
     this.watchToken = token;
     const startedAt = Date.now();
@@ -228,7 +229,7 @@ class PortForwarder implements PortForwardHandle {
       this.watchRetry = setTimeout(() => void this.startWatch(), this.watchBackoff.next());
     };
     try {
-      const watch = await new Watch(this.kubeConfig).watch(path, { ...query, timeoutSeconds: 240 + Math.floor(Math.random() * 60) }, (type: string, pod: V1Pod) => this.onPodEvent(type, pod), ended);
+      const watch = await watchPath(this.kubeConfig, path, query, '', (type, pod) => this.onPodEvent(type, pod as V1Pod), ended);
       if (this.stopped) {
         watch.abort();
         return;

@@ -9,14 +9,17 @@ import type { ListResult, RunningWatch, WatchEventType, WatchSource } from './wa
  */
 const WATCH_TIMEOUT_SECONDS = 240;
 
-/** A watch refused with 401 starts again once with a fresh exec credential, as client-go does. */
-async function watchPath(kubeConfig: KubeConfig, path: string, query: Record<string, string>, resourceVersion: string, onEvent: (type: WatchEventType, object: unknown) => void, onDone: (error: unknown) => void): Promise<RunningWatch> {
+/**
+ * Watches a collection path from `resourceVersion` ('' for now). A watch refused with 401 starts
+ * again once with a fresh exec credential, as client-go does.
+ */
+export async function watchPath(kubeConfig: KubeConfig, path: string, query: Record<string, string>, resourceVersion: string, onEvent: (type: WatchEventType, object: unknown) => void, onDone: (error: unknown) => void): Promise<RunningWatch> {
   const timeoutSeconds = WATCH_TIMEOUT_SECONDS + Math.floor(Math.random() * 60);
   let aborted = false;
   let refreshed = false;
   let current: Promise<RunningWatch>;
   const start = (): Promise<RunningWatch> =>
-    new Watch(kubeConfig).watch(path, { ...query, resourceVersion, allowWatchBookmarks: true, timeoutSeconds }, (type: string, object: unknown) => onEvent(type as WatchEventType, object), (error: unknown) => {
+    new Watch(kubeConfig).watch(path, { ...query, ...(resourceVersion ? { resourceVersion } : {}), allowWatchBookmarks: true, timeoutSeconds }, (type: string, object: unknown) => onEvent(type as WatchEventType, object), (error: unknown) => {
       if (!aborted && !refreshed && (error as { statusCode?: unknown } | null)?.statusCode === 401 && rejectCredentials(kubeConfig)) {
         refreshed = true;
         current = start();

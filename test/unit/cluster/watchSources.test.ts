@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
-import { collectionPath, objectSource } from '../../../src/cluster/watchSources';
+import { collectionPath, objectSource, watchPath } from '../../../src/cluster/watchSources';
 
 function kubeConfigFor(server: string): KubeConfig {
   const kubeConfig = new KubeConfig();
@@ -58,5 +58,23 @@ describe('cluster/watchSources', () => {
     }
     assert.equal(watch.searchParams.get('resourceVersion'), '7');
     assert.equal(watch.searchParams.get('allowWatchBookmarks'), 'true');
+  });
+
+  it('watches a path from now when given no resourceVersion, ended by the server within minutes', async () => {
+    let watched: URL | undefined;
+    server = createServer((request, response) => {
+      watched = new URL(request.url ?? '/', 'http://127.0.0.1');
+      response.setHeader('content-type', 'application/json');
+      response.end();
+    });
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    const kubeConfig = kubeConfigFor(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const ended = await new Promise<unknown>((resolve) => void watchPath(kubeConfig, '/api/v1/namespaces/ml/pods', { fieldSelector: 'metadata.name=p' }, '', () => undefined, resolve));
+    assert.equal(ended, null, 'a watch the server closes ends without an error');
+    assert.equal(watched?.pathname, '/api/v1/namespaces/ml/pods');
+    assert.equal(watched?.searchParams.get('fieldSelector'), 'metadata.name=p');
+    assert.equal(watched?.searchParams.has('resourceVersion'), false);
+    const timeout = Number(watched?.searchParams.get('timeoutSeconds'));
+    assert.ok(timeout >= 240 && timeout < 300, `timeoutSeconds ${timeout}`);
   });
 });
