@@ -5,11 +5,12 @@
  */
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { KubeMlError } from '../cluster/errors';
-import { describeEndpoint, discoverDcgm, endpointForNode, readDcgmEndpoint, type DcgmEndpoint } from '../cluster/dcgm';
-import { sampleGpusViaExec, type ExecTarget } from '../cluster/gpuSampler';
+import { describeEndpoint, discoverDcgm, endpointForNode, readDcgmEndpoint, type DcgmEndpoint } from '../cluster/gpu/dcgm';
+import type { ExecTarget } from '../cluster/exec';
+import { sampleGpusViaExec } from '../cluster/gpu/sampler';
 import type { WorkloadRef } from '../cluster/workloadRef';
 import { gpuContainerOf, gpusRequested, resolveWorkloadPods } from '../logs/workloadPods';
-import type { GpuSnapshot } from './model/gpuSample';
+import type { GpuSnapshot } from '../cluster/gpu/sample';
 
 export interface DcgmPlan {
   readonly kind: 'dcgm';
