@@ -3,7 +3,7 @@ import type { WorkloadRef } from '../cluster/workloadRef';
 import { describeAccess } from '../cluster/permissions';
 import { describeGpuNode, describeProduct, gpuNodeTooltip, productTooltip } from './model/format';
 import type { GpuCapacityFeed } from './model/gpuCapacityFeed';
-import type { GpuAccountingChange } from '../cluster/gpuAccounting';
+import type { GpuAccountingChange } from '../cluster/gpu/accounting';
 import { changedUtilisationRows, productUtilisation, type UtilisationChange, type UtilisationPoller } from './model/gpuUtilisation';
 import { noteTreeItem, type NoteNode } from './noteNode';
 

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { KubeMlError } from '../cluster/errors';
-import { describeGpuQuota, namespaceGpuQuota, quotaProblem, type GpuQuota } from '../cluster/gpuQuota';
+import { describeGpuQuota, namespaceGpuQuota, quotaProblem, type GpuQuota } from '../cluster/gpu/quota';
 import type { ClusterSession } from '../cluster/session';
 import { toDnsLabel } from '../cluster/names';
 import type { Services } from '../common/services';

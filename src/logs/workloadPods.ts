@@ -4,7 +4,7 @@
  */
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { KubeMlError, toKubeMlError } from '../cluster/errors';
-import { containerGpus, containersGpus } from '../cluster/gpuPlacement';
+import { containerGpus } from '../cluster/gpu/requests';
 import { listOwnPods, podTargetOf } from '../cluster/podResolver';
 import type { WorkloadRef } from '../cluster/workloadRef';
 
@@ -72,11 +72,6 @@ export async function resolveWorkloadPods(kubeConfig: KubeConfig, workload: Work
     if (failure.kind === 'notFound') return [];
     throw failure;
   }
-}
-
-/** GPUs the pod's containers request. */
-export function gpusRequested(pod: V1Pod): number {
-  return containersGpus(pod.spec?.containers);
 }
 
 /** The container to exec nvidia-smi in: the preferred one, else the first that requests GPUs. */

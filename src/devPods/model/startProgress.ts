@@ -4,7 +4,8 @@ import type { NodeAutoscaler } from '../../cluster/autoscalerDetection';
 import { autoscalerVerdict, describeScaleUp } from '../../cluster/autoscalerEvents';
 import { waitsForVolume } from '../../cluster/schedulerMessages';
 import { explainVolumeAttach } from '../../cluster/volumeAttach';
-import { explainNoGpuCapacity, type ProductGpus } from './gpuCapacity';
+import type { ProductFreeGpus } from '../../cluster/gpu/freeGpus';
+import { explainNoGpuCapacity } from './gpuCapacity';
 
 /**
  * Start progress of one dev pod, folded from its pod status and its Events. Pure, so recorded
@@ -198,7 +199,7 @@ export interface FailureContext {
   readonly gpuProduct?: string;
   readonly image: string;
   /** Free GPUs now; undefined when the user cannot see every pod. */
-  readonly products?: readonly ProductGpus[];
+  readonly products?: readonly ProductFreeGpus[];
 }
 
 /** The user-facing error for a failed start. */

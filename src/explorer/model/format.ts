@@ -1,4 +1,4 @@
-import type { GpuFigures, GpuNodeSummary, GpuProductSummary, GpuTotals } from '../../cluster/gpuAccounting';
+import type { GpuFigures, GpuNodeSummary, GpuProductSummary, GpuTotals } from '../../cluster/gpu/accounting';
 import { formatUtilisation, utilisationTooltipLine, type NodeUtilisation } from './gpuUtilisation';
 
 /** Texts of the GPU Capacity view and the status bar; pure so they are unit-tested. */

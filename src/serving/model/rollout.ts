@@ -1,5 +1,5 @@
 import type { CoreV1Event, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
-import { containersGpus } from '../../cluster/gpuPlacement';
+import { podSpecGpus } from '../../cluster/gpu/requests';
 import { waitsForVolume } from '../../cluster/schedulerMessages';
 import { explainVolumeAttach } from '../../cluster/volumeAttach';
 
@@ -143,7 +143,7 @@ function dedupe(problems: RolloutProblem[]): RolloutProblem[] {
 
 /** GPUs one pod of the Deployment asks for. */
 export function requestedGpusOf(deployment: V1Deployment): number {
-  return containersGpus(deployment.spec?.template.spec?.containers);
+  return podSpecGpus(deployment.spec?.template.spec);
 }
 
 /**

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import type { GpuNodeSummary, GpuProductSummary } from '../../../src/cluster/gpuAccounting';
+import type { GpuNodeSummary, GpuProductSummary } from '../../../src/cluster/gpu/accounting';
 import { describeGpuNode, describeProduct, gpuNodeTooltip, productTooltip } from '../../../src/explorer/model/format';
 import { changedUtilisationRows, formatUtilisation, productUtilisation, UtilisationPoller, type UtilisationByNode, type UtilisationChange, type UtilisationSource } from '../../../src/explorer/model/gpuUtilisation';
 

@@ -3,7 +3,7 @@
 // node affinity, taints, and requests against allocatable. Reasons are worded as Cluster
 // Autoscaler words them in NotTriggerScaleUp, so the product reads the sandbox as it reads a cluster.
 import type * as k8s from '@kubernetes/client-node';
-import { parseQuantity } from '../../../../src/cluster/gpuAccounting';
+import { parseQuantity } from '../../../../src/cluster/gpu/quantity';
 
 function labelsMatch(pod: k8s.V1Pod, labels: Record<string, string>): boolean {
   const selector = pod.spec?.nodeSelector ?? {};

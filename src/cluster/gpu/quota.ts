@@ -1,9 +1,9 @@
 // A namespace's ResourceQuota on GPUs, read before anything is created so a request that cannot
 // fit is refused with the quota's figures instead of a 403 after submit.
 import { CoreV1Api, type V1ResourceQuota } from '@kubernetes/client-node';
-import { KubeMlError, toKubeMlError } from './errors';
-import { NVIDIA_GPU } from './gpuPlacement';
-import type { ClusterSession } from './session';
+import { KubeMlError, toKubeMlError } from '../errors';
+import { NVIDIA_GPU } from './resources';
+import type { ClusterSession } from '../session';
 
 /** The namespace's tightest ResourceQuota on GPUs. */
 export interface GpuQuota {
