@@ -1,6 +1,7 @@
 /** How dev pods word and choose from the cluster's free GPUs (freeGpusByProduct). */
 import type { ProductFreeGpus } from '../../cluster/gpu/freeGpus';
 import { UNKNOWN_GPU } from '../../cluster/gpu/resources';
+import { gpuShortfall } from '../../cluster/gpu/shortfall';
 
 /**
  * The product a choice may select nodes by: GPUs on nodes without GPU feature discovery labels
@@ -37,7 +38,7 @@ export function describeFreeGpus(products: readonly ProductFreeGpus[]): string {
 
 /** Whether a request for `count` GPUs of `product` (any product when undefined) fits on some node now. */
 export function fitsSomewhere(products: readonly ProductFreeGpus[], count: number, product?: string): boolean {
-  return products.some((candidate) => (product === undefined || candidate.product === product) && candidate.maxFreeOnOneNode >= count);
+  return gpuShortfall(products.flatMap((candidate) => candidate.nodes), count, product).kind === 'fits';
 }
 
 /** The sentence shown when the scheduler cannot place a dev pod for lack of GPUs. */

@@ -2,6 +2,7 @@ import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
 import { KubeMlError } from '../../cluster/errors';
 import type { NodeAutoscaler } from '../../cluster/autoscalerDetection';
 import { autoscalerVerdict, describeScaleUp } from '../../cluster/autoscalerEvents';
+import { lacksGpus } from '../../cluster/gpu/shortfall';
 import { waitsForVolume } from '../../cluster/schedulerMessages';
 import { explainVolumeAttach } from '../../cluster/volumeAttach';
 import type { ProductFreeGpus } from '../../cluster/gpu/freeGpus';
@@ -78,7 +79,7 @@ export function classifySchedulerMessage(message: string): UnschedulableCause | 
   if (waitsForVolume(message)) {
     return undefined;
   }
-  if (/Insufficient nvidia\.com\/gpu/i.test(message)) {
+  if (lacksGpus(message)) {
     return 'gpu';
   }
   if (/Insufficient (cpu|memory|ephemeral-storage)/i.test(message)) {

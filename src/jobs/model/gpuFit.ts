@@ -1,6 +1,7 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { freeGpusByProduct, type NodeFreeGpus } from '../../cluster/gpu/freeGpus';
 import { UNKNOWN_GPU } from '../../cluster/gpu/resources';
+import { gpuShortfall } from '../../cluster/gpu/shortfall';
 
 /** GPU nodes a new worker can land on, most free first. */
 export function freeGpusByNode(nodes: readonly V1Node[], pods: readonly V1Pod[]): NodeFreeGpus[] {
@@ -25,17 +26,15 @@ export function explainUnschedulable(gpus: number, product: string | undefined, 
     return `No node can take the worker.${scheduler}`;
   }
   const kind = product ? `${product} ` : '';
-  const candidates = product ? capacity.filter((node) => node.product === product) : capacity;
-  if (candidates.length === 0) {
-    return `No node has ${kind}GPUs (${whereFree(capacity)}).${scheduler}`;
+  const shortfall = gpuShortfall(capacity, gpus, product);
+  switch (shortfall.kind) {
+    case 'noSuchProduct':
+      return `No node has ${kind}GPUs (${whereFree(capacity)}).${scheduler}`;
+    case 'neverFits':
+      return `No node with ${gpus} free ${kind}GPUs: the largest ${kind}node has only ${shortfall.largestNode} in all, so the worker can never fit. Use at most ${shortfall.largestNode} GPUs per worker and more workers instead (${whereFree(capacity)}).${scheduler}`;
+    case 'busy':
+      return `No node with ${gpus} free ${kind}GPUs: the most free is ${shortfall.mostFree.free} on ${shortfall.mostFree.node} (${whereFree(capacity)}). The run waits until GPUs are released.${scheduler}`;
+    case 'fits':
+      return `The worker fits by GPU count (${shortfall.node.free} free on ${shortfall.node.node}) but the scheduler refused it.${scheduler}`;
   }
-  const largest = Math.max(...candidates.map((node) => node.allocatable));
-  if (largest < gpus) {
-    return `No node with ${gpus} free ${kind}GPUs: the largest ${kind}node has only ${largest} in all, so the worker can never fit. Use at most ${largest} GPUs per worker and more workers instead (${whereFree(capacity)}).${scheduler}`;
-  }
-  const best = candidates[0]!;
-  if (best.free < gpus) {
-    return `No node with ${gpus} free ${kind}GPUs: the most free is ${best.free} on ${best.node} (${whereFree(capacity)}). The run waits until GPUs are released.${scheduler}`;
-  }
-  return `The worker fits by GPU count (${best.free} free on ${best.node}) but the scheduler refused it.${scheduler}`;
 }
