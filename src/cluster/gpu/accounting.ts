@@ -1,6 +1,6 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { CacheChange } from '../session';
-import { acceptsNewGpuPods, isNodeReady, nodeGpuCapacity, type GpuResourceCapacity } from './capacity';
+import { acceptsNewGpuPods, isNodeReady, nodeGpuCapacity, repels, type GpuResourceCapacity } from './capacity';
 import { podGpuRequests } from './requests';
 import { UNKNOWN_GPU } from './resources';
 
@@ -76,7 +76,7 @@ function nodeRecord(node: V1Node): NodeRecord {
     name: node.metadata?.name ?? '',
     ready: isNodeReady(node),
     cordoned: node.spec?.unschedulable === true,
-    tainted: taints.some((taint) => (taint.effect === 'NoSchedule' || taint.effect === 'NoExecute') && !taint.key.startsWith(LIFECYCLE_TAINT_PREFIX)),
+    tainted: taints.some((taint) => repels(taint, []) && !taint.key.startsWith(LIFECYCLE_TAINT_PREFIX)),
     acceptsNewGpuPods: acceptsNewGpuPods(node),
     taints: taints.map((taint) => `${taint.key}${taint.value ? `=${taint.value}` : ''}:${taint.effect}`),
     memoryMiB: Number.isFinite(memory) && memory > 0 ? memory : undefined,
