@@ -21,6 +21,8 @@ export interface GpuFigures {
 export interface GpuDevice extends GpuFigures {
   readonly resource: string;
   readonly product: string;
+  /** Whether a new pod asking for this resource can land on the node (acceptsNewGpuPods). */
+  readonly acceptsNewPods: boolean;
 }
 
 export interface GpuNodeSummary extends GpuFigures {
@@ -29,8 +31,6 @@ export interface GpuNodeSummary extends GpuFigures {
   readonly cordoned: boolean;
   /** True when a NoSchedule/NoExecute taint other than the ones cordon and NotReady add is set. */
   readonly tainted: boolean;
-  /** Whether a new GPU pod can land here (acceptsNewGpuPods): its free GPUs are schedulable. */
-  readonly acceptsNewGpuPods: boolean;
   /** "key=value:Effect" of every taint. */
   readonly taints: readonly string[];
   /** From nvidia.com/gpu.memory (MiB), when labelled. */
@@ -61,8 +61,10 @@ export interface GpuAccountingChange {
 
 const EMPTY_CHANGE: GpuAccountingChange = { nodes: [], products: [], productsAddedOrRemoved: false };
 
-interface NodeRecord extends Pick<GpuNodeSummary, 'name' | 'ready' | 'cordoned' | 'tainted' | 'acceptsNewGpuPods' | 'taints' | 'memoryMiB'> {
+interface NodeRecord extends Pick<GpuNodeSummary, 'name' | 'ready' | 'cordoned' | 'tainted' | 'taints' | 'memoryMiB'> {
   readonly capacity: ReadonlyMap<string, GpuResourceCapacity>;
+  /** The GPU resources a new pod can be given here. */
+  readonly accepting: ReadonlySet<string>;
 }
 
 // Taints the node lifecycle controller adds for cordon / NotReady: already shown as such.
@@ -72,15 +74,16 @@ function nodeRecord(node: V1Node): NodeRecord {
   const labels = node.metadata?.labels ?? {};
   const taints = node.spec?.taints ?? [];
   const memory = Number(labels['nvidia.com/gpu.memory']);
+  const capacity = nodeGpuCapacity(node);
   return {
     name: node.metadata?.name ?? '',
     ready: isNodeReady(node),
     cordoned: node.spec?.unschedulable === true,
     tainted: taints.some((taint) => repels(taint, []) && !taint.key.startsWith(LIFECYCLE_TAINT_PREFIX)),
-    acceptsNewGpuPods: acceptsNewGpuPods(node),
     taints: taints.map((taint) => `${taint.key}${taint.value ? `=${taint.value}` : ''}:${taint.effect}`),
     memoryMiB: Number.isFinite(memory) && memory > 0 ? memory : undefined,
-    capacity: nodeGpuCapacity(node),
+    capacity,
+    accepting: new Set([...capacity.keys()].filter((resource) => acceptsNewGpuPods(node, resource))),
   };
 }
 
@@ -88,12 +91,12 @@ function summarize(record: NodeRecord, requested: ReadonlyMap<string, number> | 
   const devices: GpuDevice[] = [];
   for (const [resource, { total, allocatable, product }] of record.capacity) {
     const used = requested?.get(resource) ?? 0;
-    devices.push({ resource, product, total, allocatable, requested: used, free: Math.max(0, allocatable - used) });
+    devices.push({ resource, product, total, allocatable, requested: used, free: Math.max(0, allocatable - used), acceptsNewPods: record.accepting.has(resource) });
   }
   // GPUs requested on a node that no longer advertises them (device plugin gone) still show.
   for (const [resource, used] of requested ?? []) {
     if (!record.capacity.has(resource) && used > 0) {
-      devices.push({ resource, product: UNKNOWN_GPU, total: 0, allocatable: 0, requested: used, free: 0 });
+      devices.push({ resource, product: UNKNOWN_GPU, total: 0, allocatable: 0, requested: used, free: 0, acceptsNewPods: false });
     }
   }
   devices.sort((a, b) => a.resource.localeCompare(b.resource));
@@ -103,7 +106,6 @@ function summarize(record: NodeRecord, requested: ReadonlyMap<string, number> | 
     ready: record.ready,
     cordoned: record.cordoned,
     tainted: record.tainted,
-    acceptsNewGpuPods: record.acceptsNewGpuPods,
     taints: record.taints,
     memoryMiB: record.memoryMiB,
     devices,
@@ -116,7 +118,7 @@ function summarize(record: NodeRecord, requested: ReadonlyMap<string, number> | 
 
 function sameSummary(a: GpuNodeSummary | undefined, b: GpuNodeSummary | undefined): boolean {
   if (!a || !b) return a === b;
-  return a.ready === b.ready && a.cordoned === b.cordoned && a.tainted === b.tainted && a.acceptsNewGpuPods === b.acceptsNewGpuPods && a.memoryMiB === b.memoryMiB && a.taints.join() === b.taints.join() && JSON.stringify(a.devices) === JSON.stringify(b.devices);
+  return a.ready === b.ready && a.cordoned === b.cordoned && a.tainted === b.tainted && a.memoryMiB === b.memoryMiB && a.taints.join() === b.taints.join() && JSON.stringify(a.devices) === JSON.stringify(b.devices);
 }
 
 interface ProductAccumulator {
@@ -315,7 +317,7 @@ export class GpuAccounting {
       for (const device of before.devices) {
         products.add(device.product);
         const accumulator = this.productAccumulators.get(device.product)!;
-        applyDevice(accumulator, device, before, -1);
+        applyDevice(accumulator, device, -1);
         const remaining = (accumulator.nodes.get(name) ?? 0) - 1;
         if (remaining > 0) accumulator.nodes.set(name, remaining);
         else accumulator.nodes.delete(name);
@@ -336,7 +338,7 @@ export class GpuAccounting {
           this.productAccumulators.set(device.product, accumulator);
           productsAddedOrRemoved = true;
         }
-        applyDevice(accumulator, device, after, 1);
+        applyDevice(accumulator, device, 1);
         accumulator.nodes.set(name, (accumulator.nodes.get(name) ?? 0) + 1);
         if (after.memoryMiB !== undefined) accumulator.memoryMiB = after.memoryMiB;
       }
@@ -364,12 +366,12 @@ interface NodeDelta {
   readonly productsAddedOrRemoved: boolean;
 }
 
-function applyDevice(accumulator: ProductAccumulator, device: GpuDevice, node: GpuNodeSummary, sign: 1 | -1): void {
+function applyDevice(accumulator: ProductAccumulator, device: GpuDevice, sign: 1 | -1): void {
   accumulator.total += sign * device.total;
   accumulator.allocatable += sign * device.allocatable;
   accumulator.requested += sign * device.requested;
   accumulator.free += sign * device.free;
-  if (node.acceptsNewGpuPods) accumulator.schedulableFree += sign * device.free;
+  if (device.acceptsNewPods) accumulator.schedulableFree += sign * device.free;
 }
 
 /** A node's summary with only the devices of one product (for the node rows under a product). */

@@ -1,7 +1,7 @@
 import type { V1Node, V1Taint, V1Toleration } from '@kubernetes/client-node';
 import { GPU_TOLERATIONS } from './placement';
 import { parseQuantity } from './quantity';
-import { isGpuResource, productOfLabels } from './resources';
+import { AMD_GPU, isGpuResource, NVIDIA_GPU, productOfLabels } from './resources';
 
 /** One GPU resource a node advertises. */
 export interface GpuResourceCapacity {
@@ -40,11 +40,16 @@ export function repels(taint: V1Taint, tolerations: readonly V1Toleration[]): bo
   return (taint.effect === 'NoSchedule' || taint.effect === 'NoExecute') && !tolerations.some((toleration) => tolerates(toleration, taint));
 }
 
+/** AMD GPU nodes carry the same convention under AMD's resource name. */
+const AMD_TOLERATIONS: readonly V1Toleration[] = GPU_TOLERATIONS.map((toleration) => ({ ...toleration, key: AMD_GPU }));
+
 /**
- * Whether a new GPU pod of ours (see gpuPlacement) can land on the node: Ready, not cordoned and
- * without a NoSchedule/NoExecute taint our GPU toleration does not cover. Free GPUs elsewhere
- * cannot be had by a new pod, so every "free GPUs" answer counts only these nodes.
+ * Whether a new pod asking for `resource` (with the GPU toleration of gpuPlacement, or AMD's
+ * counterpart) can land on the node: Ready, not cordoned and without a NoSchedule/NoExecute taint
+ * that toleration does not cover. Free GPUs elsewhere cannot be had by a new pod, so every "free
+ * GPUs" answer counts only these nodes. MIG slices go with nvidia.com/gpu's taint.
  */
-export function acceptsNewGpuPods(node: V1Node): boolean {
-  return isNodeReady(node) && node.spec?.unschedulable !== true && !(node.spec?.taints ?? []).some((taint) => repels(taint, GPU_TOLERATIONS));
+export function acceptsNewGpuPods(node: V1Node, resource = NVIDIA_GPU): boolean {
+  const tolerations = resource === AMD_GPU ? AMD_TOLERATIONS : GPU_TOLERATIONS;
+  return isNodeReady(node) && node.spec?.unschedulable !== true && !(node.spec?.taints ?? []).some((taint) => repels(taint, tolerations));
 }

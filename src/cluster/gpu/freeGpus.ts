@@ -37,8 +37,8 @@ export function freeGpusByProduct(nodes: Iterable<V1Node>, pods: Iterable<V1Pod>
   for (const node of GpuAccounting.from(nodes, pods).nodes()) {
     const device = node.devices.find((candidate) => candidate.resource === NVIDIA_GPU);
     if (!device || device.allocatable <= 0) continue;
-    const free = node.acceptsNewGpuPods ? device.free : 0;
-    const entry = { node: node.name, product: device.product, allocatable: device.allocatable, requested: device.requested, free, acceptsNewGpuPods: node.acceptsNewGpuPods };
+    const free = device.acceptsNewPods ? device.free : 0;
+    const entry = { node: node.name, product: device.product, allocatable: device.allocatable, requested: device.requested, free, acceptsNewGpuPods: device.acceptsNewPods };
     const productNodes = byProduct.get(device.product) ?? [];
     productNodes.push(entry);
     byProduct.set(device.product, productNodes);

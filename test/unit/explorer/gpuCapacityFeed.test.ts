@@ -53,8 +53,8 @@ describe('GpuCapacityFeed', () => {
 
 describe('explorer texts', () => {
   const summary: GpuNodeSummary = {
-    name: 'gpu-h100-0', ready: false, cordoned: true, tainted: true, acceptsNewGpuPods: false, taints: ['nvidia.com/gpu:NoSchedule'], memoryMiB: 81920,
-    devices: [{ resource: 'nvidia.com/gpu', product: 'NVIDIA-H100-80GB-HBM3', total: 8, allocatable: 8, requested: 3, free: 5 }],
+    name: 'gpu-h100-0', ready: false, cordoned: true, tainted: true, taints: ['nvidia.com/gpu:NoSchedule'], memoryMiB: 81920,
+    devices: [{ resource: 'nvidia.com/gpu', product: 'NVIDIA-H100-80GB-HBM3', total: 8, allocatable: 8, requested: 3, free: 5, acceptsNewPods: false }],
     total: 8, allocatable: 8, requested: 3, free: 5,
   };
 

@@ -20,6 +20,9 @@ describe('node GPU capacity', () => {
     assert.equal(acceptsNewGpuPods(node({ unschedulable: true })), false, 'cordoned');
     assert.equal(acceptsNewGpuPods(node({ taints: [{ key: 'dedicated', value: 'team-a', effect: 'NoSchedule' }] })), false, 'another team\'s taint');
     assert.equal(acceptsNewGpuPods(node({ taints: [{ key: 'nvidia.com/gpu', effect: 'NoExecute' }] })), false, 'the GPU toleration covers NoSchedule only');
+    const amdTaint = { key: 'amd.com/gpu', effect: 'NoSchedule' };
+    assert.equal(acceptsNewGpuPods(node({ taints: [amdTaint] }), 'amd.com/gpu'), true, 'a pod asking for AMD GPUs tolerates the AMD taint');
+    assert.equal(acceptsNewGpuPods(node({ taints: [amdTaint] })), false, 'ours, asking for nvidia.com/gpu, does not');
   });
 
   it('matches tolerations as the scheduler does', () => {
