@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { V1Container, V1Node, V1Pod } from '@kubernetes/client-node';
-import { GpuAccounting } from '../src/cluster/gpuAccounting';
+import { GpuAccounting } from '../src/cluster/gpu/accounting';
 import { KubeSession } from '../src/cluster/kubeSession';
 import { ADMIN_CONTEXT, SANDBOX_KUBECONFIG, sandboxKubeConfig } from '../test/cluster/sandbox';
 import { figure, heapUsedMiB, median, medianMs, timeMs, type Figure } from './figures';

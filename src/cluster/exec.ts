@@ -198,6 +198,8 @@ export interface RunOptions {
   /** Streams stdin without holding it in memory, under the same rule as `stdin`; used instead of it. */
   readonly feed?: (send: StdinSender) => Promise<void>;
   readonly signal?: AbortSignal;
+  /** Gives up on a command that has not finished this long after it started (a 'timeout' error). */
+  readonly timeoutMs?: number;
   /** Names the command in errors; by default "run <argv[0]> in <namespace>/<pod>". */
   readonly operation?: string;
   /**
@@ -248,6 +250,12 @@ export async function runCommand(kubeConfig: KubeConfig, target: ExecTarget, arg
   }));
   const onAbort = () => connection.terminate();
   signal?.addEventListener('abort', onAbort, { once: true });
+  let timedOut = false;
+  const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
+    timedOut = true;
+    connection.terminate();
+  }, options.timeoutMs);
+  const timeoutError = () => new KubeMlError('timeout', `Could not ${operation}: no answer within ${(options.timeoutMs ?? 0) / 1000} s.`, 'The pod may be overloaded or its node unreachable; retry.');
   try {
     if (stdin && feed) {
       const send: StdinSender = async (data) => {
@@ -263,11 +271,14 @@ export async function runCommand(kubeConfig: KubeConfig, target: ExecTarget, arg
     await whenClosed;
   } catch (error) {
     connection.terminate();
+    if (timedOut) throw timeoutError();
     throw signal?.aborted ? new KubeMlError('cancelled', `Cancelled: ${operation}.`) : toKubeMlError(error, operation);
   } finally {
+    clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
     stdin?.destroy();
   }
+  if (timedOut) throw timeoutError();
   if (signal?.aborted) throw new KubeMlError('cancelled', `Cancelled: ${operation}.`);
   if (stdout.overflowed || stderr.overflowed) {
     throw new KubeMlError('unknown', `Could not ${operation}: it wrote more than ${maxOutputBytes >= 1024 * 1024 ? `${Math.round(maxOutputBytes / 1024 / 1024)} MiB` : `${maxOutputBytes} bytes`} of output, so it was stopped.`, 'The command was expected to answer briefly; check what it reads in the pod.');

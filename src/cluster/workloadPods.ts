@@ -3,10 +3,10 @@
  * viewer and the GPU metrics panel. No vscode import.
  */
 import { AppsV1Api, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { KubeMlError, toKubeMlError } from './errors';
-import { containerGpus, containersGpus } from './gpuPlacement';
-import { listOwnPods, podTargetOf } from './podResolver';
-import type { WorkloadRef } from './workloadRef';
+import { KubeMlError, toKubeMlError } from '../cluster/errors';
+import { containerGpus } from '../cluster/gpu/requests';
+import { listOwnPods, podTargetOf } from '../cluster/podResolver';
+import type { WorkloadRef } from '../cluster/workloadRef';
 
 function selectorFromLabels(labels: Record<string, string> | undefined): string | undefined {
   const entries = Object.entries(labels ?? {});
@@ -72,11 +72,6 @@ export async function resolveWorkloadPods(kubeConfig: KubeConfig, workload: Work
     if (failure.kind === 'notFound') return [];
     throw failure;
   }
-}
-
-/** GPUs the pod's containers request. */
-export function gpusRequested(pod: V1Pod): number {
-  return containersGpus(pod.spec?.containers);
 }
 
 /** The container to exec nvidia-smi in: the preferred one, else the first that requests GPUs. */

@@ -5,7 +5,7 @@ import { hasWorkload } from '../cluster/workloadRef';
 import type { Services } from '../common/services';
 import { requireTrustedWorkspace } from '../common/workspaceFiles';
 import { askDevPodSpec, createPermissionProblem, forbiddenToCreate } from './createFlow';
-import { assertWithinGpuQuota } from '../cluster/gpuQuota';
+import { assertWithinGpuQuota } from '../cluster/gpu/quota';
 import { gpuOffer } from './gpuOffer';
 import type { DevPodFileDiagnostics } from './devPodFileCommand';
 import { findDevPodFile, specFromFile } from './devPodFileCommand';

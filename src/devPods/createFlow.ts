@@ -5,9 +5,10 @@ import { KubeMlError } from '../cluster/errors';
 import { toDnsLabel } from '../cluster/names';
 import type { ClusterSession } from '../cluster/session';
 import type { Services } from '../common/services';
-import { assertWithinGpuQuota, describeGpuQuota, type GpuQuota } from '../cluster/gpuQuota';
+import { assertWithinGpuQuota, describeGpuQuota, type GpuQuota } from '../cluster/gpu/quota';
 import { gpuOffer, type GpuOffer } from './gpuOffer';
-import { defaultGpuChoice, gpuCountChoices, selectableProduct, type ProductGpus } from './model/gpuCapacity';
+import { defaultGpuChoice, gpuCountChoices, selectableProduct } from './model/gpuCapacity';
+import type { ProductFreeGpus } from '../cluster/gpu/freeGpus';
 import { DEFAULT_IMAGE_PRESET, IMAGE_PRESETS, type ImagePreset } from './model/presets';
 import { DEFAULT_WORKSPACE_SIZE, defaultResourcesFor, validateCpu, validateDevPodName, validateIdleMinutes, validateImage, validateMemory, type DevPodSpec } from './model/spec';
 import { shortProduct } from './model/devPodRow';
@@ -51,7 +52,7 @@ function suggestName(existing: readonly string[]): string {
   }
 }
 
-function gpuItems(products: readonly ProductGpus[], partial: boolean, quota: GpuQuota | undefined): GpuItem[] {
+function gpuItems(products: readonly ProductFreeGpus[], partial: boolean, quota: GpuQuota | undefined): GpuItem[] {
   const items: GpuItem[] = [];
   for (const product of products) {
     items.push({ label: product.product, kind: vscode.QuickPickItemKind.Separator });

@@ -3,7 +3,8 @@ import { KubeMlError } from '../cluster/errors';
 import { KeyedDebounce } from '../common/model/keyedDebounce';
 import type { Services } from '../common/services';
 import { DEV_POD_FILE, parseDevPodFile, type FileParseResult } from './model/devPodFile';
-import { fitsSomewhere, selectableProduct, type ProductGpus } from './model/gpuCapacity';
+import { fitsSomewhere, selectableProduct } from './model/gpuCapacity';
+import type { ProductFreeGpus } from '../cluster/gpu/freeGpus';
 import type { DevPodSpec } from './model/spec';
 
 /** Typing pauses shorter than this do not reparse the file. */
@@ -69,7 +70,7 @@ export async function findDevPodFile(argument: unknown): Promise<vscode.Uri> {
 }
 
 /** Reads and validates the file; problems become diagnostics and one error naming the first line. */
-export async function specFromFile(services: Services, diagnostics: DevPodFileDiagnostics, uri: vscode.Uri, products: readonly ProductGpus[]): Promise<DevPodSpec> {
+export async function specFromFile(services: Services, diagnostics: DevPodFileDiagnostics, uri: vscode.Uri, products: readonly ProductFreeGpus[]): Promise<DevPodSpec> {
   const document = await vscode.workspace.openTextDocument(uri);
   const result = diagnostics.update(document);
   if (!result?.spec) {

@@ -1,13 +1,12 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import { listAllowed } from '../cluster/permissions';
-import { GpuAccounting } from '../cluster/gpuAccounting';
-import { NVIDIA_GPU_PRODUCT_LABEL } from '../cluster/gpuPlacement';
-import { namespaceGpuQuota, type GpuQuota } from '../cluster/gpuQuota';
+import { freeGpusByProduct, type ProductFreeGpus } from '../cluster/gpu/freeGpus';
+import { NVIDIA_GPU_PRODUCT_LABEL } from '../cluster/gpu/resources';
+import { namespaceGpuQuota, type GpuQuota } from '../cluster/gpu/quota';
 import type { ClusterSession } from '../cluster/session';
-import { productGpusFromAccounting, type ProductGpus } from './model/gpuCapacity';
 
 export type GpuOffer = (
-  | { readonly kind: 'capacity'; readonly products: ProductGpus[]; /** Pods of other namespaces are invisible. */ readonly partial: boolean }
+  | { readonly kind: 'capacity'; readonly products: ProductFreeGpus[]; /** Pods of other namespaces are invisible. */ readonly partial: boolean }
   /** The user may not read nodes: product names without counts. */
   | { readonly kind: 'hidden'; /** Products this namespace's pods ask for, then the kubeMl.devPods.gpuProducts setting's. */ readonly products: readonly string[] }
 ) & { /** Undefined when no quota limits GPUs (or quotas are unreadable: the API server still enforces them). */ readonly quota?: GpuQuota };
@@ -39,5 +38,5 @@ export async function gpuOffer(session: ClusterSession, configuredProducts: read
     return { kind: 'hidden', products: [...new Set([...fromPods, ...configuredProducts])], ...withQuota };
   }
   const partial = !(await session.can({ verb: 'list', resource: 'pods' }));
-  return { kind: 'capacity', products: productGpusFromAccounting(GpuAccounting.from(session.nodes.list(), session.pods.list())), partial, ...withQuota };
+  return { kind: 'capacity', products: freeGpusByProduct(session.nodes.list(), session.pods.list()), partial, ...withQuota };
 }

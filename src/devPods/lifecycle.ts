@@ -2,9 +2,9 @@ import { AuthenticationV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type K
 import { detectNodeAutoscaler } from '../cluster/autoscalerDetection';
 import { KubeMlError, toKubeMlError } from '../cluster/errors';
 import { FIELD_MANAGER } from '../cluster/workloadRef';
+import { freeGpusByProduct, type ProductFreeGpus } from '../cluster/gpu/freeGpus';
 import { DEFINITION_ANNOTATION, DEV_POD_LABEL, KEPT_FROM_ANNOTATION, STOPPED_AT_ANNOTATION, STOPPED_REASON_ANNOTATION, workspaceClaimName } from '../cluster/devPodContract';
 import { decodeDefinition } from './model/definition';
-import { freeGpusByProduct, type ProductGpus } from './model/gpuCapacity';
 import { devPodManifest, ownerLabelValue, workspaceClaimManifest } from './model/manifests';
 import { validateDevPodSpec, type DevPodSpec } from './model/spec';
 import { startFailureError, type StartFailure, type StartProgress } from './model/startProgress';
@@ -51,7 +51,7 @@ export async function currentUserLabel(kubeConfig: KubeConfig): Promise<string |
 }
 
 /** Free GPUs as the scheduler sees them; undefined when the user may not list every pod (then the numbers would lie). */
-export async function currentGpuCapacity(kubeConfig: KubeConfig): Promise<ProductGpus[] | undefined> {
+export async function currentGpuCapacity(kubeConfig: KubeConfig): Promise<ProductFreeGpus[] | undefined> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   try {
     const [nodes, pods] = await Promise.all([core.listNode(), core.listPodForAllNamespaces({ fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' })]);

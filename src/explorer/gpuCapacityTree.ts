@@ -3,7 +3,7 @@ import type { WorkloadRef } from '../cluster/workloadRef';
 import { describeAccess } from '../cluster/permissions';
 import { describeGpuNode, describeProduct, gpuNodeTooltip, productTooltip } from './model/format';
 import type { GpuCapacityFeed } from './model/gpuCapacityFeed';
-import type { GpuAccountingChange } from '../cluster/gpuAccounting';
+import type { GpuAccountingChange } from '../cluster/gpu/accounting';
 import { changedUtilisationRows, productUtilisation } from './model/gpuUtilisation';
 import type { UtilisationChange, UtilisationPoller } from './utilisationPoller';
 import { noteTreeItem, type NoteNode } from './noteNode';

@@ -63,7 +63,7 @@ export class ClusterStatusBar implements vscode.Disposable {
     const scope = feed?.podScope === 'namespace' ? ` (requested counts pods in ${session.namespace} only)` : '';
     const lines = [`Kube ML: context ${session.contextName}, namespace ${session.namespace}`];
     if (reconnecting) lines.push(`Reconnecting: ${(feed?.nodeStatus.error ?? feed?.podStatus.error)?.summary ?? 'the API server went away.'}`);
-    if (totals) lines.push(`${totals.schedulableFree} GPUs free on Ready nodes, ${totals.requested} requested${scope}, ${totals.allocatable} allocatable, ${totals.total} total.`);
+    if (totals) lines.push(`${totals.schedulableFree} GPUs free on nodes that take new GPU pods, ${totals.requested} requested${scope}, ${totals.allocatable} allocatable, ${totals.total} total.`);
     lines.push('Click to switch namespace.');
     this.item.tooltip = lines.join('\n');
     this.item.show();

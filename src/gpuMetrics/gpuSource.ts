@@ -5,11 +5,13 @@
  */
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { KubeMlError } from '../cluster/errors';
-import { describeEndpoint, discoverDcgm, endpointForNode, readDcgmEndpoint, type DcgmEndpoint } from '../cluster/dcgm';
-import { sampleGpusViaExec, type ExecTarget } from '../cluster/gpuSampler';
+import { describeEndpoint, discoverDcgm, endpointForNode, readDcgmEndpoint, type DcgmEndpoint } from '../cluster/gpu/dcgm';
+import type { ExecTarget } from '../cluster/exec';
+import { sampleGpusViaExec } from '../cluster/gpu/sampler';
 import type { WorkloadRef } from '../cluster/workloadRef';
-import { gpuContainerOf, gpusRequested, resolveWorkloadPods } from '../cluster/workloadPods';
-import type { GpuSnapshot } from './model/gpuSample';
+import { gpuContainerOf, resolveWorkloadPods } from '../cluster/workloadPods';
+import { podSpecGpus } from '../cluster/gpu/requests';
+import type { GpuSnapshot } from '../cluster/gpu/sample';
 
 export interface DcgmPlan {
   readonly kind: 'dcgm';
@@ -54,7 +56,7 @@ export async function planGpuSource(kubeConfig: KubeConfig, workload: WorkloadRe
   const pods = await resolveWorkloadPods(kubeConfig, workload);
   if (workload.kind === 'Node') {
     const endpoint = endpointForNode(discovery, workload.name);
-    const gpuPod = pods.find((pod) => isRunning(pod) && gpusRequested(pod) > 0);
+    const gpuPod = pods.find((pod) => isRunning(pod) && podSpecGpus(pod.spec) > 0);
     const fallback = gpuPod ? execPlanFor(gpuPod) : undefined;
     if (endpoint) return { plan: { kind: 'dcgm', endpoint, node: workload.name, fallback }, notes };
     if (fallback) {
@@ -64,12 +66,12 @@ export async function planGpuSource(kubeConfig: KubeConfig, workload: WorkloadRe
     throw new KubeMlError('notFound', `No GPU metrics for node ${workload.name}: the cluster runs no DCGM exporter and no running pod on that node holds GPUs to run nvidia-smi in.`, 'Ask an admin to deploy the NVIDIA DCGM exporter (GPU operator), or open GPU Metrics on a running GPU pod.');
   }
   const running = pods.filter(isRunning);
-  const withGpus = running.filter((pod) => gpusRequested(pod) > 0);
+  const withGpus = running.filter((pod) => podSpecGpus(pod.spec) > 0);
   const target = withGpus[0] ?? running[0];
   if (!target) {
     throw new KubeMlError('notFound', `No running pod of ${workload.kind} ${workload.namespace}/${workload.name} to read GPU metrics from.`, 'Start (or resume) it and try again.');
   }
-  if (gpusRequested(target) === 0) {
+  if (podSpecGpus(target.spec) === 0) {
     throw new KubeMlError('invalidInput', `${workload.kind} ${workload.namespace}/${workload.name} has no GPUs allocated (no nvidia.com/gpu limit).`, 'Request GPUs when creating it to see GPU metrics.');
   }
   if (withGpus.length > 1) notes.push(`${withGpus.length} pods hold GPUs; showing ${target.metadata?.name}.`);

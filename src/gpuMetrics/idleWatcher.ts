@@ -5,7 +5,7 @@ import type { ClusterSession } from '../cluster/session';
 import type { WorkloadRef } from '../cluster/workloadRef';
 import { devPodSelector } from '../cluster/devPodContract';
 import { devPodNameOf } from '../cluster/podResolver';
-import { gpusRequested } from '../cluster/workloadPods';
+import { podSpecGpus } from '../cluster/gpu/requests';
 import { planGpuSource, sampleGpuSource, type GpuSourcePlan } from './gpuSource';
 import { IdleDetector } from './model/idleDetector';
 
@@ -41,7 +41,7 @@ export class IdleGpuWatcher implements vscode.Disposable {
   }
 
   private devPodsWithGpus(session: ClusterSession): V1Pod[] {
-    return session.pods.list().filter((pod) => pod.metadata?.namespace === session.namespace && devPodNameOf(pod) !== undefined && pod.status?.phase === 'Running' && !pod.metadata.deletionTimestamp && gpusRequested(pod) > 0);
+    return session.pods.list().filter((pod) => pod.metadata?.namespace === session.namespace && devPodNameOf(pod) !== undefined && pod.status?.phase === 'Running' && !pod.metadata.deletionTimestamp && podSpecGpus(pod.spec) > 0);
   }
 
   private async sampleAll(): Promise<void> {

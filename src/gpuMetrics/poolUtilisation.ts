@@ -4,10 +4,10 @@
  * allocation only. No vscode import.
  */
 import type { ClusterSession } from '../cluster/session';
-import { discoverDcgm, readDcgmEndpoint, type DcgmDiscovery } from '../cluster/dcgm';
+import { discoverDcgm, readDcgmEndpoint, type DcgmDiscovery } from '../cluster/gpu/dcgm';
 import type { NodeUtilisation, UtilisationSource } from '../explorer/model/gpuUtilisation';
-import { utilisationByNode } from './model/dcgmMetrics';
-import type { GpuReading } from './model/gpuSample';
+import { utilisationByNode } from '../cluster/gpu/dcgmMetrics';
+import type { GpuReading } from '../cluster/gpu/sample';
 
 export type { NodeUtilisation };
 

@@ -3,10 +3,11 @@ import type { Services } from '../common/services';
 import { hasWorkload, type WorkloadRef } from '../cluster/workloadRef';
 import { KubeMlError } from '../cluster/errors';
 import { listAllowed } from '../cluster/permissions';
-import { NVIDIA_GPU } from '../cluster/gpuPlacement';
+import { nodeGpuCapacity } from '../cluster/gpu/capacity';
+import { podSpecGpus } from '../cluster/gpu/requests';
+import { NVIDIA_GPU } from '../cluster/gpu/resources';
 import { GPU_WINDOW_MINUTES, GpuMetricsPanel } from './gpuPanel';
 import { IdleGpuWatcher } from './idleWatcher';
-import { gpusRequested } from '../cluster/workloadPods';
 
 /** Asks for a GPU pod or node when the command runs from the palette. */
 async function pickWorkload(services: Services): Promise<WorkloadRef | undefined> {
@@ -16,11 +17,13 @@ async function pickWorkload(services: Services): Promise<WorkloadRef | undefined
   const nodesReadable = await listAllowed(session.nodes, 'list nodes');
   type Item = vscode.QuickPickItem & { workload: WorkloadRef };
   const pods: Item[] = session.pods.list()
-    .filter((pod) => pod.status?.phase === 'Running' && gpusRequested(pod) > 0)
-    .map((pod) => ({ label: `$(vm) ${pod.metadata?.namespace}/${pod.metadata?.name}`, description: `${gpusRequested(pod)} GPU on ${pod.spec?.nodeName ?? '?'}`, workload: { kind: 'Pod', namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '' } }));
+    .filter((pod) => pod.status?.phase === 'Running' && podSpecGpus(pod.spec) > 0)
+    .map((pod) => ({ label: `$(vm) ${pod.metadata?.namespace}/${pod.metadata?.name}`, description: `${podSpecGpus(pod.spec)} GPU on ${pod.spec?.nodeName ?? '?'}`, workload: { kind: 'Pod', namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '' } }));
   const nodes: Item[] = !nodesReadable ? [] : session.nodes.list()
-    .filter((node) => Number(node.status?.allocatable?.[NVIDIA_GPU] ?? 0) > 0)
-    .map((node) => ({ label: `$(server) ${node.metadata?.name}`, description: `${node.status?.allocatable?.[NVIDIA_GPU]} GPU node`, workload: { kind: 'Node', namespace: '', name: node.metadata?.name ?? '' } }));
+    .flatMap((node) => {
+      const gpus = nodeGpuCapacity(node).get(NVIDIA_GPU)?.allocatable ?? 0;
+      return gpus > 0 ? [{ label: `$(server) ${node.metadata?.name}`, description: `${gpus} GPU node`, workload: { kind: 'Node', namespace: '', name: node.metadata?.name ?? '' } as WorkloadRef }] : [];
+    });
   if (pods.length + nodes.length === 0) throw new KubeMlError('notFound', `No running GPU pod${nodesReadable ? ' and no GPU node' : ' you can see (nodes are hidden from you)'} to show metrics for.`, 'Create a dev pod with GPUs first.');
   return (await vscode.window.showQuickPick([...pods, ...nodes], { title: 'GPU Metrics for…', matchOnDescription: true, ignoreFocusOut: true }))?.workload;
 }

@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { KubeMlError } from '../cluster/errors';
-import { describeGpuQuota, namespaceGpuQuota, quotaProblem, type GpuQuota } from '../cluster/gpuQuota';
+import { describeGpuQuota, namespaceGpuQuota, quotaProblem, type GpuQuota } from '../cluster/gpu/quota';
+import { UNKNOWN_GPU } from '../cluster/gpu/resources';
 import type { ClusterSession } from '../cluster/session';
 import { toDnsLabel } from '../cluster/names';
 import type { Services } from '../common/services';
@@ -59,7 +60,8 @@ async function pickCodeSource(target: Target | undefined, devPods: readonly DevP
 
 async function pickGpus(session: ClusterSession, quota: GpuQuota | undefined): Promise<{ gpus: number; product?: string }> {
   const capacity = freeGpusByNode(session.nodes.list(), session.pods.list());
-  const products = [...new Set(capacity.map((node) => node.product).filter((product): product is string => Boolean(product)))];
+  // Unlabelled GPUs have no product a worker could be pinned to: they serve only 'any GPU'.
+  const products = [...new Set(capacity.map((node) => node.product).filter((product) => product !== UNKNOWN_GPU))];
   type Item = vscode.QuickPickItem & { gpus: number; product?: string };
   const items: Item[] = [{ label: 'CPU only', gpus: 0 }];
   for (const product of products) {

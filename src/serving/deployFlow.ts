@@ -3,11 +3,11 @@ import { readdir } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { DEV_POD_LABEL } from '../cluster/devPodContract';
 import { toDnsLabel, validateDnsLabel, validateDnsSubdomain } from '../cluster/names';
-import { assertWithinGpuQuota, describeGpuQuota, namespaceGpuQuota, quotaProblem, type GpuQuota } from '../cluster/gpuQuota';
+import { assertWithinGpuQuota, describeGpuQuota, namespaceGpuQuota, quotaProblem, type GpuQuota } from '../cluster/gpu/quota';
 import type { ClusterSession } from '../cluster/session';
 import type { Services } from '../common/services';
 import { ENDPOINT_FILE_PATH, serializeEndpointFile, type EndpointFile, type ModelSource } from './model/endpointFile';
-import { freeGpusByProduct } from './model/freeGpus';
+import { deployableGpus } from './model/freeGpus';
 import { detectModelFormat, type DetectedModel } from './model/modelFormat';
 import { RUNTIME_PRESETS, runtimePreset, type RuntimeKind } from './model/runtimes';
 import { apiKeySecretName, type Exposure, type Scaling } from './model/spec';
@@ -93,7 +93,7 @@ async function pickRuntime(detected: DetectedModel | undefined): Answer<{ runtim
 
 async function pickGpus(session: ClusterSession, quota: GpuQuota | undefined): Answer<{ gpus: number; gpuProduct?: string }> {
   await session.nodes.ready.catch(() => undefined);
-  const free = freeGpusByProduct(session.nodes.list(), session.pods.list());
+  const free = deployableGpus(session.nodes.list(), session.pods.list());
   const items = [
     ...[...free.entries()].map(([product, figures]) => ({ label: product, description: `${figures.free} free, at most ${figures.largestOnOneNode} on one node`, product, max: figures.largestOnOneNode })),
     { label: 'Any GPU', description: 'let the scheduler choose the product', product: undefined as string | undefined, max: Math.max(0, ...[...free.values()].map((figures) => figures.largestOnOneNode)) },

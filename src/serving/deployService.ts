@@ -8,7 +8,7 @@ import type { Services } from '../common/services';
 import { applyEndpoint, deployAccessQueries, detectKServe, type EndpointBackend } from './endpointApi';
 import type { EndpointInfo, EndpointStore } from './endpointStore';
 import type { EndpointFile, ModelSource } from './model/endpointFile';
-import { freeGpusByProduct } from './model/freeGpus';
+import { deployableGpus } from './model/freeGpus';
 import type { RolloutStatus } from './model/rollout';
 import type { EndpointSpec, ModelVolume } from './model/spec';
 import { COPY_SCRIPT, formatBytes, stagingPath } from './model/uploadPlan';
@@ -139,7 +139,7 @@ export async function deployEndpoint(services: Services, store: EndpointStore, r
     const rollout = await waitForRollout(session.kubeConfig, namespace, spec.name, {
       timeoutMs: 30 * 60 * 1000,
       signal: abortSignalOf(token),
-      freeGpus: () => freeGpusByProduct(session.nodes.list(), session.pods.list()),
+      freeGpus: () => deployableGpus(session.nodes.list(), session.pods.list()),
       onStatus: (status) => progress.report({ message: status.summary }),
       log: (level, message) => services.output[level](message),
     });

@@ -2,8 +2,8 @@
 // extension's own Prometheus and DCGM parsers: every GPU, its node, and the pod that holds it.
 import * as assert from 'assert';
 import * as fs from 'fs';
-import { readingsFromDcgm } from '../../src/gpuMetrics/model/dcgmMetrics';
-import { parsePrometheusText } from '../../src/gpuMetrics/model/prometheus';
+import { readingsFromDcgm } from '../../src/cluster/gpu/dcgmMetrics';
+import { parsePrometheusText } from '../../src/cluster/gpu/prometheus';
 
 describe('sandbox DCGM exporter output', function () {
   it('parses into one reading per GPU, with the holding pod on the allocated ones', function () {

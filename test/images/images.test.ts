@@ -9,7 +9,7 @@ import * as path from 'path';
 import * as http from 'http';
 import { AddressInfo, createServer } from 'net';
 import { httpGet } from '../httpGet';
-import { NVIDIA_SMI_COMMAND, parseNvidiaSmiCsv } from '../../src/gpuMetrics/model/nvidiaSmi';
+import { NVIDIA_SMI_COMMAND, parseNvidiaSmiCsv } from '../../src/cluster/gpu/nvidiaSmi';
 import { waitFor } from '../waitFor';
 import { buildGpuPrograms, buildImages, ImageLine, ScratchContainerd } from './scratchContainerd';
 

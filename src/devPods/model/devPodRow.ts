@@ -1,8 +1,8 @@
 import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import { DEFINITION_ANNOTATION, DEV_POD_LABEL, STOPPED_AT_ANNOTATION, STOPPED_REASON_ANNOTATION } from '../../cluster/devPodContract';
-import { NVIDIA_GPU_PRODUCT_LABEL } from '../../cluster/gpuPlacement';
+import { podSpecGpus } from '../../cluster/gpu/requests';
+import { NVIDIA_GPU_PRODUCT_LABEL } from '../../cluster/gpu/resources';
 import { decodeDefinition } from './definition';
-import { gpusOfPod } from './gpuCapacity';
 import { decideIdleForPod, formatDuration } from './idlePolicy';
 import type { DevPodSpec } from './spec';
 
@@ -81,7 +81,7 @@ export function devPodRow(name: string, namespace: string, pod: V1Pod | undefine
     state,
     phaseText,
     node: pod.spec?.nodeName,
-    gpus: gpusOfPod(pod),
+    gpus: podSpecGpus(pod.spec),
     gpuProduct: pod.spec?.nodeSelector?.[NVIDIA_GPU_PRODUCT_LABEL] ?? spec?.gpu?.product,
     ageText: created === undefined ? undefined : formatDuration(now - created),
     idleText: state === 'running' ? idleText : undefined,

@@ -10,10 +10,11 @@ import {
   WORKSPACE_MOUNT_PATH,
   workspaceClaimName,
 } from '../../cluster/devPodContract';
-import { bytesOf, gibibytes } from './quantities';
+import { quantityValue } from '../../cluster/gpu/quantity';
+import { gibibytes } from './quantities';
 import type { DevPodSpec } from './spec';
 import { encodeDefinition } from './definition';
-import { gpuPlacement } from '../../cluster/gpuPlacement';
+import { gpuPlacement } from '../../cluster/gpu/placement';
 import { containerSecurityContext, podSecurityContext, RESTRICTED_UID } from '../../cluster/podSecurity';
 
 /**
@@ -59,7 +60,7 @@ export function ownerLabelValue(userName: string): string | undefined {
 
 /** PyTorch DataLoader workers share tensors through /dev/shm; the runtime default (64 MiB) is far too small. */
 export function sharedMemorySize(memory: string): string {
-  return gibibytes(bytesOf(memory) / 4);
+  return gibibytes(quantityValue(memory) / 4);
 }
 
 export function devPodManifest(spec: DevPodSpec, context: ManifestContext): V1Pod {

@@ -1,40 +1,17 @@
-/** Just enough of Kubernetes resource quantities to size dev pods and validate input. */
+/** The quantities a dev pod's form accepts, valued by the one quantity parser. */
+import { quantityValue } from '../../cluster/gpu/quantity';
 
+/** Cores ("8", "0.5") or millicores ("500m"): the forms the validation hint names. */
 const CPU_PATTERN = /^(\d+(\.\d+)?|\d+m)$/;
-const BYTES_PATTERN = /^(\d+(\.\d+)?)(Ki|Mi|Gi|Ti|Pi|K|M|G|T|P)?$/;
-
-const BYTE_FACTORS: Record<string, number> = {
-  '': 1,
-  K: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  Ki: 1024,
-  Mi: 1024 ** 2,
-  Gi: 1024 ** 3,
-  Ti: 1024 ** 4,
-  Pi: 1024 ** 5,
-};
+/** A size: a number with an optional byte unit. */
+const BYTES_PATTERN = /^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|k|M|G|T|P)?$/;
 
 export function isCpuQuantity(value: string): boolean {
-  return CPU_PATTERN.test(value) && cpuCores(value) > 0;
-}
-
-export function cpuCores(value: string): number {
-  return value.endsWith('m') ? Number(value.slice(0, -1)) / 1000 : Number(value);
+  return CPU_PATTERN.test(value) && quantityValue(value) > 0;
 }
 
 export function isByteQuantity(value: string): boolean {
-  return BYTES_PATTERN.test(value) && bytesOf(value) > 0;
-}
-
-export function bytesOf(value: string): number {
-  const match = BYTES_PATTERN.exec(value);
-  if (!match) {
-    return Number.NaN;
-  }
-  return Number(match[1]) * BYTE_FACTORS[match[3] ?? ''];
+  return BYTES_PATTERN.test(value) && quantityValue(value) > 0;
 }
 
 /** Whole gibibytes, rounded down, as a quantity ("12Gi"); at least `minimumGi`. */

@@ -2,9 +2,11 @@ import type { CoreV1Event, V1Pod } from '@kubernetes/client-node';
 import { KubeMlError } from '../../cluster/errors';
 import type { NodeAutoscaler } from '../../cluster/autoscalerDetection';
 import { autoscalerVerdict, describeScaleUp } from '../../cluster/autoscalerEvents';
+import { lacksGpus } from '../../cluster/gpu/shortfall';
 import { waitsForVolume } from '../../cluster/schedulerMessages';
 import { explainVolumeAttach } from '../../cluster/volumeAttach';
-import { explainNoGpuCapacity, type ProductGpus } from './gpuCapacity';
+import type { ProductFreeGpus } from '../../cluster/gpu/freeGpus';
+import { explainNoGpuCapacity } from './gpuCapacity';
 
 /**
  * Start progress of one dev pod, folded from its pod status and its Events. Pure, so recorded
@@ -77,7 +79,7 @@ export function classifySchedulerMessage(message: string): UnschedulableCause | 
   if (waitsForVolume(message)) {
     return undefined;
   }
-  if (/Insufficient nvidia\.com\/gpu/i.test(message)) {
+  if (lacksGpus(message)) {
     return 'gpu';
   }
   if (/Insufficient (cpu|memory|ephemeral-storage)/i.test(message)) {
@@ -198,7 +200,7 @@ export interface FailureContext {
   readonly gpuProduct?: string;
   readonly image: string;
   /** Free GPUs now; undefined when the user cannot see every pod. */
-  readonly products?: readonly ProductGpus[];
+  readonly products?: readonly ProductFreeGpus[];
 }
 
 /** The user-facing error for a failed start. */

@@ -1,4 +1,4 @@
-import type { GpuFigures, GpuNodeSummary, GpuProductSummary, GpuTotals } from '../../cluster/gpuAccounting';
+import type { GpuFigures, GpuNodeSummary, GpuProductSummary, GpuTotals } from '../../cluster/gpu/accounting';
 import { formatUtilisation, utilisationTooltipLine, type NodeUtilisation } from './gpuUtilisation';
 
 /** Texts of the GPU Capacity view and the status bar; pure so they are unit-tested. */
@@ -44,7 +44,7 @@ export function gpuNodeTooltip(node: GpuNodeSummary, utilisation?: NodeUtilisati
 }
 
 export function productTooltip(product: GpuProductSummary, utilisation?: NodeUtilisation): string {
-  const lines = [product.product, formatFigures(product), `${product.schedulableFree} free on Ready, schedulable nodes`];
+  const lines = [product.product, formatFigures(product), `${product.schedulableFree} free on nodes that take new GPU pods`];
   if (product.memoryMiB) lines.push(`GPU memory: ${Math.round(product.memoryMiB / 1024)} GiB each`);
   const utilisationLine = utilisationTooltipLine(utilisation);
   if (utilisationLine) lines.push(utilisationLine);

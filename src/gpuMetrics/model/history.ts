@@ -2,7 +2,7 @@
  * The last few minutes of GPU snapshots a panel plots; older ones drop off so a panel left open
  * for a day stays small.
  */
-import type { GpuSnapshot } from './gpuSample';
+import type { GpuSnapshot } from '../../cluster/gpu/sample';
 
 export class SnapshotHistory {
   private snapshots: GpuSnapshot[] = [];

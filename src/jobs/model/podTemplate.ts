@@ -1,5 +1,5 @@
 import type { V1Container, V1EnvVar, V1PodTemplateSpec, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
-import { gpuPlacement } from '../../cluster/gpuPlacement';
+import { gpuPlacement } from '../../cluster/gpu/placement';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../cluster/workloadRef';
 import { CODE_MOUNT_PATH, type JobSpec } from './jobSpec';
 import { containerSecurityContext, podSecurityContext } from '../../cluster/podSecurity';

@@ -2,7 +2,8 @@ import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import { waitsForVolume } from '../../cluster/schedulerMessages';
 import type { JobSpec } from './jobSpec';
 import type { Runtime } from './runtime';
-import { explainUnschedulable, type NodeGpus } from './gpuFit';
+import type { NodeFreeGpus } from '../../cluster/gpu/freeGpus';
+import { explainUnschedulable } from './gpuFit';
 import { CANCELLED_ANNOTATION, KUEUE_QUEUE_LABEL, runPodSelector, SPEC_ANNOTATION } from './manifests';
 import { RUN_LABEL, RUNTIME_LABEL } from './podTemplate';
 
@@ -184,7 +185,7 @@ function terminalOutcome(info: RunObjectInfo, pods: readonly V1Pod[]): { state: 
 const WAITING_PROBLEMS = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'CrashLoopBackOff', 'RunContainerError']);
 
 /** The worst thing holding up a pod that is not running yet. */
-function pendingPodProblem(pods: readonly V1Pod[], info: RunObjectInfo, capacity: readonly NodeGpus[]): string | undefined {
+function pendingPodProblem(pods: readonly V1Pod[], info: RunObjectInfo, capacity: readonly NodeFreeGpus[]): string | undefined {
   for (const pod of pods) {
     const scheduled = pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled');
     if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable' && !waitsForVolume(scheduled.message ?? '')) {
@@ -209,7 +210,7 @@ export interface RunInputs {
   readonly workload?: WorkloadInfo;
   /** Newest warning event message on the top object (e.g. FailedCreate from admission). */
   readonly warning?: string;
-  readonly capacity: readonly NodeGpus[];
+  readonly capacity: readonly NodeFreeGpus[];
 }
 
 /** Everything the Training Jobs view shows about one run, from the watched objects alone. */

@@ -11,7 +11,7 @@ import type {
 import { endpointLabels, ENDPOINT_LABEL, SERVER_SPEC_ANNOTATION, SPEC_ANNOTATION } from './labels';
 import { runtimePreset } from './runtimes';
 import { resolvedServer, serverSpecOf, type EndpointSpec, type ServerSpec } from './spec';
-import { gpuPlacement } from '../../cluster/gpuPlacement';
+import { gpuPlacement } from '../../cluster/gpu/placement';
 import { containerSecurityContext, podSecurityContext } from '../../cluster/podSecurity';
 
 /** Where the model volume is mounted in server containers. */

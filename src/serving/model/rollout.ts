@@ -1,5 +1,6 @@
 import type { CoreV1Event, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
-import { containersGpus } from '../../cluster/gpuPlacement';
+import { podSpecGpus } from '../../cluster/gpu/requests';
+import { lacksGpus } from '../../cluster/gpu/shortfall';
 import { waitsForVolume } from '../../cluster/schedulerMessages';
 import { explainVolumeAttach } from '../../cluster/volumeAttach';
 
@@ -48,7 +49,7 @@ function freeGpuSentence(freeGpus: FreeGpus | undefined): string {
 
 /** Explains a scheduler message ("0/5 nodes are available: 4 Insufficient nvidia.com/gpu, ..."). */
 export function explainSchedulingFailure(object: string, message: string, requestedGpus: number, freeGpus?: FreeGpus): RolloutProblem {
-  if (/Insufficient nvidia\.com\/gpu/i.test(message)) {
+  if (lacksGpus(message)) {
     return {
       kind: 'insufficientGpu',
       object,
@@ -143,7 +144,7 @@ function dedupe(problems: RolloutProblem[]): RolloutProblem[] {
 
 /** GPUs one pod of the Deployment asks for. */
 export function requestedGpusOf(deployment: V1Deployment): number {
-  return containersGpus(deployment.spec?.template.spec?.containers);
+  return podSpecGpus(deployment.spec?.template.spec);
 }
 
 /**

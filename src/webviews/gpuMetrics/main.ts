@@ -5,7 +5,7 @@ import './gpuMetrics.css';
 import uPlot from 'uplot';
 import { connect } from '../common/vscodeApi';
 import { clear, el, seriesColour, themeColour } from '../common/dom';
-import type { GpuReading, GpuSnapshot } from '../../gpuMetrics/model/gpuSample';
+import type { GpuReading, GpuSnapshot } from '../../cluster/gpu/sample';
 import type { GpuViewToHost, HostToGpuView } from './protocol';
 
 const channel = connect<GpuViewToHost, HostToGpuView, Record<string, never>>();

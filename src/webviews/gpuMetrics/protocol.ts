@@ -1,5 +1,5 @@
 /** Messages between the GPU metrics panel and its webview. Imported by both sides. */
-import type { GpuSnapshot } from '../../gpuMetrics/model/gpuSample';
+import type { GpuSnapshot } from '../../cluster/gpu/sample';
 
 export type HostToGpuView =
   | { readonly type: 'init'; readonly title: string; readonly refreshSeconds: number; readonly windowMinutes: number }

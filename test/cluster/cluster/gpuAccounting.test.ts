@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
-import { GpuAccounting, podGpuRequests } from '../../../src/cluster/gpuAccounting';
+import { GpuAccounting } from '../../../src/cluster/gpu/accounting';
+import { podGpuRequests } from '../../../src/cluster/gpu/requests';
 import { KubeSession } from '../../../src/cluster/kubeSession';
 import { GpuCapacityFeed } from '../../../src/explorer/model/gpuCapacityFeed';
 import { fixtureNodes } from '../../../scripts/sandbox/fixtures';

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { DEVELOPER_CONTEXT, GPU_TOLERATIONS, createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../sandbox';
-import { assertWithinGpuQuota } from '../../../src/cluster/gpuQuota';
+import { assertWithinGpuQuota } from '../../../src/cluster/gpu/quota';
 import { toKubeMlError } from '../../../src/cluster/errors';
 import { KubeSession } from '../../../src/cluster/kubeSession';
 import { gpuOffer } from '../../../src/devPods/gpuOffer';

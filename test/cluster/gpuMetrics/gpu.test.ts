@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { sampleGpusViaExec } from '../../../src/cluster/gpuSampler';
-import { discoverDcgm } from '../../../src/cluster/dcgm';
+import { sampleGpusViaExec } from '../../../src/cluster/gpu/sampler';
+import { discoverDcgm } from '../../../src/cluster/gpu/dcgm';
 import { planGpuSource, sampleGpuSource } from '../../../src/gpuMetrics/gpuSource';
 import { poolUtilisationSource, readPoolUtilisation } from '../../../src/gpuMetrics/poolUtilisation';
 import { UtilisationPoller } from '../../../src/explorer/utilisationPoller';

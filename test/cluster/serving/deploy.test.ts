@@ -3,7 +3,7 @@ import { AppsV1Api, AutoscalingV2Api, CoreV1Api } from '@kubernetes/client-node'
 import { KubeSession } from '../../../src/cluster/kubeSession';
 import { startPortForward } from '../../../src/cluster/portForward';
 import { applyEndpoint, deleteEndpoint, deployAccessQueries, readEndpoint, rollBackEndpoint, scaleEndpoint } from '../../../src/serving/endpointApi';
-import { freeGpusByProduct } from '../../../src/serving/model/freeGpus';
+import { deployableGpus } from '../../../src/serving/model/freeGpus';
 import { ENDPOINT_LABEL, podSelectorOf } from '../../../src/serving/model/labels';
 import { buildCompletionRequest, DEFAULT_PARAMETERS } from '../../../src/serving/model/playgroundRequest';
 import { listModels, streamCompletion } from '../../../src/serving/openAiClient';
@@ -105,7 +105,7 @@ describe('serving: deploy, rollout, playground, scale, roll back, delete (sandbo
     try {
       await session.nodes.ready;
       await applyEndpoint(kubeConfig, testEndpoint(namespace, { name: 'too-big', gpus: 9 }), 'deployment');
-      const status = await waitForRollout(kubeConfig, namespace, 'too-big', { timeoutMs: 60_000, until: ['failed'], freeGpus: () => freeGpusByProduct(session.nodes.list(), session.pods.list()) });
+      const status = await waitForRollout(kubeConfig, namespace, 'too-big', { timeoutMs: 60_000, until: ['failed'], freeGpus: () => deployableGpus(session.nodes.list(), session.pods.list()) });
       const problem = status.problems.find((candidate) => candidate.kind === 'insufficientGpu');
       assert.ok(problem, status.summary);
       assert.match(problem.message, /no node has 9 free GPUs/);

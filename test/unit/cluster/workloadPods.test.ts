@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
-import { gpuContainerOf, gpusRequested, matchesSelector } from '../../../src/cluster/workloadPods';
+import { podSpecGpus } from '../../../src/cluster/gpu/requests';
+import { gpuContainerOf, matchesSelector } from '../../../src/cluster/workloadPods';
 import { containerChoices } from '../../../src/logs/logSession';
 
 const pod: V1Pod = {
@@ -20,7 +21,7 @@ describe('workload pods', () => {
     assert.ok(!matchesSelector('app=serve', pod.metadata?.labels));
   });
   it('counts GPUs and picks the GPU container for nvidia-smi', () => {
-    assert.equal(gpusRequested(pod), 4);
+    assert.equal(podSpecGpus(pod.spec), 4);
     assert.equal(gpuContainerOf(pod), 'trainer');
     assert.equal(gpuContainerOf(pod, 'sidecar'), 'sidecar');
   });

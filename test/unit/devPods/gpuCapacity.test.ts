@@ -1,5 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { defaultGpuChoice, describeFreeGpus, explainNoGpuCapacity, fitsSomewhere, freeGpusByProduct, gpuCountChoices, gpusOfPod, selectableProduct } from '../../../src/devPods/model/gpuCapacity';
+import { freeGpusByProduct } from '../../../src/cluster/gpu/freeGpus';
+import { podSpecGpus } from '../../../src/cluster/gpu/requests';
+import { defaultGpuChoice, describeFreeGpus, explainNoGpuCapacity, fitsSomewhere, gpuCountChoices, selectableProduct } from '../../../src/devPods/model/gpuCapacity';
 import { cpuNode, gpuNode, podOn } from './fixtures';
 
 const H100 = 'NVIDIA-H100-80GB-HBM3';
@@ -36,7 +38,7 @@ describe('devPods/model/gpuCapacity', () => {
   it('counts init containers at their maximum, not summed', () => {
     const pod = podOn('h100-a', 2);
     pod.spec!.initContainers = [{ name: 'i', resources: { limits: { 'nvidia.com/gpu': '4' } } }];
-    assert.equal(gpusOfPod(pod), 4);
+    assert.equal(podSpecGpus(pod.spec), 4);
   });
 
   it('a pod cannot span nodes: 9 H100s fit nowhere although 16 are free', () => {

@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
 import { applyPodEvent, applyPodStatus, autoscalerSilent, classifySchedulerMessage, INITIAL_START_PROGRESS, startFailureError, type StartProgress } from '../../../src/devPods/model/startProgress';
-import { freeGpusByProduct } from '../../../src/devPods/model/gpuCapacity';
+import { freeGpusByProduct } from '../../../src/cluster/gpu/freeGpus';
 import { event, gpuNode } from './fixtures';
 
 type Step = { event: ReturnType<typeof event> } | { pod: V1Pod };

@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { KubeConfig, V1Node, V1Pod } from '@kubernetes/client-node';
-import type { GpuNodeSummary } from '../../../src/cluster/gpuAccounting';
+import type { GpuNodeSummary } from '../../../src/cluster/gpu/accounting';
 import { Emitter } from '../../../src/cluster/emitter';
 import type { CacheChange, ClusterSession, WatchCache } from '../../../src/cluster/session';
 import { describeGpuNode, gpuNodeTooltip, statusBarText } from '../../../src/explorer/model/format';
@@ -54,7 +54,7 @@ describe('GpuCapacityFeed', () => {
 describe('explorer texts', () => {
   const summary: GpuNodeSummary = {
     name: 'gpu-h100-0', ready: false, cordoned: true, tainted: true, taints: ['nvidia.com/gpu:NoSchedule'], memoryMiB: 81920,
-    devices: [{ resource: 'nvidia.com/gpu', product: 'NVIDIA-H100-80GB-HBM3', total: 8, allocatable: 8, requested: 3, free: 5 }],
+    devices: [{ resource: 'nvidia.com/gpu', product: 'NVIDIA-H100-80GB-HBM3', total: 8, allocatable: 8, requested: 3, free: 5, acceptsNewPods: false }],
     total: 8, allocatable: 8, requested: 3, free: 5,
   };
 

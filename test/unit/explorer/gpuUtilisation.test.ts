@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import type { GpuNodeSummary, GpuProductSummary } from '../../../src/cluster/gpuAccounting';
+import type { GpuNodeSummary, GpuProductSummary } from '../../../src/cluster/gpu/accounting';
 import { describeGpuNode, describeProduct, gpuNodeTooltip, productTooltip } from '../../../src/explorer/model/format';
 import { changedUtilisationRows, formatUtilisation, productUtilisation, type UtilisationByNode, type UtilisationSource } from '../../../src/explorer/model/gpuUtilisation';
 import { UtilisationPoller, type UtilisationChange } from '../../../src/explorer/utilisationPoller';

@@ -8,7 +8,7 @@ export function spec(overrides: Partial<JobSpec> = {}): JobSpec {
 export function gpuNode(name: string, product: string, gpus: number): V1Node {
   return {
     metadata: { name, labels: { 'nvidia.com/gpu.product': product } },
-    status: { allocatable: { 'nvidia.com/gpu': String(gpus), cpu: '64' } },
+    status: { allocatable: { 'nvidia.com/gpu': String(gpus), cpu: '64' }, conditions: [{ type: 'Ready', status: 'True' }] },
   };
 }
 

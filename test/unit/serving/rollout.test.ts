@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import type { CoreV1Event, V1Deployment, V1Pod, V1ReplicaSet } from '@kubernetes/client-node';
 import { interpretRollout, previousReplicaSet, REVISION_ANNOTATION } from '../../../src/serving/model/rollout';
-import { freeGpusByProduct } from '../../../src/serving/model/freeGpus';
+import { deployableGpus } from '../../../src/serving/model/freeGpus';
 import { buildDeployment } from '../../../src/serving/model/manifests';
 import { vllmSpec } from './fixtures';
 
@@ -116,9 +116,9 @@ describe('roll back target', () => {
 
 describe('free GPUs by product', () => {
   it('subtracts GPUs of running pods bound to each node', () => {
-    const node = (name: string, product: string, gpus: string) => ({ metadata: { name, labels: { 'nvidia.com/gpu.product': product } }, status: { allocatable: { 'nvidia.com/gpu': gpus } } });
+    const node = (name: string, product: string, gpus: string) => ({ metadata: { name, labels: { 'nvidia.com/gpu.product': product } }, status: { allocatable: { 'nvidia.com/gpu': gpus }, conditions: [{ type: 'Ready', status: 'True' }] } });
     const gpuPod = (nodeName: string, gpus: string, phase = 'Running'): V1Pod => ({ metadata: { name: `on-${nodeName}`, namespace: 'ml' }, spec: { nodeName, containers: [{ name: 'c', resources: { limits: { 'nvidia.com/gpu': gpus } } }] }, status: { phase } });
-    const free = freeGpusByProduct([node('h1', 'H100', '8'), node('h2', 'H100', '8'), node('a1', 'A100', '4'), { metadata: { name: 'cpu' }, status: { allocatable: { cpu: '8' } } }], [gpuPod('h1', '6'), gpuPod('h2', '1'), gpuPod('a1', '4', 'Succeeded')]);
+    const free = deployableGpus([node('h1', 'H100', '8'), node('h2', 'H100', '8'), node('a1', 'A100', '4'), { metadata: { name: 'cpu' }, status: { allocatable: { cpu: '8' } } }], [gpuPod('h1', '6'), gpuPod('h2', '1'), gpuPod('a1', '4', 'Succeeded')]);
     assert.deepEqual(free.get('H100'), { free: 9, largestOnOneNode: 7 });
     assert.deepEqual(free.get('A100'), { free: 4, largestOnOneNode: 4 });
     assert.equal(free.size, 2);

@@ -3,7 +3,8 @@
 // node affinity, taints, and requests against allocatable. Reasons are worded as Cluster
 // Autoscaler words them in NotTriggerScaleUp, so the product reads the sandbox as it reads a cluster.
 import type * as k8s from '@kubernetes/client-node';
-import { parseQuantity } from '../../../../src/cluster/gpuAccounting';
+import { repels } from '../../../../src/cluster/gpu/capacity';
+import { parseQuantity } from '../../../../src/cluster/gpu/quantity';
 
 function labelsMatch(pod: k8s.V1Pod, labels: Record<string, string>): boolean {
   const selector = pod.spec?.nodeSelector ?? {};
@@ -23,14 +24,6 @@ function labelsMatch(pod: k8s.V1Pod, labels: Record<string, string>): boolean {
   }));
 }
 
-function tolerates(pod: k8s.V1Pod, taint: k8s.V1Taint): boolean {
-  return (pod.spec?.tolerations ?? []).some((toleration) =>
-    (toleration.effect === undefined || toleration.effect === '' || toleration.effect === taint.effect)
-    && (toleration.operator === 'Exists'
-      ? toleration.key === undefined || toleration.key === '' || toleration.key === taint.key
-      : toleration.key === taint.key && (toleration.value ?? '') === (taint.value ?? '')));
-}
-
 /** The pod's requests per resource (app containers summed; limits stand in where requests are not set). */
 function podRequests(pod: k8s.V1Pod): Map<string, number> {
   const totals = new Map<string, number>();
@@ -44,7 +37,7 @@ function podRequests(pod: k8s.V1Pod): Map<string, number> {
 /** Undefined when the pod fits an empty node made from `template`; else why not. */
 export function whyNotFit(pod: k8s.V1Pod, template: k8s.V1Node): string | undefined {
   if (!labelsMatch(pod, template.metadata?.labels ?? {})) return "node(s) didn't match Pod's node affinity/selector";
-  const untolerated = (template.spec?.taints ?? []).find((taint) => (taint.effect === 'NoSchedule' || taint.effect === 'NoExecute') && !tolerates(pod, taint));
+  const untolerated = (template.spec?.taints ?? []).find((taint) => repels(taint, pod.spec?.tolerations ?? []));
   if (untolerated) return `node(s) had untolerated taint {${untolerated.key}: ${untolerated.value ?? ''}}`;
   const allocatable = template.status?.allocatable ?? {};
   for (const [resource, requested] of podRequests(pod)) {

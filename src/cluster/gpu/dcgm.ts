@@ -3,11 +3,11 @@
  * server's pod or service proxy (so it works from a laptop, with the user's own RBAC).
  */
 import { CoreV1Api, type KubeConfig, type V1Pod, type V1Service } from '@kubernetes/client-node';
-import { toKubeMlError } from './errors';
-import { getApiText } from './logs/logStream';
-import { parsePrometheusText } from '../gpuMetrics/model/prometheus';
-import { readingsFromDcgm } from '../gpuMetrics/model/dcgmMetrics';
-import type { GpuReading } from '../gpuMetrics/model/gpuSample';
+import { toKubeMlError } from '../errors';
+import { getApiText } from '../logs/logStream';
+import { parsePrometheusText } from './prometheus';
+import { readingsFromDcgm } from './dcgmMetrics';
+import type { GpuReading } from './sample';
 
 /** Labels the GPU operator and the dcgm-exporter Helm chart put on the exporter. */
 export const DCGM_LABEL_SELECTORS = ['app=nvidia-dcgm-exporter', 'app.kubernetes.io/name=dcgm-exporter'] as const;

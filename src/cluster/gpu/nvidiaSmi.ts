@@ -3,7 +3,7 @@
  * power.draw,temperature.gpu --format=csv,noheader,nounits`. Pure and total: malformed rows are
  * skipped (reported in `rejected`), never thrown.
  */
-import type { GpuReading } from './gpuSample';
+import type { GpuReading } from './sample';
 
 export const NVIDIA_SMI_FIELDS = ['index', 'name', 'utilization.gpu', 'memory.used', 'memory.total', 'power.draw', 'temperature.gpu'] as const;
 

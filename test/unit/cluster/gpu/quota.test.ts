@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import type { V1ResourceQuota } from '@kubernetes/client-node';
-import { assertWithinGpuQuota, quotaProblem, tightestGpuQuota } from '../../../src/cluster/gpuQuota';
+import { assertWithinGpuQuota, quotaProblem, tightestGpuQuota } from '../../../../src/cluster/gpu/quota';
 
 describe('GPU quota of a namespace', () => {
   it('takes the tightest GPU quota, requests or limits, and none when no quota limits GPUs', () => {

@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { gpuPlacement, NVIDIA_GPU, NVIDIA_GPU_PRODUCT_LABEL } from '../../../src/cluster/gpuPlacement';
+import { gpuPlacement } from '../../../../src/cluster/gpu/placement';
+import { NVIDIA_GPU, NVIDIA_GPU_PRODUCT_LABEL } from '../../../../src/cluster/gpu/resources';
 
 describe('gpuPlacement', () => {
   it('names the resource and node label the NVIDIA device plugin and GPU feature discovery use', () => {

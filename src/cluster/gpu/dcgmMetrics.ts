@@ -3,7 +3,7 @@
  * gpu, UUID, modelName, Hostname and (when the kubelet pod-resources API is wired up) the
  * namespace/pod the GPU is allocated to.
  */
-import type { GpuReading } from './gpuSample';
+import type { GpuReading } from './sample';
 import type { PrometheusSample } from './prometheus';
 
 export const DCGM_METRICS = {

@@ -1,10 +1,8 @@
 import * as assert from 'node:assert/strict';
-import { parseNvidiaSmiCsv, NVIDIA_SMI_COMMAND } from '../../../src/gpuMetrics/model/nvidiaSmi';
-import { parsePrometheusText } from '../../../src/gpuMetrics/model/prometheus';
-import { readingsFromDcgm, utilisationByNode } from '../../../src/gpuMetrics/model/dcgmMetrics';
-import { IdleDetector } from '../../../src/gpuMetrics/model/idleDetector';
-import { SnapshotHistory } from '../../../src/gpuMetrics/model/history';
-import { dcgmProxyPath, endpointForNode } from '../../../src/cluster/dcgm';
+import { parseNvidiaSmiCsv, NVIDIA_SMI_COMMAND } from '../../../../src/cluster/gpu/nvidiaSmi';
+import { parsePrometheusText } from '../../../../src/cluster/gpu/prometheus';
+import { readingsFromDcgm, utilisationByNode } from '../../../../src/cluster/gpu/dcgmMetrics';
+import { dcgmProxyPath, endpointForNode } from '../../../../src/cluster/gpu/dcgm';
 
 // Output of nvidia-smi 550 on a DGX H100 (two of eight rows) and on an older driver with N/A power.
 const H100_CSV = `0, NVIDIA H100 80GB HBM3, 97, 71234, 81559, 612.45, 67
@@ -82,27 +80,5 @@ describe('DCGM readings', () => {
     const discovery = { pods: [{ kind: 'pod' as const, namespace: 'n', name: 'p1', port: 9400, node: 'a' }], services: [{ kind: 'service' as const, namespace: 'n', name: 's', port: 9400 }], problems: [] };
     assert.equal(endpointForNode(discovery, 'a')?.name, 'p1');
     assert.equal(endpointForNode(discovery, 'b')?.name, 's');
-  });
-});
-
-describe('IdleDetector', () => {
-  it('warns once after the whole window is idle and re-arms after activity', () => {
-    const detector = new IdleDetector({ thresholdPercent: 5, windowMs: 60_000 });
-    assert.equal(detector.observe(0, [1, 2]), false);
-    assert.equal(detector.observe(30_000, [0, 4]), false);
-    assert.equal(detector.observe(60_000, [0, 0]), true);
-    assert.equal(detector.observe(90_000, [0, 0]), false);
-    assert.equal(detector.observe(100_000, [50, 0]), false);
-    assert.equal(detector.observe(110_000, [0, 0]), false);
-    assert.equal(detector.observe(170_000, [0, 0]), true);
-    assert.equal(detector.observe(180_000, [undefined]), false);
-  });
-});
-
-describe('SnapshotHistory', () => {
-  it('keeps only the configured span', () => {
-    const history = new SnapshotHistory(10_000);
-    for (const time of [0, 5_000, 12_000, 16_000]) history.add({ time, source: 'nvidia-smi', sourceDescription: '', gpus: [] });
-    assert.deepEqual(history.all().map((snapshot) => snapshot.time), [12_000, 16_000]);
   });
 });

@@ -1,9 +1,10 @@
 // A namespace's ResourceQuota on GPUs, read before anything is created so a request that cannot
 // fit is refused with the quota's figures instead of a 403 after submit.
 import { CoreV1Api, type V1ResourceQuota } from '@kubernetes/client-node';
-import { KubeMlError, toKubeMlError } from './errors';
-import { NVIDIA_GPU } from './gpuPlacement';
-import type { ClusterSession } from './session';
+import { KubeMlError, toKubeMlError } from '../errors';
+import { quantityValue } from './quantity';
+import { NVIDIA_GPU } from './resources';
+import type { ClusterSession } from '../session';
 
 /** The namespace's tightest ResourceQuota on GPUs. */
 export interface GpuQuota {
@@ -21,8 +22,8 @@ export function tightestGpuQuota(quotas: readonly V1ResourceQuota[]): GpuQuota |
   let tightest: GpuQuota | undefined;
   for (const quota of quotas) {
     for (const key of QUOTA_KEYS) {
-      const hard = Number(quota.status?.hard?.[key] ?? quota.spec?.hard?.[key] ?? Number.NaN);
-      const used = Number(quota.status?.used?.[key] ?? 0);
+      const hard = quantityValue(quota.status?.hard?.[key] ?? quota.spec?.hard?.[key] ?? '');
+      const used = quantityValue(quota.status?.used?.[key] ?? '0');
       if (!Number.isFinite(hard) || !Number.isFinite(used)) continue;
       const candidate = { name: quota.metadata?.name ?? '', used, hard, room: Math.max(0, hard - used) };
       if (!tightest || candidate.room < tightest.room) tightest = candidate;

@@ -1,12 +1,14 @@
-import type { V1Container, V1PodSpec } from '@kubernetes/client-node';
+import type { V1PodSpec, V1Toleration } from '@kubernetes/client-node';
+import { NVIDIA_GPU, NVIDIA_GPU_PRODUCT_LABEL } from './resources';
 
 /**
  * How a pod we create gets NVIDIA GPUs, in one place for dev pods, training jobs and serving:
  * the extended resource the device plugin advertises, the taint GPU nodes carry (by convention
  * keyed by that same resource name) and the node label GPU feature discovery sets to the model.
  */
-export const NVIDIA_GPU = 'nvidia.com/gpu';
-export const NVIDIA_GPU_PRODUCT_LABEL = 'nvidia.com/gpu.product';
+
+/** What lets our GPU pods onto GPU nodes: the taint GPU nodes carry, by convention keyed by the resource. */
+export const GPU_TOLERATIONS: readonly V1Toleration[] = [{ key: NVIDIA_GPU, operator: 'Exists', effect: 'NoSchedule' }];
 
 export interface GpuPlacement {
   /**
@@ -27,18 +29,8 @@ export function gpuPlacement(count: number, product?: string): GpuPlacement | un
   return {
     resources: { [NVIDIA_GPU]: String(count) },
     scheduling: {
-      tolerations: [{ key: NVIDIA_GPU, operator: 'Exists', effect: 'NoSchedule' }],
+      tolerations: GPU_TOLERATIONS.map((toleration) => ({ ...toleration })),
       ...(product ? { nodeSelector: { [NVIDIA_GPU_PRODUCT_LABEL]: product } } : {}),
     },
   };
-}
-
-/** NVIDIA GPUs one container asks for (limits, as the device plugin requires; requests if only those are set). */
-export function containerGpus(container: V1Container): number {
-  return Number(container.resources?.limits?.[NVIDIA_GPU] ?? container.resources?.requests?.[NVIDIA_GPU] ?? 0);
-}
-
-/** NVIDIA GPUs a pod's app containers ask for together. */
-export function containersGpus(containers: readonly V1Container[] | undefined): number {
-  return (containers ?? []).reduce((sum, container) => sum + containerGpus(container), 0);
 }

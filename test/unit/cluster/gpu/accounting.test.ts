@@ -1,6 +1,8 @@
 import * as assert from 'node:assert/strict';
 import type { V1Container, V1Node, V1Pod } from '@kubernetes/client-node';
-import { GpuAccounting, UNKNOWN_GPU, parseQuantity, podGpuRequests } from '../../../src/cluster/gpuAccounting';
+import { GpuAccounting } from '../../../../src/cluster/gpu/accounting';
+import { podGpuRequests } from '../../../../src/cluster/gpu/requests';
+import { UNKNOWN_GPU } from '../../../../src/cluster/gpu/resources';
 
 function gpuNode(name: string, resources: Record<string, string>, options: { labels?: Record<string, string>; ready?: boolean; unschedulable?: boolean; taints?: { key: string; value?: string; effect: string }[]; allocatable?: Record<string, string> } = {}): V1Node {
   return {
@@ -30,15 +32,6 @@ const H100 = { 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3', 'nvidia.com/gp
 const A100 = { 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-40GB' };
 
 describe('gpuAccounting', () => {
-  it('parses quantities', () => {
-    assert.equal(parseQuantity('8'), 8);
-    assert.equal(parseQuantity('2k'), 2000);
-    assert.equal(parseQuantity('1Ki'), 1024);
-    assert.equal(parseQuantity('500m'), 0.5);
-    assert.equal(parseQuantity(undefined), 0);
-    assert.equal(parseQuantity('garbage'), 0);
-  });
-
   it('accounts mixed products per node and per product', () => {
     const nodes = [
       gpuNode('h100-a', { 'nvidia.com/gpu': '8' }, { labels: H100 }),

@@ -1,23 +1,15 @@
-import type { V1Container, V1Node, V1Pod } from '@kubernetes/client-node';
-import { NVIDIA_GPU, NVIDIA_GPU_PRODUCT_LABEL } from './gpuPlacement';
-import type { CacheChange } from './session';
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import type { CacheChange } from '../session';
+import { acceptsNewGpuPods, isNodeReady, nodeGpuCapacity, repels, type GpuResourceCapacity } from './capacity';
+import { podGpuRequests } from './requests';
+import { UNKNOWN_GPU } from './resources';
 
 /**
  * GPU accounting, pure: where the GPUs are, how many are requested and how many are free, per
  * node and per GPU product. "Requested" follows the scheduler: a pod counts from the moment it is
- * bound to a node until it terminates, with its effective request = max(largest init container,
- * sum of app containers), sidecars (restartable init containers) adding to both sides, plus
- * pod overhead. The GpuAccounting class updates incrementally so a view can refresh only the
- * nodes and products that changed.
+ * bound to a node until it terminates (podGpuRequests). The GpuAccounting class updates
+ * incrementally so a view can refresh only the nodes and products that changed.
  */
-export const UNKNOWN_GPU = 'unknown GPU';
-export const AMD_GPU = 'amd.com/gpu';
-const MIG_PREFIX = 'nvidia.com/mig-';
-
-export function isGpuResource(resource: string): boolean {
-  return resource === NVIDIA_GPU || resource === AMD_GPU || resource.startsWith(MIG_PREFIX);
-}
-
 export interface GpuFigures {
   readonly total: number;
   readonly allocatable: number;
@@ -29,6 +21,8 @@ export interface GpuFigures {
 export interface GpuDevice extends GpuFigures {
   readonly resource: string;
   readonly product: string;
+  /** Whether a new pod asking for this resource can land on the node (acceptsNewGpuPods). */
+  readonly acceptsNewPods: boolean;
 }
 
 export interface GpuNodeSummary extends GpuFigures {
@@ -47,7 +41,7 @@ export interface GpuNodeSummary extends GpuFigures {
 export interface GpuProductSummary extends GpuFigures {
   readonly product: string;
   readonly memoryMiB?: number;
-  /** Free GPUs on Ready, uncordoned nodes: what a new pod can actually get. */
+  /** Free GPUs on nodes that accept new GPU pods: what a new pod can actually get. */
   readonly schedulableFree: number;
   readonly nodeNames: readonly string[];
 }
@@ -67,96 +61,10 @@ export interface GpuAccountingChange {
 
 const EMPTY_CHANGE: GpuAccountingChange = { nodes: [], products: [], productsAddedOrRemoved: false };
 
-const BINARY_SUFFIX: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
-const DECIMAL_SUFFIX: Record<string, number> = { m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
-
-/** A Kubernetes quantity as a number ("8", "1k", "500m"); 0 when absent or unparsable. */
-export function parseQuantity(quantity: string | number | undefined): number {
-  if (quantity === undefined) return 0;
-  if (typeof quantity === 'number') return quantity;
-  const match = /^\s*([+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)([KMGTPE]i|[mkMGTPE]?)\s*$/.exec(quantity);
-  if (!match) return 0;
-  const factor = BINARY_SUFFIX[match[2]] ?? DECIMAL_SUFFIX[match[2]] ?? 1;
-  return Number(match[1]) * factor;
-}
-
-function productLabel(labels: Record<string, string>, resource: string): string {
-  if (resource === AMD_GPU) {
-    return labels['amd.com/gpu.product-name'] || labels['beta.amd.com/gpu.product-name'] || UNKNOWN_GPU;
-  }
-  const base = labels[NVIDIA_GPU_PRODUCT_LABEL] || UNKNOWN_GPU;
-  if (resource.startsWith(MIG_PREFIX)) {
-    return `${base} MIG ${resource.slice(MIG_PREFIX.length)}`;
-  }
-  return base;
-}
-
-/** The GPU product a resource of this node is, from the labels GPU operators set. */
-export function gpuProductOf(node: V1Node, resource = NVIDIA_GPU): string {
-  return productLabel(node.metadata?.labels ?? {}, resource);
-}
-
-function isTerminated(pod: V1Pod): boolean {
-  const phase = pod.status?.phase;
-  return phase === 'Succeeded' || phase === 'Failed';
-}
-
-function containerGpus(container: V1Container, into: Map<string, number>): Map<string, number> {
-  const requests = container.resources?.requests ?? {};
-  const limits = container.resources?.limits ?? {};
-  for (const resource of new Set([...Object.keys(requests), ...Object.keys(limits)])) {
-    if (isGpuResource(resource)) {
-      // Extended resources cannot be overcommitted: a limit alone implies an equal request.
-      const amount = parseQuantity(requests[resource] ?? limits[resource]);
-      if (amount > 0) into.set(resource, (into.get(resource) ?? 0) + amount);
-    }
-  }
-  return into;
-}
-
-function addInto(target: Map<string, number>, source: ReadonlyMap<string, number>): void {
-  for (const [resource, amount] of source) target.set(resource, (target.get(resource) ?? 0) + amount);
-}
-
-function maxInto(target: Map<string, number>, source: ReadonlyMap<string, number>): void {
-  for (const [resource, amount] of source) target.set(resource, Math.max(target.get(resource) ?? 0, amount));
-}
-
-/**
- * The GPUs a pod holds on its node, like the scheduler's PodRequests: max of the init phase
- * (each init container plus the sidecars started before it) and the run phase (app containers
- * plus all sidecars), plus overhead. Terminated pods hold nothing.
- */
-export function podGpuRequests(pod: V1Pod): ReadonlyMap<string, number> {
-  const result = new Map<string, number>();
-  if (isTerminated(pod)) return result;
-  for (const container of pod.spec?.containers ?? []) containerGpus(container, result);
-  const sidecars = new Map<string, number>();
-  const initPhase = new Map<string, number>();
-  for (const init of pod.spec?.initContainers ?? []) {
-    const own = containerGpus(init, new Map());
-    if (init.restartPolicy === 'Always') {
-      addInto(result, own);
-      addInto(sidecars, own);
-      maxInto(initPhase, sidecars);
-    } else {
-      const duringThisInit = new Map(sidecars);
-      addInto(duringThisInit, own);
-      maxInto(initPhase, duringThisInit);
-    }
-  }
-  maxInto(result, initPhase);
-  const overhead = new Map<string, number>();
-  for (const [resource, quantity] of Object.entries(pod.spec?.overhead ?? {})) {
-    if (isGpuResource(resource)) overhead.set(resource, parseQuantity(quantity));
-  }
-  addInto(result, overhead);
-  for (const [resource, amount] of result) if (amount <= 0) result.delete(resource);
-  return result;
-}
-
 interface NodeRecord extends Pick<GpuNodeSummary, 'name' | 'ready' | 'cordoned' | 'tainted' | 'taints' | 'memoryMiB'> {
-  readonly capacity: ReadonlyMap<string, { total: number; allocatable: number; product: string }>;
+  readonly capacity: ReadonlyMap<string, GpuResourceCapacity>;
+  /** The GPU resources a new pod can be given here. */
+  readonly accepting: ReadonlySet<string>;
 }
 
 // Taints the node lifecycle controller adds for cordon / NotReady: already shown as such.
@@ -164,25 +72,18 @@ const LIFECYCLE_TAINT_PREFIX = 'node.kubernetes.io/';
 
 function nodeRecord(node: V1Node): NodeRecord {
   const labels = node.metadata?.labels ?? {};
-  const capacity = new Map<string, { total: number; allocatable: number; product: string }>();
-  const capacityByResource = node.status?.capacity ?? {};
-  const allocatableByResource = node.status?.allocatable ?? {};
-  for (const resource of new Set([...Object.keys(capacityByResource), ...Object.keys(allocatableByResource)])) {
-    if (!isGpuResource(resource)) continue;
-    const total = parseQuantity(capacityByResource[resource]);
-    const allocatable = parseQuantity(allocatableByResource[resource]);
-    if (total > 0 || allocatable > 0) capacity.set(resource, { total, allocatable, product: productLabel(labels, resource) });
-  }
   const taints = node.spec?.taints ?? [];
   const memory = Number(labels['nvidia.com/gpu.memory']);
+  const capacity = nodeGpuCapacity(node);
   return {
     name: node.metadata?.name ?? '',
-    ready: (node.status?.conditions ?? []).some((condition) => condition.type === 'Ready' && condition.status === 'True'),
+    ready: isNodeReady(node),
     cordoned: node.spec?.unschedulable === true,
-    tainted: taints.some((taint) => (taint.effect === 'NoSchedule' || taint.effect === 'NoExecute') && !taint.key.startsWith(LIFECYCLE_TAINT_PREFIX)),
+    tainted: taints.some((taint) => repels(taint, []) && !taint.key.startsWith(LIFECYCLE_TAINT_PREFIX)),
     taints: taints.map((taint) => `${taint.key}${taint.value ? `=${taint.value}` : ''}:${taint.effect}`),
     memoryMiB: Number.isFinite(memory) && memory > 0 ? memory : undefined,
     capacity,
+    accepting: new Set([...capacity.keys()].filter((resource) => acceptsNewGpuPods(node, resource))),
   };
 }
 
@@ -190,12 +91,12 @@ function summarize(record: NodeRecord, requested: ReadonlyMap<string, number> | 
   const devices: GpuDevice[] = [];
   for (const [resource, { total, allocatable, product }] of record.capacity) {
     const used = requested?.get(resource) ?? 0;
-    devices.push({ resource, product, total, allocatable, requested: used, free: Math.max(0, allocatable - used) });
+    devices.push({ resource, product, total, allocatable, requested: used, free: Math.max(0, allocatable - used), acceptsNewPods: record.accepting.has(resource) });
   }
   // GPUs requested on a node that no longer advertises them (device plugin gone) still show.
   for (const [resource, used] of requested ?? []) {
     if (!record.capacity.has(resource) && used > 0) {
-      devices.push({ resource, product: UNKNOWN_GPU, total: 0, allocatable: 0, requested: used, free: 0 });
+      devices.push({ resource, product: UNKNOWN_GPU, total: 0, allocatable: 0, requested: used, free: 0, acceptsNewPods: false });
     }
   }
   devices.sort((a, b) => a.resource.localeCompare(b.resource));
@@ -416,7 +317,7 @@ export class GpuAccounting {
       for (const device of before.devices) {
         products.add(device.product);
         const accumulator = this.productAccumulators.get(device.product)!;
-        applyDevice(accumulator, device, before, -1);
+        applyDevice(accumulator, device, -1);
         const remaining = (accumulator.nodes.get(name) ?? 0) - 1;
         if (remaining > 0) accumulator.nodes.set(name, remaining);
         else accumulator.nodes.delete(name);
@@ -437,7 +338,7 @@ export class GpuAccounting {
           this.productAccumulators.set(device.product, accumulator);
           productsAddedOrRemoved = true;
         }
-        applyDevice(accumulator, device, after, 1);
+        applyDevice(accumulator, device, 1);
         accumulator.nodes.set(name, (accumulator.nodes.get(name) ?? 0) + 1);
         if (after.memoryMiB !== undefined) accumulator.memoryMiB = after.memoryMiB;
       }
@@ -465,12 +366,12 @@ interface NodeDelta {
   readonly productsAddedOrRemoved: boolean;
 }
 
-function applyDevice(accumulator: ProductAccumulator, device: GpuDevice, node: GpuNodeSummary, sign: 1 | -1): void {
+function applyDevice(accumulator: ProductAccumulator, device: GpuDevice, sign: 1 | -1): void {
   accumulator.total += sign * device.total;
   accumulator.allocatable += sign * device.allocatable;
   accumulator.requested += sign * device.requested;
   accumulator.free += sign * device.free;
-  if (node.ready && !node.cordoned) accumulator.schedulableFree += sign * device.free;
+  if (device.acceptsNewPods) accumulator.schedulableFree += sign * device.free;
 }
 
 /** A node's summary with only the devices of one product (for the node rows under a product). */
