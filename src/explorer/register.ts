@@ -7,7 +7,7 @@ import { registerExplorerCommands } from './commands';
 import { GpuCapacityTreeProvider } from './gpuCapacityTree';
 import { GpuCapacityFeed } from './model/gpuCapacityFeed';
 import { UtilisationPoller } from './utilisationPoller';
-import { poolUtilisationSource } from '../gpuMetrics/poolUtilisation';
+import { poolUtilisationSource } from '../cluster/gpu/poolUtilisation';
 
 /** The overview needs no panel-rate refresh: at least 10 s, slower if the setting says so. */
 const MIN_UTILISATION_REFRESH_MS = 10_000;

@@ -4,7 +4,7 @@
  */
 import { Emitter } from '../cluster/emitter';
 import type { Disposable, Listener } from '../cluster/session';
-import type { NodeUtilisation, UtilisationByNode, UtilisationSource } from './model/gpuUtilisation';
+import type { NodeUtilisation, UtilisationByNode, UtilisationSource } from '../cluster/gpu/poolUtilisation';
 
 export interface UtilisationPollerOptions {
   /** Pause between reads (the view asks for kubeMl.gpuMetrics.refreshSeconds, floored at 10 s). */

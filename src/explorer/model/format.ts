@@ -1,5 +1,6 @@
 import type { GpuFigures, GpuNodeSummary, GpuProductSummary, GpuTotals } from '../../cluster/gpu/accounting';
-import { formatUtilisation, utilisationTooltipLine, type NodeUtilisation } from './gpuUtilisation';
+import type { NodeUtilisation } from '../../cluster/gpu/poolUtilisation';
+import { formatUtilisation, utilisationTooltipLine } from './gpuUtilisation';
 
 /** Texts of the GPU Capacity view and the status bar; pure so they are unit-tested. */
 export function plural(count: number, noun: string): string {

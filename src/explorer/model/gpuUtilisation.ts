@@ -2,14 +2,7 @@
  * GPU utilisation next to allocation in the GPU Capacity view: per-product aggregation and change
  * detection on the displayed figures. Pure; utilisationPoller.ts reads the figures.
  */
-
-export interface NodeUtilisation {
-  /** Mean utilisation of the node's GPUs, percent. */
-  readonly utilisation: number;
-  readonly gpus: number;
-}
-
-export type UtilisationByNode = ReadonlyMap<string, NodeUtilisation>;
+import type { NodeUtilisation, UtilisationByNode } from '../../cluster/gpu/poolUtilisation';
 
 /** GPU-weighted mean over the nodes that report; undefined when none does. */
 export function productUtilisation(nodeNames: readonly string[], byNode: UtilisationByNode): NodeUtilisation | undefined {
@@ -44,11 +37,4 @@ export function changedUtilisationRows(
     .filter(({ nodeNames }) => formatUtilisation(productUtilisation(nodeNames, previous)) !== formatUtilisation(productUtilisation(nodeNames, current)))
     .map(({ product }) => product);
   return { nodes, products: changedProducts };
-}
-
-/** Where the figures come from; `D` is whatever discovery found (the exporter endpoints). */
-export interface UtilisationSource<D> {
-  /** Finds the exporter; undefined when the cluster runs none (then nothing is read). */
-  discover(signal: AbortSignal): Promise<D | undefined>;
-  read(discovery: D, signal: AbortSignal): Promise<UtilisationByNode>;
 }

@@ -2,7 +2,7 @@ import * as assert from 'node:assert/strict';
 import { sampleGpusViaExec } from '../../../src/cluster/gpu/sampler';
 import { discoverDcgm } from '../../../src/cluster/gpu/dcgm';
 import { planGpuSource, sampleGpuSource } from '../../../src/gpuMetrics/gpuSource';
-import { poolUtilisationSource, readPoolUtilisation } from '../../../src/gpuMetrics/poolUtilisation';
+import { poolUtilisationSource, readPoolUtilisation } from '../../../src/cluster/gpu/poolUtilisation';
 import { UtilisationPoller } from '../../../src/explorer/utilisationPoller';
 import { isKubeMlError } from '../../../src/cluster/errors';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../sandbox';

@@ -1,7 +1,8 @@
 import * as assert from 'node:assert/strict';
 import type { GpuNodeSummary, GpuProductSummary } from '../../../src/cluster/gpu/accounting';
 import { describeGpuNode, describeProduct, gpuNodeTooltip, productTooltip } from '../../../src/explorer/model/format';
-import { changedUtilisationRows, formatUtilisation, productUtilisation, type UtilisationByNode, type UtilisationSource } from '../../../src/explorer/model/gpuUtilisation';
+import type { UtilisationByNode, UtilisationSource } from '../../../src/cluster/gpu/poolUtilisation';
+import { changedUtilisationRows, formatUtilisation, productUtilisation } from '../../../src/explorer/model/gpuUtilisation';
 import { UtilisationPoller, type UtilisationChange } from '../../../src/explorer/utilisationPoller';
 
 const byNode = (entries: Record<string, [number, number]>): UtilisationByNode => new Map(Object.entries(entries).map(([name, [utilisation, gpus]]) => [name, { utilisation, gpus }]));

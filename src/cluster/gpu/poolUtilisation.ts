@@ -3,13 +3,25 @@
  * (utilisation next to allocation). Empty when the cluster runs no exporter: the view then shows
  * allocation only. No vscode import.
  */
-import type { ClusterSession } from '../cluster/session';
-import { discoverDcgm, readDcgmEndpoint, type DcgmDiscovery } from '../cluster/gpu/dcgm';
-import type { NodeUtilisation, UtilisationSource } from '../explorer/model/gpuUtilisation';
-import { utilisationByNode } from '../cluster/gpu/dcgmMetrics';
-import type { GpuReading } from '../cluster/gpu/sample';
+import type { ClusterSession } from '../session';
+import { discoverDcgm, readDcgmEndpoint, type DcgmDiscovery } from './dcgm';
+import { utilisationByNode } from './dcgmMetrics';
+import type { GpuReading } from './sample';
 
-export type { NodeUtilisation };
+export interface NodeUtilisation {
+  /** Mean utilisation of the node's GPUs, percent. */
+  readonly utilisation: number;
+  readonly gpus: number;
+}
+
+export type UtilisationByNode = ReadonlyMap<string, NodeUtilisation>;
+
+/** Where the figures come from; `D` is whatever discovery found (the exporter endpoints). */
+export interface UtilisationSource<D> {
+  /** Finds the exporter; undefined when the cluster runs none (then nothing is read). */
+  discover(signal: AbortSignal): Promise<D | undefined>;
+  read(discovery: D, signal: AbortSignal): Promise<UtilisationByNode>;
+}
 
 export async function readPoolUtilisation(session: Pick<ClusterSession, 'kubeConfig'>, signal?: AbortSignal): Promise<Map<string, NodeUtilisation>> {
   return readDiscoveredUtilisation(session, await discoverDcgm(session.kubeConfig), signal);
