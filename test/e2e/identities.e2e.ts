@@ -1,6 +1,7 @@
 // Signing in like on a real cluster: a person switches to a context whose user signs in through an
 // exec credential plugin, reads the device code in the notification, confirms it on the sign-in
-// page, and the window connects as that user. The context is switched back for the journeys after.
+// page, and the window connects as that user. The context is switched back, and stored, for the
+// journeys after.
 import * as assert from 'assert';
 import { confirmDeviceCode } from '../deviceSignIn';
 import type { Journey } from './harness';
@@ -31,6 +32,8 @@ export const journey: Journey = {
       await wb.runCommand('Kube ML: Switch Context');
       await wb.pick(/Switch Context/, new RegExp(`^${ADMIN_CONTEXT}(,|$)`));
       await wb.statusBarItem(new RegExp(`${ADMIN_CONTEXT} / `)).waitFor({ state: 'visible', timeout: 30_000 });
+      // The next journey's page starts from the remembered context: it must be stored, not only shown.
+      await wb.waitForStoredGlobalState('kubeMl.connection', { contextName: ADMIN_CONTEXT });
     }
   },
 };

@@ -5,6 +5,8 @@ import type { FrameLocator, Locator, Page } from '../../scripts/rig/browser';
 import { waitFor } from '../waitFor';
 
 const DEFAULT_TIMEOUT_MS = 20_000;
+/** publisher.name: the key VS Code keeps the extension's global state under. */
+const EXTENSION_ID = 'kube-ml-workbench.kube-ml-workbench';
 /** Wide enough for GPU Capacity rows with their figures. */
 const SIDE_BAR_WIDTH = 560;
 
@@ -19,6 +21,20 @@ export class Workbench {
   async waitReady(timeoutMs = 60_000): Promise<void> {
     await this.page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: timeoutMs });
     await this.page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: timeoutMs });
+  }
+
+  /**
+   * Waits until the extension's global state holds `key` with the `expected` fields, as written to
+   * the browser's storage. VS Code writes it there 100 ms after a change, and a new page reads only
+   * what was written: a journey that changes what the next one starts from (the remembered context)
+   * waits for this before it ends. The check runs in the page.
+   */
+  async waitForStoredGlobalState(key: string, expected: { readonly [field: string]: string }, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
+    const stored = () => this.page.evaluate(readStoredGlobalState, EXTENSION_ID);
+    await waitFor(async () => {
+      const state = await stored();
+      return Object.entries(expected).every(([field, value]) => state?.[key]?.[field] === value);
+    }, timeoutMs, `the extension's stored global state ${key} to hold ${JSON.stringify(expected)}`, 250);
   }
 
   /** The activity-bar entry of a view container, by its title (e.g. "Kube ML", "Explorer"). */
@@ -330,4 +346,36 @@ function stepPattern(step: string | RegExp): { source: string; flags: string } {
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * Runs in the page: the extension's global state as VS Code stored it in the browser (IndexedDB).
+ * No named inner functions: tsx would wrap them in a helper the page does not have.
+ */
+function readStoredGlobalState(extensionId: string): Promise<Record<string, Record<string, unknown> | undefined> | undefined> {
+  return new Promise((resolve) => {
+    const open = indexedDB.open('vscode-web-state-db-global');
+    open.onerror = () => resolve(undefined);
+    open.onsuccess = () => {
+      const database = open.result;
+      try {
+        const request = database.transaction('ItemTable', 'readonly').objectStore('ItemTable').get(extensionId);
+        request.onerror = () => {
+          database.close();
+          resolve(undefined);
+        };
+        request.onsuccess = () => {
+          database.close();
+          try {
+            resolve(typeof request.result === 'string' ? JSON.parse(request.result) : undefined);
+          } catch {
+            resolve(undefined);
+          }
+        };
+      } catch {
+        database.close();
+        resolve(undefined);
+      }
+    };
+  });
 }
