@@ -5,6 +5,7 @@ import { KUBEML_SCHEME } from './model/kubemlUri';
 import { DEFAULT_FILE_LIMIT, DEFAULT_SEARCH_LIMITS, linePreview, markMatches, matchRanges, type SearchMatch, type SearchQuery } from './model/workspaceSearch';
 import type { PodFileSystemProvider } from './podFileSystem';
 import { listPodFiles, searchPodFiles } from './podSearch';
+import { DisposableStore } from '../cluster/disposableStore';
 
 /** Set while a kubeml:// folder is in the workspace: shows Search / Go to File in the palette. */
 export const KUBEML_WORKSPACE_OPEN_KEY = 'kubeMl.kubemlWorkspaceOpen';
@@ -74,7 +75,8 @@ async function searchWorkspace(services: Services, fileSystem: PodFileSystemProv
   if (!root) return;
   const { kubeConfig, target } = await fileSystem.execTargetOf(root);
   const picker = vscode.window.createQuickPick<MatchItem>();
-  const disposables: vscode.Disposable[] = [picker];
+  const disposables = new DisposableStore();
+  disposables.add(picker);
   let isRegex = false;
   let caseSensitive = false;
   let running: AbortController | undefined;
@@ -115,24 +117,28 @@ async function searchWorkspace(services: Services, fileSystem: PodFileSystemProv
   updateButtons();
   picker.placeholder = 'Type text (or a regex, with the .* button) to search the pod files';
   picker.matchOnDescription = false;
-  disposables.push(
-    picker.onDidChangeValue(scheduleSearch),
+  disposables.add(picker.onDidChangeValue(scheduleSearch));
+  disposables.add(
     picker.onDidTriggerButton((button) => {
       if (button === REGEX_ON || button === REGEX_OFF) isRegex = !isRegex;
       else caseSensitive = !caseSensitive;
       updateButtons();
       scheduleSearch();
     }),
+  );
+  disposables.add(
     picker.onDidAccept(() => {
       const chosen = picker.selectedItems[0];
       if (!chosen) return;
       picker.hide();
       void openAt(root.with({ path: chosen.match.path }), chosen.match.line, chosen.firstRange).catch((error: unknown) => services.errors.show(error, `open ${chosen.match.relativePath}`));
     }),
+  );
+  disposables.add(
     picker.onDidHide(() => {
       running?.abort();
       if (timer) clearTimeout(timer);
-      vscode.Disposable.from(...disposables).dispose();
+      disposables.dispose();
     }),
   );
   picker.show();
@@ -149,19 +155,22 @@ async function openFileInWorkspace(services: Services, fileSystem: PodFileSystem
   picker.placeholder = 'Listing files in the pod…';
   picker.matchOnDescription = true;
   picker.busy = true;
-  const disposables: vscode.Disposable[] = [
-    picker,
+  const disposables = new DisposableStore();
+  disposables.add(picker);
+  disposables.add(
     picker.onDidAccept(() => {
       const chosen = picker.selectedItems[0];
       if (!chosen) return;
       picker.hide();
       void openAt(vscode.Uri.joinPath(root, chosen.path)).catch((error: unknown) => services.errors.show(error, `open ${chosen.path}`));
     }),
+  );
+  disposables.add(
     picker.onDidHide(() => {
       controller.abort();
-      vscode.Disposable.from(...disposables).dispose();
+      disposables.dispose();
     }),
-  ];
+  );
   picker.show();
   try {
     const { paths, truncated } = await listPodFiles(kubeConfig, target, root.path, DEFAULT_FILE_LIMIT, controller.signal);

@@ -36,29 +36,3 @@ export class Emitter<T> implements Disposable {
     this.listeners.clear();
   }
 }
-
-/** Collects disposables and disposes them in reverse order of addition. */
-export class DisposableStore implements Disposable {
-  private readonly items: Disposable[] = [];
-  private disposed = false;
-
-  add<D extends Disposable>(item: D): D {
-    if (this.disposed) {
-      item.dispose();
-    } else {
-      this.items.push(item);
-    }
-    return item;
-  }
-
-  get isDisposed(): boolean {
-    return this.disposed;
-  }
-
-  dispose(): void {
-    this.disposed = true;
-    for (const item of this.items.splice(0).reverse()) {
-      item.dispose();
-    }
-  }
-}

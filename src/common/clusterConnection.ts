@@ -12,6 +12,7 @@ import type { ShowOptions } from './errorPresenter';
 import { ConnectionMemory, contextToOpen, type StateStore } from './model/connectionMemory';
 import type { ClusterConnection, ErrorPresenter, Settings } from './services';
 import { onDidChangeSettings } from './settings';
+import { DisposableStore } from '../cluster/disposableStore';
 
 const RELOAD_DEBOUNCE_MS = 300;
 export const CONNECTED_CONTEXT_KEY = 'kubeMl.connected';
@@ -45,7 +46,7 @@ export class KubeClusterConnection implements ClusterConnection {
   /** Sessions for contexts other than the window's, opened for workspaces and terminals that name them. */
   private readonly otherSessions = new Map<string, KubeSession>();
   private readonly sessionChanges = new vscode.EventEmitter<ClusterSession | undefined>();
-  private readonly disposables: vscode.Disposable[] = [this.sessionChanges];
+  private readonly disposables = new DisposableStore();
   private fileWatchers: fs.FSWatcher[] = [];
   private reloadTimer: ReturnType<typeof setTimeout> | undefined;
   private disposed = false;
@@ -55,7 +56,8 @@ export class KubeClusterConnection implements ClusterConnection {
   constructor(private readonly deps: ClusterConnectionDeps) {
     this.memory = new ConnectionMemory(deps.state, (error) => deps.output.warn(`Could not remember the chosen context and namespace: ${(error as Error)?.message ?? String(error)}`));
     this.chosenContext = this.memory.contextName;
-    this.disposables.push(onDidChangeSettings(['kubeconfig', 'defaultNamespace'], () => this.scheduleReload('settings changed')));
+    this.disposables.add(this.sessionChanges);
+    this.disposables.add(onDidChangeSettings(['kubeconfig', 'defaultNamespace'], () => this.scheduleReload('settings changed')));
     this.load();
   }
 
@@ -162,7 +164,7 @@ export class KubeClusterConnection implements ClusterConnection {
     this.current?.dispose();
     this.current = undefined;
     this.disposeOtherSessions();
-    for (const disposable of this.disposables.splice(0)) disposable.dispose();
+    this.disposables.dispose();
   }
 
   private load(): void {

@@ -6,6 +6,7 @@ import { DEV_POD_FILE, parseDevPodFile, type FileParseResult } from './model/dev
 import { fitsSomewhere, selectableProduct } from './model/gpuCapacity';
 import type { ProductFreeGpus } from '../cluster/gpu/freeGpus';
 import type { DevPodSpec } from './model/spec';
+import { DisposableStore } from '../cluster/disposableStore';
 
 /** Typing pauses shorter than this do not reparse the file. */
 const REPARSE_DELAY_MS = 300;
@@ -14,14 +15,18 @@ const REPARSE_DELAY_MS = 300;
 export class DevPodFileDiagnostics implements vscode.Disposable {
   private readonly collection = vscode.languages.createDiagnosticCollection('kubeMl.devPod');
   private readonly reparse = new KeyedDebounce<string>(REPARSE_DELAY_MS);
-  private readonly subscriptions: vscode.Disposable[] = [this.collection, this.reparse];
+  private readonly subscriptions = new DisposableStore();
 
   constructor(private readonly services: Services) {
-    this.subscriptions.push(
-      vscode.workspace.onDidOpenTextDocument((document) => this.update(document)),
+    this.subscriptions.add(this.collection);
+    this.subscriptions.add(this.reparse);
+    this.subscriptions.add(vscode.workspace.onDidOpenTextDocument((document) => this.update(document)));
+    this.subscriptions.add(
       vscode.workspace.onDidChangeTextDocument((event) => {
         if (DevPodFileDiagnostics.isDevPodFile(event.document.uri)) this.reparse.schedule(event.document.uri.toString(), () => this.update(event.document));
       }),
+    );
+    this.subscriptions.add(
       vscode.workspace.onDidCloseTextDocument((document) => {
         this.reparse.cancel(document.uri.toString());
         this.collection.delete(document.uri);
@@ -53,7 +58,7 @@ export class DevPodFileDiagnostics implements vscode.Disposable {
   }
 
   dispose(): void {
-    this.subscriptions.forEach((subscription) => subscription.dispose());
+    this.subscriptions.dispose();
   }
 }
 

@@ -1,12 +1,13 @@
 import * as vscode from 'vscode';
 import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
-import type { ClusterSession, Disposable as ClusterDisposable } from '../cluster/session';
+import type { ClusterSession } from '../cluster/session';
 import { KubeWatchCache } from '../cluster/watchCache';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type HasWorkload, type WorkloadRef } from '../cluster/workloadRef';
 import type { Services } from '../common/services';
 import { devPodClaimSource } from './claimSource';
 import { devPodSelector, KEPT_FROM_ANNOTATION, WORKSPACE_CONTAINER } from '../cluster/devPodContract';
 import { describeRow, devPodLabelOf, devPodRow, type DevPodRow } from './model/devPodRow';
+import { DisposableStore } from '../cluster/disposableStore';
 
 /** One dev pod in the view; shared actions (terminal, logs, metrics, forwards) read `workload`. */
 export interface DevPodNode extends HasWorkload {
@@ -56,15 +57,16 @@ export class DevPodsTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
   private readonly changes = new vscode.EventEmitter<TreeNode | undefined>();
   readonly onDidChangeTreeData = this.changes.event;
   private readonly nodes = new Map<string, DevPodNode>();
-  private readonly sessionSubscriptions: ClusterDisposable[] = [];
+  private readonly sessionSubscriptions = new DisposableStore();
   private claims: KubeWatchCache<V1PersistentVolumeClaim> | undefined;
   private session: ClusterSession | undefined;
   private notes: NoteNode[] = [];
-  private readonly subscriptions: vscode.Disposable[] = [this.changes];
+  private readonly subscriptions = new DisposableStore();
   private readonly clock: NodeJS.Timeout;
 
   constructor(private readonly services: Services) {
-    this.subscriptions.push(services.connection.onDidChangeSession((session) => this.attach(session)));
+    this.subscriptions.add(this.changes);
+    this.subscriptions.add(services.connection.onDidChangeSession((session) => this.attach(session)));
     this.clock = setInterval(() => this.tick(), CLOCK_MS);
     this.attach(services.connection.session);
   }
@@ -128,7 +130,7 @@ export class DevPodsTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
   }
 
   private attach(session: ClusterSession | undefined): void {
-    this.sessionSubscriptions.splice(0).forEach((subscription) => subscription.dispose());
+    this.sessionSubscriptions.clear();
     this.claims?.dispose();
     this.claims = undefined;
     this.nodes.clear();
@@ -137,11 +139,10 @@ export class DevPodsTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     if (session) {
       const claims = new KubeWatchCache(devPodClaimSource(session.kubeConfig, session.namespace), { log: (level, message) => this.services.output[level](message) });
       this.claims = claims;
-      this.sessionSubscriptions.push(
-        claims,
-        session.pods.onDidChange((change) => this.refreshNames([...change.added, ...change.updated, ...change.deleted])),
-        claims.onDidChange((change) => this.refreshNames([...change.added, ...change.updated, ...change.deleted])),
-      );
+      this.sessionSubscriptions.add(claims);
+      for (const source of [session.pods, claims]) {
+        this.sessionSubscriptions.add(source.onDidChange((change) => this.refreshNames([...change.added, ...change.updated, ...change.deleted])));
+      }
       // Each source rebuilds on its own: running dev pods still show when the user may not list claims.
       for (const source of [session.pods, claims]) {
         source.ready.then(
@@ -224,8 +225,8 @@ export class DevPodsTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
 
   dispose(): void {
     clearInterval(this.clock);
-    this.sessionSubscriptions.splice(0).forEach((subscription) => subscription.dispose());
+    this.sessionSubscriptions.dispose();
     this.claims?.dispose();
-    this.subscriptions.forEach((subscription) => subscription.dispose());
+    this.subscriptions.dispose();
   }
 }

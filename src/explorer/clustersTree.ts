@@ -5,6 +5,7 @@ import type { ClusterConnection } from '../common/services';
 import type { KubeWatchCache } from '../cluster/watchCache';
 import type { KubeMlError } from '../cluster/errors';
 import { noteTreeItem, type NoteNode } from './noteNode';
+import { DisposableStore } from '../cluster/disposableStore';
 
 export interface ContextNode {
   readonly type: 'context';
@@ -33,11 +34,12 @@ export class ClustersTreeProvider implements vscode.TreeDataProvider<ClusterTree
   readonly onDidChangeTreeData = this.changes.event;
   private readonly contextNodes = new Map<string, ContextNode>();
   private readonly namespaceNodes = new Map<string, NamespaceNode>();
-  private sessionSubscriptions: vscode.Disposable[] = [];
-  private readonly subscriptions: vscode.Disposable[] = [this.changes];
+  private readonly sessionSubscriptions = new DisposableStore();
+  private readonly subscriptions = new DisposableStore();
 
   constructor(private readonly connection: ClusterConnection & ConnectionDetails) {
-    this.subscriptions.push(connection.onDidChangeSession(() => this.watchSession()));
+    this.subscriptions.add(this.changes);
+    this.subscriptions.add(connection.onDidChangeSession(() => this.watchSession()));
     this.watchSession();
   }
 
@@ -117,8 +119,8 @@ export class ClustersTreeProvider implements vscode.TreeDataProvider<ClusterTree
   }
 
   dispose(): void {
-    this.disposeSessionSubscriptions();
-    for (const subscription of this.subscriptions.splice(0)) subscription.dispose();
+    this.sessionSubscriptions.dispose();
+    this.subscriptions.dispose();
   }
 
   private activeContext(): string | undefined {
@@ -130,11 +132,11 @@ export class ClustersTreeProvider implements vscode.TreeDataProvider<ClusterTree
   }
 
   private watchSession(): void {
-    this.disposeSessionSubscriptions();
+    this.sessionSubscriptions.clear();
     this.namespaceNodes.clear();
     const namespaces = this.namespaces();
     if (namespaces) {
-      this.sessionSubscriptions.push(
+      this.sessionSubscriptions.add(
         namespaces.onDidChange((change) => {
           const context = this.connection.session && this.contextNode(this.connection.session.contextName);
           if (!context) return;
@@ -146,6 +148,8 @@ export class ClustersTreeProvider implements vscode.TreeDataProvider<ClusterTree
             this.changes.fire(change.updated.map((namespace) => this.namespaceNode(session.contextName, namespace.metadata?.name ?? '')));
           }
         }),
+      );
+      this.sessionSubscriptions.add(
         namespaces.onDidChangeState(() => {
           const session = this.connection.session;
           if (session) this.changes.fire(this.contextNode(session.contextName));
@@ -154,10 +158,6 @@ export class ClustersTreeProvider implements vscode.TreeDataProvider<ClusterTree
     }
     // Which context is active (and its children) changed: the whole tree is small, refresh it.
     this.changes.fire(undefined);
-  }
-
-  private disposeSessionSubscriptions(): void {
-    for (const subscription of this.sessionSubscriptions.splice(0)) subscription.dispose();
   }
 
   private contextNode(name: string): ContextNode {

@@ -7,6 +7,7 @@ import type { GpuAccountingChange } from '../cluster/gpu/accounting';
 import { changedUtilisationRows, productUtilisation } from './model/gpuUtilisation';
 import type { UtilisationChange, UtilisationPoller } from './utilisationPoller';
 import { noteTreeItem, type NoteNode } from './noteNode';
+import { DisposableStore } from '../cluster/disposableStore';
 
 /** What the view needs of the utilisation poller (absent: allocation only). */
 export type UtilisationFigures = Pick<UtilisationPoller<unknown>, 'byNode' | 'onDidChange'>;
@@ -35,15 +36,16 @@ export class GpuCapacityTreeProvider implements vscode.TreeDataProvider<GpuTreeN
   private readonly productNodes = new Map<string, GpuProductNode>();
   private readonly nodeNodes = new Map<string, GpuNodeNode>();
   private feedSubscription: { dispose(): void } | undefined;
-  private readonly subscriptions: vscode.Disposable[] = [this.changes];
+  private readonly subscriptions = new DisposableStore();
 
   constructor(
     private readonly feed: () => GpuCapacityFeed | undefined,
     onDidChangeFeed: vscode.Event<GpuCapacityFeed | undefined>,
     private readonly utilisation?: UtilisationFigures,
   ) {
-    this.subscriptions.push(onDidChangeFeed(() => this.watchFeed()));
-    if (utilisation) this.subscriptions.push(utilisation.onDidChange((change) => this.fireUtilisationChange(change)));
+    this.subscriptions.add(this.changes);
+    this.subscriptions.add(onDidChangeFeed(() => this.watchFeed()));
+    if (utilisation) this.subscriptions.add(utilisation.onDidChange((change) => this.fireUtilisationChange(change)));
     this.watchFeed();
   }
 
@@ -102,7 +104,7 @@ export class GpuCapacityTreeProvider implements vscode.TreeDataProvider<GpuTreeN
 
   dispose(): void {
     this.feedSubscription?.dispose();
-    for (const subscription of this.subscriptions.splice(0)) subscription.dispose();
+    this.subscriptions.dispose();
   }
 
   private notes(feed: GpuCapacityFeed): NoteNode[] {

@@ -7,6 +7,7 @@ import { devPodNameOf, isUsablePod, podTargetOf } from '../cluster/podResolver';
 import type { Services } from '../common/services';
 import { reportActivity } from '../common/workloadTarget';
 import { forwardKey, forwardsOfWorkload, isRestorable, parseStoredForwards, removeForward, upsertForward, type PersistedForward } from './model/persistedForwards';
+import { DisposableStore } from '../cluster/disposableStore';
 
 const STORAGE_KEY = 'kubeMl.forwards';
 
@@ -26,7 +27,7 @@ export class ForwardRegistry implements vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<ActiveForward | undefined>();
   /** Fires the forward that changed, or undefined when the list itself changed. */
   readonly onDidChange = this.changeEmitter.event;
-  private readonly perForward = new Map<string, Disposable[]>();
+  private readonly perForward = new Map<string, DisposableStore>();
   private sessionListener: Disposable | undefined;
 
   constructor(private readonly services: Services) {}
@@ -67,16 +68,20 @@ export class ForwardRegistry implements vscode.Disposable {
     const spec: PersistedForward = { contextName: session.contextName, workload, remotePort, localPort: handle.localPort, label: options.label };
     const forward: ActiveForward = { key, spec, handle };
     this.active.set(key, forward);
-    this.perForward.set(key, [
+    const subscriptions = new DisposableStore();
+    this.perForward.set(key, subscriptions);
+    subscriptions.add(
       handle.onDidChangeState((status) => {
         this.services.output.info(`Forward ${key} (127.0.0.1:${handle.localPort}): ${status.state}${status.podName ? ` via ${status.podName}` : ''}${status.message ? `: ${status.message}` : ''}`);
         this.changeEmitter.fire(forward);
       }),
+    );
+    subscriptions.add(
       handle.onDidChangeStats(() => {
         this.changeEmitter.fire(forward);
         if (handle.stats.activeConnections > 0) reportActivity(this.services, workload);
       }),
-    ]);
+    );
     if (isRestorable(spec)) await this.store(upsertForward(this.stored(), spec));
     this.changeEmitter.fire(undefined);
     return forward;
@@ -93,7 +98,7 @@ export class ForwardRegistry implements vscode.Disposable {
     const forward = this.active.get(key);
     if (!forward) return;
     this.active.delete(key);
-    for (const disposable of this.perForward.get(key) ?? []) disposable.dispose();
+    this.perForward.get(key)?.dispose();
     this.perForward.delete(key);
     forward.handle.dispose();
     this.changeEmitter.fire(undefined);

@@ -1,5 +1,6 @@
 import type { CoreV1Event, KubeConfig, KubernetesObject, V1Node, V1Pod } from '@kubernetes/client-node';
-import { DisposableStore, Emitter } from '../cluster/emitter';
+import { DisposableStore } from '../cluster/disposableStore';
+import { Emitter } from '../cluster/emitter';
 import type { Disposable, WatchCache } from '../cluster/session';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../cluster/workloadRef';
 import { freeGpusByNode } from './model/gpuFit';

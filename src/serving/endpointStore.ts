@@ -10,6 +10,7 @@ import { interpretRollout, type RolloutPhase } from './model/rollout';
 import { resolvedServer, type EndpointSpec } from './model/spec';
 import { detectKServe, type EndpointBackend } from './endpointApi';
 import { deploymentSource, inferenceServiceSource } from './watchSources';
+import { DisposableStore } from '../cluster/disposableStore';
 
 /** One deployed endpoint as the view and the playground show it. */
 export interface EndpointInfo {
@@ -103,7 +104,7 @@ export class EndpointStore implements Disposable {
   readonly onDidChange = this.changes.event;
   private deployments: KubeWatchCache<V1Deployment> | undefined;
   private inferenceServices: KubeWatchCache<InferenceService> | undefined;
-  private subscriptions: Disposable[] = [];
+  private readonly subscriptions = new DisposableStore();
   private session: ClusterSession | undefined;
   private snapshot = new Map<string, EndpointInfo>();
   /** Last failure of a watch, shown by the view. */
@@ -126,12 +127,13 @@ export class EndpointStore implements Disposable {
       this.error = error;
       this.changes.fire([]);
     });
-    this.subscriptions.push(this.deployments.onDidChange(() => this.recompute()), session.pods.onDidChange(() => this.recompute()));
+    this.subscriptions.add(this.deployments.onDidChange(() => this.recompute()));
+    this.subscriptions.add(session.pods.onDidChange(() => this.recompute()));
     void this.deployments.ready.then(() => this.recompute(), () => undefined);
     void detectKServe(session.kubeConfig).then((available) => {
       if (!available || this.session !== session) return;
       this.inferenceServices = new KubeWatchCache(inferenceServiceSource(session.kubeConfig, session.namespace, ENDPOINT_LIST_SELECTOR), options);
-      this.subscriptions.push(this.inferenceServices.onDidChange(() => this.recompute()));
+      this.subscriptions.add(this.inferenceServices.onDidChange(() => this.recompute()));
     }, (error: Error) => this.log('warn', `KServe discovery failed: ${error.message}`));
   }
 
@@ -169,8 +171,7 @@ export class EndpointStore implements Disposable {
   }
 
   private stop(): void {
-    for (const subscription of this.subscriptions) subscription.dispose();
-    this.subscriptions = [];
+    this.subscriptions.clear();
     this.deployments?.dispose();
     this.inferenceServices?.dispose();
     this.deployments = undefined;

@@ -1,5 +1,6 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
-import { DisposableStore, Emitter } from '../../cluster/emitter';
+import { DisposableStore } from '../../cluster/disposableStore';
+import { Emitter } from '../../cluster/emitter';
 import type { KubeMlError } from '../../cluster/errors';
 import { GpuAccounting, type GpuAccountingChange } from '../../cluster/gpu/accounting';
 import type { ClusterSession, Disposable, Listener, WatchCache } from '../../cluster/session';

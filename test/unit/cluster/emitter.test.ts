@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { DisposableStore, Emitter } from '../../../src/cluster/emitter';
+import { Emitter } from '../../../src/cluster/emitter';
 
 describe('Emitter', () => {
   it('delivers to every listener until disposed', () => {
@@ -23,13 +23,4 @@ describe('Emitter', () => {
     assert.deepEqual(seen, ['x']);
   });
 
-  it('DisposableStore disposes in reverse order, and at once after disposal', () => {
-    const order: string[] = [];
-    const store = new DisposableStore();
-    store.add({ dispose: () => order.push('a') });
-    store.add({ dispose: () => order.push('b') });
-    store.dispose();
-    store.add({ dispose: () => order.push('late') });
-    assert.deepEqual(order, ['b', 'a', 'late']);
-  });
 });
