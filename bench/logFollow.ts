@@ -13,7 +13,7 @@ import { LineStore } from '../src/webviews/logs/lineStore';
 import { compileQuery } from '../src/webviews/logs/filter';
 import { stripAnsi } from '../src/cluster/logs/ansi';
 import { RingBuffer } from '../src/logs/model/ringBuffer';
-import type { HostToLogView, WireLine } from '../src/webviews/logs/protocol';
+import type { HostToView, WireLine } from '../src/webviews/logs/protocol';
 import { SANDBOX_KUBECONFIG, createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../test/cluster/sandbox';
 import { figure, heapUsedMiB, median, type Figure } from './figures';
 
@@ -88,7 +88,7 @@ async function oursFollow(namespace: string, pod: string, expected: number): Pro
     workload: { kind: 'Pod', namespace, name: pod },
     maxLines: 100_000,
     spoolPath: path.join(os.tmpdir(), `bench-spool-${Date.now()}.log`),
-    post: (message: HostToLogView) => {
+    post: (message: HostToView) => {
       if (message.type !== 'lines') return;
       const lines: readonly WireLine[] = message.lines;
       firstLineMs ??= performance.now() - started;

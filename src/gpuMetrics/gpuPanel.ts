@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
 import type { Services } from '../common/services';
-import { webviewHtml, webviewOptions } from '../common/webviewHtml';
+import { PanelHost } from '../common/panelHost';
 import type { WorkloadRef } from '../cluster/workloadRef';
 import { planGpuSource, sampleGpuSource, type PlannedSource } from './gpuSource';
 import { SnapshotHistory } from './model/history';
 import { IdleDetector } from './model/idleDetector';
-import type { GpuViewToHost, HostToGpuView } from '../webviews/gpuMetrics/protocol';
+import type { ViewToHost, HostToView } from '../webviews/gpuMetrics/protocol';
 
 export const GPU_WINDOW_MINUTES = 5;
 
@@ -17,10 +17,9 @@ export const GPU_WINDOW_MINUTES = 5;
 export class GpuMetricsPanel implements vscode.Disposable {
   private readonly history = new SnapshotHistory(GPU_WINDOW_MINUTES * 60_000);
   private readonly idle = new IdleDetector({ thresholdPercent: 5, windowMs: GPU_WINDOW_MINUTES * 60_000 });
-  private readonly disposables: vscode.Disposable[] = [];
+  private readonly host: PanelHost<HostToView, ViewToHost>;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private sampling = false;
-  private disposed = false;
   private problem: string | undefined;
   /** Samples taken so far (tests read it to prove hidden panels do not poll). */
   samplesTaken = 0;
@@ -28,52 +27,43 @@ export class GpuMetricsPanel implements vscode.Disposable {
   private constructor(
     private readonly services: Services,
     readonly workload: WorkloadRef,
-    readonly panel: vscode.WebviewPanel,
     private readonly source: PlannedSource,
     private readonly onIdle: (workload: WorkloadRef, minutes: number) => void,
   ) {
-    const extensionUri = services.extensionContext.extensionUri;
-    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'gpuMetrics', panel.title);
-    this.disposables.push(
-      panel.webview.onDidReceiveMessage((message: GpuViewToHost) => {
-        if (message.type === 'ready') this.replay();
-      }),
-      panel.onDidChangeViewState(() => this.schedule()),
-      panel.onDidDispose(() => this.dispose()),
-    );
+    const title = `GPUs: ${workload.kind === 'Node' ? `node ${workload.name}` : `${workload.namespace}/${workload.name}`}`;
+    this.host = new PanelHost(services.extensionContext.extensionUri, { viewType: 'kubeMl.gpuMetrics', title, bundle: 'gpuMetrics', restore: () => this.replay() });
+    this.host.add(this.panel.onDidChangeViewState(() => this.schedule()));
+    this.host.add({ dispose: () => this.stopTimer() });
     this.schedule();
   }
 
   static async open(services: Services, workload: WorkloadRef, onIdle: (workload: WorkloadRef, minutes: number) => void): Promise<GpuMetricsPanel> {
     const session = services.connection.requireSession();
     const source = await planGpuSource(session.kubeConfig, workload);
-    const title = `GPUs: ${workload.kind === 'Node' ? `node ${workload.name}` : `${workload.namespace}/${workload.name}`}`;
-    const panel = vscode.window.createWebviewPanel('kubeMl.gpuMetrics', title, vscode.ViewColumn.Active, webviewOptions(services.extensionContext.extensionUri));
-    return new GpuMetricsPanel(services, workload, panel, source, onIdle);
+    return new GpuMetricsPanel(services, workload, source, onIdle);
+  }
+
+  get panel(): vscode.WebviewPanel {
+    return this.host.panel;
   }
 
   get polling(): boolean {
     return this.timer !== undefined || this.sampling;
   }
 
-  private post(message: HostToGpuView): void {
-    void this.panel.webview.postMessage(message);
-  }
-
   private replay(): void {
-    this.post({ type: 'init', title: this.panel.title, refreshSeconds: this.services.settings.gpuMetricsRefreshSeconds(), windowMinutes: GPU_WINDOW_MINUTES });
-    for (const note of this.source.notes) this.post({ type: 'problem', message: note });
-    if (this.problem) this.post({ type: 'problem', message: this.problem });
-    this.post({ type: 'snapshots', snapshots: this.history.all() });
-    this.post({ type: 'polling', active: this.panel.visible });
+    this.host.post({ type: 'init', title: this.panel.title, refreshSeconds: this.services.settings.gpuMetricsRefreshSeconds(), windowMinutes: GPU_WINDOW_MINUTES });
+    for (const note of this.source.notes) this.host.post({ type: 'problem', message: note });
+    if (this.problem) this.host.post({ type: 'problem', message: this.problem });
+    this.host.post({ type: 'snapshots', snapshots: this.history.all() });
+    this.host.post({ type: 'polling', active: this.panel.visible });
   }
 
   /** Starts the timer when visible, stops it when hidden. */
   private schedule(): void {
-    if (this.disposed) return;
+    if (this.host.isDisposed) return;
     if (!this.panel.visible) {
-      if (this.timer) clearTimeout(this.timer);
-      this.timer = undefined;
+      this.stopTimer();
       return;
     }
     if (this.timer || this.sampling) return;
@@ -82,7 +72,7 @@ export class GpuMetricsPanel implements vscode.Disposable {
 
   private async sample(): Promise<void> {
     this.timer = undefined;
-    if (this.disposed || !this.panel.visible) return;
+    if (this.host.isDisposed || !this.panel.visible) return;
     this.sampling = true;
     try {
       const session = this.services.connection.requireSession();
@@ -90,7 +80,7 @@ export class GpuMetricsPanel implements vscode.Disposable {
       this.samplesTaken++;
       this.history.add(snapshot);
       this.problem = undefined;
-      this.post({ type: 'snapshots', snapshots: [snapshot] });
+      this.host.post({ type: 'snapshots', snapshots: [snapshot] });
       if (this.workload.kind === 'DevPod' && this.idle.observe(snapshot.time, snapshot.gpus.map((gpu) => gpu.utilisation))) {
         this.onIdle(this.workload, this.idle.idleMinutes(snapshot.time));
       }
@@ -99,23 +89,23 @@ export class GpuMetricsPanel implements vscode.Disposable {
       const message = error instanceof Error ? error.message : String(error);
       if (message !== this.problem) this.services.output.warn(`GPU metrics ${this.panel.title}: ${message}`);
       this.problem = message;
-      this.post({ type: 'problem', message });
+      this.host.post({ type: 'problem', message });
     } finally {
       this.sampling = false;
     }
     this.schedule();
   }
 
+  private stopTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
   reveal(): void {
-    this.panel.reveal();
+    this.host.reveal();
   }
 
   dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    for (const disposable of this.disposables) disposable.dispose();
-    this.panel.dispose();
+    this.host.dispose();
   }
 }

@@ -4,20 +4,17 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { Services } from '../common/services';
-import { webviewHtml, webviewOptions } from '../common/webviewHtml';
+import { PanelHost, type ReadyMessage } from '../common/panelHost';
 import type { WorkloadRef } from '../cluster/workloadRef';
 import { LogSession } from './logSession';
-import type { HostToLogView, LogViewToHost } from '../webviews/logs/protocol';
+import type { HostToView, ViewToHost } from '../webviews/logs/protocol';
 
 /**
  * One log viewer. The session keeps the data (bounded) so the webview can be thrown away when
  * hidden and rebuilt on 'ready' (no retainContextWhenHidden).
  */
 export class LogPanel implements vscode.Disposable {
-  private readonly disposables: vscode.Disposable[] = [];
-  private disposed = false;
-  /** The webview script is listening (it said 'ready' and has not been hidden since). */
-  private viewReady = false;
+  private readonly host: PanelHost<HostToView, ViewToHost>;
   /** Lines the webview reported rendered, and when it first showed one (for tests and benches). */
   renderedLines = 0;
   firstLineShownAt: number | undefined;
@@ -25,18 +22,16 @@ export class LogPanel implements vscode.Disposable {
 
   private constructor(
     private readonly services: Services,
-    readonly panel: vscode.WebviewPanel,
     readonly session: LogSession,
   ) {
-    panel.webview.html = webviewHtml(panel.webview, services.extensionContext.extensionUri, 'logs', panel.title);
-    this.disposables.push(
-      panel.webview.onDidReceiveMessage((message: LogViewToHost) => this.receive(message)),
-      // A hidden webview is discarded; it says 'ready' again when shown and gets a replay.
-      panel.onDidChangeViewState(() => {
-        if (!panel.visible) this.viewReady = false;
-      }),
-      panel.onDidDispose(() => this.dispose()),
-    );
+    this.host = new PanelHost(services.extensionContext.extensionUri, {
+      viewType: 'kubeMl.logs',
+      title: session.viewTitle,
+      bundle: 'logs',
+      restore: () => session.replay(),
+      receive: (message) => this.receive(message),
+    });
+    this.host.add(session);
   }
 
   static async open(services: Services, workload: WorkloadRef): Promise<LogPanel> {
@@ -63,21 +58,20 @@ export class LogPanel implements vscode.Disposable {
       logSession.dispose();
       throw error;
     }
-    const webviewPanel = vscode.window.createWebviewPanel('kubeMl.logs', logSession.viewTitle, vscode.ViewColumn.Active, webviewOptions(services.extensionContext.extensionUri));
-    holder.panel = new LogPanel(services, webviewPanel, logSession);
+    holder.panel = new LogPanel(services, logSession);
     return holder.panel;
   }
 
-  private post(message: HostToLogView): void {
-    if (!this.disposed && this.viewReady) void this.panel.webview.postMessage(message);
+  get panel(): vscode.WebviewPanel {
+    return this.host.panel;
   }
 
-  private receive(message: LogViewToHost): void {
+  private post(message: HostToView): void {
+    this.host.post(message);
+  }
+
+  private receive(message: Exclude<ViewToHost, ReadyMessage>): void {
     switch (message.type) {
-      case 'ready':
-        this.viewReady = true;
-        this.session.replay();
-        break;
       case 'selectContainer':
         void this.services.errors.guard('switch log container', () => this.session.selectContainer(message.container, message.previous));
         break;
@@ -100,14 +94,10 @@ export class LogPanel implements vscode.Disposable {
   }
 
   reveal(): void {
-    this.panel.reveal();
+    this.host.reveal();
   }
 
   dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.session.dispose();
-    for (const disposable of this.disposables) disposable.dispose();
-    this.panel.dispose();
+    this.host.dispose();
   }
 }

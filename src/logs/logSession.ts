@@ -17,7 +17,7 @@ import { RingBuffer } from './model/ringBuffer';
 import { TrainingMetricsParser, type MetricSample } from '../cluster/logs/trainingMetrics';
 import type { TimestampedLine } from '../cluster/logs/logLine';
 import { matchesSelector, podSelectorOf, resolveWorkloadPods } from '../cluster/workloadPods';
-import type { ContainerChoice, FollowStateName, HostToLogView, LogSource, WireLine } from '../webviews/logs/protocol';
+import type { ContainerChoice, FollowStateName, HostToView, LogSource, WireLine } from '../webviews/logs/protocol';
 
 export interface LogSessionOptions {
   readonly kubeConfig: KubeConfig;
@@ -27,7 +27,7 @@ export interface LogSessionOptions {
   readonly spoolPath: string;
   /** Disk the spool may use (DEFAULT_SPOOL_BYTES when omitted). */
   readonly maxSpoolBytes?: number;
-  readonly post: (message: HostToLogView) => void;
+  readonly post: (message: HostToView) => void;
   /** Lets the session pick up pods created later (a Deployment scaling up, a Job retrying). */
   readonly pods?: WatchCache<V1Pod>;
   readonly batchMs?: number;
@@ -206,7 +206,7 @@ export class LogSession implements Disposable {
     }
   }
 
-  private initMessage(): HostToLogView {
+  private initMessage(): HostToView {
     return { type: 'init', title: this.title, maxLines: this.options.maxLines, containers: this.containers, container: this.container, previous: this.previous, streamsDistinguishable: false };
   }
 

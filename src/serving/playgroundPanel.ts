@@ -4,8 +4,8 @@ import { podTargetOf } from '../cluster/podResolver';
 import { startPortForward } from '../cluster/portForward';
 import { KubeMlError } from '../cluster/errors';
 import type { Services } from '../common/services';
-import { webviewHtml, webviewOptions } from '../common/webviewHtml';
-import type { EndpointChoice, HistoryEntry, HistoryLane, HostMessage, LaneRequest, WebviewMessage } from '../webviews/playground/protocol';
+import { PanelHost, type ReadyMessage } from '../common/panelHost';
+import type { EndpointChoice, HistoryEntry, HistoryLane, HostToView, LaneRequest, ViewToHost } from '../webviews/playground/protocol';
 import type { EndpointInfo, EndpointStore } from './endpointStore';
 import { buildCompletionRequest, curlSnippet, DEFAULT_PARAMETERS, pythonSnippet, validateParameters, type PlaygroundMode } from './model/playgroundRequest';
 import { readApiKey } from './apiKey';
@@ -25,29 +25,32 @@ function choiceOf(endpoint: EndpointInfo): EndpointChoice {
 export class PlaygroundPanel implements vscode.Disposable {
   static current: PlaygroundPanel | undefined;
 
-  private readonly disposables: vscode.Disposable[] = [];
+  private readonly host: PanelHost<HostToView, ViewToHost>;
   /** Per endpoint: the forwarded URL and the API key it requires (kept here: the webview never sees it). */
   private readonly forwards = new Map<string, Promise<{ baseUrl: string; handle?: PortForwardHandle; apiKey?: string }>>();
   private readonly runs = new Map<string, AbortController>();
 
   static show(services: Services, store: EndpointStore, endpointId?: string): PlaygroundPanel {
     if (PlaygroundPanel.current) {
-      PlaygroundPanel.current.panel.reveal();
+      PlaygroundPanel.current.host.reveal();
       if (endpointId) PlaygroundPanel.current.init(endpointId);
       return PlaygroundPanel.current;
     }
-    const panel = vscode.window.createWebviewPanel('kubeMl.playground', 'Model Playground', vscode.ViewColumn.Active, { ...webviewOptions(services.extensionContext.extensionUri), retainContextWhenHidden: true });
-    PlaygroundPanel.current = new PlaygroundPanel(services, store, panel, endpointId);
+    PlaygroundPanel.current = new PlaygroundPanel(services, store, endpointId);
     return PlaygroundPanel.current;
   }
 
-  private constructor(private readonly services: Services, private readonly store: EndpointStore, readonly panel: vscode.WebviewPanel, private preselected: string | undefined) {
-    panel.webview.html = webviewHtml(panel.webview, services.extensionContext.extensionUri, 'playground', 'Model Playground');
-    this.disposables.push(
-      panel.onDidDispose(() => this.dispose()),
-      panel.webview.onDidReceiveMessage((message: WebviewMessage) => void this.receive(message)),
-      store.onDidChange(() => this.post({ type: 'endpoints', endpoints: this.choices() })),
-    );
+  private constructor(private readonly services: Services, private readonly store: EndpointStore, private preselected: string | undefined) {
+    this.host = new PanelHost(services.extensionContext.extensionUri, {
+      viewType: 'kubeMl.playground',
+      title: 'Model Playground',
+      bundle: 'playground',
+      retainContextWhenHidden: true,
+      restore: () => this.init(),
+      receive: (message) => void this.receive(message),
+    });
+    this.host.add(store.onDidChange(() => this.post({ type: 'endpoints', endpoints: this.choices() })));
+    this.host.add({ dispose: () => this.release() });
   }
 
   private choices(): EndpointChoice[] {
@@ -58,8 +61,8 @@ export class PlaygroundPanel implements vscode.Disposable {
     return this.services.extensionContext.workspaceState.get<HistoryEntry[]>(HISTORY_KEY, []);
   }
 
-  private post(message: HostMessage): void {
-    void this.panel.webview.postMessage(message);
+  private post(message: HostToView): void {
+    this.host.post(message);
   }
 
   private init(preselected?: string): void {
@@ -67,11 +70,8 @@ export class PlaygroundPanel implements vscode.Disposable {
     this.post({ type: 'init', endpoints: this.choices(), preselected: this.preselected, history: this.history(), defaults: DEFAULT_PARAMETERS });
   }
 
-  private async receive(message: WebviewMessage): Promise<void> {
+  private async receive(message: Exclude<ViewToHost, ReadyMessage>): Promise<void> {
     switch (message.type) {
-      case 'ready':
-        this.init();
-        return;
       case 'loadModels':
         try {
           const { baseUrl, apiKey } = await this.baseUrl(message.endpointId);
@@ -153,12 +153,15 @@ export class PlaygroundPanel implements vscode.Disposable {
     this.post({ type: 'history', history });
   }
 
-  dispose(): void {
+  /** Stops the runs and the port-forwards this panel opened. */
+  private release(): void {
     if (PlaygroundPanel.current === this) PlaygroundPanel.current = undefined;
     for (const run of this.runs.values()) run.abort();
     for (const forward of this.forwards.values()) void forward.then((value) => value.handle?.dispose(), () => undefined);
     this.forwards.clear();
-    for (const disposable of this.disposables) disposable.dispose();
-    this.panel.dispose();
+  }
+
+  dispose(): void {
+    this.host.dispose();
   }
 }

@@ -11,7 +11,7 @@ import { podSource } from '../../src/cluster/watchSources';
 import type { WorkloadRef } from '../../src/cluster/workloadRef';
 import { resolveCarriageReturns } from '../../src/cluster/logs/carriageReturn';
 import { LogSession } from '../../src/logs/logSession';
-import type { HostToLogView } from '../../src/webviews/logs/protocol';
+import type { HostToView } from '../../src/webviews/logs/protocol';
 import { sandboxKubeConfig, waitFor } from '../cluster/sandbox';
 import { Kubectl } from './harness';
 import { RequestLoop } from './requestLoop';
@@ -24,7 +24,7 @@ export function shownLine(line: string): string {
 
 /** The log viewer's session on a workload, fed by the session's pod watch cache as in the product. */
 export class WatchedLogSession {
-  readonly messages: HostToLogView[] = [];
+  readonly messages: HostToView[] = [];
   private readonly session: LogSession;
   private readonly pods: KubeWatchCache<k8s.V1Pod>;
   private readonly spoolPath = path.join(os.tmpdir(), `faults-spool-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.log`);

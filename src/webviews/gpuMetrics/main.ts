@@ -6,9 +6,9 @@ import uPlot from 'uplot';
 import { connect } from '../common/vscodeApi';
 import { clear, el, seriesColour, themeColour } from '../common/dom';
 import type { GpuReading, GpuSnapshot } from '../../cluster/gpu/sample';
-import type { GpuViewToHost, HostToGpuView } from './protocol';
+import type { ViewToHost, HostToView } from './protocol';
 
-const channel = connect<GpuViewToHost, HostToGpuView, Record<string, never>>();
+const channel = connect<ViewToHost, HostToView, Record<string, never>>();
 
 interface Metric {
   readonly key: 'utilisation' | 'memoryUsedMiB' | 'powerWatts' | 'temperatureC';

@@ -5,7 +5,7 @@ import { connect } from '../common/vscodeApi';
 import { el, SERIES_COLOUR_VARIABLES } from '../common/dom';
 import { LogList } from './logList';
 import { MetricsChart } from './metricsChart';
-import type { ContainerChoice, FollowStateName, HostToLogView, LogSource, LogViewToHost, WireLine } from './protocol';
+import type { ContainerChoice, FollowStateName, HostToView, LogSource, ViewToHost, WireLine } from './protocol';
 
 /** UI choices kept across the panel being hidden and shown (the lines come back from the host). */
 interface ViewState {
@@ -19,7 +19,7 @@ interface ViewState {
   series?: string[];
 }
 
-const channel = connect<LogViewToHost, HostToLogView, ViewState>();
+const channel = connect<ViewToHost, HostToView, ViewState>();
 const state: ViewState = { filter: '', filterRegex: false, search: '', searchRegex: false, caseSensitive: false, timestamps: false, chartVisible: true, ...channel.getState() };
 const saveState = () => channel.setState(state);
 

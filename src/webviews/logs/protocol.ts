@@ -30,7 +30,7 @@ export interface WireLine {
 
 export type FollowStateName = 'connecting' | 'following' | 'reconnecting' | 'reconnected' | 'ended' | 'error';
 
-export type HostToLogView =
+export type HostToView =
   | {
       readonly type: 'init';
       readonly title: string;
@@ -48,7 +48,7 @@ export type HostToLogView =
   | { readonly type: 'reset' }
   | { readonly type: 'saved'; readonly path: string; readonly lines: number };
 
-export type LogViewToHost =
+export type ViewToHost =
   | { readonly type: 'ready' }
   | { readonly type: 'selectContainer'; readonly container: string; readonly previous: boolean }
   | { readonly type: 'save' }

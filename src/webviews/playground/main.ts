@@ -1,8 +1,8 @@
 import './style.css';
-import type { ChatMessage, EndpointChoice, HistoryEntry, HostMessage, LaneRequest, LatencyFigures, PlaygroundMode, SamplingParameters, WebviewMessage } from './protocol';
+import type { ChatMessage, EndpointChoice, HistoryEntry, HostToView, LaneRequest, LatencyFigures, PlaygroundMode, SamplingParameters, ViewToHost } from './protocol';
 
 interface VsCodeApi {
-  postMessage(message: WebviewMessage): void;
+  postMessage(message: ViewToHost): void;
   getState(): unknown;
   setState(state: unknown): void;
 }
@@ -46,7 +46,7 @@ function save(): void {
   vscode.setState(state);
 }
 
-function post(message: WebviewMessage): void {
+function post(message: ViewToHost): void {
   vscode.postMessage(message);
 }
 
@@ -277,7 +277,7 @@ stopButton.addEventListener('click', () => {
 });
 clearHistoryButton.addEventListener('click', () => post({ type: 'clearHistory' }));
 
-window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
+window.addEventListener('message', (event: MessageEvent<HostToView>) => {
   const message = event.data;
   switch (message.type) {
     case 'init':

@@ -43,7 +43,7 @@ export interface HistoryEntry {
   readonly lanes: readonly HistoryLane[];
 }
 
-export type HostMessage =
+export type HostToView =
   | { readonly type: 'init'; readonly endpoints: readonly EndpointChoice[]; readonly preselected?: string; readonly history: readonly HistoryEntry[]; readonly defaults: SamplingParameters }
   | { readonly type: 'endpoints'; readonly endpoints: readonly EndpointChoice[] }
   | { readonly type: 'models'; readonly endpointId: string; readonly models: readonly string[]; readonly error?: string }
@@ -53,7 +53,7 @@ export type HostMessage =
   | { readonly type: 'failed'; readonly runId: string; readonly lane: number; readonly message: string }
   | { readonly type: 'history'; readonly history: readonly HistoryEntry[] };
 
-export type WebviewMessage =
+export type ViewToHost =
   | { readonly type: 'ready' }
   | { readonly type: 'loadModels'; readonly endpointId: string }
   | { readonly type: 'send'; readonly runId: string; readonly mode: PlaygroundMode; readonly systemPrompt: string; readonly prompt: string; readonly lanes: readonly LaneRequest[] }

@@ -2,10 +2,10 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { alignedSeries, metricNames, SERIES_COLOURS } from './chartData';
-import type { CompareViewState, HostToWebview, RunCurves, WebviewToHost } from './protocol';
+import type { CompareViewState, HostToView, RunCurves, ViewToHost } from './protocol';
 
 interface VsCodeApi {
-  postMessage(message: WebviewToHost): void;
+  postMessage(message: ViewToHost): void;
   getState(): CompareViewState | undefined;
   setState(state: CompareViewState): void;
 }
@@ -87,7 +87,7 @@ logScale.addEventListener('change', () => {
 });
 refresh.addEventListener('click', () => vscode.postMessage({ type: 'refresh' }));
 window.addEventListener('resize', () => chart?.setSize({ width: Math.max(320, chartHost.clientWidth), height: Math.max(240, window.innerHeight - 160) }));
-window.addEventListener('message', (event: MessageEvent<HostToWebview>) => {
+window.addEventListener('message', (event: MessageEvent<HostToView>) => {
   const message = event.data;
   switch (message.type) {
     case 'loading':

@@ -16,12 +16,12 @@ export interface RunCurves {
   readonly note?: string;
 }
 
-export type HostToWebview =
+export type HostToView =
   | { readonly type: 'curves'; readonly runs: RunCurves[] }
   | { readonly type: 'loading'; readonly runs: string[] }
   | { readonly type: 'error'; readonly message: string };
 
-export type WebviewToHost = { readonly type: 'ready' } | { readonly type: 'refresh' };
+export type ViewToHost = { readonly type: 'ready' } | { readonly type: 'refresh' };
 
 /** The state the webview keeps across hide/show through setState. */
 export interface CompareViewState {

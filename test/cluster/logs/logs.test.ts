@@ -10,7 +10,7 @@ import { LogSession } from '../../../src/logs/logSession';
 import { resolveCarriageReturns } from '../../../src/cluster/logs/carriageReturn';
 import { TrainingMetricsParser, type MetricSample } from '../../../src/cluster/logs/trainingMetrics';
 import type { TimestampedLine } from '../../../src/cluster/logs/logLine';
-import type { HostToLogView } from '../../../src/webviews/logs/protocol';
+import type { HostToView } from '../../../src/webviews/logs/protocol';
 import { DEV_POD_LABEL, devPodSelector } from '../../../src/cluster/devPodContract';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../../src/cluster/workloadRef';
 import { deletePodAndWait } from '../testPods';
@@ -130,7 +130,7 @@ describe('log streaming against the sandbox', function () {
     const pods = new KubeWatchCache(podSource(sandboxKubeConfig('developer'), namespace));
     disposables.push(pods);
     await pods.ready;
-    const messages: HostToLogView[] = [];
+    const messages: HostToView[] = [];
     const spoolPath = path.join(os.tmpdir(), `obs-spool-resume-${Date.now()}.log`);
     const session = new LogSession({ kubeConfig: sandboxKubeConfig('developer'), workload: { kind: 'DevPod', namespace, name: 'stop-resume', podSelector: devPodSelector('stop-resume') }, maxLines: 10_000, spoolPath, post: (message) => messages.push(message), pods, batchMs: 50 });
     disposables.push(session);
@@ -208,7 +208,7 @@ describe('log streaming against the sandbox', function () {
   });
 
   it('merges every pod of a workload, and no look-alike, bounds memory and saves everything streamed', async () => {
-    const messages: HostToLogView[] = [];
+    const messages: HostToView[] = [];
     const spoolPath = path.join(os.tmpdir(), `obs-spool-${Date.now()}.log`);
     // Anyone who may create pods can copy the workload's labels: this pod must not join its log.
     await createTrainingPod(namespace, 'look-alike', 0, { run: 'r1' });
@@ -230,7 +230,7 @@ describe('log streaming against the sandbox', function () {
   });
 
   it('a replay for a view that (re)loads while lines wait in a batch shows each line once', async () => {
-    const messages: HostToLogView[] = [];
+    const messages: HostToView[] = [];
     const spoolPath = path.join(os.tmpdir(), `obs-spool-replay-${Date.now()}.log`);
     // A long batch interval, so the first lines still wait in their batch when the view asks.
     const session = new LogSession({ kubeConfig: sandboxKubeConfig('developer'), workload: { kind: 'Pod', namespace, name: 'trainer-0' }, maxLines: 1000, spoolPath, post: (message) => messages.push(message), batchMs: 1500 });

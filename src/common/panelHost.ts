@@ -1,0 +1,84 @@
+import * as vscode from 'vscode';
+import { DisposableStore } from '../cluster/disposableStore';
+import { webviewHtml, webviewOptions } from './webviewHtml';
+
+/** Every webview says this once its script listens (on first load and each reload). */
+export interface ReadyMessage {
+  readonly type: 'ready';
+}
+
+export interface PanelHostOptions<ViewToHost> {
+  /** The panel's view type, `kubeMl.<name>`. */
+  readonly viewType: string;
+  readonly title: string;
+  /** The esbuild bundle under media/webviews/ (from src/webviews/<bundle>/main.ts). */
+  readonly bundle: string;
+  /** Keep the webview alive while hidden; otherwise it is discarded and loads again when shown. */
+  readonly retainContextWhenHidden?: boolean;
+  /** Posts the whole state the view shows; runs each time the view says 'ready'. */
+  readonly restore: () => void;
+  /** Every message of the view other than 'ready'. */
+  readonly receive?: (message: Exclude<ViewToHost, ReadyMessage>) => void;
+}
+
+/**
+ * One webview panel: creates it with our CSP page, follows the 'ready' handshake, delivers posts
+ * only while the view's script listens, and owns what its feature adds. A view that was not
+ * listening gets the whole state through `restore` when it says 'ready', so posts meanwhile are
+ * dropped rather than queued (a queue would deliver them twice: held, then restored).
+ */
+export class PanelHost<HostToView, ViewToHost extends { readonly type: string }> implements vscode.Disposable {
+  readonly panel: vscode.WebviewPanel;
+  private readonly owned = new DisposableStore();
+  private listening = false;
+  private disposed = false;
+
+  constructor(extensionUri: vscode.Uri, private readonly options: PanelHostOptions<ViewToHost>) {
+    this.panel = vscode.window.createWebviewPanel(options.viewType, options.title, vscode.ViewColumn.Active, {
+      ...webviewOptions(extensionUri),
+      retainContextWhenHidden: options.retainContextWhenHidden ?? false,
+    });
+    this.panel.webview.html = webviewHtml(this.panel.webview, extensionUri, options.bundle, options.title);
+    this.owned.add(this.panel.webview.onDidReceiveMessage((message: ViewToHost) => this.received(message)));
+    this.owned.add(
+      this.panel.onDidChangeViewState(() => {
+        // A hidden webview without retained context is thrown away; it says 'ready' again when shown.
+        if (!this.panel.visible && !options.retainContextWhenHidden) this.listening = false;
+      }),
+    );
+    this.owned.add(this.panel.onDidDispose(() => this.dispose()));
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  post(message: HostToView): void {
+    if (!this.disposed && this.listening) void this.panel.webview.postMessage(message);
+  }
+
+  /** Disposed with the panel, in reverse order of addition. */
+  add<D extends vscode.Disposable>(item: D): D {
+    return this.owned.add(item);
+  }
+
+  reveal(): void {
+    this.panel.reveal();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.owned.dispose();
+    this.panel.dispose();
+  }
+
+  private received(message: ViewToHost): void {
+    if (message.type === 'ready') {
+      this.listening = true;
+      this.options.restore();
+    } else {
+      this.options.receive?.(message as Exclude<ViewToHost, ReadyMessage>);
+    }
+  }
+}
