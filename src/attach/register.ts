@@ -4,6 +4,7 @@ import { attachWorkspace } from './attachWorkspace';
 import { KUBEML_SCHEME } from './model/kubemlUri';
 import { PodFileSystemProvider } from './podFileSystem';
 import { registerWorkspaceSearch } from './workspaceSearchCommands';
+import { registerCommands } from '../common/commandTable';
 
 /** Attach Workspace: the kubeml:// file system over a pod, its search, and SSH attach. */
 export function registerAttach(services: Services): void {
@@ -11,7 +12,9 @@ export function registerAttach(services: Services): void {
   services.extensionContext.subscriptions.push(
     fileSystem,
     vscode.workspace.registerFileSystemProvider(KUBEML_SCHEME, fileSystem, { isCaseSensitive: true }),
-    vscode.commands.registerCommand('kubeMl.attachWorkspace', (argument?: unknown) => services.errors.guard('attach a workspace', () => attachWorkspace(services, argument))),
-    ...registerWorkspaceSearch(services, fileSystem),
+    registerCommands(services.errors, {
+      'kubeMl.attachWorkspace': { operation: 'attach a workspace', run: (argument?: unknown) => attachWorkspace(services, argument) },
+    }),
+    registerWorkspaceSearch(services, fileSystem),
   );
 }

@@ -6,6 +6,7 @@ import { DEFAULT_FILE_LIMIT, DEFAULT_SEARCH_LIMITS, linePreview, markMatches, ma
 import type { PodFileSystemProvider } from './podFileSystem';
 import { listPodFiles, searchPodFiles } from './podSearch';
 import { DisposableStore } from '../cluster/disposableStore';
+import { registerCommands } from '../common/commandTable';
 
 /** Set while a kubeml:// folder is in the workspace: shows Search / Go to File in the palette. */
 export const KUBEML_WORKSPACE_OPEN_KEY = 'kubeMl.kubemlWorkspaceOpen';
@@ -189,11 +190,11 @@ async function openFileInWorkspace(services: Services, fileSystem: PodFileSystem
 }
 
 /** Registers both commands and keeps their context key in step with the workspace folders. */
-export function registerWorkspaceSearch(services: Services, fileSystem: PodFileSystemProvider): vscode.Disposable[] {
+export function registerWorkspaceSearch(services: Services, fileSystem: PodFileSystemProvider): vscode.Disposable {
   updateContextKey();
-  return [
-    vscode.workspace.onDidChangeWorkspaceFolders(updateContextKey),
-    vscode.commands.registerCommand('kubeMl.searchWorkspace', (argument?: unknown) => services.errors.guard('search the dev pod workspace', () => searchWorkspace(services, fileSystem, argument))),
-    vscode.commands.registerCommand('kubeMl.openFileInWorkspace', (argument?: unknown) => services.errors.guard('go to a file in the dev pod', () => openFileInWorkspace(services, fileSystem, argument))),
-  ];
+  const commands = registerCommands(services.errors, {
+    'kubeMl.searchWorkspace': { operation: 'search the dev pod workspace', run: (argument?: unknown) => searchWorkspace(services, fileSystem, argument) },
+    'kubeMl.openFileInWorkspace': { operation: 'go to a file in the dev pod', run: (argument?: unknown) => openFileInWorkspace(services, fileSystem, argument) },
+  });
+  return vscode.Disposable.from(commands, vscode.workspace.onDidChangeWorkspaceFolders(updateContextKey));
 }

@@ -18,6 +18,7 @@ import type { DevPodState } from './model/devPodRow';
 import type { DevPodSpec } from './model/spec';
 import type { FlowPrompter } from './prompter';
 import { createWithProgress, resumeWithProgress } from './startWithProgress';
+import { registerCommands } from '../common/commandTable';
 
 /** The dev pod commands; each body runs under services.errors.guard (never an unhandled rejection). */
 export class DevPodCommands {
@@ -31,15 +32,14 @@ export class DevPodCommands {
     private readonly prompter: FlowPrompter,
   ) {}
 
-  register(): vscode.Disposable[] {
-    const { errors } = this.services;
-    return [
-      vscode.commands.registerCommand('kubeMl.createDevPod', (argument?: unknown) => errors.guard('create a dev pod', () => this.createInteractive(argument))),
-      vscode.commands.registerCommand('kubeMl.createDevPodFromFile', (argument?: unknown) => errors.guard('create a dev pod from .kubeml/devpod.yaml', () => this.createFromFile(argument))),
-      vscode.commands.registerCommand('kubeMl.stopDevPod', (argument?: unknown) => errors.guard('stop a dev pod', () => this.stop(argument))),
-      vscode.commands.registerCommand('kubeMl.resumeDevPod', (argument?: unknown) => errors.guard('resume a dev pod', () => this.resume(argument))),
-      vscode.commands.registerCommand('kubeMl.deleteDevPod', (argument?: unknown) => errors.guard('delete a dev pod', () => this.delete(argument))),
-    ];
+  register(): vscode.Disposable {
+    return registerCommands(this.services.errors, {
+      'kubeMl.createDevPod': { operation: 'create a dev pod', run: (argument?: unknown) => this.createInteractive(argument) },
+      'kubeMl.createDevPodFromFile': { operation: 'create a dev pod from .kubeml/devpod.yaml', run: (argument?: unknown) => this.createFromFile(argument) },
+      'kubeMl.stopDevPod': { operation: 'stop a dev pod', run: (argument?: unknown) => this.stop(argument) },
+      'kubeMl.resumeDevPod': { operation: 'resume a dev pod', run: (argument?: unknown) => this.resume(argument) },
+      'kubeMl.deleteDevPod': { operation: 'delete a dev pod', run: (argument?: unknown) => this.delete(argument) },
+    });
   }
 
   /** The guided flow; `prompter` overrides the window's for extension-host tests. Resolves with the result, or undefined when cancelled. */

@@ -45,7 +45,7 @@ export function registerDevPods(services: Services): void {
     diagnostics,
     idleChecker,
     view,
-    ...commands.register(),
+    commands.register(),
     services.connection.onDidChangeSession((session) => void refreshPermissions(session)),
   );
   void refreshPermissions(services.connection.session);

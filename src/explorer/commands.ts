@@ -3,6 +3,7 @@ import { KubeMlError } from '../cluster/errors';
 import { namespacesOf } from '../cluster/kubeSession';
 import { validateDnsLabel } from '../cluster/names';
 import type { Services } from '../common/services';
+import { registerCommands } from '../common/commandTable';
 
 function nameFrom(argument: unknown, type: 'context' | 'namespace'): string | undefined {
   if (typeof argument === 'string') return argument;
@@ -55,27 +56,30 @@ async function pickNamespace(services: Services): Promise<string | undefined> {
 }
 
 /** kubeMl.switchContext, kubeMl.switchNamespace, kubeMl.refresh, kubeMl.showOutput. */
-export function registerExplorerCommands(services: Services, refreshViews: () => void): vscode.Disposable[] {
+export function registerExplorerCommands(services: Services, refreshViews: () => void): vscode.Disposable {
   const { connection, errors, output } = services;
-  return [
-    vscode.commands.registerCommand('kubeMl.switchContext', (argument?: unknown) =>
-      errors.guard('switch context', async () => {
+  return registerCommands(errors, {
+    'kubeMl.switchContext': {
+      operation: 'switch context',
+      run: async (argument?: unknown) => {
         const name = nameFrom(argument, 'context') ?? (await pickContext(services));
         if (name) await connection.switchContext(name);
-      }),
-    ),
-    vscode.commands.registerCommand('kubeMl.switchNamespace', (argument?: unknown) =>
-      errors.guard('switch namespace', async () => {
+      },
+    },
+    'kubeMl.switchNamespace': {
+      operation: 'switch namespace',
+      run: async (argument?: unknown) => {
         const name = nameFrom(argument, 'namespace') ?? (await pickNamespace(services));
         if (name) await connection.switchNamespace(name);
-      }),
-    ),
-    vscode.commands.registerCommand('kubeMl.refresh', () =>
-      errors.guard('refresh', async () => {
+      },
+    },
+    'kubeMl.refresh': {
+      operation: 'refresh',
+      run: async () => {
         await connection.reload();
         refreshViews();
-      }),
-    ),
-    vscode.commands.registerCommand('kubeMl.showOutput', () => output.show(true)),
-  ];
+      },
+    },
+    'kubeMl.showOutput': { operation: 'show the output', run: () => output.show(true) },
+  });
 }

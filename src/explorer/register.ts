@@ -50,6 +50,6 @@ export function registerExplorer(services: Services): void {
     vscode.window.createTreeView('kubeMl.clusters', { treeDataProvider: clusters, showCollapseAll: false }),
     gpuCapacityView,
     gpuCapacityView.onDidChangeVisibility((event) => utilisation.setVisible(event.visible)),
-    ...registerExplorerCommands(services, () => clusters.refresh()),
+    registerExplorerCommands(services, () => clusters.refresh()),
   );
 }

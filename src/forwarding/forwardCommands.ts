@@ -5,6 +5,7 @@ import type { Services } from '../common/services';
 import { podOfWorkload, workloadFromArgument } from '../common/workloadTarget';
 import type { ActiveForward, ForwardRegistry } from './forwardRegistry';
 import { portChoices, validatePortInput, type PortChoice } from './model/ports';
+import { registerCommands } from '../common/commandTable';
 
 /** Arguments a caller (another feature, a test) may pass instead of a tree item. */
 interface ForwardPortRequest {
@@ -41,10 +42,11 @@ function forwardOf(registry: ForwardRegistry, argument: unknown): ActiveForward 
   return forward;
 }
 
-export function registerForwardCommands(services: Services, registry: ForwardRegistry): vscode.Disposable[] {
-  return [
-    vscode.commands.registerCommand('kubeMl.forwardPort', (argument?: unknown) =>
-      services.errors.guard('forward a port', async () => {
+export function registerForwardCommands(services: Services, registry: ForwardRegistry): vscode.Disposable {
+  return registerCommands(services.errors, {
+    'kubeMl.forwardPort': {
+      operation: 'forward a port',
+      run: async (argument?: unknown) => {
         const request = hasWorkload(argument) ? (argument as Partial<ForwardPortRequest> & { workload: WorkloadRef }) : undefined;
         const workload = request?.workload ?? (await workloadFromArgument(services, argument, 'forward a port'));
         if (!workload) return undefined;
@@ -60,16 +62,17 @@ export function registerForwardCommands(services: Services, registry: ForwardReg
           });
         }
         return { key: forward.key, localPort: forward.handle.localPort, url: forward.handle.url() };
-      }),
-    ),
-    vscode.commands.registerCommand('kubeMl.openForwardInBrowser', (argument?: unknown) => services.errors.guard('open a forwarded port', () => openInBrowser(forwardOf(registry, argument)))),
-    vscode.commands.registerCommand('kubeMl.copyForwardUrl', (argument?: unknown) =>
-      services.errors.guard('copy a forward URL', async () => {
+      },
+    },
+    'kubeMl.openForwardInBrowser': { operation: 'open a forwarded port', run: (argument?: unknown) => openInBrowser(forwardOf(registry, argument)) },
+    'kubeMl.copyForwardUrl': {
+      operation: 'copy a forward URL',
+      run: async (argument?: unknown) => {
         const forward = forwardOf(registry, argument);
         await vscode.env.clipboard.writeText(forward.handle.url());
         void vscode.window.setStatusBarMessage(`Copied ${forward.handle.url()}`, 3000);
-      }),
-    ),
-    vscode.commands.registerCommand('kubeMl.stopForward', (argument?: unknown) => services.errors.guard('stop a port forward', () => registry.stop(forwardOf(registry, argument).key))),
-  ];
+      },
+    },
+    'kubeMl.stopForward': { operation: 'stop a port forward', run: (argument?: unknown) => registry.stop(forwardOf(registry, argument).key) },
+  });
 }

@@ -13,7 +13,7 @@ export function registerForwarding(services: Services): void {
     tree,
     vscode.window.createTreeView('kubeMl.forwards', { treeDataProvider: tree }),
     services.viewRows.register('kubeMl.forwards', () => tree.rows()),
-    ...registerForwardCommands(services, registry),
+    registerForwardCommands(services, registry),
     services.connection.onDidChangeSession((session) => void registry.useSession(session).catch((error: unknown) => services.errors.show(error, 'restore port forwards'))),
   );
   void registry.useSession(services.connection.session).catch((error: unknown) => services.errors.show(error, 'restore port forwards'));

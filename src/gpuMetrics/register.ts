@@ -8,6 +8,7 @@ import { podSpecGpus } from '../cluster/gpu/requests';
 import { NVIDIA_GPU } from '../cluster/gpu/resources';
 import { GPU_WINDOW_MINUTES, GpuMetricsPanel } from './gpuPanel';
 import { IdleGpuWatcher } from './idleWatcher';
+import { registerCommands } from '../common/commandTable';
 
 /** Asks for a GPU pod or node when the command runs from the palette. */
 async function pickWorkload(services: Services): Promise<WorkloadRef | undefined> {
@@ -41,22 +42,25 @@ export function registerGpuMetrics(services: Services): void {
     });
   };
   services.extensionContext.subscriptions.push(
-    vscode.commands.registerCommand('kubeMl.showGpuMetrics', (item?: unknown) =>
-      services.errors.guard('show GPU metrics', async () => {
-        const workload = hasWorkload(item) ? item.workload : await pickWorkload(services);
-        if (!workload) return undefined;
-        const key = `${workload.kind}/${workload.namespace}/${workload.name}`;
-        const existing = panels.get(key);
-        if (existing) {
-          existing.reveal();
-          return existing;
-        }
-        const panel = await GpuMetricsPanel.open(services, workload, onIdle);
-        panels.set(key, panel);
-        panel.panel.onDidDispose(() => panels.delete(key));
-        return panel;
-      }),
-    ),
+    registerCommands(services.errors, {
+      'kubeMl.showGpuMetrics': {
+        operation: 'show GPU metrics',
+        run: async (item?: unknown) => {
+          const workload = hasWorkload(item) ? item.workload : await pickWorkload(services);
+          if (!workload) return undefined;
+          const key = `${workload.kind}/${workload.namespace}/${workload.name}`;
+          const existing = panels.get(key);
+          if (existing) {
+            existing.reveal();
+            return existing;
+          }
+          const panel = await GpuMetricsPanel.open(services, workload, onIdle);
+          panels.set(key, panel);
+          panel.panel.onDidDispose(() => panels.delete(key));
+          return panel;
+        },
+      },
+    }),
     { dispose: () => [...panels.values()].forEach((panel) => panel.dispose()) },
     new IdleGpuWatcher(services, GPU_WINDOW_MINUTES * 60_000, onIdle),
   );

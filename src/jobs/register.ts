@@ -18,6 +18,7 @@ import { RunStore } from './runStore';
 import { announceSubmitted, runTrainingJobFlow } from './runTrainingJobFlow';
 import type { SubmitResult } from './submit';
 import { TrainingJobsTree } from './trainingJobsTree';
+import { registerCommands } from '../common/commandTable';
 
 /** Anything a command receives that names a run: our tree items, or { run } from tests/notifications. */
 interface HasRun {
@@ -115,53 +116,59 @@ export function registerJobs(services: Services): void {
   };
 
   subscriptions.push(
-    vscode.commands.registerCommand('kubeMl.runTrainingJob', (uri?: vscode.Uri) => services.errors.guard('run a training job', () => runTrainingJobFlow(services, uri instanceof vscode.Uri ? uri : undefined))),
-    vscode.commands.registerCommand('kubeMl.runTrainingJobFromFile', (uri?: vscode.Uri, confirmed?: boolean) => services.errors.guard(`run ${JOB_FILE_PATH}`, () => runFromFile(uri instanceof vscode.Uri ? uri : undefined, confirmed === true))),
-    vscode.commands.registerCommand('kubeMl.cancelJob', (argument?: unknown) =>
-      services.errors.guard('cancel a training run', async () => {
-        const run = await runOf(argument, 'Cancel which run?', ['queued', 'pending', 'running']);
-        if (!run) return;
-        const confirm = await vscode.window.showWarningMessage(`Cancel ${run.name}? Its pods stop; the run and its logs stay until you delete it.`, { modal: true }, 'Cancel Run');
-        if (confirm) await cancelRun(services.connection.requireSession(), run);
-      }),
-    ),
-    vscode.commands.registerCommand('kubeMl.rerunJob', (argument?: unknown) =>
-      services.errors.guard('re-run a training run', async () => {
-        const run = await runOf(argument, 'Re-run which run?');
-        if (!run) return undefined;
-        const names = new Set((store?.list() ?? []).map((view) => view.name));
-        const result = await rerun(services.connection.requireSession(), run, names, capabilities);
-        void announceSubmitted(result.name, result);
-        return result;
-      }),
-    ),
-    vscode.commands.registerCommand('kubeMl.deleteJob', (argument?: unknown, selection?: unknown[]) =>
-      services.errors.guard('delete a training run', async () => {
-        const runs = selection?.filter(hasRun).map((item) => item.run) ?? [];
-        if (runs.length === 0) {
-          const run = await runOf(argument, 'Delete which run?');
-          if (run) runs.push(run);
-        }
-        if (runs.length === 0) return;
-        const confirm = await vscode.window.showWarningMessage(`Delete ${runs.map((run) => run.name).join(', ')}? Pods, logs and packed code go with it.`, { modal: true }, 'Delete');
-        if (!confirm) return;
-        const session = services.connection.requireSession();
-        for (const run of runs) await deleteRun(session, run);
-      }),
-    ),
-    vscode.commands.registerCommand('kubeMl.compareRuns', (argument?: unknown, selection?: unknown[]) =>
-      services.errors.guard('compare runs', async () => {
-        let runs = (selection ?? []).filter(hasRun).map((item) => item.run);
-        if (runs.length < 2) {
-          const preselected = hasRun(argument) ? [argument.run.name] : [];
-          runs = await pickRuns('Compare which runs? (two or more)', undefined, true, preselected);
-        }
-        if (runs.length < 2) {
-          if (runs.length === 1) void vscode.window.showInformationMessage('Pick at least two runs to compare.');
-          return undefined;
-        }
-        return openComparePanel(services, runs).title;
-      }),
-    ),
+    registerCommands(services.errors, {
+      'kubeMl.runTrainingJob': { operation: 'run a training job', run: (uri?: vscode.Uri) => runTrainingJobFlow(services, uri instanceof vscode.Uri ? uri : undefined) },
+      'kubeMl.runTrainingJobFromFile': { operation: `run ${JOB_FILE_PATH}`, run: (uri?: vscode.Uri, confirmed?: boolean) => runFromFile(uri instanceof vscode.Uri ? uri : undefined, confirmed === true) },
+      'kubeMl.cancelJob': {
+        operation: 'cancel a training run',
+        run: async (argument?: unknown) => {
+          const run = await runOf(argument, 'Cancel which run?', ['queued', 'pending', 'running']);
+          if (!run) return;
+          const confirm = await vscode.window.showWarningMessage(`Cancel ${run.name}? Its pods stop; the run and its logs stay until you delete it.`, { modal: true }, 'Cancel Run');
+          if (confirm) await cancelRun(services.connection.requireSession(), run);
+        },
+      },
+      'kubeMl.rerunJob': {
+        operation: 're-run a training run',
+        run: async (argument?: unknown) => {
+          const run = await runOf(argument, 'Re-run which run?');
+          if (!run) return undefined;
+          const names = new Set((store?.list() ?? []).map((view) => view.name));
+          const result = await rerun(services.connection.requireSession(), run, names, capabilities);
+          void announceSubmitted(result.name, result);
+          return result;
+        },
+      },
+      'kubeMl.deleteJob': {
+        operation: 'delete a training run',
+        run: async (argument?: unknown, selection?: unknown[]) => {
+          const runs = selection?.filter(hasRun).map((item) => item.run) ?? [];
+          if (runs.length === 0) {
+            const run = await runOf(argument, 'Delete which run?');
+            if (run) runs.push(run);
+          }
+          if (runs.length === 0) return;
+          const confirm = await vscode.window.showWarningMessage(`Delete ${runs.map((run) => run.name).join(', ')}? Pods, logs and packed code go with it.`, { modal: true }, 'Delete');
+          if (!confirm) return;
+          const session = services.connection.requireSession();
+          for (const run of runs) await deleteRun(session, run);
+        },
+      },
+      'kubeMl.compareRuns': {
+        operation: 'compare runs',
+        run: async (argument?: unknown, selection?: unknown[]) => {
+          let runs = (selection ?? []).filter(hasRun).map((item) => item.run);
+          if (runs.length < 2) {
+            const preselected = hasRun(argument) ? [argument.run.name] : [];
+            runs = await pickRuns('Compare which runs? (two or more)', undefined, true, preselected);
+          }
+          if (runs.length < 2) {
+            if (runs.length === 1) void vscode.window.showInformationMessage('Pick at least two runs to compare.');
+            return undefined;
+          }
+          return openComparePanel(services, runs).title;
+        },
+      },
+    }),
   );
 }

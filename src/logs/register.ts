@@ -3,6 +3,7 @@ import type { Services } from '../common/services';
 import { hasWorkload, type WorkloadRef } from '../cluster/workloadRef';
 import { KubeMlError } from '../cluster/errors';
 import { LogPanel } from './logPanel';
+import { registerCommands } from '../common/commandTable';
 
 /** Asks for a pod of the current namespace when View Logs runs from the palette. */
 async function pickPod(services: Services): Promise<WorkloadRef | undefined> {
@@ -21,18 +22,21 @@ async function pickPod(services: Services): Promise<WorkloadRef | undefined> {
 export function registerLogs(services: Services): void {
   const panels = new Set<LogPanel>();
   services.extensionContext.subscriptions.push(
-    vscode.commands.registerCommand('kubeMl.viewLogs', (item?: unknown) =>
-      services.errors.guard('view logs', async () => {
-        const workload = hasWorkload(item) ? item.workload : await pickPod(services);
-        if (!workload) return undefined;
-        const session = services.connection.requireSession();
-        await session.requireAccess({ verb: 'get', resource: 'pods', subresource: 'log', namespace: workload.namespace });
-        const panel = await LogPanel.open(services, workload);
-        panels.add(panel);
-        panel.panel.onDidDispose(() => panels.delete(panel));
-        return panel;
-      }),
-    ),
+    registerCommands(services.errors, {
+      'kubeMl.viewLogs': {
+        operation: 'view logs',
+        run: async (item?: unknown) => {
+          const workload = hasWorkload(item) ? item.workload : await pickPod(services);
+          if (!workload) return undefined;
+          const session = services.connection.requireSession();
+          await session.requireAccess({ verb: 'get', resource: 'pods', subresource: 'log', namespace: workload.namespace });
+          const panel = await LogPanel.open(services, workload);
+          panels.add(panel);
+          panel.panel.onDidDispose(() => panels.delete(panel));
+          return panel;
+        },
+      },
+    }),
     { dispose: () => [...panels].forEach((panel) => panel.dispose()) },
   );
 }

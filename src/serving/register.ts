@@ -13,6 +13,7 @@ import { ENDPOINT_FILE_PATH, parseEndpointFile, type EndpointFile } from './mode
 import { publicExposureWarning } from './model/exposureWarning';
 import type { ScannedModel } from './modelUpload';
 import { PlaygroundPanel } from './playgroundPanel';
+import { registerCommands } from '../common/commandTable';
 
 function isDeployRequest(value: unknown): value is DeployRequest {
   const candidate = value as Partial<DeployRequest> | undefined;
@@ -53,49 +54,54 @@ export function registerServing(services: Services): void {
   };
 
   subscriptions.push(
-    // Argument: an explorer Uri (folder/file), a DeployRequest (tests, other features), or nothing (guided flow).
-    vscode.commands.registerCommand('kubeMl.deployModel', (argument?: unknown) =>
-      services.errors.guard('deploy a model', async () => {
-        if (isDeployRequest(argument)) return deploy(argument);
-        const guided = await guidedDeploy(services, argument instanceof vscode.Uri ? argument : undefined);
-        if (!guided) return undefined;
-        if (guided.action !== 'save' && !(await confirmPublicExposure(guided.request.spec))) return undefined;
-        if (guided.action !== 'deploy') {
-          const saved = await saveEndpointFile(guided.request);
-          if (saved) void vscode.window.showInformationMessage(`Saved ${ENDPOINT_FILE_PATH}.`);
-        }
-        return guided.action === 'save' ? undefined : deploy(guided.request);
-      }),
-    ),
-    vscode.commands.registerCommand('kubeMl.deployModelFromFile', (argument?: unknown) =>
-      services.errors.guard(`deploy from ${ENDPOINT_FILE_PATH}`, async () => {
-        requireTrustedWorkspace(ENDPOINT_FILE_PATH);
-        const folder = argument instanceof vscode.Uri ? argument : vscode.workspace.workspaceFolders?.[0]?.uri;
-        if (!folder) throw new KubeMlError('notFound', `Open a folder that contains ${ENDPOINT_FILE_PATH}.`);
-        const uri = folder.path.endsWith('.yaml') ? folder : vscode.Uri.joinPath(folder, ENDPOINT_FILE_PATH);
-        let text: string;
-        try {
-          text = Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8');
-        } catch {
-          throw new KubeMlError('notFound', `${uri.fsPath} does not exist.`, 'Run Deploy Model and choose "Deploy and save", or write the file by hand.');
-        }
-        const { file, problems } = parseEndpointFile(text);
-        if (!file) throw new KubeMlError('invalidInput', `${ENDPOINT_FILE_PATH} has ${problems.length} problem(s): ${problems.join(' ')}`, 'Fix the named fields and run the command again.');
-        if (!(await confirmPodSecurity(ENDPOINT_FILE_PATH, file.spec.restrictedPodSecurity, services.settings.restrictedPodSecurity()))) return undefined;
-        const baseFolder = vscode.Uri.joinPath(uri, '..', '..').fsPath;
-        if (!(await confirmPublicExposure(file.spec))) return undefined;
-        const source = file.source.kind === 'local' ? { kind: 'local' as const, path: await pathInsideFolder(baseFolder, file.source.path, 'model.local') } : file.source;
-        return deploy({ spec: file.spec, source, baseFolder, confirmUpload: confirmModelUpload });
-      }),
-    ),
-    vscode.commands.registerCommand('kubeMl.openPlayground', (argument?: unknown) =>
-      services.errors.guard('open the playground', async () => {
-        const endpoint = store.list().length > 0 ? await endpointArgument(store, argument) : undefined;
-        return PlaygroundPanel.show(services, store, endpoint?.id) !== undefined;
-      }),
-    ),
-    vscode.commands.registerCommand('kubeMl.scaleEndpoint', (argument?: unknown, replicas?: string) => services.errors.guard('scale the endpoint', () => scaleCommand(services, store, argument, typeof replicas === 'string' ? replicas : undefined))),
-    vscode.commands.registerCommand('kubeMl.rollBackEndpoint', (argument?: unknown, confirmed?: boolean) => services.errors.guard('roll back the endpoint', () => rollBackCommand(services, store, argument, confirmed === true))),
-    vscode.commands.registerCommand('kubeMl.deleteEndpoint', (argument?: unknown, answer?: 'Delete' | 'Delete with Model Volume') => services.errors.guard('delete the endpoint', () => deleteCommand(services, store, argument, answer))),
+    registerCommands(services.errors, {
+      // Argument: an explorer Uri (folder/file), a DeployRequest (tests, other features), or nothing (guided flow).
+      'kubeMl.deployModel': {
+        operation: 'deploy a model',
+        run: async (argument?: unknown) => {
+          if (isDeployRequest(argument)) return deploy(argument);
+          const guided = await guidedDeploy(services, argument instanceof vscode.Uri ? argument : undefined);
+          if (!guided) return undefined;
+          if (guided.action !== 'save' && !(await confirmPublicExposure(guided.request.spec))) return undefined;
+          if (guided.action !== 'deploy') {
+            const saved = await saveEndpointFile(guided.request);
+            if (saved) void vscode.window.showInformationMessage(`Saved ${ENDPOINT_FILE_PATH}.`);
+          }
+          return guided.action === 'save' ? undefined : deploy(guided.request);
+        },
+      },
+      'kubeMl.deployModelFromFile': {
+        operation: `deploy from ${ENDPOINT_FILE_PATH}`,
+        run: async (argument?: unknown) => {
+          requireTrustedWorkspace(ENDPOINT_FILE_PATH);
+          const folder = argument instanceof vscode.Uri ? argument : vscode.workspace.workspaceFolders?.[0]?.uri;
+          if (!folder) throw new KubeMlError('notFound', `Open a folder that contains ${ENDPOINT_FILE_PATH}.`);
+          const uri = folder.path.endsWith('.yaml') ? folder : vscode.Uri.joinPath(folder, ENDPOINT_FILE_PATH);
+          let text: string;
+          try {
+            text = Buffer.from(await vscode.workspace.fs.readFile(uri)).toString('utf8');
+          } catch {
+            throw new KubeMlError('notFound', `${uri.fsPath} does not exist.`, 'Run Deploy Model and choose "Deploy and save", or write the file by hand.');
+          }
+          const { file, problems } = parseEndpointFile(text);
+          if (!file) throw new KubeMlError('invalidInput', `${ENDPOINT_FILE_PATH} has ${problems.length} problem(s): ${problems.join(' ')}`, 'Fix the named fields and run the command again.');
+          if (!(await confirmPodSecurity(ENDPOINT_FILE_PATH, file.spec.restrictedPodSecurity, services.settings.restrictedPodSecurity()))) return undefined;
+          const baseFolder = vscode.Uri.joinPath(uri, '..', '..').fsPath;
+          if (!(await confirmPublicExposure(file.spec))) return undefined;
+          const source = file.source.kind === 'local' ? { kind: 'local' as const, path: await pathInsideFolder(baseFolder, file.source.path, 'model.local') } : file.source;
+          return deploy({ spec: file.spec, source, baseFolder, confirmUpload: confirmModelUpload });
+        },
+      },
+      'kubeMl.openPlayground': {
+        operation: 'open the playground',
+        run: async (argument?: unknown) => {
+          const endpoint = store.list().length > 0 ? await endpointArgument(store, argument) : undefined;
+          return PlaygroundPanel.show(services, store, endpoint?.id) !== undefined;
+        },
+      },
+      'kubeMl.scaleEndpoint': { operation: 'scale the endpoint', run: (argument?: unknown, replicas?: string) => scaleCommand(services, store, argument, typeof replicas === 'string' ? replicas : undefined) },
+      'kubeMl.rollBackEndpoint': { operation: 'roll back the endpoint', run: (argument?: unknown, confirmed?: boolean) => rollBackCommand(services, store, argument, confirmed === true) },
+      'kubeMl.deleteEndpoint': { operation: 'delete the endpoint', run: (argument?: unknown, answer?: 'Delete' | 'Delete with Model Volume') => deleteCommand(services, store, argument, answer) },
+    }),
   );
 }

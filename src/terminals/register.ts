@@ -1,10 +1,12 @@
-import * as vscode from 'vscode';
 import type { Services } from '../common/services';
 import { openTerminal } from './openTerminal';
+import { registerCommands } from '../common/commandTable';
 
 /** Terminals into a pod, a dev pod or a workload's pod. */
 export function registerTerminals(services: Services): void {
   services.extensionContext.subscriptions.push(
-    vscode.commands.registerCommand('kubeMl.openTerminal', (argument?: unknown) => services.errors.guard('open a terminal', () => openTerminal(services, argument))),
+    registerCommands(services.errors, {
+      'kubeMl.openTerminal': { operation: 'open a terminal', run: (argument?: unknown) => openTerminal(services, argument) },
+    }),
   );
 }
