@@ -8,6 +8,7 @@ import { devPodClaimSource } from './claimSource';
 import { devPodSelector, KEPT_FROM_ANNOTATION, WORKSPACE_CONTAINER } from '../cluster/devPodContract';
 import { describeRow, devPodLabelOf, devPodRow, type DevPodRow } from './model/devPodRow';
 import { DisposableStore } from '../cluster/disposableStore';
+import { followSession } from '../common/sessionScoped';
 
 /** One dev pod in the view; shared actions (terminal, logs, metrics, forwards) read `workload`. */
 export interface DevPodNode extends HasWorkload {
@@ -66,9 +67,8 @@ export class DevPodsTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
 
   constructor(private readonly services: Services) {
     this.subscriptions.add(this.changes);
-    this.subscriptions.add(services.connection.onDidChangeSession((session) => this.attach(session)));
     this.clock = setInterval(() => this.tick(), CLOCK_MS);
-    this.attach(services.connection.session);
+    this.subscriptions.add(followSession(services.connection, (session) => this.attach(session)));
   }
 
   /** Names of dev pods in the namespace (pods and stopped ones), for uniqueness checks. */

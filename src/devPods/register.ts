@@ -7,6 +7,7 @@ import { DevPodFileDiagnostics } from './devPodFileCommand';
 import { DevPodsTreeProvider } from './devPodsTree';
 import { IdleChecker } from './idleChecker';
 import { windowPrompter } from './prompter';
+import { followSession } from '../common/sessionScoped';
 
 /** Context keys a `when` clause can use to hide what the user may not do (set per session). */
 export const CAN_CREATE_KEY = 'kubeMl.devPods.canCreate';
@@ -46,7 +47,6 @@ export function registerDevPods(services: Services): void {
     idleChecker,
     view,
     commands.register(),
-    services.connection.onDidChangeSession((session) => void refreshPermissions(session)),
+    followSession(services.connection, (session) => void refreshPermissions(session)),
   );
-  void refreshPermissions(services.connection.session);
 }

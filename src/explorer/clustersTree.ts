@@ -6,6 +6,7 @@ import type { KubeWatchCache } from '../cluster/watchCache';
 import type { KubeMlError } from '../cluster/errors';
 import { noteTreeItem, type NoteNode } from './noteNode';
 import { DisposableStore } from '../cluster/disposableStore';
+import { followSession } from '../common/sessionScoped';
 
 export interface ContextNode {
   readonly type: 'context';
@@ -39,8 +40,7 @@ export class ClustersTreeProvider implements vscode.TreeDataProvider<ClusterTree
 
   constructor(private readonly connection: ClusterConnection & ConnectionDetails) {
     this.subscriptions.add(this.changes);
-    this.subscriptions.add(connection.onDidChangeSession(() => this.watchSession()));
-    this.watchSession();
+    this.subscriptions.add(followSession(connection, () => this.watchSession()));
   }
 
   refresh(): void {

@@ -8,6 +8,7 @@ import { GpuCapacityTreeProvider } from './gpuCapacityTree';
 import { GpuCapacityFeed } from './model/gpuCapacityFeed';
 import { UtilisationPoller } from './utilisationPoller';
 import { poolUtilisationSource } from '../cluster/gpu/poolUtilisation';
+import { followSession, SessionScoped } from '../common/sessionScoped';
 
 /** The overview needs no panel-rate refresh: at least 10 s, slower if the setting says so. */
 const MIN_UTILISATION_REFRESH_MS = 10_000;
@@ -20,29 +21,22 @@ export function registerExplorer(services: Services): void {
   const connection = services.connection as Services['connection'] & { readonly error?: KubeMlError; readonly activeContextName?: string };
 
   // One GpuCapacityFeed per session, shared by the GPU view and the status bar.
-  let feed: GpuCapacityFeed | undefined;
-  const feedChanges = new vscode.EventEmitter<GpuCapacityFeed | undefined>();
-  const replaceFeed = (): void => {
-    feed?.dispose();
-    feed = connection.session ? new GpuCapacityFeed(connection.session) : undefined;
-    feedChanges.fire(feed);
-  };
-  replaceFeed();
-  subscriptions.push(feedChanges, connection.onDidChangeSession(replaceFeed), { dispose: () => feed?.dispose() });
+  const feeds = new SessionScoped(connection, (session) => new GpuCapacityFeed(session), (error) => services.errors.show(error, 'watch GPU capacity'));
+  subscriptions.push(feeds);
 
   // Per-node GPU utilisation from DCGM, read only while the GPU Capacity view is visible.
-  const utilisation = new UtilisationPoller(connection.session && poolUtilisationSource(connection.session), {
+  const utilisation = new UtilisationPoller(undefined, {
     refreshMs: () => Math.max(MIN_UTILISATION_REFRESH_MS, services.settings.gpuMetricsRefreshSeconds() * 1000),
     rediscoverMs: DCGM_REDISCOVER_MS,
     log: (message) => services.output.debug(message),
   });
-  subscriptions.push(utilisation, connection.onDidChangeSession((session) => utilisation.setSource(session && poolUtilisationSource(session))));
+  subscriptions.push(utilisation, followSession(connection, (session) => utilisation.setSource(session && poolUtilisationSource(session))));
 
   const clusters = new ClustersTreeProvider(connection);
-  const gpuCapacity = new GpuCapacityTreeProvider(() => feed, feedChanges.event, utilisation);
+  const gpuCapacity = new GpuCapacityTreeProvider(() => feeds.value, feeds.onDidChange, utilisation);
   const gpuCapacityView = vscode.window.createTreeView('kubeMl.gpuCapacity', { treeDataProvider: gpuCapacity, showCollapseAll: true });
   utilisation.setVisible(gpuCapacityView.visible);
-  const statusBar = new ClusterStatusBar(connection, () => feed, feedChanges.event);
+  const statusBar = new ClusterStatusBar(connection, () => feeds.value, feeds.onDidChange);
   subscriptions.push(
     clusters,
     gpuCapacity,

@@ -3,6 +3,7 @@ import type { Services } from '../common/services';
 import { registerForwardCommands } from './forwardCommands';
 import { ForwardRegistry } from './forwardRegistry';
 import { ForwardsTreeProvider } from './forwardsTree';
+import { followSession } from '../common/sessionScoped';
 
 /** Port forwards: the Forwards view, its commands, and forwards restored per cluster session. */
 export function registerForwarding(services: Services): void {
@@ -14,7 +15,6 @@ export function registerForwarding(services: Services): void {
     vscode.window.createTreeView('kubeMl.forwards', { treeDataProvider: tree }),
     services.viewRows.register('kubeMl.forwards', () => tree.rows()),
     registerForwardCommands(services, registry),
-    services.connection.onDidChangeSession((session) => void registry.useSession(session).catch((error: unknown) => services.errors.show(error, 'restore port forwards'))),
+    followSession(services.connection, (session) => void registry.useSession(session).catch((error: unknown) => services.errors.show(error, 'restore port forwards'))),
   );
-  void registry.useSession(services.connection.session).catch((error: unknown) => services.errors.show(error, 'restore port forwards'));
 }

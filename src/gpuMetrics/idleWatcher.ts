@@ -8,6 +8,7 @@ import { devPodNameOf } from '../cluster/podResolver';
 import { podSpecGpus } from '../cluster/gpu/requests';
 import { planGpuSource, sampleGpuSource, type GpuSourcePlan } from './gpuSource';
 import { IdleDetector } from './model/idleDetector';
+import { followSession } from '../common/sessionScoped';
 
 /** Once a minute is plenty to notice GPUs idle for minutes, and costs one exec per dev pod. */
 const SAMPLE_INTERVAL_MS = 60_000;
@@ -34,7 +35,8 @@ export class IdleGpuWatcher implements vscode.Disposable {
     private readonly onIdle: (workload: WorkloadRef, minutes: number) => void,
   ) {
     this.timer = setInterval(() => void this.sampleAll(), SAMPLE_INTERVAL_MS);
-    this.sessionListener = services.connection.onDidChangeSession(() => {
+    // What was watched belongs to the previous context or namespace.
+    this.sessionListener = followSession(services.connection, () => {
       this.watched.clear();
       services.devPodGpuUtilisation.clear();
     });

@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { KubeMlError } from '../cluster/errors';
-import type { ClusterSession } from '../cluster/session';
 import { pathInsideFolder } from '../common/model/workspacePath';
 import type { Services } from '../common/services';
 import { confirmPodSecurity, requireTrustedWorkspace } from '../common/workspaceFiles';
@@ -9,7 +8,7 @@ import { openComparePanel } from './comparePanel';
 import { discoverCapabilities } from './discovery';
 import { JOB_FILE_PATH, parseJobFile } from './model/jobFile';
 import { runWorkload } from './model/manifests';
-import { NO_CAPABILITIES, type ClusterCapabilities } from './model/runtime';
+import { NO_CAPABILITIES } from './model/runtime';
 import { formatDuration, runDuration, type RunState, type RunView } from './model/runState';
 import { confirmPackedFolder } from './packConfirm';
 import { cancelRun, deleteRun, rerun, type RunRef } from './runActions';
@@ -19,6 +18,7 @@ import { announceSubmitted, runTrainingJobFlow } from './runTrainingJobFlow';
 import type { SubmitResult } from './submit';
 import { TrainingJobsTree } from './trainingJobsTree';
 import { registerCommands } from '../common/commandTable';
+import { SessionScoped } from '../common/sessionScoped';
 
 /** Anything a command receives that names a run: our tree items, or { run } from tests/notifications. */
 interface HasRun {
@@ -36,10 +36,6 @@ export function registerJobs(services: Services): void {
   const treeView = vscode.window.createTreeView('kubeMl.trainingJobs', { treeDataProvider: tree, canSelectMany: true });
   subscriptions.push(tree, treeView, services.viewRows.register('kubeMl.trainingJobs', () => tree.rows()));
 
-  let store: RunStore | undefined;
-  let capabilities: ClusterCapabilities = NO_CAPABILITIES;
-  let generation = 0;
-
   const notifyFinished = async (view: RunView): Promise<void> => {
     const duration = runDuration(view, new Date());
     const text = `Training run ${view.name} ${view.state}${duration !== undefined ? ` after ${formatDuration(duration)}` : ''}${view.reason ? `: ${view.reason}` : ''}.`;
@@ -50,30 +46,26 @@ export function registerJobs(services: Services): void {
     if (action === 'Compare') await vscode.commands.executeCommand('kubeMl.compareRuns', item);
   };
 
-  const connect = async (session: ClusterSession | undefined): Promise<void> => {
-    const mine = ++generation;
-    store?.dispose();
-    store = undefined;
-    tree.setStore(undefined);
-    if (!session) return;
+  // The runtimes installed decide which watches a namespace's store opens.
+  const stores = new SessionScoped(services.connection, async (session) => {
     let discovered = NO_CAPABILITIES;
     try {
       discovered = await discoverCapabilities(session.kubeConfig);
     } catch (error) {
       services.output.warn(`Training runtimes discovery failed; showing plain Jobs only: ${error instanceof Error ? error.message : String(error)}`);
     }
-    if (mine !== generation) return;
-    capabilities = discovered;
-    const next = new RunStore(session, discovered, (error) => services.output.warn(`Training Jobs watch: ${error instanceof Error ? error.message : String(error)}`));
-    next.onDidChange((change) => change.finished.forEach((view) => void notifyFinished(view)));
-    store = next;
-    tree.setStore(next);
-  };
-  subscriptions.push(services.connection.onDidChangeSession((session) => void connect(session)), { dispose: () => store?.dispose() });
-  void connect(services.connection.session);
+    return new RunStore(session, discovered, (error) => services.output.warn(`Training Jobs watch: ${error instanceof Error ? error.message : String(error)}`));
+  }, (error) => services.errors.show(error, 'watch training runs'));
+  subscriptions.push(
+    stores,
+    stores.onDidChange((store) => {
+      tree.setStore(store);
+      store?.onDidChange((change) => change.finished.forEach((view) => void notifyFinished(view)));
+    }),
+  );
 
   const pickRuns = async (title: string, states: readonly RunState[] | undefined, canPickMany: boolean, preselected: readonly string[] = []): Promise<RunRef[]> => {
-    const runs = (store?.list() ?? []).filter((view) => !states || states.includes(view.state));
+    const runs = (stores.value?.list() ?? []).filter((view) => !states || states.includes(view.state));
     if (runs.length === 0) {
       throw new KubeMlError('notFound', `No training runs${states ? ` that are ${states.join(' or ')}` : ''} in this namespace.`, 'Start one with "Kube ML: Run Training Job".');
     }
@@ -133,8 +125,9 @@ export function registerJobs(services: Services): void {
         run: async (argument?: unknown) => {
           const run = await runOf(argument, 'Re-run which run?');
           if (!run) return undefined;
+          const store = stores.value;
           const names = new Set((store?.list() ?? []).map((view) => view.name));
-          const result = await rerun(services.connection.requireSession(), run, names, capabilities);
+          const result = await rerun(services.connection.requireSession(), run, names, store?.capabilities ?? NO_CAPABILITIES);
           void announceSubmitted(result.name, result);
           return result;
         },

@@ -45,7 +45,8 @@ export class RunStore implements Disposable {
 
   constructor(
     private readonly source: RunStoreSource,
-    capabilities: ClusterCapabilities,
+    /** Which training runtimes the cluster has (what re-running a run may use). */
+    readonly capabilities: ClusterCapabilities,
     onError: (error: unknown) => void,
   ) {
     const namespace = source.namespace;

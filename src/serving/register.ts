@@ -14,6 +14,7 @@ import { publicExposureWarning } from './model/exposureWarning';
 import type { ScannedModel } from './modelUpload';
 import { PlaygroundPanel } from './playgroundPanel';
 import { registerCommands } from '../common/commandTable';
+import { followSession } from '../common/sessionScoped';
 
 function isDeployRequest(value: unknown): value is DeployRequest {
   const candidate = value as Partial<DeployRequest> | undefined;
@@ -38,12 +39,11 @@ export function registerServing(services: Services): void {
   const subscriptions = services.extensionContext.subscriptions;
   const store = new EndpointStore((level, message) => services.output[level](message));
   const tree = new EndpointsTreeProvider(store);
-  store.setSession(services.connection.session);
   subscriptions.push(
     store,
     tree,
     vscode.window.createTreeView('kubeMl.endpoints', { treeDataProvider: tree, showCollapseAll: false }),
-    services.connection.onDidChangeSession((session) => store.setSession(session)),
+    followSession(services.connection, (session) => store.setSession(session)),
     { dispose: () => PlaygroundPanel.current?.dispose() },
   );
 
