@@ -3,6 +3,7 @@ import { Backoff } from './backoff';
 import { Emitter } from './emitter';
 import { DENIALS_RETRIED_AFTER_OUTAGE, isDenial, KubeMlError, toKubeMlError } from './errors';
 import type { CacheChange, Disposable, Listener, WatchCache } from './session';
+import type { Log } from './log';
 
 /**
  * An informer in the client-go mould: list once, then watch from the list's resourceVersion;
@@ -37,7 +38,7 @@ export interface WatchCacheOptions {
   readonly batchMs?: number;
   readonly initialBackoffMs?: number;
   readonly maxBackoffMs?: number;
-  readonly log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  readonly log?: Log;
 }
 
 /** A watch closed by the server sooner than this after it started was not a normal timeout. */
@@ -151,7 +152,7 @@ export class KubeWatchCache<T extends KubernetesObject> implements WatchCache<T>
   }
 
   private log(level: 'info' | 'warn' | 'error', message: string): void {
-    this.options.log?.(level, `${this.source.description}: ${message}`);
+    this.options.log?.[level](`${this.source.description}: ${message}`);
   }
 
   private setState(state: WatchCacheState): void {

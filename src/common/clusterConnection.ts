@@ -238,7 +238,7 @@ export class KubeClusterConnection implements ClusterConnection {
     const context = sessionConfig.getContextObject(contextName)!;
     const namespace = this.memory.namespaceOf(contextName) ?? context.namespace ?? this.deps.settings.defaultNamespace() ?? 'default';
     const output = this.deps.output;
-    return new KubeSession({ contextName, namespace, kubeConfig: sessionConfig, log: (level, message) => output[level](message) });
+    return new KubeSession({ contextName, namespace, kubeConfig: sessionConfig, log: output });
   }
 
   private disposeOtherSessions(): void {

@@ -137,7 +137,7 @@ export class DevPodsTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     this.notes = [];
     this.session = session;
     if (session) {
-      const claims = new KubeWatchCache(devPodClaimSource(session.kubeConfig, session.namespace), { log: (level, message) => this.services.output[level](message) });
+      const claims = new KubeWatchCache(devPodClaimSource(session.kubeConfig, session.namespace), { log: this.services.output });
       this.claims = claims;
       this.sessionSubscriptions.add(claims);
       for (const source of [session.pods, claims]) {

@@ -28,7 +28,7 @@ export function registerExplorer(services: Services): void {
   const utilisation = new UtilisationPoller(undefined, {
     refreshMs: () => Math.max(MIN_UTILISATION_REFRESH_MS, services.settings.gpuMetricsRefreshSeconds() * 1000),
     rediscoverMs: DCGM_REDISCOVER_MS,
-    log: (message) => services.output.debug(message),
+    log: services.output,
   });
   subscriptions.push(utilisation, followSession(connection, (session) => utilisation.setSource(session && poolUtilisationSource(session))));
 

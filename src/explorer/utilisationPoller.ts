@@ -5,6 +5,7 @@
 import { Emitter } from '../cluster/emitter';
 import type { Disposable, Listener } from '../cluster/session';
 import type { NodeUtilisation, UtilisationByNode, UtilisationSource } from '../cluster/gpu/poolUtilisation';
+import type { Log } from '../cluster/log';
 
 export interface UtilisationPollerOptions {
   /** Pause between reads (the view asks for kubeMl.gpuMetrics.refreshSeconds, floored at 10 s). */
@@ -12,7 +13,7 @@ export interface UtilisationPollerOptions {
   /** How often to look for an exporter again, whether one was found or not. */
   readonly rediscoverMs: number;
   readonly now?: () => number;
-  readonly log: (message: string) => void;
+  readonly log: Log;
 }
 
 export interface UtilisationChange {
@@ -104,7 +105,7 @@ export class UtilisationPoller<D> implements Disposable {
       if (!abort.signal.aborted) this.publish(next);
     } catch (error) {
       if (abort.signal.aborted) return;
-      this.options.log(`GPU utilisation for the GPU Capacity view: ${error instanceof Error ? error.message : String(error)}`);
+      this.options.log.debug(`GPU utilisation for the GPU Capacity view: ${error instanceof Error ? error.message : String(error)}`);
       this.discoveredAt = undefined;
       this.publish(EMPTY);
     } finally {

@@ -8,6 +8,7 @@ import { OPTIONAL_APIS, type ClusterCapabilities } from './model/runtime';
 import { deriveRunView, isFinished, runObjectInfo, workloadInfo, type RunObjectInfo, type RunView } from './model/runState';
 import { KubeWatchCache } from '../cluster/watchCache';
 import { objectSource } from '../cluster/watchSources';
+import type { Log } from '../cluster/log';
 
 /** What the store reads from a session: its credentials, namespace and shared pod/node caches. */
 export interface RunStoreSource {
@@ -51,9 +52,8 @@ export class RunStore implements Disposable {
   ) {
     const namespace = source.namespace;
     const managed = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
-    const log = (level: 'info' | 'warn' | 'error', message: string) => {
-      if (level !== 'info') onError(new Error(message));
-    };
+    const report = (message: string) => onError(new Error(message));
+    const log: Log = { debug: () => undefined, info: () => undefined, warn: report, error: report };
     const watch = <T extends KubernetesObject>(apiVersion: string, kind: string, plural: string, selectors: { labelSelector?: string; fieldSelector?: string } = {}) =>
       this.disposables.add(new KubeWatchCache<T>(objectSource<T>(source.kubeConfig, { apiVersion, kind, plural, namespace, ...selectors }), { log }));
     this.topLists.push(watch<Loose>('batch/v1', 'Job', 'jobs', { labelSelector: managed }));

@@ -50,7 +50,7 @@ export class LogPanel implements vscode.Disposable {
       spoolPath,
       pods: session.pods,
       post: (message) => holder.panel?.post(message),
-      log: (message) => services.output.debug(message),
+      log: services.output,
     });
     try {
       await logSession.start();

@@ -18,6 +18,7 @@ import { TrainingMetricsParser, type MetricSample } from '../cluster/logs/traini
 import type { TimestampedLine } from '../cluster/logs/logLine';
 import { matchesSelector, podSelectorOf, resolveWorkloadPods } from '../cluster/workloadPods';
 import type { ContainerChoice, FollowStateName, HostToView, LogSource, WireLine } from '../webviews/logs/protocol';
+import type { Log } from '../cluster/log';
 
 export interface LogSessionOptions {
   readonly kubeConfig: KubeConfig;
@@ -34,7 +35,7 @@ export interface LogSessionOptions {
   readonly follow?: boolean;
   /** Lines each pod starts with (undefined: its whole log). */
   readonly initialTailLines?: number;
-  readonly log?: (message: string) => void;
+  readonly log?: Log;
 }
 
 const MAX_METRIC_SAMPLES = 100_000;
@@ -202,7 +203,7 @@ export class LogSession implements Disposable {
     try {
       if (await belongs(pod)) this.followPod(pod, generation);
     } catch (error) {
-      this.options.log?.(`Logs ${this.options.workload.namespace}/${pod.metadata?.name}: cannot tell whose pod it is: ${toKubeMlError(error, 'check the pod\'s owner').message}`);
+      this.options.log?.debug(`Logs ${this.options.workload.namespace}/${pod.metadata?.name}: cannot tell whose pod it is: ${toKubeMlError(error, 'check the pod\'s owner').message}`);
     }
   }
 
@@ -229,7 +230,7 @@ export class LogSession implements Disposable {
     this.metricsSource = undefined;
     this.spool?.dispose();
     // Each start gets its own files: the previous spool deletes its own once closed.
-    this.spool = new LogSpool(`${this.options.spoolPath}.${this.generation}`, (error) => this.options.log?.(`Log spool ${this.options.spoolPath}: ${error.message}`), this.options.maxSpoolBytes);
+    this.spool = new LogSpool(`${this.options.spoolPath}.${this.generation}`, (error) => this.options.log?.debug(`Log spool ${this.options.spoolPath}: ${error.message}`), this.options.maxSpoolBytes);
     this.spooledLines = 0;
     this.options.post({ type: 'reset' });
     this.options.post(this.initMessage());
@@ -260,7 +261,7 @@ export class LogSession implements Disposable {
         onStatus: (status) => {
           if (generation !== this.generation || this.follows.get(key) !== follow) return;
           follow.status = status;
-          this.options.log?.(`Logs ${this.options.workload.namespace}/${key}: ${status.state}: ${status.message}`);
+          this.options.log?.debug(`Logs ${this.options.workload.namespace}/${key}: ${status.state}: ${status.message}`);
           this.postStatus(key, status);
         },
       },

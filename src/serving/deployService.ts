@@ -83,7 +83,7 @@ async function resolveModelVolume(services: Services, session: ClusterSession, r
   try {
     const result = await uploadModel(session.kubeConfig, uploader.target, model, targetPath, {
       signal,
-      log: (message) => services.output.warn(message),
+      log: services.output,
       onProgress: (next) => {
         if (next.phase !== 'sending') {
           progress.report({ message: next.phase === 'checking' ? 'Checking what is already uploaded...' : next.phase === 'publishing' ? 'Publishing the verified model...' : 'Uploaded.' });
@@ -141,7 +141,7 @@ export async function deployEndpoint(services: Services, store: EndpointStore, r
       signal: abortSignalOf(token),
       freeGpus: () => deployableGpus(session.nodes.list(), session.pods.list()),
       onStatus: (status) => progress.report({ message: status.summary }),
-      log: (level, message) => services.output[level](message),
+      log: services.output,
     });
     await waitForListing(store, `${namespace}/${spec.name}`);
     if (rollout.phase === 'failed') {

@@ -11,6 +11,7 @@ import { resolvedServer, type EndpointSpec } from './model/spec';
 import { detectKServe, type EndpointBackend } from './endpointApi';
 import { deploymentSource, inferenceServiceSource } from './watchSources';
 import { DisposableStore } from '../cluster/disposableStore';
+import type { Log } from '../cluster/log';
 
 /** One deployed endpoint as the view and the playground show it. */
 export interface EndpointInfo {
@@ -110,7 +111,7 @@ export class EndpointStore implements Disposable {
   /** Last failure of a watch, shown by the view. */
   error: Error | undefined;
 
-  constructor(private readonly log: (level: 'info' | 'warn' | 'error', message: string) => void) {}
+  constructor(private readonly log: Log) {}
 
   /** Starts watching the session's namespace (stops the previous watches). */
   setSession(session: ClusterSession | undefined): void {
@@ -134,7 +135,7 @@ export class EndpointStore implements Disposable {
       if (!available || this.session !== session) return;
       this.inferenceServices = new KubeWatchCache(inferenceServiceSource(session.kubeConfig, session.namespace, ENDPOINT_LIST_SELECTOR), options);
       this.subscriptions.add(this.inferenceServices.onDidChange(() => this.recompute()));
-    }, (error: Error) => this.log('warn', `KServe discovery failed: ${error.message}`));
+    }, (error: Error) => this.log.warn(`KServe discovery failed: ${error.message}`));
   }
 
   /** Looks for KServe again (after the user installed it, or after a deploy that used it). */

@@ -18,6 +18,7 @@ import { MODEL_VOLUME_LABEL } from './model/labels';
 import { chunkFiles, DEFAULT_CHUNK_BYTES, filesToSend, formatBytes, LIST_CHECKSUMS_SCRIPT, parseChecksums, PUBLISH_SCRIPT, RECEIVE_CHUNK_SCRIPT, safeRelativePath, stagingPath, type LocalFile } from './model/uploadPlan';
 import { selectedPodSource } from './watchSources';
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../cluster/podSecurity';
+import type { Log } from '../cluster/log';
 
 /** Labels the short-lived uploader pods; its value is unique per upload. */
 export const UPLOADER_LABEL = 'kube-ml.dev/model-uploader';
@@ -238,7 +239,7 @@ export interface UploadOptions {
   readonly retries?: number;
   /** Wait before the first resume; it doubles for each next one, up to MAX_RESUME_DELAY_MS. */
   readonly resumeDelayMs?: number;
-  readonly log?: (message: string) => void;
+  readonly log?: Log;
 }
 
 /** Resumes are spread over ~30 s: an API server or a node that restarts is back within that. */
@@ -263,7 +264,7 @@ export async function uploadModel(kubeConfig: KubeConfig, uploader: ExecTarget, 
       const kind = (error as KubeMlError).kind;
       if (attempt >= retries || kind === 'cancelled' || kind === 'invalidInput' || kind === 'forbidden') throw error;
       const delayMs = backoffDelay({ initialMs: options.resumeDelayMs ?? 1000, maxMs: MAX_RESUME_DELAY_MS }, attempt);
-      options.log?.(`Upload to ${targetPath} failed (${(error as Error).message}); resuming in ${Math.ceil(delayMs / 1000)} s, attempt ${attempt + 2} of ${retries + 1}.`);
+      options.log?.warn(`Upload to ${targetPath} failed (${(error as Error).message}); resuming in ${Math.ceil(delayMs / 1000)} s, attempt ${attempt + 2} of ${retries + 1}.`);
       sentBefore += sentThisAttempt;
       await wait(delayMs, undefined, { signal: options.signal }).catch(() => {
         throw new KubeMlError('cancelled', 'Cancelled: upload the model.');

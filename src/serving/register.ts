@@ -37,7 +37,7 @@ async function confirmPublicExposure(spec: EndpointFile['spec']): Promise<boolea
 
 export function registerServing(services: Services): void {
   const subscriptions = services.extensionContext.subscriptions;
-  const store = new EndpointStore((level, message) => services.output[level](message));
+  const store = new EndpointStore(services.output);
   const tree = new EndpointsTreeProvider(store);
   subscriptions.push(
     store,

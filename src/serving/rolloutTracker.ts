@@ -5,11 +5,12 @@ import { KubeWatchCache } from '../cluster/watchCache';
 import { podSelectorOf } from './model/labels';
 import { interpretRollout, type FreeGpus, type RolloutStatus } from './model/rollout';
 import { deploymentSource, eventSource, selectedPodSource } from './watchSources';
+import type { Log } from '../cluster/log';
 
 export interface RolloutTrackerOptions {
   /** Free GPUs right now, so "insufficient GPUs" can say where GPUs are free. */
   readonly freeGpus?: () => FreeGpus;
-  readonly log?: (level: 'info' | 'warn' | 'error', message: string) => void;
+  readonly log?: Log;
 }
 
 /**

@@ -11,6 +11,7 @@ import type { HeartbeatOptions } from '../cluster/heartbeat';
 import type { Disposable } from '../cluster/session';
 import { PENDING_INPUT_LIMIT_BYTES, PendingInput } from './model/pendingInput';
 import { connectingText, connectionLostText, failedText, inputDroppedText, noShellText, reconnectedText, retryText, shellEndedText } from './model/terminalText';
+import type { Log } from '../cluster/log';
 
 export interface TerminalSize {
   readonly columns: number;
@@ -23,7 +24,7 @@ export interface ReconnectingShellOptions {
   readonly resolveTarget: () => Promise<ExecTarget>;
   readonly initialTarget: ExecTarget;
   readonly onActivity: () => void;
-  readonly log: { info(message: string): void; warn(message: string): void };
+  readonly log: Log;
   /** Text for the terminal. */
   readonly write: (text: string) => void;
   /** The user ended the shell (`exit`): the terminal closes like a local one. */

@@ -17,6 +17,7 @@ import { createNamespaceWithServiceAccount, sandboxHealthy } from '../cluster/sa
 import { catchUp, compareLines, killApiServer, Kubectl, kubectlOnce, readLog, type Outage } from './harness';
 import { ForwardPair } from './clients';
 import { FAULT_RUNS, recordRun } from './summary';
+import { recordingLog } from '../recordingLog';
 
 const FAULT = 'API-server kill -9';
 /** How long the supervisor keeps the API server down: long enough for controller-manager and scheduler to lose their lease. */
@@ -90,7 +91,7 @@ for (const run of FAULT_RUNS) describe(`faults: the API server is killed with -9
       resolveTarget: async () => target,
       initialTarget: target,
       onActivity: () => undefined,
-      log: { info: (line) => shellLog.push(line), warn: (line) => shellLog.push(line) },
+      log: recordingLog(shellLog),
       write: (text) => {
         terminalText += text;
         if (reconnectedAt === undefined && /Reconnected to trainer\/trainer/.test(terminalText)) reconnectedAt = Date.now();
@@ -142,7 +143,7 @@ for (const run of FAULT_RUNS) describe(`faults: the API server is killed with -9
     upload = uploadModel(kubeConfig, uploader.target, model, 'models/faults', {
       chunkBytes: 1024 * 1024,
       onProgress: (progress) => progress.phase === 'sending' && uploadStarted(),
-      log: (message) => uploadLog.push(message),
+      log: recordingLog(uploadLog),
     });
     upload.catch(() => undefined);
     await sending;

@@ -15,6 +15,7 @@ import { LogSession } from '../../src/logs/logSession';
 import { createTrainingPod } from '../cluster/trainingPods';
 import { httpGet } from '../httpGet';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../cluster/sandbox';
+import { recordingLog } from '../recordingLog';
 
 /** The developer's kubeconfig with its token replaced: the API server answers 401 to everything. */
 function refusedKubeConfig(token: string): KubeConfig {
@@ -32,7 +33,7 @@ function refusedKubeConfig(token: string): KubeConfig {
 /** What a webview and the output channel would have received from one run of the producers. */
 async function runProducers(kubeConfig: KubeConfig, workload: WorkloadRef): Promise<string> {
   const seen: unknown[] = [];
-  const log = (message: string) => seen.push(message);
+  const log = recordingLog(seen);
   const session = new LogSession({
     kubeConfig, workload, maxLines: 1000, batchMs: 20, log,
     spoolPath: path.join(os.tmpdir(), `secrets-spool-${process.pid}-${randomBytes(4).toString('hex')}`),

@@ -7,6 +7,7 @@ import { UtilisationPoller } from '../../../src/explorer/utilisationPoller';
 import { isKubeMlError } from '../../../src/cluster/errors';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../sandbox';
 import { createTrainingPod } from '../trainingPods';
+import { recordingLog } from '../../recordingLog';
 
 describe('GPU metrics against the sandbox', function () {
   this.timeout(120_000);
@@ -75,7 +76,7 @@ describe('GPU metrics against the sandbox', function () {
     const source = poolUtilisationSource({ kubeConfig: sandboxKubeConfig('admin') });
     let reads = 0;
     const logged: string[] = [];
-    const poller = new UtilisationPoller({ discover: (signal) => source.discover(signal), read: (discovery, signal) => (reads++, source.read(discovery, signal)) }, { refreshMs: () => 10_000, rediscoverMs: 60_000, log: (message) => logged.push(message) });
+    const poller = new UtilisationPoller({ discover: (signal) => source.discover(signal), read: (discovery, signal) => (reads++, source.read(discovery, signal)) }, { refreshMs: () => 10_000, rediscoverMs: 60_000, log: recordingLog(logged) });
     try {
       poller.setVisible(true);
       await poller.poll();

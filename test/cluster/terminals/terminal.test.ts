@@ -4,6 +4,7 @@ import { ReconnectingShell } from '../../../src/terminals/reconnectingShell';
 import { ApiServerRelay } from '../apiServerRelay';
 import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../sandbox';
 import { createLabelledPod } from '../testPods';
+import { recordingLog } from '../../recordingLog';
 
 describe('remote access: terminal over WebSocket exec (sandbox)', function () {
   this.timeout(90_000);
@@ -72,7 +73,7 @@ describe('remote access: terminal over WebSocket exec (sandbox)', function () {
       resolveTarget: async () => target,
       initialTarget: target,
       onActivity: () => undefined,
-      log: { info: (message) => logged.push(message), warn: (message) => logged.push(message) },
+      log: recordingLog(logged),
       write: (data) => (text += data),
       exit: () => undefined,
       heartbeat: { intervalMs: 200, timeoutMs: 2000 },

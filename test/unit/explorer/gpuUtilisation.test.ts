@@ -4,6 +4,7 @@ import { describeGpuNode, describeProduct, gpuNodeTooltip, productTooltip } from
 import type { UtilisationByNode, UtilisationSource } from '../../../src/cluster/gpu/poolUtilisation';
 import { changedUtilisationRows, formatUtilisation, productUtilisation } from '../../../src/explorer/model/gpuUtilisation';
 import { UtilisationPoller, type UtilisationChange } from '../../../src/explorer/utilisationPoller';
+import { recordingLog } from '../../recordingLog';
 
 const byNode = (entries: Record<string, [number, number]>): UtilisationByNode => new Map(Object.entries(entries).map(([name, [utilisation, gpus]]) => [name, { utilisation, gpus }]));
 
@@ -61,7 +62,7 @@ describe('explorer/model/gpuUtilisation', () => {
     let clock = 0;
     const make = (source: UtilisationSource<string> | undefined) => {
       clock = 0;
-      const poller = new UtilisationPoller(source, { refreshMs: () => 3_600_000, rediscoverMs: 60_000, now: () => clock, log: () => undefined });
+      const poller = new UtilisationPoller(source, { refreshMs: () => 3_600_000, rediscoverMs: 60_000, now: () => clock, log: recordingLog([]) });
       pollers.push(poller);
       return poller;
     };
