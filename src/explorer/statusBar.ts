@@ -2,6 +2,7 @@ import * as vscode from 'vscode';
 import type { GpuCapacityFeed } from './model/gpuCapacityFeed';
 import { statusBarText } from './model/format';
 import type { ClusterConnection } from '../common/services';
+import { DisposableStore } from '../cluster/disposableStore';
 
 /**
  * Status-bar item "context / namespace  free/allocatable GPUs"; clicking it switches namespace.
@@ -11,7 +12,7 @@ const RENDER_DELAY_MS = 250;
 
 export class ClusterStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('kubeMl.status', vscode.StatusBarAlignment.Left, 50);
-  private readonly subscriptions: vscode.Disposable[] = [this.item];
+  private readonly subscriptions = new DisposableStore();
   private feedSubscription: { dispose(): void } | undefined;
   private renderTimer: ReturnType<typeof setTimeout> | undefined;
 
@@ -22,7 +23,8 @@ export class ClusterStatusBar implements vscode.Disposable {
   ) {
     this.item.name = 'Kube ML Cluster';
     this.item.command = 'kubeMl.switchNamespace';
-    this.subscriptions.push(onDidChangeFeed(() => this.watchFeed()));
+    this.subscriptions.add(this.item);
+    this.subscriptions.add(onDidChangeFeed(() => this.watchFeed()));
     this.watchFeed();
   }
 
@@ -34,7 +36,7 @@ export class ClusterStatusBar implements vscode.Disposable {
   dispose(): void {
     clearTimeout(this.renderTimer);
     this.feedSubscription?.dispose();
-    for (const subscription of this.subscriptions.splice(0)) subscription.dispose();
+    this.subscriptions.dispose();
   }
 
   private watchFeed(): void {
