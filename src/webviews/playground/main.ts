@@ -1,14 +1,6 @@
 import './style.css';
+import { connect } from '../common/vscodeApi';
 import type { ChatMessage, EndpointChoice, HistoryEntry, HostToView, LaneRequest, LatencyFigures, PlaygroundMode, SamplingParameters, ViewToHost } from './protocol';
-
-interface VsCodeApi {
-  postMessage(message: ViewToHost): void;
-  getState(): unknown;
-  setState(state: unknown): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const vscode = acquireVsCodeApi();
 
 interface LaneState {
   endpointId: string;
@@ -26,12 +18,14 @@ interface SavedState {
   lanes: LaneState[];
 }
 
+const channel = connect<ViewToHost, HostToView, SavedState>();
+
 const FALLBACK_PARAMETERS: SamplingParameters = { temperature: 0.7, maxTokens: 256, topP: 1, stop: [] };
 
 let endpoints: readonly EndpointChoice[] = [];
 let history: readonly HistoryEntry[] = [];
 const modelsByEndpoint = new Map<string, readonly string[]>();
-const state: SavedState = (vscode.getState() as SavedState | undefined) ?? { mode: 'chat', compare: false, systemPrompt: '', prompt: '', lanes: [] };
+const state: SavedState = channel.getState() ?? { mode: 'chat', compare: false, systemPrompt: '', prompt: '', lanes: [] };
 let runId: string | undefined;
 let running = 0;
 
@@ -43,11 +37,11 @@ function element<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Reco
 }
 
 function save(): void {
-  vscode.setState(state);
+  channel.setState(state);
 }
 
 function post(message: ViewToHost): void {
-  vscode.postMessage(message);
+  channel.post(message);
 }
 
 function formatFigures(figures: LatencyFigures): string {
@@ -277,8 +271,7 @@ stopButton.addEventListener('click', () => {
 });
 clearHistoryButton.addEventListener('click', () => post({ type: 'clearHistory' }));
 
-window.addEventListener('message', (event: MessageEvent<HostToView>) => {
-  const message = event.data;
+channel.onMessage((message) => {
   switch (message.type) {
     case 'init':
       endpoints = message.endpoints;

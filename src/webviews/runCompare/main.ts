@@ -2,17 +2,11 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import './style.css';
 import { alignedSeries, metricNames, SERIES_COLOURS } from './chartData';
+import { connect } from '../common/vscodeApi';
 import type { CompareViewState, HostToView, RunCurves, ViewToHost } from './protocol';
 
-interface VsCodeApi {
-  postMessage(message: ViewToHost): void;
-  getState(): CompareViewState | undefined;
-  setState(state: CompareViewState): void;
-}
-declare function acquireVsCodeApi(): VsCodeApi;
-
-const vscode = acquireVsCodeApi();
-let state: CompareViewState = vscode.getState() ?? {};
+const channel = connect<ViewToHost, HostToView, CompareViewState>();
+let state: CompareViewState = channel.getState() ?? {};
 let runs: RunCurves[] = [];
 let chart: uPlot | undefined;
 
@@ -37,7 +31,7 @@ root.append(
 
 function saveState(next: CompareViewState): void {
   state = { ...state, ...next };
-  vscode.setState(state);
+  channel.setState(state);
 }
 
 function cssColour(name: string, fallback: string): string {
@@ -85,10 +79,9 @@ logScale.addEventListener('change', () => {
   saveState({ logScale: logScale.checked });
   draw();
 });
-refresh.addEventListener('click', () => vscode.postMessage({ type: 'refresh' }));
+refresh.addEventListener('click', () => channel.post({ type: 'refresh' }));
 window.addEventListener('resize', () => chart?.setSize({ width: Math.max(320, chartHost.clientWidth), height: Math.max(240, window.innerHeight - 160) }));
-window.addEventListener('message', (event: MessageEvent<HostToView>) => {
-  const message = event.data;
+channel.onMessage((message) => {
   switch (message.type) {
     case 'loading':
       status.className = 'status';
@@ -104,4 +97,4 @@ window.addEventListener('message', (event: MessageEvent<HostToView>) => {
       break;
   }
 });
-vscode.postMessage({ type: 'ready' });
+channel.post({ type: 'ready' });
