@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { DisposableStore } from '../cluster/disposableStore';
+import { ViewGate } from './viewGate';
 import { webviewHtml, webviewOptions } from './webviewHtml';
 
 /** Every webview says this once its script listens (on first load and each reload). */
@@ -22,15 +23,14 @@ export interface PanelHostOptions<ViewToHost> {
 }
 
 /**
- * One webview panel: creates it with our CSP page, follows the 'ready' handshake, delivers posts
- * only while the view's script listens, and owns what its feature adds. A view that was not
- * listening gets the whole state through `restore` when it says 'ready', so posts meanwhile are
- * dropped rather than queued (a queue would deliver them twice: held, then restored).
+ * One webview panel: creates it with our CSP page, follows the 'ready' handshake (ViewGate:
+ * posts reach the view only while it listens, and each 'ready' restores the whole state), and
+ * owns what its feature adds.
  */
 export class PanelHost<HostToView, ViewToHost extends { readonly type: string }> implements vscode.Disposable {
   readonly panel: vscode.WebviewPanel;
   private readonly owned = new DisposableStore();
-  private listening = false;
+  private readonly gate: ViewGate<HostToView>;
   private disposed = false;
 
   constructor(extensionUri: vscode.Uri, private readonly options: PanelHostOptions<ViewToHost>) {
@@ -38,12 +38,13 @@ export class PanelHost<HostToView, ViewToHost extends { readonly type: string }>
       ...webviewOptions(extensionUri),
       retainContextWhenHidden: options.retainContextWhenHidden ?? false,
     });
+    this.gate = new ViewGate((message) => void this.panel.webview.postMessage(message), options.restore);
     this.panel.webview.html = webviewHtml(this.panel.webview, extensionUri, options.bundle, options.title);
     this.owned.add(this.panel.webview.onDidReceiveMessage((message: ViewToHost) => this.received(message)));
     this.owned.add(
       this.panel.onDidChangeViewState(() => {
         // A hidden webview without retained context is thrown away; it says 'ready' again when shown.
-        if (!this.panel.visible && !options.retainContextWhenHidden) this.listening = false;
+        if (!this.panel.visible && !options.retainContextWhenHidden) this.gate.discarded();
       }),
     );
     this.owned.add(this.panel.onDidDispose(() => this.dispose()));
@@ -54,7 +55,7 @@ export class PanelHost<HostToView, ViewToHost extends { readonly type: string }>
   }
 
   post(message: HostToView): void {
-    if (!this.disposed && this.listening) void this.panel.webview.postMessage(message);
+    if (!this.disposed) this.gate.post(message);
   }
 
   /** Disposed with the panel, in reverse order of addition. */
@@ -75,8 +76,7 @@ export class PanelHost<HostToView, ViewToHost extends { readonly type: string }>
 
   private received(message: ViewToHost): void {
     if (message.type === 'ready') {
-      this.listening = true;
-      this.options.restore();
+      this.gate.ready();
     } else {
       this.options.receive?.(message as Exclude<ViewToHost, ReadyMessage>);
     }
