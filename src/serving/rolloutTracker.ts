@@ -1,6 +1,7 @@
 import type { CoreV1Event, KubeConfig, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { KubeMlError } from '../cluster/errors';
 import type { Disposable } from '../cluster/session';
+import { DisposableStore } from '../cluster/disposableStore';
 import { KubeWatchCache } from '../cluster/watchCache';
 import { podSelectorOf } from './model/labels';
 import { interpretRollout, type FreeGpus, type RolloutStatus } from './model/rollout';
@@ -20,27 +21,19 @@ export interface RolloutTrackerOptions {
 export function trackRollout(kubeConfig: KubeConfig, namespace: string, name: string, onStatus: (status: RolloutStatus) => void, options: RolloutTrackerOptions = {}): Disposable {
   const selector = podSelectorOf(name);
   const cacheOptions = { log: options.log, batchMs: 50 };
-  const deployments = new KubeWatchCache<V1Deployment>(deploymentSource(kubeConfig, namespace, selector), cacheOptions);
-  const pods = new KubeWatchCache<V1Pod>(selectedPodSource(kubeConfig, namespace, selector), cacheOptions);
-  const events = new KubeWatchCache<CoreV1Event>(eventSource(kubeConfig, namespace), cacheOptions);
-  let disposed = false;
+  const owned = new DisposableStore();
+  const deployments = owned.add(new KubeWatchCache<V1Deployment>(deploymentSource(kubeConfig, namespace, selector), cacheOptions));
+  const pods = owned.add(new KubeWatchCache<V1Pod>(selectedPodSource(kubeConfig, namespace, selector), cacheOptions));
+  const events = owned.add(new KubeWatchCache<CoreV1Event>(eventSource(kubeConfig, namespace), cacheOptions));
   const emit = () => {
-    if (disposed) return;
+    if (owned.isDisposed) return;
     const deployment = deployments.get(namespace, name);
     if (!deployment) return;
     onStatus(interpretRollout({ deployment, pods: pods.list(), events: events.list(), freeGpus: options.freeGpus?.() }));
   };
-  const subscriptions = [deployments.onDidChange(emit), pods.onDidChange(emit), events.onDidChange(emit)];
+  for (const cache of [deployments, pods, events]) owned.add(cache.onDidChange(emit));
   void Promise.all([deployments.ready, pods.ready, events.ready]).then(emit, () => undefined);
-  return {
-    dispose: () => {
-      disposed = true;
-      for (const subscription of subscriptions) subscription.dispose();
-      deployments.dispose();
-      pods.dispose();
-      events.dispose();
-    },
-  };
+  return owned;
 }
 
 /**
