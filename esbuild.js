@@ -9,7 +9,8 @@ const watch = process.argv.includes('--watch');
 
 const webviewRoot = path.join(__dirname, 'src', 'webviews');
 const webviewEntries = fs.existsSync(webviewRoot)
-  ? fs.readdirSync(webviewRoot)
+  ? fs
+      .readdirSync(webviewRoot)
       .filter((name) => fs.existsSync(path.join(webviewRoot, name, 'main.ts')))
       .map((name) => ({ in: path.join(webviewRoot, name, 'main.ts'), out: name }))
   : [];
@@ -38,7 +39,14 @@ const builds = [
 ];
 // The ssh ProxyCommand that Attach Workspace writes runs this script with VS Code's Node.
 if (fs.existsSync('src/attach/sshProxy.ts')) {
-  builds.push({ ...shared, entryPoints: { sshProxy: 'src/attach/sshProxy.ts' }, outdir: 'dist', platform: 'node', target: 'node20', format: 'cjs' });
+  builds.push({
+    ...shared,
+    entryPoints: { sshProxy: 'src/attach/sshProxy.ts' },
+    outdir: 'dist',
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+  });
 }
 if (!production && fs.existsSync('test/vscode/index.ts')) {
   builds.push({
@@ -55,7 +63,9 @@ if (!production && fs.existsSync('test/vscode/index.ts')) {
 }
 
 async function main() {
-  const contexts = await Promise.all(builds.filter((b) => Object.keys(b.entryPoints).length > 0).map((b) => esbuild.context(b)));
+  const contexts = await Promise.all(
+    builds.filter((b) => Object.keys(b.entryPoints).length > 0).map((b) => esbuild.context(b)),
+  );
   if (watch) {
     await Promise.all(contexts.map((c) => c.watch()));
     return;

@@ -7,13 +7,30 @@ import tseslint from 'typescript-eslint';
  * modules. Imports are relative, so a rule per folder depth turns "leaves the layer" into a
  * pattern on the specifier: going up exactly to src/ and down into anything not allowed.
  */
-const FEATURES = ['attach', 'devPods', 'explorer', 'forwarding', 'gpuMetrics', 'jobs', 'logs', 'serving', 'terminals'];
+const FEATURES = [
+  'attach',
+  'devPods',
+  'explorer',
+  'forwarding',
+  'gpuMetrics',
+  'jobs',
+  'logs',
+  'serving',
+  'terminals',
+];
 const MAX_DEPTH = 4;
 /** Core modules a webview bundle may import values from: pure, no Node built-ins. */
 const WEBVIEW_SAFE_CORE = ['cluster/logs/ansi', 'cluster/logs/trainingMetrics'];
 
-const noChildProcess = { name: 'child_process', message: 'The product talks to the API server directly; only tests, benches and scripts may spawn processes.' };
-const noVscode = { name: 'vscode', message: 'src/cluster is the core: no vscode import (docs/ARCHITECTURE.md).' };
+const noChildProcess = {
+  name: 'child_process',
+  message:
+    'The product talks to the API server directly; only tests, benches and scripts may spawn processes.',
+};
+const noVscode = {
+  name: 'vscode',
+  message: 'src/cluster is the core: no vscode import (docs/ARCHITECTURE.md).',
+};
 const noVscodeInModel = { name: 'vscode', message: 'model/ holds pure logic: no vscode import.' };
 
 function escape(text) {
@@ -23,7 +40,12 @@ function escape(text) {
 /** The rule for a file `depth` folders below src/ that may reach only `allowed` (regex alternatives under src/). */
 function layerRule(depth, allowed, { paths, allowTypeImports = false, message }) {
   const regex = `^(\\.\\./){${depth}}(?!(${allowed.join('|')})(/|$))`;
-  return { '@typescript-eslint/no-restricted-imports': ['error', { paths, patterns: [{ regex, allowTypeImports, message }] }] };
+  return {
+    '@typescript-eslint/no-restricted-imports': [
+      'error',
+      { paths, patterns: [{ regex, allowTypeImports, message }] },
+    ],
+  };
 }
 
 /**
@@ -33,9 +55,21 @@ function layerRule(depth, allowed, { paths, allowTypeImports = false, message })
  */
 function layer(folder, allowed, { paths = [noChildProcess], allowTypeImports = false, message }) {
   return Array.from({ length: MAX_DEPTH }, (_, index) => [
-    { files: [`src/${folder}/${'*/'.repeat(index)}*.ts`], rules: layerRule(index + 1, allowed, { paths, allowTypeImports, message }) },
+    {
+      files: [`src/${folder}/${'*/'.repeat(index)}*.ts`],
+      rules: layerRule(index + 1, allowed, { paths, allowTypeImports, message }),
+    },
     ...(index > 0 && !paths.includes(noVscode)
-      ? [{ files: [`src/${folder}/model/${'*/'.repeat(index - 1)}*.ts`], rules: layerRule(index + 1, allowed, { paths: [...paths, noVscodeInModel], allowTypeImports, message }) }]
+      ? [
+          {
+            files: [`src/${folder}/model/${'*/'.repeat(index - 1)}*.ts`],
+            rules: layerRule(index + 1, allowed, {
+              paths: [...paths, noVscodeInModel],
+              allowTypeImports,
+              message,
+            }),
+          },
+        ]
       : []),
   ]).flat();
 }
@@ -60,13 +94,26 @@ export default tseslint.config(
     },
   },
   ...layer('cluster', ['cluster'], { paths: [noVscode, noChildProcess], message: CORE_MESSAGE }),
-  ...layer('common', ['cluster', 'common'], { message: 'src/common is the VS Code kit: it imports the core and itself, never a feature.' }),
-  ...featureLayers,
-  ...layer('webviews', ['webviews', ...WEBVIEW_SAFE_CORE.map(escape).map((module) => `${module}$`)], {
-    paths: [noChildProcess, { name: 'vscode', message: 'A webview runs in the browser: it talks to the host through its protocol.' }],
-    allowTypeImports: true,
-    message: 'A webview imports host code only as types, or pure core modules listed in eslint.config.mjs.',
+  ...layer('common', ['cluster', 'common'], {
+    message: 'src/common is the VS Code kit: it imports the core and itself, never a feature.',
   }),
+  ...featureLayers,
+  ...layer(
+    'webviews',
+    ['webviews', ...WEBVIEW_SAFE_CORE.map(escape).map((module) => `${module}$`)],
+    {
+      paths: [
+        noChildProcess,
+        {
+          name: 'vscode',
+          message: 'A webview runs in the browser: it talks to the host through its protocol.',
+        },
+      ],
+      allowTypeImports: true,
+      message:
+        'A webview imports host code only as types, or pure core modules listed in eslint.config.mjs.',
+    },
+  ),
   // The kubeconfig's exec credential plugins are programs by definition: this one module runs them.
   {
     files: ['src/cluster/execCredentials/pluginProcess.ts'],

@@ -9,7 +9,13 @@ import { execFileSync } from 'node:child_process';
 import * as yaml from 'js-yaml';
 import * as k8s from '@kubernetes/client-node';
 import { figure, median, type Figure } from './figures';
-import { SANDBOX_KUBECONFIG, createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../test/cluster/sandbox';
+import {
+  SANDBOX_KUBECONFIG,
+  createTestNamespace,
+  deleteTestNamespace,
+  sandboxKubeConfig,
+  waitFor,
+} from '../test/cluster/sandbox';
 import { createDevPod, currentUserLabel, deleteDevPod } from '../src/devPods/lifecycle';
 import { devPodManifest, workspaceClaimManifest } from '../src/devPods/model/manifests';
 import { defaultResourcesFor, type DevPodSpec } from '../src/devPods/model/spec';
@@ -31,11 +37,24 @@ function spec(namespace: string, name: string): DevPodSpec {
 }
 
 function kubectl(...args: string[]): void {
-  execFileSync('kubectl', ['--kubeconfig', SANDBOX_KUBECONFIG, '--context', 'kube-ml-sandbox', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(
+    'kubectl',
+    ['--kubeconfig', SANDBOX_KUBECONFIG, '--context', 'kube-ml-sandbox', ...args],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
 }
 
 async function gone(core: k8s.CoreV1Api, namespace: string, name: string): Promise<void> {
-  await waitFor(() => core.readNamespacedPod({ namespace, name }).then(() => false, (error: { code?: number }) => error.code === 404), 60_000, `pod ${name} to be gone`, 50);
+  await waitFor(
+    () =>
+      core.readNamespacedPod({ namespace, name }).then(
+        () => false,
+        (error: { code?: number }) => error.code === 404,
+      ),
+    60_000,
+    `pod ${name} to be gone`,
+    50,
+  );
 }
 
 export async function run(): Promise<Figure[]> {
@@ -61,11 +80,23 @@ export async function run(): Promise<Figure[]> {
       const theirs = spec(namespace, theirsName);
       const context = { now: new Date().toISOString(), owner };
       const file = path.join(folder, `${theirsName}.yaml`);
-      fs.writeFileSync(file, [workspaceClaimManifest(theirs, context), devPodManifest(theirs, context)].map((object) => yaml.dump(JSON.parse(JSON.stringify(object)))).join('---\n'));
+      fs.writeFileSync(
+        file,
+        [workspaceClaimManifest(theirs, context), devPodManifest(theirs, context)]
+          .map((object) => yaml.dump(JSON.parse(JSON.stringify(object))))
+          .join('---\n'),
+      );
       const kubectlStarted = Date.now();
       kubectl('apply', '-f', file);
       kubectlApply.push(Date.now() - kubectlStarted);
-      kubectl('-n', namespace, 'wait', '--for=condition=Ready', `pod/${theirsName}`, '--timeout=60s');
+      kubectl(
+        '-n',
+        namespace,
+        'wait',
+        '--for=condition=Ready',
+        `pod/${theirsName}`,
+        '--timeout=60s',
+      );
       kubectlTotal.push(Date.now() - kubectlStarted);
 
       await deleteDevPod(kubeConfig, namespace, oursName, { keepVolume: false });
@@ -77,7 +108,21 @@ export async function run(): Promise<Figure[]> {
     await deleteTestNamespace(namespace);
   }
   return [
-    figure(`last Enter to Running, median of ${RUNS}`, median(ours), median(kubectlTotal), 'ms', 'lower', 'kubectl apply -f + kubectl wait --for=condition=Ready'),
-    figure(`extension's own share (owner lookup + apply PVC and pod), median of ${RUNS}`, median(oursShare), median(kubectlApply), 'ms', 'lower', 'kubectl apply -f (PVC + pod)'),
+    figure(
+      `last Enter to Running, median of ${RUNS}`,
+      median(ours),
+      median(kubectlTotal),
+      'ms',
+      'lower',
+      'kubectl apply -f + kubectl wait --for=condition=Ready',
+    ),
+    figure(
+      `extension's own share (owner lookup + apply PVC and pod), median of ${RUNS}`,
+      median(oursShare),
+      median(kubectlApply),
+      'ms',
+      'lower',
+      'kubectl apply -f (PVC + pod)',
+    ),
   ];
 }

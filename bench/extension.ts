@@ -35,9 +35,15 @@ function inert(): unknown {
  * (esbuild's ESM interop copies own properties, so the names must be real keys.)
  */
 function fakeVscode(): Record<string, unknown> {
-  const declarations = fs.readFileSync(path.join(repoRoot, 'node_modules/@types/vscode/index.d.ts'), 'utf8');
+  const declarations = fs.readFileSync(
+    path.join(repoRoot, 'node_modules/@types/vscode/index.d.ts'),
+    'utf8',
+  );
   const names = new Set<string>();
-  for (const match of declarations.matchAll(/^\s{1,4}export (?:class|namespace|enum|const|function|let) (\w+)/gm)) names.add(match[1]);
+  for (const match of declarations.matchAll(
+    /^\s{1,4}export (?:class|namespace|enum|const|function|let) (\w+)/gm,
+  ))
+    names.add(match[1]);
   return Object.fromEntries([...names].map((name) => [name, inert()]));
 }
 
@@ -50,14 +56,35 @@ function fakeContext(storage: string): { subscriptions: { dispose(): unknown }[]
     storagePath: storage,
     globalStoragePath: storage,
     logPath: storage,
-    globalState: { get: (_key: string, fallback?: unknown) => fallback, update: async () => undefined, keys: () => [], setKeysForSync: () => undefined },
-    workspaceState: { get: (_key: string, fallback?: unknown) => fallback, update: async () => undefined, keys: () => [] },
+    globalState: {
+      get: (_key: string, fallback?: unknown) => fallback,
+      update: async () => undefined,
+      keys: () => [],
+      setKeysForSync: () => undefined,
+    },
+    workspaceState: {
+      get: (_key: string, fallback?: unknown) => fallback,
+      update: async () => undefined,
+      keys: () => [],
+    },
   };
-  return new Proxy(base, { get: (target, property) => (property in target ? target[property as string] : inert()) }) as unknown as { subscriptions: { dispose(): unknown }[] };
+  return new Proxy(base, {
+    get: (target, property) => (property in target ? target[property as string] : inert()),
+  }) as unknown as { subscriptions: { dispose(): unknown }[] };
 }
 
 async function productionBundle(outdir: string): Promise<string> {
-  await esbuild.build({ entryPoints: { extension: path.join(repoRoot, 'src/extension.ts') }, outdir, bundle: true, minify: true, platform: 'node', target: 'node20', format: 'cjs', external: ['vscode'], logLevel: 'error' });
+  await esbuild.build({
+    entryPoints: { extension: path.join(repoRoot, 'src/extension.ts') },
+    outdir,
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    external: ['vscode'],
+    logLevel: 'error',
+  });
   return path.join(outdir, 'extension.js');
 }
 
@@ -78,10 +105,20 @@ function dependencyBytes(): number {
     seen.add(name);
     const dir = path.join(repoRoot, 'node_modules', name);
     if (!fs.existsSync(dir)) return 0;
-    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-    return sizeOf(dir) + Object.keys(manifest.dependencies ?? {}).reduce((sum, dependency) => sum + visit(dependency), 0);
+    const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
+    return (
+      sizeOf(dir) +
+      Object.keys(manifest.dependencies ?? {}).reduce(
+        (sum, dependency) => sum + visit(dependency),
+        0,
+      )
+    );
   };
-  const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>;
+  };
   return Object.keys(manifest.dependencies).reduce((sum, dependency) => sum + visit(dependency), 0);
 }
 
@@ -115,7 +152,8 @@ export async function run(): Promise<Figure[]> {
         });
         const context = fakeContext(outdir);
         const activateMs = await timeMs(() => extension!.activate(context));
-        for (const subscription of context.subscriptions.splice(0).reverse()) subscription.dispose();
+        for (const subscription of context.subscriptions.splice(0).reverse())
+          subscription.dispose();
         // The first round pays for disk and JIT warm-up; a VS Code window activates once, so it counts too.
         loads.push(loadMs);
         activations.push(activateMs);
@@ -126,9 +164,30 @@ export async function run(): Promise<Figure[]> {
       else process.env.KUBECONFIG = previousKubeconfig;
     }
     return [
-      figure('production bundle dist/extension.js (ref: installed production dependencies it replaces)', bundleMiB, dependenciesMiB, 'MiB', 'lower', 'node_modules'),
-      figure('time inside activate(), first window (ref: require() of the bundle)', activations[0], loads[0], 'ms', 'lower', 'bundle load'),
-      figure('time inside activate(), warm median (ref: require() of the bundle)', median(activations.slice(1)), median(loads.slice(1)), 'ms', 'lower', 'bundle load'),
+      figure(
+        'production bundle dist/extension.js (ref: installed production dependencies it replaces)',
+        bundleMiB,
+        dependenciesMiB,
+        'MiB',
+        'lower',
+        'node_modules',
+      ),
+      figure(
+        'time inside activate(), first window (ref: require() of the bundle)',
+        activations[0],
+        loads[0],
+        'ms',
+        'lower',
+        'bundle load',
+      ),
+      figure(
+        'time inside activate(), warm median (ref: require() of the bundle)',
+        median(activations.slice(1)),
+        median(loads.slice(1)),
+        'ms',
+        'lower',
+        'bundle load',
+      ),
     ];
   } finally {
     fs.rmSync(outdir, { recursive: true, force: true });

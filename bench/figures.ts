@@ -16,9 +16,24 @@ export interface Figure {
   readonly referenceIs?: string;
 }
 
-export function figure(name: string, ours: number, reference: number, unit: string, better: 'higher' | 'lower', referenceIs?: string): Figure {
+export function figure(
+  name: string,
+  ours: number,
+  reference: number,
+  unit: string,
+  better: 'higher' | 'lower',
+  referenceIs?: string,
+): Figure {
   const round = (value: number): number => Number(value.toPrecision(4));
-  return { figure: name, ours: round(ours), reference: round(reference), unit, ratio: reference === 0 ? Number.POSITIVE_INFINITY : round(ours / reference), better, referenceIs };
+  return {
+    figure: name,
+    ours: round(ours),
+    reference: round(reference),
+    unit,
+    ratio: reference === 0 ? Number.POSITIVE_INFINITY : round(ours / reference),
+    better,
+    referenceIs,
+  };
 }
 
 export function median(values: readonly number[]): number {
@@ -63,8 +78,26 @@ export function heapUsedMiB(): number {
 
 export function formatTable(figures: readonly Figure[]): string {
   const header = ['figure', 'ours', 'reference', 'unit', 'ours/ref', 'better'];
-  const rows = figures.map((f) => [f.figure, String(f.ours), `${f.reference}${f.referenceIs ? ` (${f.referenceIs})` : ''}`, f.unit, String(f.ratio), f.better]);
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
-  const line = (cells: string[]): string => cells.map((cell, column) => (column === 0 || column === 2 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join('  ');
-  return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
+  const rows = figures.map((f) => [
+    f.figure,
+    String(f.ours),
+    `${f.reference}${f.referenceIs ? ` (${f.referenceIs})` : ''}`,
+    f.unit,
+    String(f.ratio),
+    f.better,
+  ]);
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...rows.map((row) => row[column].length)),
+  );
+  const line = (cells: string[]): string =>
+    cells
+      .map((cell, column) =>
+        column === 0 || column === 2 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]),
+      )
+      .join('  ');
+  return [
+    line(header),
+    widths.map((width) => '-'.repeat(width)).join('  '),
+    ...rows.map(line),
+  ].join('\n');
 }

@@ -20,15 +20,43 @@ function random(seed: number): () => number {
   };
 }
 
-const PRODUCTS: { share: number; resource: string | undefined; count: number; labels: Record<string, string> }[] = [
-  { share: 0.55, resource: 'nvidia.com/gpu', count: 8, labels: { 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3', 'nvidia.com/gpu.memory': '81559' } },
-  { share: 0.2, resource: 'nvidia.com/gpu', count: 8, labels: { 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB', 'nvidia.com/gpu.memory': '81920' } },
-  { share: 0.1, resource: 'amd.com/gpu', count: 8, labels: { 'amd.com/gpu.product-name': 'AMD_Instinct_MI300X' } },
-  { share: 0.1, resource: 'nvidia.com/mig-1g.10gb', count: 7, labels: { 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' } },
+const PRODUCTS: {
+  share: number;
+  resource: string | undefined;
+  count: number;
+  labels: Record<string, string>;
+}[] = [
+  {
+    share: 0.55,
+    resource: 'nvidia.com/gpu',
+    count: 8,
+    labels: { 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3', 'nvidia.com/gpu.memory': '81559' },
+  },
+  {
+    share: 0.2,
+    resource: 'nvidia.com/gpu',
+    count: 8,
+    labels: { 'nvidia.com/gpu.product': 'NVIDIA-A100-SXM4-80GB', 'nvidia.com/gpu.memory': '81920' },
+  },
+  {
+    share: 0.1,
+    resource: 'amd.com/gpu',
+    count: 8,
+    labels: { 'amd.com/gpu.product-name': 'AMD_Instinct_MI300X' },
+  },
+  {
+    share: 0.1,
+    resource: 'nvidia.com/mig-1g.10gb',
+    count: 7,
+    labels: { 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' },
+  },
   { share: 0.05, resource: undefined, count: 0, labels: {} },
 ];
 
-export function syntheticCluster(nodeCount: number, podCount: number): { nodes: V1Node[]; pods: V1Pod[] } {
+export function syntheticCluster(
+  nodeCount: number,
+  podCount: number,
+): { nodes: V1Node[]; pods: V1Pod[] } {
   const next = random(42);
   const nodes: V1Node[] = [];
   const gpuOf: { name: string; resource: string | undefined; count: number }[] = [];
@@ -39,9 +67,22 @@ export function syntheticCluster(nodeCount: number, podCount: number): { nodes: 
     const resources: Record<string, string> = { cpu: '96', memory: '1536Gi', pods: '110' };
     if (product.resource) resources[product.resource] = String(product.count);
     nodes.push({
-      metadata: { name, resourceVersion: '1', labels: { 'kubernetes.io/hostname': name, ...product.labels } },
-      spec: { unschedulable: next() < 0.01, taints: product.resource ? [{ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }] : undefined },
-      status: { capacity: resources, allocatable: resources, conditions: [{ type: 'Ready', status: next() < 0.98 ? 'True' : 'False' }] },
+      metadata: {
+        name,
+        resourceVersion: '1',
+        labels: { 'kubernetes.io/hostname': name, ...product.labels },
+      },
+      spec: {
+        unschedulable: next() < 0.01,
+        taints: product.resource
+          ? [{ key: 'nvidia.com/gpu', value: 'present', effect: 'NoSchedule' }]
+          : undefined,
+      },
+      status: {
+        capacity: resources,
+        allocatable: resources,
+        conditions: [{ type: 'Ready', status: next() < 0.98 ? 'True' : 'False' }],
+      },
     });
     gpuOf.push({ name, resource: product.resource, count: product.count });
   }
@@ -49,11 +90,25 @@ export function syntheticCluster(nodeCount: number, podCount: number): { nodes: 
   for (let i = 0; i < podCount; i++) {
     const node = gpuOf[Math.floor(next() * gpuOf.length)];
     const gpus = node.resource && next() < 0.4 ? 1 + Math.floor(next() * 2) : 0;
-    const main: V1Container = { name: 'main', image: 'trainer', resources: { requests: { cpu: '4', memory: '16Gi' }, limits: gpus && node.resource ? { [node.resource]: String(gpus) } : {} } };
-    const initContainers: V1Container[] | undefined = next() < 0.1 ? [{ name: 'fetch', image: 'fetcher', resources: { requests: { cpu: '1' } } }] : undefined;
+    const main: V1Container = {
+      name: 'main',
+      image: 'trainer',
+      resources: {
+        requests: { cpu: '4', memory: '16Gi' },
+        limits: gpus && node.resource ? { [node.resource]: String(gpus) } : {},
+      },
+    };
+    const initContainers: V1Container[] | undefined =
+      next() < 0.1
+        ? [{ name: 'fetch', image: 'fetcher', resources: { requests: { cpu: '1' } } }]
+        : undefined;
     pods.push({
       metadata: { name: `pod-${i}`, namespace: `team-${i % 50}`, resourceVersion: '1' },
-      spec: { nodeName: node.name, containers: [main, { name: 'sidecar', image: 'logger' }], initContainers },
+      spec: {
+        nodeName: node.name,
+        containers: [main, { name: 'sidecar', image: 'logger' }],
+        initContainers,
+      },
       status: { phase: next() < 0.1 ? 'Succeeded' : 'Running' },
     });
   }
@@ -61,7 +116,8 @@ export function syntheticCluster(nodeCount: number, podCount: number): { nodes: 
 }
 
 function assertChanged(changedNodes: number, what: string): void {
-  if (changedNodes !== 1) throw new Error(`a ${what} update changed ${changedNodes} nodes instead of 1`);
+  if (changedNodes !== 1)
+    throw new Error(`a ${what} update changed ${changedNodes} nodes instead of 1`);
 }
 
 async function scaleFigures(podCount: number): Promise<Figure[]> {
@@ -77,12 +133,25 @@ async function scaleFigures(podCount: number): Promise<Figure[]> {
   // Each measured update really changes something; putting the object back is not measured.
   for (let i = 0; i < 200; i++) {
     const node = gpuNodes[(i * 37) % gpuNodes.length];
-    const cordoned: V1Node = { ...node, spec: { ...node.spec, unschedulable: !node.spec?.unschedulable } };
-    samples.node.push(await timeMs(() => assertChanged(accounting.updateNode(cordoned).nodes.length, 'node')));
+    const cordoned: V1Node = {
+      ...node,
+      spec: { ...node.spec, unschedulable: !node.spec?.unschedulable },
+    };
+    samples.node.push(
+      await timeMs(() => assertChanged(accounting.updateNode(cordoned).nodes.length, 'node')),
+    );
     accounting.updateNode(node);
-    const pod = pods.find((candidate, index) => index >= (i * 101) % pods.length && candidate.status?.phase === 'Running' && candidate.spec?.containers[0].resources?.limits && Object.keys(candidate.spec.containers[0].resources.limits).length > 0)!;
+    const pod = pods.find(
+      (candidate, index) =>
+        index >= (i * 101) % pods.length &&
+        candidate.status?.phase === 'Running' &&
+        candidate.spec?.containers[0].resources?.limits &&
+        Object.keys(candidate.spec.containers[0].resources.limits).length > 0,
+    )!;
     const finished: V1Pod = { ...pod, status: { phase: 'Succeeded' } };
-    samples.pod.push(await timeMs(() => assertChanged(accounting.updatePod(finished).nodes.length, 'pod')));
+    samples.pod.push(
+      await timeMs(() => assertChanged(accounting.updatePod(finished).nodes.length, 'pod')),
+    );
     accounting.updatePod(pod);
   }
 
@@ -93,15 +162,47 @@ async function scaleFigures(podCount: number): Promise<Figure[]> {
   if (held.totals().total === 0) throw new Error('synthetic cluster has no GPUs');
 
   return [
-    figure(`full GPU recompute, ${label} (ref: JSON.parse of the lists)`, full, decode, 'ms', 'lower', 'JSON.parse floor'),
-    figure(`incremental update of one node, ${label} (ref: full recompute)`, median(samples.node), full, 'ms', 'lower', 'full recompute'),
-    figure(`incremental update of one pod, ${label} (ref: full recompute)`, median(samples.pod), full, 'ms', 'lower', 'full recompute'),
-    figure(`heap held by the accounting, ${label} (ref: size of the lists as JSON)`, heapAccounting, jsonMiB, 'MiB', 'lower', 'JSON size'),
+    figure(
+      `full GPU recompute, ${label} (ref: JSON.parse of the lists)`,
+      full,
+      decode,
+      'ms',
+      'lower',
+      'JSON.parse floor',
+    ),
+    figure(
+      `incremental update of one node, ${label} (ref: full recompute)`,
+      median(samples.node),
+      full,
+      'ms',
+      'lower',
+      'full recompute',
+    ),
+    figure(
+      `incremental update of one pod, ${label} (ref: full recompute)`,
+      median(samples.pod),
+      full,
+      'ms',
+      'lower',
+      'full recompute',
+    ),
+    figure(
+      `heap held by the accounting, ${label} (ref: size of the lists as JSON)`,
+      heapAccounting,
+      jsonMiB,
+      'MiB',
+      'lower',
+      'JSON size',
+    ),
   ];
 }
 
 async function kubectlJson(args: string[]): Promise<{ items: unknown[] }> {
-  const { stdout } = await run_('kubectl', ['--kubeconfig', SANDBOX_KUBECONFIG, '--context', ADMIN_CONTEXT, ...args, '-o', 'json'], { maxBuffer: 1 << 30 });
+  const { stdout } = await run_(
+    'kubectl',
+    ['--kubeconfig', SANDBOX_KUBECONFIG, '--context', ADMIN_CONTEXT, ...args, '-o', 'json'],
+    { maxBuffer: 1 << 30 },
+  );
   return JSON.parse(stdout) as { items: unknown[] };
 }
 
@@ -112,7 +213,11 @@ async function firstViewFigures(): Promise<Figure[]> {
   let products = 0;
   for (let i = 0; i < 6; i++) {
     const oursMs = await timeMs(async () => {
-      const session = new KubeSession({ contextName: ADMIN_CONTEXT, namespace: 'ml-team', kubeConfig: sandboxKubeConfig('admin') });
+      const session = new KubeSession({
+        contextName: ADMIN_CONTEXT,
+        namespace: 'ml-team',
+        kubeConfig: sandboxKubeConfig('admin'),
+      });
       try {
         await Promise.all([session.nodes.ready, session.pods.ready]);
         products = GpuAccounting.from(session.nodes.list(), session.pods.list()).products().length;
@@ -121,7 +226,10 @@ async function firstViewFigures(): Promise<Figure[]> {
       }
     });
     const kubectlMs = await timeMs(async () => {
-      const [nodes, pods] = await Promise.all([kubectlJson(['get', 'nodes']), kubectlJson(['get', 'pods', '--all-namespaces'])]);
+      const [nodes, pods] = await Promise.all([
+        kubectlJson(['get', 'nodes']),
+        kubectlJson(['get', 'pods', '--all-namespaces']),
+      ]);
       GpuAccounting.from(nodes.items as V1Node[], pods.items as V1Pod[]);
     });
     // The first round warms both up (TLS, caches); it is not counted.
@@ -130,10 +238,24 @@ async function firstViewFigures(): Promise<Figure[]> {
       reference.push(kubectlMs);
     }
   }
-  if (products === 0) throw new Error('the sandbox shows no GPU products: is it up? (npm run sandbox -- up)');
-  return [figure('time to first full GPU Capacity view from the sandbox (ref: kubectl get nodes,pods -o json + counting)', median(ours), median(reference), 'ms', 'lower', 'kubectl')];
+  if (products === 0)
+    throw new Error('the sandbox shows no GPU products: is it up? (npm run sandbox -- up)');
+  return [
+    figure(
+      'time to first full GPU Capacity view from the sandbox (ref: kubectl get nodes,pods -o json + counting)',
+      median(ours),
+      median(reference),
+      'ms',
+      'lower',
+      'kubectl',
+    ),
+  ];
 }
 
 export async function run(): Promise<Figure[]> {
-  return [...(await scaleFigures(60_000)), ...(await scaleFigures(100_000)), ...(await firstViewFigures())];
+  return [
+    ...(await scaleFigures(60_000)),
+    ...(await scaleFigures(100_000)),
+    ...(await firstViewFigures()),
+  ];
 }

@@ -11,7 +11,13 @@ import { execFileSync } from 'node:child_process';
 import * as yaml from 'js-yaml';
 import * as k8s from '@kubernetes/client-node';
 import { figure, median, type Figure } from './figures';
-import { SANDBOX_KUBECONFIG, createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../test/cluster/sandbox';
+import {
+  SANDBOX_KUBECONFIG,
+  createTestNamespace,
+  deleteTestNamespace,
+  sandboxKubeConfig,
+  waitFor,
+} from '../test/cluster/sandbox';
 import { KubeSession } from '../src/cluster/kubeSession';
 import { defaultJobSpec, type JobSpec } from '../src/jobs/model/jobSpec';
 import { buildRunManifests } from '../src/jobs/model/manifests';
@@ -23,11 +29,22 @@ const RUNS = 5;
 const WORKERS = 2;
 
 function spec(name: string): JobSpec {
-  return defaultJobSpec({ name, image: 'pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime', command: ['python', 'train.py'], workers: WORKERS, gpusPerWorker: 1, podAnnotations: { 'sandbox.kube-ml.dev/run-seconds': '120' } });
+  return defaultJobSpec({
+    name,
+    image: 'pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime',
+    command: ['python', 'train.py'],
+    workers: WORKERS,
+    gpusPerWorker: 1,
+    podAnnotations: { 'sandbox.kube-ml.dev/run-seconds': '120' },
+  });
 }
 
 function kubectl(...args: string[]): void {
-  execFileSync('kubectl', ['--kubeconfig', SANDBOX_KUBECONFIG, '--context', 'kube-ml-sandbox', ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(
+    'kubectl',
+    ['--kubeconfig', SANDBOX_KUBECONFIG, '--context', 'kube-ml-sandbox', ...args],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
 }
 
 /** Resolves when the store (fed only by watches) reports every worker of `name` running. */
@@ -35,7 +52,11 @@ function allRunning(store: RunStore, name: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       subscription.dispose();
-      reject(new Error(`${name} did not reach ${WORKERS} running workers in 60 s (last: ${store.get(name)?.reason})`));
+      reject(
+        new Error(
+          `${name} did not reach ${WORKERS} running workers in 60 s (last: ${store.get(name)?.reason})`,
+        ),
+      );
     }, 60_000);
     const subscription = store.onDidChange((change) => {
       if (change.changed.some((view) => view.name === name && view.runningWorkers === WORKERS)) {
@@ -47,9 +68,26 @@ function allRunning(store: RunStore, name: string): Promise<void> {
   });
 }
 
-async function removeRun(batch: k8s.BatchV1Api, core: k8s.CoreV1Api, namespace: string, name: string): Promise<void> {
-  await batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background', gracePeriodSeconds: 0 });
-  await waitFor(async () => (await core.listNamespacedPod({ namespace, labelSelector: `kube-ml.dev/run=${name}` })).items.length === 0, 60_000, `pods of ${name} to be gone`, 100);
+async function removeRun(
+  batch: k8s.BatchV1Api,
+  core: k8s.CoreV1Api,
+  namespace: string,
+  name: string,
+): Promise<void> {
+  await batch.deleteNamespacedJob({
+    namespace,
+    name,
+    propagationPolicy: 'Background',
+    gracePeriodSeconds: 0,
+  });
+  await waitFor(
+    async () =>
+      (await core.listNamespacedPod({ namespace, labelSelector: `kube-ml.dev/run=${name}` })).items
+        .length === 0,
+    60_000,
+    `pods of ${name} to be gone`,
+    100,
+  );
 }
 
 export async function run(): Promise<Figure[]> {
@@ -78,11 +116,23 @@ export async function run(): Promise<Figure[]> {
 
       const kubectlName = `kubectl-${index}`;
       const file = path.join(folder, `${kubectlName}.yaml`);
-      fs.writeFileSync(file, buildRunManifests(spec(kubectlName), { namespace, runtime: 'indexedJob' }).map((object) => yaml.dump(object)).join('---\n'));
+      fs.writeFileSync(
+        file,
+        buildRunManifests(spec(kubectlName), { namespace, runtime: 'indexedJob' })
+          .map((object) => yaml.dump(object))
+          .join('---\n'),
+      );
       const kubectlStarted = performance.now();
       kubectl('apply', '-f', file);
       referenceApply.push(performance.now() - kubectlStarted);
-      kubectl('wait', '-n', namespace, `--for=jsonpath={.status.ready}=${WORKERS}`, `job/${kubectlName}`, '--timeout=60s');
+      kubectl(
+        'wait',
+        '-n',
+        namespace,
+        `--for=jsonpath={.status.ready}=${WORKERS}`,
+        `job/${kubectlName}`,
+        '--timeout=60s',
+      );
       reference.push(performance.now() - kubectlStarted);
       await removeRun(batch, core, namespace, kubectlName);
     }
@@ -93,7 +143,21 @@ export async function run(): Promise<Figure[]> {
     await deleteTestNamespace(namespace);
   }
   return [
-    figure(`submit to ${WORKERS}/${WORKERS} workers Running (Indexed Job + Service), median of ${RUNS}`, median(ours), median(reference), 'ms', 'lower', 'kubectl apply -f + kubectl wait --for=jsonpath={.status.ready}=2'),
-    figure(`submit accepted by the API server (permission checks + server-side apply), median of ${RUNS}`, median(oursSubmit), median(referenceApply), 'ms', 'lower', 'kubectl apply -f'),
+    figure(
+      `submit to ${WORKERS}/${WORKERS} workers Running (Indexed Job + Service), median of ${RUNS}`,
+      median(ours),
+      median(reference),
+      'ms',
+      'lower',
+      'kubectl apply -f + kubectl wait --for=jsonpath={.status.ready}=2',
+    ),
+    figure(
+      `submit accepted by the API server (permission checks + server-side apply), median of ${RUNS}`,
+      median(oursSubmit),
+      median(referenceApply),
+      'ms',
+      'lower',
+      'kubectl apply -f',
+    ),
   ];
 }

@@ -14,7 +14,13 @@ import { compileQuery } from '../src/webviews/logs/filter';
 import { stripAnsi } from '../src/cluster/logs/ansi';
 import { RingBuffer } from '../src/logs/model/ringBuffer';
 import type { HostToView, WireLine } from '../src/webviews/logs/protocol';
-import { SANDBOX_KUBECONFIG, createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../test/cluster/sandbox';
+import {
+  SANDBOX_KUBECONFIG,
+  createTestNamespace,
+  deleteTestNamespace,
+  sandboxKubeConfig,
+  waitFor,
+} from '../test/cluster/sandbox';
 import { figure, heapUsedMiB, median, type Figure } from './figures';
 
 const WRITTEN_LINES = 200_000;
@@ -26,14 +32,26 @@ function trainerLine(step: number): string {
     : `\x1b[32mINFO\x1b[0m step ${step}: tokens/s=51234 data loader queue=8`;
 }
 
-async function fastWritingPod(namespace: string): Promise<{ pod: string; file: string; lines: number }> {
+async function fastWritingPod(
+  namespace: string,
+): Promise<{ pod: string; file: string; lines: number }> {
   const core = sandboxKubeConfig('admin').makeApiClient(k8s.CoreV1Api);
   const pod = 'fast-writer';
-  await core.createNamespacedPod({ namespace, body: { metadata: { name: pod }, spec: { containers: [{ name: 'main', image: 'python:3.11' }] } } });
-  const running = await waitFor(async () => {
-    const current = await core.readNamespacedPod({ name: pod, namespace });
-    return current.status?.phase === 'Running' ? current : undefined;
-  }, 30_000, 'the fast-writing pod to run');
+  await core.createNamespacedPod({
+    namespace,
+    body: {
+      metadata: { name: pod },
+      spec: { containers: [{ name: 'main', image: 'python:3.11' }] },
+    },
+  });
+  const running = await waitFor(
+    async () => {
+      const current = await core.readNamespacedPod({ name: pod, namespace });
+      return current.status?.phase === 'Running' ? current : undefined;
+    },
+    30_000,
+    'the fast-writing pod to run',
+  );
   const folder = path.join(LOGS_DIR, `${namespace}_${pod}_${running.metadata?.uid}`);
   const file = path.join(folder, 'main.log');
   await waitFor(() => fs.existsSync(file), 15_000, `${file} to exist`);
@@ -49,12 +67,31 @@ async function fastWritingPod(namespace: string): Promise<{ pod: string; file: s
 }
 
 /** `kubectl logs -f --timestamps`: ms to the first line and to `expected` lines. */
-function kubectlFollow(namespace: string, pod: string, expected: number): Promise<{ firstLineMs: number; allLinesMs: number }> {
+function kubectlFollow(
+  namespace: string,
+  pod: string,
+  expected: number,
+): Promise<{ firstLineMs: number; allLinesMs: number }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     let firstLineMs: number | undefined;
     let lines = 0;
-    const child = spawn('kubectl', ['--kubeconfig', SANDBOX_KUBECONFIG, '--context', 'kube-ml-sandbox', '-n', namespace, 'logs', '-f', '--timestamps', pod], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      'kubectl',
+      [
+        '--kubeconfig',
+        SANDBOX_KUBECONFIG,
+        '--context',
+        'kube-ml-sandbox',
+        '-n',
+        namespace,
+        'logs',
+        '-f',
+        '--timestamps',
+        pod,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     child.stdout.on('data', (chunk: Buffer) => {
       firstLineMs ??= performance.now() - started;
       for (let index = chunk.indexOf(10); index >= 0; index = chunk.indexOf(10, index + 1)) lines++;
@@ -66,7 +103,8 @@ function kubectlFollow(namespace: string, pod: string, expected: number): Promis
     });
     child.on('error', reject);
     child.on('exit', (code) => {
-      if (lines < expected) reject(new Error(`kubectl exited (${code}) after ${lines} of ${expected} lines`));
+      if (lines < expected)
+        reject(new Error(`kubectl exited (${code}) after ${lines} of ${expected} lines`));
     });
   });
 }
@@ -76,7 +114,11 @@ function kubectlFollow(namespace: string, pod: string, expected: number): Promis
  * host ring buffer, 75 ms batches, and the webview's store ingest (ANSI strip + block store) run
  * on the batches as the webview would. Rendering is virtualised: a frame costs the same at any size.
  */
-async function oursFollow(namespace: string, pod: string, expected: number): Promise<{ firstLineMs: number; allLinesMs: number; metrics: number }> {
+async function oursFollow(
+  namespace: string,
+  pod: string,
+  expected: number,
+): Promise<{ firstLineMs: number; allLinesMs: number; metrics: number }> {
   const webviewStore = new LineStore<{ text: string; plain: string }>(100_000);
   let received = 0;
   let firstLineMs: number | undefined;
@@ -92,7 +134,8 @@ async function oursFollow(namespace: string, pod: string, expected: number): Pro
       if (message.type !== 'lines') return;
       const lines: readonly WireLine[] = message.lines;
       firstLineMs ??= performance.now() - started;
-      for (const line of lines) if (!line.p) webviewStore.push({ text: line.x, plain: stripAnsi(line.x) });
+      for (const line of lines)
+        if (!line.p) webviewStore.push({ text: line.x, plain: stripAnsi(line.x) });
       received += lines.length;
       if (received >= expected) done?.();
     },
@@ -101,7 +144,11 @@ async function oursFollow(namespace: string, pod: string, expected: number): Pro
     await session.start();
     session.replay();
     await finished;
-    return { firstLineMs: firstLineMs ?? 0, allLinesMs: performance.now() - started, metrics: session.metricSamples.length };
+    return {
+      firstLineMs: firstLineMs ?? 0,
+      allLinesMs: performance.now() - started,
+      metrics: session.metricSamples.length,
+    };
   } finally {
     session.dispose();
   }
@@ -122,9 +169,15 @@ function millionLineFigures(): Figure[] {
   if (ring.size !== 100_000 || store.size !== 100_000) throw new Error('the caps did not hold');
   const unboundedBefore = heapUsedMiB();
   const everything: string[] = [];
-  for (let step = 0; step < 1_000_000; step++) everything.push(`2026-01-01T00:00:00.000000000Z ${trainerLine(step)}`);
+  for (let step = 0; step < 1_000_000; step++)
+    everything.push(`2026-01-01T00:00:00.000000000Z ${trainerLine(step)}`);
   const unbounded = heapUsedMiB() - unboundedBefore;
-  if (everything.length !== 1_000_000 || ring.oldestSequence !== 900_000 || store.get(999_999) === undefined) throw new Error('unexpected store contents');
+  if (
+    everything.length !== 1_000_000 ||
+    ring.oldestSequence !== 900_000 ||
+    store.get(999_999) === undefined
+  )
+    throw new Error('unexpected store contents');
   everything.length = 0;
 
   const big = new LineStore<{ text: string; plain: string }>(1_000_000);
@@ -135,14 +188,30 @@ function millionLineFigures(): Figure[] {
   const searches: number[] = [];
   for (let run = 0; run < 5; run++) {
     const started = process.cpuUsage();
-    const found = big.search(compileQuery({ text: `step ${999_001 - run * 2}:`, regex: false, caseSensitive: false }));
+    const found = big.search(
+      compileQuery({ text: `step ${999_001 - run * 2}:`, regex: false, caseSensitive: false }),
+    );
     const used = process.cpuUsage(started);
     if (found.length !== 1) throw new Error(`search found ${found.length} lines`);
     searches.push((used.user + used.system) / 1000);
   }
   return [
-    figure('heap for a 1,000,000-line log, host ring + webview store capped at 100,000 lines (ref: keeping every line)', bounded, unbounded, 'MiB', 'lower', 'unbounded array'),
-    figure('search 1,000,000 lines for a rare string, CPU time (ref: the 100 ms budget)', median(searches), 100, 'ms', 'lower', 'budget'),
+    figure(
+      'heap for a 1,000,000-line log, host ring + webview store capped at 100,000 lines (ref: keeping every line)',
+      bounded,
+      unbounded,
+      'MiB',
+      'lower',
+      'unbounded array',
+    ),
+    figure(
+      'search 1,000,000 lines for a rare string, CPU time (ref: the 100 ms budget)',
+      median(searches),
+      100,
+      'ms',
+      'lower',
+      'budget',
+    ),
   ];
 }
 
@@ -157,11 +226,27 @@ export async function run(): Promise<Figure[]> {
       kubectlRuns.push(await kubectlFollow(namespace, pod, lines));
       ourRuns.push(await oursFollow(namespace, pod, lines));
     }
-    if (ourRuns.some((runResult) => runResult.metrics < WRITTEN_LINES / 2)) throw new Error('metrics were not parsed from every Trainer line');
-    const rate = (runs: { allLinesMs: number }[]) => median(runs.map((runResult) => lines / (runResult.allLinesMs / 1000)));
+    if (ourRuns.some((runResult) => runResult.metrics < WRITTEN_LINES / 2))
+      throw new Error('metrics were not parsed from every Trainer line');
+    const rate = (runs: { allLinesMs: number }[]) =>
+      median(runs.map((runResult) => lines / (runResult.allLinesMs / 1000)));
     return [
-      figure(`log throughput: ${lines.toLocaleString('en')} lines from a fast-writing pod, followed to the last line`, rate(ourRuns), rate(kubectlRuns), 'lines/s', 'higher', 'kubectl logs -f'),
-      figure('time from command to first line (follow, whole log)', median(ourRuns.map((runResult) => runResult.firstLineMs)), median(kubectlRuns.map((runResult) => runResult.firstLineMs)), 'ms', 'lower', 'kubectl logs -f'),
+      figure(
+        `log throughput: ${lines.toLocaleString('en')} lines from a fast-writing pod, followed to the last line`,
+        rate(ourRuns),
+        rate(kubectlRuns),
+        'lines/s',
+        'higher',
+        'kubectl logs -f',
+      ),
+      figure(
+        'time from command to first line (follow, whole log)',
+        median(ourRuns.map((runResult) => runResult.firstLineMs)),
+        median(kubectlRuns.map((runResult) => runResult.firstLineMs)),
+        'ms',
+        'lower',
+        'kubectl logs -f',
+      ),
       ...millionLineFigures(),
     ];
   } finally {

@@ -13,7 +13,14 @@ import { parseCompletionEvent, SseParser } from '../src/serving/model/sse';
 import { ensureModelVolume } from '../src/serving/modelUpload';
 import { listModels, streamCompletion } from '../src/serving/openAiClient';
 import { waitForRollout } from '../src/serving/rolloutTracker';
-import { ADMIN_CONTEXT, createTestNamespace, deleteTestNamespace, SANDBOX_KUBECONFIG, sandboxKubeConfig, waitFor } from '../test/cluster/sandbox';
+import {
+  ADMIN_CONTEXT,
+  createTestNamespace,
+  deleteTestNamespace,
+  SANDBOX_KUBECONFIG,
+  sandboxKubeConfig,
+  waitFor,
+} from '../test/cluster/sandbox';
 import { figure, median, type Figure } from './figures';
 
 const SAMPLES = Number(process.env.KMW_BENCH_SAMPLES) || 10;
@@ -47,7 +54,12 @@ class TokenTimer {
 
   /** undefined when no content token came. */
   sample(): Sample | undefined {
-    return this.first === undefined ? undefined : { ttftMs: this.first - this.started, tokensPerSecond: ((this.tokens - 1) * 1000) / (this.last - this.first) };
+    return this.first === undefined
+      ? undefined
+      : {
+          ttftMs: this.first - this.started,
+          tokensPerSecond: ((this.tokens - 1) * 1000) / (this.last - this.first),
+        };
   }
 }
 
@@ -55,7 +67,15 @@ class TokenTimer {
 function curlSample(baseUrl: string, body: Record<string, unknown>): Promise<Sample> {
   return new Promise((resolve, reject) => {
     const timer = new TokenTimer();
-    const curl = spawn('curl', ['-sS', '-N', `${baseUrl.replace(/\/+$/, '')}/v1/chat/completions`, '-H', 'Content-Type: application/json', '-d', JSON.stringify(body)]);
+    const curl = spawn('curl', [
+      '-sS',
+      '-N',
+      `${baseUrl.replace(/\/+$/, '')}/v1/chat/completions`,
+      '-H',
+      'Content-Type: application/json',
+      '-d',
+      JSON.stringify(body),
+    ]);
     let raw = '';
     curl.stdout.on('data', (chunk: Buffer) => {
       if (raw.length < 2000) raw += chunk.toString();
@@ -64,7 +84,10 @@ function curlSample(baseUrl: string, body: Record<string, unknown>): Promise<Sam
     curl.on('error', reject);
     curl.on('close', (code) => {
       const sample = timer.sample();
-      if (code !== 0 || !sample) return reject(new Error(`curl exited ${code} after ${timer.tokens} tokens: ${raw.slice(0, 500)}`));
+      if (code !== 0 || !sample)
+        return reject(
+          new Error(`curl exited ${code} after ${timer.tokens} tokens: ${raw.slice(0, 500)}`),
+        );
       resolve(sample);
     });
   });
@@ -75,24 +98,56 @@ function directSample(baseUrl: string, body: Record<string, unknown>): Promise<S
   return new Promise((resolve, reject) => {
     const payload = JSON.stringify(body);
     const timer = new TokenTimer();
-    const request = http.request(new URL('/v1/chat/completions', baseUrl), { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (response) => {
-      response.on('data', (chunk: Buffer) => timer.push(chunk));
-      response.on('end', () => {
-        const sample = timer.sample();
-        if (sample) resolve(sample);
-        else reject(new Error('no tokens'));
-      });
-    });
+    const request = http.request(
+      new URL('/v1/chat/completions', baseUrl),
+      {
+        method: 'POST',
+        agent: false,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+        },
+      },
+      (response) => {
+        response.on('data', (chunk: Buffer) => timer.push(chunk));
+        response.on('end', () => {
+          const sample = timer.sample();
+          if (sample) resolve(sample);
+          else reject(new Error('no tokens'));
+        });
+      },
+    );
     request.on('error', reject);
     request.end(payload);
   });
 }
 
-async function kubectlPortForward(namespace: string, pod: string): Promise<{ url: string; process: ChildProcess }> {
-  const child = spawn('kubectl', ['--kubeconfig', SANDBOX_KUBECONFIG, '--context', ADMIN_CONTEXT, '-n', namespace, 'port-forward', `pod/${pod}`, ':8000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+async function kubectlPortForward(
+  namespace: string,
+  pod: string,
+): Promise<{ url: string; process: ChildProcess }> {
+  const child = spawn(
+    'kubectl',
+    [
+      '--kubeconfig',
+      SANDBOX_KUBECONFIG,
+      '--context',
+      ADMIN_CONTEXT,
+      '-n',
+      namespace,
+      'port-forward',
+      `pod/${pod}`,
+      ':8000',
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let output = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const port = await waitFor(() => /127\.0\.0\.1:(\d+)/.exec(output)?.[1], 20_000, 'kubectl port-forward to listen');
+  const port = await waitFor(
+    () => /127\.0\.0\.1:(\d+)/.exec(output)?.[1],
+    20_000,
+    'kubectl port-forward to listen',
+  );
   return { url: `http://127.0.0.1:${port}`, process: child };
 }
 
@@ -100,15 +155,59 @@ export async function run(): Promise<Figure[]> {
   const kubeConfig = sandboxKubeConfig('admin');
   const namespace = await createTestNamespace('bench-playground');
   try {
-    await ensureModelVolume(kubeConfig, { namespace, claimName: 'bench-model', endpointName: 'bench', minBytes: 1 });
-    await applyEndpoint(kubeConfig, { name: 'bench', namespace, runtime: 'vllm', model: { claimName: 'bench-model', path: 'm', readOnly: true }, gpus: 1, cpu: '1', memory: '2Gi', restrictedPodSecurity: true, scaling: { minReplicas: 1, maxReplicas: 1, targetCpuUtilization: 70 }, exposure: { kind: 'cluster' } }, 'deployment');
-    await waitForRollout(kubeConfig, namespace, 'bench', { timeoutMs: 60_000, until: ['available'] });
-    const pods = await waitFor(async () => (await kubeConfig.makeApiClient((await import('@kubernetes/client-node')).CoreV1Api).listNamespacedPod({ namespace, labelSelector: podSelectorOf('bench') })).items.filter((pod) => pod.status?.phase === 'Running'), 30_000, 'a running server pod');
-    const forward = await startPortForward(kubeConfig, { namespace, podSelector: podSelectorOf('bench'), controller: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'bench' }, remotePort: 8000, localPort: 0 });
+    await ensureModelVolume(kubeConfig, {
+      namespace,
+      claimName: 'bench-model',
+      endpointName: 'bench',
+      minBytes: 1,
+    });
+    await applyEndpoint(
+      kubeConfig,
+      {
+        name: 'bench',
+        namespace,
+        runtime: 'vllm',
+        model: { claimName: 'bench-model', path: 'm', readOnly: true },
+        gpus: 1,
+        cpu: '1',
+        memory: '2Gi',
+        restrictedPodSecurity: true,
+        scaling: { minReplicas: 1, maxReplicas: 1, targetCpuUtilization: 70 },
+        exposure: { kind: 'cluster' },
+      },
+      'deployment',
+    );
+    await waitForRollout(kubeConfig, namespace, 'bench', {
+      timeoutMs: 60_000,
+      until: ['available'],
+    });
+    const pods = await waitFor(
+      async () =>
+        (
+          await kubeConfig
+            .makeApiClient((await import('@kubernetes/client-node')).CoreV1Api)
+            .listNamespacedPod({ namespace, labelSelector: podSelectorOf('bench') })
+        ).items.filter((pod) => pod.status?.phase === 'Running'),
+      30_000,
+      'a running server pod',
+    );
+    const forward = await startPortForward(kubeConfig, {
+      namespace,
+      podSelector: podSelectorOf('bench'),
+      controller: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'bench' },
+      remotePort: 8000,
+      localPort: 0,
+    });
     const reference = await kubectlPortForward(namespace, pods[0].metadata!.name!);
     try {
       const model = (await listModels(forward.url()))[0];
-      const plan = buildCompletionRequest({ mode: 'chat', model, systemPrompt: 'Be brief.', messages: [{ role: 'user', content: 'Explain attention in one paragraph.' }], parameters: { ...DEFAULT_PARAMETERS, maxTokens: MAX_TOKENS } });
+      const plan = buildCompletionRequest({
+        mode: 'chat',
+        model,
+        systemPrompt: 'Be brief.',
+        messages: [{ role: 'user', content: 'Explain attention in one paragraph.' }],
+        parameters: { ...DEFAULT_PARAMETERS, maxTokens: MAX_TOKENS },
+      });
       const ours: Sample[] = [];
       const directSameForward: Sample[] = [];
       const curlSameForward: Sample[] = [];
@@ -118,7 +217,10 @@ export async function run(): Promise<Figure[]> {
       await curlSample(reference.url, plan.body);
       for (let index = 0; index < SAMPLES; index += 1) {
         const result = await streamCompletion(forward.url(), plan, () => undefined);
-        ours.push({ ttftMs: result.figures.ttftMs ?? Number.NaN, tokensPerSecond: result.figures.tokensPerSecond ?? Number.NaN });
+        ours.push({
+          ttftMs: result.figures.ttftMs ?? Number.NaN,
+          tokensPerSecond: result.figures.tokensPerSecond ?? Number.NaN,
+        });
         directSameForward.push(await directSample(forward.url(), plan.body));
         curlSameForward.push(await curlSample(forward.url(), plan.body));
         curlKubectl.push(await curlSample(reference.url, plan.body));
@@ -126,10 +228,38 @@ export async function run(): Promise<Figure[]> {
       const ttft = (samples: Sample[]) => median(samples.map((sample) => sample.ttftMs));
       const speed = (samples: Sample[]) => median(samples.map((sample) => sample.tokensPerSecond));
       return [
-        figure('playground TTFT vs a bare HTTP request through the same forward (median)', ttft(ours), ttft(directSameForward), 'ms', 'lower', 'node:http request, same forward'),
-        figure('playground TTFT vs curl through the same forward (median, curl start-up included)', ttft(ours), ttft(curlSameForward), 'ms', 'lower', 'curl -N through our port-forward'),
-        figure('playground TTFT vs curl through kubectl port-forward (median)', ttft(ours), ttft(curlKubectl), 'ms', 'lower', 'kubectl port-forward + curl -N'),
-        figure('playground tokens/s vs curl through kubectl port-forward (median)', speed(ours), speed(curlKubectl), 'tokens/s', 'higher', 'kubectl port-forward + curl -N'),
+        figure(
+          'playground TTFT vs a bare HTTP request through the same forward (median)',
+          ttft(ours),
+          ttft(directSameForward),
+          'ms',
+          'lower',
+          'node:http request, same forward',
+        ),
+        figure(
+          'playground TTFT vs curl through the same forward (median, curl start-up included)',
+          ttft(ours),
+          ttft(curlSameForward),
+          'ms',
+          'lower',
+          'curl -N through our port-forward',
+        ),
+        figure(
+          'playground TTFT vs curl through kubectl port-forward (median)',
+          ttft(ours),
+          ttft(curlKubectl),
+          'ms',
+          'lower',
+          'kubectl port-forward + curl -N',
+        ),
+        figure(
+          'playground tokens/s vs curl through kubectl port-forward (median)',
+          speed(ours),
+          speed(curlKubectl),
+          'tokens/s',
+          'higher',
+          'kubectl port-forward + curl -N',
+        ),
       ];
     } finally {
       forward.dispose();

@@ -19,18 +19,36 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const module = (await import(path.join(__dirname, `${name}.ts`))) as { run?: () => Promise<Figure[]> };
+  const module = (await import(path.join(__dirname, `${name}.ts`))) as {
+    run?: () => Promise<Figure[]>;
+  };
   if (typeof module.run !== 'function') {
     throw new Error(`bench/${name}.ts does not export run(): Promise<Figure[]>`);
   }
   const started = Date.now();
   const figures = await module.run();
-  console.log(`\n${name} (${((Date.now() - started) / 1000).toFixed(1)} s; ratio = ours / reference)\n`);
+  console.log(
+    `\n${name} (${((Date.now() - started) / 1000).toFixed(1)} s; ratio = ours / reference)\n`,
+  );
   console.log(formatTable(figures));
   const resultsDir = path.join(__dirname, 'results');
   fs.mkdirSync(resultsDir, { recursive: true });
   const file = path.join(resultsDir, `${name}.json`);
-  fs.writeFileSync(file, `${JSON.stringify(figures.map(({ figure, ours, reference, unit, ratio, better }) => ({ figure, ours, reference, unit, ratio, better })), null, 2)}\n`);
+  fs.writeFileSync(
+    file,
+    `${JSON.stringify(
+      figures.map(({ figure, ours, reference, unit, ratio, better }) => ({
+        figure,
+        ours,
+        reference,
+        unit,
+        ratio,
+        better,
+      })),
+      null,
+      2,
+    )}\n`,
+  );
   console.log(`\nwrote ${path.relative(process.cwd(), file)}`);
 }
 

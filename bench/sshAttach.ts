@@ -15,7 +15,14 @@ import { devPodSelector } from '../src/cluster/devPodContract';
 import { createDevPod } from '../src/devPods/lifecycle';
 import { WORKSPACE_CONTAINER } from '../src/cluster/devPodContract';
 import { defaultResourcesFor } from '../src/devPods/model/spec';
-import { ADMIN_CONTEXT, createTestNamespace, deleteTestNamespace, SANDBOX_KUBECONFIG, sandboxKubeConfig, waitFor } from '../test/cluster/sandbox';
+import {
+  ADMIN_CONTEXT,
+  createTestNamespace,
+  deleteTestNamespace,
+  SANDBOX_KUBECONFIG,
+  sandboxKubeConfig,
+  waitFor,
+} from '../test/cluster/sandbox';
 import { figure, median, timeMs, type Figure } from './figures';
 
 const PROXY_SCRIPT = path.join(__dirname, '..', 'dist', 'sshProxy.js');
@@ -24,17 +31,23 @@ const ROUND_TRIPS = 100;
 
 function runSsh(args: readonly string[]): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('ssh', ['-o', 'BatchMode=yes', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('ssh', ['-o', 'BatchMode=yes', ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ssh ${args.join(' ')} exited ${code}: ${stderr}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`ssh ${args.join(' ')} exited ${code}: ${stderr}`)),
+    );
   });
 }
 
 /** Median ms of one byte out and back through `cat` in an open ssh session. */
 async function sessionRoundTrip(args: readonly string[]): Promise<number> {
-  const child = spawn('ssh', ['-o', 'BatchMode=yes', ...args, '--', 'cat'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('ssh', ['-o', 'BatchMode=yes', ...args, '--', 'cat'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   let received = 0;
   child.stdout.on('data', (chunk: Buffer) => (received += chunk.length));
   try {
@@ -43,10 +56,12 @@ async function sessionRoundTrip(args: readonly string[]): Promise<number> {
     const samples: number[] = [];
     for (let index = 0; index < ROUND_TRIPS; index++) {
       const target = received + 1;
-      samples.push(await timeMs(async () => {
-        child.stdin.write('x');
-        await waitFor(() => received >= target, 10_000, 'an echoed byte', 0);
-      }));
+      samples.push(
+        await timeMs(async () => {
+          child.stdin.write('x');
+          await waitFor(() => received >= target, 10_000, 'an echoed byte', 0);
+        }),
+      );
     }
     return median(samples);
   } finally {
@@ -54,17 +69,39 @@ async function sessionRoundTrip(args: readonly string[]): Promise<number> {
   }
 }
 
-async function startKubectlForward(namespace: string, pod: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn('kubectl', ['--kubeconfig', SANDBOX_KUBECONFIG, '--context', ADMIN_CONTEXT, 'port-forward', '-n', namespace, `pod/${pod}`, `:${POD_SSHD_PORT}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function startKubectlForward(
+  namespace: string,
+  pod: string,
+): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(
+    'kubectl',
+    [
+      '--kubeconfig',
+      SANDBOX_KUBECONFIG,
+      '--context',
+      ADMIN_CONTEXT,
+      'port-forward',
+      '-n',
+      namespace,
+      `pod/${pod}`,
+      `:${POD_SSHD_PORT}`,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const port = await waitFor(() => Number(/Forwarding from 127\.0\.0\.1:(\d+)/.exec(output)?.[1]) || undefined, 20_000, `kubectl port-forward (${output})`);
+  const port = await waitFor(
+    () => Number(/Forwarding from 127\.0\.0\.1:(\d+)/.exec(output)?.[1]) || undefined,
+    20_000,
+    `kubectl port-forward (${output})`,
+  );
   return { child, port };
 }
 
 export async function run(): Promise<Figure[]> {
-  if (!fs.existsSync(PROXY_SCRIPT)) throw new Error(`${PROXY_SCRIPT} is missing: run \`npm run build\` first`);
+  if (!fs.existsSync(PROXY_SCRIPT))
+    throw new Error(`${PROXY_SCRIPT} is missing: run \`npm run build\` first`);
   await up();
   const admin = sandboxKubeConfig('admin');
   const namespace = await createTestNamespace('bench-ssh');
@@ -72,18 +109,61 @@ export async function run(): Promise<Figure[]> {
   let kubectl: ChildProcess | undefined;
   try {
     const name = 'ssh-bench';
-    await createDevPod(admin, { name, namespace, image: 'pytorch/pytorch:2.4.1-cuda12.4-cudnn9-runtime', imagePreset: 'pytorch', ...defaultResourcesFor(0), workspace: { size: '1Gi' }, idleMinutes: 0, restrictedPodSecurity: true });
+    await createDevPod(admin, {
+      name,
+      namespace,
+      image: 'pytorch/pytorch:2.4.1-cuda12.4-cudnn9-runtime',
+      imagePreset: 'pytorch',
+      ...defaultResourcesFor(0),
+      workspace: { size: '1Gi' },
+      idleMinutes: 0,
+      restrictedPodSecurity: true,
+    });
     const target = { namespace, pod: name, container: WORKSPACE_CONTAINER };
-    const podIp = (await admin.makeApiClient(k8s.CoreV1Api).readNamespacedPod({ namespace, name })).status?.podIP ?? '';
-    await waitFor(async () => (await runTextCommand(admin, target, ['printenv', 'POD_IP'])).stdout.trim() === podIp, 15_000, 'the pod to know its IP');
-    const host = await preparePodSshHost(admin, sshFolder, {
-      contextName: ADMIN_CONTEXT, kubeconfigPath: SANDBOX_KUBECONFIG, nodeExecutable: process.execPath, proxyScript: PROXY_SCRIPT,
-      workload: { kind: 'DevPod', namespace, name, podSelector: devPodSelector(name), container: WORKSPACE_CONTAINER },
-    }, target);
+    const podIp =
+      (await admin.makeApiClient(k8s.CoreV1Api).readNamespacedPod({ namespace, name })).status
+        ?.podIP ?? '';
+    await waitFor(
+      async () =>
+        (await runTextCommand(admin, target, ['printenv', 'POD_IP'])).stdout.trim() === podIp,
+      15_000,
+      'the pod to know its IP',
+    );
+    const host = await preparePodSshHost(
+      admin,
+      sshFolder,
+      {
+        contextName: ADMIN_CONTEXT,
+        kubeconfigPath: SANDBOX_KUBECONFIG,
+        nodeExecutable: process.execPath,
+        proxyScript: PROXY_SCRIPT,
+        workload: {
+          kind: 'DevPod',
+          namespace,
+          name,
+          podSelector: devPodSelector(name),
+          container: WORKSPACE_CONTAINER,
+        },
+      },
+      target,
+    );
     const ours = ['-F', host.configFile, host.alias];
     const direct = (address: string, port: number) => [
-      '-F', '/dev/null', '-i', sshFolder.identityFile, '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null',
-      '-o', 'LogLevel=ERROR', '-p', String(port), `${host.user}@${address}`,
+      '-F',
+      '/dev/null',
+      '-i',
+      sshFolder.identityFile,
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'StrictHostKeyChecking=no',
+      '-o',
+      'UserKnownHostsFile=/dev/null',
+      '-o',
+      'LogLevel=ERROR',
+      '-p',
+      String(port),
+      `${host.user}@${address}`,
     ];
     const forward = await startKubectlForward(namespace, name);
     kubectl = forward.child;
@@ -93,7 +173,8 @@ export async function run(): Promise<Figure[]> {
     const connect = async (args: string[]) => {
       await runSsh([...args, '--', 'true']);
       const samples: number[] = [];
-      for (let index = 0; index < CONNECTS; index++) samples.push(await timeMs(() => runSsh([...args, '--', 'true'])));
+      for (let index = 0; index < CONNECTS; index++)
+        samples.push(await timeMs(() => runSsh([...args, '--', 'true'])));
       return median(samples);
     };
     const oursConnect = await connect(ours);
@@ -103,10 +184,38 @@ export async function run(): Promise<Figure[]> {
     const kubectlRoundTrip = await sessionRoundTrip(viaKubectl);
     const floorRoundTrip = await sessionRoundTrip(floor);
     return [
-      figure(`ssh connect + run \`true\`, new tunnel per connection (median of ${CONNECTS})`, oursConnect, kubectlConnect, 'ms', 'lower', 'ssh via an already running kubectl port-forward'),
-      figure(`ssh connect + run \`true\` (median of ${CONNECTS})`, oursConnect, floorConnect, 'ms', 'lower', 'ssh straight to the pod sshd on loopback (floor)'),
-      figure(`ssh session: 1-byte echo round trip (median of ${ROUND_TRIPS})`, oursRoundTrip, kubectlRoundTrip, 'ms', 'lower', 'same through kubectl port-forward'),
-      figure(`ssh session: 1-byte echo round trip (median of ${ROUND_TRIPS})`, oursRoundTrip, floorRoundTrip, 'ms', 'lower', 'ssh straight to the pod sshd on loopback (floor)'),
+      figure(
+        `ssh connect + run \`true\`, new tunnel per connection (median of ${CONNECTS})`,
+        oursConnect,
+        kubectlConnect,
+        'ms',
+        'lower',
+        'ssh via an already running kubectl port-forward',
+      ),
+      figure(
+        `ssh connect + run \`true\` (median of ${CONNECTS})`,
+        oursConnect,
+        floorConnect,
+        'ms',
+        'lower',
+        'ssh straight to the pod sshd on loopback (floor)',
+      ),
+      figure(
+        `ssh session: 1-byte echo round trip (median of ${ROUND_TRIPS})`,
+        oursRoundTrip,
+        kubectlRoundTrip,
+        'ms',
+        'lower',
+        'same through kubectl port-forward',
+      ),
+      figure(
+        `ssh session: 1-byte echo round trip (median of ${ROUND_TRIPS})`,
+        oursRoundTrip,
+        floorRoundTrip,
+        'ms',
+        'lower',
+        'ssh straight to the pod sshd on loopback (floor)',
+      ),
     ];
   } finally {
     kubectl?.kill();

@@ -18,7 +18,17 @@ export interface KubeMlApi {
 
 export function activate(context: vscode.ExtensionContext): KubeMlApi {
   const services = createServices(context);
-  for (const register of [registerExplorer, registerDevPods, registerTerminals, registerForwarding, registerAttach, registerLogs, registerGpuMetrics, registerJobs, registerServing]) {
+  for (const register of [
+    registerExplorer,
+    registerDevPods,
+    registerTerminals,
+    registerForwarding,
+    registerAttach,
+    registerLogs,
+    registerGpuMetrics,
+    registerJobs,
+    registerServing,
+  ]) {
     register(services);
   }
   return { services };

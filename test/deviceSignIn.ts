@@ -27,8 +27,14 @@ export function devicePrompt(text: string): DevicePrompt | undefined {
 
 /** Submits the sign-in page's form with the code, as the user's browser does. */
 export async function confirmDeviceCode(prompt: DevicePrompt): Promise<void> {
-  const response = await fetch(prompt.url, { method: 'POST', body: new URLSearchParams({ user_code: prompt.userCode }) });
-  if (response.status !== 200) throw new Error(`the sign-in page refused code ${prompt.userCode}: ${response.status} ${await response.text()}`);
+  const response = await fetch(prompt.url, {
+    method: 'POST',
+    body: new URLSearchParams({ user_code: prompt.userCode }),
+  });
+  if (response.status !== 200)
+    throw new Error(
+      `the sign-in page refused code ${prompt.userCode}: ${response.status} ${await response.text()}`,
+    );
 }
 
 export interface SignInRun {
@@ -44,33 +50,50 @@ export interface SignInRun {
 export function followSignIn(child: ChildProcessByStdio<null, Readable, Readable>): SignInRun {
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString('utf8'); });
-  const exit = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString('utf8');
   });
+  const exit = new Promise<{ code: number | null; stdout: string; stderr: string }>(
+    (resolve, reject) => {
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    },
+  );
   const prompt = new Promise<DevicePrompt>((resolve, reject) => {
     child.stderr.on('data', (chunk: Buffer) => {
       if (stderr.length < MAX_STDERR_CHARS) stderr += chunk.toString('utf8');
       const found = devicePrompt(stderr);
       if (found) resolve(found);
     });
-    void exit.then(({ code }) => reject(new Error(`the sign-in exited (${code}) without a prompt: ${stderr}`)), reject);
+    void exit.then(
+      ({ code }) => reject(new Error(`the sign-in exited (${code}) without a prompt: ${stderr}`)),
+      reject,
+    );
   });
-  return { prompt, exit, stop: () => { if (child.exitCode === null && child.signalCode === null) child.kill(); } };
+  return {
+    prompt,
+    exit,
+    stop: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill();
+    },
+  };
 }
 
 /** Starts the plugin as a client would (its environment plus `env`), without confirming anything. */
 export function runLoginPlugin(env: NodeJS.ProcessEnv = {}): SignInRun {
-  return followSignIn(spawn(LOGIN_PLUGIN, [], {
-    env: { ...process.env, [LOGIN_URL_ENV]: signInUrl(), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  }));
+  return followSignIn(
+    spawn(LOGIN_PLUGIN, [], {
+      env: { ...process.env, [LOGIN_URL_ENV]: signInUrl(), ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
 }
 
 /** Signs in through the plugin end to end and returns its credential; `ttlSeconds` asks for a short token. */
 export async function signInWithPlugin(ttlSeconds?: number): Promise<ExecCredential> {
-  const run = runLoginPlugin(ttlSeconds === undefined ? {} : { [TOKEN_TTL_ENV]: String(ttlSeconds) });
+  const run = runLoginPlugin(
+    ttlSeconds === undefined ? {} : { [TOKEN_TTL_ENV]: String(ttlSeconds) },
+  );
   try {
     await confirmDeviceCode(await run.prompt);
     const { code, stdout, stderr } = await run.exit;

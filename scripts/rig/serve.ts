@@ -6,13 +6,25 @@
 // Flags: --vsix PATH --kubeconfig PATH --workspace DIR [--port N]
 import * as fs from 'fs';
 import * as path from 'path';
-import { CodeServer, freePort, freshFolders, installVsix, parseFlags, removeFolders, repoRoot } from './codeServer';
+import {
+  CodeServer,
+  freePort,
+  freshFolders,
+  installVsix,
+  parseFlags,
+  removeFolders,
+  repoRoot,
+} from './codeServer';
 
 async function main(): Promise<void> {
   const { values } = parseFlags(process.argv.slice(2));
-  const vsix = path.resolve(values.get('vsix') ?? path.join(repoRoot, 'dist', 'kube-ml-workbench.vsix'));
+  const vsix = path.resolve(
+    values.get('vsix') ?? path.join(repoRoot, 'dist', 'kube-ml-workbench.vsix'),
+  );
   const kubeconfig = values.get('kubeconfig');
-  const workspace = path.resolve(values.get('workspace') ?? path.join(repoRoot, 'test-results', 'demo-workspace'));
+  const workspace = path.resolve(
+    values.get('workspace') ?? path.join(repoRoot, 'test-results', 'demo-workspace'),
+  );
   if (!kubeconfig) {
     throw new Error('--kubeconfig PATH is required');
   }
@@ -21,7 +33,12 @@ async function main(): Promise<void> {
   installVsix(vsix, folders);
   const port = await freePort(Number(values.get('port') ?? 8080));
   const logFile = path.join(folders.root, 'code-server.log');
-  const server = await CodeServer.start({ folders, port, logFile, env: { KUBECONFIG: path.resolve(kubeconfig) } });
+  const server = await CodeServer.start({
+    folders,
+    port,
+    logFile,
+    env: { KUBECONFIG: path.resolve(kubeconfig) },
+  });
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -41,7 +58,9 @@ async function main(): Promise<void> {
 
   // start.sh passes its start time (epoch ms) so the figure covers install, build and sandbox too.
   const startedMs = Number(process.env.KMW_START_MS);
-  const took = startedMs ? ` (${((Date.now() - startedMs) / 1000).toFixed(1)} s after npm start)` : '';
+  const took = startedMs
+    ? ` (${((Date.now() - startedMs) / 1000).toFixed(1)} s after npm start)`
+    : '';
   const url = `${server.url}/?folder=${encodeURIComponent(workspace)}`;
   console.log('');
   console.log(`Kube ML Workbench is running${took}. Open:`);

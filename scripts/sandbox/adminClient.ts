@@ -7,11 +7,30 @@ import { ADMIN_CONTEXT, CLUSTER_NAME } from './paths';
 export function adminKubeConfig(credentials: AdminCredentials): k8s.KubeConfig {
   const kubeConfig = new k8s.KubeConfig();
   kubeConfig.loadFromOptions({
-    clusters: [{ name: CLUSTER_NAME, server: apiServerUrl(), caData: b64(credentials.caPem), skipTLSVerify: false }],
-    users: [{ name: 'kube-ml-sandbox-admin', certData: b64(credentials.certPem), keyData: b64(credentials.keyPem) }],
-    contexts: [{ name: ADMIN_CONTEXT, cluster: CLUSTER_NAME, user: 'kube-ml-sandbox-admin', namespace: 'default' }],
+    clusters: [
+      {
+        name: CLUSTER_NAME,
+        server: apiServerUrl(),
+        caData: b64(credentials.caPem),
+        skipTLSVerify: false,
+      },
+    ],
+    users: [
+      {
+        name: 'kube-ml-sandbox-admin',
+        certData: b64(credentials.certPem),
+        keyData: b64(credentials.keyPem),
+      },
+    ],
+    contexts: [
+      {
+        name: ADMIN_CONTEXT,
+        cluster: CLUSTER_NAME,
+        user: 'kube-ml-sandbox-admin',
+        namespace: 'default',
+      },
+    ],
     currentContext: ADMIN_CONTEXT,
   });
   return kubeConfig;
 }
-

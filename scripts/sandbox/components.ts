@@ -11,12 +11,18 @@ import { NODE_LAUNCH_FILE, NODE_LOGS_DIR, NODE_PIDS_DIR } from './node/layout';
 import { commandLineOf, isAlive, readPid } from './processes';
 
 export const CLUSTER_DIR = path.join(KWOK_WORKDIR, 'clusters', CLUSTER_NAME);
-export const KWOK_COMPONENTS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kwok-controller'] as const;
+export const KWOK_COMPONENTS = [
+  'etcd',
+  'kube-apiserver',
+  'kube-controller-manager',
+  'kube-scheduler',
+  'kwok-controller',
+] as const;
 /** In start order: the relays, then containerd, then the kubelet that needs both. */
 export const NODE_COMPONENTS = ['node-relay', 'node-dialer', 'containerd', 'kubelet'] as const;
 export const COMPONENTS = [...KWOK_COMPONENTS, ...NODE_COMPONENTS] as const;
-export type Component = typeof COMPONENTS[number];
-export type NodeComponent = typeof NODE_COMPONENTS[number];
+export type Component = (typeof COMPONENTS)[number];
+export type NodeComponent = (typeof NODE_COMPONENTS)[number];
 
 function isNodeComponent(component: Component): component is NodeComponent {
   return (NODE_COMPONENTS as readonly string[]).includes(component);
@@ -61,8 +67,10 @@ function isComponentProcess(component: Component, pid: number): boolean {
   if (!isNodeComponent(component)) return actual[0] === path.join(CLUSTER_DIR, 'bin', component);
   const spec = launchSpec(component);
   const launched = [spec.binary, ...spec.args];
-  const wrapped = spec.binary === 'nsenter' ? spec.args.slice(spec.args.indexOf('--') + 1) : launched;
-  const same = (expected: readonly string[]) => expected.length === actual.length && expected.every((arg, index) => arg === actual[index]);
+  const wrapped =
+    spec.binary === 'nsenter' ? spec.args.slice(spec.args.indexOf('--') + 1) : launched;
+  const same = (expected: readonly string[]) =>
+    expected.length === actual.length && expected.every((arg, index) => arg === actual[index]);
   return same(wrapped) || same(launched);
 }
 
@@ -72,7 +80,10 @@ export function componentRunning(component: Component): boolean {
 }
 
 export function componentLog(component: Component): string {
-  return path.join(isNodeComponent(component) ? NODE_LOGS_DIR : path.join(CLUSTER_DIR, 'logs'), `${component}.log`);
+  return path.join(
+    isNodeComponent(component) ? NODE_LOGS_DIR : path.join(CLUSTER_DIR, 'logs'),
+    `${component}.log`,
+  );
 }
 
 /** True once kwokctl has created the cluster: its saved configuration says how to start each part. */
@@ -90,14 +101,30 @@ export interface LaunchSpec {
 /** The command line kwokctl used for `component` (from the cluster's kwok.yaml), or the node's. */
 function launchSpec(component: Component): LaunchSpec {
   if (isNodeComponent(component)) {
-    const spec = (JSON.parse(fs.readFileSync(NODE_LAUNCH_FILE, 'utf8')) as Record<string, LaunchSpec | undefined>)[component];
+    const spec = (
+      JSON.parse(fs.readFileSync(NODE_LAUNCH_FILE, 'utf8')) as Record<
+        string,
+        LaunchSpec | undefined
+      >
+    )[component];
     if (!spec) throw new Error(`${component} is not in ${NODE_LAUNCH_FILE}`);
     return spec;
   }
-  const documents = yaml.loadAll(fs.readFileSync(path.join(CLUSTER_DIR, 'kwok.yaml'), 'utf8')) as { kind?: string; components?: (LaunchSpec & { name: string })[] }[];
-  const spec = documents.find((document) => document?.kind === 'KwokctlConfiguration')?.components?.find((candidate) => candidate.name === component);
-  if (!spec?.binary) throw new Error(`${component} is not in ${path.join(CLUSTER_DIR, 'kwok.yaml')}`);
-  return { binary: spec.binary, args: spec.args ?? [], workDir: spec.workDir || CLUSTER_DIR, envs: spec.envs ?? [] };
+  const documents = yaml.loadAll(fs.readFileSync(path.join(CLUSTER_DIR, 'kwok.yaml'), 'utf8')) as {
+    kind?: string;
+    components?: (LaunchSpec & { name: string })[];
+  }[];
+  const spec = documents
+    .find((document) => document?.kind === 'KwokctlConfiguration')
+    ?.components?.find((candidate) => candidate.name === component);
+  if (!spec?.binary)
+    throw new Error(`${component} is not in ${path.join(CLUSTER_DIR, 'kwok.yaml')}`);
+  return {
+    binary: spec.binary,
+    args: spec.args ?? [],
+    workDir: spec.workDir || CLUSTER_DIR,
+    envs: spec.envs ?? [],
+  };
 }
 
 /**
@@ -107,8 +134,17 @@ function launchSpec(component: Component): LaunchSpec {
 export function launchComponent(component: Component): ReturnType<typeof spawn> {
   const spec = launchSpec(component);
   const log = fs.openSync(componentLog(component), 'a');
-  const env = { ...process.env, KWOK_WORKDIR, ...Object.fromEntries(spec.envs.map((entry) => [entry.name, entry.value ?? ''])) };
-  const child = spawn(spec.binary, spec.args, { cwd: spec.workDir, detached: true, stdio: ['ignore', log, log], env });
+  const env = {
+    ...process.env,
+    KWOK_WORKDIR,
+    ...Object.fromEntries(spec.envs.map((entry) => [entry.name, entry.value ?? ''])),
+  };
+  const child = spawn(spec.binary, spec.args, {
+    cwd: spec.workDir,
+    detached: true,
+    stdio: ['ignore', log, log],
+    env,
+  });
   fs.closeSync(log);
   if (child.pid === undefined) throw new Error(`could not start ${spec.binary}`);
   fs.writeFileSync(componentPidFile(component), String(child.pid));

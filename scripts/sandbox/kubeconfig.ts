@@ -4,7 +4,17 @@
 // signs in through an exec plugin, and one who may act in a single namespace only.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ADMIN_CONTEXT, CLUSTER_NAME, DEVELOPER_CONTEXT, LOOPBACK, NAMESPACE_ONLY_CONTEXT, NAMESPACE_ONLY_NAMESPACE, PKI_DIR, PORTS, SSO_CONTEXT } from './paths';
+import {
+  ADMIN_CONTEXT,
+  CLUSTER_NAME,
+  DEVELOPER_CONTEXT,
+  LOOPBACK,
+  NAMESPACE_ONLY_CONTEXT,
+  NAMESPACE_ONLY_NAMESPACE,
+  PKI_DIR,
+  PORTS,
+  SSO_CONTEXT,
+} from './paths';
 import { LOGIN_PLUGIN, LOGIN_URL_ENV, signInUrl } from './signIn';
 
 export interface AdminCredentials {
@@ -29,18 +39,27 @@ export interface StaticTokens {
   namespaceOnly: string;
 }
 
-export function writeSandboxKubeConfig(file: string, credentials: AdminCredentials, tokens: StaticTokens): void {
+export function writeSandboxKubeConfig(
+  file: string,
+  credentials: AdminCredentials,
+  tokens: StaticTokens,
+): void {
   const config = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{
-      name: CLUSTER_NAME,
-      cluster: { server: apiServerUrl(), 'certificate-authority-data': b64(credentials.caPem) },
-    }],
+    clusters: [
+      {
+        name: CLUSTER_NAME,
+        cluster: { server: apiServerUrl(), 'certificate-authority-data': b64(credentials.caPem) },
+      },
+    ],
     users: [
       {
         name: 'kube-ml-sandbox-admin',
-        user: { 'client-certificate-data': b64(credentials.certPem), 'client-key-data': b64(credentials.keyPem) },
+        user: {
+          'client-certificate-data': b64(credentials.certPem),
+          'client-key-data': b64(credentials.keyPem),
+        },
       },
       { name: 'kube-ml-sandbox-developer', user: { token: tokens.developer } },
       {
@@ -53,22 +72,33 @@ export function writeSandboxKubeConfig(file: string, credentials: AdminCredentia
             // A device-code login never reads stdin: the prompt goes to stderr, the user to a browser.
             interactiveMode: 'Never',
             provideClusterInfo: false,
-            installHint: 'kmw-sandbox-login is part of the repository (scripts/sandbox/login); start the sandbox with `npm run sandbox -- up`.',
+            installHint:
+              'kmw-sandbox-login is part of the repository (scripts/sandbox/login); start the sandbox with `npm run sandbox -- up`.',
           },
         },
       },
       { name: 'kube-ml-sandbox-ns-only', user: { token: tokens.namespaceOnly } },
     ],
     contexts: [
-      { name: ADMIN_CONTEXT, context: { cluster: CLUSTER_NAME, user: 'kube-ml-sandbox-admin', namespace: 'default' } },
+      {
+        name: ADMIN_CONTEXT,
+        context: { cluster: CLUSTER_NAME, user: 'kube-ml-sandbox-admin', namespace: 'default' },
+      },
       {
         name: DEVELOPER_CONTEXT,
         context: { cluster: CLUSTER_NAME, user: 'kube-ml-sandbox-developer', namespace: 'ml-team' },
       },
-      { name: SSO_CONTEXT, context: { cluster: CLUSTER_NAME, user: 'kube-ml-sandbox-sso', namespace: 'ml-team' } },
+      {
+        name: SSO_CONTEXT,
+        context: { cluster: CLUSTER_NAME, user: 'kube-ml-sandbox-sso', namespace: 'ml-team' },
+      },
       {
         name: NAMESPACE_ONLY_CONTEXT,
-        context: { cluster: CLUSTER_NAME, user: 'kube-ml-sandbox-ns-only', namespace: NAMESPACE_ONLY_NAMESPACE },
+        context: {
+          cluster: CLUSTER_NAME,
+          user: 'kube-ml-sandbox-ns-only',
+          namespace: NAMESPACE_ONLY_NAMESPACE,
+        },
       },
     ],
     'current-context': ADMIN_CONTEXT,

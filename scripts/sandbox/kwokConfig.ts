@@ -8,7 +8,14 @@ import * as yaml from 'js-yaml';
 import { SIMULATED_NODE_SELECTOR } from './fixtures';
 import { FAKE_TOOLS_DIR, KUBE_VERSION, KWOK_VERSION, LOOPBACK, PORTS, SERVICE_CIDR } from './paths';
 
-export const KWOK_CRDS = ['ClusterExec', 'Exec', 'ClusterLogs', 'Logs', 'ClusterPortForward', 'PortForward'];
+export const KWOK_CRDS = [
+  'ClusterExec',
+  'Exec',
+  'ClusterLogs',
+  'Logs',
+  'ClusterPortForward',
+  'PortForward',
+];
 
 /**
  * kwok's own default stages, read from the pinned kwok module in the Go module cache, except
@@ -45,14 +52,19 @@ export function kwokStageDocuments(): string[] {
   return KWOK_STAGE_FILES.map((file) => {
     const full = path.join(moduleDir, file);
     if (!fs.existsSync(full)) {
-      throw new Error(`kwok stage file missing: ${full} (run scripts/sandbox/build-binaries.sh, which downloads the kwok module)`);
+      throw new Error(
+        `kwok stage file missing: ${full} (run scripts/sandbox/build-binaries.sh, which downloads the kwok module)`,
+      );
     }
     const stage = fs.readFileSync(full, 'utf8');
     return file.endsWith('/pod-ready.yaml') ? gatePodReadyOnStandIns(stage) : stage;
   });
 }
 
-export function kwokctlConfigYaml(binDir: string, apiServerArgs: readonly { key: string; value: string }[] = []): string {
+export function kwokctlConfigYaml(
+  binDir: string,
+  apiServerArgs: readonly { key: string; value: string }[] = [],
+): string {
   const bin = (name: string): string => path.join(binDir, name);
   const kwokctlConfiguration = {
     kind: 'KwokctlConfiguration',
@@ -107,7 +119,9 @@ export function kwokctlConfigYaml(binDir: string, apiServerArgs: readonly { key:
           { key: 'manage-nodes-with-label-selector', value: SIMULATED_NODE_SELECTOR },
         ],
         // `kubectl exec pod -- nvidia-smi` is resolved on the kwok controller's own PATH.
-        extraEnvs: [{ name: 'PATH', value: `${FAKE_TOOLS_DIR}:${process.env.PATH ?? '/usr/bin:/bin'}` }],
+        extraEnvs: [
+          { name: 'PATH', value: `${FAKE_TOOLS_DIR}:${process.env.PATH ?? '/usr/bin:/bin'}` },
+        ],
       },
     ],
   };

@@ -5,7 +5,9 @@ import * as path from 'node:path';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 /** KMW_SANDBOX_DIR runs a second, separate sandbox (with KMW_SANDBOX_PORT_BASE), e.g. for scale runs. */
-export const SANDBOX_DIR = process.env.KMW_SANDBOX_DIR ? path.resolve(process.env.KMW_SANDBOX_DIR) : path.join(REPO_ROOT, '.sandbox');
+export const SANDBOX_DIR = process.env.KMW_SANDBOX_DIR
+  ? path.resolve(process.env.KMW_SANDBOX_DIR)
+  : path.join(REPO_ROOT, '.sandbox');
 export const KUBECONFIG_PATH = path.join(SANDBOX_DIR, 'kubeconfig');
 export const KWOK_WORKDIR = path.join(SANDBOX_DIR, 'kwok');
 export const KWOKCTL_KUBECONFIG = path.join(SANDBOX_DIR, 'kwokctl-kubeconfig');
@@ -36,7 +38,12 @@ export const SSO_CONTEXT = 'kube-ml-sandbox-sso';
 export const NAMESPACE_ONLY_CONTEXT = 'kube-ml-sandbox-ns-only';
 /** That user's namespace (Pod Security `restricted`, like ml-restricted). */
 export const NAMESPACE_ONLY_NAMESPACE = 'ml-solo';
-export const SANDBOX_CONTEXTS = [ADMIN_CONTEXT, DEVELOPER_CONTEXT, SSO_CONTEXT, NAMESPACE_ONLY_CONTEXT] as const;
+export const SANDBOX_CONTEXTS = [
+  ADMIN_CONTEXT,
+  DEVELOPER_CONTEXT,
+  SSO_CONTEXT,
+  NAMESPACE_ONLY_CONTEXT,
+] as const;
 export const LOOPBACK = '127.0.0.1';
 export const POD_CIDR = '127.64.0.0/16';
 export const SERVICE_CIDR = '127.96.0.0/16';
@@ -58,7 +65,8 @@ export const PORTS = {
   tokenWebhook: envPort('KMW_SANDBOX_TOKEN_WEBHOOK_PORT', PORT_BASE + 7),
 };
 
-export const CACHE_DIR = process.env.KMW_CACHE ?? path.join(os.homedir(), '.cache', 'kube-ml-workbench');
+export const CACHE_DIR =
+  process.env.KMW_CACHE ?? path.join(os.homedir(), '.cache', 'kube-ml-workbench');
 
 function envPort(name: string, fallback: number): number {
   const value = process.env[name];

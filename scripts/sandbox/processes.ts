@@ -124,7 +124,10 @@ export function portIsFree(host: string, port: number): Promise<boolean> {
 export function tail(file: string, lines = 25): string {
   try {
     const text = fs.readFileSync(file, 'utf8');
-    return text.split('\n').slice(-lines - 1).join('\n');
+    return text
+      .split('\n')
+      .slice(-lines - 1)
+      .join('\n');
   } catch {
     return `(no log at ${file})`;
   }

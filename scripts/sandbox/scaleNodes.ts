@@ -36,5 +36,9 @@ export async function addScaleNodes(
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
   const seconds = (Date.now() - started) / 1000;
   const page = await core.listNode({ limit: 1 });
-  return { added: count, seconds, totalNodes: page.items.length + (page.metadata?.remainingItemCount ?? 0) };
+  return {
+    added: count,
+    seconds,
+    totalNodes: page.items.length + (page.metadata?.remainingItemCount ?? 0),
+  };
 }

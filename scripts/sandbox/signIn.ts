@@ -23,7 +23,13 @@ export const TOKEN_TTL_ENV = 'KMW_SANDBOX_TOKEN_TTL_SECONDS';
  */
 export const API_SERVER_TOKEN_CACHE_MS = 10_000;
 export const LOGIN_URL_ENV = 'KMW_SANDBOX_LOGIN_URL';
-export const LOGIN_PLUGIN = path.join(REPO_ROOT, 'scripts', 'sandbox', 'login', 'kmw-sandbox-login');
+export const LOGIN_PLUGIN = path.join(
+  REPO_ROOT,
+  'scripts',
+  'sandbox',
+  'login',
+  'kmw-sandbox-login',
+);
 
 export const SIGNING_KEY_FILE = path.join(SIGN_IN_DIR, 'signing.key');
 const WEBHOOK_KUBECONFIG = path.join(SIGN_IN_DIR, 'token-webhook.kubeconfig');
@@ -41,20 +47,35 @@ export function signInUrl(): string {
  */
 export function writeTokenWebhookConfig(): { key: string; value: string }[] {
   fs.mkdirSync(SIGN_IN_DIR, { recursive: true });
-  fs.writeFileSync(WEBHOOK_KUBECONFIG, yaml.dump({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{
-      name: 'sandbox-sign-in',
-      cluster: { server: `https://${LOOPBACK}:${PORTS.tokenWebhook}/authenticate`, 'certificate-authority': path.join(PKI_DIR, 'ca.crt') },
-    }],
-    users: [{
-      name: 'kube-apiserver',
-      user: { 'client-certificate': path.join(PKI_DIR, 'admin.crt'), 'client-key': path.join(PKI_DIR, 'admin.key') },
-    }],
-    contexts: [{ name: 'webhook', context: { cluster: 'sandbox-sign-in', user: 'kube-apiserver' } }],
-    'current-context': 'webhook',
-  }));
+  fs.writeFileSync(
+    WEBHOOK_KUBECONFIG,
+    yaml.dump({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [
+        {
+          name: 'sandbox-sign-in',
+          cluster: {
+            server: `https://${LOOPBACK}:${PORTS.tokenWebhook}/authenticate`,
+            'certificate-authority': path.join(PKI_DIR, 'ca.crt'),
+          },
+        },
+      ],
+      users: [
+        {
+          name: 'kube-apiserver',
+          user: {
+            'client-certificate': path.join(PKI_DIR, 'admin.crt'),
+            'client-key': path.join(PKI_DIR, 'admin.key'),
+          },
+        },
+      ],
+      contexts: [
+        { name: 'webhook', context: { cluster: 'sandbox-sign-in', user: 'kube-apiserver' } },
+      ],
+      'current-context': 'webhook',
+    }),
+  );
   return [
     { key: 'authentication-token-webhook-config-file', value: WEBHOOK_KUBECONFIG },
     { key: 'authentication-token-webhook-version', value: 'v1' },

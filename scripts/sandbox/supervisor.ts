@@ -4,7 +4,15 @@
 // kube-controller-manager and kube-scheduler exit on their own ~10 s into an API-server outage
 // ("leaderelection lost"); without this they would stay dead.
 import * as fs from 'node:fs';
-import { activeComponents, componentLog, componentPidFile, componentRunning, heldUntil, launchComponent, type Component } from './components';
+import {
+  activeComponents,
+  componentLog,
+  componentPidFile,
+  componentRunning,
+  heldUntil,
+  launchComponent,
+  type Component,
+} from './components';
 import { readPid } from './processes';
 import { SUPERVISOR_PID_FILE } from './paths';
 
@@ -40,7 +48,9 @@ function check(now: number, ignoreBackoff: boolean): void {
     restarts.set(component, entry);
     if (entry.restartAt === undefined) {
       const quickCrash = entry.startedAt !== undefined && now - entry.startedAt < HEALTHY_AFTER_MS;
-      entry.delayMs = quickCrash ? Math.min(MAX_RETRY_MS, Math.max(FIRST_RETRY_MS, entry.delayMs * 2)) : 0;
+      entry.delayMs = quickCrash
+        ? Math.min(MAX_RETRY_MS, Math.max(FIRST_RETRY_MS, entry.delayMs * 2))
+        : 0;
       entry.restartAt = now + entry.delayMs;
     }
     if (!ignoreBackoff && now < entry.restartAt) continue;
@@ -51,9 +61,13 @@ function check(now: number, ignoreBackoff: boolean): void {
     try {
       const child = launchComponent(component);
       child.on('exit', (code, signal) => {
-        if (!stopping) log(component, `${component} (pid ${child.pid}) exited (${signal ?? `code ${code}`})`);
+        if (!stopping)
+          log(component, `${component} (pid ${child.pid}) exited (${signal ?? `code ${code}`})`);
       });
-      log(component, `${component}${lastPid ? ` (pid ${lastPid})` : ''} was not running; restarted as pid ${child.pid}`);
+      log(
+        component,
+        `${component}${lastPid ? ` (pid ${lastPid})` : ''} was not running; restarted as pid ${child.pid}`,
+      );
     } catch (error) {
       log(component, `${component} could not be restarted: ${(error as Error).message}`);
     }

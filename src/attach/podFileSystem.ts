@@ -24,13 +24,17 @@ function toFileSystemError(error: unknown, uri: vscode.Uri): Error {
       case 'noPermissions':
         return vscode.FileSystemError.NoPermissions(uri);
       case 'conflict':
-        return new vscode.FileSystemError(`${uri.path} was changed in the pod since you opened it. Your edit was NOT written, so nothing was lost: compare with the pod's version (revert, then re-apply your change) and save again.`);
+        return new vscode.FileSystemError(
+          `${uri.path} was changed in the pod since you opened it. Your edit was NOT written, so nothing was lost: compare with the pod's version (revert, then re-apply your change) and save again.`,
+        );
       default:
         return new vscode.FileSystemError(error.message);
     }
   }
   if (isKubeMlError(error)) {
-    return vscode.FileSystemError.Unavailable(`${error.summary}${error.hint ? ` ${error.hint}` : ''}`);
+    return vscode.FileSystemError.Unavailable(
+      `${error.summary}${error.hint ? ` ${error.hint}` : ''}`,
+    );
   }
   return vscode.FileSystemError.Unavailable((error as Error)?.message ?? String(error));
 }
@@ -42,7 +46,10 @@ function toFileSystemError(error: unknown, uri: vscode.Uri): Error {
 export class PodFileSystemProvider implements vscode.FileSystemProvider, vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<vscode.FileChangeEvent[]>();
   readonly onDidChangeFile = this.changeEmitter.event;
-  private readonly targets = new Map<string, { files: PodFiles; kubeConfig: KubeConfig; at: number }>();
+  private readonly targets = new Map<
+    string,
+    { files: PodFiles; kubeConfig: KubeConfig; at: number }
+  >();
   /** Version (mtime+size) of each file as last read or written by this window. */
   private readonly versions = new Map<string, string>();
 
@@ -58,7 +65,10 @@ export class PodFileSystemProvider implements vscode.FileSystemProvider, vscode.
     return { kubeConfig, target: files.target };
   }
 
-  private async resolve(uri: vscode.Uri, fresh: boolean): Promise<{ files: PodFiles; kubeConfig: KubeConfig }> {
+  private async resolve(
+    uri: vscode.Uri,
+    fresh: boolean,
+  ): Promise<{ files: PodFiles; kubeConfig: KubeConfig }> {
     const cached = this.targets.get(uri.authority);
     if (!fresh && cached && Date.now() - cached.at < TARGET_REUSE_MS) return cached;
     const authority = parseAuthority(uri.authority);
@@ -66,10 +76,17 @@ export class PodFileSystemProvider implements vscode.FileSystemProvider, vscode.
     const workload = workloadOfAuthority(authority);
     // The URI names the context it was attached from; old URIs without one mean the window's.
     const connection = this.services.connection;
-    const session = authority.contextName !== undefined ? connection.sessionForContext(authority.contextName) : connection.requireSession();
+    const session =
+      authority.contextName !== undefined
+        ? connection.sessionForContext(authority.contextName)
+        : connection.requireSession();
     const pod = await podOfWorkload(session, workload);
     const container = authority.container ?? pod.spec?.containers[0]?.name ?? '';
-    const files = new PodFiles(session.kubeConfig, { namespace: authority.namespace, pod: pod.metadata!.name!, container });
+    const files = new PodFiles(session.kubeConfig, {
+      namespace: authority.namespace,
+      pod: pod.metadata!.name!,
+      container,
+    });
     this.targets.set(uri.authority, { files, kubeConfig: session.kubeConfig, at: Date.now() });
     reportActivity(this.services, workload, session);
     return { files, kubeConfig: session.kubeConfig };
@@ -97,12 +114,29 @@ export class PodFileSystemProvider implements vscode.FileSystemProvider, vscode.
 
   async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
     const stat = await this.run(uri, (files) => files.stat(uri.path));
-    return { type: stat.type === 'directory' ? vscode.FileType.Directory : stat.type === 'file' ? vscode.FileType.File : vscode.FileType.Unknown, size: stat.size, mtime: stat.mtimeMs, ctime: stat.ctimeMs };
+    return {
+      type:
+        stat.type === 'directory'
+          ? vscode.FileType.Directory
+          : stat.type === 'file'
+            ? vscode.FileType.File
+            : vscode.FileType.Unknown,
+      size: stat.size,
+      mtime: stat.mtimeMs,
+      ctime: stat.ctimeMs,
+    };
   }
 
   async readDirectory(uri: vscode.Uri): Promise<[string, vscode.FileType][]> {
     const entries = await this.run(uri, (files) => files.readDirectory(uri.path));
-    return entries.map(([name, type]) => [name, type === 'directory' ? vscode.FileType.Directory : type === 'file' ? vscode.FileType.File : vscode.FileType.Unknown]);
+    return entries.map(([name, type]) => [
+      name,
+      type === 'directory'
+        ? vscode.FileType.Directory
+        : type === 'file'
+          ? vscode.FileType.File
+          : vscode.FileType.Unknown,
+    ]);
   }
 
   async readFile(uri: vscode.Uri): Promise<Uint8Array> {
@@ -111,12 +145,20 @@ export class PodFileSystemProvider implements vscode.FileSystemProvider, vscode.
     return content;
   }
 
-  async writeFile(uri: vscode.Uri, content: Uint8Array, options: { readonly create: boolean; readonly overwrite: boolean }): Promise<void> {
+  async writeFile(
+    uri: vscode.Uri,
+    content: Uint8Array,
+    options: { readonly create: boolean; readonly overwrite: boolean },
+  ): Promise<void> {
     const key = uri.toString();
-    const stat = await this.run(uri, (files) => files.writeFile(uri.path, content, { ...options, expectedVersion: this.versions.get(key) }));
+    const stat = await this.run(uri, (files) =>
+      files.writeFile(uri.path, content, { ...options, expectedVersion: this.versions.get(key) }),
+    );
     const existed = this.versions.has(key);
     this.versions.set(key, stat.version);
-    this.changeEmitter.fire([{ type: existed ? vscode.FileChangeType.Changed : vscode.FileChangeType.Created, uri }]);
+    this.changeEmitter.fire([
+      { type: existed ? vscode.FileChangeType.Changed : vscode.FileChangeType.Created, uri },
+    ]);
   }
 
   async createDirectory(uri: vscode.Uri): Promise<void> {
@@ -130,8 +172,13 @@ export class PodFileSystemProvider implements vscode.FileSystemProvider, vscode.
     this.changeEmitter.fire([{ type: vscode.FileChangeType.Deleted, uri }]);
   }
 
-  async rename(oldUri: vscode.Uri, newUri: vscode.Uri, options: { readonly overwrite: boolean }): Promise<void> {
-    if (oldUri.authority !== newUri.authority) throw vscode.FileSystemError.NoPermissions('Moving files between pods is not supported.');
+  async rename(
+    oldUri: vscode.Uri,
+    newUri: vscode.Uri,
+    options: { readonly overwrite: boolean },
+  ): Promise<void> {
+    if (oldUri.authority !== newUri.authority)
+      throw vscode.FileSystemError.NoPermissions('Moving files between pods is not supported.');
     await this.run(oldUri, (files) => files.rename(oldUri.path, newUri.path, options));
     const version = this.versions.get(oldUri.toString());
     this.versions.delete(oldUri.toString());

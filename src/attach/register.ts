@@ -11,9 +11,14 @@ export function registerAttach(services: Services): void {
   const fileSystem = new PodFileSystemProvider(services);
   services.extensionContext.subscriptions.push(
     fileSystem,
-    vscode.workspace.registerFileSystemProvider(KUBEML_SCHEME, fileSystem, { isCaseSensitive: true }),
+    vscode.workspace.registerFileSystemProvider(KUBEML_SCHEME, fileSystem, {
+      isCaseSensitive: true,
+    }),
     registerCommands(services.errors, {
-      'kubeMl.attachWorkspace': { operation: 'attach a workspace', run: (argument?: unknown) => attachWorkspace(services, argument) },
+      'kubeMl.attachWorkspace': {
+        operation: 'attach a workspace',
+        run: (argument?: unknown) => attachWorkspace(services, argument),
+      },
     }),
     registerWorkspaceSearch(services, fileSystem),
   );

@@ -13,7 +13,10 @@ const KUBE_ML_SSH = new SshFolder(path.join(SSH_FOLDER, 'kube-ml'));
 
 /** The kubeconfig files the proxy must merge, as a KUBECONFIG list (the same ones this window uses). */
 function kubeconfigPath(services: Services): string {
-  return services.settings.kubeconfigPath() ?? (process.env.KUBECONFIG || path.join(os.homedir(), '.kube', 'config'));
+  return (
+    services.settings.kubeconfigPath() ??
+    (process.env.KUBECONFIG || path.join(os.homedir(), '.kube', 'config'))
+  );
 }
 
 /** Adds "Include ~/.ssh/kube-ml/config" to ~/.ssh/config, only with the user's consent. */
@@ -33,17 +36,31 @@ async function ensureInclude(): Promise<boolean> {
 }
 
 /** Remote-SSH: consent for the Include line, sshd in the pod, host entry with our ProxyCommand, then open the folder remotely. */
-export async function attachWithRemoteSsh(services: Services, workload: WorkloadRef, target: ExecTarget, folder: string): Promise<boolean> {
+export async function attachWithRemoteSsh(
+  services: Services,
+  workload: WorkloadRef,
+  target: ExecTarget,
+  folder: string,
+): Promise<boolean> {
   const session = services.connection.requireSession();
   if (!(await ensureInclude())) return false;
-  const { alias, configFile } = await preparePodSshHost(session.kubeConfig, KUBE_ML_SSH, {
-    contextName: session.contextName,
-    kubeconfigPath: kubeconfigPath(services),
-    workload,
-    nodeExecutable: process.execPath,
-    proxyScript: services.extensionContext.asAbsolutePath(path.join('dist', 'sshProxy.js')),
-  }, target);
+  const { alias, configFile } = await preparePodSshHost(
+    session.kubeConfig,
+    KUBE_ML_SSH,
+    {
+      contextName: session.contextName,
+      kubeconfigPath: kubeconfigPath(services),
+      workload,
+      nodeExecutable: process.execPath,
+      proxyScript: services.extensionContext.asAbsolutePath(path.join('dist', 'sshProxy.js')),
+    },
+    target,
+  );
   services.output.info(`Attach Workspace: ssh host ${alias} written to ${configFile}`);
-  await vscode.commands.executeCommand('vscode.openFolder', vscode.Uri.parse(`vscode-remote://ssh-remote+${alias}${folder}`), { forceNewWindow: true });
+  await vscode.commands.executeCommand(
+    'vscode.openFolder',
+    vscode.Uri.parse(`vscode-remote://ssh-remote+${alias}${folder}`),
+    { forceNewWindow: true },
+  );
   return true;
 }

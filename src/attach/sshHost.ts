@@ -9,8 +9,19 @@ import { KubeMlError } from '../cluster/errors';
 import { runCommand, type ExecTarget } from '../cluster/exec';
 import type { WorkloadRef } from '../cluster/workloadRef';
 import { proxyArgv } from './model/proxyArguments';
-import { knownHostsLine, sshHostAlias, upsertHostEntry, type SshHostEntry } from './model/sshConfig';
-import { hostKeyFromOutput, NO_SSHD_EXIT, POD_SSHD_PORT, START_SSHD_SCRIPT, sshUserFromOutput } from './model/sshd';
+import {
+  knownHostsLine,
+  sshHostAlias,
+  upsertHostEntry,
+  type SshHostEntry,
+} from './model/sshConfig';
+import {
+  hostKeyFromOutput,
+  NO_SSHD_EXIT,
+  POD_SSHD_PORT,
+  START_SSHD_SCRIPT,
+  sshUserFromOutput,
+} from './model/sshd';
 import { generateSshKeyPair } from './model/sshKeys';
 
 /** A file's text, or '' when it does not exist yet. */
@@ -57,16 +68,33 @@ export interface PodSshd {
 }
 
 /** Starts (or finds) sshd in the pod trusting `publicKey`. Says clearly when the image has none. */
-export async function startPodSshd(kubeConfig: KubeConfig, target: ExecTarget, publicKey: string): Promise<PodSshd> {
-  const result = await runCommand(kubeConfig, target, ['sh', '-c', START_SSHD_SCRIPT, 'kubeml-sshd', publicKey, String(POD_SSHD_PORT)], { operation: `start sshd in ${target.namespace}/${target.pod}` });
+export async function startPodSshd(
+  kubeConfig: KubeConfig,
+  target: ExecTarget,
+  publicKey: string,
+): Promise<PodSshd> {
+  const result = await runCommand(
+    kubeConfig,
+    target,
+    ['sh', '-c', START_SSHD_SCRIPT, 'kubeml-sshd', publicKey, String(POD_SSHD_PORT)],
+    { operation: `start sshd in ${target.namespace}/${target.pod}` },
+  );
   if (result.exitCode === NO_SSHD_EXIT) {
-    throw new KubeMlError('notFound', `The image of ${target.pod} has no sshd, so Remote-SSH cannot connect.`, 'Install openssh-server in the image, or use the built-in Kube ML workspace (Attach Workspace offers it).');
+    throw new KubeMlError(
+      'notFound',
+      `The image of ${target.pod} has no sshd, so Remote-SSH cannot connect.`,
+      'Install openssh-server in the image, or use the built-in Kube ML workspace (Attach Workspace offers it).',
+    );
   }
   const output = result.stdout.toString('utf8');
   const user = sshUserFromOutput(output);
   const hostKey = hostKeyFromOutput(output);
   if (result.exitCode !== 0 || !user || !hostKey) {
-    throw new KubeMlError('unknown', `Could not start sshd in ${target.pod}: ${result.stderr.toString('utf8').trim() || `exit code ${result.exitCode}`}.`, 'Use the built-in Kube ML workspace instead.');
+    throw new KubeMlError(
+      'unknown',
+      `Could not start sshd in ${target.pod}: ${result.stderr.toString('utf8').trim() || `exit code ${result.exitCode}`}.`,
+      'Use the built-in Kube ML workspace instead.',
+    );
   }
   return { user, hostKey };
 }
@@ -99,7 +127,13 @@ export function podSshHostEntry(host: PodSshHost): SshHostEntry {
     proxyCommand: [
       host.nodeExecutable,
       host.proxyScript,
-      ...proxyArgv({ kubeconfig: host.kubeconfigPath, context: host.contextName, namespace: workload.namespace, pod: host.pod, port: POD_SSHD_PORT }),
+      ...proxyArgv({
+        kubeconfig: host.kubeconfigPath,
+        context: host.contextName,
+        namespace: workload.namespace,
+        pod: host.pod,
+        port: POD_SSHD_PORT,
+      }),
     ],
   };
 }
@@ -107,7 +141,9 @@ export function podSshHostEntry(host: PodSshHost): SshHostEntry {
 /** Adds or replaces the entry in the Kube ML ssh config. */
 export async function writeHostEntry(ssh: SshFolder, entry: SshHostEntry): Promise<void> {
   await fs.mkdir(ssh.folder, { recursive: true, mode: 0o700 });
-  await fs.writeFile(ssh.configFile, upsertHostEntry(await readText(ssh.configFile), entry), { mode: 0o600 });
+  await fs.writeFile(ssh.configFile, upsertHostEntry(await readText(ssh.configFile), entry), {
+    mode: 0o600,
+  });
 }
 
 /** Pins `hostKey` as the only key ssh accepts for `alias` (replacing what an earlier attach pinned). */
@@ -133,7 +169,13 @@ export async function preparePodSshHost(
   const publicKey = await ensureIdentity(ssh);
   const { user, hostKey } = await startPodSshd(kubeConfig, target, publicKey);
   const alias = sshHostAlias(host.contextName, host.workload.namespace, host.workload.name);
-  const entry = podSshHostEntry({ ...host, pod: target.pod, user, identityFile: ssh.identityFile, knownHostsFile: ssh.knownHostsFile(alias) });
+  const entry = podSshHostEntry({
+    ...host,
+    pod: target.pod,
+    user,
+    identityFile: ssh.identityFile,
+    knownHostsFile: ssh.knownHostsFile(alias),
+  });
   await pinHostKey(ssh, entry.alias, hostKey);
   await writeHostEntry(ssh, entry);
   return { alias: entry.alias, user, configFile: ssh.configFile };

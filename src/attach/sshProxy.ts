@@ -16,7 +16,13 @@ async function main(): Promise<void> {
   // which Remote-SSH shows in its log; ssh owns stdin, so no plugin gets interactive input here.
   const resolved = resolveKubeconfig({ env: { ...process.env, KUBECONFIG: args.kubeconfig } });
   const credentials = new ExecCredentialCache({
-    surface: { show: (signIn) => void signIn.onLine((line) => process.stderr.write(`kube-ml ssh proxy: ${signIn.plugin}: ${line}\n`)), terminal: () => undefined },
+    surface: {
+      show: (signIn) =>
+        void signIn.onLine((line) =>
+          process.stderr.write(`kube-ml ssh proxy: ${signIn.plugin}: ${line}\n`),
+        ),
+      terminal: () => undefined,
+    },
   });
   // The same checks and credentials as the window's session of this context.
   const kubeConfig = sessionKubeConfig(resolved, args.context, credentials);
@@ -58,6 +64,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`kube-ml ssh proxy: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `kube-ml ssh proxy: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

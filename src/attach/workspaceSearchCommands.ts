@@ -2,7 +2,15 @@ import * as vscode from 'vscode';
 import { KubeMlError } from '../cluster/errors';
 import type { Services } from '../common/services';
 import { KUBEML_SCHEME } from './model/kubemlUri';
-import { DEFAULT_FILE_LIMIT, DEFAULT_SEARCH_LIMITS, linePreview, markMatches, matchRanges, type SearchMatch, type SearchQuery } from './model/workspaceSearch';
+import {
+  DEFAULT_FILE_LIMIT,
+  DEFAULT_SEARCH_LIMITS,
+  linePreview,
+  markMatches,
+  matchRanges,
+  type SearchMatch,
+  type SearchQuery,
+} from './model/workspaceSearch';
 import type { PodFileSystemProvider } from './podFileSystem';
 import { listPodFiles, searchPodFiles } from './podSearch';
 import { DisposableStore } from '../cluster/disposableStore';
@@ -14,11 +22,17 @@ export const KUBEML_WORKSPACE_OPEN_KEY = 'kubeMl.kubemlWorkspaceOpen';
 const SEARCH_DEBOUNCE_MS = 300;
 
 function kubemlFolders(): readonly vscode.WorkspaceFolder[] {
-  return (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === KUBEML_SCHEME);
+  return (vscode.workspace.workspaceFolders ?? []).filter(
+    (folder) => folder.uri.scheme === KUBEML_SCHEME,
+  );
 }
 
 function updateContextKey(): void {
-  void vscode.commands.executeCommand('setContext', KUBEML_WORKSPACE_OPEN_KEY, kubemlFolders().length > 0);
+  void vscode.commands.executeCommand(
+    'setContext',
+    KUBEML_WORKSPACE_OPEN_KEY,
+    kubemlFolders().length > 0,
+  );
 }
 
 /** The folder to search: the clicked kubeml:// folder, the only kubeml:// workspace folder, or one the user picks. */
@@ -29,13 +43,22 @@ async function searchRoot(argument: unknown, purpose: string): Promise<vscode.Ur
   }
   const folders = kubemlFolders();
   if (folders.length === 0) {
-    throw new KubeMlError('notFound', `Cannot ${purpose}: no Kube ML workspace folder is open.`, 'Open one with "Kube ML: Attach Workspace" (built-in option) on a running dev pod.');
+    throw new KubeMlError(
+      'notFound',
+      `Cannot ${purpose}: no Kube ML workspace folder is open.`,
+      'Open one with "Kube ML: Attach Workspace" (built-in option) on a running dev pod.',
+    );
   }
   if (folders.length === 1) return folders[0].uri;
   const active = vscode.window.activeTextEditor?.document.uri;
   const preferred = active && folders.find((folder) => folder.uri.authority === active.authority);
   const picked = await vscode.window.showQuickPick(
-    folders.map((folder) => ({ label: folder.name, description: folder.uri.path, folder, picked: folder === preferred })),
+    folders.map((folder) => ({
+      label: folder.name,
+      description: folder.uri.path,
+      folder,
+      picked: folder === preferred,
+    })),
     { title: `Kube ML: ${purpose}`, placeHolder: 'Which dev pod workspace?' },
   );
   return picked?.folder.uri;
@@ -44,7 +67,9 @@ async function searchRoot(argument: unknown, purpose: string): Promise<vscode.Ur
 async function openAt(uri: vscode.Uri, line?: number, range?: [number, number]): Promise<void> {
   const document = await vscode.workspace.openTextDocument(uri);
   const position = line !== undefined ? Math.max(0, line - 1) : 0;
-  const selection = range ? new vscode.Range(position, range[0], position, range[1]) : new vscode.Range(position, 0, position, 0);
+  const selection = range
+    ? new vscode.Range(position, range[0], position, range[1])
+    : new vscode.Range(position, 0, position, 0);
   await vscode.window.showTextDocument(document, { selection, preview: true });
 }
 
@@ -65,13 +90,32 @@ function matchItem(match: SearchMatch, query: SearchQuery): MatchItem {
   };
 }
 
-const REGEX_ON: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('regex', new vscode.ThemeColor('inputOption.activeForeground')), tooltip: 'Use Regular Expression (on)' };
-const REGEX_OFF: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('regex'), tooltip: 'Use Regular Expression (off)' };
-const CASE_ON: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('case-sensitive', new vscode.ThemeColor('inputOption.activeForeground')), tooltip: 'Match Case (on)' };
-const CASE_OFF: vscode.QuickInputButton = { iconPath: new vscode.ThemeIcon('case-sensitive'), tooltip: 'Match Case (off)' };
+const REGEX_ON: vscode.QuickInputButton = {
+  iconPath: new vscode.ThemeIcon('regex', new vscode.ThemeColor('inputOption.activeForeground')),
+  tooltip: 'Use Regular Expression (on)',
+};
+const REGEX_OFF: vscode.QuickInputButton = {
+  iconPath: new vscode.ThemeIcon('regex'),
+  tooltip: 'Use Regular Expression (off)',
+};
+const CASE_ON: vscode.QuickInputButton = {
+  iconPath: new vscode.ThemeIcon(
+    'case-sensitive',
+    new vscode.ThemeColor('inputOption.activeForeground'),
+  ),
+  tooltip: 'Match Case (on)',
+};
+const CASE_OFF: vscode.QuickInputButton = {
+  iconPath: new vscode.ThemeIcon('case-sensitive'),
+  tooltip: 'Match Case (off)',
+};
 
 /** Kube ML: Search in Dev Pod Workspace: grep in the container as you type, open the picked line. */
-async function searchWorkspace(services: Services, fileSystem: PodFileSystemProvider, argument: unknown): Promise<void> {
+async function searchWorkspace(
+  services: Services,
+  fileSystem: PodFileSystemProvider,
+  argument: unknown,
+): Promise<void> {
   const root = await searchRoot(argument, 'Search in Dev Pod Workspace');
   if (!root) return;
   const { kubeConfig, target } = await fileSystem.execTargetOf(root);
@@ -82,7 +126,8 @@ async function searchWorkspace(services: Services, fileSystem: PodFileSystemProv
   let caseSensitive = false;
   let running: AbortController | undefined;
   let timer: NodeJS.Timeout | undefined;
-  const title = () => `Search in ${root.path} (${target.pod})${isRegex ? ' · regex' : ''}${caseSensitive ? ' · match case' : ''}`;
+  const title = () =>
+    `Search in ${root.path} (${target.pod})${isRegex ? ' · regex' : ''}${caseSensitive ? ' · match case' : ''}`;
   const updateButtons = () => {
     picker.buttons = [isRegex ? REGEX_ON : REGEX_OFF, caseSensitive ? CASE_ON : CASE_OFF];
     picker.title = title();
@@ -99,7 +144,14 @@ async function searchWorkspace(services: Services, fileSystem: PodFileSystemProv
     running = controller;
     picker.busy = true;
     try {
-      const result = await searchPodFiles(kubeConfig, target, root.path, query, DEFAULT_SEARCH_LIMITS, controller.signal);
+      const result = await searchPodFiles(
+        kubeConfig,
+        target,
+        root.path,
+        query,
+        DEFAULT_SEARCH_LIMITS,
+        controller.signal,
+      );
       if (controller.signal.aborted) return;
       picker.items = result.matches.map((match) => matchItem(match, query));
       picker.placeholder = `${result.matches.length}${result.truncated ? '+' : ''} matches${result.truncated ? ` (first ${DEFAULT_SEARCH_LIMITS.total} shown; refine the search)` : ''}`;
@@ -132,7 +184,11 @@ async function searchWorkspace(services: Services, fileSystem: PodFileSystemProv
       const chosen = picker.selectedItems[0];
       if (!chosen) return;
       picker.hide();
-      void openAt(root.with({ path: chosen.match.path }), chosen.match.line, chosen.firstRange).catch((error: unknown) => services.errors.show(error, `open ${chosen.match.relativePath}`));
+      void openAt(
+        root.with({ path: chosen.match.path }),
+        chosen.match.line,
+        chosen.firstRange,
+      ).catch((error: unknown) => services.errors.show(error, `open ${chosen.match.relativePath}`));
     }),
   );
   disposables.add(
@@ -146,7 +202,11 @@ async function searchWorkspace(services: Services, fileSystem: PodFileSystemProv
 }
 
 /** Kube ML: Go to File in Dev Pod: lists the workspace's files with find, opens the picked one. */
-async function openFileInWorkspace(services: Services, fileSystem: PodFileSystemProvider, argument: unknown): Promise<void> {
+async function openFileInWorkspace(
+  services: Services,
+  fileSystem: PodFileSystemProvider,
+  argument: unknown,
+): Promise<void> {
   const root = await searchRoot(argument, 'Go to File in Dev Pod');
   if (!root) return;
   const { kubeConfig, target } = await fileSystem.execTargetOf(root);
@@ -163,7 +223,9 @@ async function openFileInWorkspace(services: Services, fileSystem: PodFileSystem
       const chosen = picker.selectedItems[0];
       if (!chosen) return;
       picker.hide();
-      void openAt(vscode.Uri.joinPath(root, chosen.path)).catch((error: unknown) => services.errors.show(error, `open ${chosen.path}`));
+      void openAt(vscode.Uri.joinPath(root, chosen.path)).catch((error: unknown) =>
+        services.errors.show(error, `open ${chosen.path}`),
+      );
     }),
   );
   disposables.add(
@@ -174,12 +236,24 @@ async function openFileInWorkspace(services: Services, fileSystem: PodFileSystem
   );
   picker.show();
   try {
-    const { paths, truncated } = await listPodFiles(kubeConfig, target, root.path, DEFAULT_FILE_LIMIT, controller.signal);
+    const { paths, truncated } = await listPodFiles(
+      kubeConfig,
+      target,
+      root.path,
+      DEFAULT_FILE_LIMIT,
+      controller.signal,
+    );
     picker.items = paths.map((path) => {
       const slash = path.lastIndexOf('/');
-      return { label: `$(file) ${path.slice(slash + 1)}`, description: slash >= 0 ? path.slice(0, slash) : '', path };
+      return {
+        label: `$(file) ${path.slice(slash + 1)}`,
+        description: slash >= 0 ? path.slice(0, slash) : '',
+        path,
+      };
     });
-    picker.placeholder = truncated ? `First ${DEFAULT_FILE_LIMIT} files (.git, node_modules and caches skipped); type to filter` : `${paths.length} files; type to filter`;
+    picker.placeholder = truncated
+      ? `First ${DEFAULT_FILE_LIMIT} files (.git, node_modules and caches skipped); type to filter`
+      : `${paths.length} files; type to filter`;
   } catch (error) {
     if (controller.signal.aborted) return;
     picker.hide();
@@ -190,11 +264,23 @@ async function openFileInWorkspace(services: Services, fileSystem: PodFileSystem
 }
 
 /** Registers both commands and keeps their context key in step with the workspace folders. */
-export function registerWorkspaceSearch(services: Services, fileSystem: PodFileSystemProvider): vscode.Disposable {
+export function registerWorkspaceSearch(
+  services: Services,
+  fileSystem: PodFileSystemProvider,
+): vscode.Disposable {
   updateContextKey();
   const commands = registerCommands(services.errors, {
-    'kubeMl.searchWorkspace': { operation: 'search the dev pod workspace', run: (argument?: unknown) => searchWorkspace(services, fileSystem, argument) },
-    'kubeMl.openFileInWorkspace': { operation: 'go to a file in the dev pod', run: (argument?: unknown) => openFileInWorkspace(services, fileSystem, argument) },
+    'kubeMl.searchWorkspace': {
+      operation: 'search the dev pod workspace',
+      run: (argument?: unknown) => searchWorkspace(services, fileSystem, argument),
+    },
+    'kubeMl.openFileInWorkspace': {
+      operation: 'go to a file in the dev pod',
+      run: (argument?: unknown) => openFileInWorkspace(services, fileSystem, argument),
+    },
   });
-  return vscode.Disposable.from(commands, vscode.workspace.onDidChangeWorkspaceFolders(updateContextKey));
+  return vscode.Disposable.from(
+    commands,
+    vscode.workspace.onDidChangeWorkspaceFolders(updateContextKey),
+  );
 }

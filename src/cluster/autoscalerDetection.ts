@@ -17,7 +17,9 @@ function probeOutcome(error: unknown): Probe {
 
 async function karpenter(kubeConfig: KubeConfig): Promise<Probe> {
   try {
-    await kubeConfig.makeApiClient(CustomObjectsApi).listClusterCustomObject({ ...KARPENTER_NODEPOOLS, limit: 1 });
+    await kubeConfig
+      .makeApiClient(CustomObjectsApi)
+      .listClusterCustomObject({ ...KARPENTER_NODEPOOLS, limit: 1 });
     return 'present';
   } catch (error) {
     return probeOutcome(error);
@@ -34,7 +36,10 @@ async function clusterAutoscaler(kubeConfig: KubeConfig): Promise<Probe> {
 }
 
 export async function detectNodeAutoscaler(kubeConfig: KubeConfig): Promise<NodeAutoscaler> {
-  const [karpenterProbe, clusterAutoscalerProbe] = await Promise.all([karpenter(kubeConfig), clusterAutoscaler(kubeConfig)]);
+  const [karpenterProbe, clusterAutoscalerProbe] = await Promise.all([
+    karpenter(kubeConfig),
+    clusterAutoscaler(kubeConfig),
+  ]);
   if (karpenterProbe === 'present') return 'karpenter';
   if (clusterAutoscalerProbe === 'present') return 'cluster-autoscaler';
   return karpenterProbe === 'absent' && clusterAutoscalerProbe === 'absent' ? 'none' : 'unknown';

@@ -14,9 +14,17 @@ export interface ScaleUpGroup {
 }
 
 export type AutoscalerVerdict =
-  | { readonly kind: 'scaleUp'; readonly by: 'cluster-autoscaler'; readonly groups: readonly ScaleUpGroup[] }
+  | {
+      readonly kind: 'scaleUp';
+      readonly by: 'cluster-autoscaler';
+      readonly groups: readonly ScaleUpGroup[];
+    }
   | { readonly kind: 'scaleUp'; readonly by: 'karpenter'; readonly nodeClaim: string }
-  | { readonly kind: 'noScaleUp'; readonly by: 'cluster-autoscaler' | 'karpenter'; readonly reasons: readonly string[] };
+  | {
+      readonly kind: 'noScaleUp';
+      readonly by: 'cluster-autoscaler' | 'karpenter';
+      readonly reasons: readonly string[];
+    };
 
 /** "{gpu-pool 0->1 (max: 4)}": one group; the separators are Cluster Autoscaler's own format. */
 const GROUP = /\{\s*(\S+)\s+(\d+)->(\d+)(?:\s+\(max:\s*(\d+)\))?\s*\}/g;
@@ -39,7 +47,10 @@ function scaleUpGroups(message: string): ScaleUpGroup[] {
 export function noScaleUpReasons(message: string): string[] {
   const text = message.replace(/^\s*pod didn't trigger scale-up\s*/i, '');
   const parenthesised = /^\(([^)]*)\)/.exec(text)?.[1]?.trim();
-  const list = text.replace(/^\([^)]*\)/, '').replace(/^\s*:\s*/, '').trim();
+  const list = text
+    .replace(/^\([^)]*\)/, '')
+    .replace(/^\s*:\s*/, '')
+    .trim();
   if (list.length === 0) return parenthesised ? [parenthesised] : [];
   const reasons: string[] = [];
   for (const segment of list.split(', ')) {
@@ -50,14 +61,19 @@ export function noScaleUpReasons(message: string): string[] {
 }
 
 /** Karpenter's own scheduling refusals, e.g. 'incompatible with nodepool "gpu"' or a pool at its limits. */
-const KARPENTER_REFUSAL = /incompatible with nodepool|exceed limits for nodepool|no instance type (?:satisfied|met)|all available instance types exceed/i;
+const KARPENTER_REFUSAL =
+  /incompatible with nodepool|exceed limits for nodepool|no instance type (?:satisfied|met)|all available instance types exceed/i;
 
 /**
  * The verdict an Event carries, or undefined when it carries none. `reporter` is the event's
  * reportingComponent (or source.component): Karpenter's refusals reuse the scheduler's
  * FailedScheduling reason and are told apart only by it.
  */
-export function autoscalerVerdict(reason: string | undefined, message: string, reporter: string | undefined): AutoscalerVerdict | undefined {
+export function autoscalerVerdict(
+  reason: string | undefined,
+  message: string,
+  reporter: string | undefined,
+): AutoscalerVerdict | undefined {
   switch (reason) {
     case 'TriggeredScaleUp':
       return { kind: 'scaleUp', by: 'cluster-autoscaler', groups: scaleUpGroups(message) };
@@ -81,6 +97,9 @@ export function autoscalerVerdict(reason: string | undefined, message: string, r
 export function describeScaleUp(verdict: Extract<AutoscalerVerdict, { kind: 'scaleUp' }>): string {
   if (verdict.by === 'karpenter') return `Karpenter is launching node claim ${verdict.nodeClaim}`;
   if (verdict.groups.length === 0) return 'the cluster autoscaler triggered a scale-up';
-  const groups = verdict.groups.map((group) => `${group.group} ${group.from} -> ${group.to} node${group.to === 1 ? '' : 's'}${group.max === undefined ? '' : ` (max ${group.max})`}`);
+  const groups = verdict.groups.map(
+    (group) =>
+      `${group.group} ${group.from} -> ${group.to} node${group.to === 1 ? '' : 's'}${group.max === undefined ? '' : ` (max ${group.max})`}`,
+  );
   return `scale-up triggered: ${groups.join(', ')}`;
 }

@@ -12,7 +12,10 @@ export interface BackoffPolicy {
 const MAX_DOUBLINGS = 30;
 
 export function backoffDelay(policy: BackoffPolicy, attempt: number): number {
-  return Math.min(policy.maxMs, policy.initialMs * 2 ** Math.min(MAX_DOUBLINGS, Math.max(0, attempt)));
+  return Math.min(
+    policy.maxMs,
+    policy.initialMs * 2 ** Math.min(MAX_DOUBLINGS, Math.max(0, attempt)),
+  );
 }
 
 /** The waits of one retry loop: next() is the wait before the next retry; reset() after a success. */

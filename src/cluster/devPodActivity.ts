@@ -20,7 +20,12 @@ const lastReportBySession = new WeakMap<ClusterSession, Map<string, number>>();
  * is stopped (no pod); rejects with a KubeMlError for any other failure, so callers should catch
  * and log it.
  */
-export async function reportDevPodActivity(session: ClusterSession, namespace: string, devPodName: string, now = Date.now()): Promise<void> {
+export async function reportDevPodActivity(
+  session: ClusterSession,
+  namespace: string,
+  devPodName: string,
+  now = Date.now(),
+): Promise<void> {
   let lastReports = lastReportBySession.get(session);
   if (!lastReports) {
     lastReports = new Map();
@@ -33,7 +38,12 @@ export async function reportDevPodActivity(session: ClusterSession, namespace: s
   }
   lastReports.set(key, now);
   try {
-    await patchLastActivity(session.kubeConfig.makeApiClient(CoreV1Api), namespace, devPodName, new Date(now));
+    await patchLastActivity(
+      session.kubeConfig.makeApiClient(CoreV1Api),
+      namespace,
+      devPodName,
+      new Date(now),
+    );
   } catch (error) {
     if ((error as { code?: number }).code === 404) {
       return;
@@ -45,9 +55,18 @@ export async function reportDevPodActivity(session: ClusterSession, namespace: s
 }
 
 /** A merge patch of one annotation: it never touches fields other managers own. */
-export async function patchLastActivity(core: CoreV1Api, namespace: string, devPodName: string, at: Date): Promise<void> {
+export async function patchLastActivity(
+  core: CoreV1Api,
+  namespace: string,
+  devPodName: string,
+  at: Date,
+): Promise<void> {
   await core.patchNamespacedPod(
-    { name: devPodName, namespace, body: { metadata: { annotations: { [LAST_ACTIVITY_ANNOTATION]: at.toISOString() } } } },
+    {
+      name: devPodName,
+      namespace,
+      body: { metadata: { annotations: { [LAST_ACTIVITY_ANNOTATION]: at.toISOString() } } },
+    },
     setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
   );
 }

@@ -44,7 +44,12 @@ export class KubeMlError extends Error {
 export function isKubeMlError(error: unknown): error is KubeMlError {
   if (error instanceof KubeMlError) return true;
   const candidate = error as { name?: unknown; kind?: unknown; summary?: unknown } | null;
-  return error instanceof Error && candidate?.name === 'KubeMlError' && typeof candidate.kind === 'string' && typeof candidate.summary === 'string';
+  return (
+    error instanceof Error &&
+    candidate?.name === 'KubeMlError' &&
+    typeof candidate.kind === 'string' &&
+    typeof candidate.summary === 'string'
+  );
 }
 
 interface StatusBody {
@@ -69,7 +74,11 @@ function parseStatusBody(body: unknown): StatusBody | undefined {
 }
 
 function statusCodeOf(error: unknown): number | undefined {
-  const candidate = error as { code?: unknown; statusCode?: unknown; response?: { statusCode?: unknown } };
+  const candidate = error as {
+    code?: unknown;
+    statusCode?: unknown;
+    response?: { statusCode?: unknown };
+  };
   for (const value of [candidate?.code, candidate?.statusCode, candidate?.response?.statusCode]) {
     if (typeof value === 'number' && value >= 100 && value < 600) {
       return value;
@@ -99,7 +108,10 @@ function systemCodeOf(error: unknown): string | undefined {
  * (ECONNREFUSED, ...) sits behind a getter that JSON cannot see: use that error instead.
  */
 function socketErrorOf(error: unknown): unknown {
-  const inner = !(error instanceof Error) && error && typeof error === 'object' ? (error as { error?: unknown }).error : undefined;
+  const inner =
+    !(error instanceof Error) && error && typeof error === 'object'
+      ? (error as { error?: unknown }).error
+      : undefined;
   return inner instanceof Error ? inner : error;
 }
 
@@ -120,7 +132,17 @@ const TLS_CODES = new Set([
   'ERR_SSL_WRONG_VERSION_NUMBER',
   'EPROTO',
 ]);
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+]);
 
 /** A message mentioning a missing exec credential plugin, as client-node reports it. */
 function missingAuthPlugin(message: string): string | undefined {
@@ -128,7 +150,10 @@ function missingAuthPlugin(message: string): string | undefined {
   if (spawn) {
     return spawn[1];
   }
-  const plugin = /(aws|gke-gcloud-auth-plugin|kubelogin|aws-iam-authenticator|oci|doctl)\b.*(not found|ENOENT)/i.exec(message);
+  const plugin =
+    /(aws|gke-gcloud-auth-plugin|kubelogin|aws-iam-authenticator|oci|doctl)\b.*(not found|ENOENT)/i.exec(
+      message,
+    );
   return plugin?.[1];
 }
 
@@ -152,42 +177,107 @@ export function toKubeMlError(thrown: unknown, operation: string): KubeMlError {
   }
   const plugin = missingAuthPlugin(message);
   if (plugin) {
-    return new KubeMlError('authPluginMissing', `Could not ${operation}: the credential plugin "${plugin}" named by the kubeconfig is not installed or not on PATH.`, `Install ${plugin} (or add its folder to PATH for VS Code) and try again.`, detail);
+    return new KubeMlError(
+      'authPluginMissing',
+      `Could not ${operation}: the credential plugin "${plugin}" named by the kubeconfig is not installed or not on PATH.`,
+      `Install ${plugin} (or add its folder to PATH for VS Code) and try again.`,
+      detail,
+    );
   }
   switch (status) {
     case 401:
-      return new KubeMlError('unauthorized', `Could not ${operation}: the cluster rejected your credentials (401 Unauthorized).`, 'Your token or certificate has probably expired: log in again (refresh the kubeconfig) and retry.', detail);
+      return new KubeMlError(
+        'unauthorized',
+        `Could not ${operation}: the cluster rejected your credentials (401 Unauthorized).`,
+        'Your token or certificate has probably expired: log in again (refresh the kubeconfig) and retry.',
+        detail,
+      );
     case 403: {
       if (/violates PodSecurity/i.test(serverMessage)) {
-        return new KubeMlError('podSecurity', `Could not ${operation}: Pod Security admission refused it: ${serverMessage.replace(/^.*violates PodSecurity/i, 'violates PodSecurity')}`, 'Keep "kubeMl.devPods.restrictedPodSecurity" on, or ask an admin to relax the namespace\'s pod-security label.', detail);
+        return new KubeMlError(
+          'podSecurity',
+          `Could not ${operation}: Pod Security admission refused it: ${serverMessage.replace(/^.*violates PodSecurity/i, 'violates PodSecurity')}`,
+          'Keep "kubeMl.devPods.restrictedPodSecurity" on, or ask an admin to relax the namespace\'s pod-security label.',
+          detail,
+        );
       }
       if (/exceeded quota/i.test(serverMessage)) {
         const quota = /exceeded quota: ([^,]+)/i.exec(serverMessage)?.[1];
-        return new KubeMlError('quotaExceeded', `Could not ${operation}: it would exceed the resource quota${quota ? ` "${quota}"` : ''}: ${serverMessage.replace(/^.*exceeded quota: /i, '')}`, 'Ask for fewer resources, free some in this namespace, or ask an admin to raise the quota.', detail);
+        return new KubeMlError(
+          'quotaExceeded',
+          `Could not ${operation}: it would exceed the resource quota${quota ? ` "${quota}"` : ''}: ${serverMessage.replace(/^.*exceeded quota: /i, '')}`,
+          'Ask for fewer resources, free some in this namespace, or ask an admin to raise the quota.',
+          detail,
+        );
       }
-      return new KubeMlError('forbidden', `Could not ${operation}: forbidden by RBAC.`, `Ask a cluster admin to allow it. The server said: ${serverMessage}`, detail);
+      return new KubeMlError(
+        'forbidden',
+        `Could not ${operation}: forbidden by RBAC.`,
+        `Ask a cluster admin to allow it. The server said: ${serverMessage}`,
+        detail,
+      );
     }
     case 404:
-      return new KubeMlError('notFound', `Could not ${operation}: it does not exist (404).`, 'It may have been deleted; refresh the view.', detail);
+      return new KubeMlError(
+        'notFound',
+        `Could not ${operation}: it does not exist (404).`,
+        'It may have been deleted; refresh the view.',
+        detail,
+      );
     case 409:
-      return new KubeMlError('conflict', `Could not ${operation}: ${serverMessage}`, 'Someone else changed or created it first; refresh and retry.', detail);
+      return new KubeMlError(
+        'conflict',
+        `Could not ${operation}: ${serverMessage}`,
+        'Someone else changed or created it first; refresh and retry.',
+        detail,
+      );
     case 422: {
-      const causes = body?.details?.causes?.map((cause) => `${cause.field ?? ''} ${cause.message ?? ''}`.trim()).join('; ');
-      return new KubeMlError('invalidInput', `Could not ${operation}: the cluster rejected the object as invalid${causes ? `: ${causes}` : ''}.`, 'Fix the named fields and retry.', detail);
+      const causes = body?.details?.causes
+        ?.map((cause) => `${cause.field ?? ''} ${cause.message ?? ''}`.trim())
+        .join('; ');
+      return new KubeMlError(
+        'invalidInput',
+        `Could not ${operation}: the cluster rejected the object as invalid${causes ? `: ${causes}` : ''}.`,
+        'Fix the named fields and retry.',
+        detail,
+      );
     }
     case 504:
     case 408:
-      return new KubeMlError('timeout', `Could not ${operation}: the API server timed out.`, 'Retry; if it keeps happening the cluster may be overloaded.', detail);
+      return new KubeMlError(
+        'timeout',
+        `Could not ${operation}: the API server timed out.`,
+        'Retry; if it keeps happening the cluster may be overloaded.',
+        detail,
+      );
   }
   const code = systemCodeOf(error);
   if (code && TLS_CODES.has(code)) {
-    return new KubeMlError('tls', `Could not ${operation}: the TLS connection to the API server failed (${code}).`, 'Check certificate-authority-data in the kubeconfig, or that the server address matches its certificate.', detail);
+    return new KubeMlError(
+      'tls',
+      `Could not ${operation}: the TLS connection to the API server failed (${code}).`,
+      'Check certificate-authority-data in the kubeconfig, or that the server address matches its certificate.',
+      detail,
+    );
   }
-  if ((code && NETWORK_CODES.has(code)) || /ECONNREFUSED|ENOTFOUND|socket hang up|fetch failed/i.test(message)) {
-    return new KubeMlError('unreachable', `Could not ${operation}: the API server cannot be reached${code ? ` (${code})` : ''}.`, 'Check the server address in the kubeconfig, your VPN or network, and that the cluster is up. Kube ML reconnects on its own when it comes back.', detail);
+  if (
+    (code && NETWORK_CODES.has(code)) ||
+    /ECONNREFUSED|ENOTFOUND|socket hang up|fetch failed/i.test(message)
+  ) {
+    return new KubeMlError(
+      'unreachable',
+      `Could not ${operation}: the API server cannot be reached${code ? ` (${code})` : ''}.`,
+      'Check the server address in the kubeconfig, your VPN or network, and that the cluster is up. Kube ML reconnects on its own when it comes back.',
+      detail,
+    );
   }
   if (status !== undefined) {
-    return new KubeMlError('unknown', `Could not ${operation}: the API server answered ${status}: ${serverMessage}`, undefined, detail);
+    return new KubeMlError(
+      'unknown',
+      `Could not ${operation}: the API server answered ${status}: ${serverMessage}`,
+      undefined,
+      detail,
+    );
   }
   return new KubeMlError('unknown', `Could not ${operation}: ${message}`, undefined, detail);
 }

@@ -20,7 +20,8 @@ export type ExecOutcome =
   /** The connection ended without a status: network, API server or pod went away. */
   | { readonly kind: 'dropped'; readonly message: string };
 
-const NOT_FOUND_TEXT = /executable file not found|no such file or directory|not found in \$PATH|command not found/i;
+const NOT_FOUND_TEXT =
+  /executable file not found|no such file or directory|not found in \$PATH|command not found/i;
 
 /**
  * Reads the exec status. `sawOutput` tells apart "bash is missing" (exit 126/127 before printing
@@ -38,7 +39,12 @@ export function classifyExecStatus(status: V1Status | undefined, sawOutput: bool
   // A kubelet names the code in a cause; other streaming servers (KWOK) only in the message.
   const codeText = exitCause?.message ?? /exit (?:status|code) (\d+)/i.exec(message)?.[1];
   const exitCode = codeText !== undefined ? Number.parseInt(codeText, 10) : undefined;
-  if (!sawOutput && (exitCode === 126 || exitCode === 127 || (exitCode === undefined && NOT_FOUND_TEXT.test(message)))) {
+  if (
+    !sawOutput &&
+    (exitCode === 126 ||
+      exitCode === 127 ||
+      (exitCode === undefined && NOT_FOUND_TEXT.test(message)))
+  ) {
     return { kind: 'notFound', message };
   }
   return { kind: 'exited', exitCode: exitCode ?? -1, message };
@@ -56,7 +62,9 @@ export const SHELL_CANDIDATES: readonly (readonly string[])[] = [
 
 /** The shell to try after `attempt` ended with `outcome`, or undefined when we are done. */
 export function nextShellAttempt(attempt: number, outcome: ExecOutcome): number | undefined {
-  return outcome.kind === 'notFound' && attempt + 1 < SHELL_CANDIDATES.length ? attempt + 1 : undefined;
+  return outcome.kind === 'notFound' && attempt + 1 < SHELL_CANDIDATES.length
+    ? attempt + 1
+    : undefined;
 }
 
 /** stdout for a TTY exec: client-node sends a resize message whenever it emits 'resize'. */
@@ -101,7 +109,14 @@ export const SHELL_HEARTBEAT: HeartbeatOptions = { intervalMs: 10_000, timeoutMs
  * Runs `command` with a TTY in the container over client-node's WebSocket exec. A connection
  * that stops answering pings ends the shell as `dropped`.
  */
-export async function openShell(kubeConfig: KubeConfig, target: ExecTarget, command: readonly string[], size: { columns: number; rows: number }, events: ShellEvents, heartbeatOptions = SHELL_HEARTBEAT): Promise<ShellSession> {
+export async function openShell(
+  kubeConfig: KubeConfig,
+  target: ExecTarget,
+  command: readonly string[],
+  size: { columns: number; rows: number },
+  events: ShellEvents,
+  heartbeatOptions = SHELL_HEARTBEAT,
+): Promise<ShellSession> {
   let sawOutput = false;
   let ended = false;
   let status: V1Status | undefined;
@@ -117,11 +132,26 @@ export async function openShell(kubeConfig: KubeConfig, target: ExecTarget, comm
   const input = new PassThrough();
   let socket: WebSocket;
   try {
-    socket = (await retryWithFreshCredentials(kubeConfig, () => new Exec(kubeConfig).exec(target.namespace, target.pod, target.container, [...command], output, null, input, true, (result) => {
-      status = result;
-    }))) as unknown as WebSocket;
+    socket = (await retryWithFreshCredentials(kubeConfig, () =>
+      new Exec(kubeConfig).exec(
+        target.namespace,
+        target.pod,
+        target.container,
+        [...command],
+        output,
+        null,
+        input,
+        true,
+        (result) => {
+          status = result;
+        },
+      ),
+    )) as unknown as WebSocket;
   } catch (error) {
-    throw toKubeMlError(error, `open a shell in ${target.namespace}/${target.pod} (${target.container})`);
+    throw toKubeMlError(
+      error,
+      `open a shell in ${target.namespace}/${target.pod} (${target.container})`,
+    );
   }
   const heartbeat = new Heartbeat(
     heartbeatOptions,
@@ -139,7 +169,14 @@ export async function openShell(kubeConfig: KubeConfig, target: ExecTarget, comm
     heartbeat.dispose();
     input.destroy();
     const outcome = classifyExecStatus(status, sawOutput);
-    end(outcome.kind === 'dropped' ? { kind: 'dropped', message: `connection closed (${code}${reason.length ? ` ${reason.toString()}` : ''})` } : outcome);
+    end(
+      outcome.kind === 'dropped'
+        ? {
+            kind: 'dropped',
+            message: `connection closed (${code}${reason.length ? ` ${reason.toString()}` : ''})`,
+          }
+        : outcome,
+    );
   });
   socket.on('error', (error: Error) => end({ kind: 'dropped', message: error.message }));
   return {
@@ -221,7 +258,12 @@ const STDIN_HIGH_WATER_BYTES = 8 * 1024 * 1024;
  * client-node's exec sends stdin without flow control, so the sender waits while the socket's
  * buffer is full.
  */
-export async function runCommand(kubeConfig: KubeConfig, target: ExecTarget, argv: readonly string[], options: RunOptions = {}): Promise<CommandResult> {
+export async function runCommand(
+  kubeConfig: KubeConfig,
+  target: ExecTarget,
+  argv: readonly string[],
+  options: RunOptions = {},
+): Promise<CommandResult> {
   const { signal } = options;
   const operation = options.operation ?? `run ${argv[0]} in ${target.namespace}/${target.pod}`;
   const stdinBytes = options.stdin;
@@ -235,35 +277,63 @@ export async function runCommand(kubeConfig: KubeConfig, target: ExecTarget, arg
   const stdin = feed ? new PassThrough() : null;
   let status: V1Status | undefined;
   try {
-    socket = (await retryWithFreshCredentials(kubeConfig, () => new Exec(kubeConfig).exec(target.namespace, target.pod, target.container, [...argv], stdout, stderr, stdin, false, (result) => {
-      status = result;
-    }))) as unknown as WebSocket;
+    socket = (await retryWithFreshCredentials(kubeConfig, () =>
+      new Exec(kubeConfig).exec(
+        target.namespace,
+        target.pod,
+        target.container,
+        [...argv],
+        stdout,
+        stderr,
+        stdin,
+        false,
+        (result) => {
+          status = result;
+        },
+      ),
+    )) as unknown as WebSocket;
   } catch (error) {
     throw toKubeMlError(error, operation);
   }
   const connection = socket;
   if (stdout.overflowed || stderr.overflowed) connection.terminate();
   let closed = false;
-  const whenClosed = new Promise<void>((resolve) => connection.once('close', () => {
-    closed = true;
-    resolve();
-  }));
+  const whenClosed = new Promise<void>((resolve) =>
+    connection.once('close', () => {
+      closed = true;
+      resolve();
+    }),
+  );
   const onAbort = () => connection.terminate();
   signal?.addEventListener('abort', onAbort, { once: true });
   let timedOut = false;
-  const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
-    timedOut = true;
-    connection.terminate();
-  }, options.timeoutMs);
-  const timeoutError = () => new KubeMlError('timeout', `Could not ${operation}: no answer within ${(options.timeoutMs ?? 0) / 1000} s.`, 'The pod may be overloaded or its node unreachable; retry.');
+  const timer =
+    options.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          connection.terminate();
+        }, options.timeoutMs);
+  const timeoutError = () =>
+    new KubeMlError(
+      'timeout',
+      `Could not ${operation}: no answer within ${(options.timeoutMs ?? 0) / 1000} s.`,
+      'The pod may be overloaded or its node unreachable; retry.',
+    );
   try {
     if (stdin && feed) {
       const send: StdinSender = async (data) => {
         // Modest frames: one multi-MiB WebSocket message would sit in memory twice on every hop.
         for (let offset = 0; offset < data.length; offset += STDIN_FRAME_BYTES) {
-          if (closed) throw new KubeMlError('streamEnded', `Could not ${operation}: the connection to the pod closed while sending.`, 'The pod may have stopped; retry.');
+          if (closed)
+            throw new KubeMlError(
+              'streamEnded',
+              `Could not ${operation}: the connection to the pod closed while sending.`,
+              'The pod may have stopped; retry.',
+            );
           stdin.write(data.subarray(offset, offset + STDIN_FRAME_BYTES));
-          while (connection.bufferedAmount > STDIN_HIGH_WATER_BYTES && !closed) await new Promise((resolve) => setTimeout(resolve, 2));
+          while (connection.bufferedAmount > STDIN_HIGH_WATER_BYTES && !closed)
+            await new Promise((resolve) => setTimeout(resolve, 2));
         }
       };
       await Promise.race([feed(send), whenClosed]);
@@ -272,7 +342,9 @@ export async function runCommand(kubeConfig: KubeConfig, target: ExecTarget, arg
   } catch (error) {
     connection.terminate();
     if (timedOut) throw timeoutError();
-    throw signal?.aborted ? new KubeMlError('cancelled', `Cancelled: ${operation}.`) : toKubeMlError(error, operation);
+    throw signal?.aborted
+      ? new KubeMlError('cancelled', `Cancelled: ${operation}.`)
+      : toKubeMlError(error, operation);
   } finally {
     clearTimeout(timer);
     signal?.removeEventListener('abort', onAbort);
@@ -281,12 +353,31 @@ export async function runCommand(kubeConfig: KubeConfig, target: ExecTarget, arg
   if (timedOut) throw timeoutError();
   if (signal?.aborted) throw new KubeMlError('cancelled', `Cancelled: ${operation}.`);
   if (stdout.overflowed || stderr.overflowed) {
-    throw new KubeMlError('unknown', `Could not ${operation}: it wrote more than ${maxOutputBytes >= 1024 * 1024 ? `${Math.round(maxOutputBytes / 1024 / 1024)} MiB` : `${maxOutputBytes} bytes`} of output, so it was stopped.`, 'The command was expected to answer briefly; check what it reads in the pod.');
+    throw new KubeMlError(
+      'unknown',
+      `Could not ${operation}: it wrote more than ${maxOutputBytes >= 1024 * 1024 ? `${Math.round(maxOutputBytes / 1024 / 1024)} MiB` : `${maxOutputBytes} bytes`} of output, so it was stopped.`,
+      'The command was expected to answer briefly; check what it reads in the pod.',
+    );
   }
   const outcome = classifyExecStatus(status, true);
-  if (outcome.kind === 'dropped') throw new KubeMlError('streamEnded', `Could not ${operation}: the connection to the pod ended before the command finished.`, 'The pod may have stopped or restarted; retry.');
-  if (outcome.kind === 'notFound') throw new KubeMlError('notFound', `Could not ${operation}: ${outcome.message}`, `The image has no "${argv[0]}".`);
-  return { exitCode: outcome.exitCode, stdout: stdout.bytes, stderr: stderr.bytes, message: outcome.message };
+  if (outcome.kind === 'dropped')
+    throw new KubeMlError(
+      'streamEnded',
+      `Could not ${operation}: the connection to the pod ended before the command finished.`,
+      'The pod may have stopped or restarted; retry.',
+    );
+  if (outcome.kind === 'notFound')
+    throw new KubeMlError(
+      'notFound',
+      `Could not ${operation}: ${outcome.message}`,
+      `The image has no "${argv[0]}".`,
+    );
+  return {
+    exitCode: outcome.exitCode,
+    stdout: stdout.bytes,
+    stderr: stderr.bytes,
+    message: outcome.message,
+  };
 }
 
 export interface TextCommandResult extends Omit<CommandResult, 'stdout' | 'stderr'> {
@@ -298,7 +389,19 @@ export interface TextCommandResult extends Omit<CommandResult, 'stdout' | 'stder
 const TEXT_OUTPUT_LIMIT_BYTES = 4 * 1024 * 1024;
 
 /** runCommand for commands that answer in UTF-8 text. */
-export async function runTextCommand(kubeConfig: KubeConfig, target: ExecTarget, argv: readonly string[], options: RunOptions = {}): Promise<TextCommandResult> {
-  const result = await runCommand(kubeConfig, target, argv, { maxOutputBytes: TEXT_OUTPUT_LIMIT_BYTES, ...options });
-  return { ...result, stdout: result.stdout.toString('utf8'), stderr: result.stderr.toString('utf8') };
+export async function runTextCommand(
+  kubeConfig: KubeConfig,
+  target: ExecTarget,
+  argv: readonly string[],
+  options: RunOptions = {},
+): Promise<TextCommandResult> {
+  const result = await runCommand(kubeConfig, target, argv, {
+    maxOutputBytes: TEXT_OUTPUT_LIMIT_BYTES,
+    ...options,
+  });
+  return {
+    ...result,
+    stdout: result.stdout.toString('utf8'),
+    stderr: result.stderr.toString('utf8'),
+  };
 }

@@ -46,7 +46,9 @@ export class Heartbeat implements Disposable {
       this.awaitingAnswer = true;
       this.timer = this.timers.setTimeout(() => {
         this.stopped = true;
-        this.onDead(`no answer to a ping for ${formatSeconds(this.options.timeoutMs)}: the connection is dead (the computer slept or the network changed)`);
+        this.onDead(
+          `no answer to a ping for ${formatSeconds(this.options.timeoutMs)}: the connection is dead (the computer slept or the network changed)`,
+        );
       }, this.options.timeoutMs);
       this.ping();
     }, this.options.intervalMs);

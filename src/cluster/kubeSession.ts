@@ -34,10 +34,14 @@ export class KubeSession implements ClusterSession {
     this.contextName = options.contextName;
     this.namespace = options.namespace;
     this.kubeConfig = options.kubeConfig;
-    this.access = new AccessChecker(options.reviewer ?? selfSubjectAccessReviewer(options.kubeConfig));
+    this.access = new AccessChecker(
+      options.reviewer ?? selfSubjectAccessReviewer(options.kubeConfig),
+    );
     const cacheOptions = { ...options.cache, log: options.log };
     this.nodes = new KubeWatchCache(nodeSource(options.kubeConfig), cacheOptions);
-    const canListAllPods = async (): Promise<boolean> => (await this.can({ verb: 'list', resource: 'pods' })) && (await this.can({ verb: 'watch', resource: 'pods' }));
+    const canListAllPods = async (): Promise<boolean> =>
+      (await this.can({ verb: 'list', resource: 'pods' })) &&
+      (await this.can({ verb: 'watch', resource: 'pods' }));
     this.pods = new KubeWatchCache(
       scopedPodSource(options.kubeConfig, options.namespace, canListAllPods, (scope) => {
         this.scope = scope;
@@ -56,7 +60,10 @@ export class KubeSession implements ClusterSession {
     if (this.disposed) {
       throw new Error('session disposed');
     }
-    this.namespaceCache ??= new KubeWatchCache(namespaceSource(this.kubeConfig), { ...this.options.cache, log: this.options.log });
+    this.namespaceCache ??= new KubeWatchCache(namespaceSource(this.kubeConfig), {
+      ...this.options.cache,
+      log: this.options.log,
+    });
     return this.namespaceCache;
   }
 
@@ -80,7 +87,9 @@ export class KubeSession implements ClusterSession {
  * The namespace cache of a KubeSession, found by shape rather than instanceof so that code bundled
  * separately (extension-host tests) sees it too.
  */
-export function namespacesOf(session: ClusterSession | undefined): KubeWatchCache<V1Namespace> | undefined {
+export function namespacesOf(
+  session: ClusterSession | undefined,
+): KubeWatchCache<V1Namespace> | undefined {
   if (!session || !('namespaces' in session)) return undefined;
   try {
     return (session as { namespaces: KubeWatchCache<V1Namespace> }).namespaces;
@@ -89,4 +98,3 @@ export function namespacesOf(session: ClusterSession | undefined): KubeWatchCach
     return undefined;
   }
 }
-

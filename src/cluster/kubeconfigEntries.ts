@@ -26,7 +26,8 @@ type Mapping = Record<string, unknown>;
 
 // Says what kind of value was found, never the value: it may be a credential.
 function describeValue(value: unknown): string {
-  if (typeof value === 'boolean') return 'a boolean (unquoted y, yes, on, n, no and off are booleans in a kubeconfig, as in kubectl: quote the value)';
+  if (typeof value === 'boolean')
+    return 'a boolean (unquoted y, yes, on, n, no and off are booleans in a kubeconfig, as in kubectl: quote the value)';
   if (typeof value === 'number') return 'a number (quote the value)';
   if (typeof value === 'string') return 'a string';
   return Array.isArray(value) ? 'a list' : 'a mapping';
@@ -38,7 +39,11 @@ function describeValue(value: unknown): string {
  * `where` names the field the way kubectl does (users.user.token).
  */
 class Fields {
-  constructor(private readonly mapping: Mapping, private readonly where: string, private readonly owner: string) {}
+  constructor(
+    private readonly mapping: Mapping,
+    private readonly where: string,
+    private readonly owner: string,
+  ) {}
 
   string(key: string): string | undefined {
     const value = this.mapping[key];
@@ -67,7 +72,8 @@ class Fields {
   stringLists(key: string): Record<string, string[]> | undefined {
     const value = this.mapping[key];
     if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'object' || Array.isArray(value)) throw this.wrongType(key, 'a mapping of lists of strings', value);
+    if (typeof value !== 'object' || Array.isArray(value))
+      throw this.wrongType(key, 'a mapping of lists of strings', value);
     const nested = new Fields(value as Mapping, `${this.where}.${key}`, this.owner);
     return Object.fromEntries(Object.keys(value).map((name) => [name, nested.strings(name) ?? []]));
   }
@@ -77,22 +83,30 @@ class Fields {
   }
 
   private wrongType(key: string, expected: string, value: unknown): Error {
-    return new Error(`${this.where}.${key} of "${this.owner}" must be ${expected}, not ${describeValue(value)}`);
+    return new Error(
+      `${this.where}.${key} of "${this.owner}" must be ${expected}, not ${describeValue(value)}`,
+    );
   }
 }
 
 /** Each entry of a named list (clusters, users, contexts) as a name and the fields of its body. */
-function namedEntries(list: unknown, section: string, body: string): { name: string; fields: Fields }[] {
+function namedEntries(
+  list: unknown,
+  section: string,
+  body: string,
+): { name: string; fields: Fields }[] {
   const seen = new Set<string>();
   return (Array.isArray(list) ? list : []).map((entry: unknown, index) => {
-    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) throw new Error(`${section}[${index}] must be a mapping with a name and a ${body}`);
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry))
+      throw new Error(`${section}[${index}] must be a mapping with a name and a ${body}`);
     const outer = new Fields(entry as Mapping, section, `${section}[${index}]`);
     const name = outer.string('name') ?? '';
     // client-go refuses a file that defines a name twice, wherever the entries are used.
     if (seen.has(name)) throw new Error(`duplicate name "${name}" in ${section}`);
     seen.add(name);
     const inner = outer.raw(body) ?? {};
-    if (typeof inner !== 'object' || Array.isArray(inner)) throw new Error(`${section}.${body} of "${name}" must be a mapping`);
+    if (typeof inner !== 'object' || Array.isArray(inner))
+      throw new Error(`${section}.${body} of "${name}" must be a mapping`);
     return { name, fields: new Fields(inner as Mapping, `${section}.${body}`, name) };
   });
 }
@@ -132,7 +146,10 @@ function userOf(name: string, fields: Fields, directory: string): KubeconfigUser
     impersonateGroups: fields.strings('as-groups'),
     impersonateUserExtra: fields.stringLists('as-user-extra'),
     authProvider: fields.raw('auth-provider'),
-    exec: exec && typeof exec.command === 'string' ? { ...exec, command: commandRelativeTo(exec.command, directory) } : exec,
+    exec:
+      exec && typeof exec.command === 'string'
+        ? { ...exec, command: commandRelativeTo(exec.command, directory) }
+        : exec,
   };
 }
 
@@ -145,9 +162,18 @@ export function kubeconfigEntries(document: Mapping, file: string): KubeconfigEn
   const directory = path.dirname(path.resolve(file));
   const top = new Fields(document, 'config', path.basename(file));
   return {
-    clusters: namedEntries(document.clusters, 'clusters', 'cluster').map(({ name, fields }) => clusterOf(name, fields, directory)),
-    users: namedEntries(document.users, 'users', 'user').map(({ name, fields }) => userOf(name, fields, directory)),
-    contexts: namedEntries(document.contexts, 'contexts', 'context').map(({ name, fields }) => ({ name, cluster: fields.string('cluster') ?? '', user: fields.string('user') ?? '', namespace: fields.string('namespace') })),
+    clusters: namedEntries(document.clusters, 'clusters', 'cluster').map(({ name, fields }) =>
+      clusterOf(name, fields, directory),
+    ),
+    users: namedEntries(document.users, 'users', 'user').map(({ name, fields }) =>
+      userOf(name, fields, directory),
+    ),
+    contexts: namedEntries(document.contexts, 'contexts', 'context').map(({ name, fields }) => ({
+      name,
+      cluster: fields.string('cluster') ?? '',
+      user: fields.string('user') ?? '',
+      namespace: fields.string('namespace'),
+    })),
     currentContext: top.string('current-context') || undefined,
   };
 }

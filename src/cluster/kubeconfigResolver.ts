@@ -5,7 +5,11 @@ import * as yaml from 'js-yaml';
 import { KubeConfig, type Cluster, type Context, type User } from '@kubernetes/client-node';
 import { KubeMlError } from './errors';
 import { EXEC_CLUSTER_EXTENSION } from './execCredentials/execClusterInfo';
-import { findExecutable, installHintText, pluginMissingError } from './execCredentials/pluginExecutable';
+import {
+  findExecutable,
+  installHintText,
+  pluginMissingError,
+} from './execCredentials/pluginExecutable';
 import { kubeconfigEntries, type KubeconfigEntries } from './kubeconfigEntries';
 import { KUBECONFIG_YAML_SCHEMA } from './kubeconfigYaml';
 
@@ -70,12 +74,18 @@ export function locateKubeconfig(options: ResolveOptions = {}): KubeconfigLocati
   const setting = options.settingPath?.trim();
   if (setting) {
     const file = path.resolve(cwd, expandHome(setting, homeDir));
-    return fs.existsSync(file) ? { source: 'setting', files: [file], missing: [] } : { source: 'setting', files: [], missing: [file] };
+    return fs.existsSync(file)
+      ? { source: 'setting', files: [file], missing: [] }
+      : { source: 'setting', files: [], missing: [file] };
   }
   if (env.KUBECONFIG) {
     const entries = env.KUBECONFIG.split(path.delimiter).filter((entry) => entry.length > 0);
     const unique = [...new Set(entries.map((entry) => path.resolve(cwd, entry)))];
-    return { source: 'env', files: unique.filter((file) => fs.existsSync(file)), missing: unique.filter((file) => !fs.existsSync(file)) };
+    return {
+      source: 'env',
+      files: unique.filter((file) => fs.existsSync(file)),
+      missing: unique.filter((file) => !fs.existsSync(file)),
+    };
   }
   const homeConfig = path.join(homeDir, '.kube', 'config');
   if (fs.existsSync(homeConfig)) {
@@ -95,10 +105,15 @@ interface ParsedFile {
 function execExtensionsOf(clusters: unknown): Map<string, unknown> {
   const found = new Map<string, unknown>();
   for (const entry of Array.isArray(clusters) ? clusters : []) {
-    const { name, cluster } = (entry ?? {}) as { name?: unknown; cluster?: { extensions?: unknown } };
+    const { name, cluster } = (entry ?? {}) as {
+      name?: unknown;
+      cluster?: { extensions?: unknown };
+    };
     const extensions = cluster?.extensions;
     if (typeof name !== 'string' || !Array.isArray(extensions)) continue;
-    const exec = extensions.find((extension: { name?: unknown } | null) => extension?.name === EXEC_CLUSTER_EXTENSION) as { extension?: unknown } | undefined;
+    const exec = extensions.find(
+      (extension: { name?: unknown } | null) => extension?.name === EXEC_CLUSTER_EXTENSION,
+    ) as { extension?: unknown } | undefined;
     if (exec?.extension !== undefined) found.set(name, exec.extension);
   }
   return found;
@@ -110,20 +125,36 @@ export function parseKubeconfigFile(file: string): ParsedFile {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
-    throw new KubeMlError('noKubeconfig', `Cannot read the kubeconfig file ${file}: ${(error as Error).message}.`, 'Check that the file exists and is readable, or change the "kubeMl.kubeconfig" setting.', `read ${file}: ${(error as Error).message}`);
+    throw new KubeMlError(
+      'noKubeconfig',
+      `Cannot read the kubeconfig file ${file}: ${(error as Error).message}.`,
+      'Check that the file exists and is readable, or change the "kubeMl.kubeconfig" setting.',
+      `read ${file}: ${(error as Error).message}`,
+    );
   }
   return parseKubeconfigText(text, file);
 }
 
 export function parseKubeconfigText(text: string, file: string): ParsedFile {
   const malformed = (reason: string): KubeMlError =>
-    new KubeMlError('malformedKubeconfig', `The kubeconfig file ${file} is malformed: ${reason}`, 'Fix the file (kubectl config view shows how kubectl reads it) or point "kubeMl.kubeconfig" at another file.', `parse ${file}: ${reason}`);
+    new KubeMlError(
+      'malformedKubeconfig',
+      `The kubeconfig file ${file} is malformed: ${reason}`,
+      'Fix the file (kubectl config view shows how kubectl reads it) or point "kubeMl.kubeconfig" at another file.',
+      `parse ${file}: ${reason}`,
+    );
   let document: unknown;
   try {
     document = yaml.load(text, { schema: KUBECONFIG_YAML_SCHEMA });
   } catch (error) {
-    const yamlError = error as { reason?: string; mark?: { line: number; column: number }; message: string };
-    const where = yamlError.mark ? ` at line ${yamlError.mark.line + 1}, column ${yamlError.mark.column + 1}` : '';
+    const yamlError = error as {
+      reason?: string;
+      mark?: { line: number; column: number };
+      message: string;
+    };
+    const where = yamlError.mark
+      ? ` at line ${yamlError.mark.line + 1}, column ${yamlError.mark.column + 1}`
+      : '';
     throw malformed(`${yamlError.reason ?? yamlError.message.split('\n')[0]}${where}.`);
   }
   const config = new KubeConfig();
@@ -147,8 +178,18 @@ export function parseKubeconfigText(text: string, file: string): ParsedFile {
   } catch (error) {
     throw malformed(`${(error as Error).message}.`);
   }
-  config.loadFromOptions({ clusters: entries.clusters, users: entries.users, contexts: entries.contexts, currentContext: entries.currentContext });
-  return { file, config, currentContext: entries.currentContext, execExtensions: execExtensionsOf(sections.clusters) };
+  config.loadFromOptions({
+    clusters: entries.clusters,
+    users: entries.users,
+    contexts: entries.contexts,
+    currentContext: entries.currentContext,
+  });
+  return {
+    file,
+    config,
+    currentContext: entries.currentContext,
+    execExtensions: execExtensionsOf(sections.clusters),
+  };
 }
 
 /** kubectl's merge: first definition of each name wins; current-context from the first file that sets one. */
@@ -159,12 +200,19 @@ export function mergeKubeconfigs(parsed: readonly ParsedFile[]): KubeConfig {
   let currentContext: string | undefined;
   for (const { config, currentContext: current } of parsed) {
     currentContext ??= current;
-    for (const cluster of config.getClusters()) if (!clusters.has(cluster.name)) clusters.set(cluster.name, cluster);
+    for (const cluster of config.getClusters())
+      if (!clusters.has(cluster.name)) clusters.set(cluster.name, cluster);
     for (const user of config.getUsers()) if (!users.has(user.name)) users.set(user.name, user);
-    for (const context of config.getContexts()) if (!contexts.has(context.name)) contexts.set(context.name, context);
+    for (const context of config.getContexts())
+      if (!contexts.has(context.name)) contexts.set(context.name, context);
   }
   const merged = new KubeConfig();
-  merged.loadFromOptions({ clusters: [...clusters.values()], users: [...users.values()], contexts: [...contexts.values()], currentContext });
+  merged.loadFromOptions({
+    clusters: [...clusters.values()],
+    users: [...users.values()],
+    contexts: [...contexts.values()],
+    currentContext,
+  });
   return merged;
 }
 
@@ -183,18 +231,36 @@ function mergeExecExtensions(parsed: readonly ParsedFile[]): Map<string, unknown
 }
 
 function inClusterAvailable(env: NodeJS.ProcessEnv, prefix: string): boolean {
-  return Boolean(env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT && fs.existsSync(`${prefix}${SERVICE_ACCOUNT_DIR}/token`));
+  return Boolean(
+    env.KUBERNETES_SERVICE_HOST &&
+    env.KUBERNETES_SERVICE_PORT &&
+    fs.existsSync(`${prefix}${SERVICE_ACCOUNT_DIR}/token`),
+  );
 }
 
 function noKubeconfigError(location: KubeconfigLocation): KubeMlError {
   if (location.source === 'setting') {
-    return new KubeMlError('noKubeconfig', `The kubeconfig file ${location.missing[0]} named by the "kubeMl.kubeconfig" setting does not exist.`, 'Fix the setting or clear it to use KUBECONFIG or ~/.kube/config like kubectl.');
+    return new KubeMlError(
+      'noKubeconfig',
+      `The kubeconfig file ${location.missing[0]} named by the "kubeMl.kubeconfig" setting does not exist.`,
+      'Fix the setting or clear it to use KUBECONFIG or ~/.kube/config like kubectl.',
+    );
   }
   if (location.source === 'env') {
-    const named = location.missing.length ? `None of the kubeconfig files in KUBECONFIG exist (${location.missing.join(', ')}).` : 'KUBECONFIG is set but names no file.';
-    return new KubeMlError('noKubeconfig', named, 'Fix KUBECONFIG for the environment VS Code starts in, or set "kubeMl.kubeconfig".');
+    const named = location.missing.length
+      ? `None of the kubeconfig files in KUBECONFIG exist (${location.missing.join(', ')}).`
+      : 'KUBECONFIG is set but names no file.';
+    return new KubeMlError(
+      'noKubeconfig',
+      named,
+      'Fix KUBECONFIG for the environment VS Code starts in, or set "kubeMl.kubeconfig".',
+    );
   }
-  return new KubeMlError('noKubeconfig', 'No kubeconfig was found: KUBECONFIG is not set, ~/.kube/config does not exist and VS Code is not running inside a cluster.', 'Create ~/.kube/config (for example with your cloud CLI), or set "kubeMl.kubeconfig" to a kubeconfig file.');
+  return new KubeMlError(
+    'noKubeconfig',
+    'No kubeconfig was found: KUBECONFIG is not set, ~/.kube/config does not exist and VS Code is not running inside a cluster.',
+    'Create ~/.kube/config (for example with your cloud CLI), or set "kubeMl.kubeconfig" to a kubeconfig file.',
+  );
 }
 
 /** client-node reads KUBERNETES_SERVICE_HOST/PORT from process.env; tests pass their own env. */
@@ -203,13 +269,19 @@ function withEnv(env: NodeJS.ProcessEnv, load: () => void): void {
     load();
     return;
   }
-  const saved = { host: process.env.KUBERNETES_SERVICE_HOST, port: process.env.KUBERNETES_SERVICE_PORT };
+  const saved = {
+    host: process.env.KUBERNETES_SERVICE_HOST,
+    port: process.env.KUBERNETES_SERVICE_PORT,
+  };
   process.env.KUBERNETES_SERVICE_HOST = env.KUBERNETES_SERVICE_HOST;
   process.env.KUBERNETES_SERVICE_PORT = env.KUBERNETES_SERVICE_PORT;
   try {
     load();
   } finally {
-    for (const [key, value] of [['KUBERNETES_SERVICE_HOST', saved.host], ['KUBERNETES_SERVICE_PORT', saved.port]] as const) {
+    for (const [key, value] of [
+      ['KUBERNETES_SERVICE_HOST', saved.host],
+      ['KUBERNETES_SERVICE_PORT', saved.port],
+    ] as const) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }
@@ -225,12 +297,22 @@ export function resolveKubeconfig(options: ResolveOptions = {}): ResolvedKubecon
     if (location.source !== 'setting' && inClusterAvailable(env, prefix)) {
       const kubeConfig = new KubeConfig();
       withEnv(env, () => kubeConfig.loadFromCluster(prefix));
-      return { source: 'inCluster', files: [], missing: location.missing, kubeConfig, execExtensions: new Map() };
+      return {
+        source: 'inCluster',
+        files: [],
+        missing: location.missing,
+        kubeConfig,
+        execExtensions: new Map(),
+      };
     }
     throw noKubeconfigError(location);
   }
   const parsed = location.files.map(parseKubeconfigFile);
-  return { ...location, kubeConfig: mergeKubeconfigs(parsed), execExtensions: mergeExecExtensions(parsed) };
+  return {
+    ...location,
+    kubeConfig: mergeKubeconfigs(parsed),
+    execExtensions: mergeExecExtensions(parsed),
+  };
 }
 
 /** Where each kubectl-style source came from, for the output channel (no credentials). */
@@ -251,7 +333,11 @@ export function describeLocation(location: KubeconfigLocation): string {
  * Before any request, checks that the exec credential plugin of `contextName`'s user exists, so
  * the user reads "gke-gcloud-auth-plugin is not installed" instead of a spawn error.
  */
-export function checkExecPlugin(kubeConfig: KubeConfig, contextName: string, env: NodeJS.ProcessEnv = process.env): KubeMlError | undefined {
+export function checkExecPlugin(
+  kubeConfig: KubeConfig,
+  contextName: string,
+  env: NodeJS.ProcessEnv = process.env,
+): KubeMlError | undefined {
   const context = kubeConfig.getContextObject(contextName);
   const user = context ? kubeConfig.getUser(context.user) : null;
   const exec = user?.exec as { command?: unknown; installHint?: unknown } | undefined;
@@ -261,5 +347,10 @@ export function checkExecPlugin(kubeConfig: KubeConfig, contextName: string, env
   if (findExecutable(exec.command, env)) {
     return undefined;
   }
-  return pluginMissingError(`Context "${contextName}"`, exec.command, installHintText(exec.installHint), env);
+  return pluginMissingError(
+    `Context "${contextName}"`,
+    exec.command,
+    installHintText(exec.installHint),
+    env,
+  );
 }

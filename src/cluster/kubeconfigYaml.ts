@@ -8,7 +8,8 @@ const FALSE_WORDS = ['n', 'N', 'no', 'No', 'NO', 'false', 'False', 'FALSE', 'off
 
 const yaml11Bool = new yaml.Type('tag:yaml.org,2002:bool', {
   kind: 'scalar',
-  resolve: (data: string | null) => data !== null && (TRUE_WORDS.includes(data) || FALSE_WORDS.includes(data)),
+  resolve: (data: string | null) =>
+    data !== null && (TRUE_WORDS.includes(data) || FALSE_WORDS.includes(data)),
   construct: (data: string) => TRUE_WORDS.includes(data),
   predicate: (object: unknown) => typeof object === 'boolean',
   represent: { lowercase: (object: object) => (object.valueOf() ? 'true' : 'false') },

@@ -22,7 +22,16 @@ export function selfSubjectAccessReviewer(kubeConfig: KubeConfig): AccessReviewe
         body: {
           apiVersion: 'authorization.k8s.io/v1',
           kind: 'SelfSubjectAccessReview',
-          spec: { resourceAttributes: { verb: query.verb, resource: query.resource, group: query.group ?? '', namespace: query.namespace, subresource: query.subresource, name: query.name } },
+          spec: {
+            resourceAttributes: {
+              verb: query.verb,
+              resource: query.resource,
+              group: query.group ?? '',
+              namespace: query.namespace,
+              subresource: query.subresource,
+              name: query.name,
+            },
+          },
         },
       });
       return review.status?.allowed === true;
@@ -52,7 +61,14 @@ export class AccessChecker {
 
   /** Whether the current identity may do `query`; failures of the review itself reject (not cached). */
   can(query: AccessQuery): Promise<boolean> {
-    const key = JSON.stringify([query.verb, query.group ?? '', query.resource, query.subresource ?? '', query.namespace ?? '', query.name ?? '']);
+    const key = JSON.stringify([
+      query.verb,
+      query.group ?? '',
+      query.resource,
+      query.subresource ?? '',
+      query.namespace ?? '',
+      query.name ?? '',
+    ]);
     const now = this.now();
     const cached = this.answers.get(key);
     if (cached && cached.expires > now) {
@@ -74,14 +90,21 @@ export class AccessChecker {
 }
 
 export function forbiddenError(query: AccessQuery): KubeMlError {
-  return new KubeMlError('forbidden', `You are not allowed to ${describeAccess(query)}.`, `Ask a cluster admin for RBAC permission to ${query.verb} ${query.subresource ? `${query.resource}/${query.subresource}` : query.resource}${query.namespace ? ` in ${query.namespace}` : ''}, or switch to a namespace where you have it.`);
+  return new KubeMlError(
+    'forbidden',
+    `You are not allowed to ${describeAccess(query)}.`,
+    `Ask a cluster admin for RBAC permission to ${query.verb} ${query.subresource ? `${query.resource}/${query.subresource}` : query.resource}${query.namespace ? ` in ${query.namespace}` : ''}, or switch to a namespace where you have it.`,
+  );
 }
 
 /**
  * Waits for a watch cache's first list: true once it holds its objects, false when RBAC forbids
  * listing them (a namespace-only user and nodes); any other failure is thrown.
  */
-export async function listAllowed(cache: { readonly ready: Promise<void> }, operation: string): Promise<boolean> {
+export async function listAllowed(
+  cache: { readonly ready: Promise<void> },
+  operation: string,
+): Promise<boolean> {
   try {
     await cache.ready;
     return true;

@@ -18,7 +18,16 @@ export interface PodFileStat {
   readonly version: string;
 }
 
-export type PodFileErrorCode = 'notFound' | 'exists' | 'notADirectory' | 'isADirectory' | 'notARegularFile' | 'tooLarge' | 'noPermissions' | 'conflict' | 'failed';
+export type PodFileErrorCode =
+  | 'notFound'
+  | 'exists'
+  | 'notADirectory'
+  | 'isADirectory'
+  | 'notARegularFile'
+  | 'tooLarge'
+  | 'noPermissions'
+  | 'conflict'
+  | 'failed';
 
 export class PodFileError extends Error {
   constructor(
@@ -45,17 +54,30 @@ const SHORT_READ_ATTEMPTS = 3;
 export const MAX_READ_BYTES = 64 * 1024 * 1024;
 
 /** Turns a failed command's exit code and stderr into a typed error (coreutils, busybox and dash wording). */
-export function classifyFileError(result: Pick<CommandResult, 'exitCode' | 'stderr'>, path: string): PodFileError {
+export function classifyFileError(
+  result: Pick<CommandResult, 'exitCode' | 'stderr'>,
+  path: string,
+): PodFileError {
   const text = result.stderr.toString('utf8').trim();
-  const say = (code: PodFileErrorCode, what: string) => new PodFileError(code, path, `${path}: ${what}${text ? ` (${text.split('\n')[0]})` : ''}`);
-  if (result.exitCode === CONFLICT_EXIT || /kubeml: conflict/.test(text)) return say('conflict', 'the file changed in the pod since it was read; not overwritten');
-  if (result.exitCode === EXISTS_EXIT || /File exists|kubeml: exists/i.test(text)) return say('exists', 'already exists');
-  if (result.exitCode === TOO_LARGE_EXIT) return say('tooLarge', 'too large to open in the editor; copy it with a terminal instead');
-  if (result.exitCode === NOT_REGULAR_EXIT) return say('notARegularFile', 'not a regular file (a device, pipe or socket), so it is not read');
+  const say = (code: PodFileErrorCode, what: string) =>
+    new PodFileError(code, path, `${path}: ${what}${text ? ` (${text.split('\n')[0]})` : ''}`);
+  if (result.exitCode === CONFLICT_EXIT || /kubeml: conflict/.test(text))
+    return say('conflict', 'the file changed in the pod since it was read; not overwritten');
+  if (result.exitCode === EXISTS_EXIT || /File exists|kubeml: exists/i.test(text))
+    return say('exists', 'already exists');
+  if (result.exitCode === TOO_LARGE_EXIT)
+    return say('tooLarge', 'too large to open in the editor; copy it with a terminal instead');
+  if (result.exitCode === NOT_REGULAR_EXIT)
+    return say(
+      'notARegularFile',
+      'not a regular file (a device, pipe or socket), so it is not read',
+    );
   if (/Not a directory/i.test(text)) return say('notADirectory', 'not a directory');
   if (/Is a directory/i.test(text)) return say('isADirectory', 'is a directory');
-  if (/Permission denied|Operation not permitted|Read-only file system/i.test(text)) return say('noPermissions', 'permission denied');
-  if (/No such file|nonexistent|can't (open|create)|cannot (stat|access|open)/i.test(text)) return say('notFound', 'no such file or directory');
+  if (/Permission denied|Operation not permitted|Read-only file system/i.test(text))
+    return say('noPermissions', 'permission denied');
+  if (/No such file|nonexistent|can't (open|create)|cannot (stat|access|open)/i.test(text))
+    return say('notFound', 'no such file or directory');
   return say('failed', `failed with exit code ${result.exitCode}`);
 }
 
@@ -83,7 +105,10 @@ export function parseDirectoryListing(output: Buffer): [string, PodFileType][] {
     .toString('utf8')
     .split('\0')
     .filter((entry) => entry.length > 1)
-    .map((entry) => [entry.slice(1), entry[0] === 'd' ? 'directory' : entry[0] === 'f' ? 'file' : 'other']);
+    .map((entry) => [
+      entry.slice(1),
+      entry[0] === 'd' ? 'directory' : entry[0] === 'f' ? 'file' : 'other',
+    ]);
 }
 
 /** Only absolute, normalized paths reach the container; "-"-leading names are made safe by "--". */
@@ -153,11 +178,27 @@ export class PodFiles {
     readonly target: ExecTarget,
   ) {}
 
-  private async script(name: keyof typeof SCRIPTS, args: readonly string[], stdin?: Buffer, signal?: AbortSignal, maxOutputBytes?: number): Promise<CommandResult> {
-    return runCommand(this.kubeConfig, this.target, ['sh', '-c', SCRIPTS[name], `kubeml-${name}`, ...args], { stdin, signal, maxOutputBytes });
+  private async script(
+    name: keyof typeof SCRIPTS,
+    args: readonly string[],
+    stdin?: Buffer,
+    signal?: AbortSignal,
+    maxOutputBytes?: number,
+  ): Promise<CommandResult> {
+    return runCommand(
+      this.kubeConfig,
+      this.target,
+      ['sh', '-c', SCRIPTS[name], `kubeml-${name}`, ...args],
+      { stdin, signal, maxOutputBytes },
+    );
   }
 
-  private async succeed(name: keyof typeof SCRIPTS, path: string, args: readonly string[], stdin?: Buffer): Promise<CommandResult> {
+  private async succeed(
+    name: keyof typeof SCRIPTS,
+    path: string,
+    args: readonly string[],
+    stdin?: Buffer,
+  ): Promise<CommandResult> {
     const result = await this.script(name, args, stdin);
     if (result.exitCode !== 0) throw classifyFileError(result, path);
     return result;
@@ -181,12 +222,26 @@ export class PodFiles {
   }
 
   /** A regular file of at most `maxBytes`; anything else is a PodFileError, never an endless read. */
-  async readFile(path: string, signal?: AbortSignal, maxBytes = MAX_READ_BYTES): Promise<{ content: Buffer; version: string }> {
+  async readFile(
+    path: string,
+    signal?: AbortSignal,
+    maxBytes = MAX_READ_BYTES,
+  ): Promise<{ content: Buffer; version: string }> {
     const target = normalizePodPath(path);
     for (let attempt = 1; ; attempt++) {
-      const result = await this.script('read', [target, String(maxBytes)], undefined, signal, maxBytes + 1);
+      const result = await this.script(
+        'read',
+        [target, String(maxBytes)],
+        undefined,
+        signal,
+        maxBytes + 1,
+      );
       if (result.exitCode !== 0) throw classifyFileError(result, target);
-      if (result.stdout.length > maxBytes) throw classifyFileError({ exitCode: TOO_LARGE_EXIT, stderr: Buffer.from('kubeml: grew while read') }, target);
+      if (result.stdout.length > maxBytes)
+        throw classifyFileError(
+          { exitCode: TOO_LARGE_EXIT, stderr: Buffer.from('kubeml: grew while read') },
+          target,
+        );
       const version = result.stderr.toString('utf8').trim().split('\n')[0];
       const size = Number(version.slice(version.lastIndexOf('|') + 1));
       // An exec stream can end before all of its output arrived (kubernetes/kubernetes#124571, kubectl
@@ -194,7 +249,11 @@ export class PodFiles {
       // editor, which would save the cut file back over the whole one.
       if (result.stdout.length >= size) return { content: result.stdout, version };
       if (attempt >= SHORT_READ_ATTEMPTS) {
-        throw new PodFileError('failed', target, `${target}: only ${result.stdout.length} of ${size} bytes arrived, ${attempt} times; the connection to the pod cut the output short. Try again.`);
+        throw new PodFileError(
+          'failed',
+          target,
+          `${target}: only ${result.stdout.length} of ${size} bytes arrived, ${attempt} times; the connection to the pod cut the output short. Try again.`,
+        );
       }
     }
   }
@@ -203,7 +262,18 @@ export class PodFiles {
   async writeFile(path: string, content: Uint8Array, options: WriteOptions): Promise<PodFileStat> {
     const target = normalizePodPath(path);
     const bytes = Buffer.from(content.buffer, content.byteOffset, content.byteLength);
-    const result = await this.succeed('write', target, [target, String(bytes.length), options.expectedVersion ?? '', options.create ? '1' : '0', options.overwrite ? '1' : '0'], bytes);
+    const result = await this.succeed(
+      'write',
+      target,
+      [
+        target,
+        String(bytes.length),
+        options.expectedVersion ?? '',
+        options.create ? '1' : '0',
+        options.overwrite ? '1' : '0',
+      ],
+      bytes,
+    );
     return parseStatLine(result.stdout.toString('utf8'));
   }
 
@@ -219,6 +289,10 @@ export class PodFiles {
 
   async rename(from: string, to: string, options: { overwrite: boolean }): Promise<void> {
     const source = normalizePodPath(from);
-    await this.succeed('rename', source, [source, normalizePodPath(to), options.overwrite ? '1' : '0']);
+    await this.succeed('rename', source, [
+      source,
+      normalizePodPath(to),
+      options.overwrite ? '1' : '0',
+    ]);
   }
 }

@@ -9,7 +9,12 @@ import { Emitter } from './emitter';
 import { KubeMlError, toKubeMlError } from './errors';
 import { retryWithFreshCredentials } from './execCredentials/sharedExecAuth';
 import type { Disposable, Listener } from './session';
-import { SpdySession, type SessionOptions, type SessionTransport, type SpdyStream } from './spdy/session';
+import {
+  SpdySession,
+  type SessionOptions,
+  type SessionTransport,
+  type SpdyStream,
+} from './spdy/session';
 
 export type PortForwardTransport = 'websocket' | 'upgrade';
 
@@ -52,24 +57,39 @@ class HandshakeRefused extends Error {
   }
 }
 
-async function dialWebSocketTunnel(kubeConfig: KubeConfig, path: string, operation: string): Promise<SessionTransportFactory> {
+async function dialWebSocketTunnel(
+  kubeConfig: KubeConfig,
+  path: string,
+  operation: string,
+): Promise<SessionTransportFactory> {
   const url = apiServerUrl(kubeConfig, path, operation);
   // ws only accepts subprotocol names that are HTTP tokens, and Kubernetes' contains a '/': we
   // ask for it in the header ourselves and check the server's answer ourselves.
-  const options: WebSocket.ClientOptions = { perMessageDeflate: false, headers: { 'Sec-WebSocket-Protocol': TUNNEL_SUBPROTOCOL } };
+  const options: WebSocket.ClientOptions = {
+    perMessageDeflate: false,
+    headers: { 'Sec-WebSocket-Protocol': TUNNEL_SUBPROTOCOL },
+  };
   await kubeConfig.applyToHTTPSOptions(options);
   url.protocol = url.protocol === 'http:' ? 'ws:' : 'wss:';
   const socket = await new Promise<WebSocket>((resolve, reject) => {
     const ws = new WebSocket(url, [], options);
     ws.binaryType = 'nodebuffer';
     ws.once('error', reject);
-    ws.once('unexpected-response', (_request, response) => readErrorBody(response, 16 * 1024, (body) => reject(new HandshakeRefused(response.statusCode ?? 0, body))));
+    ws.once('unexpected-response', (_request, response) =>
+      readErrorBody(response, 16 * 1024, (body) =>
+        reject(new HandshakeRefused(response.statusCode ?? 0, body)),
+      ),
+    );
     ws.once('upgrade', (response) => {
       const agreed = response.headers['sec-websocket-protocol'];
       delete response.headers['sec-websocket-protocol'];
       if (agreed !== TUNNEL_SUBPROTOCOL) {
         ws.terminate();
-        reject(new Error(`The API server did not agree to the ${TUNNEL_SUBPROTOCOL} subprotocol (answered ${agreed ?? 'none'}).`));
+        reject(
+          new Error(
+            `The API server did not agree to the ${TUNNEL_SUBPROTOCOL} subprotocol (answered ${agreed ?? 'none'}).`,
+          ),
+        );
       }
     });
     ws.once('open', () => {
@@ -86,7 +106,11 @@ async function dialWebSocketTunnel(kubeConfig: KubeConfig, path: string, operati
       }
     };
     socket.on('message', (data: Buffer) => session().receive(data));
-    socket.on('close', (code, reason) => session().transportClosed(`the API server closed the port-forward connection (${code}${reason.length ? ` ${reason.toString()}` : ''})`));
+    socket.on('close', (code, reason) =>
+      session().transportClosed(
+        `the API server closed the port-forward connection (${code}${reason.length ? ` ${reason.toString()}` : ''})`,
+      ),
+    );
     socket.on('error', (error) => session().transportClosed(error.message));
     return {
       write(chunks) {
@@ -104,22 +128,38 @@ async function dialWebSocketTunnel(kubeConfig: KubeConfig, path: string, operati
 }
 
 /** kubectl's fallback for API servers without the WebSocket tunnel: POST + `Upgrade: SPDY/3.1`. */
-async function dialSpdyUpgrade(kubeConfig: KubeConfig, path: string, operation: string): Promise<SessionTransportFactory> {
+async function dialSpdyUpgrade(
+  kubeConfig: KubeConfig,
+  path: string,
+  operation: string,
+): Promise<SessionTransportFactory> {
   const request = await apiRequest(kubeConfig, path, operation, {
     method: 'POST',
-    headers: { Connection: 'Upgrade', Upgrade: 'SPDY/3.1', 'X-Stream-Protocol-Version': PORT_FORWARD_PROTOCOL },
+    headers: {
+      Connection: 'Upgrade',
+      Upgrade: 'SPDY/3.1',
+      'X-Stream-Protocol-Version': PORT_FORWARD_PROTOCOL,
+    },
   });
-  const { socket, head } = await new Promise<{ socket: net.Socket; head: Buffer }>((resolve, reject) => {
-    request.on('upgrade', (_response, upgraded, head) => resolve({ socket: upgraded, head }));
-    request.on('response', (response) => readErrorBody(response, 16 * 1024, (body) => reject(new HandshakeRefused(response.statusCode ?? 0, body))));
-    request.on('error', reject);
-    request.end();
-  });
+  const { socket, head } = await new Promise<{ socket: net.Socket; head: Buffer }>(
+    (resolve, reject) => {
+      request.on('upgrade', (_response, upgraded, head) => resolve({ socket: upgraded, head }));
+      request.on('response', (response) =>
+        readErrorBody(response, 16 * 1024, (body) =>
+          reject(new HandshakeRefused(response.statusCode ?? 0, body)),
+        ),
+      );
+      request.on('error', reject);
+      request.end();
+    },
+  );
   socket.setNoDelay(true);
   return (session) => {
     socket.on('data', (data: Buffer) => session().receive(data));
     socket.on('drain', () => session().transportDrained());
-    socket.on('close', () => session().transportClosed('the port-forward connection to the API server closed'));
+    socket.on('close', () =>
+      session().transportClosed('the port-forward connection to the API server closed'),
+    );
     socket.on('error', (error) => session().transportClosed(error.message));
     if (head.length > 0) queueMicrotask(() => session().receive(head));
     return {
@@ -140,12 +180,19 @@ type SessionTransportFactory = (session: () => SpdySession) => SessionTransport;
 
 /** The API server (or a proxy before it) refused this way of connecting, not the user: try the other. */
 function transportRefused(error: unknown): boolean {
-  if (error instanceof HandshakeRefused) return error.code !== 401 && error.code !== 403 && error.code !== 404;
+  if (error instanceof HandshakeRefused)
+    return error.code !== 401 && error.code !== 403 && error.code !== 404;
   // ws rejects a 101 that did not agree to our subprotocol; a proxy may cut an upgrade it does not know.
-  return error instanceof Error && (/subprotocol/i.test(error.message) || (error as NodeJS.ErrnoException).code === 'ECONNRESET');
+  return (
+    error instanceof Error &&
+    (/subprotocol/i.test(error.message) || (error as NodeJS.ErrnoException).code === 'ECONNRESET')
+  );
 }
 
-const DIALERS: Record<PortForwardTransport, (kubeConfig: KubeConfig, path: string, operation: string) => Promise<SessionTransportFactory>> = {
+const DIALERS: Record<
+  PortForwardTransport,
+  (kubeConfig: KubeConfig, path: string, operation: string) => Promise<SessionTransportFactory>
+> = {
   upgrade: dialSpdyUpgrade,
   websocket: dialWebSocketTunnel,
 };
@@ -172,39 +219,67 @@ export class PodPortSession implements Disposable {
     options: SessionOptions,
   ) {
     // The transport's events only arrive on later ticks, once this.session is set.
-    this.session = new SpdySession(factory(() => this.session), {
-      onDrain: () => {
-        const waiting = [...this.waitingForRoom];
-        this.waitingForRoom.clear();
-        for (const events of waiting) events.onWritable();
+    this.session = new SpdySession(
+      factory(() => this.session),
+      {
+        onDrain: () => {
+          const waiting = [...this.waitingForRoom];
+          this.waitingForRoom.clear();
+          for (const events of waiting) events.onWritable();
+        },
+        onClose: (reason) => {
+          this.closeReason = reason;
+          this.waitingForRoom.clear();
+          this.closeEmitter.fire(reason);
+          this.closeEmitter.dispose();
+        },
       },
-      onClose: (reason) => {
-        this.closeReason = reason;
-        this.waitingForRoom.clear();
-        this.closeEmitter.fire(reason);
-        this.closeEmitter.dispose();
-      },
-    }, options);
+      options,
+    );
   }
 
   /** Connects to the pod's port-forward endpoint. `transport` forces one; by default see TRANSPORT_ORDER. */
-  static open(kubeConfig: KubeConfig, namespace: string, podName: string, transport?: PortForwardTransport, options: SessionOptions = {}): Promise<PodPortSession> {
-    return retryWithFreshCredentials(kubeConfig, () => PodPortSession.openOnce(kubeConfig, namespace, podName, transport, options));
+  static open(
+    kubeConfig: KubeConfig,
+    namespace: string,
+    podName: string,
+    transport?: PortForwardTransport,
+    options: SessionOptions = {},
+  ): Promise<PodPortSession> {
+    return retryWithFreshCredentials(kubeConfig, () =>
+      PodPortSession.openOnce(kubeConfig, namespace, podName, transport, options),
+    );
   }
 
-  private static async openOnce(kubeConfig: KubeConfig, namespace: string, podName: string, transport: PortForwardTransport | undefined, options: SessionOptions): Promise<PodPortSession> {
+  private static async openOnce(
+    kubeConfig: KubeConfig,
+    namespace: string,
+    podName: string,
+    transport: PortForwardTransport | undefined,
+    options: SessionOptions,
+  ): Promise<PodPortSession> {
     const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(podName)}/portforward`;
     const operation = `forward ports of pod ${namespace}/${podName}`;
     let firstRefusal: unknown;
     for (const candidate of transport ? [transport] : TRANSPORT_ORDER) {
       try {
-        return new PodPortSession(podName, candidate, await DIALERS[candidate](kubeConfig, path, operation), options);
+        return new PodPortSession(
+          podName,
+          candidate,
+          await DIALERS[candidate](kubeConfig, path, operation),
+          options,
+        );
       } catch (error) {
         firstRefusal ??= error;
         if (!transportRefused(error)) break;
       }
     }
-    throw toKubeMlError(firstRefusal instanceof HandshakeRefused ? { code: firstRefusal.code, body: firstRefusal.body } : firstRefusal, operation);
+    throw toKubeMlError(
+      firstRefusal instanceof HandshakeRefused
+        ? { code: firstRefusal.code, body: firstRefusal.body }
+        : firstRefusal,
+      operation,
+    );
   }
 
   /** New connections can be opened on this session. */
@@ -223,7 +298,11 @@ export class PodPortSession implements Disposable {
 
   /** Opens one connection to `port` in the pod. Bytes may be written at once. */
   openStream(port: number, events: PodPortStreamEvents): PodPortStream {
-    if (!this.isUsable) throw new KubeMlError('streamEnded', `The port-forward connection to ${this.podName} has ended${this.closeReason ? `: ${this.closeReason}` : ''}.`);
+    if (!this.isUsable)
+      throw new KubeMlError(
+        'streamEnded',
+        `The port-forward connection to ${this.podName} has ended${this.closeReason ? `: ${this.closeReason}` : ''}.`,
+      );
     const requestId = String(this.nextRequestId++);
     const headers = (type: string): [string, string][] => [
       ['streamtype', type],
@@ -251,7 +330,11 @@ export class PodPortSession implements Disposable {
         return;
       }
       if (errorStreamDone) report(errorText ? errorText.trim() : undefined);
-      else endTimer ??= setTimeout(() => report(errorText ? errorText.trim() : undefined), ERROR_STREAM_GRACE_MS);
+      else
+        endTimer ??= setTimeout(
+          () => report(errorText ? errorText.trim() : undefined),
+          ERROR_STREAM_GRACE_MS,
+        );
     };
     const errorStream = this.session.openStream(
       headers('error'),

@@ -3,7 +3,12 @@ import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { Backoff } from './backoff';
 import { Emitter } from './emitter';
 import { KubeMlError, toKubeMlError } from './errors';
-import { PodPortSession, type PodPortStream, type PodPortStreamEvents, type PortForwardTransport } from './podPortSession';
+import {
+  PodPortSession,
+  type PodPortStream,
+  type PodPortStreamEvents,
+  type PortForwardTransport,
+} from './podPortSession';
 import { isUsablePod, resolveRunningPod, type PodTarget } from './podResolver';
 import type { Disposable, Listener } from './session';
 import { watchPath } from './watchSources';
@@ -17,7 +22,8 @@ export interface PortForwardTarget extends PodTarget {
   readonly waitForPod?: boolean;
 }
 
-export type PortForwardState = 'starting' | 'ready' | 'waitingForPod' | 'reconnecting' | 'error' | 'stopped';
+export type PortForwardState =
+  'starting' | 'ready' | 'waitingForPod' | 'reconnecting' | 'error' | 'stopped';
 
 export interface PortForwardStats {
   bytesIn: number;
@@ -87,13 +93,23 @@ async function listenPreferring(server: net.Server, preferred: number): Promise<
   try {
     return await listenOn(server, preferred);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE' && (error as NodeJS.ErrnoException).code !== 'EACCES') throw error;
+    if (
+      (error as NodeJS.ErrnoException).code !== 'EADDRINUSE' &&
+      (error as NodeJS.ErrnoException).code !== 'EACCES'
+    )
+      throw error;
     return listenOn(server, 0);
   }
 }
 
 class PortForwarder implements PortForwardHandle {
-  readonly stats: PortForwardStats = { bytesIn: 0, bytesOut: 0, connections: 0, activeConnections: 0, reconnects: 0 };
+  readonly stats: PortForwardStats = {
+    bytesIn: 0,
+    bytesOut: 0,
+    connections: 0,
+    activeConnections: 0,
+    reconnects: 0,
+  };
   status: PortForwardStatus = { state: 'starting' };
   localPort = 0;
   private readonly server: net.Server;
@@ -115,7 +131,10 @@ class PortForwarder implements PortForwardHandle {
   private watch: { abort(): void } | undefined;
   private watchLive = false;
   private watchToken: object | undefined;
-  private readonly watchBackoff = new Backoff({ initialMs: WATCH_RETRY_MS, maxMs: WATCH_MAX_RETRY_MS });
+  private readonly watchBackoff = new Backoff({
+    initialMs: WATCH_RETRY_MS,
+    maxMs: WATCH_MAX_RETRY_MS,
+  });
   private watchRetry: NodeJS.Timeout | undefined;
 
   constructor(
@@ -123,7 +142,9 @@ class PortForwarder implements PortForwardHandle {
     private readonly target: PortForwardTarget,
   ) {
     // Half-open allowed: a client that shuts down its sending side still gets the pod's answer.
-    this.server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.accept(socket));
+    this.server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) =>
+      this.accept(socket),
+    );
   }
 
   get state(): PortForwardState {
@@ -150,9 +171,16 @@ class PortForwarder implements PortForwardHandle {
       this.setStatus({ state: 'waitingForPod', message: (error as Error).message });
     }
     try {
-      this.localPort = await listenPreferring(this.server, this.target.localPort ?? this.target.remotePort);
+      this.localPort = await listenPreferring(
+        this.server,
+        this.target.localPort ?? this.target.remotePort,
+      );
     } catch (error) {
-      throw new KubeMlError('unknown', `Could not listen on 127.0.0.1 for the port forward: ${(error as Error).message}.`, 'Choose another local port.');
+      throw new KubeMlError(
+        'unknown',
+        `Could not listen on 127.0.0.1 for the port forward: ${(error as Error).message}.`,
+        'Choose another local port.',
+      );
     }
   }
 
@@ -194,7 +222,9 @@ class PortForwarder implements PortForwardHandle {
 
   /** The forward cannot reach the pod at the moment (an outage is under way). */
   private get failing(): boolean {
-    return this.state === 'reconnecting' || this.state === 'error' || this.state === 'waitingForPod';
+    return (
+      this.state === 'reconnecting' || this.state === 'error' || this.state === 'waitingForPod'
+    );
   }
 
   private statsChanged(): void {
@@ -212,7 +242,10 @@ class PortForwarder implements PortForwardHandle {
   private async startWatch(): Promise<void> {
     if (this.stopped) return;
     const path = `/api/v1/namespaces/${encodeURIComponent(this.target.namespace)}/pods`;
-    const query: Record<string, string> = this.target.podName !== undefined ? { fieldSelector: `metadata.name=${this.target.podName}` } : { labelSelector: this.target.podSelector ?? '' };
+    const query: Record<string, string> =
+      this.target.podName !== undefined
+        ? { fieldSelector: `metadata.name=${this.target.podName}` }
+        : { labelSelector: this.target.podSelector ?? '' };
     const token = {};
     this.watchToken = token;
     const startedAt = Date.now();
@@ -229,7 +262,14 @@ class PortForwarder implements PortForwardHandle {
       this.watchRetry = setTimeout(() => void this.startWatch(), this.watchBackoff.next());
     };
     try {
-      const watch = await watchPath(this.kubeConfig, path, query, '', (type, pod) => this.onPodEvent(type, pod as V1Pod), ended);
+      const watch = await watchPath(
+        this.kubeConfig,
+        path,
+        query,
+        '',
+        (type, pod) => this.onPodEvent(type, pod as V1Pod),
+        ended,
+      );
       if (this.stopped) {
         watch.abort();
         return;
@@ -248,7 +288,11 @@ class PortForwarder implements PortForwardHandle {
     const name = pod.metadata.name;
     if (name === current.podName) {
       if (type === 'DELETED' || type === 'ERROR' || !isUsablePod(pod)) this.invalidatePod();
-    } else if (type !== 'DELETED' && isUsablePod(pod) && new Date(pod.metadata.creationTimestamp ?? 0).getTime() > current.created) {
+    } else if (
+      type !== 'DELETED' &&
+      isUsablePod(pod) &&
+      new Date(pod.metadata.creationTimestamp ?? 0).getTime() > current.created
+    ) {
       // A newer pod matches: new connections go there (what resolveRunningPod would pick).
       this.invalidatePod();
     }
@@ -273,7 +317,11 @@ class PortForwarder implements PortForwardHandle {
   /** The pod to connect to; `fresh` skips the cache (after a failure). */
   private async currentPod(fresh: boolean): Promise<string> {
     // While the watch runs it invalidates the cache itself, so a resolved pod stays good.
-    if (!fresh && this.resolved && (this.watchLive || Date.now() - this.resolved.at < RESOLVE_REUSE_MS)) {
+    if (
+      !fresh &&
+      this.resolved &&
+      (this.watchLive || Date.now() - this.resolved.at < RESOLVE_REUSE_MS)
+    ) {
       return this.resolved.podName;
     }
     this.resolving ??= this.resolvePod().finally(() => (this.resolving = undefined));
@@ -284,7 +332,11 @@ class PortForwarder implements PortForwardHandle {
     const pod = await resolveRunningPod(this.kubeConfig, this.target);
     const podName = pod.metadata!.name!;
     this.lastPodName = podName;
-    this.resolved = { podName, created: new Date(pod.metadata?.creationTimestamp ?? 0).getTime(), at: Date.now() };
+    this.resolved = {
+      podName,
+      created: new Date(pod.metadata?.creationTimestamp ?? 0).getTime(),
+      at: Date.now(),
+    };
     return podName;
   }
 
@@ -302,7 +354,12 @@ class PortForwarder implements PortForwardHandle {
   }
 
   private async openSession(podName: string): Promise<PodPortSession> {
-    const session = await PodPortSession.open(this.kubeConfig, this.target.namespace, podName, this.preferredTransport);
+    const session = await PodPortSession.open(
+      this.kubeConfig,
+      this.target.namespace,
+      podName,
+      this.preferredTransport,
+    );
     if (this.stopped) {
       session.dispose();
       throw new KubeMlError('cancelled', 'The port forward was stopped.');
@@ -327,11 +384,14 @@ class PortForwarder implements PortForwardHandle {
   }
 
   /** A stream pair to the pod for one TCP connection; on failure, finds the pod again and retries once. */
-  private async connect(events: PodPortStreamEvents): Promise<{ stream: PodPortStream; session: PodPortSession }> {
+  private async connect(
+    events: PodPortStreamEvents,
+  ): Promise<{ stream: PodPortStream; session: PodPortSession }> {
     const attempt = async (fresh: boolean) => {
       const session = await this.currentSession(fresh);
       const stream = session.openStream(this.target.remotePort, events);
-      if (this.state !== 'ready' || this.status.podName !== session.podName) this.setStatus({ state: 'ready', podName: session.podName });
+      if (this.state !== 'ready' || this.status.podName !== session.podName)
+        this.setStatus({ state: 'ready', podName: session.podName });
       return { stream, session };
     };
     try {
@@ -340,12 +400,23 @@ class PortForwarder implements PortForwardHandle {
       if (this.stopped) throw firstError;
       // The pod may have been recreated under the same labels: find it again and retry once.
       // During an outage every connection fails: the forward stays in its failing state.
-      if (!this.failing) this.setStatus({ state: 'reconnecting', podName: this.lastPodName, message: (firstError as Error).message });
+      if (!this.failing)
+        this.setStatus({
+          state: 'reconnecting',
+          podName: this.lastPodName,
+          message: (firstError as Error).message,
+        });
       try {
         return await attempt(true);
       } catch (error) {
-        const failure = toKubeMlError(error, `forward port ${this.target.remotePort} in ${this.target.namespace}`);
-        this.setStatus({ state: failure.kind === 'notFound' ? 'waitingForPod' : 'error', message: failure.summary });
+        const failure = toKubeMlError(
+          error,
+          `forward port ${this.target.remotePort} in ${this.target.namespace}`,
+        );
+        this.setStatus({
+          state: failure.kind === 'notFound' ? 'waitingForPod' : 'error',
+          message: failure.summary,
+        });
         throw failure;
       }
     }
@@ -388,7 +459,8 @@ class PortForwarder implements PortForwardHandle {
       onEnd: () => socket.end(),
       onError: (message) => {
         // A lost session says so itself (reconnecting): only the pod side's failures are errors here.
-        if (carrier?.isUsable) this.setStatus({ state: 'error', podName: this.lastPodName, message: message.trim() });
+        if (carrier?.isUsable)
+          this.setStatus({ state: 'error', podName: this.lastPodName, message: message.trim() });
         finish();
       },
       onWritable: () => socket.resume(),
@@ -420,13 +492,19 @@ class PortForwarder implements PortForwardHandle {
  * pod behind `podSelector` is looked up again when it changes, so the forward survives the pod
  * being restarted or recreated.
  */
-export async function startPortForward(kubeConfig: KubeConfig, target: PortForwardTarget): Promise<PortForwardHandle> {
+export async function startPortForward(
+  kubeConfig: KubeConfig,
+  target: PortForwardTarget,
+): Promise<PortForwardHandle> {
   const forwarder = new PortForwarder(kubeConfig, target);
   try {
     await forwarder.start();
   } catch (error) {
     forwarder.dispose();
-    throw toKubeMlError(error, `forward port ${target.remotePort} of ${target.podName ?? target.podSelector} in ${target.namespace}`);
+    throw toKubeMlError(
+      error,
+      `forward port ${target.remotePort} of ${target.podName ?? target.podSelector} in ${target.namespace}`,
+    );
   }
   return forwarder;
 }

@@ -29,7 +29,9 @@ export const DEFINITION_FILE_LIMITS: YamlLimits = {
   maxTotalStringChars: 512 * 1024,
 };
 
-export type SafeYamlResult = { readonly document: unknown; readonly problem?: undefined } | { readonly document?: undefined; readonly problem: string; readonly line?: number };
+export type SafeYamlResult =
+  | { readonly document: unknown; readonly problem?: undefined }
+  | { readonly document?: undefined; readonly problem: string; readonly line?: number };
 
 function clip(text: string, maxChars: number): string {
   return text.length > maxChars ? `${text.slice(0, maxChars)}…` : text;
@@ -50,9 +52,12 @@ function budgetProblem(document: unknown, limits: YamlLimits): string | undefine
   let nodes = 0;
   let totalChars = 0;
   const countString = (text: string): string | undefined => {
-    if (text.length > limits.maxStringChars) return `a value of ${text.length} characters exceeds the limit of ${limits.maxStringChars}`;
+    if (text.length > limits.maxStringChars)
+      return `a value of ${text.length} characters exceeds the limit of ${limits.maxStringChars}`;
     totalChars += text.length;
-    return totalChars > limits.maxTotalStringChars ? `its text adds up to more than ${limits.maxTotalStringChars} characters (aliases repeat it)` : undefined;
+    return totalChars > limits.maxTotalStringChars
+      ? `its text adds up to more than ${limits.maxTotalStringChars} characters (aliases repeat it)`
+      : undefined;
   };
   while (stack.length > 0) {
     const { value, depth } = stack.pop()!;
@@ -63,7 +68,8 @@ function budgetProblem(document: unknown, limits: YamlLimits): string | undefine
       continue;
     }
     if (value === null || typeof value !== 'object') continue;
-    if (seen.has(value)) return 'it reuses a list or mapping through an alias (*name); write the values out instead';
+    if (seen.has(value))
+      return 'it reuses a list or mapping through an alias (*name); write the values out instead';
     seen.add(value);
     if (depth >= limits.maxDepth) return `it nests deeper than ${limits.maxDepth} levels`;
     if (Array.isArray(value)) {
@@ -71,7 +77,8 @@ function budgetProblem(document: unknown, limits: YamlLimits): string | undefine
       continue;
     }
     const keys = Object.keys(value);
-    if (keys.length > limits.maxKeysPerMapping) return `a mapping has ${keys.length} keys, above the limit of ${limits.maxKeysPerMapping}`;
+    if (keys.length > limits.maxKeysPerMapping)
+      return `a mapping has ${keys.length} keys, above the limit of ${limits.maxKeysPerMapping}`;
     for (const key of keys) {
       const problem = countString(key);
       if (problem) return problem;
@@ -85,15 +92,26 @@ function budgetProblem(document: unknown, limits: YamlLimits): string | undefine
  * Parses with the core schema (no merge keys, timestamps or binary tags) and checks the
  * result against `limits`. Never throws: any failure, including the parser's own, is a problem.
  */
-export function loadYamlSafely(text: string, limits: YamlLimits = DEFINITION_FILE_LIMITS): SafeYamlResult {
-  if (text.length > limits.maxTextChars) return { problem: `the file has ${text.length} characters, above the limit of ${limits.maxTextChars}` };
+export function loadYamlSafely(
+  text: string,
+  limits: YamlLimits = DEFINITION_FILE_LIMITS,
+): SafeYamlResult {
+  if (text.length > limits.maxTextChars)
+    return {
+      problem: `the file has ${text.length} characters, above the limit of ${limits.maxTextChars}`,
+    };
   let document: unknown;
   try {
     document = yaml.load(text, { schema: yaml.CORE_SCHEMA });
   } catch (error) {
     const mark = (error as { mark?: { line?: number } }).mark;
-    const reason = (error as { reason?: string }).reason ?? (error instanceof Error ? error.message : String(error));
-    return { problem: `it is not valid YAML: ${clip(reason.split('\n')[0], 200)}`, line: mark?.line === undefined ? undefined : mark.line + 1 };
+    const reason =
+      (error as { reason?: string }).reason ??
+      (error instanceof Error ? error.message : String(error));
+    return {
+      problem: `it is not valid YAML: ${clip(reason.split('\n')[0], 200)}`,
+      line: mark?.line === undefined ? undefined : mark.line + 1,
+    };
   }
   const problem = budgetProblem(document, limits);
   return problem ? { problem } : { document };

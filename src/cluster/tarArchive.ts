@@ -21,7 +21,11 @@ const MTIME = new Date(0);
 
 /** A file that grew or shrank while it was read: its entry would be corrupt. */
 function sizeChanged(file: TarFile, bytes: number): KubeMlError {
-  return new KubeMlError('invalidInput', `${file.path} changed size while it was read (${file.size} -> ${bytes} bytes).`, 'Wait until nothing writes to it any more (a training run saving a model, for example), then try again.');
+  return new KubeMlError(
+    'invalidInput',
+    `${file.path} changed size while it was read (${file.size} -> ${bytes} bytes).`,
+    'Wait until nothing writes to it any more (a training run saving a model, for example), then try again.',
+  );
 }
 
 /** Resolves true once the entry takes more data, false if the archive was abandoned. */
@@ -46,11 +50,20 @@ function accepting(entry: ReturnType<ReturnType<typeof pack>['entry']>): Promise
  * whose content is not exactly `size` bytes fails the archive (the error comes out of the
  * stream) rather than writing a corrupt entry. A consumer that stops reading ends the reads.
  */
-export function tarStream(files: readonly TarFile[], content: (file: TarFile, index: number) => AsyncIterable<Uint8Array>): AsyncIterable<Buffer> {
+export function tarStream(
+  files: readonly TarFile[],
+  content: (file: TarFile, index: number) => AsyncIterable<Uint8Array>,
+): AsyncIterable<Buffer> {
   const archive = pack();
   const fill = async (): Promise<void> => {
     for (const [index, file] of files.entries()) {
-      const entry = archive.entry({ name: file.path, size: file.size, mode: file.mode ?? 0o644, mtime: MTIME, type: 'file' });
+      const entry = archive.entry({
+        name: file.path,
+        size: file.size,
+        mode: file.mode ?? 0o644,
+        mtime: MTIME,
+        type: 'file',
+      });
       // A failure is reported once, by the archive: the entry's own copy of it has no reader.
       entry.on('error', () => undefined);
       let bytes = 0;
@@ -70,7 +83,9 @@ export function tarStream(files: readonly TarFile[], content: (file: TarFile, in
 }
 
 /** The archive of in-memory files, whole. */
-export async function tarBuffer(files: readonly (Omit<TarFile, 'size'> & { readonly data: Uint8Array })[]): Promise<Buffer> {
+export async function tarBuffer(
+  files: readonly (Omit<TarFile, 'size'> & { readonly data: Uint8Array })[],
+): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
   const entries = files.map(({ path, mode, data }) => ({ path, mode, size: data.byteLength }));
   for await (const chunk of tarStream(entries, async function* (_file, index) {
@@ -87,6 +102,10 @@ export async function tarBuffer(files: readonly (Omit<TarFile, 'size'> & { reado
  */
 export async function tarSize(files: readonly Pick<TarFile, 'path' | 'size'>[]): Promise<number> {
   let bytes = 0;
-  for await (const chunk of tarStream(files.map((file) => ({ path: file.path, size: 0 })), async function* () {})) bytes += chunk.byteLength;
+  for await (const chunk of tarStream(
+    files.map((file) => ({ path: file.path, size: 0 })),
+    async function* () {},
+  ))
+    bytes += chunk.byteLength;
   return files.reduce((sum, file) => sum + Math.ceil(file.size / BLOCK) * BLOCK, bytes);
 }

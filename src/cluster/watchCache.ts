@@ -30,7 +30,11 @@ export interface WatchSource<T> {
   readonly description: string;
   list(): Promise<ListResult<T>>;
   /** Starts a watch; `onDone` is called exactly once when it ends, with the error if any. */
-  watch(resourceVersion: string, onEvent: (type: WatchEventType, object: unknown) => void, onDone: (error: unknown) => void): Promise<RunningWatch>;
+  watch(
+    resourceVersion: string,
+    onEvent: (type: WatchEventType, object: unknown) => void,
+    onDone: (error: unknown) => void,
+  ): Promise<RunningWatch>;
 }
 
 export interface WatchCacheOptions {
@@ -55,7 +59,12 @@ function isGone(error: unknown): boolean {
 
 /** Permanent failures: retrying cannot help until the user changes something. */
 function isPermanent(error: KubeMlError): boolean {
-  return error.kind === 'forbidden' || error.kind === 'unauthorized' || error.kind === 'authPluginMissing' || error.kind === 'notFound';
+  return (
+    error.kind === 'forbidden' ||
+    error.kind === 'unauthorized' ||
+    error.kind === 'authPluginMissing' ||
+    error.kind === 'notFound'
+  );
 }
 
 export function objectKey(object: KubernetesObject): string {
@@ -94,7 +103,10 @@ export class KubeWatchCache<T extends KubernetesObject> implements WatchCache<T>
     private readonly options: WatchCacheOptions = {},
   ) {
     this.batchMs = options.batchMs ?? 30;
-    this.retry = new Backoff({ initialMs: options.initialBackoffMs ?? 500, maxMs: options.maxBackoffMs ?? 30_000 });
+    this.retry = new Backoff({
+      initialMs: options.initialBackoffMs ?? 500,
+      maxMs: options.maxBackoffMs ?? 30_000,
+    });
     this.ready = new Promise<void>((resolve, reject) => {
       this.resolveReady = resolve;
       this.rejectReady = reject;
@@ -117,7 +129,8 @@ export class KubeWatchCache<T extends KubernetesObject> implements WatchCache<T>
     return this.source.description;
   }
 
-  readonly onDidChangeState = (listener: Listener<WatchCacheState>): Disposable => this.stateChanges.event(listener);
+  readonly onDidChangeState = (listener: Listener<WatchCacheState>): Disposable =>
+    this.stateChanges.event(listener);
 
   onDidChange(listener: Listener<CacheChange<T>>): Disposable {
     return this.changes.event(listener);
@@ -198,7 +211,12 @@ export class KubeWatchCache<T extends KubernetesObject> implements WatchCache<T>
       if (type === 'ERROR') {
         // The server reports an expired resourceVersion as an ERROR event carrying a 410 Status.
         const status = object as { code?: number; message?: string };
-        this.watchEnded(generation, status?.code === 410 ? new GoneError(status.message ?? 'Gone') : Object.assign(new Error(status?.message ?? 'watch error'), { code: status?.code }));
+        this.watchEnded(
+          generation,
+          status?.code === 410
+            ? new GoneError(status.message ?? 'Gone')
+            : Object.assign(new Error(status?.message ?? 'watch error'), { code: status?.code }),
+        );
         return;
       }
       const resource = object as T;
@@ -212,7 +230,9 @@ export class KubeWatchCache<T extends KubernetesObject> implements WatchCache<T>
       this.applyEvent(type, resource);
     };
     try {
-      const watch = await this.source.watch(this.resourceVersion, onEvent, (error) => this.watchEnded(generation, error));
+      const watch = await this.source.watch(this.resourceVersion, onEvent, (error) =>
+        this.watchEnded(generation, error),
+      );
       if (generation === this.generation) this.watch = watch;
       else watch.abort();
     } catch (error) {
@@ -252,7 +272,10 @@ export class KubeWatchCache<T extends KubernetesObject> implements WatchCache<T>
   private fail(error: unknown, phase: 'relist' | 'watch'): void {
     const translated = toKubeMlError(error, this.source.description);
     this.error = translated;
-    const retriedDenial = this.recovering && isDenial(translated) && this.denialsWhileRecovering++ < DENIALS_RETRIED_AFTER_OUTAGE;
+    const retriedDenial =
+      this.recovering &&
+      isDenial(translated) &&
+      this.denialsWhileRecovering++ < DENIALS_RETRIED_AFTER_OUTAGE;
     if (isPermanent(translated) && !retriedDenial) {
       if (!this.settled) {
         this.settled = true;
@@ -313,7 +336,8 @@ export class KubeWatchCache<T extends KubernetesObject> implements WatchCache<T>
       const previous = this.store.get(key);
       this.store.set(key, item);
       if (!previous) this.queue(key, 'added', item);
-      else if (previous.metadata?.resourceVersion !== item.metadata?.resourceVersion) this.queue(key, 'updated', item);
+      else if (previous.metadata?.resourceVersion !== item.metadata?.resourceVersion)
+        this.queue(key, 'updated', item);
     }
     for (const [key, object] of this.store) {
       if (!seen.has(key)) {

@@ -1,4 +1,13 @@
-import { CoreV1Api, KubernetesObjectApi, Watch, type KubeConfig, type KubernetesObject, type V1Namespace, type V1Node, type V1Pod } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  KubernetesObjectApi,
+  Watch,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1Namespace,
+  type V1Node,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import { rejectCredentials } from './execCredentials/sharedExecAuth';
 import type { ListResult, RunningWatch, WatchEventType, WatchSource } from './watchCache';
 
@@ -13,27 +22,52 @@ const WATCH_TIMEOUT_SECONDS = 240;
  * Watches a collection path from `resourceVersion` ('' for now). A watch refused with 401 starts
  * again once with a fresh exec credential, as client-go does.
  */
-export async function watchPath(kubeConfig: KubeConfig, path: string, query: Record<string, string>, resourceVersion: string, onEvent: (type: WatchEventType, object: unknown) => void, onDone: (error: unknown) => void): Promise<RunningWatch> {
+export async function watchPath(
+  kubeConfig: KubeConfig,
+  path: string,
+  query: Record<string, string>,
+  resourceVersion: string,
+  onEvent: (type: WatchEventType, object: unknown) => void,
+  onDone: (error: unknown) => void,
+): Promise<RunningWatch> {
   const timeoutSeconds = WATCH_TIMEOUT_SECONDS + Math.floor(Math.random() * 60);
   let aborted = false;
   let refreshed = false;
   let current: Promise<RunningWatch>;
   const start = (): Promise<RunningWatch> =>
-    new Watch(kubeConfig).watch(path, { ...query, ...(resourceVersion ? { resourceVersion } : {}), allowWatchBookmarks: true, timeoutSeconds }, (type: string, object: unknown) => onEvent(type as WatchEventType, object), (error: unknown) => {
-      if (!aborted && !refreshed && (error as { statusCode?: unknown } | null)?.statusCode === 401 && rejectCredentials(kubeConfig)) {
-        refreshed = true;
-        current = start();
-        current.catch(onDone);
-        return;
-      }
-      onDone(error);
-    });
+    new Watch(kubeConfig).watch(
+      path,
+      {
+        ...query,
+        ...(resourceVersion ? { resourceVersion } : {}),
+        allowWatchBookmarks: true,
+        timeoutSeconds,
+      },
+      (type: string, object: unknown) => onEvent(type as WatchEventType, object),
+      (error: unknown) => {
+        if (
+          !aborted &&
+          !refreshed &&
+          (error as { statusCode?: unknown } | null)?.statusCode === 401 &&
+          rejectCredentials(kubeConfig)
+        ) {
+          refreshed = true;
+          current = start();
+          current.catch(onDone);
+          return;
+        }
+        onDone(error);
+      },
+    );
   current = start();
   await current;
   return {
     abort: () => {
       aborted = true;
-      void current.then((watch) => watch.abort(), () => undefined);
+      void current.then(
+        (watch) => watch.abort(),
+        () => undefined,
+      );
     },
   };
 }
@@ -41,7 +75,10 @@ export async function watchPath(kubeConfig: KubeConfig, path: string, query: Rec
 /** One list call and the watch path (with the same selectors) that continues it. */
 export interface ListWatchSpec<T> {
   readonly description: string;
-  readonly list: () => Promise<{ readonly items: T[]; readonly metadata?: { readonly resourceVersion?: string } }>;
+  readonly list: () => Promise<{
+    readonly items: T[];
+    readonly metadata?: { readonly resourceVersion?: string };
+  }>;
   readonly watchPath: string;
   /** Selectors the list used (`labelSelector`, `fieldSelector`), passed to the watch as well. */
   readonly query?: Record<string, string>;
@@ -54,7 +91,8 @@ export function listWatchSource<T>(kubeConfig: KubeConfig, spec: ListWatchSpec<T
       const list = await spec.list();
       return { items: list.items, resourceVersion: list.metadata?.resourceVersion ?? '' };
     },
-    watch: (resourceVersion, onEvent, onDone) => watchPath(kubeConfig, spec.watchPath, spec.query ?? {}, resourceVersion, onEvent, onDone),
+    watch: (resourceVersion, onEvent, onDone) =>
+      watchPath(kubeConfig, spec.watchPath, spec.query ?? {}, resourceVersion, onEvent, onDone),
   };
 }
 
@@ -75,41 +113,84 @@ export function collectionPath(apiVersion: string, plural: string, namespace: st
   return `${root}/namespaces/${encodeURIComponent(namespace)}/${plural}`;
 }
 
-export function objectSource<T extends KubernetesObject>(kubeConfig: KubeConfig, target: ObjectTarget): WatchSource<T> {
+export function objectSource<T extends KubernetesObject>(
+  kubeConfig: KubeConfig,
+  target: ObjectTarget,
+): WatchSource<T> {
   const api = KubernetesObjectApi.makeApiClient(kubeConfig);
   const { labelSelector, fieldSelector } = target;
   const selectors = [labelSelector, fieldSelector].filter(Boolean).join(', ');
   return listWatchSource(kubeConfig, {
     description: `list ${target.plural} in namespace ${target.namespace}${selectors ? ` (${selectors})` : ''}`,
-    list: () => api.list<T>(target.apiVersion, target.kind, target.namespace, undefined, undefined, undefined, fieldSelector, labelSelector),
+    list: () =>
+      api.list<T>(
+        target.apiVersion,
+        target.kind,
+        target.namespace,
+        undefined,
+        undefined,
+        undefined,
+        fieldSelector,
+        labelSelector,
+      ),
     watchPath: collectionPath(target.apiVersion, target.plural, target.namespace),
-    query: { ...(labelSelector ? { labelSelector } : {}), ...(fieldSelector ? { fieldSelector } : {}) },
+    query: {
+      ...(labelSelector ? { labelSelector } : {}),
+      ...(fieldSelector ? { fieldSelector } : {}),
+    },
   });
 }
 
 export function nodeSource(kubeConfig: KubeConfig): WatchSource<V1Node> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
-  return listWatchSource(kubeConfig, { description: 'list nodes', list: () => core.listNode(), watchPath: '/api/v1/nodes' });
+  return listWatchSource(kubeConfig, {
+    description: 'list nodes',
+    list: () => core.listNode(),
+    watchPath: '/api/v1/nodes',
+  });
 }
 
 export function namespaceSource(kubeConfig: KubeConfig): WatchSource<V1Namespace> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
-  return listWatchSource(kubeConfig, { description: 'list namespaces', list: () => core.listNamespace(), watchPath: '/api/v1/namespaces' });
+  return listWatchSource(kubeConfig, {
+    description: 'list namespaces',
+    list: () => core.listNamespace(),
+    watchPath: '/api/v1/namespaces',
+  });
 }
 
 /** Pods of every namespace (`namespace` undefined) or of one namespace. */
-export function podSource(kubeConfig: KubeConfig, namespace: string | undefined): WatchSource<V1Pod> {
+export function podSource(
+  kubeConfig: KubeConfig,
+  namespace: string | undefined,
+): WatchSource<V1Pod> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
-  return listWatchSource(kubeConfig, namespace
-    ? { description: `list pods in namespace ${namespace}`, list: () => core.listNamespacedPod({ namespace }), watchPath: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods` }
-    : { description: 'list pods in all namespaces', list: () => core.listPodForAllNamespaces(), watchPath: '/api/v1/pods' });
+  return listWatchSource(
+    kubeConfig,
+    namespace
+      ? {
+          description: `list pods in namespace ${namespace}`,
+          list: () => core.listNamespacedPod({ namespace }),
+          watchPath: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
+        }
+      : {
+          description: 'list pods in all namespaces',
+          list: () => core.listPodForAllNamespaces(),
+          watchPath: '/api/v1/pods',
+        },
+  );
 }
 
 /**
  * Pods cluster-wide when `canListAll` says so, else of `namespace` only (a developer identity
  * usually may not list pods cluster-wide). The scope is decided once, at the first list.
  */
-export function scopedPodSource(kubeConfig: KubeConfig, namespace: string, canListAll: () => Promise<boolean>, onScope?: (scope: 'cluster' | 'namespace') => void): WatchSource<V1Pod> {
+export function scopedPodSource(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  canListAll: () => Promise<boolean>,
+  onScope?: (scope: 'cluster' | 'namespace') => void,
+): WatchSource<V1Pod> {
   let chosen: Promise<WatchSource<V1Pod>> | undefined;
   let description = `list pods in namespace ${namespace}`;
   const choose = (): Promise<WatchSource<V1Pod>> =>
@@ -132,6 +213,7 @@ export function scopedPodSource(kubeConfig: KubeConfig, namespace: string, canLi
       return description;
     },
     list: async () => (await choose()).list(),
-    watch: async (resourceVersion, onEvent, onDone) => (await choose()).watch(resourceVersion, onEvent, onDone),
+    watch: async (resourceVersion, onEvent, onDone) =>
+      (await choose()).watch(resourceVersion, onEvent, onDone),
   };
 }

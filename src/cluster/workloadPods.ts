@@ -10,11 +10,16 @@ import type { WorkloadRef } from '../cluster/workloadRef';
 
 function selectorFromLabels(labels: Record<string, string> | undefined): string | undefined {
   const entries = Object.entries(labels ?? {});
-  return entries.length === 0 ? undefined : entries.map(([key, value]) => `${key}=${value}`).join(',');
+  return entries.length === 0
+    ? undefined
+    : entries.map(([key, value]) => `${key}=${value}`).join(',');
 }
 
 /** The label selector of the workload's pods (undefined for a single pod). */
-export async function podSelectorOf(kubeConfig: KubeConfig, workload: WorkloadRef): Promise<string | undefined> {
+export async function podSelectorOf(
+  kubeConfig: KubeConfig,
+  workload: WorkloadRef,
+): Promise<string | undefined> {
   if (workload.podSelector) return workload.podSelector;
   switch (workload.kind) {
     case 'Job':
@@ -22,13 +27,18 @@ export async function podSelectorOf(kubeConfig: KubeConfig, workload: WorkloadRe
     case 'Deployment':
     case 'Endpoint': {
       try {
-        const deployment = await kubeConfig.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: workload.name, namespace: workload.namespace });
+        const deployment = await kubeConfig
+          .makeApiClient(AppsV1Api)
+          .readNamespacedDeployment({ name: workload.name, namespace: workload.namespace });
         const selector = selectorFromLabels(deployment.spec?.selector?.matchLabels);
         if (selector) return selector;
       } catch (error) {
         throw toKubeMlError(error, `read deployment ${workload.namespace}/${workload.name}`);
       }
-      throw new KubeMlError('unknown', `Deployment ${workload.namespace}/${workload.name} has no matchLabels selector.`);
+      throw new KubeMlError(
+        'unknown',
+        `Deployment ${workload.namespace}/${workload.name} has no matchLabels selector.`,
+      );
     }
     default:
       return undefined;
@@ -36,22 +46,34 @@ export async function podSelectorOf(kubeConfig: KubeConfig, workload: WorkloadRe
 }
 
 /** True when `labels` satisfy an equality-based selector ("a=b,c=d"; "a==b" and "a!=b" too). */
-export function matchesSelector(selector: string, labels: Readonly<Record<string, string>> | undefined): boolean {
-  return selector.split(',').map((part) => part.trim()).filter(Boolean).every((requirement) => {
-    const notEqual = /^([^!=]+)!=(.*)$/.exec(requirement);
-    if (notEqual) return labels?.[notEqual[1].trim()] !== notEqual[2].trim();
-    const equal = /^([^!=]+)==?(.*)$/.exec(requirement);
-    if (equal) return labels?.[equal[1].trim()] === equal[2].trim();
-    return labels?.[requirement] !== undefined;
-  });
+export function matchesSelector(
+  selector: string,
+  labels: Readonly<Record<string, string>> | undefined,
+): boolean {
+  return selector
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .every((requirement) => {
+      const notEqual = /^([^!=]+)!=(.*)$/.exec(requirement);
+      if (notEqual) return labels?.[notEqual[1].trim()] !== notEqual[2].trim();
+      const equal = /^([^!=]+)==?(.*)$/.exec(requirement);
+      if (equal) return labels?.[equal[1].trim()] === equal[2].trim();
+      return labels?.[requirement] !== undefined;
+    });
 }
 
-export async function resolveWorkloadPods(kubeConfig: KubeConfig, workload: WorkloadRef): Promise<V1Pod[]> {
+export async function resolveWorkloadPods(
+  kubeConfig: KubeConfig,
+  workload: WorkloadRef,
+): Promise<V1Pod[]> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   if (workload.kind === 'Node') {
     const operation = `list pods on node ${workload.name}`;
     try {
-      return (await core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${workload.name}` })).items;
+      return (
+        await core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${workload.name}` })
+      ).items;
     } catch (error) {
       throw toKubeMlError(error, operation);
     }
@@ -59,10 +81,16 @@ export async function resolveWorkloadPods(kubeConfig: KubeConfig, workload: Work
   const target = podTargetOf(workload);
   if (target.podName === undefined) {
     const podSelector = await podSelectorOf(kubeConfig, workload);
-    if (podSelector === undefined) throw new KubeMlError('invalidInput', `${workload.kind} ${workload.namespace}/${workload.name} names no pods.`);
+    if (podSelector === undefined)
+      throw new KubeMlError(
+        'invalidInput',
+        `${workload.kind} ${workload.namespace}/${workload.name} names no pods.`,
+      );
     // Labels alone prove nothing: only the pods its controller owns are the workload's.
     const { own } = await listOwnPods(kubeConfig, { ...target, podSelector });
-    return own.sort((left, right) => (left.metadata?.name ?? '').localeCompare(right.metadata?.name ?? ''));
+    return own.sort((left, right) =>
+      (left.metadata?.name ?? '').localeCompare(right.metadata?.name ?? ''),
+    );
   }
   try {
     return [await core.readNamespacedPod({ name: target.podName, namespace: workload.namespace })];

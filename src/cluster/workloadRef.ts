@@ -30,7 +30,11 @@ export interface HasWorkload {
 
 export function hasWorkload(value: unknown): value is HasWorkload {
   const workload = (value as { workload?: Partial<WorkloadRef> } | undefined)?.workload;
-  return typeof workload?.name === 'string' && typeof workload.namespace === 'string' && typeof workload.kind === 'string';
+  return (
+    typeof workload?.name === 'string' &&
+    typeof workload.namespace === 'string' &&
+    typeof workload.kind === 'string'
+  );
 }
 
 /** Labels every object we create carries. */

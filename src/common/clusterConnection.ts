@@ -3,7 +3,13 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { KubeMlError, toKubeMlError } from '../cluster/errors';
 import type { ExecCredentialCache } from '../cluster/execCredentials/credentialCache';
-import { describeLocation, locateKubeconfig, resolveKubeconfig, type KubeconfigLocation, type ResolvedKubeconfig } from '../cluster/kubeconfigResolver';
+import {
+  describeLocation,
+  locateKubeconfig,
+  resolveKubeconfig,
+  type KubeconfigLocation,
+  type ResolvedKubeconfig,
+} from '../cluster/kubeconfigResolver';
 import { KubeSession } from '../cluster/kubeSession';
 import { assertDnsLabel } from '../cluster/names';
 import type { ClusterSession } from '../cluster/session';
@@ -20,7 +26,9 @@ export const CONNECTED_CONTEXT_KEY = 'kubeMl.connected';
 export interface ClusterConnectionDeps {
   readonly settings: Settings;
   readonly output: vscode.LogOutputChannel;
-  readonly errors: ErrorPresenter & { show(error: unknown, operation: string, options?: ShowOptions): void };
+  readonly errors: ErrorPresenter & {
+    show(error: unknown, operation: string, options?: ShowOptions): void;
+  };
   /** Where the chosen context and namespaces persist (the extension's globalState). */
   readonly state: StateStore;
   /** Exec plugin credentials, shared by every session of the window. */
@@ -54,10 +62,18 @@ export class KubeClusterConnection implements ClusterConnection {
   readonly onDidChangeSession = this.sessionChanges.event;
 
   constructor(private readonly deps: ClusterConnectionDeps) {
-    this.memory = new ConnectionMemory(deps.state, (error) => deps.output.warn(`Could not remember the chosen context and namespace: ${(error as Error)?.message ?? String(error)}`));
+    this.memory = new ConnectionMemory(deps.state, (error) =>
+      deps.output.warn(
+        `Could not remember the chosen context and namespace: ${(error as Error)?.message ?? String(error)}`,
+      ),
+    );
     this.chosenContext = this.memory.contextName;
     this.disposables.add(this.sessionChanges);
-    this.disposables.add(onDidChangeSettings(['kubeconfig', 'defaultNamespace'], () => this.scheduleReload('settings changed')));
+    this.disposables.add(
+      onDidChangeSettings(['kubeconfig', 'defaultNamespace'], () =>
+        this.scheduleReload('settings changed'),
+      ),
+    );
     this.load();
   }
 
@@ -72,7 +88,12 @@ export class KubeClusterConnection implements ClusterConnection {
 
   /** The context the session is for, or would be for once its problem is fixed. */
   get activeContextName(): string | undefined {
-    return this.current?.contextName ?? this.chosenContext ?? this.resolved?.kubeConfig.getCurrentContext() ?? undefined;
+    return (
+      this.current?.contextName ??
+      this.chosenContext ??
+      this.resolved?.kubeConfig.getCurrentContext() ??
+      undefined
+    );
   }
 
   /** Kubeconfig files in use (for the output channel and the file watchers). */
@@ -84,7 +105,14 @@ export class KubeClusterConnection implements ClusterConnection {
     if (this.current) {
       return this.current;
     }
-    throw this.problem ?? new KubeMlError('noCluster', 'No cluster is connected.', 'Choose a context with "Kube ML: Switch Context".');
+    throw (
+      this.problem ??
+      new KubeMlError(
+        'noCluster',
+        'No cluster is connected.',
+        'Choose a context with "Kube ML: Switch Context".',
+      )
+    );
   }
 
   contextNames(): readonly string[] {
@@ -97,7 +125,11 @@ export class KubeClusterConnection implements ClusterConnection {
       throw this.problem ?? new KubeMlError('noKubeconfig', 'No kubeconfig was found.');
     }
     if (!this.contextNames().includes(contextName)) {
-      throw new KubeMlError('noCluster', `The kubeconfig has no context named "${contextName}".`, `Choose one of: ${this.contextNames().join(', ') || '(none)'}.`);
+      throw new KubeMlError(
+        'noCluster',
+        `The kubeconfig has no context named "${contextName}".`,
+        `Choose one of: ${this.contextNames().join(', ') || '(none)'}.`,
+      );
     }
     this.chosenContext = contextName;
     this.memory.rememberContext(contextName);
@@ -141,11 +173,17 @@ export class KubeClusterConnection implements ClusterConnection {
       throw this.problem ?? new KubeMlError('noKubeconfig', 'No kubeconfig was found.');
     }
     if (!this.contextNames().includes(contextName)) {
-      throw new KubeMlError('noCluster', `The kubeconfig has no context named "${contextName}" any more.`, `Add the context back to the kubeconfig, or reopen from one it defines: ${this.contextNames().join(', ') || '(none)'}.`);
+      throw new KubeMlError(
+        'noCluster',
+        `The kubeconfig has no context named "${contextName}" any more.`,
+        `Add the context back to the kubeconfig, or reopen from one it defines: ${this.contextNames().join(', ') || '(none)'}.`,
+      );
     }
     const session = this.createSession(contextName);
     this.otherSessions.set(contextName, session);
-    this.deps.output.info(`Opened a session for context "${contextName}" (the window is on "${this.current?.contextName ?? 'no context'}").`);
+    this.deps.output.info(
+      `Opened a session for context "${contextName}" (the window is on "${this.current?.contextName ?? 'no context'}").`,
+    );
     return session;
   }
 
@@ -176,14 +214,28 @@ export class KubeClusterConnection implements ClusterConnection {
       return;
     }
     const contexts = this.contextNames();
-    const { contextName: target, unavailable } = contextToOpen(this.chosenContext, contexts, this.resolved.kubeConfig.getCurrentContext());
+    const { contextName: target, unavailable } = contextToOpen(
+      this.chosenContext,
+      contexts,
+      this.resolved.kubeConfig.getCurrentContext(),
+    );
     if (unavailable !== undefined && !this.reportedUnavailable.has(unavailable)) {
       this.reportedUnavailable.add(unavailable);
-      this.deps.output.warn(`The context "${unavailable}" chosen earlier is not in the kubeconfig any more; using ${target ? `its current-context "${target}"` : 'its current-context'} instead.`);
+      this.deps.output.warn(
+        `The context "${unavailable}" chosen earlier is not in the kubeconfig any more; using ${target ? `its current-context "${target}"` : 'its current-context'} instead.`,
+      );
     }
     if (!target || !contexts.includes(target)) {
       this.fail(
-        new KubeMlError('noCluster', target ? `The kubeconfig's current-context "${target}" is not defined in it.` : 'The kubeconfig sets no current-context.', contexts.length > 0 ? 'Pick a context in the Clusters view (Kube ML: Switch Context).' : 'Add a context to the kubeconfig.'),
+        new KubeMlError(
+          'noCluster',
+          target
+            ? `The kubeconfig's current-context "${target}" is not defined in it.`
+            : 'The kubeconfig sets no current-context.',
+          contexts.length > 0
+            ? 'Pick a context in the Clusters view (Kube ML: Switch Context).'
+            : 'Add a context to the kubeconfig.',
+        ),
         false,
       );
       return;
@@ -195,14 +247,20 @@ export class KubeClusterConnection implements ClusterConnection {
   private readKubeconfig(): void {
     let resolved: ResolvedKubeconfig | undefined;
     try {
-      resolved = resolveKubeconfig({ settingPath: this.deps.settings.kubeconfigPath(), env: this.deps.env });
+      resolved = resolveKubeconfig({
+        settingPath: this.deps.settings.kubeconfigPath(),
+        env: this.deps.env,
+      });
       this.deps.output.info(`Kubeconfig: ${describeLocation(resolved)}`);
     } catch (error) {
       this.resolved = undefined;
       this.watchKubeconfigFiles();
       const translated = toKubeMlError(error, 'read the kubeconfig');
       // Without any kubeconfig the Clusters view's welcome text explains it; other problems need a message.
-      this.fail(translated, !(translated.kind === 'noKubeconfig' && !this.deps.settings.kubeconfigPath()));
+      this.fail(
+        translated,
+        !(translated.kind === 'noKubeconfig' && !this.deps.settings.kubeconfigPath()),
+      );
       return;
     }
     this.resolved = resolved;
@@ -226,17 +284,32 @@ export class KubeClusterConnection implements ClusterConnection {
     session.nodes.ready.catch((error: unknown) => {
       const translated = toKubeMlError(error, `connect to context "${contextName}"`);
       // A forbidden node list is shown inside the GPU view; connection-level failures deserve a message.
-      if (this.current === session && translated.kind !== 'forbidden' && translated.kind !== 'cancelled') {
-        this.deps.errors.show(translated, `connect to context "${contextName}"`, { retry: () => this.reload() });
+      if (
+        this.current === session &&
+        translated.kind !== 'forbidden' &&
+        translated.kind !== 'cancelled'
+      ) {
+        this.deps.errors.show(translated, `connect to context "${contextName}"`, {
+          retry: () => this.reload(),
+        });
       }
     });
   }
 
   /** A session for a context of the resolved kubeconfig; a KubeMlError when the context cannot work as written. */
   private createSession(contextName: string): KubeSession {
-    const sessionConfig = sessionKubeConfig(this.resolved!, contextName, this.deps.credentials, this.deps.env ?? process.env);
+    const sessionConfig = sessionKubeConfig(
+      this.resolved!,
+      contextName,
+      this.deps.credentials,
+      this.deps.env ?? process.env,
+    );
     const context = sessionConfig.getContextObject(contextName)!;
-    const namespace = this.memory.namespaceOf(contextName) ?? context.namespace ?? this.deps.settings.defaultNamespace() ?? 'default';
+    const namespace =
+      this.memory.namespaceOf(contextName) ??
+      context.namespace ??
+      this.deps.settings.defaultNamespace() ??
+      'default';
     const output = this.deps.output;
     return new KubeSession({ contextName, namespace, kubeConfig: sessionConfig, log: output });
   }
@@ -290,9 +363,12 @@ export class KubeClusterConnection implements ClusterConnection {
     const watch = (target: string, filter?: string): void => {
       try {
         const watcher = fs.watch(target, { persistent: false }, (_event, filename) => {
-          if (!filter || !filename || filename.toString() === filter) this.scheduleReload(`${filter ? path.join(target, filter) : target} changed`);
+          if (!filter || !filename || filename.toString() === filter)
+            this.scheduleReload(`${filter ? path.join(target, filter) : target} changed`);
         });
-        watcher.on('error', (error) => this.deps.output.warn(`Stopped watching ${target}: ${error.message}`));
+        watcher.on('error', (error) =>
+          this.deps.output.warn(`Stopped watching ${target}: ${error.message}`),
+        );
         this.fileWatchers.push(watcher);
       } catch (error) {
         this.deps.output.warn(`Cannot watch ${target} for changes: ${(error as Error).message}`);
@@ -306,7 +382,10 @@ export class KubeClusterConnection implements ClusterConnection {
   }
 
   private locateQuietly(): KubeconfigLocation {
-    return locateKubeconfig({ settingPath: this.deps.settings.kubeconfigPath(), env: this.deps.env });
+    return locateKubeconfig({
+      settingPath: this.deps.settings.kubeconfigPath(),
+      env: this.deps.env,
+    });
   }
 
   private closeFileWatchers(): void {

@@ -18,6 +18,10 @@ export type CommandTable = Readonly<Record<`kubeMl.${string}`, CommandEntry>>;
  */
 export function registerCommands(errors: ErrorPresenter, table: CommandTable): vscode.Disposable {
   return vscode.Disposable.from(
-    ...Object.entries(table).map(([id, entry]) => vscode.commands.registerCommand(id, (...args: unknown[]) => errors.guard(entry.operation, async () => entry.run(...args)))),
+    ...Object.entries(table).map(([id, entry]) =>
+      vscode.commands.registerCommand(id, (...args: unknown[]) =>
+        errors.guard(entry.operation, async () => entry.run(...args)),
+      ),
+    ),
   );
 }

@@ -17,8 +17,23 @@ export function createServices(context: vscode.ExtensionContext): Services {
   // One per window: every session, view, stream and context shares an exec plugin's credential.
   const signInPrompt = new VscodeSignInPrompt(output);
   const credentials = new ExecCredentialCache({ surface: signInPrompt });
-  const connection = new KubeClusterConnection({ settings, output, errors, state: context.globalState, credentials });
+  const connection = new KubeClusterConnection({
+    settings,
+    output,
+    errors,
+    state: context.globalState,
+    credentials,
+  });
   const viewRows = new ViewRows();
   context.subscriptions.push(connection, viewRows, signInPrompt);
-  return { extensionContext: context, output, settings, connection, errors, devPodGpuUtilisation: new DevPodGpuUtilisation(), viewRows, onDidStartSignIn: signInPrompt.onDidStart };
+  return {
+    extensionContext: context,
+    output,
+    settings,
+    connection,
+    errors,
+    devPodGpuUtilisation: new DevPodGpuUtilisation(),
+    viewRows,
+    onDidStartSignIn: signInPrompt.onDidStart,
+  };
 }

@@ -22,7 +22,10 @@ export class DevPodGpuUtilisation {
   publish(podUid: string, gpuPercents: readonly (number | undefined)[], at: number): void {
     const known = gpuPercents.filter((percent): percent is number => percent !== undefined);
     if (known.length === 0) return;
-    this.latest.set(podUid, { percent: known.reduce((sum, percent) => sum + percent, 0) / known.length, at });
+    this.latest.set(podUid, {
+      percent: known.reduce((sum, percent) => sum + percent, 0) / known.length,
+      at,
+    });
   }
 
   /** Mean percent of the latest fresh reading, or undefined when unknown (no metrics, or stale). */

@@ -9,9 +9,34 @@ import type { ErrorPresenter } from './services';
  * watch cannot flood the user.
  */
 const REPEAT_WINDOW_MS = 10_000;
-const SETTINGS_KINDS = new Set<ErrorKind>(['noKubeconfig', 'malformedKubeconfig', 'authPluginMissing']);
-const RETRYABLE_KINDS = new Set<ErrorKind>(['unreachable', 'tls', 'timeout', 'conflict', 'unknown', 'streamEnded', 'unauthorized', 'authPluginMissing', 'authPluginFailed', 'noKubeconfig', 'malformedKubeconfig', 'noCluster']);
-const WARNING_KINDS = new Set<ErrorKind>(['forbidden', 'invalidInput', 'notFound', 'noGpuCapacity', 'quotaExceeded', 'podSecurity', 'untrustedWorkspace']);
+const SETTINGS_KINDS = new Set<ErrorKind>([
+  'noKubeconfig',
+  'malformedKubeconfig',
+  'authPluginMissing',
+]);
+const RETRYABLE_KINDS = new Set<ErrorKind>([
+  'unreachable',
+  'tls',
+  'timeout',
+  'conflict',
+  'unknown',
+  'streamEnded',
+  'unauthorized',
+  'authPluginMissing',
+  'authPluginFailed',
+  'noKubeconfig',
+  'malformedKubeconfig',
+  'noCluster',
+]);
+const WARNING_KINDS = new Set<ErrorKind>([
+  'forbidden',
+  'invalidInput',
+  'notFound',
+  'noGpuCapacity',
+  'quotaExceeded',
+  'podSecurity',
+  'untrustedWorkspace',
+]);
 
 export interface ShowOptions {
   /** Offered as a "Retry" action when the failure is worth retrying. */
@@ -29,27 +54,35 @@ export class VscodeErrorPresenter implements ErrorPresenter {
       translated = toKubeMlError(error, operation);
     } catch {
       // An error object that cannot even be described (a circular structure) still gets a message.
-      translated = toKubeMlError(new Error('unexpected failure (details in the output channel)'), operation);
+      translated = toKubeMlError(
+        new Error('unexpected failure (details in the output channel)'),
+        operation,
+      );
     }
     this.log(translated, error, operation);
     if (translated.kind === 'cancelled') {
       return;
     }
-    const message = translated.hint ? `${translated.summary} ${translated.hint}` : translated.summary;
+    const message = translated.hint
+      ? `${translated.summary} ${translated.hint}`
+      : translated.summary;
     const now = Date.now();
     const lastShown = this.recentlyShown.get(message);
     if (lastShown !== undefined && now - lastShown < REPEAT_WINDOW_MS) {
       return;
     }
     this.recentlyShown.set(message, now);
-    for (const [shown, at] of this.recentlyShown) if (now - at >= REPEAT_WINDOW_MS) this.recentlyShown.delete(shown);
+    for (const [shown, at] of this.recentlyShown)
+      if (now - at >= REPEAT_WINDOW_MS) this.recentlyShown.delete(shown);
 
     const actions: string[] = [];
     if (options.retry && RETRYABLE_KINDS.has(translated.kind)) actions.push('Retry');
     if (SETTINGS_KINDS.has(translated.kind)) actions.push('Open Settings');
     if (translated.kind === 'untrustedWorkspace') actions.push('Manage Workspace Trust');
     actions.push('Show Output');
-    const notify = WARNING_KINDS.has(translated.kind) ? vscode.window.showWarningMessage : vscode.window.showErrorMessage;
+    const notify = WARNING_KINDS.has(translated.kind)
+      ? vscode.window.showWarningMessage
+      : vscode.window.showErrorMessage;
     void Promise.resolve(notify(message, ...actions)).then(
       (choice) => this.act(choice, options),
       (failure: unknown) => this.output.error(`Could not show a notification: ${String(failure)}`),
@@ -64,7 +97,9 @@ export class VscodeErrorPresenter implements ErrorPresenter {
         this.show(error, operation, { retry: () => this.guard(operation, task) });
       } catch (presentationError) {
         // guard() promises never to reject: a failure to notify still leaves a trace in the log.
-        this.output.error(`${operation} failed and the error could not be shown: ${String(presentationError)}`);
+        this.output.error(
+          `${operation} failed and the error could not be shown: ${String(presentationError)}`,
+        );
       }
       return undefined;
     }
@@ -73,7 +108,9 @@ export class VscodeErrorPresenter implements ErrorPresenter {
   private act(choice: string | undefined, options: ShowOptions): void {
     switch (choice) {
       case 'Retry':
-        Promise.resolve(options.retry?.()).catch((error: unknown) => this.output.error(`Retry failed: ${String(error)}`));
+        Promise.resolve(options.retry?.()).catch((error: unknown) =>
+          this.output.error(`Retry failed: ${String(error)}`),
+        );
         break;
       case 'Manage Workspace Trust':
         void vscode.commands.executeCommand('workbench.trust.manage');
@@ -95,7 +132,8 @@ export class VscodeErrorPresenter implements ErrorPresenter {
     }
     this.output.error(line);
     // Stacks help a bug report; they stay in the log at trace level, never in a notification.
-    const stack = !isKubeMlError(original) && original instanceof Error ? original.stack : undefined;
+    const stack =
+      !isKubeMlError(original) && original instanceof Error ? original.stack : undefined;
     if (stack) this.output.trace(stack);
   }
 }

@@ -27,20 +27,40 @@ export interface PanelHostOptions<ViewToHost> {
  * posts reach the view only while it listens, and each 'ready' restores the whole state), and
  * owns what its feature adds.
  */
-export class PanelHost<HostToView, ViewToHost extends { readonly type: string }> implements vscode.Disposable {
+export class PanelHost<HostToView, ViewToHost extends { readonly type: string }>
+  implements vscode.Disposable
+{
   readonly panel: vscode.WebviewPanel;
   private readonly owned = new DisposableStore();
   private readonly gate: ViewGate<HostToView>;
   private disposed = false;
 
-  constructor(extensionUri: vscode.Uri, private readonly options: PanelHostOptions<ViewToHost>) {
-    this.panel = vscode.window.createWebviewPanel(options.viewType, options.title, vscode.ViewColumn.Active, {
-      ...webviewOptions(extensionUri),
-      retainContextWhenHidden: options.retainContextWhenHidden ?? false,
-    });
-    this.gate = new ViewGate((message) => void this.panel.webview.postMessage(message), options.restore);
-    this.panel.webview.html = webviewHtml(this.panel.webview, extensionUri, options.bundle, options.title);
-    this.owned.add(this.panel.webview.onDidReceiveMessage((message: ViewToHost) => this.received(message)));
+  constructor(
+    extensionUri: vscode.Uri,
+    private readonly options: PanelHostOptions<ViewToHost>,
+  ) {
+    this.panel = vscode.window.createWebviewPanel(
+      options.viewType,
+      options.title,
+      vscode.ViewColumn.Active,
+      {
+        ...webviewOptions(extensionUri),
+        retainContextWhenHidden: options.retainContextWhenHidden ?? false,
+      },
+    );
+    this.gate = new ViewGate(
+      (message) => void this.panel.webview.postMessage(message),
+      options.restore,
+    );
+    this.panel.webview.html = webviewHtml(
+      this.panel.webview,
+      extensionUri,
+      options.bundle,
+      options.title,
+    );
+    this.owned.add(
+      this.panel.webview.onDidReceiveMessage((message: ViewToHost) => this.received(message)),
+    );
     this.owned.add(
       this.panel.onDidChangeViewState(() => {
         // A hidden webview without retained context is thrown away; it says 'ready' again when shown.

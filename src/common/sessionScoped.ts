@@ -8,7 +8,10 @@ export interface SessionSource {
 }
 
 /** Calls `apply` with the current session now and again each time the context or namespace changes. */
-export function followSession(source: SessionSource, apply: Listener<ClusterSession | undefined>): Disposable {
+export function followSession(
+  source: SessionSource,
+  apply: Listener<ClusterSession | undefined>,
+): Disposable {
   const subscription = source.onDidChangeSession(apply);
   apply(source.session);
   return subscription;

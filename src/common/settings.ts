@@ -9,7 +9,10 @@ export class VscodeSettings extends SettingsReader {
 }
 
 /** Fires `listener` when one of `keys` (relative to kubeMl) changes. */
-export function onDidChangeSettings(keys: readonly string[], listener: () => void): vscode.Disposable {
+export function onDidChangeSettings(
+  keys: readonly string[],
+  listener: () => void,
+): vscode.Disposable {
   return vscode.workspace.onDidChangeConfiguration((event) => {
     if (keys.some((key) => event.affectsConfiguration(`kubeMl.${key}`))) {
       listener();

@@ -29,7 +29,9 @@ export class VscodeSignInPrompt implements SignInSurface, vscode.Disposable {
     const offered = new Set<string>();
     const unsubscribe = signIn.onLine((line) => {
       if (!report) {
-        this.output.info(`Signing in with "${signIn.plugin}" for user "${signIn.userName}": it asks for your input.`);
+        this.output.info(
+          `Signing in with "${signIn.plugin}" for user "${signIn.userName}": it asks for your input.`,
+        );
         report = this.openNotification(signIn);
       }
       report(line);
@@ -52,7 +54,9 @@ export class VscodeSignInPrompt implements SignInSurface, vscode.Disposable {
       onDidWrite: written.event,
       onDidClose: closed.event,
       open: () => {
-        written.fire(`Signing in with ${signIn.plugin} for user ${signIn.userName}. Type your answers here.\r\n`);
+        written.fire(
+          `Signing in with ${signIn.plugin} for user ${signIn.userName}. Type your answers here.\r\n`,
+        );
         const unsubscribe = signIn.onLine((line) => written.fire(`${line}\r\n`));
         void signIn.ended.then(() => {
           ended = true;
@@ -74,27 +78,44 @@ export class VscodeSignInPrompt implements SignInSurface, vscode.Disposable {
         input.write(text);
       },
     };
-    vscode.window.createTerminal({ name: `Sign in: ${signIn.plugin}`, pty, isTransient: true }).show();
+    vscode.window
+      .createTerminal({ name: `Sign in: ${signIn.plugin}`, pty, isTransient: true })
+      .show();
     return input;
   }
 
   private openNotification(signIn: SignIn): (line: string) => void {
     let report: (line: string) => void = () => undefined;
     let latest = '';
-    void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `Signing in with ${signIn.plugin}`, cancellable: true }, (progress, token) => {
-      token.onCancellationRequested(() => signIn.cancel());
-      report = (line) => progress.report({ message: line });
-      if (latest) report(latest);
-      return signIn.ended;
-    });
+    void vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `Signing in with ${signIn.plugin}`,
+        cancellable: true,
+      },
+      (progress, token) => {
+        token.onCancellationRequested(() => signIn.cancel());
+        report = (line) => progress.report({ message: line });
+        if (latest) report(latest);
+        return signIn.ended;
+      },
+    );
     return (line) => {
       latest = line;
       report(line);
     };
   }
 
-  private async offerPage(signIn: SignIn, url: string, userCode: string | undefined): Promise<void> {
-    const choice = await vscode.window.showInformationMessage(`${signIn.plugin} asks you to sign in at ${url}${userCode ? ` with the code ${userCode}` : ''}.`, OPEN_PAGE, ...(userCode ? [COPY_CODE] : []));
+  private async offerPage(
+    signIn: SignIn,
+    url: string,
+    userCode: string | undefined,
+  ): Promise<void> {
+    const choice = await vscode.window.showInformationMessage(
+      `${signIn.plugin} asks you to sign in at ${url}${userCode ? ` with the code ${userCode}` : ''}.`,
+      OPEN_PAGE,
+      ...(userCode ? [COPY_CODE] : []),
+    );
     if (choice === COPY_CODE && userCode) {
       await vscode.env.clipboard.writeText(userCode);
       await vscode.env.openExternal(vscode.Uri.parse(url));

@@ -9,7 +9,9 @@ export const VIEW_ROWS_COMMAND = 'kubeMl.internal.viewRows';
 
 export class ViewRows implements ViewRowsRegistry, vscode.Disposable {
   private readonly providers = new Map<string, () => readonly unknown[]>();
-  private readonly command = vscode.commands.registerCommand(VIEW_ROWS_COMMAND, (viewId: string) => this.rows(viewId));
+  private readonly command = vscode.commands.registerCommand(VIEW_ROWS_COMMAND, (viewId: string) =>
+    this.rows(viewId),
+  );
 
   register(viewId: string, rows: () => readonly unknown[]): vscode.Disposable {
     this.providers.set(viewId, rows);

@@ -2,7 +2,9 @@ import * as vscode from 'vscode';
 import { randomBytes } from 'node:crypto';
 
 /** Webviews may load only our bundles under media/ and run only scripts that carry the page's nonce. */
-export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+export function webviewOptions(
+  extensionUri: vscode.Uri,
+): vscode.WebviewOptions & vscode.WebviewPanelOptions {
   return {
     enableScripts: true,
     localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media')],
@@ -18,10 +20,19 @@ function escapeHtml(text: string): string {
  * esbuild from src/webviews/<bundle>/main.ts). Strict CSP: nothing loads or runs unless it is ours
  * and (for scripts) carries this page's nonce; no inline script, no eval.
  */
-export function webviewHtml(webview: vscode.Webview, extensionUri: vscode.Uri, bundle: string, title: string): string {
+export function webviewHtml(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  bundle: string,
+  title: string,
+): string {
   const nonce = randomBytes(18).toString('base64');
-  const scriptUri = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'webviews', `${bundle}.js`));
-  const styleUri = webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'media', 'webviews', `${bundle}.css`));
+  const scriptUri = webview.asWebviewUri(
+    vscode.Uri.joinPath(extensionUri, 'media', 'webviews', `${bundle}.js`),
+  );
+  const styleUri = webview.asWebviewUri(
+    vscode.Uri.joinPath(extensionUri, 'media', 'webviews', `${bundle}.css`),
+  );
   const csp = [
     "default-src 'none'",
     `script-src 'nonce-${nonce}'`,

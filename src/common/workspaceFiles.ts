@@ -17,11 +17,18 @@ export function requireTrustedWorkspace(file: string): void {
  * True when the pods may be created as `requested` says: always when it keeps them restricted,
  * and after a modal confirmation when a file turns restriction off against the user's setting.
  */
-export async function confirmPodSecurity(file: string, requestedRestricted: boolean, userRestricted: boolean): Promise<boolean> {
+export async function confirmPodSecurity(
+  file: string,
+  requestedRestricted: boolean,
+  userRestricted: boolean,
+): Promise<boolean> {
   if (requestedRestricted || !userRestricted) return true;
   const answer = await vscode.window.showWarningMessage(
     `${file} turns off restricted pod security: its pods may run as root. Your setting (kubeMl.devPods.restrictedPodSecurity) keeps pods restricted.`,
-    { modal: true, detail: 'Continue only if you wrote or checked this file and the image needs root.' },
+    {
+      modal: true,
+      detail: 'Continue only if you wrote or checked this file and the image needs root.',
+    },
     'Create Unrestricted Pods',
   );
   return answer === 'Create Unrestricted Pods';

@@ -7,7 +7,10 @@ import { DEV_POD_LABEL } from '../cluster/devPodContract';
 /** Our workspace claims are what outlives a stopped dev pod; the session caches only nodes and pods, so the view watches these itself. */
 const SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE},${DEV_POD_LABEL}`;
 
-export function devPodClaimSource(kubeConfig: KubeConfig, namespace: string): WatchSource<V1PersistentVolumeClaim> {
+export function devPodClaimSource(
+  kubeConfig: KubeConfig,
+  namespace: string,
+): WatchSource<V1PersistentVolumeClaim> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   return listWatchSource(kubeConfig, {
     description: `list dev pod volumes in namespace ${namespace}`,

@@ -20,10 +20,13 @@ export class DevPodFileDiagnostics implements vscode.Disposable {
   constructor(private readonly services: Services) {
     this.subscriptions.add(this.collection);
     this.subscriptions.add(this.reparse);
-    this.subscriptions.add(vscode.workspace.onDidOpenTextDocument((document) => this.update(document)));
+    this.subscriptions.add(
+      vscode.workspace.onDidOpenTextDocument((document) => this.update(document)),
+    );
     this.subscriptions.add(
       vscode.workspace.onDidChangeTextDocument((event) => {
-        if (DevPodFileDiagnostics.isDevPodFile(event.document.uri)) this.reparse.schedule(event.document.uri.toString(), () => this.update(event.document));
+        if (DevPodFileDiagnostics.isDevPodFile(event.document.uri))
+          this.reparse.schedule(event.document.uri.toString(), () => this.update(event.document));
       }),
     );
     this.subscriptions.add(
@@ -44,12 +47,21 @@ export class DevPodFileDiagnostics implements vscode.Disposable {
     if (!DevPodFileDiagnostics.isDevPodFile(document.uri)) return undefined;
     this.reparse.cancel(document.uri.toString());
     const namespace = this.services.connection.session?.namespace ?? 'default';
-    const result = parseDevPodFile(document.getText(), { namespace, idleMinutes: this.services.settings.devPodIdleMinutes(), restrictedPodSecurity: this.services.settings.restrictedPodSecurity(), storageClass: this.services.settings.defaultStorageClass() });
+    const result = parseDevPodFile(document.getText(), {
+      namespace,
+      idleMinutes: this.services.settings.devPodIdleMinutes(),
+      restrictedPodSecurity: this.services.settings.restrictedPodSecurity(),
+      storageClass: this.services.settings.defaultStorageClass(),
+    });
     this.collection.set(
       document.uri,
       result.issues.map((issue) => {
         const line = Math.min(issue.line - 1, Math.max(0, document.lineCount - 1));
-        const diagnostic = new vscode.Diagnostic(document.lineAt(line).range, issue.message, vscode.DiagnosticSeverity.Error);
+        const diagnostic = new vscode.Diagnostic(
+          document.lineAt(line).range,
+          issue.message,
+          vscode.DiagnosticSeverity.Error,
+        );
         diagnostic.source = 'Kube ML';
         return diagnostic;
       }),
@@ -69,25 +81,46 @@ export async function findDevPodFile(argument: unknown): Promise<vscode.Uri> {
   if (active && DevPodFileDiagnostics.isDevPodFile(active)) return active;
   const found = await vscode.workspace.findFiles(DEV_POD_FILE, '**/node_modules/**', 2);
   if (found.length === 0) {
-    throw new KubeMlError('notFound', `No ${DEV_POD_FILE} in this workspace.`, `Create ${DEV_POD_FILE} (name:, gpu: { product, count }, image:, ...) or use Create Dev Pod for the guided flow.`);
+    throw new KubeMlError(
+      'notFound',
+      `No ${DEV_POD_FILE} in this workspace.`,
+      `Create ${DEV_POD_FILE} (name:, gpu: { product, count }, image:, ...) or use Create Dev Pod for the guided flow.`,
+    );
   }
   return found[0];
 }
 
 /** Reads and validates the file; problems become diagnostics and one error naming the first line. */
-export async function specFromFile(services: Services, diagnostics: DevPodFileDiagnostics, uri: vscode.Uri, products: readonly ProductFreeGpus[]): Promise<DevPodSpec> {
+export async function specFromFile(
+  services: Services,
+  diagnostics: DevPodFileDiagnostics,
+  uri: vscode.Uri,
+  products: readonly ProductFreeGpus[],
+): Promise<DevPodSpec> {
   const document = await vscode.workspace.openTextDocument(uri);
   const result = diagnostics.update(document);
   if (!result?.spec) {
     const issues = result?.issues ?? [];
-    throw new KubeMlError('invalidInput', `${DEV_POD_FILE} line ${issues[0]?.line ?? 1}: ${issues[0]?.message ?? 'invalid'}`, issues.length > 1 ? `${issues.length - 1} more problem(s) are underlined in the file.` : 'Fix it and run the command again.');
+    throw new KubeMlError(
+      'invalidInput',
+      `${DEV_POD_FILE} line ${issues[0]?.line ?? 1}: ${issues[0]?.message ?? 'invalid'}`,
+      issues.length > 1
+        ? `${issues.length - 1} more problem(s) are underlined in the file.`
+        : 'Fix it and run the command again.',
+    );
   }
   const spec = result.spec;
   // "gpu: { count: 2 }" without a product: take the product with room for it right now.
   if (spec.gpu && !spec.gpu.product) {
-    const product = products.find((candidate) => selectableProduct(candidate.product) && fitsSomewhere([candidate], spec.gpu?.count ?? 1, candidate.product));
+    const product = products.find(
+      (candidate) =>
+        selectableProduct(candidate.product) &&
+        fitsSomewhere([candidate], spec.gpu?.count ?? 1, candidate.product),
+    );
     if (product) {
-      services.output.info(`${DEV_POD_FILE} names no GPU product: using ${product.product}, which has ${product.maxFreeOnOneNode} free on one node.`);
+      services.output.info(
+        `${DEV_POD_FILE} names no GPU product: using ${product.product}, which has ${product.maxFreeOnOneNode} free on one node.`,
+      );
       return { ...spec, gpu: { count: spec.gpu.count, product: product.product } };
     }
   }

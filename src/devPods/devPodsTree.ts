@@ -2,10 +2,19 @@ import * as vscode from 'vscode';
 import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
 import type { ClusterSession } from '../cluster/session';
 import { KubeWatchCache } from '../cluster/watchCache';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type HasWorkload, type WorkloadRef } from '../cluster/workloadRef';
+import {
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  type HasWorkload,
+  type WorkloadRef,
+} from '../cluster/workloadRef';
 import type { Services } from '../common/services';
 import { devPodClaimSource } from './claimSource';
-import { devPodSelector, KEPT_FROM_ANNOTATION, WORKSPACE_CONTAINER } from '../cluster/devPodContract';
+import {
+  devPodSelector,
+  KEPT_FROM_ANNOTATION,
+  WORKSPACE_CONTAINER,
+} from '../cluster/devPodContract';
 import { describeRow, devPodLabelOf, devPodRow, type DevPodRow } from './model/devPodRow';
 import { DisposableStore } from '../cluster/disposableStore';
 import { followSession } from '../common/sessionScoped';
@@ -38,7 +47,10 @@ const STATE_ICONS: Record<DevPodRow['state'], vscode.ThemeIcon> = {
 const CLOCK_MS = 60_000;
 
 function isOurs(object: V1Pod | V1PersistentVolumeClaim): boolean {
-  return object.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE && devPodLabelOf(object) !== undefined;
+  return (
+    object.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY_VALUE &&
+    devPodLabelOf(object) !== undefined
+  );
 }
 
 /**
@@ -109,7 +121,9 @@ export class DevPodsTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     tooltip.appendMarkdown(`**${row.name}** (${row.namespace})\n\n`);
     tooltip.appendText(`${describeRow(row)}\n`);
     if (row.spec) {
-      tooltip.appendText(`Image: ${row.spec.image}\nCPU ${row.spec.cpu}, memory ${row.spec.memory}, workspace ${row.spec.workspace.size}${row.spec.workspace.storageClass ? ` (${row.spec.workspace.storageClass})` : ''}\nIdle shutdown: ${row.spec.idleMinutes > 0 ? `${row.spec.idleMinutes} min` : 'off'}`);
+      tooltip.appendText(
+        `Image: ${row.spec.image}\nCPU ${row.spec.cpu}, memory ${row.spec.memory}, workspace ${row.spec.workspace.size}${row.spec.workspace.storageClass ? ` (${row.spec.workspace.storageClass})` : ''}\nIdle shutdown: ${row.spec.idleMinutes > 0 ? `${row.spec.idleMinutes} min` : 'off'}`,
+      );
     } else if (!row.hasVolume) {
       tooltip.appendText('Its workspace volume is gone: it cannot be resumed after a stop.');
     }
@@ -137,17 +151,24 @@ export class DevPodsTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     this.notes = [];
     this.session = session;
     if (session) {
-      const claims = new KubeWatchCache(devPodClaimSource(session.kubeConfig, session.namespace), { log: this.services.output });
+      const claims = new KubeWatchCache(devPodClaimSource(session.kubeConfig, session.namespace), {
+        log: this.services.output,
+      });
       this.claims = claims;
       this.sessionSubscriptions.add(claims);
       for (const source of [session.pods, claims]) {
-        this.sessionSubscriptions.add(source.onDidChange((change) => this.refreshNames([...change.added, ...change.updated, ...change.deleted])));
+        this.sessionSubscriptions.add(
+          source.onDidChange((change) =>
+            this.refreshNames([...change.added, ...change.updated, ...change.deleted]),
+          ),
+        );
       }
       // Each source rebuilds on its own: running dev pods still show when the user may not list claims.
       for (const source of [session.pods, claims]) {
         source.ready.then(
           () => this.rebuild(),
-          (error: unknown) => this.services.output.warn(`Dev Pods view: ${(error as Error).message}`),
+          (error: unknown) =>
+            this.services.output.warn(`Dev Pods view: ${(error as Error).message}`),
         );
       }
     }
@@ -173,14 +194,25 @@ export class DevPodsTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
   }
 
   private workloadOf(name: string): WorkloadRef {
-    return { kind: 'DevPod', namespace: this.session?.namespace ?? '', name, podSelector: devPodSelector(name), container: WORKSPACE_CONTAINER };
+    return {
+      kind: 'DevPod',
+      namespace: this.session?.namespace ?? '',
+      name,
+      podSelector: devPodSelector(name),
+      container: WORKSPACE_CONTAINER,
+    };
   }
 
   /** Recomputes the rows of the dev pods these objects belong to; fires per row, or the root when rows come or go. */
   private refreshNames(objects: readonly (V1Pod | V1PersistentVolumeClaim)[]): void {
     const session = this.session;
     if (!session) return;
-    const names = new Set(objects.filter((object) => object.metadata?.namespace === session.namespace).map(formerDevPodName).filter((name): name is string => name !== undefined));
+    const names = new Set(
+      objects
+        .filter((object) => object.metadata?.namespace === session.namespace)
+        .map(formerDevPodName)
+        .filter((name): name is string => name !== undefined),
+    );
     let structureChanged = false;
     const changed: DevPodNode[] = [];
     for (const name of names) {
@@ -206,7 +238,10 @@ export class DevPodsTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
   private rebuild(): void {
     const session = this.session;
     if (!session) return;
-    const objects = [...session.pods.list().filter((pod) => pod.metadata?.namespace === session.namespace), ...(this.claims?.list() ?? [])];
+    const objects = [
+      ...session.pods.list().filter((pod) => pod.metadata?.namespace === session.namespace),
+      ...(this.claims?.list() ?? []),
+    ];
     this.nodes.clear();
     this.refreshNames(objects);
     this.changes.fire(undefined);

@@ -31,14 +31,21 @@ export class IdleChecker implements vscode.Disposable {
     const session = this.services.connection.session;
     if (!session) return;
     for (const pod of session.pods.list()) {
-      if (pod.metadata?.namespace !== session.namespace || pod.metadata.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE || pod.metadata.deletionTimestamp || pod.status?.phase !== 'Running') continue;
+      if (
+        pod.metadata?.namespace !== session.namespace ||
+        pod.metadata.labels?.[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE ||
+        pod.metadata.deletionTimestamp ||
+        pod.status?.phase !== 'Running'
+      )
+        continue;
       const name = pod.metadata.labels?.[DEV_POD_LABEL];
       const uid = pod.metadata.uid ?? '';
       if (!name) continue;
       // Known GPU utilisation (sampled by the GPU idle watcher) counts: busy GPUs are work even with
       // no session open; unknown utilisation does not block idling.
       const gpuUtilisationPercent = this.services.devPodGpuUtilisation.percentOf(uid, now);
-      if (gpuUtilisationPercent !== undefined && gpuUtilisationPercent >= BUSY_GPU_PERCENT) this.reportBusyGpus(session, name, now);
+      if (gpuUtilisationPercent !== undefined && gpuUtilisationPercent >= BUSY_GPU_PERCENT)
+        this.reportBusyGpus(session, name, now);
       const decision = decideIdleForPod(pod, now, { gpuUtilisationPercent });
       if (decision.action === 'warn' && !this.warned.has(uid)) {
         this.warned.add(uid);
@@ -58,11 +65,19 @@ export class IdleChecker implements vscode.Disposable {
    */
   private reportBusyGpus(session: ClusterSession, name: string, now: number): void {
     reportDevPodActivity(session, session.namespace, name, now).catch((error: unknown) =>
-      this.services.output.warn(`Dev pod ${session.namespace}/${name}: could not record GPU activity: ${error instanceof Error ? error.message : String(error)}`),
+      this.services.output.warn(
+        `Dev pod ${session.namespace}/${name}: could not record GPU activity: ${error instanceof Error ? error.message : String(error)}`,
+      ),
     );
   }
 
-  private async warn(session: ClusterSession, pod: V1Pod, name: string, idleMs: number, remainingMs: number): Promise<void> {
+  private async warn(
+    session: ClusterSession,
+    pod: V1Pod,
+    name: string,
+    idleMs: number,
+    remainingMs: number,
+  ): Promise<void> {
     const keep = 'Keep it running';
     const stopNow = 'Stop now';
     const answer = await vscode.window.showWarningMessage(
@@ -72,7 +87,12 @@ export class IdleChecker implements vscode.Disposable {
     );
     if (answer === keep) {
       await this.services.errors.guard(`keep dev pod ${name} running`, async () => {
-        await patchLastActivity(session.kubeConfig.makeApiClient(CoreV1Api), session.namespace, name, new Date());
+        await patchLastActivity(
+          session.kubeConfig.makeApiClient(CoreV1Api),
+          session.namespace,
+          name,
+          new Date(),
+        );
         this.warned.delete(pod.metadata?.uid ?? '');
       });
     } else if (answer === stopNow) {
@@ -82,13 +102,23 @@ export class IdleChecker implements vscode.Disposable {
 
   private async stop(session: ClusterSession, name: string, idleMs: number): Promise<void> {
     if (!(await session.can({ verb: 'delete', resource: 'pods', namespace: session.namespace }))) {
-      this.services.output.warn(`Dev pod ${session.namespace}/${name} is idle but you may not delete pods there; leaving it to the in-cluster idle reaper.`);
+      this.services.output.warn(
+        `Dev pod ${session.namespace}/${name} is idle but you may not delete pods there; leaving it to the in-cluster idle reaper.`,
+      );
       return;
     }
     await this.services.errors.guard(`stop idle dev pod ${name}`, async () => {
-      await stopDevPod(session.kubeConfig, session.namespace, name, `idle for ${formatDuration(idleMs)}`);
+      await stopDevPod(
+        session.kubeConfig,
+        session.namespace,
+        name,
+        `idle for ${formatDuration(idleMs)}`,
+      );
       const resume = 'Resume';
-      const answer = await vscode.window.showInformationMessage(`Stopped idle dev pod ${name} to release its GPUs; its workspace volume is kept.`, resume);
+      const answer = await vscode.window.showInformationMessage(
+        `Stopped idle dev pod ${name} to release its GPUs; its workspace volume is kept.`,
+        resume,
+      );
       if (answer === resume) await vscode.commands.executeCommand('kubeMl.resumeDevPod', name);
     });
   }

@@ -1,9 +1,25 @@
-import { AuthenticationV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Node, type V1PersistentVolumeClaim, type V1Pod } from '@kubernetes/client-node';
+import {
+  AuthenticationV1Api,
+  CoreV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type V1Node,
+  type V1PersistentVolumeClaim,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import { detectNodeAutoscaler } from '../cluster/autoscalerDetection';
 import { KubeMlError, toKubeMlError } from '../cluster/errors';
 import { FIELD_MANAGER } from '../cluster/workloadRef';
 import { freeGpusByProduct, type ProductFreeGpus } from '../cluster/gpu/freeGpus';
-import { DEFINITION_ANNOTATION, DEV_POD_LABEL, KEPT_FROM_ANNOTATION, STOPPED_AT_ANNOTATION, STOPPED_REASON_ANNOTATION, workspaceClaimName } from '../cluster/devPodContract';
+import {
+  DEFINITION_ANNOTATION,
+  DEV_POD_LABEL,
+  KEPT_FROM_ANNOTATION,
+  STOPPED_AT_ANNOTATION,
+  STOPPED_REASON_ANNOTATION,
+  workspaceClaimName,
+} from '../cluster/devPodContract';
 import { decodeDefinition } from './model/definition';
 import { devPodManifest, ownerLabelValue, workspaceClaimManifest } from './model/manifests';
 import { validateDevPodSpec, type DevPodSpec } from './model/spec';
@@ -41,7 +57,9 @@ function isNotFound(error: unknown): boolean {
 /** The user name the API server sees, as an owner label value; undefined when the server cannot say. */
 export async function currentUserLabel(kubeConfig: KubeConfig): Promise<string | undefined> {
   try {
-    const review = await kubeConfig.makeApiClient(AuthenticationV1Api).createSelfSubjectReview({ body: {} });
+    const review = await kubeConfig
+      .makeApiClient(AuthenticationV1Api)
+      .createSelfSubjectReview({ body: {} });
     const userName = review.status?.userInfo?.username;
     return userName ? ownerLabelValue(userName) : undefined;
   } catch {
@@ -51,10 +69,17 @@ export async function currentUserLabel(kubeConfig: KubeConfig): Promise<string |
 }
 
 /** Free GPUs as the scheduler sees them; undefined when the user may not list every pod (then the numbers would lie). */
-export async function currentGpuCapacity(kubeConfig: KubeConfig): Promise<ProductFreeGpus[] | undefined> {
+export async function currentGpuCapacity(
+  kubeConfig: KubeConfig,
+): Promise<ProductFreeGpus[] | undefined> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   try {
-    const [nodes, pods] = await Promise.all([core.listNode(), core.listPodForAllNamespaces({ fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' })]);
+    const [nodes, pods] = await Promise.all([
+      core.listNode(),
+      core.listPodForAllNamespaces({
+        fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed',
+      }),
+    ]);
     return freeGpusByProduct(nodes.items as V1Node[], pods.items as V1Pod[]);
   } catch {
     return undefined;
@@ -65,7 +90,10 @@ async function applyClaim(core: CoreV1Api, claim: V1PersistentVolumeClaim): Prom
   const name = claim.metadata?.name ?? '';
   const namespace = claim.metadata?.namespace ?? '';
   try {
-    await core.patchNamespacedPersistentVolumeClaim({ name, namespace, body: claim, fieldManager: FIELD_MANAGER, force: false }, applyOptions());
+    await core.patchNamespacedPersistentVolumeClaim(
+      { name, namespace, body: claim, fieldManager: FIELD_MANAGER, force: false },
+      applyOptions(),
+    );
   } catch (error) {
     throw toKubeMlError(error, `apply workspace volume ${namespace}/${name}`);
   }
@@ -75,11 +103,22 @@ async function applyPod(core: CoreV1Api, pod: V1Pod): Promise<V1Pod> {
   const name = pod.metadata?.name ?? '';
   const namespace = pod.metadata?.namespace ?? '';
   try {
-    return await core.patchNamespacedPod({ name, namespace, body: pod, fieldManager: FIELD_MANAGER, force: false }, applyOptions());
+    return await core.patchNamespacedPod(
+      { name, namespace, body: pod, fieldManager: FIELD_MANAGER, force: false },
+      applyOptions(),
+    );
   } catch (error) {
     const translated = toKubeMlError(error, `create pod ${namespace}/${name}`);
-    if (translated.kind === 'invalidInput' && /immutable|Forbidden: pod updates/i.test(translated.detail ?? '')) {
-      throw new KubeMlError('conflict', `Dev pod ${namespace}/${name} already runs with a different definition; a running pod cannot be changed.`, 'Stop it first: Resume and create then use the new definition.', translated.detail);
+    if (
+      translated.kind === 'invalidInput' &&
+      /immutable|Forbidden: pod updates/i.test(translated.detail ?? '')
+    ) {
+      throw new KubeMlError(
+        'conflict',
+        `Dev pod ${namespace}/${name} already runs with a different definition; a running pod cannot be changed.`,
+        'Stop it first: Resume and create then use the new definition.',
+        translated.detail,
+      );
     }
     throw translated;
   }
@@ -97,13 +136,25 @@ async function claimExists(core: CoreV1Api, namespace: string, name: string): Pr
 
 /** Deletes what a failed create made: the pod, and the volume if this create made it. */
 async function rollBack(core: CoreV1Api, spec: DevPodSpec, deleteClaim: boolean): Promise<void> {
-  await core.deleteNamespacedPod({ namespace: spec.namespace, name: spec.name, gracePeriodSeconds: 0 }).catch((error: unknown) => {
-    if (!isNotFound(error)) throw toKubeMlError(error, `clean up pod ${spec.namespace}/${spec.name}`);
-  });
-  if (deleteClaim) {
-    await core.deleteNamespacedPersistentVolumeClaim({ namespace: spec.namespace, name: workspaceClaimName(spec.name) }).catch((error: unknown) => {
-      if (!isNotFound(error)) throw toKubeMlError(error, `clean up workspace volume ${spec.namespace}/${workspaceClaimName(spec.name)}`);
+  await core
+    .deleteNamespacedPod({ namespace: spec.namespace, name: spec.name, gracePeriodSeconds: 0 })
+    .catch((error: unknown) => {
+      if (!isNotFound(error))
+        throw toKubeMlError(error, `clean up pod ${spec.namespace}/${spec.name}`);
     });
+  if (deleteClaim) {
+    await core
+      .deleteNamespacedPersistentVolumeClaim({
+        namespace: spec.namespace,
+        name: workspaceClaimName(spec.name),
+      })
+      .catch((error: unknown) => {
+        if (!isNotFound(error))
+          throw toKubeMlError(
+            error,
+            `clean up workspace volume ${spec.namespace}/${workspaceClaimName(spec.name)}`,
+          );
+      });
   }
 }
 
@@ -111,20 +162,37 @@ async function rollBack(core: CoreV1Api, spec: DevPodSpec, deleteClaim: boolean)
  * An autoscaler's refusal can reach the events watch before the scheduler's own message reaches
  * either watch; the pod's Unschedulable condition, which the autoscaler answered, holds it.
  */
-async function withSchedulerMessage(core: CoreV1Api, spec: DevPodSpec, failure: StartFailure): Promise<StartFailure> {
+async function withSchedulerMessage(
+  core: CoreV1Api,
+  spec: DevPodSpec,
+  failure: StartFailure,
+): Promise<StartFailure> {
   if (failure.kind !== 'unschedulable' || failure.schedulerMessage) return failure;
-  const pod = await core.readNamespacedPod({ namespace: spec.namespace, name: spec.name }).catch(() => undefined);
-  const condition = pod?.status?.conditions?.find((candidate) => candidate.type === 'PodScheduled' && candidate.reason === 'Unschedulable');
+  const pod = await core
+    .readNamespacedPod({ namespace: spec.namespace, name: spec.name })
+    .catch(() => undefined);
+  const condition = pod?.status?.conditions?.find(
+    (candidate) => candidate.type === 'PodScheduled' && candidate.reason === 'Unschedulable',
+  );
   return condition?.message ? { ...failure, schedulerMessage: condition.message } : failure;
 }
 
 /** Applies the pod from `spec` and waits for Running; on a start failure removes the pod (and a volume made by this call) and throws the explanation. */
-async function startPod(kubeConfig: KubeConfig, spec: DevPodSpec, options: CreateOptions, madeClaim: boolean, startedAt: number): Promise<StartResult> {
+async function startPod(
+  kubeConfig: KubeConfig,
+  spec: DevPodSpec,
+  options: CreateOptions,
+  madeClaim: boolean,
+  startedAt: number,
+): Promise<StartResult> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const now = (options.now ?? (() => new Date()))();
   let pod: V1Pod;
   try {
-    pod = await applyPod(core, devPodManifest(spec, { now: now.toISOString(), owner: options.owner }));
+    pod = await applyPod(
+      core,
+      devPodManifest(spec, { now: now.toISOString(), owner: options.owner }),
+    );
   } catch (error) {
     if (madeClaim) await rollBack(core, spec, true).catch(() => undefined);
     throw error;
@@ -133,7 +201,13 @@ async function startPod(kubeConfig: KubeConfig, spec: DevPodSpec, options: Creat
   let progress: StartProgress;
   try {
     const context = options.context ?? { autoscaler: await detectNodeAutoscaler(kubeConfig) };
-    progress = await watchDevPodStart(kubeConfig, spec.namespace, spec.name, pod.metadata?.uid ?? '', { ...options, context });
+    progress = await watchDevPodStart(
+      kubeConfig,
+      spec.namespace,
+      spec.name,
+      pod.metadata?.uid ?? '',
+      { ...options, context },
+    );
   } catch (error) {
     if ((error as KubeMlError).kind === 'cancelled') {
       await rollBack(core, spec, madeClaim);
@@ -142,9 +216,17 @@ async function startPod(kubeConfig: KubeConfig, spec: DevPodSpec, options: Creat
   }
   if (progress.failure) {
     const failure = await withSchedulerMessage(core, spec, progress.failure);
-    const products = failure.kind === 'unschedulable' ? await currentGpuCapacity(kubeConfig) : undefined;
+    const products =
+      failure.kind === 'unschedulable' ? await currentGpuCapacity(kubeConfig) : undefined;
     await rollBack(core, spec, madeClaim);
-    throw startFailureError(failure, { namespace: spec.namespace, name: spec.name, gpuCount: spec.gpu?.count ?? 0, gpuProduct: spec.gpu?.product, image: spec.image, products });
+    throw startFailureError(failure, {
+      namespace: spec.namespace,
+      name: spec.name,
+      gpuCount: spec.gpu?.count ?? 0,
+      gpuProduct: spec.gpu?.product,
+      image: spec.image,
+      products,
+    });
   }
   return { progress, node: progress.node, submitMs, runningMs: Date.now() - startedAt };
 }
@@ -153,45 +235,95 @@ async function startPod(kubeConfig: KubeConfig, spec: DevPodSpec, options: Creat
  * Creates (or idempotently re-applies) the workspace volume and the pod with server-side apply,
  * then waits until it runs. Invalid input is rejected before any API call.
  */
-export async function createDevPod(kubeConfig: KubeConfig, spec: DevPodSpec, options: CreateOptions = {}): Promise<StartResult> {
+export async function createDevPod(
+  kubeConfig: KubeConfig,
+  spec: DevPodSpec,
+  options: CreateOptions = {},
+): Promise<StartResult> {
   const startedAt = Date.now();
   const problems = validateDevPodSpec(spec, options.existingNames ?? []);
   if (problems.length > 0) {
-    throw new KubeMlError('invalidInput', problems[0], problems.length > 1 ? `Also: ${problems.slice(1).join(' ')}` : 'Fix it and try again.');
+    throw new KubeMlError(
+      'invalidInput',
+      problems[0],
+      problems.length > 1 ? `Also: ${problems.slice(1).join(' ')}` : 'Fix it and try again.',
+    );
   }
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const existed = await claimExists(core, spec.namespace, spec.name);
   const now = (options.now ?? (() => new Date()))();
-  await applyClaim(core, workspaceClaimManifest(spec, { now: now.toISOString(), owner: options.owner }));
+  await applyClaim(
+    core,
+    workspaceClaimManifest(spec, { now: now.toISOString(), owner: options.owner }),
+  );
   return startPod(kubeConfig, spec, options, !existed, startedAt);
 }
 
 /** The definition stored on the dev pod's workspace volume. */
-export async function readStoredSpec(kubeConfig: KubeConfig, namespace: string, name: string): Promise<DevPodSpec> {
+export async function readStoredSpec(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  name: string,
+): Promise<DevPodSpec> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   let claim: V1PersistentVolumeClaim;
   try {
-    claim = await core.readNamespacedPersistentVolumeClaim({ namespace, name: workspaceClaimName(name) });
+    claim = await core.readNamespacedPersistentVolumeClaim({
+      namespace,
+      name: workspaceClaimName(name),
+    });
   } catch (error) {
     if (isNotFound(error)) {
-      throw new KubeMlError('notFound', `Dev pod ${namespace}/${name} cannot be resumed: its workspace volume ${workspaceClaimName(name)} no longer exists.`, 'Create the dev pod again.');
+      throw new KubeMlError(
+        'notFound',
+        `Dev pod ${namespace}/${name} cannot be resumed: its workspace volume ${workspaceClaimName(name)} no longer exists.`,
+        'Create the dev pod again.',
+      );
     }
     throw toKubeMlError(error, `read workspace volume ${namespace}/${workspaceClaimName(name)}`);
   }
   const decoded = decodeDefinition(claim.metadata?.annotations?.[DEFINITION_ANNOTATION], namespace);
   if ('problem' in decoded) {
-    throw new KubeMlError('invalidInput', `Dev pod ${namespace}/${name} cannot be resumed: ${decoded.problem}.`, 'Create it again from a definition (its volume is reused).');
+    throw new KubeMlError(
+      'invalidInput',
+      `Dev pod ${namespace}/${name} cannot be resumed: ${decoded.problem}.`,
+      'Create it again from a definition (its volume is reused).',
+    );
   }
   return decoded.spec;
 }
 
 /** Releases the GPUs: deletes the pod, keeps the volume and the definition on it. Waits until the pod is gone. */
-export async function stopDevPod(kubeConfig: KubeConfig, namespace: string, name: string, reason: string, timeoutMs = 60_000): Promise<void> {
+export async function stopDevPod(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  name: string,
+  reason: string,
+  timeoutMs = 60_000,
+): Promise<void> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   await core
-    .patchNamespacedPersistentVolumeClaim({ namespace, name: workspaceClaimName(name), body: { metadata: { annotations: { [STOPPED_AT_ANNOTATION]: new Date().toISOString(), [STOPPED_REASON_ANNOTATION]: reason } } } }, mergeOptions())
+    .patchNamespacedPersistentVolumeClaim(
+      {
+        namespace,
+        name: workspaceClaimName(name),
+        body: {
+          metadata: {
+            annotations: {
+              [STOPPED_AT_ANNOTATION]: new Date().toISOString(),
+              [STOPPED_REASON_ANNOTATION]: reason,
+            },
+          },
+        },
+      },
+      mergeOptions(),
+    )
     .catch((error: unknown) => {
-      if (!isNotFound(error)) throw toKubeMlError(error, `mark workspace volume ${namespace}/${workspaceClaimName(name)} as stopped`);
+      if (!isNotFound(error))
+        throw toKubeMlError(
+          error,
+          `mark workspace volume ${namespace}/${workspaceClaimName(name)} as stopped`,
+        );
     });
   try {
     await core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 10 });
@@ -203,16 +335,35 @@ export async function stopDevPod(kubeConfig: KubeConfig, namespace: string, name
 }
 
 /** Recreates the pod from the definition stored on the volume, so the same workspace comes back. */
-export async function resumeDevPod(kubeConfig: KubeConfig, namespace: string, name: string, options: CreateOptions = {}): Promise<StartResult> {
+export async function resumeDevPod(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  name: string,
+  options: CreateOptions = {},
+): Promise<StartResult> {
   const startedAt = Date.now();
   const spec = await readStoredSpec(kubeConfig, namespace, name);
   // A pod of the same name still terminating would make the apply a no-op on a dying pod.
   await waitForPodGone(kubeConfig, namespace, name, 60_000);
   const core = kubeConfig.makeApiClient(CoreV1Api);
   await core
-    .patchNamespacedPersistentVolumeClaim({ namespace, name: workspaceClaimName(name), body: { metadata: { annotations: { [STOPPED_AT_ANNOTATION]: null, [STOPPED_REASON_ANNOTATION]: null } } } }, mergeOptions())
+    .patchNamespacedPersistentVolumeClaim(
+      {
+        namespace,
+        name: workspaceClaimName(name),
+        body: {
+          metadata: {
+            annotations: { [STOPPED_AT_ANNOTATION]: null, [STOPPED_REASON_ANNOTATION]: null },
+          },
+        },
+      },
+      mergeOptions(),
+    )
     .catch((error: unknown) => {
-      throw toKubeMlError(error, `mark workspace volume ${namespace}/${workspaceClaimName(name)} as resumed`);
+      throw toKubeMlError(
+        error,
+        `mark workspace volume ${namespace}/${workspaceClaimName(name)} as resumed`,
+      );
     });
   return startPod(kubeConfig, spec, options, false, startedAt);
 }
@@ -221,7 +372,12 @@ export async function resumeDevPod(kubeConfig: KubeConfig, namespace: string, na
  * Deletes the pod and, unless `keepVolume`, the workspace volume. A kept volume stops being a dev
  * pod (label and definition removed) but keeps its data: creating a dev pod of the same name reuses it.
  */
-export async function deleteDevPod(kubeConfig: KubeConfig, namespace: string, name: string, options: { keepVolume: boolean }): Promise<void> {
+export async function deleteDevPod(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  name: string,
+  options: { keepVolume: boolean },
+): Promise<void> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   const claimName = workspaceClaimName(name);
   try {
@@ -232,13 +388,26 @@ export async function deleteDevPod(kubeConfig: KubeConfig, namespace: string, na
   try {
     if (options.keepVolume) {
       await core.patchNamespacedPersistentVolumeClaim(
-        { namespace, name: claimName, body: { metadata: { labels: { [DEV_POD_LABEL]: null }, annotations: { [DEFINITION_ANNOTATION]: null, [KEPT_FROM_ANNOTATION]: name } } } },
+        {
+          namespace,
+          name: claimName,
+          body: {
+            metadata: {
+              labels: { [DEV_POD_LABEL]: null },
+              annotations: { [DEFINITION_ANNOTATION]: null, [KEPT_FROM_ANNOTATION]: name },
+            },
+          },
+        },
         mergeOptions(),
       );
     } else {
       await core.deleteNamespacedPersistentVolumeClaim({ namespace, name: claimName });
     }
   } catch (error) {
-    if (!isNotFound(error)) throw toKubeMlError(error, `${options.keepVolume ? 'detach' : 'delete'} workspace volume ${namespace}/${claimName}`);
+    if (!isNotFound(error))
+      throw toKubeMlError(
+        error,
+        `${options.keepVolume ? 'detach' : 'delete'} workspace volume ${namespace}/${claimName}`,
+      );
   }
 }

@@ -14,25 +14,41 @@ export interface PickQuestion<T extends vscode.QuickPickItem> {
   readonly items: readonly T[];
   readonly active?: T;
   /** Title-bar buttons; choosing one answers `{ button: id }`. */
-  readonly buttons?: readonly { readonly id: string; readonly icon: string; readonly tooltip: string }[];
+  readonly buttons?: readonly {
+    readonly id: string;
+    readonly icon: string;
+    readonly tooltip: string;
+  }[];
 }
 
 export interface FlowPrompter {
   input(question: InputQuestion): Promise<string | undefined>;
-  pick<T extends vscode.QuickPickItem>(question: PickQuestion<T>): Promise<T | { button: string } | undefined>;
+  pick<T extends vscode.QuickPickItem>(
+    question: PickQuestion<T>,
+  ): Promise<T | { button: string } | undefined>;
 }
 
 /** The real prompter: an InputBox and a QuickPick whose default answer is preselected (Enter accepts it). */
 export const windowPrompter: FlowPrompter = {
   input(question) {
     return Promise.resolve(
-      vscode.window.showInputBox({ title: question.title, prompt: question.prompt, value: question.value, ignoreFocusOut: true, validateInput: question.validate }),
+      vscode.window.showInputBox({
+        title: question.title,
+        prompt: question.prompt,
+        value: question.value,
+        ignoreFocusOut: true,
+        validateInput: question.validate,
+      }),
     );
   },
   pick<T extends vscode.QuickPickItem>(question: PickQuestion<T>) {
     return new Promise<T | { button: string } | undefined>((resolve) => {
       const quickPick = vscode.window.createQuickPick<T>();
-      const buttons = (question.buttons ?? []).map((button) => ({ id: button.id, iconPath: new vscode.ThemeIcon(button.icon), tooltip: button.tooltip }));
+      const buttons = (question.buttons ?? []).map((button) => ({
+        id: button.id,
+        iconPath: new vscode.ThemeIcon(button.icon),
+        tooltip: button.tooltip,
+      }));
       quickPick.title = question.title;
       quickPick.placeholder = question.placeholder;
       quickPick.items = question.items;
@@ -47,7 +63,9 @@ export const windowPrompter: FlowPrompter = {
         quickPick.dispose();
       };
       quickPick.onDidAccept(() => finish(quickPick.selectedItems[0] ?? quickPick.activeItems[0]));
-      quickPick.onDidTriggerButton((button) => finish({ button: buttons.find((candidate) => candidate === button)?.id ?? '' }));
+      quickPick.onDidTriggerButton((button) =>
+        finish({ button: buttons.find((candidate) => candidate === button)?.id ?? '' }),
+      );
       quickPick.onDidHide(() => finish(undefined));
       quickPick.show();
     });

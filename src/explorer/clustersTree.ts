@@ -30,8 +30,12 @@ interface ConnectionDetails {
  * the active one, from a namespace watch. When listing namespaces is forbidden it still shows the
  * context's namespace, with a note naming the forbidden verb and resource.
  */
-export class ClustersTreeProvider implements vscode.TreeDataProvider<ClusterTreeNode>, vscode.Disposable {
-  private readonly changes = new vscode.EventEmitter<ClusterTreeNode | ClusterTreeNode[] | undefined>();
+export class ClustersTreeProvider
+  implements vscode.TreeDataProvider<ClusterTreeNode>, vscode.Disposable
+{
+  private readonly changes = new vscode.EventEmitter<
+    ClusterTreeNode | ClusterTreeNode[] | undefined
+  >();
   readonly onDidChangeTreeData = this.changes.event;
   private readonly contextNodes = new Map<string, ContextNode>();
   private readonly namespaceNodes = new Map<string, NamespaceNode>();
@@ -51,16 +55,25 @@ export class ClustersTreeProvider implements vscode.TreeDataProvider<ClusterTree
     switch (node.type) {
       case 'context': {
         const active = node.name === this.activeContext();
-        const item = new vscode.TreeItem(node.name, active ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(
+          node.name,
+          active ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
+        );
         item.id = `context:${node.name}`;
         item.contextValue = 'context';
-        item.description = active ? (this.connection.session ? 'active' : 'active · not connected') : undefined;
+        item.description = active
+          ? this.connection.session
+            ? 'active'
+            : 'active · not connected'
+          : undefined;
         item.iconPath = new vscode.ThemeIcon(active ? 'pass-filled' : 'circle-large-outline');
         item.tooltip = active ? `Active context ${node.name}` : `Switch to context ${node.name}`;
         return item;
       }
       case 'namespace': {
-        const current = this.connection.session?.namespace === node.name && this.connection.session.contextName === node.contextName;
+        const current =
+          this.connection.session?.namespace === node.name &&
+          this.connection.session.contextName === node.contextName;
         const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.None);
         item.id = `namespace:${node.contextName}/${node.name}`;
         item.contextValue = 'namespace';
@@ -68,7 +81,12 @@ export class ClustersTreeProvider implements vscode.TreeDataProvider<ClusterTree
         item.iconPath = new vscode.ThemeIcon(current ? 'symbol-namespace' : 'symbol-field');
         const phase = this.namespaces()?.get(undefined, node.name)?.status?.phase;
         item.tooltip = `Namespace ${node.name}${phase ? ` (${phase})` : ''}`;
-        if (!current) item.command = { command: 'kubeMl.switchNamespace', title: 'Switch Namespace', arguments: [node] };
+        if (!current)
+          item.command = {
+            command: 'kubeMl.switchNamespace',
+            title: 'Switch Namespace',
+            arguments: [node],
+          };
         return item;
       }
       case 'note':
@@ -82,12 +100,16 @@ export class ClustersTreeProvider implements vscode.TreeDataProvider<ClusterTree
       const problem = this.connection.error;
       if (names.length === 0) {
         // No kubeconfig at all: the view's welcome content explains what to do.
-        return problem && problem.kind !== 'noKubeconfig' ? [this.note('problem', problem.summary, problem.hint, 'error')] : [];
+        return problem && problem.kind !== 'noKubeconfig'
+          ? [this.note('problem', problem.summary, problem.hint, 'error')]
+          : [];
       }
       const contexts: ClusterTreeNode[] = names.map((name) => this.contextNode(name));
       const active = this.activeContext();
       // Without an active context (no current-context) the problem has no context row to sit under.
-      return problem && (!active || !names.includes(active)) ? [this.note('problem', problem.summary, problem.hint, 'warning'), ...contexts] : contexts;
+      return problem && (!active || !names.includes(active))
+        ? [this.note('problem', problem.summary, problem.hint, 'warning'), ...contexts]
+        : contexts;
     }
     if (node.type !== 'context' || node.name !== this.activeContext()) {
       return [];
@@ -104,12 +126,28 @@ export class ClustersTreeProvider implements vscode.TreeDataProvider<ClusterTree
     if (namespaces.state === 'connecting') {
       return [this.note('loading', 'Loading namespaces…', undefined, 'loading~spin')];
     }
-    const listed = namespaces.list().map((namespace) => namespace.metadata?.name ?? '').filter(Boolean).sort();
-    const children: ClusterTreeNode[] = (listed.includes(session.namespace) ? listed : [session.namespace, ...listed]).map((name) => this.namespaceNode(session.contextName, name));
+    const listed = namespaces
+      .list()
+      .map((namespace) => namespace.metadata?.name ?? '')
+      .filter(Boolean)
+      .sort();
+    const children: ClusterTreeNode[] = (
+      listed.includes(session.namespace) ? listed : [session.namespace, ...listed]
+    ).map((name) => this.namespaceNode(session.contextName, name));
     const error = namespaces.lastError;
     if (error && (namespaces.state === 'failed' || namespaces.state === 'reconnecting')) {
-      const message = error.kind === 'forbidden' ? `Listing namespaces is forbidden (verb "list", resource "namespaces"): showing the context's namespace only.` : `${error.summary}${namespaces.state === 'reconnecting' ? ' Reconnecting…' : ''}`;
-      children.push(this.note('namespaces-error', message, error.hint, error.kind === 'forbidden' ? 'warning' : 'error'));
+      const message =
+        error.kind === 'forbidden'
+          ? `Listing namespaces is forbidden (verb "list", resource "namespaces"): showing the context's namespace only.`
+          : `${error.summary}${namespaces.state === 'reconnecting' ? ' Reconnecting…' : ''}`;
+      children.push(
+        this.note(
+          'namespaces-error',
+          message,
+          error.hint,
+          error.kind === 'forbidden' ? 'warning' : 'error',
+        ),
+      );
     }
     return children;
   }
@@ -138,14 +176,19 @@ export class ClustersTreeProvider implements vscode.TreeDataProvider<ClusterTree
     if (namespaces) {
       this.sessionSubscriptions.add(
         namespaces.onDidChange((change) => {
-          const context = this.connection.session && this.contextNode(this.connection.session.contextName);
+          const context =
+            this.connection.session && this.contextNode(this.connection.session.contextName);
           if (!context) return;
           if (change.added.length > 0 || change.deleted.length > 0) {
             // The set of children changed: refresh the context element (its children are refetched).
             this.changes.fire(context);
           } else {
             const session = this.connection.session!;
-            this.changes.fire(change.updated.map((namespace) => this.namespaceNode(session.contextName, namespace.metadata?.name ?? '')));
+            this.changes.fire(
+              change.updated.map((namespace) =>
+                this.namespaceNode(session.contextName, namespace.metadata?.name ?? ''),
+              ),
+            );
           }
         }),
       );
@@ -179,7 +222,12 @@ export class ClustersTreeProvider implements vscode.TreeDataProvider<ClusterTree
     return node;
   }
 
-  private note(id: string, message: string, tooltip: string | undefined, icon: NoteNode['icon']): NoteNode {
+  private note(
+    id: string,
+    message: string,
+    tooltip: string | undefined,
+    icon: NoteNode['icon'],
+  ): NoteNode {
     return { type: 'note', id: `note:${id}`, message, tooltip, icon };
   }
 }

@@ -14,7 +14,11 @@ function nameFrom(argument: unknown, type: 'context' | 'namespace'): string | un
 async function pickContext(services: Services): Promise<string | undefined> {
   const names = services.connection.contextNames();
   if (names.length === 0) {
-    throw new KubeMlError('noKubeconfig', 'The kubeconfig has no contexts to switch to.', 'Add a context (for example with your cloud CLI) or set "kubeMl.kubeconfig".');
+    throw new KubeMlError(
+      'noKubeconfig',
+      'The kubeconfig has no contexts to switch to.',
+      'Add a context (for example with your cloud CLI) or set "kubeMl.kubeconfig".',
+    );
   }
   const active = services.connection.session?.contextName;
   const choice = await vscode.window.showQuickPick(
@@ -40,14 +44,30 @@ async function pickNamespace(services: Services): Promise<string | undefined> {
     await cache.ready.catch(() => undefined);
   }
   if (!cache || cache.state === 'failed' || cache.list().length === 0) {
-    const why = cache?.lastError?.kind === 'forbidden' ? 'Listing namespaces is forbidden for you: type the namespace to work in' : undefined;
+    const why =
+      cache?.lastError?.kind === 'forbidden'
+        ? 'Listing namespaces is forbidden for you: type the namespace to work in'
+        : undefined;
     return (await askNamespace(session.namespace, why))?.trim();
   }
   const other = '$(edit) Other namespace…';
-  const names = cache.list().map((namespace) => namespace.metadata?.name ?? '').filter(Boolean).sort();
+  const names = cache
+    .list()
+    .map((namespace) => namespace.metadata?.name ?? '')
+    .filter(Boolean)
+    .sort();
   const choice = await vscode.window.showQuickPick(
-    [...names.map((name) => ({ label: name, description: name === session.namespace ? 'current' : undefined })), { label: other }],
-    { title: `Kube ML: Switch Namespace (${session.contextName})`, placeHolder: 'Namespace to work in' },
+    [
+      ...names.map((name) => ({
+        label: name,
+        description: name === session.namespace ? 'current' : undefined,
+      })),
+      { label: other },
+    ],
+    {
+      title: `Kube ML: Switch Namespace (${session.contextName})`,
+      placeHolder: 'Namespace to work in',
+    },
   );
   if (choice?.label === other) {
     return (await askNamespace(session.namespace))?.trim();
@@ -56,7 +76,10 @@ async function pickNamespace(services: Services): Promise<string | undefined> {
 }
 
 /** kubeMl.switchContext, kubeMl.switchNamespace, kubeMl.refresh, kubeMl.showOutput. */
-export function registerExplorerCommands(services: Services, refreshViews: () => void): vscode.Disposable {
+export function registerExplorerCommands(
+  services: Services,
+  refreshViews: () => void,
+): vscode.Disposable {
   const { connection, errors, output } = services;
   return registerCommands(errors, {
     'kubeMl.switchContext': {

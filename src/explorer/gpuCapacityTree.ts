@@ -30,7 +30,9 @@ export type GpuTreeNode = GpuProductNode | GpuNodeNode | NoteNode;
  * utilisation when a DCGM exporter reports it) with its nodes below. Element objects are kept stable so that a change fires only the products and nodes
  * it touched; notes explain forbidden lists, reconnects and partial pod visibility.
  */
-export class GpuCapacityTreeProvider implements vscode.TreeDataProvider<GpuTreeNode>, vscode.Disposable {
+export class GpuCapacityTreeProvider
+  implements vscode.TreeDataProvider<GpuTreeNode>, vscode.Disposable
+{
   private readonly changes = new vscode.EventEmitter<GpuTreeNode | GpuTreeNode[] | undefined>();
   readonly onDidChangeTreeData = this.changes.event;
   private readonly productNodes = new Map<string, GpuProductNode>();
@@ -45,7 +47,10 @@ export class GpuCapacityTreeProvider implements vscode.TreeDataProvider<GpuTreeN
   ) {
     this.subscriptions.add(this.changes);
     this.subscriptions.add(onDidChangeFeed(() => this.watchFeed()));
-    if (utilisation) this.subscriptions.add(utilisation.onDidChange((change) => this.fireUtilisationChange(change)));
+    if (utilisation)
+      this.subscriptions.add(
+        utilisation.onDidChange((change) => this.fireUtilisationChange(change)),
+      );
     this.watchFeed();
   }
 
@@ -59,14 +64,17 @@ export class GpuCapacityTreeProvider implements vscode.TreeDataProvider<GpuTreeN
         item.contextValue = 'gpuProduct';
         item.iconPath = new vscode.ThemeIcon('circuit-board');
         if (summary) {
-          const utilisation = this.utilisation && productUtilisation(summary.nodeNames, this.utilisation.byNode);
+          const utilisation =
+            this.utilisation && productUtilisation(summary.nodeNames, this.utilisation.byNode);
           item.description = describeProduct(summary, utilisation);
           item.tooltip = productTooltip(summary, utilisation);
         }
         return item;
       }
       case 'gpuNode': {
-        const summary = accounting?.nodesOfProduct(node.product).find((candidate) => candidate.name === node.nodeName);
+        const summary = accounting
+          ?.nodesOfProduct(node.product)
+          .find((candidate) => candidate.name === node.nodeName);
         const item = new vscode.TreeItem(node.nodeName, vscode.TreeItemCollapsibleState.None);
         item.id = `gpuNode:${node.product}/${node.nodeName}`;
         item.contextValue = 'gpuNode';
@@ -75,7 +83,14 @@ export class GpuCapacityTreeProvider implements vscode.TreeDataProvider<GpuTreeN
           item.description = describeGpuNode(summary, utilisation);
           item.tooltip = gpuNodeTooltip(summary, utilisation);
           const healthy = summary.ready && !summary.cordoned;
-          item.iconPath = new vscode.ThemeIcon(healthy ? 'server' : 'server-process', healthy ? undefined : new vscode.ThemeColor(summary.ready ? 'list.warningForeground' : 'list.errorForeground'));
+          item.iconPath = new vscode.ThemeIcon(
+            healthy ? 'server' : 'server-process',
+            healthy
+              ? undefined
+              : new vscode.ThemeColor(
+                  summary.ready ? 'list.warningForeground' : 'list.errorForeground',
+                ),
+          );
         }
         return item;
       }
@@ -90,12 +105,17 @@ export class GpuCapacityTreeProvider implements vscode.TreeDataProvider<GpuTreeN
       return [];
     }
     if (node?.type === 'gpuProduct') {
-      return feed.accounting.nodesOfProduct(node.product).map((summary) => this.nodeNode(node.product, summary.name));
+      return feed.accounting
+        .nodesOfProduct(node.product)
+        .map((summary) => this.nodeNode(node.product, summary.name));
     }
     if (node) {
       return [];
     }
-    return [...this.notes(feed), ...feed.accounting.products().map((product) => this.productNode(product.product))];
+    return [
+      ...this.notes(feed),
+      ...feed.accounting.products().map((product) => this.productNode(product.product)),
+    ];
   }
 
   getParent(node: GpuTreeNode): GpuTreeNode | undefined {
@@ -114,17 +134,53 @@ export class GpuCapacityTreeProvider implements vscode.TreeDataProvider<GpuTreeN
     if (nodes.state === 'connecting') {
       notes.push(this.note('loading', 'Loading nodes…', 'loading~spin'));
     } else if (nodes.error?.kind === 'forbidden') {
-      notes.push(this.note('nodes-forbidden', `Listing nodes is forbidden (${describeAccess({ verb: 'list', resource: 'nodes' })}): GPU capacity cannot be shown.`, 'warning', nodes.error.hint));
+      notes.push(
+        this.note(
+          'nodes-forbidden',
+          `Listing nodes is forbidden (${describeAccess({ verb: 'list', resource: 'nodes' })}): GPU capacity cannot be shown.`,
+          'warning',
+          nodes.error.hint,
+        ),
+      );
     } else if (nodes.error && nodes.state !== 'ready') {
-      notes.push(this.note('nodes-error', `${nodes.error.summary}${nodes.state === 'reconnecting' ? ' Reconnecting…' : ''}`, 'error', nodes.error.hint));
+      notes.push(
+        this.note(
+          'nodes-error',
+          `${nodes.error.summary}${nodes.state === 'reconnecting' ? ' Reconnecting…' : ''}`,
+          'error',
+          nodes.error.hint,
+        ),
+      );
     } else if (nodes.state === 'ready' && feed.accounting.products().length === 0) {
-      notes.push(this.note('no-gpus', 'No GPU nodes: no node advertises nvidia.com/gpu, amd.com/gpu or nvidia.com/mig-*.', 'info'));
+      notes.push(
+        this.note(
+          'no-gpus',
+          'No GPU nodes: no node advertises nvidia.com/gpu, amd.com/gpu or nvidia.com/mig-*.',
+          'info',
+        ),
+      );
     }
     if (pods.error && pods.state !== 'ready') {
-      const message = pods.error.kind === 'forbidden' ? `Listing pods is forbidden (list pods in namespace ${feed.session.namespace}): requested GPUs are not counted.` : `${pods.error.summary}${pods.state === 'reconnecting' ? ' Reconnecting…' : ''}`;
-      notes.push(this.note('pods-error', message, pods.error.kind === 'forbidden' ? 'warning' : 'error', pods.error.hint));
+      const message =
+        pods.error.kind === 'forbidden'
+          ? `Listing pods is forbidden (list pods in namespace ${feed.session.namespace}): requested GPUs are not counted.`
+          : `${pods.error.summary}${pods.state === 'reconnecting' ? ' Reconnecting…' : ''}`;
+      notes.push(
+        this.note(
+          'pods-error',
+          message,
+          pods.error.kind === 'forbidden' ? 'warning' : 'error',
+          pods.error.hint,
+        ),
+      );
     } else if (feed.podScope === 'namespace') {
-      notes.push(this.note('pods-scope', `Requested GPUs count pods in ${feed.session.namespace} only: listing pods in all namespaces is forbidden.`, 'info'));
+      notes.push(
+        this.note(
+          'pods-scope',
+          `Requested GPUs count pods in ${feed.session.namespace} only: listing pods in all namespaces is forbidden.`,
+          'info',
+        ),
+      );
     }
     return notes;
   }
@@ -134,7 +190,9 @@ export class GpuCapacityTreeProvider implements vscode.TreeDataProvider<GpuTreeN
     this.productNodes.clear();
     this.nodeNodes.clear();
     const feed = this.feed();
-    this.feedSubscription = feed?.onDidChange((event) => (event.kind === 'status' ? this.fire(undefined) : this.fireChange(event.change)));
+    this.feedSubscription = feed?.onDidChange((event) =>
+      event.kind === 'status' ? this.fire(undefined) : this.fireChange(event.change),
+    );
     this.fire(undefined);
   }
 
@@ -156,9 +214,13 @@ export class GpuCapacityTreeProvider implements vscode.TreeDataProvider<GpuTreeN
   private fireRows(products: readonly string[], nodes: readonly string[]): void {
     const accounting = this.feed()?.accounting;
     // Only elements the view has already asked for can be refreshed; others render fresh anyway.
-    const elements: GpuTreeNode[] = products.flatMap((product) => this.productNodes.get(product) ?? []);
+    const elements: GpuTreeNode[] = products.flatMap(
+      (product) => this.productNodes.get(product) ?? [],
+    );
     for (const nodeName of nodes) {
-      for (const product of new Set(accounting?.node(nodeName)?.devices.map((device) => device.product) ?? [])) {
+      for (const product of new Set(
+        accounting?.node(nodeName)?.devices.map((device) => device.product) ?? [],
+      )) {
         const known = this.nodeNodes.get(`${product}/${nodeName}`);
         if (known) elements.push(known);
       }
@@ -184,7 +246,12 @@ export class GpuCapacityTreeProvider implements vscode.TreeDataProvider<GpuTreeN
     const key = `${product}/${nodeName}`;
     let node = this.nodeNodes.get(key);
     if (!node) {
-      node = { type: 'gpuNode', product, nodeName, workload: { kind: 'Node', namespace: '', name: nodeName } };
+      node = {
+        type: 'gpuNode',
+        product,
+        nodeName,
+        workload: { kind: 'Node', namespace: '', name: nodeName },
+      };
       this.nodeNodes.set(key, node);
     }
     return node;

@@ -18,30 +18,53 @@ const DCGM_REDISCOVER_MS = 60_000;
 /** Clusters and GPU Capacity views, the status bar item and the context/namespace commands. */
 export function registerExplorer(services: Services): void {
   const subscriptions = services.extensionContext.subscriptions;
-  const connection = services.connection as Services['connection'] & { readonly error?: KubeMlError; readonly activeContextName?: string };
+  const connection = services.connection as Services['connection'] & {
+    readonly error?: KubeMlError;
+    readonly activeContextName?: string;
+  };
 
   // One GpuCapacityFeed per session, shared by the GPU view and the status bar.
-  const feeds = new SessionScoped(connection, (session) => new GpuCapacityFeed(session), (error) => services.errors.show(error, 'watch GPU capacity'));
+  const feeds = new SessionScoped(
+    connection,
+    (session) => new GpuCapacityFeed(session),
+    (error) => services.errors.show(error, 'watch GPU capacity'),
+  );
   subscriptions.push(feeds);
 
   // Per-node GPU utilisation from DCGM, read only while the GPU Capacity view is visible.
   const utilisation = new UtilisationPoller(undefined, {
-    refreshMs: () => Math.max(MIN_UTILISATION_REFRESH_MS, services.settings.gpuMetricsRefreshSeconds() * 1000),
+    refreshMs: () =>
+      Math.max(MIN_UTILISATION_REFRESH_MS, services.settings.gpuMetricsRefreshSeconds() * 1000),
     rediscoverMs: DCGM_REDISCOVER_MS,
     log: services.output,
   });
-  subscriptions.push(utilisation, followSession(connection, (session) => utilisation.setSource(session && poolUtilisationSource(session))));
+  subscriptions.push(
+    utilisation,
+    followSession(connection, (session) =>
+      utilisation.setSource(session && poolUtilisationSource(session)),
+    ),
+  );
 
   const clusters = new ClustersTreeProvider(connection);
-  const gpuCapacity = new GpuCapacityTreeProvider(() => feeds.value, feeds.onDidChange, utilisation);
-  const gpuCapacityView = vscode.window.createTreeView('kubeMl.gpuCapacity', { treeDataProvider: gpuCapacity, showCollapseAll: true });
+  const gpuCapacity = new GpuCapacityTreeProvider(
+    () => feeds.value,
+    feeds.onDidChange,
+    utilisation,
+  );
+  const gpuCapacityView = vscode.window.createTreeView('kubeMl.gpuCapacity', {
+    treeDataProvider: gpuCapacity,
+    showCollapseAll: true,
+  });
   utilisation.setVisible(gpuCapacityView.visible);
   const statusBar = new ClusterStatusBar(connection, () => feeds.value, feeds.onDidChange);
   subscriptions.push(
     clusters,
     gpuCapacity,
     statusBar,
-    vscode.window.createTreeView('kubeMl.clusters', { treeDataProvider: clusters, showCollapseAll: false }),
+    vscode.window.createTreeView('kubeMl.clusters', {
+      treeDataProvider: clusters,
+      showCollapseAll: false,
+    }),
     gpuCapacityView,
     gpuCapacityView.onDidChangeVisibility((event) => utilisation.setVisible(event.visible)),
     registerExplorerCommands(services, () => clusters.refresh()),

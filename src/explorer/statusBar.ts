@@ -11,7 +11,11 @@ import { DisposableStore } from '../cluster/disposableStore';
 const RENDER_DELAY_MS = 250;
 
 export class ClusterStatusBar implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('kubeMl.status', vscode.StatusBarAlignment.Left, 50);
+  private readonly item = vscode.window.createStatusBarItem(
+    'kubeMl.status',
+    vscode.StatusBarAlignment.Left,
+    50,
+  );
   private readonly subscriptions = new DisposableStore();
   private feedSubscription: { dispose(): void } | undefined;
   private renderTimer: ReturnType<typeof setTimeout> | undefined;
@@ -59,13 +63,22 @@ export class ClusterStatusBar implements vscode.Disposable {
       return;
     }
     const feed = this.feed();
-    const totals = feed && feed.nodeStatus.state !== 'failed' ? feed.accounting.totals() : undefined;
-    const reconnecting = feed?.nodeStatus.state === 'reconnecting' || feed?.podStatus.state === 'reconnecting';
+    const totals =
+      feed && feed.nodeStatus.state !== 'failed' ? feed.accounting.totals() : undefined;
+    const reconnecting =
+      feed?.nodeStatus.state === 'reconnecting' || feed?.podStatus.state === 'reconnecting';
     this.item.text = statusBarText(session.contextName, session.namespace, totals, reconnecting);
-    const scope = feed?.podScope === 'namespace' ? ` (requested counts pods in ${session.namespace} only)` : '';
+    const scope =
+      feed?.podScope === 'namespace' ? ` (requested counts pods in ${session.namespace} only)` : '';
     const lines = [`Kube ML: context ${session.contextName}, namespace ${session.namespace}`];
-    if (reconnecting) lines.push(`Reconnecting: ${(feed?.nodeStatus.error ?? feed?.podStatus.error)?.summary ?? 'the API server went away.'}`);
-    if (totals) lines.push(`${totals.schedulableFree} GPUs free on nodes that take new GPU pods, ${totals.requested} requested${scope}, ${totals.allocatable} allocatable, ${totals.total} total.`);
+    if (reconnecting)
+      lines.push(
+        `Reconnecting: ${(feed?.nodeStatus.error ?? feed?.podStatus.error)?.summary ?? 'the API server went away.'}`,
+      );
+    if (totals)
+      lines.push(
+        `${totals.schedulableFree} GPUs free on nodes that take new GPU pods, ${totals.requested} requested${scope}, ${totals.allocatable} allocatable, ${totals.total} total.`,
+      );
     lines.push('Click to switch namespace.');
     this.item.tooltip = lines.join('\n');
     this.item.show();

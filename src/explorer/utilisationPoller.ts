@@ -4,7 +4,11 @@
  */
 import { Emitter } from '../cluster/emitter';
 import type { Disposable, Listener } from '../cluster/session';
-import type { NodeUtilisation, UtilisationByNode, UtilisationSource } from '../cluster/gpu/poolUtilisation';
+import type {
+  NodeUtilisation,
+  UtilisationByNode,
+  UtilisationSource,
+} from '../cluster/gpu/poolUtilisation';
 import type { Log } from '../cluster/log';
 
 export interface UtilisationPollerOptions {
@@ -46,7 +50,8 @@ export class UtilisationPoller<D> implements Disposable {
     this.now = options.now ?? Date.now;
   }
 
-  readonly onDidChange = (listener: Listener<UtilisationChange>): Disposable => this.changes.event(listener);
+  readonly onDidChange = (listener: Listener<UtilisationChange>): Disposable =>
+    this.changes.event(listener);
 
   utilisationOf(nodeName: string): NodeUtilisation | undefined {
     return this.current.get(nodeName);
@@ -101,17 +106,21 @@ export class UtilisationPoller<D> implements Disposable {
         this.discovery = discovery;
         this.discoveredAt = now;
       }
-      const next = this.discovery === undefined ? EMPTY : await source.read(this.discovery, abort.signal);
+      const next =
+        this.discovery === undefined ? EMPTY : await source.read(this.discovery, abort.signal);
       if (!abort.signal.aborted) this.publish(next);
     } catch (error) {
       if (abort.signal.aborted) return;
-      this.options.log.debug(`GPU utilisation for the GPU Capacity view: ${error instanceof Error ? error.message : String(error)}`);
+      this.options.log.debug(
+        `GPU utilisation for the GPU Capacity view: ${error instanceof Error ? error.message : String(error)}`,
+      );
       this.discoveredAt = undefined;
       this.publish(EMPTY);
     } finally {
       if (this.inFlight === abort) {
         this.inFlight = undefined;
-        if (this.visible && this.source === source) this.timer = setTimeout(() => void this.poll(), this.options.refreshMs());
+        if (this.visible && this.source === source)
+          this.timer = setTimeout(() => void this.poll(), this.options.refreshMs());
       }
     }
   }

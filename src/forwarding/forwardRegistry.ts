@@ -6,7 +6,15 @@ import type { WorkloadRef } from '../cluster/workloadRef';
 import { devPodNameOf, isUsablePod, podTargetOf } from '../cluster/podResolver';
 import type { Services } from '../common/services';
 import { reportActivity } from '../common/workloadTarget';
-import { forwardKey, forwardsOfWorkload, isRestorable, parseStoredForwards, removeForward, upsertForward, type PersistedForward } from './model/persistedForwards';
+import {
+  forwardKey,
+  forwardsOfWorkload,
+  isRestorable,
+  parseStoredForwards,
+  removeForward,
+  upsertForward,
+  type PersistedForward,
+} from './model/persistedForwards';
 import { DisposableStore } from '../cluster/disposableStore';
 
 const STORAGE_KEY = 'kubeMl.forwards';
@@ -49,30 +57,51 @@ export class ForwardRegistry implements vscode.Disposable {
   }
 
   /** Starts (or returns the running) forward of `workload`:`remotePort`. */
-  async start(session: ClusterSession, workload: WorkloadRef, remotePort: number, options: { label?: string; localPort?: number; waitForPod?: boolean } = {}): Promise<ActiveForward> {
+  async start(
+    session: ClusterSession,
+    workload: WorkloadRef,
+    remotePort: number,
+    options: { label?: string; localPort?: number; waitForPod?: boolean } = {},
+  ): Promise<ActiveForward> {
     const key = forwardKey({ contextName: session.contextName, workload, remotePort });
     const existing = this.active.get(key) ?? (await this.starting.get(key));
     if (existing) return existing;
-    const pending = this.launch(session, key, workload, remotePort, options).finally(() => this.starting.delete(key));
+    const pending = this.launch(session, key, workload, remotePort, options).finally(() =>
+      this.starting.delete(key),
+    );
     this.starting.set(key, pending);
     return pending;
   }
 
-  private async launch(session: ClusterSession, key: string, workload: WorkloadRef, remotePort: number, options: { label?: string; localPort?: number; waitForPod?: boolean }): Promise<ActiveForward> {
+  private async launch(
+    session: ClusterSession,
+    key: string,
+    workload: WorkloadRef,
+    remotePort: number,
+    options: { label?: string; localPort?: number; waitForPod?: boolean },
+  ): Promise<ActiveForward> {
     const handle = await startPortForward(session.kubeConfig, {
       ...podTargetOf(workload),
       remotePort,
       localPort: options.localPort,
       waitForPod: options.waitForPod,
     });
-    const spec: PersistedForward = { contextName: session.contextName, workload, remotePort, localPort: handle.localPort, label: options.label };
+    const spec: PersistedForward = {
+      contextName: session.contextName,
+      workload,
+      remotePort,
+      localPort: handle.localPort,
+      label: options.label,
+    };
     const forward: ActiveForward = { key, spec, handle };
     this.active.set(key, forward);
     const subscriptions = new DisposableStore();
     this.perForward.set(key, subscriptions);
     subscriptions.add(
       handle.onDidChangeState((status) => {
-        this.services.output.info(`Forward ${key} (127.0.0.1:${handle.localPort}): ${status.state}${status.podName ? ` via ${status.podName}` : ''}${status.message ? `: ${status.message}` : ''}`);
+        this.services.output.info(
+          `Forward ${key} (127.0.0.1:${handle.localPort}): ${status.state}${status.podName ? ` via ${status.podName}` : ''}${status.message ? `: ${status.message}` : ''}`,
+        );
         this.changeEmitter.fire(forward);
       }),
     );
@@ -113,7 +142,10 @@ export class ForwardRegistry implements vscode.Disposable {
     }
     if (!session) return;
     this.sessionListener = session.pods.onDidChange((change) => this.podsChanged(session, change));
-    await this.restore(session, this.stored().filter((forward) => forward.contextName === session.contextName));
+    await this.restore(
+      session,
+      this.stored().filter((forward) => forward.contextName === session.contextName),
+    );
   }
 
   /** A dev pod that was resumed gets its remembered forwards back. */
@@ -121,18 +153,36 @@ export class ForwardRegistry implements vscode.Disposable {
     for (const pod of [...change.added, ...change.updated]) {
       const devPod = devPodNameOf(pod);
       if (!devPod || !isUsablePod(pod)) continue;
-      const remembered = forwardsOfWorkload(this.stored(), session.contextName, { kind: 'DevPod', namespace: pod.metadata?.namespace ?? '', name: devPod });
+      const remembered = forwardsOfWorkload(this.stored(), session.contextName, {
+        kind: 'DevPod',
+        namespace: pod.metadata?.namespace ?? '',
+        name: devPod,
+      });
       void this.restore(session, remembered);
     }
   }
 
-  private async restore(session: ClusterSession, forwards: readonly PersistedForward[]): Promise<void> {
+  private async restore(
+    session: ClusterSession,
+    forwards: readonly PersistedForward[],
+  ): Promise<void> {
     for (const forward of forwards) {
-      if (!isRestorable(forward) || this.active.has(forwardKey(forward)) || this.starting.has(forwardKey(forward))) continue;
+      if (
+        !isRestorable(forward) ||
+        this.active.has(forwardKey(forward)) ||
+        this.starting.has(forwardKey(forward))
+      )
+        continue;
       try {
-        await this.start(session, forward.workload, forward.remotePort, { label: forward.label, localPort: forward.localPort, waitForPod: true });
+        await this.start(session, forward.workload, forward.remotePort, {
+          label: forward.label,
+          localPort: forward.localPort,
+          waitForPod: true,
+        });
       } catch (error) {
-        this.services.output.warn(`Could not restore the forward ${forwardKey(forward)}: ${(error as Error).message}`);
+        this.services.output.warn(
+          `Could not restore the forward ${forwardKey(forward)}: ${(error as Error).message}`,
+        );
       }
     }
   }

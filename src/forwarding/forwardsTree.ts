@@ -18,7 +18,10 @@ const STATE_ICONS: Record<string, vscode.ThemeIcon> = {
 /** The item of one forward. */
 export function forwardTreeItem(forward: ActiveForward): vscode.TreeItem {
   const { handle, spec } = forward;
-  const item = new vscode.TreeItem(forwardLabel(handle.localPort, spec.workload.name, spec.remotePort, spec.label), vscode.TreeItemCollapsibleState.None);
+  const item = new vscode.TreeItem(
+    forwardLabel(handle.localPort, spec.workload.name, spec.remotePort, spec.label),
+    vscode.TreeItemCollapsibleState.None,
+  );
   item.id = forward.key;
   item.description = forwardDescription(handle.status, handle.stats);
   item.contextValue = 'forward';
@@ -30,15 +33,23 @@ export function forwardTreeItem(forward: ActiveForward): vscode.TreeItem {
       `Connections: ${handle.stats.connections} total, ${handle.stats.activeConnections} open; reconnects: ${handle.stats.reconnects}`,
     ].join('\n\n'),
   );
-  item.command = { command: 'kubeMl.openForwardInBrowser', title: 'Open in Browser', arguments: [{ forwardKey: forward.key }] };
+  item.command = {
+    command: 'kubeMl.openForwardInBrowser',
+    title: 'Open in Browser',
+    arguments: [{ forwardKey: forward.key }],
+  };
   return item;
 }
 
 /** Port Forwards view: one item per forward, only the items that changed refreshed, at most every 300 ms. */
-export class ForwardsTreeProvider implements vscode.TreeDataProvider<ActiveForward>, vscode.Disposable {
+export class ForwardsTreeProvider
+  implements vscode.TreeDataProvider<ActiveForward>, vscode.Disposable
+{
   private readonly changeEmitter = new vscode.EventEmitter<ActiveForward[] | undefined>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
-  private readonly throttle = new RefreshThrottle<ActiveForward>(REFRESH_INTERVAL_MS, (changed) => this.changeEmitter.fire(changed));
+  private readonly throttle = new RefreshThrottle<ActiveForward>(REFRESH_INTERVAL_MS, (changed) =>
+    this.changeEmitter.fire(changed),
+  );
   private readonly subscription: vscode.Disposable;
 
   constructor(private readonly registry: ForwardRegistry) {
@@ -50,14 +61,28 @@ export class ForwardsTreeProvider implements vscode.TreeDataProvider<ActiveForwa
   }
 
   getChildren(element?: ActiveForward): ActiveForward[] {
-    return element ? [] : this.registry.list().sort((a, b) => a.handle.localPort - b.handle.localPort);
+    return element
+      ? []
+      : this.registry.list().sort((a, b) => a.handle.localPort - b.handle.localPort);
   }
 
   /** The forwards as plain rows, for extension-host tests. */
-  rows(): { id?: string; label?: string | vscode.TreeItemLabel; description?: string | boolean; contextValue?: string; reconnects: number }[] {
+  rows(): {
+    id?: string;
+    label?: string | vscode.TreeItemLabel;
+    description?: string | boolean;
+    contextValue?: string;
+    reconnects: number;
+  }[] {
     return this.getChildren().map((forward) => {
       const item = forwardTreeItem(forward);
-      return { id: item.id, label: item.label, description: item.description, contextValue: item.contextValue, reconnects: forward.handle.stats.reconnects };
+      return {
+        id: item.id,
+        label: item.label,
+        description: item.description,
+        contextValue: item.contextValue,
+        reconnects: forward.handle.stats.reconnects,
+      };
     });
   }
 

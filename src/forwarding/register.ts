@@ -15,6 +15,12 @@ export function registerForwarding(services: Services): void {
     vscode.window.createTreeView('kubeMl.forwards', { treeDataProvider: tree }),
     services.viewRows.register('kubeMl.forwards', () => tree.rows()),
     registerForwardCommands(services, registry),
-    followSession(services.connection, (session) => void registry.useSession(session).catch((error: unknown) => services.errors.show(error, 'restore port forwards'))),
+    followSession(
+      services.connection,
+      (session) =>
+        void registry
+          .useSession(session)
+          .catch((error: unknown) => services.errors.show(error, 'restore port forwards')),
+    ),
   );
 }

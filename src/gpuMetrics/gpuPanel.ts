@@ -16,7 +16,10 @@ export const GPU_WINDOW_MINUTES = 5;
  */
 export class GpuMetricsPanel implements vscode.Disposable {
   private readonly history = new SnapshotHistory(GPU_WINDOW_MINUTES * 60_000);
-  private readonly idle = new IdleDetector({ thresholdPercent: 5, windowMs: GPU_WINDOW_MINUTES * 60_000 });
+  private readonly idle = new IdleDetector({
+    thresholdPercent: 5,
+    windowMs: GPU_WINDOW_MINUTES * 60_000,
+  });
   private readonly host: PanelHost<HostToView, ViewToHost>;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private sampling = false;
@@ -31,13 +34,22 @@ export class GpuMetricsPanel implements vscode.Disposable {
     private readonly onIdle: (workload: WorkloadRef, minutes: number) => void,
   ) {
     const title = `GPUs: ${workload.kind === 'Node' ? `node ${workload.name}` : `${workload.namespace}/${workload.name}`}`;
-    this.host = new PanelHost(services.extensionContext.extensionUri, { viewType: 'kubeMl.gpuMetrics', title, bundle: 'gpuMetrics', restore: () => this.replay() });
+    this.host = new PanelHost(services.extensionContext.extensionUri, {
+      viewType: 'kubeMl.gpuMetrics',
+      title,
+      bundle: 'gpuMetrics',
+      restore: () => this.replay(),
+    });
     this.host.add(this.panel.onDidChangeViewState(() => this.schedule()));
     this.host.add({ dispose: () => this.stopTimer() });
     this.schedule();
   }
 
-  static async open(services: Services, workload: WorkloadRef, onIdle: (workload: WorkloadRef, minutes: number) => void): Promise<GpuMetricsPanel> {
+  static async open(
+    services: Services,
+    workload: WorkloadRef,
+    onIdle: (workload: WorkloadRef, minutes: number) => void,
+  ): Promise<GpuMetricsPanel> {
     const session = services.connection.requireSession();
     const source = await planGpuSource(session.kubeConfig, workload);
     return new GpuMetricsPanel(services, workload, source, onIdle);
@@ -52,7 +64,12 @@ export class GpuMetricsPanel implements vscode.Disposable {
   }
 
   private replay(): void {
-    this.host.post({ type: 'init', title: this.panel.title, refreshSeconds: this.services.settings.gpuMetricsRefreshSeconds(), windowMinutes: GPU_WINDOW_MINUTES });
+    this.host.post({
+      type: 'init',
+      title: this.panel.title,
+      refreshSeconds: this.services.settings.gpuMetricsRefreshSeconds(),
+      windowMinutes: GPU_WINDOW_MINUTES,
+    });
     for (const note of this.source.notes) this.host.post({ type: 'problem', message: note });
     if (this.problem) this.host.post({ type: 'problem', message: this.problem });
     this.host.post({ type: 'snapshots', snapshots: this.history.all() });
@@ -67,7 +84,10 @@ export class GpuMetricsPanel implements vscode.Disposable {
       return;
     }
     if (this.timer || this.sampling) return;
-    this.timer = setTimeout(() => void this.sample(), this.samplesTaken === 0 ? 0 : this.services.settings.gpuMetricsRefreshSeconds() * 1000);
+    this.timer = setTimeout(
+      () => void this.sample(),
+      this.samplesTaken === 0 ? 0 : this.services.settings.gpuMetricsRefreshSeconds() * 1000,
+    );
   }
 
   private async sample(): Promise<void> {
@@ -81,13 +101,20 @@ export class GpuMetricsPanel implements vscode.Disposable {
       this.history.add(snapshot);
       this.problem = undefined;
       this.host.post({ type: 'snapshots', snapshots: [snapshot] });
-      if (this.workload.kind === 'DevPod' && this.idle.observe(snapshot.time, snapshot.gpus.map((gpu) => gpu.utilisation))) {
+      if (
+        this.workload.kind === 'DevPod' &&
+        this.idle.observe(
+          snapshot.time,
+          snapshot.gpus.map((gpu) => gpu.utilisation),
+        )
+      ) {
         this.onIdle(this.workload, this.idle.idleMinutes(snapshot.time));
       }
     } catch (error) {
       this.samplesTaken++;
       const message = error instanceof Error ? error.message : String(error);
-      if (message !== this.problem) this.services.output.warn(`GPU metrics ${this.panel.title}: ${message}`);
+      if (message !== this.problem)
+        this.services.output.warn(`GPU metrics ${this.panel.title}: ${message}`);
       this.problem = message;
       this.host.post({ type: 'problem', message });
     } finally {

@@ -43,7 +43,16 @@ export class IdleGpuWatcher implements vscode.Disposable {
   }
 
   private devPodsWithGpus(session: ClusterSession): V1Pod[] {
-    return session.pods.list().filter((pod) => pod.metadata?.namespace === session.namespace && devPodNameOf(pod) !== undefined && pod.status?.phase === 'Running' && !pod.metadata.deletionTimestamp && podSpecGpus(pod.spec) > 0);
+    return session.pods
+      .list()
+      .filter(
+        (pod) =>
+          pod.metadata?.namespace === session.namespace &&
+          devPodNameOf(pod) !== undefined &&
+          pod.status?.phase === 'Running' &&
+          !pod.metadata.deletionTimestamp &&
+          podSpecGpus(pod.spec) > 0,
+      );
   }
 
   private async sampleAll(): Promise<void> {
@@ -60,18 +69,38 @@ export class IdleGpuWatcher implements vscode.Disposable {
         let entry = this.watched.get(key);
         if (!entry) {
           const name = devPodNameOf(pod) ?? '';
-          entry = { workload: { kind: 'DevPod', namespace: session.namespace, name, podSelector: devPodSelector(name) }, detector: new IdleDetector({ thresholdPercent: 5, windowMs: this.windowMs }) };
+          entry = {
+            workload: {
+              kind: 'DevPod',
+              namespace: session.namespace,
+              name,
+              podSelector: devPodSelector(name),
+            },
+            detector: new IdleDetector({ thresholdPercent: 5, windowMs: this.windowMs }),
+          };
           this.watched.set(key, entry);
         }
         try {
           entry.plan ??= (await planGpuSource(session.kubeConfig, entry.workload)).plan;
           const snapshot = await sampleGpuSource(session.kubeConfig, entry.plan);
           // Idle shutdown (src/devPods/idleChecker.ts) treats busy GPUs as activity.
-          this.services.devPodGpuUtilisation.publish(key, snapshot.gpus.map((gpu) => gpu.utilisation), snapshot.time);
-          if (entry.detector.observe(snapshot.time, snapshot.gpus.map((gpu) => gpu.utilisation))) this.onIdle(entry.workload, entry.detector.idleMinutes(snapshot.time));
+          this.services.devPodGpuUtilisation.publish(
+            key,
+            snapshot.gpus.map((gpu) => gpu.utilisation),
+            snapshot.time,
+          );
+          if (
+            entry.detector.observe(
+              snapshot.time,
+              snapshot.gpus.map((gpu) => gpu.utilisation),
+            )
+          )
+            this.onIdle(entry.workload, entry.detector.idleMinutes(snapshot.time));
         } catch (error) {
           // A pod without nvidia-smi or a transient failure: the panel shows such problems; here we only log.
-          this.services.output.debug(`Idle GPU check of ${entry.workload.namespace}/${entry.workload.name}: ${error instanceof Error ? error.message : String(error)}`);
+          this.services.output.debug(
+            `Idle GPU check of ${entry.workload.namespace}/${entry.workload.name}: ${error instanceof Error ? error.message : String(error)}`,
+          );
           entry.plan = undefined;
         }
       }

@@ -17,16 +17,49 @@ async function pickWorkload(services: Services): Promise<WorkloadRef | undefined
   // A namespace-only user may not read nodes: offer its pods, not a wait on a forbidden list.
   const nodesReadable = await listAllowed(session.nodes, 'list nodes');
   type Item = vscode.QuickPickItem & { workload: WorkloadRef };
-  const pods: Item[] = session.pods.list()
+  const pods: Item[] = session.pods
+    .list()
     .filter((pod) => pod.status?.phase === 'Running' && podSpecGpus(pod.spec) > 0)
-    .map((pod) => ({ label: `$(vm) ${pod.metadata?.namespace}/${pod.metadata?.name}`, description: `${podSpecGpus(pod.spec)} GPU on ${pod.spec?.nodeName ?? '?'}`, workload: { kind: 'Pod', namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '' } }));
-  const nodes: Item[] = !nodesReadable ? [] : session.nodes.list()
-    .flatMap((node) => {
-      const gpus = nodeGpuCapacity(node).get(NVIDIA_GPU)?.allocatable ?? 0;
-      return gpus > 0 ? [{ label: `$(server) ${node.metadata?.name}`, description: `${gpus} GPU node`, workload: { kind: 'Node', namespace: '', name: node.metadata?.name ?? '' } as WorkloadRef }] : [];
-    });
-  if (pods.length + nodes.length === 0) throw new KubeMlError('notFound', `No running GPU pod${nodesReadable ? ' and no GPU node' : ' you can see (nodes are hidden from you)'} to show metrics for.`, 'Create a dev pod with GPUs first.');
-  return (await vscode.window.showQuickPick([...pods, ...nodes], { title: 'GPU Metrics for…', matchOnDescription: true, ignoreFocusOut: true }))?.workload;
+    .map((pod) => ({
+      label: `$(vm) ${pod.metadata?.namespace}/${pod.metadata?.name}`,
+      description: `${podSpecGpus(pod.spec)} GPU on ${pod.spec?.nodeName ?? '?'}`,
+      workload: {
+        kind: 'Pod',
+        namespace: pod.metadata?.namespace ?? '',
+        name: pod.metadata?.name ?? '',
+      },
+    }));
+  const nodes: Item[] = !nodesReadable
+    ? []
+    : session.nodes.list().flatMap((node) => {
+        const gpus = nodeGpuCapacity(node).get(NVIDIA_GPU)?.allocatable ?? 0;
+        return gpus > 0
+          ? [
+              {
+                label: `$(server) ${node.metadata?.name}`,
+                description: `${gpus} GPU node`,
+                workload: {
+                  kind: 'Node',
+                  namespace: '',
+                  name: node.metadata?.name ?? '',
+                } as WorkloadRef,
+              },
+            ]
+          : [];
+      });
+  if (pods.length + nodes.length === 0)
+    throw new KubeMlError(
+      'notFound',
+      `No running GPU pod${nodesReadable ? ' and no GPU node' : ' you can see (nodes are hidden from you)'} to show metrics for.`,
+      'Create a dev pod with GPUs first.',
+    );
+  return (
+    await vscode.window.showQuickPick([...pods, ...nodes], {
+      title: 'GPU Metrics for…',
+      matchOnDescription: true,
+      ignoreFocusOut: true,
+    })
+  )?.workload;
 }
 
 export function registerGpuMetrics(services: Services): void {
@@ -37,9 +70,14 @@ export function registerGpuMetrics(services: Services): void {
     const key = `${workload.namespace}/${workload.name}`;
     if (warnedIdle.has(key)) return;
     warnedIdle.add(key);
-    void vscode.window.showWarningMessage(`The GPUs of dev pod ${key} have been idle (under 5% utilisation) for ${Math.round(minutes)} minutes.`, 'Stop Dev Pod').then((choice) => {
-      if (choice) void vscode.commands.executeCommand('kubeMl.stopDevPod', { workload });
-    });
+    void vscode.window
+      .showWarningMessage(
+        `The GPUs of dev pod ${key} have been idle (under 5% utilisation) for ${Math.round(minutes)} minutes.`,
+        'Stop Dev Pod',
+      )
+      .then((choice) => {
+        if (choice) void vscode.commands.executeCommand('kubeMl.stopDevPod', { workload });
+      });
   };
   services.extensionContext.subscriptions.push(
     registerCommands(services.errors, {

@@ -21,12 +21,15 @@ export function openComparePanel(services: Services, runs: readonly RunRef[]): v
       host.post({ type: 'error', message: error instanceof Error ? error.message : String(error) });
     }
   };
-  const host: PanelHost<HostToView, ViewToHost> = new PanelHost(services.extensionContext.extensionUri, {
-    viewType: 'kubeMl.runCompare',
-    title: title.length > 60 ? `Compare ${runs.length} runs` : title,
-    bundle: 'runCompare',
-    restore: () => void load(),
-    receive: () => void load(), // 'refresh'
-  });
+  const host: PanelHost<HostToView, ViewToHost> = new PanelHost(
+    services.extensionContext.extensionUri,
+    {
+      viewType: 'kubeMl.runCompare',
+      title: title.length > 60 ? `Compare ${runs.length} runs` : title,
+      bundle: 'runCompare',
+      restore: () => void load(),
+      receive: () => void load(), // 'refresh'
+    },
+  );
   return host.panel;
 }

@@ -9,7 +9,9 @@ import { capabilitiesFrom, OPTIONAL_APIS, type ClusterCapabilities } from './mod
  */
 export async function discoverCapabilities(kubeConfig: KubeConfig): Promise<ClusterCapabilities> {
   const api = kubeConfig.makeApiClient(CustomObjectsApi);
-  const groupVersions = [...new Set(Object.values(OPTIONAL_APIS).map((entry) => `${entry.group}/${entry.version}`))];
+  const groupVersions = [
+    ...new Set(Object.values(OPTIONAL_APIS).map((entry) => `${entry.group}/${entry.version}`)),
+  ];
   const discovered = new Map<string, Set<string>>();
   await Promise.all(
     groupVersions.map(async (groupVersion) => {

@@ -17,8 +17,14 @@ export interface FolderEntries {
  * .kubemlignore matches stay home). Symbolic links are never followed: one could point
  * anywhere on this machine.
  */
-export async function readFolderEntries(root: string, limitBytes: number, signal?: AbortSignal): Promise<FolderEntries> {
-  const rules = packRules(await fs.readFile(path.join(root, '.kubemlignore'), 'utf8').catch(() => ''));
+export async function readFolderEntries(
+  root: string,
+  limitBytes: number,
+  signal?: AbortSignal,
+): Promise<FolderEntries> {
+  const rules = packRules(
+    await fs.readFile(path.join(root, '.kubemlignore'), 'utf8').catch(() => ''),
+  );
   const entries: PackEntry[] = [];
   const leftOut: LeftOutFile[] = [];
   let total = 0;
@@ -41,9 +47,17 @@ export async function readFolderEntries(root: string, limitBytes: number, signal
         total += stat.size;
         // Uncompressed data can be 20x the limit before compression could possibly bring it under.
         if (total > limitBytes * 20) {
-          throw new KubeMlError('invalidInput', `The folder ${root} holds more than ${Math.round((limitBytes * 20) / 1024 / 1024)} MiB of files: far too much to pack into the job.`, 'Use the dev pod workspace volume as the code source, or list data and checkpoints in .kubemlignore.');
+          throw new KubeMlError(
+            'invalidInput',
+            `The folder ${root} holds more than ${Math.round((limitBytes * 20) / 1024 / 1024)} MiB of files: far too much to pack into the job.`,
+            'Use the dev pod workspace volume as the code source, or list data and checkpoints in .kubemlignore.',
+          );
         }
-        entries.push({ path: relative, data: await fs.readFile(absolute), executable: (stat.mode & 0o111) !== 0 });
+        entries.push({
+          path: relative,
+          data: await fs.readFile(absolute),
+          executable: (stat.mode & 0o111) !== 0,
+        });
       }
     }
   };
@@ -52,13 +66,30 @@ export async function readFolderEntries(root: string, limitBytes: number, signal
 }
 
 /** Packs a local folder for a job, honouring kubeMl.jobs.maxPackedFolderMiB. */
-export async function packLocalFolder(root: string, maxMiB: number, signal?: AbortSignal): Promise<PackedFolder & { summary: PackSummary }> {
+export async function packLocalFolder(
+  root: string,
+  maxMiB: number,
+  signal?: AbortSignal,
+): Promise<PackedFolder & { summary: PackSummary }> {
   const limit = packLimitBytes(maxMiB);
   const { entries, leftOut } = await readFolderEntries(root, limit, signal);
   if (entries.length === 0) {
-    throw new KubeMlError('invalidInput', `The folder ${root} has no files to pack.`, 'Choose the folder that holds your training script.');
+    throw new KubeMlError(
+      'invalidInput',
+      `The folder ${root} has no files to pack.`,
+      'Choose the folder that holds your training script.',
+    );
   }
   const packed = await packFolder(entries, limit);
   const files = entries.map((entry) => ({ path: entry.path, bytes: entry.data.byteLength }));
-  return { ...packed, summary: { folder: root, files, uncompressedBytes: packed.uncompressedBytes, compressedBytes: packed.compressedBytes, leftOut } };
+  return {
+    ...packed,
+    summary: {
+      folder: root,
+      files,
+      uncompressedBytes: packed.uncompressedBytes,
+      compressedBytes: packed.compressedBytes,
+      leftOut,
+    },
+  };
 }

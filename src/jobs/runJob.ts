@@ -23,14 +23,33 @@ export interface RunJobOptions {
 }
 
 /** A JobSpec whose code source is resolved against the cluster (dev pod claim) and disk (folder). */
-export function resolveCode(session: ClusterSession, spec: JobSpec, code: CodeRequest, baseFolder: string | undefined): JobSpec {
+export function resolveCode(
+  session: ClusterSession,
+  spec: JobSpec,
+  code: CodeRequest,
+  baseFolder: string | undefined,
+): JobSpec {
   switch (code.kind) {
     case 'devPodVolume': {
       const workspace = requireDevPodWorkspace(session.pods.list(), session.namespace, code.devPod);
-      return { ...spec, code: { kind: 'devPodVolume', devPod: code.devPod, claimName: workspace.claimName, mountPath: workspace.mountPath } };
+      return {
+        ...spec,
+        code: {
+          kind: 'devPodVolume',
+          devPod: code.devPod,
+          claimName: workspace.claimName,
+          mountPath: workspace.mountPath,
+        },
+      };
     }
     case 'packedFolder':
-      return { ...spec, code: { kind: 'packedFolder', localPath: path.resolve(baseFolder ?? process.cwd(), code.path) } };
+      return {
+        ...spec,
+        code: {
+          kind: 'packedFolder',
+          localPath: path.resolve(baseFolder ?? process.cwd(), code.path),
+        },
+      };
     case 'image':
       return { ...spec, code: { kind: 'image' } };
   }
@@ -40,27 +59,49 @@ export function resolveCode(session: ClusterSession, spec: JobSpec, code: CodeRe
  * Submits a resolved spec in the session's namespace: discovers runtimes, packs the folder when
  * the code is local, then applies the run. Used by the commands and by extension-host tests.
  */
-export async function runJob(session: ClusterSession, settings: Settings, spec: JobSpec, options: RunJobOptions = {}): Promise<SubmitResult> {
+export async function runJob(
+  session: ClusterSession,
+  settings: Settings,
+  spec: JobSpec,
+  options: RunJobOptions = {},
+): Promise<SubmitResult> {
   options.report?.('Discovering training runtimes…');
   const capabilities = options.capabilities ?? (await discoverCapabilities(session.kubeConfig));
   let codeParts: Uint8Array[] | undefined;
   if (spec.code.kind === 'packedFolder') {
     options.report?.(`Packing ${spec.code.localPath}…`);
-    const packed = await packLocalFolder(spec.code.localPath, settings.maxPackedFolderMiB(), options.signal);
+    const packed = await packLocalFolder(
+      spec.code.localPath,
+      settings.maxPackedFolderMiB(),
+      options.signal,
+    );
     if (options.confirmPack && !(await options.confirmPack(packed.summary))) {
       throw new KubeMlError('cancelled', `Not submitted: ${spec.name}.`);
     }
     codeParts = packed.parts;
   }
   options.report?.('Applying…');
-  return submitRun(session, { spec, namespace: session.namespace, capabilities, codeParts, signal: options.signal });
+  return submitRun(session, {
+    spec,
+    namespace: session.namespace,
+    capabilities,
+    codeParts,
+    signal: options.signal,
+  });
 }
 
 /** Kueue LocalQueues of the namespace (names only). */
 export async function listLocalQueues(session: ClusterSession): Promise<string[]> {
   const api = OPTIONAL_APIS.kueueLocalQueue;
   try {
-    const list = (await session.kubeConfig.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({ group: api.group, version: api.version, namespace: session.namespace, plural: api.plural })) as { items?: { metadata?: { name?: string } }[] };
+    const list = (await session.kubeConfig
+      .makeApiClient(CustomObjectsApi)
+      .listNamespacedCustomObject({
+        group: api.group,
+        version: api.version,
+        namespace: session.namespace,
+        plural: api.plural,
+      })) as { items?: { metadata?: { name?: string } }[] };
     return (list.items ?? []).map((item) => item.metadata?.name ?? '').filter(Boolean);
   } catch (error) {
     throw toKubeMlError(error, `list Kueue LocalQueues in ${session.namespace}`);

@@ -1,10 +1,21 @@
-import { KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject, type V1OwnerReference } from '@kubernetes/client-node';
+import {
+  KubernetesObjectApi,
+  PatchStrategy,
+  type KubeConfig,
+  type KubernetesObject,
+  type V1OwnerReference,
+} from '@kubernetes/client-node';
 import { toKubeMlError } from '../cluster/errors';
 import type { AccessQuery, ClusterSession } from '../cluster/session';
 import { FIELD_MANAGER } from '../cluster/workloadRef';
 import { assertValidJobSpec, type JobSpec } from './model/jobSpec';
 import { buildCodeSecrets, buildRunManifests } from './model/manifests';
-import { chooseRuntime, OPTIONAL_APIS, type ClusterCapabilities, type Runtime } from './model/runtime';
+import {
+  chooseRuntime,
+  OPTIONAL_APIS,
+  type ClusterCapabilities,
+  type Runtime,
+} from './model/runtime';
 
 /** What submitting needs from a session (tests pass a real one built from the sandbox kubeconfig). */
 export type SubmitSession = Pick<ClusterSession, 'kubeConfig' | 'requireAccess'>;
@@ -42,16 +53,31 @@ export function submitAccess(runtime: Runtime, namespace: string, packed: boolea
   const resources = [resourceOf(runtime)];
   if (runtime === 'indexedJob') resources.push({ group: '', resource: 'services' });
   if (packed) resources.push({ group: '', resource: 'secrets' });
-  return resources.flatMap(({ group, resource }) => ['create', 'patch'].map((verb) => ({ verb, group, resource, namespace })));
+  return resources.flatMap(({ group, resource }) =>
+    ['create', 'patch'].map((verb) => ({ verb, group, resource, namespace })),
+  );
 }
 
 /** Server-side apply of one object as the Kube ML field manager. */
-export async function applyObject<T extends KubernetesObject>(kubeConfig: KubeConfig, object: T): Promise<T> {
+export async function applyObject<T extends KubernetesObject>(
+  kubeConfig: KubeConfig,
+  object: T,
+): Promise<T> {
   const api = KubernetesObjectApi.makeApiClient(kubeConfig);
   try {
-    return await api.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    return await api.patch(
+      object,
+      undefined,
+      undefined,
+      FIELD_MANAGER,
+      true,
+      PatchStrategy.ServerSideApply,
+    );
   } catch (error) {
-    throw toKubeMlError(error, `apply ${object.kind} ${object.metadata?.namespace}/${object.metadata?.name}`);
+    throw toKubeMlError(
+      error,
+      `apply ${object.kind} ${object.metadata?.namespace}/${object.metadata?.name}`,
+    );
   }
 }
 
@@ -60,22 +86,35 @@ export async function applyObject<T extends KubernetesObject>(kubeConfig: KubeCo
  * need them), the top object, and the rest owned by the top object so deleting the run
  * deletes them too.
  */
-export async function submitRun(session: SubmitSession, request: SubmitRequest): Promise<SubmitResult> {
+export async function submitRun(
+  session: SubmitSession,
+  request: SubmitRequest,
+): Promise<SubmitResult> {
   const { spec, namespace, capabilities } = request;
   assertValidJobSpec(spec);
   const choice = chooseRuntime(spec, capabilities);
   const packed = spec.code.kind === 'packedFolder';
   // Asked in parallel, reported in query order, so the user always hears about "create" first.
-  const checks = await Promise.allSettled(submitAccess(choice.runtime, namespace, packed).map((query) => session.requireAccess(query)));
-  const denied = checks.find((check): check is PromiseRejectedResult => check.status === 'rejected');
+  const checks = await Promise.allSettled(
+    submitAccess(choice.runtime, namespace, packed).map((query) => session.requireAccess(query)),
+  );
+  const denied = checks.find(
+    (check): check is PromiseRejectedResult => check.status === 'rejected',
+  );
   if (denied) throw denied.reason;
   request.signal?.throwIfAborted();
   const parts = packed ? (request.codeParts ?? []) : [];
-  const options = { namespace, runtime: choice.runtime, queue: capabilities.kueue ? spec.queue : undefined, codeParts: parts.length || undefined };
+  const options = {
+    namespace,
+    runtime: choice.runtime,
+    queue: capabilities.kueue ? spec.queue : undefined,
+    codeParts: parts.length || undefined,
+  };
   const [top, ...dependents] = buildRunManifests(spec, options);
   const codeSecrets = buildCodeSecrets(spec.name, namespace, choice.runtime, parts);
   const applied: string[] = [];
-  const describe = (object: KubernetesObject) => `${object.kind} ${namespace}/${object.metadata?.name}`;
+  const describe = (object: KubernetesObject) =>
+    `${object.kind} ${namespace}/${object.metadata?.name}`;
   for (const secret of codeSecrets) {
     await applyObject(session.kubeConfig, secret);
     applied.push(describe(secret));
@@ -83,9 +122,19 @@ export async function submitRun(session: SubmitSession, request: SubmitRequest):
   request.signal?.throwIfAborted();
   const created = await applyObject(session.kubeConfig, top!);
   applied.push(describe(top!));
-  const owner: V1OwnerReference = { apiVersion: top!.apiVersion!, kind: top!.kind!, name: spec.name, uid: created.metadata!.uid!, blockOwnerDeletion: false, controller: false };
+  const owner: V1OwnerReference = {
+    apiVersion: top!.apiVersion!,
+    kind: top!.kind!,
+    name: spec.name,
+    uid: created.metadata!.uid!,
+    blockOwnerDeletion: false,
+    controller: false,
+  };
   for (const object of [...dependents, ...codeSecrets]) {
-    await applyObject(session.kubeConfig, { ...object, metadata: { ...object.metadata, ownerReferences: [owner] } });
+    await applyObject(session.kubeConfig, {
+      ...object,
+      metadata: { ...object.metadata, ownerReferences: [owner] },
+    });
     if (!codeSecrets.includes(object as never)) applied.push(describe(object));
   }
   return { runtime: choice.runtime, reason: choice.reason, applied };

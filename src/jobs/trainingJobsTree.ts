@@ -2,7 +2,13 @@ import * as vscode from 'vscode';
 import type { WorkloadRef } from '../cluster/workloadRef';
 import { runWorkload } from './model/manifests';
 import { RUNTIME_LABELS } from './model/runtime';
-import { describeRun, formatDuration, runDuration, type RunState, type RunView } from './model/runState';
+import {
+  describeRun,
+  formatDuration,
+  runDuration,
+  type RunState,
+  type RunView,
+} from './model/runState';
 import type { RunRef } from './runActions';
 import type { RunStore } from './runStore';
 
@@ -36,13 +42,18 @@ export class TrainingJobItem extends vscode.TreeItem {
   update(view: RunView, now: Date): void {
     this.view = view;
     this.contextValue = `trainingJob.${view.state}`;
-    this.description = view.reason && view.state !== 'running' ? `${describeRun(view, now)} · ${view.reason}` : describeRun(view, now);
+    this.description =
+      view.reason && view.state !== 'running'
+        ? `${describeRun(view, now)} · ${view.reason}`
+        : describeRun(view, now);
     this.iconPath = STATE_ICONS[view.state];
     const duration = runDuration(view, now);
     const tooltip = new vscode.MarkdownString();
     tooltip.appendMarkdown(`**${view.name}** (${view.state})\n\n`);
     tooltip.appendText(`Runtime: ${RUNTIME_LABELS[view.runtime]}\n`);
-    tooltip.appendText(`Workers: ${view.runningWorkers}/${view.workers} running, ${view.gpusPerWorker} GPU(s) each\n`);
+    tooltip.appendText(
+      `Workers: ${view.runningWorkers}/${view.workers} running, ${view.gpusPerWorker} GPU(s) each\n`,
+    );
     if (view.queue) tooltip.appendText(`Queue: ${view.queue}\n`);
     if (duration !== undefined) tooltip.appendText(`Duration: ${formatDuration(duration)}\n`);
     if (view.reason) tooltip.appendText(`Reason: ${view.reason}\n`);
@@ -54,8 +65,12 @@ export class TrainingJobItem extends vscode.TreeItem {
  * The Training Jobs view: a flat list of runs, newest first. Only the runs whose view changed
  * are refreshed; running runs tick their duration every few seconds.
  */
-export class TrainingJobsTree implements vscode.TreeDataProvider<TrainingJobItem>, vscode.Disposable {
-  private readonly changeEmitter = new vscode.EventEmitter<TrainingJobItem | TrainingJobItem[] | undefined>();
+export class TrainingJobsTree
+  implements vscode.TreeDataProvider<TrainingJobItem>, vscode.Disposable
+{
+  private readonly changeEmitter = new vscode.EventEmitter<
+    TrainingJobItem | TrainingJobItem[] | undefined
+  >();
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private store: RunStore | undefined;
   private storeListener: { dispose(): void } | undefined;
@@ -116,7 +131,15 @@ export class TrainingJobsTree implements vscode.TreeDataProvider<TrainingJobItem
 
   /** What the view shows, as plain data (extension-host tests read it through a command). */
   /** The runs as plain rows, for extension-host tests. */
-  rows(): { name: string; contextValue: string; description: string; state: RunState; reason?: string; workers: number; gpusPerWorker: number }[] {
+  rows(): {
+    name: string;
+    contextValue: string;
+    description: string;
+    state: RunState;
+    reason?: string;
+    workers: number;
+    gpusPerWorker: number;
+  }[] {
     return this.getChildren().map((item) => ({
       name: item.view.name,
       contextValue: String(item.contextValue),

@@ -38,7 +38,11 @@ export class LogPanel implements vscode.Disposable {
     const session = services.connection.requireSession();
     const storage = services.extensionContext.globalStorageUri?.fsPath ?? os.tmpdir();
     await fs.promises.mkdir(path.join(storage, 'log-spool'), { recursive: true });
-    const spoolPath = path.join(storage, 'log-spool', `${workload.name}-${randomBytes(4).toString('hex')}.log`);
+    const spoolPath = path.join(
+      storage,
+      'log-spool',
+      `${workload.name}-${randomBytes(4).toString('hex')}.log`,
+    );
     // The session posts through the panel, which exists only after the session started.
     const holder: { panel?: LogPanel } = {};
     const logSession = new LogSession({
@@ -73,7 +77,9 @@ export class LogPanel implements vscode.Disposable {
   private receive(message: Exclude<ViewToHost, ReadyMessage>): void {
     switch (message.type) {
       case 'selectContainer':
-        void this.services.errors.guard('switch log container', () => this.session.selectContainer(message.container, message.previous));
+        void this.services.errors.guard('switch log container', () =>
+          this.session.selectContainer(message.container, message.previous),
+        );
         break;
       case 'save':
         void this.services.errors.guard('save log', () => this.save());
@@ -87,7 +93,13 @@ export class LogPanel implements vscode.Disposable {
 
   private async save(): Promise<void> {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
-    const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.joinPath(folder, `${this.session.viewTitle.replace(/^Logs: /, '').replace(/[^\w.-]+/g, '_')}.log`), filters: { Logs: ['log', 'txt'] } });
+    const target = await vscode.window.showSaveDialog({
+      defaultUri: vscode.Uri.joinPath(
+        folder,
+        `${this.session.viewTitle.replace(/^Logs: /, '').replace(/[^\w.-]+/g, '_')}.log`,
+      ),
+      filters: { Logs: ['log', 'txt'] },
+    });
     if (!target) return;
     const lines = await this.session.saveTo(target.fsPath);
     this.post({ type: 'saved', path: target.fsPath, lines });

@@ -17,7 +17,13 @@ import { RingBuffer } from './model/ringBuffer';
 import { TrainingMetricsParser, type MetricSample } from '../cluster/logs/trainingMetrics';
 import type { TimestampedLine } from '../cluster/logs/logLine';
 import { matchesSelector, podSelectorOf, resolveWorkloadPods } from '../cluster/workloadPods';
-import type { ContainerChoice, FollowStateName, HostToView, LogSource, WireLine } from '../webviews/logs/protocol';
+import type {
+  ContainerChoice,
+  FollowStateName,
+  HostToView,
+  LogSource,
+  WireLine,
+} from '../webviews/logs/protocol';
 import type { Log } from '../cluster/log';
 
 export interface LogSessionOptions {
@@ -46,18 +52,36 @@ const MAX_BATCH_CHARS = 8 * 1024 * 1024;
 export function containerChoices(pods: readonly V1Pod[]): ContainerChoice[] {
   const choices = new Map<string, ContainerChoice>();
   for (const pod of pods) {
-    const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
-    const restarted = (name: string) => statuses.some((status) => status.name === name && (status.restartCount > 0 || status.lastState?.terminated !== undefined));
+    const statuses = [
+      ...(pod.status?.initContainerStatuses ?? []),
+      ...(pod.status?.containerStatuses ?? []),
+    ];
+    const restarted = (name: string) =>
+      statuses.some(
+        (status) =>
+          status.name === name &&
+          (status.restartCount > 0 || status.lastState?.terminated !== undefined),
+      );
     for (const container of pod.spec?.initContainers ?? []) {
       const existing = choices.get(container.name);
-      choices.set(container.name, { name: container.name, kind: 'init', hasPrevious: (existing?.hasPrevious ?? false) || restarted(container.name) });
+      choices.set(container.name, {
+        name: container.name,
+        kind: 'init',
+        hasPrevious: (existing?.hasPrevious ?? false) || restarted(container.name),
+      });
     }
     for (const container of pod.spec?.containers ?? []) {
       const existing = choices.get(container.name);
-      choices.set(container.name, { name: container.name, kind: 'main', hasPrevious: (existing?.hasPrevious ?? false) || restarted(container.name) });
+      choices.set(container.name, {
+        name: container.name,
+        kind: 'main',
+        hasPrevious: (existing?.hasPrevious ?? false) || restarted(container.name),
+      });
     }
   }
-  return [...choices.values()].sort((left, right) => (left.kind === right.kind ? 0 : left.kind === 'init' ? -1 : 1));
+  return [...choices.values()].sort((left, right) =>
+    left.kind === right.kind ? 0 : left.kind === 'init' ? -1 : 1,
+  );
 }
 
 interface Follow {
@@ -96,8 +120,14 @@ export class LogSession implements Disposable {
   constructor(private readonly options: LogSessionOptions) {
     this.buffer = new RingBuffer<WireLine>(options.maxLines);
     const batchMs = options.batchMs ?? 75;
-    this.lineBatch = new Batcher(batchMs, (lines) => this.options.post({ type: 'lines', lines, dropped: this.buffer.dropped }), { maxItems: options.maxLines, maxCost: MAX_BATCH_CHARS, cost: (line) => line.x.length });
-    this.metricBatch = new Batcher(batchMs, (samples) => this.options.post({ type: 'metrics', samples }));
+    this.lineBatch = new Batcher(
+      batchMs,
+      (lines) => this.options.post({ type: 'lines', lines, dropped: this.buffer.dropped }),
+      { maxItems: options.maxLines, maxCost: MAX_BATCH_CHARS, cost: (line) => line.x.length },
+    );
+    this.metricBatch = new Batcher(batchMs, (samples) =>
+      this.options.post({ type: 'metrics', samples }),
+    );
     const workload = options.workload;
     this.title = `Logs: ${workload.kind === 'Pod' || workload.kind === 'DevPod' ? '' : `${workload.kind} `}${workload.namespace}/${workload.name}`;
   }
@@ -128,18 +158,30 @@ export class LogSession implements Disposable {
   async start(): Promise<void> {
     const pods = await resolveWorkloadPods(this.options.kubeConfig, this.options.workload);
     if (pods.length === 0) {
-      throw toKubeMlError(new Error(`no pods match ${this.options.workload.podSelector ?? this.options.workload.name} yet`), `show logs of ${this.options.workload.kind} ${this.options.workload.namespace}/${this.options.workload.name}`);
+      throw toKubeMlError(
+        new Error(
+          `no pods match ${this.options.workload.podSelector ?? this.options.workload.name} yet`,
+        ),
+        `show logs of ${this.options.workload.kind} ${this.options.workload.namespace}/${this.options.workload.name}`,
+      );
     }
     this.selector = await podSelectorOf(this.options.kubeConfig, this.options.workload);
     this.containers = containerChoices(pods);
     const firstPod = pods[0];
     const preferred = this.options.workload.container;
-    this.container = preferred && this.containers.some((choice) => choice.name === preferred) ? preferred : (firstPod.spec?.containers?.[0]?.name ?? this.containers[0]?.name ?? '');
+    this.container =
+      preferred && this.containers.some((choice) => choice.name === preferred)
+        ? preferred
+        : (firstPod.spec?.containers?.[0]?.name ?? this.containers[0]?.name ?? '');
     this.begin(pods);
     const belongs = await this.belongsToWorkload();
     if (this.options.pods && belongs && !this.disposed) {
       this.podWatch = this.options.pods.onDidChange((change) => {
-        const fresh = [...change.added, ...change.updated].filter((pod) => pod.metadata?.namespace === this.options.workload.namespace && pod.status?.phase !== 'Pending');
+        const fresh = [...change.added, ...change.updated].filter(
+          (pod) =>
+            pod.metadata?.namespace === this.options.workload.namespace &&
+            pod.status?.phase !== 'Pending',
+        );
         for (const pod of fresh) void this.followIfOwn(pod, belongs, this.generation);
       });
     }
@@ -153,12 +195,20 @@ export class LogSession implements Disposable {
     this.metricBatch.discardPending();
     this.options.post({ type: 'reset' });
     this.options.post(this.initMessage());
-    this.options.post({ type: 'sources', sources: [...this.follows.values()].map((follow) => follow.source) });
+    this.options.post({
+      type: 'sources',
+      sources: [...this.follows.values()].map((follow) => follow.source),
+    });
     const lines = [...this.buffer.toArray(), ...this.progress.values()];
     for (let start = 0; start < lines.length; start += REPLAY_CHUNK) {
-      this.options.post({ type: 'lines', lines: lines.slice(start, start + REPLAY_CHUNK), dropped: this.buffer.dropped });
+      this.options.post({
+        type: 'lines',
+        lines: lines.slice(start, start + REPLAY_CHUNK),
+        dropped: this.buffer.dropped,
+      });
     }
-    if (this.metrics.size > 0) this.options.post({ type: 'metrics', samples: this.metrics.toArray() });
+    if (this.metrics.size > 0)
+      this.options.post({ type: 'metrics', samples: this.metrics.toArray() });
     for (const [key, follow] of this.follows) this.postStatus(key, follow.status);
   }
 
@@ -173,7 +223,12 @@ export class LogSession implements Disposable {
 
   /** Copies everything streamed since the last (re)start to `target`. */
   async saveTo(target: string): Promise<number> {
-    if (!this.spool) throw new KubeMlError('notFound', 'This log view has no lines to save yet.', 'Wait for the log to load, then save again.');
+    if (!this.spool)
+      throw new KubeMlError(
+        'notFound',
+        'This log view has no lines to save yet.',
+        'Wait for the log to load, then save again.',
+      );
     return (await this.spool.saveTo(target)).lines;
   }
 
@@ -194,21 +249,40 @@ export class LogSession implements Disposable {
   private async belongsToWorkload(): Promise<((pod: V1Pod) => Promise<boolean>) | undefined> {
     const { selector } = this;
     const workload = this.options.workload;
-    if (workload.kind === 'Node' || (workload.kind !== 'Pod' && workload.kind !== 'DevPod' && !selector)) return undefined;
+    if (
+      workload.kind === 'Node' ||
+      (workload.kind !== 'Pod' && workload.kind !== 'DevPod' && !selector)
+    )
+      return undefined;
     const isOwn = await podIdentity(this.options.kubeConfig, podTargetOf(workload));
-    return async (pod) => (selector === undefined || matchesSelector(selector, pod.metadata?.labels)) && isOwn(pod);
+    return async (pod) =>
+      (selector === undefined || matchesSelector(selector, pod.metadata?.labels)) && isOwn(pod);
   }
 
-  private async followIfOwn(pod: V1Pod, belongs: (pod: V1Pod) => Promise<boolean>, generation: number): Promise<void> {
+  private async followIfOwn(
+    pod: V1Pod,
+    belongs: (pod: V1Pod) => Promise<boolean>,
+    generation: number,
+  ): Promise<void> {
     try {
       if (await belongs(pod)) this.followPod(pod, generation);
     } catch (error) {
-      this.options.log?.debug(`Logs ${this.options.workload.namespace}/${pod.metadata?.name}: cannot tell whose pod it is: ${toKubeMlError(error, 'check the pod\'s owner').message}`);
+      this.options.log?.debug(
+        `Logs ${this.options.workload.namespace}/${pod.metadata?.name}: cannot tell whose pod it is: ${toKubeMlError(error, "check the pod's owner").message}`,
+      );
     }
   }
 
   private initMessage(): HostToView {
-    return { type: 'init', title: this.title, maxLines: this.options.maxLines, containers: this.containers, container: this.container, previous: this.previous, streamsDistinguishable: false };
+    return {
+      type: 'init',
+      title: this.title,
+      maxLines: this.options.maxLines,
+      containers: this.containers,
+      container: this.container,
+      previous: this.previous,
+      streamsDistinguishable: false,
+    };
   }
 
   private stopFollowing(): void {
@@ -230,7 +304,11 @@ export class LogSession implements Disposable {
     this.metricsSource = undefined;
     this.spool?.dispose();
     // Each start gets its own files: the previous spool deletes its own once closed.
-    this.spool = new LogSpool(`${this.options.spoolPath}.${this.generation}`, (error) => this.options.log?.debug(`Log spool ${this.options.spoolPath}: ${error.message}`), this.options.maxSpoolBytes);
+    this.spool = new LogSpool(
+      `${this.options.spoolPath}.${this.generation}`,
+      (error) => this.options.log?.debug(`Log spool ${this.options.spoolPath}: ${error.message}`),
+      this.options.maxSpoolBytes,
+    );
     this.spooledLines = 0;
     this.options.post({ type: 'reset' });
     this.options.post(this.initMessage());
@@ -245,33 +323,61 @@ export class LogSession implements Disposable {
   private followPod(pod: V1Pod, generation: number): void {
     const name = pod.metadata?.name;
     if (!name || this.disposed || generation !== this.generation) return;
-    const hasContainer = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].some((container) => container.name === this.container);
+    const hasContainer = [
+      ...(pod.spec?.initContainers ?? []),
+      ...(pod.spec?.containers ?? []),
+    ].some((container) => container.name === this.container);
     const key = `${name}/${this.container}`;
     const podUid = pod.metadata?.uid;
     const existing = this.follows.get(key);
     if (!hasContainer || (existing && existing.podUid === podUid)) return;
     const sourceIndex = existing?.sourceIndex ?? this.follows.size;
-    const source: LogSource = existing?.source ?? { pod: name, container: this.container, colour: sourceIndex };
+    const source: LogSource = existing?.source ?? {
+      pod: name,
+      container: this.container,
+      colour: sourceIndex,
+    };
     // Metrics come from the first pod only: the ranks of a distributed job log the same steps.
     this.metricsSource ??= key;
     const follower = new LogFollower(
-      apiLogTransport(this.options.kubeConfig, { namespace: this.options.workload.namespace, pod: name, container: this.container }, this.options.pods),
+      apiLogTransport(
+        this.options.kubeConfig,
+        { namespace: this.options.workload.namespace, pod: name, container: this.container },
+        this.options.pods,
+      ),
       {
         onLines: (lines) => generation === this.generation && this.ingest(sourceIndex, key, lines),
         onStatus: (status) => {
           if (generation !== this.generation || this.follows.get(key) !== follow) return;
           follow.status = status;
-          this.options.log?.debug(`Logs ${this.options.workload.namespace}/${key}: ${status.state}: ${status.message}`);
+          this.options.log?.debug(
+            `Logs ${this.options.workload.namespace}/${key}: ${status.state}: ${status.message}`,
+          );
           this.postStatus(key, status);
         },
       },
       // The whole log of a replacement: every line of it is new to the view.
-      { follow: this.options.follow ?? true, previous: this.previous, initialTailLines: existing ? undefined : this.options.initialTailLines, podUid },
+      {
+        follow: this.options.follow ?? true,
+        previous: this.previous,
+        initialTailLines: existing ? undefined : this.options.initialTailLines,
+        podUid,
+      },
     );
-    const follow: Follow = { source, sourceIndex, podUid, follower, status: { state: 'connecting', message: 'Connecting…' } };
+    const follow: Follow = {
+      source,
+      sourceIndex,
+      podUid,
+      follower,
+      status: { state: 'connecting', message: 'Connecting…' },
+    };
     this.follows.set(key, follow);
     if (existing) this.retire(existing.follower);
-    else this.options.post({ type: 'sources', sources: [...this.follows.values()].map((entry) => entry.source) });
+    else
+      this.options.post({
+        type: 'sources',
+        sources: [...this.follows.values()].map((entry) => entry.source),
+      });
     void follower.start();
   }
 

@@ -42,13 +42,21 @@ export class LogSpool {
   /** Writes the kept lines to `target`, oldest first; returns how many, and how many are gone. */
   async saveTo(target: string): Promise<{ lines: number; droppedLines: number }> {
     const current = this.current;
-    await new Promise<void>((resolve, reject) => current.stream.write('', (error) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      current.stream.write('', (error) => (error ? reject(error) : resolve())),
+    );
     const previous = this.previous;
-    const note = this.droppedLines > 0 ? `# ${this.droppedLines} earlier lines are not kept: the viewer keeps the last ${Math.round(this.maxBytes / 1024 / 1024)} MiB of a log.\n` : '';
+    const note =
+      this.droppedLines > 0
+        ? `# ${this.droppedLines} earlier lines are not kept: the viewer keeps the last ${Math.round(this.maxBytes / 1024 / 1024)} MiB of a log.\n`
+        : '';
     await fs.promises.writeFile(target, note);
     if (previous) {
       await previous.finished;
-      await pipeline(fs.createReadStream(previous.path), fs.createWriteStream(target, { flags: 'a' }));
+      await pipeline(
+        fs.createReadStream(previous.path),
+        fs.createWriteStream(target, { flags: 'a' }),
+      );
     }
     await pipeline(fs.createReadStream(current.path), fs.createWriteStream(target, { flags: 'a' }));
     return { lines: (previous?.lines ?? 0) + current.lines, droppedLines: this.droppedLines };
@@ -59,7 +67,9 @@ export class LogSpool {
     for (const file of [this.current, this.previous]) {
       if (!file) continue;
       file.stream.end();
-      void file.finished.then(() => fs.promises.rm(file.path, { force: true })).catch(() => undefined);
+      void file.finished
+        .then(() => fs.promises.rm(file.path, { force: true }))
+        .catch(() => undefined);
     }
   }
 
@@ -69,7 +79,9 @@ export class LogSpool {
     if (dropped) {
       this.droppedLines += dropped.lines;
       // A fresh name each time: the dropped file may still be flushing its last writes.
-      void dropped.finished.then(() => fs.promises.rm(dropped.path, { force: true })).catch(this.onError);
+      void dropped.finished
+        .then(() => fs.promises.rm(dropped.path, { force: true }))
+        .catch(this.onError);
     }
     this.previous = this.current;
     this.current = this.open(`${this.basePath}.${++this.rotations}`);

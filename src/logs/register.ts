@@ -10,10 +10,23 @@ async function pickPod(services: Services): Promise<WorkloadRef | undefined> {
   const session = services.connection.requireSession();
   await session.pods.ready;
   const pods = session.pods.list().filter((pod) => pod.metadata?.namespace === session.namespace);
-  if (pods.length === 0) throw new KubeMlError('notFound', `No pods in namespace ${session.namespace}.`, 'Switch namespace or start a workload first.');
+  if (pods.length === 0)
+    throw new KubeMlError(
+      'notFound',
+      `No pods in namespace ${session.namespace}.`,
+      'Switch namespace or start a workload first.',
+    );
   const picked = await vscode.window.showQuickPick(
-    pods.map((pod) => ({ label: pod.metadata?.name ?? '', description: pod.status?.phase, name: pod.metadata?.name ?? '' })),
-    { title: `View Logs of a pod in ${session.namespace}`, matchOnDescription: true, ignoreFocusOut: true },
+    pods.map((pod) => ({
+      label: pod.metadata?.name ?? '',
+      description: pod.status?.phase,
+      name: pod.metadata?.name ?? '',
+    })),
+    {
+      title: `View Logs of a pod in ${session.namespace}`,
+      matchOnDescription: true,
+      ignoreFocusOut: true,
+    },
   );
   return picked ? { kind: 'Pod', namespace: session.namespace, name: picked.name } : undefined;
 }
@@ -29,7 +42,12 @@ export function registerLogs(services: Services): void {
           const workload = hasWorkload(item) ? item.workload : await pickPod(services);
           if (!workload) return undefined;
           const session = services.connection.requireSession();
-          await session.requireAccess({ verb: 'get', resource: 'pods', subresource: 'log', namespace: workload.namespace });
+          await session.requireAccess({
+            verb: 'get',
+            resource: 'pods',
+            subresource: 'log',
+            namespace: workload.namespace,
+          });
           const panel = await LogPanel.open(services, workload);
           panels.add(panel);
           panel.panel.onDidDispose(() => panels.delete(panel));

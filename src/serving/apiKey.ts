@@ -12,7 +12,12 @@ const API_KEY_FIELD = 'api-key';
  * configured with it keep working across redeploys. The key is generated here and written
  * only to the Secret; the extension reads it back when the playground needs it.
  */
-export async function ensureApiKeySecret(kubeConfig: KubeConfig, namespace: string, secretName: string, endpointName: string): Promise<void> {
+export async function ensureApiKeySecret(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  secretName: string,
+  endpointName: string,
+): Promise<void> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   try {
     await core.readNamespacedSecret({ namespace, name: secretName });
@@ -27,7 +32,11 @@ export async function ensureApiKeySecret(kubeConfig: KubeConfig, namespace: stri
         apiVersion: 'v1',
         kind: 'Secret',
         type: 'Opaque',
-        metadata: { name: secretName, namespace, labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [ENDPOINT_LABEL]: endpointName } },
+        metadata: {
+          name: secretName,
+          namespace,
+          labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [ENDPOINT_LABEL]: endpointName },
+        },
         stringData: { [API_KEY_FIELD]: `kmw-${randomBytes(32).toString('base64url')}` },
       },
     });
@@ -37,11 +46,20 @@ export async function ensureApiKeySecret(kubeConfig: KubeConfig, namespace: stri
 }
 
 /** The key an endpoint requires, read from its Secret (for requests the extension host makes). */
-export async function readApiKey(kubeConfig: KubeConfig, namespace: string, secretName: string): Promise<string> {
+export async function readApiKey(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  secretName: string,
+): Promise<string> {
   try {
-    const secret = await kubeConfig.makeApiClient(CoreV1Api).readNamespacedSecret({ namespace, name: secretName });
+    const secret = await kubeConfig
+      .makeApiClient(CoreV1Api)
+      .readNamespacedSecret({ namespace, name: secretName });
     return Buffer.from(secret.data?.[API_KEY_FIELD] ?? '', 'base64').toString('utf8');
   } catch (error) {
-    throw toKubeMlError(error, `read the API key of the endpoint (Secret ${namespace}/${secretName})`);
+    throw toKubeMlError(
+      error,
+      `read the API key of the endpoint (Secret ${namespace}/${secretName})`,
+    );
   }
 }

@@ -3,7 +3,12 @@ import { Emitter } from '../cluster/emitter';
 import type { ClusterSession, Disposable } from '../cluster/session';
 import { KubeWatchCache } from '../cluster/watchCache';
 import type { WorkloadRef } from '../cluster/workloadRef';
-import { interpretInferenceService, KSERVE_GROUP, KSERVE_VERSION, type InferenceService } from './model/kserve';
+import {
+  interpretInferenceService,
+  KSERVE_GROUP,
+  KSERVE_VERSION,
+  type InferenceService,
+} from './model/kserve';
 import { ENDPOINT_LABEL, ENDPOINT_LIST_SELECTOR, SPEC_ANNOTATION } from './model/labels';
 import { SERVICE_PORT } from './model/manifests';
 import { interpretRollout, type RolloutPhase } from './model/rollout';
@@ -43,7 +48,8 @@ function parseSpec(text: string | undefined): EndpointSpec | undefined {
 }
 
 function externalUrlOf(spec: EndpointSpec | undefined): string | undefined {
-  if (spec?.exposure.kind === 'ingress') return `${spec.exposure.tlsSecretName ? 'https' : 'http'}://${spec.exposure.host}`;
+  if (spec?.exposure.kind === 'ingress')
+    return `${spec.exposure.tlsSecretName ? 'https' : 'http'}://${spec.exposure.host}`;
   return undefined;
 }
 
@@ -51,9 +57,17 @@ export function describeDeployment(deployment: V1Deployment, pods: readonly V1Po
   const namespace = deployment.metadata?.namespace ?? '';
   const name = deployment.metadata?.name ?? '';
   const spec = parseSpec(deployment.metadata?.annotations?.[SPEC_ANNOTATION]);
-  const ownPods = pods.filter((pod) => pod.metadata?.namespace === namespace && pod.metadata?.labels?.[ENDPOINT_LABEL] === name);
+  const ownPods = pods.filter(
+    (pod) =>
+      pod.metadata?.namespace === namespace && pod.metadata?.labels?.[ENDPOINT_LABEL] === name,
+  );
   const status = interpretRollout({ deployment, pods: ownPods, events: [] });
-  const server = spec ? resolvedServer(spec) : { port: deployment.spec?.template.spec?.containers[0]?.ports?.[0]?.containerPort ?? 8000, openAiCompatible: true };
+  const server = spec
+    ? resolvedServer(spec)
+    : {
+        port: deployment.spec?.template.spec?.containers[0]?.ports?.[0]?.containerPort ?? 8000,
+        openAiCompatible: true,
+      };
   return {
     id: `${namespace}/${name}`,
     namespace,
@@ -68,7 +82,14 @@ export function describeDeployment(deployment: V1Deployment, pods: readonly V1Po
     externalUrl: externalUrlOf(spec),
     containerPort: server.port,
     openAiCompatible: server.openAiCompatible,
-    workload: { kind: 'Endpoint', namespace, name, podSelector: `${ENDPOINT_LABEL}=${name}`, controller: { apiVersion: 'apps/v1', kind: 'Deployment', name }, container: 'server' },
+    workload: {
+      kind: 'Endpoint',
+      namespace,
+      name,
+      podSelector: `${ENDPOINT_LABEL}=${name}`,
+      controller: { apiVersion: 'apps/v1', kind: 'Deployment', name },
+      container: 'server',
+    },
   };
 }
 
@@ -88,11 +109,24 @@ export function describeInferenceService(service: InferenceService): EndpointInf
     summary: status.state === 'ready' ? 'Ready (KServe).' : status.message,
     ready: status.state === 'ready' ? 1 : 0,
     desired: spec?.scaling.minReplicas ?? 1,
-    url: (status.state === 'ready' ? status.url : undefined) ?? `http://${name}-predictor.${namespace}.svc`,
+    url:
+      (status.state === 'ready' ? status.url : undefined) ??
+      `http://${name}-predictor.${namespace}.svc`,
     containerPort: server.port,
     openAiCompatible: server.openAiCompatible,
     // KServe labels its predictor pods with the InferenceService name.
-    workload: { kind: 'Endpoint', namespace, name, podSelector: `serving.kserve.io/inferenceservice=${name}`, controller: { apiVersion: `${KSERVE_GROUP}/${KSERVE_VERSION}`, kind: 'InferenceService', name }, container: 'kserve-container' },
+    workload: {
+      kind: 'Endpoint',
+      namespace,
+      name,
+      podSelector: `serving.kserve.io/inferenceservice=${name}`,
+      controller: {
+        apiVersion: `${KSERVE_GROUP}/${KSERVE_VERSION}`,
+        kind: 'InferenceService',
+        name,
+      },
+      container: 'kserve-container',
+    },
   };
 }
 
@@ -123,19 +157,31 @@ export class EndpointStore implements Disposable {
       return;
     }
     const options = { log: this.log, batchMs: 50 };
-    this.deployments = new KubeWatchCache(deploymentSource(session.kubeConfig, session.namespace, ENDPOINT_LIST_SELECTOR), options);
+    this.deployments = new KubeWatchCache(
+      deploymentSource(session.kubeConfig, session.namespace, ENDPOINT_LIST_SELECTOR),
+      options,
+    );
     this.deployments.ready.catch((error: Error) => {
       this.error = error;
       this.changes.fire([]);
     });
     this.subscriptions.add(this.deployments.onDidChange(() => this.recompute()));
     this.subscriptions.add(session.pods.onDidChange(() => this.recompute()));
-    void this.deployments.ready.then(() => this.recompute(), () => undefined);
-    void detectKServe(session.kubeConfig).then((available) => {
-      if (!available || this.session !== session) return;
-      this.inferenceServices = new KubeWatchCache(inferenceServiceSource(session.kubeConfig, session.namespace, ENDPOINT_LIST_SELECTOR), options);
-      this.subscriptions.add(this.inferenceServices.onDidChange(() => this.recompute()));
-    }, (error: Error) => this.log.warn(`KServe discovery failed: ${error.message}`));
+    void this.deployments.ready.then(
+      () => this.recompute(),
+      () => undefined,
+    );
+    void detectKServe(session.kubeConfig).then(
+      (available) => {
+        if (!available || this.session !== session) return;
+        this.inferenceServices = new KubeWatchCache(
+          inferenceServiceSource(session.kubeConfig, session.namespace, ENDPOINT_LIST_SELECTOR),
+          options,
+        );
+        this.subscriptions.add(this.inferenceServices.onDidChange(() => this.recompute()));
+      },
+      (error: Error) => this.log.warn(`KServe discovery failed: ${error.message}`),
+    );
   }
 
   /** Looks for KServe again (after the user installed it, or after a deploy that used it). */

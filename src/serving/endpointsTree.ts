@@ -28,9 +28,16 @@ export class EndpointItem extends vscode.TreeItem implements HasWorkload {
     tooltip.appendMarkdown(`**${endpoint.name}** (${endpoint.namespace})\n\n`);
     tooltip.appendText(`${endpoint.summary}\n\nURL in the cluster: ${endpoint.url}\n`);
     if (endpoint.externalUrl) tooltip.appendText(`Exposed at: ${endpoint.externalUrl}\n`);
-    if (endpoint.spec) tooltip.appendText(`Model: ${endpoint.spec.model.claimName}:/${endpoint.spec.model.path} · GPUs per replica: ${endpoint.spec.gpus}${endpoint.spec.gpuProduct ? ` (${endpoint.spec.gpuProduct})` : ''}`);
+    if (endpoint.spec)
+      tooltip.appendText(
+        `Model: ${endpoint.spec.model.claimName}:/${endpoint.spec.model.path} · GPUs per replica: ${endpoint.spec.gpus}${endpoint.spec.gpuProduct ? ` (${endpoint.spec.gpuProduct})` : ''}`,
+      );
     this.tooltip = tooltip;
-    this.command = { command: 'kubeMl.openPlayground', title: 'Open Playground', arguments: [this] };
+    this.command = {
+      command: 'kubeMl.openPlayground',
+      title: 'Open Playground',
+      arguments: [this],
+    };
   }
 }
 
@@ -43,7 +50,9 @@ class MessageItem extends vscode.TreeItem {
 }
 
 /** The Endpoints view; refreshes only the items whose endpoint changed. */
-export class EndpointsTreeProvider implements vscode.TreeDataProvider<vscode.TreeItem>, vscode.Disposable {
+export class EndpointsTreeProvider
+  implements vscode.TreeDataProvider<vscode.TreeItem>, vscode.Disposable
+{
   private readonly changes = new vscode.EventEmitter<vscode.TreeItem | undefined>();
   readonly onDidChangeTreeData = this.changes.event;
   private items = new Map<string, EndpointItem>();
@@ -57,7 +66,9 @@ export class EndpointsTreeProvider implements vscode.TreeDataProvider<vscode.Tre
     const known = ids.every((id) => this.items.has(id) && this.store.get(id));
     if (!known || ids.length === 0) {
       // Added or removed endpoints (or an error) change the list itself.
-      this.items = new Map(this.store.list().map((endpoint) => [endpoint.id, new EndpointItem(endpoint)]));
+      this.items = new Map(
+        this.store.list().map((endpoint) => [endpoint.id, new EndpointItem(endpoint)]),
+      );
       this.changes.fire(undefined);
       return;
     }
@@ -78,7 +89,10 @@ export class EndpointsTreeProvider implements vscode.TreeDataProvider<vscode.Tre
   getChildren(element?: vscode.TreeItem): vscode.TreeItem[] {
     if (element) return [];
     if (this.store.error) return [new MessageItem(this.store.error.message)];
-    if (this.items.size !== this.store.list().length) this.items = new Map(this.store.list().map((endpoint) => [endpoint.id, new EndpointItem(endpoint)]));
+    if (this.items.size !== this.store.list().length)
+      this.items = new Map(
+        this.store.list().map((endpoint) => [endpoint.id, new EndpointItem(endpoint)]),
+      );
     return [...this.items.values()];
   }
 

@@ -18,18 +18,40 @@ export interface RolloutTrackerOptions {
  * Follows one endpoint's rollout from watches on its Deployment, its pods and Warning events,
  * calling `onStatus` with the interpreted status whenever any of them changes.
  */
-export function trackRollout(kubeConfig: KubeConfig, namespace: string, name: string, onStatus: (status: RolloutStatus) => void, options: RolloutTrackerOptions = {}): Disposable {
+export function trackRollout(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  name: string,
+  onStatus: (status: RolloutStatus) => void,
+  options: RolloutTrackerOptions = {},
+): Disposable {
   const selector = podSelectorOf(name);
   const cacheOptions = { log: options.log, batchMs: 50 };
   const owned = new DisposableStore();
-  const deployments = owned.add(new KubeWatchCache<V1Deployment>(deploymentSource(kubeConfig, namespace, selector), cacheOptions));
-  const pods = owned.add(new KubeWatchCache<V1Pod>(selectedPodSource(kubeConfig, namespace, selector), cacheOptions));
-  const events = owned.add(new KubeWatchCache<CoreV1Event>(eventSource(kubeConfig, namespace), cacheOptions));
+  const deployments = owned.add(
+    new KubeWatchCache<V1Deployment>(
+      deploymentSource(kubeConfig, namespace, selector),
+      cacheOptions,
+    ),
+  );
+  const pods = owned.add(
+    new KubeWatchCache<V1Pod>(selectedPodSource(kubeConfig, namespace, selector), cacheOptions),
+  );
+  const events = owned.add(
+    new KubeWatchCache<CoreV1Event>(eventSource(kubeConfig, namespace), cacheOptions),
+  );
   const emit = () => {
     if (owned.isDisposed) return;
     const deployment = deployments.get(namespace, name);
     if (!deployment) return;
-    onStatus(interpretRollout({ deployment, pods: pods.list(), events: events.list(), freeGpus: options.freeGpus?.() }));
+    onStatus(
+      interpretRollout({
+        deployment,
+        pods: pods.list(),
+        events: events.list(),
+        freeGpus: options.freeGpus?.(),
+      }),
+    );
   };
   for (const cache of [deployments, pods, events]) owned.add(cache.onDidChange(emit));
   void Promise.all([deployments.ready, pods.ready, events.ready]).then(emit, () => undefined);
@@ -44,7 +66,12 @@ export function waitForRollout(
   kubeConfig: KubeConfig,
   namespace: string,
   name: string,
-  options: RolloutTrackerOptions & { timeoutMs: number; signal?: AbortSignal; until?: readonly RolloutStatus['phase'][]; onStatus?: (status: RolloutStatus) => void },
+  options: RolloutTrackerOptions & {
+    timeoutMs: number;
+    signal?: AbortSignal;
+    until?: readonly RolloutStatus['phase'][];
+    onStatus?: (status: RolloutStatus) => void;
+  },
 ): Promise<RolloutStatus> {
   const until = options.until ?? ['available', 'failed'];
   return new Promise<RolloutStatus>((resolve, reject) => {
@@ -55,13 +82,40 @@ export function waitForRollout(
       tracker.dispose();
       action();
     };
-    const onAbort = () => finish(() => reject(new KubeMlError('cancelled', `Stopped following the rollout of ${name}.`, 'The rollout continues on the cluster; the Endpoints view shows its state.')));
-    const timer = setTimeout(() => finish(() => reject(new KubeMlError('timeout', `The rollout of ${name} did not finish within ${Math.round(options.timeoutMs / 1000)} s: ${last?.summary ?? 'no status yet'}.`, 'It may still be loading the model; the Endpoints view keeps showing its state.'))), options.timeoutMs);
-    const tracker = trackRollout(kubeConfig, namespace, name, (status) => {
-      last = status;
-      options.onStatus?.(status);
-      if (until.includes(status.phase)) finish(() => resolve(status));
-    }, options);
+    const onAbort = () =>
+      finish(() =>
+        reject(
+          new KubeMlError(
+            'cancelled',
+            `Stopped following the rollout of ${name}.`,
+            'The rollout continues on the cluster; the Endpoints view shows its state.',
+          ),
+        ),
+      );
+    const timer = setTimeout(
+      () =>
+        finish(() =>
+          reject(
+            new KubeMlError(
+              'timeout',
+              `The rollout of ${name} did not finish within ${Math.round(options.timeoutMs / 1000)} s: ${last?.summary ?? 'no status yet'}.`,
+              'It may still be loading the model; the Endpoints view keeps showing its state.',
+            ),
+          ),
+        ),
+      options.timeoutMs,
+    );
+    const tracker = trackRollout(
+      kubeConfig,
+      namespace,
+      name,
+      (status) => {
+        last = status;
+        options.onStatus?.(status);
+        if (until.includes(status.phase)) finish(() => resolve(status));
+      },
+      options,
+    );
     if (options.signal?.aborted) onAbort();
     else options.signal?.addEventListener('abort', onAbort, { once: true });
   });

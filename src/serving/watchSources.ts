@@ -1,4 +1,13 @@
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, type CoreV1Event, type KubeConfig, type V1Deployment, type V1Pod, type V1ReplicaSet } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  type CoreV1Event,
+  type KubeConfig,
+  type V1Deployment,
+  type V1Pod,
+  type V1ReplicaSet,
+} from '@kubernetes/client-node';
 import type { WatchSource } from '../cluster/watchCache';
 import { listWatchSource } from '../cluster/watchSources';
 import { KSERVE_GROUP, KSERVE_PLURAL, KSERVE_VERSION, type InferenceService } from './model/kserve';
@@ -7,7 +16,11 @@ import { KSERVE_GROUP, KSERVE_PLURAL, KSERVE_VERSION, type InferenceService } fr
 
 const ns = (namespace: string) => encodeURIComponent(namespace);
 
-export function deploymentSource(kubeConfig: KubeConfig, namespace: string, labelSelector: string): WatchSource<V1Deployment> {
+export function deploymentSource(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  labelSelector: string,
+): WatchSource<V1Deployment> {
   const apps = kubeConfig.makeApiClient(AppsV1Api);
   return listWatchSource(kubeConfig, {
     description: `list deployments in namespace ${namespace}`,
@@ -17,7 +30,11 @@ export function deploymentSource(kubeConfig: KubeConfig, namespace: string, labe
   });
 }
 
-export function replicaSetSource(kubeConfig: KubeConfig, namespace: string, labelSelector: string): WatchSource<V1ReplicaSet> {
+export function replicaSetSource(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  labelSelector: string,
+): WatchSource<V1ReplicaSet> {
   const apps = kubeConfig.makeApiClient(AppsV1Api);
   return listWatchSource(kubeConfig, {
     description: `list replicasets in namespace ${namespace}`,
@@ -38,18 +55,33 @@ export function eventSource(kubeConfig: KubeConfig, namespace: string): WatchSou
   });
 }
 
-export function inferenceServiceSource(kubeConfig: KubeConfig, namespace: string, labelSelector: string): WatchSource<InferenceService> {
+export function inferenceServiceSource(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  labelSelector: string,
+): WatchSource<InferenceService> {
   const custom = kubeConfig.makeApiClient(CustomObjectsApi);
   return listWatchSource(kubeConfig, {
     description: `list inferenceservices in namespace ${namespace}`,
-    list: async () => (await custom.listNamespacedCustomObject({ group: KSERVE_GROUP, version: KSERVE_VERSION, namespace, plural: KSERVE_PLURAL, labelSelector })) as { items: InferenceService[]; metadata?: { resourceVersion?: string } },
+    list: async () =>
+      (await custom.listNamespacedCustomObject({
+        group: KSERVE_GROUP,
+        version: KSERVE_VERSION,
+        namespace,
+        plural: KSERVE_PLURAL,
+        labelSelector,
+      })) as { items: InferenceService[]; metadata?: { resourceVersion?: string } },
     watchPath: `/apis/${KSERVE_GROUP}/${KSERVE_VERSION}/namespaces/${ns(namespace)}/${KSERVE_PLURAL}`,
     query: { labelSelector },
   });
 }
 
 /** Pods of one endpoint (the shared session cache may be namespace- or cluster-wide; this one is narrow). */
-export function selectedPodSource(kubeConfig: KubeConfig, namespace: string, labelSelector: string): WatchSource<V1Pod> {
+export function selectedPodSource(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  labelSelector: string,
+): WatchSource<V1Pod> {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   return listWatchSource(kubeConfig, {
     description: `list pods in namespace ${namespace}`,

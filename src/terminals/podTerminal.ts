@@ -12,7 +12,11 @@ export class PodTerminal implements vscode.Pseudoterminal {
   private readonly shell: ReconnectingShell;
 
   constructor(options: PodTerminalOptions) {
-    this.shell = new ReconnectingShell({ ...options, write: (text) => this.writeEmitter.fire(text), exit: (code) => this.closeEmitter.fire(code) });
+    this.shell = new ReconnectingShell({
+      ...options,
+      write: (text) => this.writeEmitter.fire(text),
+      exit: (code) => this.closeEmitter.fire(code),
+    });
   }
 
   open(initialDimensions: vscode.TerminalDimensions | undefined): void {

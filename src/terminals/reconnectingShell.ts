@@ -6,11 +6,28 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { Backoff } from '../cluster/backoff';
 import { toKubeMlError, type ErrorKind } from '../cluster/errors';
-import { nextShellAttempt, openShell, SHELL_CANDIDATES, SHELL_HEARTBEAT, type ExecOutcome, type ExecTarget, type ShellSession } from '../cluster/exec';
+import {
+  nextShellAttempt,
+  openShell,
+  SHELL_CANDIDATES,
+  SHELL_HEARTBEAT,
+  type ExecOutcome,
+  type ExecTarget,
+  type ShellSession,
+} from '../cluster/exec';
 import type { HeartbeatOptions } from '../cluster/heartbeat';
 import type { Disposable } from '../cluster/session';
 import { PENDING_INPUT_LIMIT_BYTES, PendingInput } from './model/pendingInput';
-import { connectingText, connectionLostText, failedText, inputDroppedText, noShellText, reconnectedText, retryText, shellEndedText } from './model/terminalText';
+import {
+  connectingText,
+  connectionLostText,
+  failedText,
+  inputDroppedText,
+  noShellText,
+  reconnectedText,
+  retryText,
+  shellEndedText,
+} from './model/terminalText';
 import type { Log } from '../cluster/log';
 
 export interface TerminalSize {
@@ -36,7 +53,17 @@ export interface ReconnectingShellOptions {
 
 const MAX_RETRY_DELAY_MS = 30_000;
 /** Failures that retrying cannot mend: the terminal waits for a key instead. */
-const PERMANENT: ReadonlySet<ErrorKind> = new Set(['unauthorized', 'forbidden', 'authPluginMissing', 'tls', 'noKubeconfig', 'malformedKubeconfig', 'noCluster', 'invalidInput', 'podSecurity']);
+const PERMANENT: ReadonlySet<ErrorKind> = new Set([
+  'unauthorized',
+  'forbidden',
+  'authPluginMissing',
+  'tls',
+  'noKubeconfig',
+  'malformedKubeconfig',
+  'noCluster',
+  'invalidInput',
+  'podSecurity',
+]);
 
 type Phase = 'connecting' | 'connected' | 'waitingToRetry' | 'awaitingKey' | 'closed';
 
@@ -106,11 +133,24 @@ export class ReconnectingShell implements Disposable {
     try {
       if (lookUpPod) this.target = await this.options.resolveTarget();
       if (this.isClosed()) return;
-      this.options.write(connectingText(this.target.pod, this.target.container, shell.includes('bash') ? 'bash' : 'sh'));
-      this.session = await openShell(this.options.kubeConfig(), this.target, shell, this.size, {
-        onOutput: (data) => this.options.write(this.decoder.decode(data, { stream: true })),
-        onEnd: (outcome) => this.ended(attempt, outcome),
-      }, this.options.heartbeat ?? SHELL_HEARTBEAT);
+      this.options.write(
+        connectingText(
+          this.target.pod,
+          this.target.container,
+          shell.includes('bash') ? 'bash' : 'sh',
+        ),
+      );
+      this.session = await openShell(
+        this.options.kubeConfig(),
+        this.target,
+        shell,
+        this.size,
+        {
+          onOutput: (data) => this.options.write(this.decoder.decode(data, { stream: true })),
+          onEnd: (outcome) => this.ended(attempt, outcome),
+        },
+        this.options.heartbeat ?? SHELL_HEARTBEAT,
+      );
       if (this.isClosed()) {
         this.session.close();
         return;
@@ -125,8 +165,13 @@ export class ReconnectingShell implements Disposable {
       this.sendPendingInput();
     } catch (error) {
       if (this.isClosed()) return;
-      const failure = toKubeMlError(error, `open a shell in ${this.target.namespace}/${this.target.pod}`);
-      this.options.log.warn(`Terminal ${this.target.pod}/${this.target.container}: ${failure.message}`);
+      const failure = toKubeMlError(
+        error,
+        `open a shell in ${this.target.namespace}/${this.target.pod}`,
+      );
+      this.options.log.warn(
+        `Terminal ${this.target.pod}/${this.target.container}: ${failure.message}`,
+      );
       this.pendingInput.discard();
       if (this.reconnecting && !PERMANENT.has(failure.kind)) {
         this.retryLater(failure.message, this.reconnecting.next());
@@ -149,7 +194,9 @@ export class ReconnectingShell implements Disposable {
   private sendPendingInput(): void {
     const { text, droppedBytes } = this.pendingInput.take();
     if (droppedBytes > 0) {
-      this.options.log.warn(`Terminal ${this.target.pod}/${this.target.container}: ${droppedBytes} bytes typed while connecting were dropped (limit ${PENDING_INPUT_LIMIT_BYTES} bytes).`);
+      this.options.log.warn(
+        `Terminal ${this.target.pod}/${this.target.container}: ${droppedBytes} bytes typed while connecting were dropped (limit ${PENDING_INPUT_LIMIT_BYTES} bytes).`,
+      );
       this.options.write(inputDroppedText(droppedBytes, PENDING_INPUT_LIMIT_BYTES));
     }
     if (text.length > 0) this.session?.write(text);
@@ -176,13 +223,20 @@ export class ReconnectingShell implements Disposable {
           return;
         }
         this.phase = 'awaitingKey';
-        this.options.log.info(`Terminal ${this.target.pod}/${this.target.container}: the shell exited with code ${outcome.exitCode}: ${outcome.message}`);
+        this.options.log.info(
+          `Terminal ${this.target.pod}/${this.target.container}: the shell exited with code ${outcome.exitCode}: ${outcome.message}`,
+        );
         this.options.write(shellEndedText(outcome.exitCode, outcome.message));
         return;
       case 'dropped':
-        this.options.log.info(`Terminal ${this.target.pod}/${this.target.container} lost its connection: ${outcome.message}; reconnecting.`);
+        this.options.log.info(
+          `Terminal ${this.target.pod}/${this.target.container} lost its connection: ${outcome.message}; reconnecting.`,
+        );
         this.options.write(connectionLostText(outcome.message));
-        this.reconnecting = new Backoff({ initialMs: this.options.retryDelayMs ?? 1000, maxMs: MAX_RETRY_DELAY_MS });
+        this.reconnecting = new Backoff({
+          initialMs: this.options.retryDelayMs ?? 1000,
+          maxMs: MAX_RETRY_DELAY_MS,
+        });
         void this.connect(0, true);
         return;
     }

@@ -6,7 +6,10 @@ import { registerCommands } from '../common/commandTable';
 export function registerTerminals(services: Services): void {
   services.extensionContext.subscriptions.push(
     registerCommands(services.errors, {
-      'kubeMl.openTerminal': { operation: 'open a terminal', run: (argument?: unknown) => openTerminal(services, argument) },
+      'kubeMl.openTerminal': {
+        operation: 'open a terminal',
+        run: (argument?: unknown) => openTerminal(services, argument),
+      },
     }),
   );
 }

@@ -33,7 +33,10 @@ export class ApiServerRelay {
     const direct = sandboxKubeConfig(identity);
     const relayed = new k8s.KubeConfig();
     relayed.loadFromOptions({
-      clusters: direct.clusters.map((cluster) => ({ ...cluster, server: `https://127.0.0.1:${this.port}` })),
+      clusters: direct.clusters.map((cluster) => ({
+        ...cluster,
+        server: `https://127.0.0.1:${this.port}`,
+      })),
       users: direct.users,
       contexts: direct.contexts,
       currentContext: direct.currentContext,
@@ -53,7 +56,9 @@ export class ApiServerRelay {
   async accept(): Promise<void> {
     if (this.server) return;
     const server = net.createServer((client) => this.relay(client));
-    await new Promise<void>((resolve, reject) => server.once('error', reject).listen(this.port, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) =>
+      server.once('error', reject).listen(this.port, '127.0.0.1', resolve),
+    );
     this.port = (server.address() as net.AddressInfo).port;
     this.server = server;
   }

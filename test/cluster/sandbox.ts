@@ -3,11 +3,24 @@
 // The signed-in (exec plugin) user's helpers are in test/deviceSignIn.ts.
 import * as k8s from '@kubernetes/client-node';
 import {
-  ADMIN_CONTEXT, DEVELOPER_CONTEXT, KUBECONFIG_PATH, LOOPBACK, NAMESPACE_ONLY_CONTEXT, NAMESPACE_ONLY_NAMESPACE, PORTS, SSO_CONTEXT,
+  ADMIN_CONTEXT,
+  DEVELOPER_CONTEXT,
+  KUBECONFIG_PATH,
+  LOOPBACK,
+  NAMESPACE_ONLY_CONTEXT,
+  NAMESPACE_ONLY_NAMESPACE,
+  PORTS,
+  SSO_CONTEXT,
 } from '../../scripts/sandbox/paths';
 import { SSO_GROUP } from '../../scripts/sandbox/signIn';
 
-export { ADMIN_CONTEXT, DEVELOPER_CONTEXT, NAMESPACE_ONLY_CONTEXT, NAMESPACE_ONLY_NAMESPACE, SSO_CONTEXT };
+export {
+  ADMIN_CONTEXT,
+  DEVELOPER_CONTEXT,
+  NAMESPACE_ONLY_CONTEXT,
+  NAMESPACE_ONLY_NAMESPACE,
+  SSO_CONTEXT,
+};
 export const SANDBOX_KUBECONFIG = KUBECONFIG_PATH;
 export const DEVELOPER_SERVICE_ACCOUNT = { namespace: 'ml-team', name: 'developer' };
 /** Label every namespace made by createTestNamespace carries, so leftovers can be found. */
@@ -40,8 +53,15 @@ export function sandboxKubeConfig(identity: SandboxIdentity = 'admin'): k8s.Kube
 export async function createTestNamespace(prefix: string): Promise<string> {
   const core = sandboxKubeConfig('admin').makeApiClient(k8s.CoreV1Api);
   const rbac = sandboxKubeConfig('admin').makeApiClient(k8s.RbacAuthorizationV1Api);
-  const base = prefix.toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'test';
-  const name = `${base}-${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36).padStart(2, '0')}`;
+  const base =
+    prefix
+      .toLowerCase()
+      .replace(/[^a-z0-9-]/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40) || 'test';
+  const name = `${base}-${Date.now().toString(36)}${Math.floor(Math.random() * 1296)
+    .toString(36)
+    .padStart(2, '0')}`;
   await core.createNamespace({
     body: { metadata: { name, labels: { [TEST_NAMESPACE_LABEL]: 'true' } } },
   });
@@ -75,10 +95,19 @@ export async function deleteTestNamespace(name: string): Promise<void> {
  */
 export async function compactEtcd(): Promise<void> {
   const etcd = `http://${LOOPBACK}:${PORTS.etcd}/v3/kv`;
-  const range = await fetch(`${etcd}/range`, { method: 'POST', body: JSON.stringify({ key: 'AA==' }) });
+  const range = await fetch(`${etcd}/range`, {
+    method: 'POST',
+    body: JSON.stringify({ key: 'AA==' }),
+  });
   const revision = ((await range.json()) as { header: { revision: string } }).header.revision;
-  const compaction = await fetch(`${etcd}/compaction`, { method: 'POST', body: JSON.stringify({ revision, physical: true }) });
-  if (!compaction.ok) throw new Error(`etcd compaction to revision ${revision} failed: ${compaction.status} ${await compaction.text()}`);
+  const compaction = await fetch(`${etcd}/compaction`, {
+    method: 'POST',
+    body: JSON.stringify({ revision, physical: true }),
+  });
+  if (!compaction.ok)
+    throw new Error(
+      `etcd compaction to revision ${revision} failed: ${compaction.status} ${await compaction.text()}`,
+    );
 }
 
 import { waitFor } from '../waitFor';
@@ -93,10 +122,14 @@ export async function waitForPodPhase(
   phases: string[] = ['Running'],
 ): Promise<k8s.V1Pod> {
   const core = sandboxKubeConfig('admin').makeApiClient(k8s.CoreV1Api);
-  return waitFor(async () => {
-    const pod = await core.readNamespacedPod({ namespace, name });
-    return phases.includes(pod.status?.phase ?? '') ? pod : undefined;
-  }, timeoutMs, `pod ${namespace}/${name} to reach ${phases.join(' or ')}`);
+  return waitFor(
+    async () => {
+      const pod = await core.readNamespacedPod({ namespace, name });
+      return phases.includes(pod.status?.phase ?? '') ? pod : undefined;
+    },
+    timeoutMs,
+    `pod ${namespace}/${name} to reach ${phases.join(' or ')}`,
+  );
 }
 
 /** Tolerations that let a pod land on the sandbox's tainted GPU nodes. */

@@ -10,10 +10,13 @@ export const mochaHooks = {
     try {
       const figures = await up();
       if (!figures.reused) {
-        console.log(`sandbox started: build ${figures.buildSeconds?.toFixed(1)} s, start ${figures.startSeconds?.toFixed(1)} s`);
+        console.log(
+          `sandbox started: build ${figures.buildSeconds?.toFixed(1)} s, start ${figures.startSeconds?.toFixed(1)} s`,
+        );
       }
     } catch (error) {
-      if (error instanceof SandboxError) throw new Error(`the sandbox cluster could not start: ${error.message}`);
+      if (error instanceof SandboxError)
+        throw new Error(`the sandbox cluster could not start: ${error.message}`);
       throw error;
     }
   },

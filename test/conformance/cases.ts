@@ -20,7 +20,11 @@ export interface CaseSetup {
 export type Expectation =
   | 'same'
   | { readonly rejected: RegExp }
-  | { readonly deliberate: string; readonly kubectl: 'sends' | RegExp; readonly ours: 'sends' | RegExp };
+  | {
+      readonly deliberate: string;
+      readonly kubectl: 'sends' | RegExp;
+      readonly ours: 'sends' | RegExp;
+    };
 
 export interface ConformanceCase {
   readonly name: string;
@@ -54,7 +58,8 @@ contexts:
 ${extra}`;
 }
 
-const secure = (s: CaseSetup): string => `server: "${s.https}", certificate-authority: "${s.tls.caFile}"`;
+const secure = (s: CaseSetup): string =>
+  `server: "${s.https}", certificate-authority: "${s.tls.caFile}"`;
 
 export const CASES: readonly ConformanceCase[] = [
   {
@@ -130,7 +135,10 @@ contexts:
   },
   {
     name: 'KUBECONFIG list: entries are not trimmed (" a.yaml" is another, missing, file)',
-    files: (s) => ({ 'a.yaml': single(secure(s), 'token: from-a'), 'b.yaml': single(secure(s), 'token: from-b') }),
+    files: (s) => ({
+      'a.yaml': single(secure(s), 'token: from-a'),
+      'b.yaml': single(secure(s), 'token: from-b'),
+    }),
     kubeconfigEnv: ' {dir}/a.yaml:{dir}/b.yaml',
     expect: 'same',
   },
@@ -138,11 +146,19 @@ contexts:
     name: 'KUBECONFIG set but naming only empty entries: ~/.kube/config is not read',
     files: (s) => ({ 'home/.kube/config': single(secure(s), 'token: from-home') }),
     kubeconfigEnv: ':',
-    expect: { deliberate: 'kubectl falls back to http://localhost:8080; we stop and say that KUBECONFIG names no file', kubectl: /localhost:8080/, ours: /KUBECONFIG/ },
+    expect: {
+      deliberate:
+        'kubectl falls back to http://localhost:8080; we stop and say that KUBECONFIG names no file',
+      kubectl: /localhost:8080/,
+      ours: /KUBECONFIG/,
+    },
   },
   {
     name: 'KUBECONFIG list: a malformed file fails the whole list',
-    files: (s) => ({ 'bad.yaml': 'clusters:\n- name: k\n   cluster: [unclosed\n', 'b.yaml': single(secure(s), 'token: from-b') }),
+    files: (s) => ({
+      'bad.yaml': 'clusters:\n- name: k\n   cluster: [unclosed\n',
+      'b.yaml': single(secure(s), 'token: from-b'),
+    }),
     kubeconfigEnv: '{dir}/bad.yaml:{dir}/b.yaml',
     expect: { rejected: /bad\.yaml/ },
   },
@@ -159,7 +175,10 @@ contexts:
   },
   {
     name: '--kubeconfig wins over KUBECONFIG',
-    files: (s) => ({ 'explicit.yaml': single(secure(s), 'token: explicit'), 'env.yaml': single(secure(s), 'token: from-env') }),
+    files: (s) => ({
+      'explicit.yaml': single(secure(s), 'token: explicit'),
+      'env.yaml': single(secure(s), 'token: from-env'),
+    }),
     kubeconfigEnv: '{dir}/env.yaml',
     explicit: 'explicit.yaml',
     expect: 'same',
@@ -216,7 +235,10 @@ current-context: c
   },
   {
     name: 'token and tokenFile both set',
-    files: (s) => ({ 'config.yaml': single(secure(s), 'token: inline, tokenFile: token'), token: 'file-token\n' }),
+    files: (s) => ({
+      'config.yaml': single(secure(s), 'token: inline, tokenFile: token'),
+      token: 'file-token\n',
+    }),
     explicit: 'config.yaml',
     expect: 'same',
   },
@@ -230,71 +252,123 @@ current-context: c
     name: 'a tokenFile that cannot be read, alone',
     files: (s) => ({ 'config.yaml': single(secure(s), 'tokenFile: missing-token') }),
     explicit: 'config.yaml',
-    expect: { rejected: /missing-token.*no such file or directory|no such file or directory.*missing-token/ },
+    expect: {
+      rejected: /missing-token.*no such file or directory|no such file or directory.*missing-token/,
+    },
   },
   {
     name: 'client certificate and CA as -data',
-    files: (s) => ({ 'config.yaml': single(`server: "${s.https}", certificate-authority-data: ${base64(s.tls.caFile)}`, `client-certificate-data: ${base64(s.tls.aliceCert)}, client-key-data: ${base64(s.tls.aliceKey)}`) }),
+    files: (s) => ({
+      'config.yaml': single(
+        `server: "${s.https}", certificate-authority-data: ${base64(s.tls.caFile)}`,
+        `client-certificate-data: ${base64(s.tls.aliceCert)}, client-key-data: ${base64(s.tls.aliceKey)}`,
+      ),
+    }),
     explicit: 'config.yaml',
     expect: 'same',
   },
   {
     name: 'client certificate and key as files',
-    files: (s) => ({ 'config.yaml': single(secure(s), `client-certificate: "${s.tls.bobCert}", client-key: "${s.tls.bobKey}"`) }),
+    files: (s) => ({
+      'config.yaml': single(
+        secure(s),
+        `client-certificate: "${s.tls.bobCert}", client-key: "${s.tls.bobKey}"`,
+      ),
+    }),
     explicit: 'config.yaml',
     expect: 'same',
   },
   {
     name: 'a client certificate and a token together',
-    files: (s) => ({ 'config.yaml': single(secure(s), `token: alpha, client-certificate: "${s.tls.aliceCert}", client-key: "${s.tls.aliceKey}"`) }),
+    files: (s) => ({
+      'config.yaml': single(
+        secure(s),
+        `token: alpha, client-certificate: "${s.tls.aliceCert}", client-key: "${s.tls.aliceKey}"`,
+      ),
+    }),
     explicit: 'config.yaml',
     expect: 'same',
   },
   {
     name: 'the cluster in use has no server',
-    files: (s) => ({ 'config.yaml': single(`certificate-authority: "${s.tls.caFile}"`, 'token: alpha') }),
+    files: (s) => ({
+      'config.yaml': single(`certificate-authority: "${s.tls.caFile}"`, 'token: alpha'),
+    }),
     explicit: 'config.yaml',
-    expect: { deliberate: 'kubectl falls back to http://localhost:8080; we stop and say that the cluster has no server', kubectl: /localhost:8080/, ours: /no server found for cluster "k"/ },
+    expect: {
+      deliberate:
+        'kubectl falls back to http://localhost:8080; we stop and say that the cluster has no server',
+      kubectl: /localhost:8080/,
+      ours: /no server found for cluster "k"/,
+    },
   },
   {
     name: 'certificate-authority and certificate-authority-data both set',
-    files: (s) => ({ 'config.yaml': single(`${secure(s)}, certificate-authority-data: ${base64(s.tls.otherCaFile)}`, 'token: alpha') }),
+    files: (s) => ({
+      'config.yaml': single(
+        `${secure(s)}, certificate-authority-data: ${base64(s.tls.otherCaFile)}`,
+        'token: alpha',
+      ),
+    }),
     explicit: 'config.yaml',
     expect: { rejected: /certificate-authority-data and certificate-authority are both specified/ },
   },
   {
     name: 'client-certificate and client-certificate-data both set',
-    files: (s) => ({ 'config.yaml': single(secure(s), `client-certificate: "${s.tls.aliceCert}", client-certificate-data: ${base64(s.tls.bobCert)}, client-key: "${s.tls.aliceKey}"`) }),
+    files: (s) => ({
+      'config.yaml': single(
+        secure(s),
+        `client-certificate: "${s.tls.aliceCert}", client-certificate-data: ${base64(s.tls.bobCert)}, client-key: "${s.tls.aliceKey}"`,
+      ),
+    }),
     explicit: 'config.yaml',
     expect: { rejected: /client-cert-data and client-cert are both specified/ },
   },
   {
     name: 'client-key and client-key-data both set',
-    files: (s) => ({ 'config.yaml': single(secure(s), `client-certificate: "${s.tls.aliceCert}", client-key: "${s.tls.aliceKey}", client-key-data: ${base64(s.tls.bobKey)}`) }),
+    files: (s) => ({
+      'config.yaml': single(
+        secure(s),
+        `client-certificate: "${s.tls.aliceCert}", client-key: "${s.tls.aliceKey}", client-key-data: ${base64(s.tls.bobKey)}`,
+      ),
+    }),
     explicit: 'config.yaml',
     expect: { rejected: /client-key-data and client-key are both specified/ },
   },
   {
     name: 'a client certificate without a key',
-    files: (s) => ({ 'config.yaml': single(secure(s), `client-certificate: "${s.tls.aliceCert}"`) }),
+    files: (s) => ({
+      'config.yaml': single(secure(s), `client-certificate: "${s.tls.aliceCert}"`),
+    }),
     explicit: 'config.yaml',
     expect: { rejected: /client-key-data or client-key must be specified/ },
   },
   {
     name: 'a certificate-authority file that does not exist',
-    files: (s) => ({ 'config.yaml': single(`server: "${s.https}", certificate-authority: nowhere/ca.crt`, 'token: alpha') }),
+    files: (s) => ({
+      'config.yaml': single(
+        `server: "${s.https}", certificate-authority: nowhere/ca.crt`,
+        'token: alpha',
+      ),
+    }),
     explicit: 'config.yaml',
     expect: { rejected: /unable to read certificate-authority .*nowhere\/ca\.crt/ },
   },
   {
     name: 'insecure-skip-tls-verify together with a CA',
-    files: (s) => ({ 'config.yaml': single(`${secure(s)}, insecure-skip-tls-verify: true`, 'token: alpha') }),
+    files: (s) => ({
+      'config.yaml': single(`${secure(s)}, insecure-skip-tls-verify: true`, 'token: alpha'),
+    }),
     explicit: 'config.yaml',
-    expect: { rejected: /specifying a root certificates file with the insecure flag is not allowed/ },
+    expect: {
+      rejected: /specifying a root certificates file with the insecure flag is not allowed/,
+    },
   },
   {
     name: 'insecure-skip-tls-verify without a CA',
-    files: (s) => ({ 'config.yaml': single(`server: "${s.https}", insecure-skip-tls-verify: true`, 'token: alpha') }),
+    files: (s) => ({
+      'config.yaml': single(`server: "${s.https}", insecure-skip-tls-verify: true`, 'token: alpha'),
+    }),
     explicit: 'config.yaml',
     expect: 'same',
   },
@@ -306,25 +380,42 @@ current-context: c
   },
   {
     name: 'a CA that did not sign the server certificate',
-    files: (s) => ({ 'config.yaml': single(`server: "${s.https}", certificate-authority: "${s.tls.otherCaFile}"`, 'token: alpha') }),
+    files: (s) => ({
+      'config.yaml': single(
+        `server: "${s.https}", certificate-authority: "${s.tls.otherCaFile}"`,
+        'token: alpha',
+      ),
+    }),
     explicit: 'config.yaml',
     expect: { rejected: /certificate/ },
   },
   {
     name: 'tls-server-name is sent as SNI and verified',
-    files: (s) => ({ 'config.yaml': single(`${secure(s)}, tls-server-name: ${SERVER_TLS_NAME}`, 'token: alpha') }),
+    files: (s) => ({
+      'config.yaml': single(`${secure(s)}, tls-server-name: ${SERVER_TLS_NAME}`, 'token: alpha'),
+    }),
     explicit: 'config.yaml',
     expect: 'same',
   },
   {
     name: 'a host name server URL is sent as SNI',
-    files: (s) => ({ 'config.yaml': single(`server: "${s.https.replace('127.0.0.1', 'localhost')}", certificate-authority: "${s.tls.caFile}"`, 'token: alpha') }),
+    files: (s) => ({
+      'config.yaml': single(
+        `server: "${s.https.replace('127.0.0.1', 'localhost')}", certificate-authority: "${s.tls.caFile}"`,
+        'token: alpha',
+      ),
+    }),
     explicit: 'config.yaml',
     expect: 'same',
   },
   {
     name: 'impersonation: as, as-groups, as-uid, as-user-extra',
-    files: (s) => ({ 'config.yaml': single(secure(s), 'token: alpha, as: jane, as-groups: [ml-team, "system:authenticated"], as-uid: "1234", as-user-extra: {scopes: [view, edit], reason: [debugging], "example.com/ticket (id)": ["42"]}') }),
+    files: (s) => ({
+      'config.yaml': single(
+        secure(s),
+        'token: alpha, as: jane, as-groups: [ml-team, "system:authenticated"], as-uid: "1234", as-user-extra: {scopes: [view, edit], reason: [debugging], "example.com/ticket (id)": ["42"]}',
+      ),
+    }),
     explicit: 'config.yaml',
     expect: 'same',
   },
@@ -336,25 +427,33 @@ current-context: c
   },
   {
     name: 'proxy-url: HTTPS through an HTTP CONNECT proxy',
-    files: (s) => ({ 'config.yaml': single(`${secure(s)}, proxy-url: "${s.proxy}"`, 'token: alpha') }),
+    files: (s) => ({
+      'config.yaml': single(`${secure(s)}, proxy-url: "${s.proxy}"`, 'token: alpha'),
+    }),
     explicit: 'config.yaml',
     expect: 'same',
   },
   {
     name: 'proxy-url with a scheme kubectl does not support',
-    files: (s) => ({ 'config.yaml': single(`${secure(s)}, proxy-url: "ftp://127.0.0.1:1"`, 'token: alpha') }),
+    files: (s) => ({
+      'config.yaml': single(`${secure(s)}, proxy-url: "ftp://127.0.0.1:1"`, 'token: alpha'),
+    }),
     explicit: 'config.yaml',
     expect: { rejected: /proxy-url.*unsupported scheme "ftp"/ },
   },
   {
     name: 'disable-compression',
-    files: (s) => ({ 'config.yaml': single(`${secure(s)}, disable-compression: true`, 'token: alpha') }),
+    files: (s) => ({
+      'config.yaml': single(`${secure(s)}, disable-compression: true`, 'token: alpha'),
+    }),
     explicit: 'config.yaml',
     expect: 'same',
   },
   {
     name: 'an http:// server: impersonation is sent, credentials are not',
-    files: (s) => ({ 'config.yaml': single(`server: "${s.http}"`, 'token: alpha, as: jane, as-groups: [ml-team]') }),
+    files: (s) => ({
+      'config.yaml': single(`server: "${s.http}"`, 'token: alpha, as: jane, as-groups: [ml-team]'),
+    }),
     explicit: 'config.yaml',
     expect: 'same',
   },
@@ -366,7 +465,9 @@ current-context: c
   },
   {
     name: 'token and username/password both set',
-    files: (s) => ({ 'config.yaml': single(secure(s), 'token: alpha, username: ada, password: pw') }),
+    files: (s) => ({
+      'config.yaml': single(secure(s), 'token: alpha, username: ada, password: pw'),
+    }),
     explicit: 'config.yaml',
     expect: { rejected: /more than one authentication method found for u/ },
   },
@@ -393,19 +494,28 @@ contexts:
   },
   {
     name: 'a name defined twice in one file',
-    files: (s) => ({ 'config.yaml': `current-context: c\nclusters:\n- {name: k, cluster: {${secure(s)}}}\n- {name: k, cluster: {server: "${s.http}"}}\nusers:\n- {name: u, user: {token: alpha}}\ncontexts:\n- {name: c, context: {cluster: k, user: u}}\n` }),
+    files: (s) => ({
+      'config.yaml': `current-context: c\nclusters:\n- {name: k, cluster: {${secure(s)}}}\n- {name: k, cluster: {server: "${s.http}"}}\nusers:\n- {name: u, user: {token: alpha}}\ncontexts:\n- {name: c, context: {cluster: k, user: u}}\n`,
+    }),
     explicit: 'config.yaml',
     expect: { rejected: /duplicate name "k"/ },
   },
   {
     name: 'YAML 1.1 booleans: insecure-skip-tls-verify: yes, disable-compression: on',
-    files: (s) => ({ 'config.yaml': single(`server: "${s.https}", insecure-skip-tls-verify: yes, disable-compression: on`, 'token: alpha') }),
+    files: (s) => ({
+      'config.yaml': single(
+        `server: "${s.https}", insecure-skip-tls-verify: yes, disable-compression: on`,
+        'token: alpha',
+      ),
+    }),
     explicit: 'config.yaml',
     expect: 'same',
   },
   {
     name: 'YAML 1.1 booleans: insecure-skip-tls-verify: off keeps verification',
-    files: (s) => ({ 'config.yaml': single(`${secure(s)}, insecure-skip-tls-verify: off`, 'token: alpha') }),
+    files: (s) => ({
+      'config.yaml': single(`${secure(s)}, insecure-skip-tls-verify: off`, 'token: alpha'),
+    }),
     explicit: 'config.yaml',
     expect: 'same',
   },
@@ -423,13 +533,20 @@ contexts:
   },
   {
     name: 'YAML: a quoted "true" where a boolean belongs',
-    files: (s) => ({ 'config.yaml': single(`server: "${s.https}", insecure-skip-tls-verify: "true"`, 'token: alpha') }),
+    files: (s) => ({
+      'config.yaml': single(
+        `server: "${s.https}", insecure-skip-tls-verify: "true"`,
+        'token: alpha',
+      ),
+    }),
     explicit: 'config.yaml',
     expect: { rejected: /clusters\.cluster\.insecure-skip-tls-verify/ },
   },
   {
     name: 'YAML: a single string where as-groups needs a list',
-    files: (s) => ({ 'config.yaml': single(secure(s), 'token: alpha, as: jane, as-groups: ml-team') }),
+    files: (s) => ({
+      'config.yaml': single(secure(s), 'token: alpha, as: jane, as-groups: ml-team'),
+    }),
     explicit: 'config.yaml',
     expect: { rejected: /users\.user\.as-groups/ },
   },
@@ -441,20 +558,45 @@ contexts:
   },
   {
     name: 'current-context naming a context that does not exist',
-    files: (s) => ({ 'config.yaml': single(secure(s), 'token: alpha').replace('current-context: c', 'current-context: nope') }),
+    files: (s) => ({
+      'config.yaml': single(secure(s), 'token: alpha').replace(
+        'current-context: c',
+        'current-context: nope',
+      ),
+    }),
     explicit: 'config.yaml',
     expect: { rejected: /context.*"?nope"?/ },
   },
   {
     name: 'a context naming a cluster that does not exist',
-    files: (s) => ({ 'config.yaml': single(secure(s), 'token: alpha').replace('{cluster: k, user: u}', '{cluster: gone, user: u}') }),
+    files: (s) => ({
+      'config.yaml': single(secure(s), 'token: alpha').replace(
+        '{cluster: k, user: u}',
+        '{cluster: gone, user: u}',
+      ),
+    }),
     explicit: 'config.yaml',
-    expect: { deliberate: 'kubectl falls back to http://localhost:8080; we stop and name the missing cluster', kubectl: /localhost:8080/, ours: /cluster "gone"/ },
+    expect: {
+      deliberate:
+        'kubectl falls back to http://localhost:8080; we stop and name the missing cluster',
+      kubectl: /localhost:8080/,
+      ours: /cluster "gone"/,
+    },
   },
   {
     name: 'a context naming a user that does not exist',
-    files: (s) => ({ 'config.yaml': single(secure(s), 'token: alpha').replace('{cluster: k, user: u}', '{cluster: k, user: gone}') }),
+    files: (s) => ({
+      'config.yaml': single(secure(s), 'token: alpha').replace(
+        '{cluster: k, user: u}',
+        '{cluster: k, user: gone}',
+      ),
+    }),
     explicit: 'config.yaml',
-    expect: { deliberate: 'kubectl asks for a username and password on its terminal (without one: "EOF"); we have no terminal to ask on, so we stop and name the missing user', kubectl: /EOF/, ours: /user "gone"/ },
+    expect: {
+      deliberate:
+        'kubectl asks for a username and password on its terminal (without one: "EOF"); we have no terminal to ask on, so we stop and name the missing user',
+      kubectl: /EOF/,
+      ours: /user "gone"/,
+    },
   },
 ];

@@ -27,16 +27,23 @@ export const REQUEST_PATH = `/api/v1/namespaces/${NAMESPACE}/pods`;
 
 export function kubectlAvailable(): string | undefined {
   const result = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
-  return result.status === 0 ? undefined : `kubectl is not on PATH (${result.error?.message ?? result.stderr.trim()}); the conformance suite compares against it. Install kubectl 1.32 or put it on PATH.`;
+  return result.status === 0
+    ? undefined
+    : `kubectl is not on PATH (${result.error?.message ?? result.stderr.trim()}); the conformance suite compares against it. Install kubectl 1.32 or put it on PATH.`;
 }
 
 export function opensslAvailable(): string | undefined {
   const result = spawnSync('openssl', ['version'], { encoding: 'utf8' });
-  return result.status === 0 ? undefined : `openssl is not on PATH (${result.error?.message ?? result.stderr.trim()}); the conformance suite makes its test CA and certificates with it.`;
+  return result.status === 0
+    ? undefined
+    : `openssl is not on PATH (${result.error?.message ?? result.stderr.trim()}); the conformance suite makes its test CA and certificates with it.`;
 }
 
 /** kubectl in an isolated environment: only PATH, HOME and (when the case sets it) KUBECONFIG; no proxies. Asynchronous: the servers answer from this process. */
-export async function runKubectl(servers: RecordingServers, invocation: Invocation): Promise<Outcome> {
+export async function runKubectl(
+  servers: RecordingServers,
+  invocation: Invocation,
+): Promise<Outcome> {
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: invocation.home };
   if (invocation.kubeconfigEnv !== undefined) env.KUBECONFIG = invocation.kubeconfigEnv;
   const args = ['get', '--raw', REQUEST_PATH, '--cache-dir', `${invocation.home}/cache`];
@@ -44,7 +51,13 @@ export async function runKubectl(servers: RecordingServers, invocation: Invocati
   if (invocation.context !== undefined) args.push('--context', invocation.context);
   servers.take();
   const error = await new Promise<string | undefined>((resolve) => {
-    const child = execFile('kubectl', args, { cwd: invocation.dir, env, encoding: 'utf8', timeout: 30_000 }, (failure, _stdout, stderr) => resolve(failure ? (stderr || failure.message).trim() : undefined));
+    const child = execFile(
+      'kubectl',
+      args,
+      { cwd: invocation.dir, env, encoding: 'utf8', timeout: 30_000 },
+      (failure, _stdout, stderr) =>
+        resolve(failure ? (stderr || failure.message).trim() : undefined),
+    );
     // Nothing to read: kubectl asks for a username and password on a terminal when a context has no user.
     child.stdin?.end();
   });
@@ -63,7 +76,12 @@ function messageOf(error: unknown): string {
 export async function runOurs(servers: RecordingServers, invocation: Invocation): Promise<Outcome> {
   servers.take();
   try {
-    const resolved = resolveKubeconfig({ settingPath: invocation.explicit, env: invocation.kubeconfigEnv === undefined ? {} : { KUBECONFIG: invocation.kubeconfigEnv }, homeDir: invocation.home, cwd: invocation.dir });
+    const resolved = resolveKubeconfig({
+      settingPath: invocation.explicit,
+      env: invocation.kubeconfigEnv === undefined ? {} : { KUBECONFIG: invocation.kubeconfigEnv },
+      homeDir: invocation.home,
+      cwd: invocation.dir,
+    });
     const contextName = invocation.context ?? resolved.kubeConfig.getCurrentContext();
     const config = sessionKubeConfig(resolved, contextName, new ExecCredentialCache(), {});
     await config.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: NAMESPACE });

@@ -3,12 +3,21 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CASES, type CaseSetup, type ConformanceCase } from './cases';
-import { kubectlAvailable, opensslAvailable, runKubectl, runOurs, type Invocation, type Outcome } from './clients';
+import {
+  kubectlAvailable,
+  opensslAvailable,
+  runKubectl,
+  runOurs,
+  type Invocation,
+  type Outcome,
+} from './clients';
 import { RecordingServers } from './recordingServers';
 import { createTlsFixtures } from './tlsFixtures';
 
 function describeOutcome(outcome: Outcome): string {
-  const sent = outcome.seen.length ? JSON.stringify(outcome.seen, null, 2) : 'nothing reached the servers';
+  const sent = outcome.seen.length
+    ? JSON.stringify(outcome.seen, null, 2)
+    : 'nothing reached the servers';
   return outcome.error ? `failed: ${outcome.error}\n  and ${sent}` : sent;
 }
 
@@ -16,12 +25,27 @@ function report(kubectl: Outcome, ours: Outcome): string {
   return `\nkubectl ${describeOutcome(kubectl)}\nours ${describeOutcome(ours)}`;
 }
 
-function assertSide(side: string, outcome: Outcome, expected: 'sends' | RegExp, both: string): void {
+function assertSide(
+  side: string,
+  outcome: Outcome,
+  expected: 'sends' | RegExp,
+  both: string,
+): void {
   if (expected === 'sends') {
-    assert.ok(!outcome.error && outcome.seen.length === 1, `${side} should have sent one request.${both}`);
+    assert.ok(
+      !outcome.error && outcome.seen.length === 1,
+      `${side} should have sent one request.${both}`,
+    );
   } else {
-    assert.ok(outcome.error !== undefined && expected.test(outcome.error), `${side} should have failed with a reason matching ${expected}.${both}`);
-    assert.deepEqual(outcome.seen, [], `${side} should have failed before sending anything.${both}`);
+    assert.ok(
+      outcome.error !== undefined && expected.test(outcome.error),
+      `${side} should have failed with a reason matching ${expected}.${both}`,
+    );
+    assert.deepEqual(
+      outcome.seen,
+      [],
+      `${side} should have failed before sending anything.${both}`,
+    );
   }
 }
 

@@ -23,7 +23,12 @@ export interface Seen {
   readonly proxied?: string;
 }
 
-const POD_LIST = JSON.stringify({ kind: 'PodList', apiVersion: 'v1', metadata: { resourceVersion: '1' }, items: [] });
+const POD_LIST = JSON.stringify({
+  kind: 'PodList',
+  apiVersion: 'v1',
+  metadata: { resourceVersion: '1' },
+  items: [],
+});
 
 function headerValues(request: http.IncomingMessage, name: string): string[] {
   const values: string[] = [];
@@ -36,11 +41,15 @@ function headerValues(request: http.IncomingMessage, name: string): string[] {
 function subjectOf(socket: TLSSocket): string | undefined {
   const certificate = socket.getPeerCertificate();
   if (!certificate || !certificate.subject) return undefined;
-  return Object.entries(certificate.subject).map(([key, value]) => `${key}=${String(value)}`).join(', ');
+  return Object.entries(certificate.subject)
+    .map(([key, value]) => `${key}=${String(value)}`)
+    .join(', ');
 }
 
 function compressionAccepted(request: http.IncomingMessage): boolean {
-  const codings = (request.headers['accept-encoding'] ?? '').split(',').map((coding) => coding.trim().split(';')[0]);
+  const codings = (request.headers['accept-encoding'] ?? '')
+    .split(',')
+    .map((coding) => coding.trim().split(';')[0]);
   return codings.some((coding) => coding !== '' && coding !== 'identity');
 }
 
@@ -58,10 +67,21 @@ export class RecordingServers {
   private readonly proxy: http.Server;
 
   constructor(tls: TlsFixtures) {
-    this.https = https.createServer({ cert: fs.readFileSync(tls.serverCert), key: fs.readFileSync(tls.serverKey), ca: fs.readFileSync(tls.caFile), requestCert: true, rejectUnauthorized: false }, (request, response) => this.answer('https', request, response));
+    this.https = https.createServer(
+      {
+        cert: fs.readFileSync(tls.serverCert),
+        key: fs.readFileSync(tls.serverKey),
+        ca: fs.readFileSync(tls.caFile),
+        requestCert: true,
+        rejectUnauthorized: false,
+      },
+      (request, response) => this.answer('https', request, response),
+    );
     this.http = http.createServer((request, response) => this.answer('http', request, response));
     this.proxy = http.createServer((_request, response) => response.writeHead(405).end());
-    this.proxy.on('connect', (request: http.IncomingMessage, client: net.Socket, head: Buffer) => this.tunnel(request, client, head));
+    this.proxy.on('connect', (request: http.IncomingMessage, client: net.Socket, head: Buffer) =>
+      this.tunnel(request, client, head),
+    );
   }
 
   get httpsUrl(): string {
@@ -95,12 +115,17 @@ export class RecordingServers {
     return this.seen.splice(0, this.seen.length);
   }
 
-  private answer(server: Seen['server'], request: http.IncomingMessage, response: http.ServerResponse): void {
+  private answer(
+    server: Seen['server'],
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+  ): void {
     const socket = request.socket as TLSSocket;
     const extra: Record<string, string[]> = {};
     for (const name of Object.keys(request.headers)) {
       // Kept escaped as sent: how a key is escaped is part of what is compared.
-      if (name.startsWith('impersonate-extra-')) extra[name.slice('impersonate-extra-'.length)] = headerValues(request, name);
+      if (name.startsWith('impersonate-extra-'))
+        extra[name.slice('impersonate-extra-'.length)] = headerValues(request, name);
     }
     const groups = headerValues(request, 'impersonate-group');
     this.seen.push({
@@ -108,7 +133,7 @@ export class RecordingServers {
       path: request.url ?? '',
       authorization: request.headers.authorization,
       clientCertificate: server === 'https' ? subjectOf(socket) : undefined,
-      serverName: server === 'https' ? (socket.servername || undefined) : undefined,
+      serverName: server === 'https' ? socket.servername || undefined : undefined,
       impersonateUser: request.headers['impersonate-user'] as string | undefined,
       impersonateGroups: groups.length ? groups : undefined,
       impersonateUid: request.headers['impersonate-uid'] as string | undefined,
@@ -117,7 +142,9 @@ export class RecordingServers {
       proxied: this.proxiedPorts.get(request.socket.remotePort ?? -1),
     });
     const known = /^\/api\/v1\/namespaces\/[^/]+\/pods(\?|$)/.test(request.url ?? '');
-    response.writeHead(known ? 200 : 404, { 'content-type': 'application/json' }).end(known ? POD_LIST : '{}');
+    response
+      .writeHead(known ? 200 : 404, { 'content-type': 'application/json' })
+      .end(known ? POD_LIST : '{}');
   }
 
   /** Tunnels to the test servers only (tests reach nothing but 127.0.0.1), remembering each tunnel's source port. */

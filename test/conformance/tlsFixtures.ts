@@ -23,13 +23,54 @@ function openssl(dir: string, args: string[]): void {
 }
 
 function selfSignedCa(dir: string, name: string): void {
-  openssl(dir, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.crt`]);
+  openssl(dir, [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '2',
+    '-subj',
+    `/CN=${name}`,
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.crt`,
+  ]);
 }
 
 function signed(dir: string, name: string, subject: string, extensions: string): void {
   fs.writeFileSync(path.join(dir, `${name}.ext`), extensions);
-  openssl(dir, ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', subject, '-keyout', `${name}.key`, '-out', `${name}.csr`]);
-  openssl(dir, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', `${name}.ext`, '-out', `${name}.crt`]);
+  openssl(dir, [
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    subject,
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.csr`,
+  ]);
+  openssl(dir, [
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    'ca.crt',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    `${name}.ext`,
+    '-out',
+    `${name}.crt`,
+  ]);
 }
 
 /** Generated with the openssl CLI, fresh for each run, into `dir`. */
@@ -37,7 +78,12 @@ export function createTlsFixtures(dir: string): TlsFixtures {
   fs.mkdirSync(dir, { recursive: true });
   selfSignedCa(dir, 'ca');
   selfSignedCa(dir, 'other-ca');
-  signed(dir, 'server', '/CN=conformance-server', `subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:${SERVER_TLS_NAME}\nextendedKeyUsage=serverAuth\n`);
+  signed(
+    dir,
+    'server',
+    '/CN=conformance-server',
+    `subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:${SERVER_TLS_NAME}\nextendedKeyUsage=serverAuth\n`,
+  );
   signed(dir, 'alice', '/O=ml-team/CN=alice', 'extendedKeyUsage=clientAuth\n');
   signed(dir, 'bob', '/O=ops/CN=bob', 'extendedKeyUsage=clientAuth\n');
   const file = (name: string): string => path.join(dir, name);

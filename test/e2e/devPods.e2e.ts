@@ -13,7 +13,8 @@ export const journey: Journey = {
     const name = `e2e-dp-${Date.now().toString(36)}`;
     // Its own namespace: other journeys and suites share ml-team.
     const namespace = `${name}-ns`;
-    const kubectl = (...args: string[]) => execFileSync('kubectl', ['--kubeconfig', ctx.kubeconfigPath, ...args], { encoding: 'utf8' });
+    const kubectl = (...args: string[]) =>
+      execFileSync('kubectl', ['--kubeconfig', ctx.kubeconfigPath, ...args], { encoding: 'utf8' });
     kubectl('create', 'namespace', namespace);
     kubectl('label', 'namespace', namespace, 'sandbox.kube-ml.dev/test-namespace=true');
     try {
@@ -29,29 +30,67 @@ export const journey: Journey = {
 
       const gpuOptions = await wb.quickPickOptions('Create Dev Pod (2/3): GPUs', 30_000);
       ctx.log(`GPU choices: ${gpuOptions.slice(0, 4).join(' | ')} ...`);
-      assert.ok(gpuOptions.some((option) => /H100/.test(option)), gpuOptions.join(', '));
-      assert.ok(gpuOptions.some((option) => /CPU only/.test(option)), gpuOptions.join(', '));
+      assert.ok(
+        gpuOptions.some((option) => /H100/.test(option)),
+        gpuOptions.join(', '),
+      );
+      assert.ok(
+        gpuOptions.some((option) => /CPU only/.test(option)),
+        gpuOptions.join(', '),
+      );
       await ctx.screenshot('2-gpus');
       await page.keyboard.press('Enter');
 
       const images = await wb.quickPickOptions('Create Dev Pod (3/3): image');
-      assert.ok(images.some((option) => /PyTorch/.test(option)) && images.some((option) => /JAX/.test(option)) && images.some((option) => /Custom image/.test(option)), images.join(', '));
+      assert.ok(
+        images.some((option) => /PyTorch/.test(option)) &&
+          images.some((option) => /JAX/.test(option)) &&
+          images.some((option) => /Custom image/.test(option)),
+        images.join(', '),
+      );
       await ctx.screenshot('3-image');
       await page.keyboard.press('Enter');
 
-      const running = await wb.notification(new RegExp(`Dev pod ${name} is running on gpu-`), 60_000);
+      const running = await wb.notification(
+        new RegExp(`Dev pod ${name} is running on gpu-`),
+        60_000,
+      );
       await ctx.screenshot('4-running-notification');
-      await running.getByRole('button', { name: 'Close Notification' }).click().catch(() => undefined);
+      await running
+        .getByRole('button', { name: 'Close Notification' })
+        .click()
+        .catch(() => undefined);
 
       const row = await wb.treeItem('Dev Pods', new RegExp(name), 30_000);
-      await ctx.waitFor(async () => /Running/.test((await row.getAttribute('aria-label')) ?? (await row.innerText())), 30_000, 'the dev pod row to say Running');
+      await ctx.waitFor(
+        async () =>
+          /Running/.test((await row.getAttribute('aria-label')) ?? (await row.innerText())),
+        30_000,
+        'the dev pod row to say Running',
+      );
       ctx.log(`row: ${await row.innerText()}`);
       await ctx.screenshot('5-dev-pods-view', wb.view('Dev Pods'));
 
       await wb.contextMenu(row, 'Stop Dev Pod');
-      await ctx.waitFor(async () => /Stopped/.test(await (await wb.treeItem('Dev Pods', new RegExp(name))).innerText()), 60_000, 'the dev pod row to say Stopped');
+      await ctx.waitFor(
+        async () =>
+          /Stopped/.test(await (await wb.treeItem('Dev Pods', new RegExp(name))).innerText()),
+        60_000,
+        'the dev pod row to say Stopped',
+      );
       await ctx.screenshot('6-stopped', wb.view('Dev Pods'));
-      assert.match(kubectl('-n', namespace, 'get', 'pvc', `${name}-workspace`, '-o', 'jsonpath={.status.phase}'), /Bound/);
+      assert.match(
+        kubectl(
+          '-n',
+          namespace,
+          'get',
+          'pvc',
+          `${name}-workspace`,
+          '-o',
+          'jsonpath={.status.phase}',
+        ),
+        /Bound/,
+      );
 
       await page.keyboard.press('Escape');
       await wb.runCommand('Kube ML: Delete Dev Pod');
@@ -60,7 +99,11 @@ export const journey: Journey = {
       await deleteAll.waitFor({ state: 'visible', timeout: 15_000 });
       await ctx.screenshot('7-delete-confirmation');
       await deleteAll.click();
-      await ctx.waitFor(async () => (await wb.treeItems('Dev Pods', new RegExp(name)).count()) === 0, 30_000, 'the dev pod to leave the view');
+      await ctx.waitFor(
+        async () => (await wb.treeItems('Dev Pods', new RegExp(name)).count()) === 0,
+        30_000,
+        'the dev pod to leave the view',
+      );
       await ctx.screenshot('8-deleted', wb.view('Dev Pods'));
     } finally {
       kubectl('delete', 'namespace', namespace, '--wait=false');

@@ -9,7 +9,14 @@ const SANDBOX_PRODUCTS = [
   { product: /A100/, nodes: 2, total: 8 },
 ];
 
-const VIEWS = ['Clusters', 'GPU Capacity', 'Dev Pods', 'Port Forwards', 'Training Jobs', 'Endpoints'];
+const VIEWS = [
+  'Clusters',
+  'GPU Capacity',
+  'Dev Pods',
+  'Port Forwards',
+  'Training Jobs',
+  'Endpoints',
+];
 
 async function accessibleName(item: Locator): Promise<string> {
   return (await item.getAttribute('aria-label')) ?? (await item.innerText());
@@ -37,10 +44,18 @@ export const journey: Journey = {
       const row = await wb.treeItem('GPU Capacity', product, 30_000);
       const name = await accessibleName(row);
       ctx.log(`GPU Capacity: ${name}`);
-      assert.match(name, new RegExp(`\\b${total}\\b`), `GPU Capacity row ${name} does not show the sandbox's ${total} GPUs`);
+      assert.match(
+        name,
+        new RegExp(`\\b${total}\\b`),
+        `GPU Capacity row ${name} does not show the sandbox's ${total} GPUs`,
+      );
       await wb.expandTreeItem(row);
       // Node rows sit under the product row; the sandbox's GPU node names include the product's family.
-      await ctx.waitFor(async () => (await wb.treeItems('GPU Capacity').count()) >= SANDBOX_PRODUCTS.length + nodes, 20_000, `the ${product.source} node rows`);
+      await ctx.waitFor(
+        async () => (await wb.treeItems('GPU Capacity').count()) >= SANDBOX_PRODUCTS.length + nodes,
+        20_000,
+        `the ${product.source} node rows`,
+      );
     }
     const rows = await wb.treeItems('GPU Capacity').allInnerTexts();
     ctx.log(`GPU Capacity rows:\n    ${rows.map((row) => row.replace(/\n/g, ' ')).join('\n    ')}`);
@@ -56,7 +71,10 @@ export const journey: Journey = {
     await wb.runCommand('Kube ML: Switch Namespace');
     const namespaces = await wb.quickPickOptions(/Switch Namespace/);
     ctx.log(`Switch Namespace offers: ${namespaces.join(', ')}`);
-    assert.ok(namespaces.some((ns) => /ml-team/.test(ns)), `Switch Namespace does not offer ml-team: ${namespaces.join(', ')}`);
+    assert.ok(
+      namespaces.some((ns) => /ml-team/.test(ns)),
+      `Switch Namespace does not offer ml-team: ${namespaces.join(', ')}`,
+    );
     await ctx.screenshot('switch-namespace');
     await wb.pick(/Switch Namespace/, /ml-team/);
     await wb.quickInput().waitFor({ state: 'hidden' });

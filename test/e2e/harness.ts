@@ -28,7 +28,11 @@ export interface JourneyContext {
   /** Saves test-results/<journey>-<step>.png of `target` (default: the whole page); returns its path. */
   screenshot(step: string, target?: Locator): Promise<string>;
   /** Polls `condition` (every 100 ms) until it returns a truthy value; throws naming `what` on timeout. */
-  waitFor<T>(condition: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs: number, what: string): Promise<T>;
+  waitFor<T>(
+    condition: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+    timeoutMs: number,
+    what: string,
+  ): Promise<T>;
   /** The kubeconfig code-server (and so the extension) was started with: the sandbox's. */
   readonly kubeconfigPath: string;
   /** The packaged extension installed in the workbench (for a journey that starts a code-server of its own). */
@@ -57,13 +61,18 @@ export interface TestNamespace {
 }
 
 /** Creates `<prefix>-<time>`, labelled as a test namespace, as the sandbox admin. */
-export async function createTestNamespace(ctx: JourneyContext, prefix: string): Promise<TestNamespace> {
+export async function createTestNamespace(
+  ctx: JourneyContext,
+  prefix: string,
+): Promise<TestNamespace> {
   const kubeConfig = new k8s.KubeConfig();
   kubeConfig.loadFromFile(ctx.kubeconfigPath);
   kubeConfig.setCurrentContext('kube-ml-sandbox');
   const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
   const name = `${prefix}-${Date.now().toString(36)}`;
-  await core.createNamespace({ body: { metadata: { name, labels: { 'sandbox.kube-ml.dev/test-namespace': 'true' } } } });
+  await core.createNamespace({
+    body: { metadata: { name, labels: { 'sandbox.kube-ml.dev/test-namespace': 'true' } } },
+  });
   return {
     name,
     core,

@@ -21,7 +21,10 @@ export const journey: Journey = {
 
       await wb.runCommand('Kube ML: Run Training Job');
       await wb.pick('Run Training Job (1/7)', /Pack local folder/);
-      await wb.answerInput('Run Training Job (2/7)', 'pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime');
+      await wb.answerInput(
+        'Run Training Job (2/7)',
+        'pytorch/pytorch:2.4.0-cuda12.1-cudnn9-runtime',
+      );
       await wb.answerInput('Run Training Job (3/7)', 'python train.py --epochs 1');
       await wb.pick('Run Training Job (4/7)', /^1 × NVIDIA-H100-80GB-HBM3/);
       await wb.answerInput('Run Training Job (5/7)', '2');
@@ -35,14 +38,29 @@ export const journey: Journey = {
       await wb.answerDialog(/Send .* to the cluster\?/, 'Submit');
 
       const run = await wb.treeItem('Training Jobs', /^e2e-ddp(?!-r2)/, 30_000);
-      await ctx.waitFor(async () => /running|succeeded/.test((await run.getAttribute('aria-label')) ?? (await run.innerText())), 60_000, 'e2e-ddp to run');
+      await ctx.waitFor(
+        async () =>
+          /running|succeeded/.test(
+            (await run.getAttribute('aria-label')) ?? (await run.innerText()),
+          ),
+        60_000,
+        'e2e-ddp to run',
+      );
       await ctx.screenshot('view-running', wb.view('Training Jobs'));
 
       // Open the menu on a settled row: a row that changes state re-renders under an open menu.
-      await ctx.waitFor(async () => /succeeded/.test(await run.innerText()), 90_000, 'e2e-ddp to succeed');
+      await ctx.waitFor(
+        async () => /succeeded/.test(await run.innerText()),
+        90_000,
+        'e2e-ddp to succeed',
+      );
       await wb.contextMenu(run, 'Re-run');
       const rerun = await wb.treeItem('Training Jobs', /^e2e-ddp-r2/, 30_000);
-      await ctx.waitFor(async () => /succeeded/.test(await rerun.innerText()), 90_000, 'the re-run to succeed');
+      await ctx.waitFor(
+        async () => /succeeded/.test(await rerun.innerText()),
+        90_000,
+        'the re-run to succeed',
+      );
       await ctx.screenshot('view-succeeded', wb.view('Training Jobs'));
 
       await wb.runCommand('Kube ML: Compare Runs');

@@ -19,8 +19,12 @@ export class Workbench {
 
   /** Waits until the workbench has rendered its activity bar and status bar. */
   async waitReady(timeoutMs = 60_000): Promise<void> {
-    await this.page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: timeoutMs });
-    await this.page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: timeoutMs });
+    await this.page
+      .locator('.monaco-workbench .part.activitybar')
+      .waitFor({ state: 'visible', timeout: timeoutMs });
+    await this.page
+      .locator('.monaco-workbench .part.statusbar')
+      .waitFor({ state: 'visible', timeout: timeoutMs });
   }
 
   /**
@@ -29,17 +33,28 @@ export class Workbench {
    * what was written: a journey that changes what the next one starts from (the remembered context)
    * waits for this before it ends. The check runs in the page.
    */
-  async waitForStoredGlobalState(key: string, expected: { readonly [field: string]: string }, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
+  async waitForStoredGlobalState(
+    key: string,
+    expected: { readonly [field: string]: string },
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+  ): Promise<void> {
     const stored = () => this.page.evaluate(readStoredGlobalState, EXTENSION_ID);
-    await waitFor(async () => {
-      const state = await stored();
-      return Object.entries(expected).every(([field, value]) => state?.[key]?.[field] === value);
-    }, timeoutMs, `the extension's stored global state ${key} to hold ${JSON.stringify(expected)}`, 250);
+    await waitFor(
+      async () => {
+        const state = await stored();
+        return Object.entries(expected).every(([field, value]) => state?.[key]?.[field] === value);
+      },
+      timeoutMs,
+      `the extension's stored global state ${key} to hold ${JSON.stringify(expected)}`,
+      250,
+    );
   }
 
   /** The activity-bar entry of a view container, by its title (e.g. "Kube ML", "Explorer"). */
   activityBarItem(title: string): Locator {
-    return this.page.locator('.part.activitybar').getByRole('tab', { name: new RegExp(`^${escape(title)}\\b`) });
+    return this.page
+      .locator('.part.activitybar')
+      .getByRole('tab', { name: new RegExp(`^${escape(title)}\\b`) });
   }
 
   /** Opens a view container from the activity bar (does not close it when it is already open). */
@@ -49,14 +64,19 @@ export class Workbench {
     if ((await item.getAttribute('aria-selected')) !== 'true') {
       await item.click();
     }
-    await this.sideBar().getByRole('heading', { name: exactly(title) }).waitFor({ state: 'visible', timeout: DEFAULT_TIMEOUT_MS });
+    await this.sideBar()
+      .getByRole('heading', { name: exactly(title) })
+      .waitFor({ state: 'visible', timeout: DEFAULT_TIMEOUT_MS });
   }
 
   /** Opens the Kube ML container and waits for its first view section. */
   async openKubeMl(): Promise<void> {
     await this.openContainer('Kube ML');
     // The extension has activated and read the kubeconfig once Clusters shows rows or its welcome text.
-    await this.treeItems('Clusters').first().or(this.view('Clusters').locator('.welcome-view-content')).first()
+    await this.treeItems('Clusters')
+      .first()
+      .or(this.view('Clusters').locator('.welcome-view-content'))
+      .first()
       .waitFor({ state: 'visible', timeout: 60_000 });
     if (((await this.sideBar().boundingBox())?.width ?? 0) < SIDE_BAR_WIDTH - 8) {
       await this.resizeSideBar(SIDE_BAR_WIDTH);
@@ -77,7 +97,9 @@ export class Workbench {
     await this.page.mouse.up();
     const resized = await this.sideBar().boundingBox();
     if (!resized || Math.abs(resized.width - width) > 8) {
-      throw new Error(`the side bar is ${resized?.width} px wide after dragging its edge to ${width} px`);
+      throw new Error(
+        `the side bar is ${resized?.width} px wide after dragging its edge to ${width} px`,
+      );
     }
   }
 
@@ -93,7 +115,9 @@ export class Workbench {
   /** A whole view section (header and body), e.g. view('GPU Capacity'). */
   view(name: string): Locator {
     // `has` is matched inside each .pane, so it must not be anchored at the side bar.
-    return this.sideBar().locator('.pane').filter({ has: this.page.getByRole('button', { name: `${name} Section`, exact: true }) });
+    return this.sideBar()
+      .locator('.pane')
+      .filter({ has: this.page.getByRole('button', { name: `${name} Section`, exact: true }) });
   }
 
   /** The tree of a tree view section (role tree, named after the view). */
@@ -126,7 +150,11 @@ export class Workbench {
   }
 
   /** Waits for a tree row whose accessible name matches and returns it. */
-  async treeItem(viewName: string, name: string | RegExp, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Locator> {
+  async treeItem(
+    viewName: string,
+    name: string | RegExp,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+  ): Promise<Locator> {
     const item = this.treeItems(viewName, name).first();
     await item.waitFor({ state: 'visible', timeout: timeoutMs });
     return item;
@@ -143,17 +171,23 @@ export class Workbench {
   /** Right-clicks `target` and chooses a context-menu entry by its visible title. */
   async contextMenu(target: Locator, entry: string | RegExp): Promise<void> {
     await target.click({ button: 'right' });
-    const item = this.page.locator('.context-view .monaco-menu').getByRole('menuitem', { name: typeof entry === 'string' ? new RegExp(`^${escape(entry)}`) : entry });
+    const item = this.page.locator('.context-view .monaco-menu').getByRole('menuitem', {
+      name: typeof entry === 'string' ? new RegExp(`^${escape(entry)}`) : entry,
+    });
     try {
       await item.first().waitFor({ state: 'visible', timeout: DEFAULT_TIMEOUT_MS });
     } catch (error) {
-      throw new Error(`No context-menu entry ${entry} (an action in a menu group "inline" is an icon on the row: use clickInlineAction): ${(error as Error).message}`);
+      throw new Error(
+        `No context-menu entry ${entry} (an action in a menu group "inline" is an icon on the row: use clickInlineAction): ${(error as Error).message}`,
+      );
     }
     // Monaco menus act on their own mouse-up/keyboard handling; a synthetic click can land while the
     // menu still animates and be dropped. Focusing the entry and pressing Enter is what a keyboard user does.
     await item.first().hover();
     await this.page.keyboard.press('Enter');
-    await this.page.locator('.context-view .monaco-menu').waitFor({ state: 'hidden', timeout: DEFAULT_TIMEOUT_MS });
+    await this.page
+      .locator('.context-view .monaco-menu')
+      .waitFor({ state: 'hidden', timeout: DEFAULT_TIMEOUT_MS });
   }
 
   /** Clicks an inline action (the icons a tree row shows on hover, menus group "inline"), e.g. 'Stop Forward'. */
@@ -176,7 +210,9 @@ export class Workbench {
    */
   async runCommand(title: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
     const deadline = Date.now() + timeoutMs;
-    const option = this.quickInput().getByRole('option', { name: new RegExp(`^${escape(title)}`) }).first();
+    const option = this.quickInput()
+      .getByRole('option', { name: new RegExp(`^${escape(title)}`) })
+      .first();
     for (;;) {
       await this.closeQuickInput();
       await this.page.locator('.monaco-workbench').focus();
@@ -185,11 +221,16 @@ export class Workbench {
       await input.waitFor({ state: 'visible', timeout: DEFAULT_TIMEOUT_MS });
       await input.fill(`>${title}`);
       try {
-        await option.waitFor({ state: 'visible', timeout: Math.min(3_000, Math.max(1, deadline - Date.now())) });
+        await option.waitFor({
+          state: 'visible',
+          timeout: Math.min(3_000, Math.max(1, deadline - Date.now())),
+        });
         break;
       } catch (error) {
         if (Date.now() >= deadline) {
-          throw new Error(`The command palette does not offer "${title}" (hidden by its when clause, or not contributed): ${(error as Error).message}`);
+          throw new Error(
+            `The command palette does not offer "${title}" (hidden by its when clause, or not contributed): ${(error as Error).message}`,
+          );
         }
       }
     }
@@ -203,11 +244,17 @@ export class Workbench {
    * or answers that step, never the one before it.
    */
   async quickInputStep(step: string | RegExp, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
-    await this.page.waitForFunction(({ source, flags }) => {
-      const widget = document.querySelector('.quick-input-widget');
-      const title = widget?.querySelector('.quick-input-title')?.textContent ?? '';
-      return !!widget && widget.getClientRects().length > 0 && new RegExp(source, flags).test(title);
-    }, stepPattern(step), { timeout: timeoutMs });
+    await this.page.waitForFunction(
+      ({ source, flags }) => {
+        const widget = document.querySelector('.quick-input-widget');
+        const title = widget?.querySelector('.quick-input-title')?.textContent ?? '';
+        return (
+          !!widget && widget.getClientRects().length > 0 && new RegExp(source, flags).test(title)
+        );
+      },
+      stepPattern(step),
+      { timeout: timeoutMs },
+    );
   }
 
   /**
@@ -215,14 +262,25 @@ export class Workbench {
    * checks the title: the rows returned belong to that step, whatever was on screen before it.
    */
   async quickPickOptions(step: string | RegExp, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<string[]> {
-    const handle = await this.page.waitForFunction(({ source, flags }) => {
-      const widget = document.querySelector('.quick-input-widget');
-      const title = widget?.querySelector('.quick-input-title')?.textContent ?? '';
-      if (!widget || widget.getClientRects().length === 0 || !new RegExp(source, flags).test(title)) return undefined;
-      // The list fills in after the title when items arrive as a promise (a busy quick pick).
-      const rows = Array.from(widget.querySelectorAll('[role=option]'));
-      return rows.length > 0 ? rows.map((row) => row.getAttribute('aria-label') ?? row.textContent ?? '') : undefined;
-    }, stepPattern(step), { timeout: timeoutMs });
+    const handle = await this.page.waitForFunction(
+      ({ source, flags }) => {
+        const widget = document.querySelector('.quick-input-widget');
+        const title = widget?.querySelector('.quick-input-title')?.textContent ?? '';
+        if (
+          !widget ||
+          widget.getClientRects().length === 0 ||
+          !new RegExp(source, flags).test(title)
+        )
+          return undefined;
+        // The list fills in after the title when items arrive as a promise (a busy quick pick).
+        const rows = Array.from(widget.querySelectorAll('[role=option]'));
+        return rows.length > 0
+          ? rows.map((row) => row.getAttribute('aria-label') ?? row.textContent ?? '')
+          : undefined;
+      },
+      stepPattern(step),
+      { timeout: timeoutMs },
+    );
     return (await handle.jsonValue()) ?? [];
   }
 
@@ -235,7 +293,11 @@ export class Workbench {
     if (filterText !== undefined) {
       await this.quickInputBox().fill(filterText);
     }
-    const option = this.quickInput().getByRole('option', { name: typeof name === 'string' ? new RegExp(`^${escape(name)}`) : name }).first();
+    const option = this.quickInput()
+      .getByRole('option', {
+        name: typeof name === 'string' ? new RegExp(`^${escape(name)}`) : name,
+      })
+      .first();
     await option.waitFor({ state: 'visible', timeout: DEFAULT_TIMEOUT_MS });
     await option.click();
   }
@@ -250,7 +312,10 @@ export class Workbench {
 
   /** The text field of the quick input (palette filter, quick-pick filter or input box). */
   quickInputBox(): Locator {
-    return this.quickInput().getByRole('textbox').or(this.quickInput().getByRole('combobox')).first();
+    return this.quickInput()
+      .getByRole('textbox')
+      .or(this.quickInput().getByRole('combobox'))
+      .first();
   }
 
   async closeQuickInput(): Promise<void> {
@@ -268,11 +333,18 @@ export class Workbench {
     await this.runCommand('Kube ML: Switch Namespace');
     // An option's accessible name is its label, then ", description" when it has one.
     await this.pick(/Switch Namespace/, new RegExp(`^${escape(namespace)}(,|$)`), namespace);
-    await this.statusBarItem(new RegExp(` / ${escape(namespace)}(\\s|$)`)).waitFor({ state: 'visible', timeout: DEFAULT_TIMEOUT_MS });
+    await this.statusBarItem(new RegExp(` / ${escape(namespace)}(\\s|$)`)).waitFor({
+      state: 'visible',
+      timeout: DEFAULT_TIMEOUT_MS,
+    });
   }
 
   /** Answers a modal dialog (showWarningMessage with modal: true) whose message matches, with one of its buttons. */
-  async answerDialog(message: string | RegExp, button: string, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<void> {
+  async answerDialog(
+    message: string | RegExp,
+    button: string,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+  ): Promise<void> {
     const dialog = this.page.locator('.monaco-dialog-box').filter({ hasText: message }).first();
     await dialog.waitFor({ state: 'visible', timeout: timeoutMs });
     await dialog.getByRole('button', { name: button, exact: true }).click();
@@ -281,7 +353,10 @@ export class Workbench {
 
   /** A notification toast (role dialog, named "Info: <message>, source: ..."); waits until it is shown. */
   async notification(text: string | RegExp, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<Locator> {
-    const toast = this.page.locator('.notifications-toasts').getByRole('dialog', { name: typeof text === 'string' ? new RegExp(escape(text)) : text }).first();
+    const toast = this.page
+      .locator('.notifications-toasts')
+      .getByRole('dialog', { name: typeof text === 'string' ? new RegExp(escape(text)) : text })
+      .first();
     await toast.waitFor({ state: 'visible', timeout: timeoutMs });
     return toast;
   }
@@ -298,7 +373,12 @@ export class Workbench {
 
   /** The editor tab with this title. */
   editorTab(title: string | RegExp): Locator {
-    return this.page.locator('.part.editor .tabs-container').getByRole('tab', { name: typeof title === 'string' ? new RegExp(`^${escape(title)}`) : title }).first();
+    return this.page
+      .locator('.part.editor .tabs-container')
+      .getByRole('tab', {
+        name: typeof title === 'string' ? new RegExp(`^${escape(title)}`) : title,
+      })
+      .first();
   }
 
   /**
@@ -311,16 +391,25 @@ export class Workbench {
     await this.editorTab(tabTitle).waitFor({ state: 'visible', timeout: timeoutMs });
     const pattern = typeof tabTitle === 'string' ? new RegExp(`^${escape(tabTitle)}`) : tabTitle;
     const hosts = this.page.locator('iframe.webview.ready');
-    return waitFor(async () => {
-      for (const name of await hosts.evaluateAll((frames) => frames.map((frame) => frame.getAttribute('name') ?? ''))) {
-        const host = this.page.locator(`iframe.webview.ready[name="${name}"]`);
-        if (!name || !(await host.isVisible())) continue;
-        const inner = host.contentFrame().locator('iframe#active-frame').contentFrame();
-        const title = await inner.locator('title').textContent({ timeout: 1_000 }).catch(() => null);
-        if (title !== null && pattern.test(title)) return inner;
-      }
-      return undefined;
-    }, timeoutMs, `the webview titled ${pattern}`);
+    return waitFor(
+      async () => {
+        for (const name of await hosts.evaluateAll((frames) =>
+          frames.map((frame) => frame.getAttribute('name') ?? ''),
+        )) {
+          const host = this.page.locator(`iframe.webview.ready[name="${name}"]`);
+          if (!name || !(await host.isVisible())) continue;
+          const inner = host.contentFrame().locator('iframe#active-frame').contentFrame();
+          const title = await inner
+            .locator('title')
+            .textContent({ timeout: 1_000 })
+            .catch(() => null);
+          if (title !== null && pattern.test(title)) return inner;
+        }
+        return undefined;
+      },
+      timeoutMs,
+      `the webview titled ${pattern}`,
+    );
   }
 
   /** The editor area (for screenshots of webviews and editors). */
@@ -330,7 +419,10 @@ export class Workbench {
 
   /** The rows of the visible terminal (DOM renderer; the rig turns GPU rendering off), for getByText. */
   terminalRows(): Locator {
-    return this.panel().locator('.terminal-wrapper.active .xterm-rows').or(this.panel().locator('.xterm-rows')).first();
+    return this.panel()
+      .locator('.terminal-wrapper.active .xterm-rows')
+      .or(this.panel().locator('.xterm-rows'))
+      .first();
   }
 
   /** The panel area (terminal, output). */
@@ -341,7 +433,9 @@ export class Workbench {
 
 /** A step title as the browser-side check takes it (a RegExp does not cross into the page). */
 function stepPattern(step: string | RegExp): { source: string; flags: string } {
-  return typeof step === 'string' ? { source: escape(step), flags: '' } : { source: step.source, flags: step.flags };
+  return typeof step === 'string'
+    ? { source: escape(step), flags: '' }
+    : { source: step.source, flags: step.flags };
 }
 
 function escape(text: string): string {
@@ -352,14 +446,19 @@ function escape(text: string): string {
  * Runs in the page: the extension's global state as VS Code stored it in the browser (IndexedDB).
  * No named inner functions: tsx would wrap them in a helper the page does not have.
  */
-function readStoredGlobalState(extensionId: string): Promise<Record<string, Record<string, unknown> | undefined> | undefined> {
+function readStoredGlobalState(
+  extensionId: string,
+): Promise<Record<string, Record<string, unknown> | undefined> | undefined> {
   return new Promise((resolve) => {
     const open = indexedDB.open('vscode-web-state-db-global');
     open.onerror = () => resolve(undefined);
     open.onsuccess = () => {
       const database = open.result;
       try {
-        const request = database.transaction('ItemTable', 'readonly').objectStore('ItemTable').get(extensionId);
+        const request = database
+          .transaction('ItemTable', 'readonly')
+          .objectStore('ItemTable')
+          .get(extensionId);
         request.onerror = () => {
           database.close();
           resolve(undefined);

@@ -7,7 +7,14 @@ import * as assert from 'assert';
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { CodeServer, freePort, freshFolders, installVsix, removeFolders, workspaceTrustSettings } from '../../scripts/rig/codeServer';
+import {
+  CodeServer,
+  freePort,
+  freshFolders,
+  installVsix,
+  removeFolders,
+  workspaceTrustSettings,
+} from '../../scripts/rig/codeServer';
 import { createTestNamespace, type Journey } from './harness';
 
 const RUN = 'e2e-unrestricted';
@@ -27,7 +34,10 @@ export const journey: Journey = {
     const wb = ctx.workbench;
     const testNamespace = await createTestNamespace(ctx, 'trust-e2e');
     const namespace = testNamespace.name;
-    const kubectl = (...args: string[]) => execFileSync('kubectl', ['--kubeconfig', ctx.kubeconfigPath, '-n', namespace, ...args], { encoding: 'utf8' });
+    const kubectl = (...args: string[]) =>
+      execFileSync('kubectl', ['--kubeconfig', ctx.kubeconfigPath, '-n', namespace, ...args], {
+        encoding: 'utf8',
+      });
     const jobs = () => kubectl('get', 'jobs', '-o', 'name').trim();
     const folders = freshFolders('e2e-trust', undefined, workspaceTrustSettings);
     const jobFile = path.join(folders.workspace, '.kubeml', 'job.yaml');
@@ -42,13 +52,17 @@ export const journey: Journey = {
       env: { KUBECONFIG: ctx.kubeconfigPath },
     });
     try {
-      await page.goto(`${server.url}/?folder=${encodeURIComponent(folders.workspace)}`, { waitUntil: 'domcontentloaded' });
+      await page.goto(`${server.url}/?folder=${encodeURIComponent(folders.workspace)}`, {
+        waitUntil: 'domcontentloaded',
+      });
       await wb.waitReady();
       await wb.openKubeMl();
       await wb.switchNamespace(namespace);
 
       await wb.runCommand('Kube ML: Run Training Job from .kubeml/job.yaml');
-      const refused = await wb.notification(/This workspace is not trusted, so Kube ML does not create anything from its \.kubeml\/job\.yaml/);
+      const refused = await wb.notification(
+        /This workspace is not trusted, so Kube ML does not create anything from its \.kubeml\/job\.yaml/,
+      );
       await ctx.screenshot('1-untrusted-refused');
       assert.equal(jobs(), '', 'an untrusted workspace file created a Job');
 
@@ -70,16 +84,21 @@ export const journey: Journey = {
       await ctx.screenshot('3-asks-before-lowering-security');
       await wb.answerDialog(lowerSecurity, 'Create Unrestricted Pods');
       await wb.treeItem('Training Jobs', new RegExp(`^${RUN}`), 30_000);
-      const pod = JSON.parse(kubectl('get', 'job', RUN, '-o', 'jsonpath={.spec.template.spec}')) as {
+      const pod = JSON.parse(
+        kubectl('get', 'job', RUN, '-o', 'jsonpath={.spec.template.spec}'),
+      ) as {
         automountServiceAccountToken?: boolean;
         securityContext?: { runAsNonRoot?: boolean; seccompProfile?: { type?: string } };
         containers: { securityContext?: { allowPrivilegeEscalation?: boolean } }[];
       };
-      ctx.log(`unrestricted pod spec: ${JSON.stringify({ automount: pod.automountServiceAccountToken, pod: pod.securityContext, containers: pod.containers.map((c) => c.securityContext) })}`);
+      ctx.log(
+        `unrestricted pod spec: ${JSON.stringify({ automount: pod.automountServiceAccountToken, pod: pod.securityContext, containers: pod.containers.map((c) => c.securityContext) })}`,
+      );
       assert.equal(pod.automountServiceAccountToken, false);
       assert.notEqual(pod.securityContext?.runAsNonRoot, true);
       assert.equal(pod.securityContext?.seccompProfile?.type, 'RuntimeDefault');
-      for (const container of pod.containers) assert.equal(container.securityContext?.allowPrivilegeEscalation, false);
+      for (const container of pod.containers)
+        assert.equal(container.securityContext?.allowPrivilegeEscalation, false);
       await ctx.screenshot('4-created-unrestricted', wb.view('Training Jobs'));
     } finally {
       await server.stop();

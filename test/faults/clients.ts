@@ -27,12 +27,23 @@ export class WatchedLogSession {
   readonly messages: HostToView[] = [];
   private readonly session: LogSession;
   private readonly pods: KubeWatchCache<k8s.V1Pod>;
-  private readonly spoolPath = path.join(os.tmpdir(), `faults-spool-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.log`);
+  private readonly spoolPath = path.join(
+    os.tmpdir(),
+    `faults-spool-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.log`,
+  );
 
   constructor(workload: WorkloadRef) {
     const kubeConfig = sandboxKubeConfig('developer');
     this.pods = new KubeWatchCache(podSource(kubeConfig, workload.namespace));
-    this.session = new LogSession({ kubeConfig, workload, maxLines: 100_000, spoolPath: this.spoolPath, post: (message) => this.messages.push(message), pods: this.pods, batchMs: 50 });
+    this.session = new LogSession({
+      kubeConfig,
+      workload,
+      maxLines: 100_000,
+      spoolPath: this.spoolPath,
+      post: (message) => this.messages.push(message),
+      pods: this.pods,
+      batchMs: 50,
+    });
   }
 
   async start(): Promise<void> {
@@ -57,7 +68,9 @@ export class WatchedLogSession {
   /** The latest status the view was sent for each source. */
   statuses(): Map<string, { state: string; message: string }> {
     const latest = new Map<string, { state: string; message: string }>();
-    for (const message of this.messages) if (message.type === 'status') latest.set(message.source, { state: message.state, message: message.message });
+    for (const message of this.messages)
+      if (message.type === 'status')
+        latest.set(message.source, { state: message.state, message: message.message });
     return latest;
   }
 
@@ -78,7 +91,11 @@ export class ForwardPair {
   /** `target`: a pod by name, or the pods of a controller we manage (as the product finds them). */
   static async start(target: PodTarget, kubectlTarget: string): Promise<ForwardPair> {
     const pair = new ForwardPair();
-    pair.ours = await startPortForward(sandboxKubeConfig('developer'), { ...target, remotePort: 8888, localPort: 0 });
+    pair.ours = await startPortForward(sandboxKubeConfig('developer'), {
+      ...target,
+      remotePort: 8888,
+      localPort: 0,
+    });
     pair.ourRequests = new RequestLoop(() => pair.ours.url('/api'));
     // kubectl is the reference, not the subject. Its port-forward can die before any fault: kwok
     // not yet serving a pod created a moment before, and, shortly after an API-server restart,
@@ -92,10 +109,15 @@ export class ForwardPair {
       await pair.kubectlRequests?.stop();
       pair.kubectlRequests = undefined;
     }
-    await waitFor(() => pair.ourRequests.okSince(0) >= 3, 30_000, 'requests through our forward')
-      .catch((error: Error) => {
-        throw new Error(`${error.message} (ours: ${pair.ourRequests.okSince(0)} ok, ${pair.ours.status.state} ${pair.ours.status.message ?? ''})`);
-      });
+    await waitFor(
+      () => pair.ourRequests.okSince(0) >= 3,
+      30_000,
+      'requests through our forward',
+    ).catch((error: Error) => {
+      throw new Error(
+        `${error.message} (ours: ${pair.ourRequests.okSince(0)} ok, ${pair.ours.status.state} ${pair.ours.status.message ?? ''})`,
+      );
+    });
     return pair;
   }
 
@@ -111,21 +133,59 @@ export class ForwardPair {
   private async tryKubectl(namespace: string, kubectlTarget: string): Promise<boolean> {
     await this.kubectlRequests?.stop();
     this.kubectl?.stop();
-    const kubectl = new Kubectl(['port-forward', '--address', '127.0.0.1', '-n', namespace, kubectlTarget, ':8888']);
+    const kubectl = new Kubectl([
+      'port-forward',
+      '--address',
+      '127.0.0.1',
+      '-n',
+      namespace,
+      kubectlTarget,
+      ':8888',
+    ]);
     this.kubectl = kubectl;
-    const port = await waitFor(() => (kubectl.exited ? 'exited' : kubectl.lines.map((line) => /Forwarding from 127\.0\.0\.1:(\d+)/.exec(line)?.[1]).find(Boolean)), 20_000, 'kubectl port-forward to listen');
+    const port = await waitFor(
+      () =>
+        kubectl.exited
+          ? 'exited'
+          : kubectl.lines
+              .map((line) => /Forwarding from 127\.0\.0\.1:(\d+)/.exec(line)?.[1])
+              .find(Boolean),
+      20_000,
+      'kubectl port-forward to listen',
+    );
     if (port === 'exited') return false;
     const requests = new RequestLoop(() => `http://127.0.0.1:${port}/api`);
     this.kubectlRequests = requests;
-    return (await waitFor(() => (kubectl.exited ? 'exited' : requests.okSince(0) >= 3 && 'serving'), 20_000, 'requests through kubectl port-forward')) === 'serving';
+    return (
+      (await waitFor(
+        () => (kubectl.exited ? 'exited' : requests.okSince(0) >= 3 && 'serving'),
+        20_000,
+        'requests through kubectl port-forward',
+      )) === 'serving'
+    );
   }
 
   /** After the fault at `faultAt`: waits for our forward to serve again, then describes both sides. */
-  async outcome(faultAt: number): Promise<{ failed: number; outageSeconds: number | undefined; kubectl: string }> {
+  async outcome(
+    faultAt: number,
+  ): Promise<{ failed: number; outageSeconds: number | undefined; kubectl: string }> {
     // Bounded: a forward that never recovers shows as an undefined outage below.
-    await waitFor(() => this.ourRequests.outageAfter(faultAt) !== undefined && this.ourRequests.okSince(faultAt) >= 5, 60_000, 'our forward to serve requests after the fault').catch(() => undefined);
-    const ours = { failed: this.ourRequests.failedSince(faultAt), outageSeconds: this.ourRequests.outageAfter(faultAt) };
-    if (!this.kubectlRequests) return { ...ours, kubectl: `could not start before the fault (3 tries, last ${this.kubectl.describeEnd()})` };
+    await waitFor(
+      () =>
+        this.ourRequests.outageAfter(faultAt) !== undefined &&
+        this.ourRequests.okSince(faultAt) >= 5,
+      60_000,
+      'our forward to serve requests after the fault',
+    ).catch(() => undefined);
+    const ours = {
+      failed: this.ourRequests.failedSince(faultAt),
+      outageSeconds: this.ourRequests.outageAfter(faultAt),
+    };
+    if (!this.kubectlRequests)
+      return {
+        ...ours,
+        kubectl: `could not start before the fault (3 tries, last ${this.kubectl.describeEnd()})`,
+      };
     const kubectlFailed = this.kubectlRequests.failedSince(faultAt);
     const kubectlOutage = this.kubectlRequests.outageAfter(faultAt);
     const kubectl = `${this.kubectl.describeEnd()}; ${kubectlOutage === undefined ? `never recovered (${kubectlFailed} requests failed)` : `${kubectlFailed} requests failed`}`;

@@ -25,7 +25,10 @@ async function apiReady(): Promise<boolean> {
  * SIGKILLs kube-apiserver; the sandbox supervisor starts it again after `holdSeconds`. `during`
  * runs once the server refuses requests. Resolves when it answers again.
  */
-export async function killApiServer(holdSeconds: number, during?: () => Promise<void>): Promise<Outage> {
+export async function killApiServer(
+  holdSeconds: number,
+  during?: () => Promise<void>,
+): Promise<Outage> {
   const killedAt = Date.now();
   kill('kube-apiserver', holdSeconds);
   await waitFor(async () => !(await apiReady()), 10_000, 'the API server to stop answering');
@@ -33,7 +36,6 @@ export async function killApiServer(holdSeconds: number, during?: () => Promise<
   await waitFor(apiReady, 120_000, 'the API server to be ready again', 200);
   return { killedAt, backAt: Date.now() };
 }
-
 
 /** A kubectl process against the sandbox, its stdout split into lines as they come. */
 export class Kubectl {
@@ -44,7 +46,11 @@ export class Kubectl {
   private partial = '';
 
   constructor(args: readonly string[]) {
-    this.child = spawn(KUBECTL, ['--kubeconfig', SANDBOX_KUBECONFIG, '--context', 'kube-ml-sandbox-developer', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(
+      KUBECTL,
+      ['--kubeconfig', SANDBOX_KUBECONFIG, '--context', 'kube-ml-sandbox-developer', ...args],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     this.child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
       const parts = (this.partial + chunk).split('\n');
       this.partial = parts.pop() ?? '';
@@ -73,9 +79,16 @@ export class Kubectl {
 }
 
 /** Runs kubectl to completion; resolves with its exit code and output. */
-export function kubectlOnce(args: readonly string[], stdin?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function kubectlOnce(
+  args: readonly string[],
+  stdin?: string,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(KUBECTL, ['--kubeconfig', SANDBOX_KUBECONFIG, '--context', 'kube-ml-sandbox-developer', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(
+      KUBECTL,
+      ['--kubeconfig', SANDBOX_KUBECONFIG, '--context', 'kube-ml-sandbox-developer', ...args],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
@@ -100,7 +113,11 @@ export interface Delivery {
  * what must have arrived; `known` (read after `received` was taken, so it also holds lines
  * written meanwhile) is what may have.
  */
-export function compareLines(received: readonly string[], truth: readonly string[], known: readonly string[] = truth): Delivery {
+export function compareLines(
+  received: readonly string[],
+  truth: readonly string[],
+  known: readonly string[] = truth,
+): Delivery {
   const seen = new Map<string, number>();
   for (const line of received) seen.set(line, (seen.get(line) ?? 0) + 1);
   const knownSet = new Set(known);
@@ -112,9 +129,20 @@ export function compareLines(received: readonly string[], truth: readonly string
 }
 
 /** The whole current (or previous) log of a container with timestamps, read in one request. */
-export async function readLog(namespace: string, pod: string, container: string, previous = false): Promise<string[]> {
+export async function readLog(
+  namespace: string,
+  pod: string,
+  container: string,
+  previous = false,
+): Promise<string[]> {
   const core = sandboxKubeConfig('admin').makeApiClient(k8s.CoreV1Api);
-  const text = await core.readNamespacedPodLog({ name: pod, namespace, container, timestamps: true, previous });
+  const text = await core.readNamespacedPodLog({
+    name: pod,
+    namespace,
+    container,
+    timestamps: true,
+    previous,
+  });
   return text.split('\n').filter((line) => line.length > 0);
 }
 
@@ -122,11 +150,19 @@ export async function readLog(namespace: string, pod: string, container: string,
  * Waits until `received` holds every line of the log as it is now (the client caught up), or the
  * bound passes; the comparison afterwards says what is missing.
  */
-export async function catchUp(received: () => readonly string[], truth: () => Promise<readonly string[]>, timeoutMs = 20_000): Promise<readonly string[]> {
+export async function catchUp(
+  received: () => readonly string[],
+  truth: () => Promise<readonly string[]>,
+  timeoutMs = 20_000,
+): Promise<readonly string[]> {
   const snapshot = await truth();
-  await waitFor(() => {
-    const have = new Set(received());
-    return snapshot.every((line) => have.has(line));
-  }, timeoutMs, 'the client to deliver every line the log holds').catch(() => undefined);
+  await waitFor(
+    () => {
+      const have = new Set(received());
+      return snapshot.every((line) => have.has(line));
+    },
+    timeoutMs,
+    'the client to deliver every line the log holds',
+  ).catch(() => undefined);
   return snapshot;
 }

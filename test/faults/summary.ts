@@ -41,7 +41,10 @@ export interface FaultsReport {
 }
 
 /** Each fault is injected this many times (KMW_FAULT_RUNS, default 2): one pass proves little about a race. */
-export const FAULT_RUNS = Array.from({ length: Math.max(1, Number(process.env.KMW_FAULT_RUNS) || 2) }, (_, index) => index + 1);
+export const FAULT_RUNS = Array.from(
+  { length: Math.max(1, Number(process.env.KMW_FAULT_RUNS) || 2) },
+  (_, index) => index + 1,
+);
 
 export const FAULTS_REPORT = path.resolve(__dirname, '..', '..', 'test-results', 'faults.json');
 
@@ -50,13 +53,24 @@ const loadSamples: number[][] = [];
 
 export function recordRun(run: ScenarioRun): void {
   const key = `${run.scenario}\u0000${run.fault}`;
-  const summary = summaries.get(key) ?? { scenario: run.scenario, fault: run.fault, unit: run.unit, runs: 0, lost: 0, duplicated: 0, recovered: 0, outageSeconds: [], kubectl: [] };
+  const summary = summaries.get(key) ?? {
+    scenario: run.scenario,
+    fault: run.fault,
+    unit: run.unit,
+    runs: 0,
+    lost: 0,
+    duplicated: 0,
+    recovered: 0,
+    outageSeconds: [],
+    kubectl: [],
+  };
   summaries.set(key, summary);
   summary.runs += 1;
   summary.lost += run.lost;
   summary.duplicated += run.duplicated;
   summary.recovered += run.recovered ? 1 : 0;
-  if (run.outageSeconds !== undefined) summary.outageSeconds.push(Number(run.outageSeconds.toFixed(2)));
+  if (run.outageSeconds !== undefined)
+    summary.outageSeconds.push(Number(run.outageSeconds.toFixed(2)));
   summary.kubectl.push(run.kubectl);
   loadSamples.push(os.loadavg());
 }
@@ -64,10 +78,23 @@ export function recordRun(run: ScenarioRun): void {
 export const mochaHooks = {
   afterAll(): void {
     if (summaries.size === 0) return;
-    const loadAverage = [0, 1, 2].map((index) => Number((loadSamples.reduce((sum, sample) => sum + sample[index], 0) / loadSamples.length).toFixed(2)));
-    const report: FaultsReport = { finishedAt: new Date().toISOString(), loadAverage, cpus: os.cpus().length, scenarios: [...summaries.values()] };
+    const loadAverage = [0, 1, 2].map((index) =>
+      Number(
+        (loadSamples.reduce((sum, sample) => sum + sample[index], 0) / loadSamples.length).toFixed(
+          2,
+        ),
+      ),
+    );
+    const report: FaultsReport = {
+      finishedAt: new Date().toISOString(),
+      loadAverage,
+      cpus: os.cpus().length,
+      scenarios: [...summaries.values()],
+    };
     fs.mkdirSync(path.dirname(FAULTS_REPORT), { recursive: true });
     fs.writeFileSync(FAULTS_REPORT, `${JSON.stringify(report, null, 2)}\n`);
-    console.log(`\nfaults: wrote ${path.relative(process.cwd(), FAULTS_REPORT)} (${report.scenarios.length} scenarios)`);
+    console.log(
+      `\nfaults: wrote ${path.relative(process.cwd(), FAULTS_REPORT)} (${report.scenarios.length} scenarios)`,
+    );
   },
 };

@@ -9,7 +9,11 @@ const run = promisify(execFile);
 describe('sandbox GPU programs', function () {
   it('pass their Go tests', async function () {
     const env = { ...process.env, GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'local', GOSUMDB: 'off' };
-    const { stdout } = await run('nice', ['-n', '15', 'go', 'test', '-count=1', './...'], { cwd: 'scripts/sandbox/gpu', env, maxBuffer: 4 * 1024 * 1024 });
+    const { stdout } = await run('nice', ['-n', '15', 'go', 'test', '-count=1', './...'], {
+      cwd: 'scripts/sandbox/gpu',
+      env,
+      maxBuffer: 4 * 1024 * 1024,
+    });
     assert.match(stdout, /^ok\s+kube-ml-workbench\/sandbox\/gpu\/deviceplugin/m);
     assert.match(stdout, /^ok\s+kube-ml-workbench\/sandbox\/gpu\/nvidiasmi/m);
   });

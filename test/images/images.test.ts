@@ -40,22 +40,44 @@ async function freePort(): Promise<number> {
 }
 
 /** POSTs JSON and returns the raw response body (the whole event stream for `stream: true`). */
-function httpPost(url: string, body: unknown, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+function httpPost(
+  url: string,
+  body: unknown,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const request = http.request(url, { method: 'POST', agent: false, headers: { 'Content-Type': 'application/json', ...headers } }, (response) => {
-      let text = '';
-      response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
-    });
+    const request = http.request(
+      url,
+      { method: 'POST', agent: false, headers: { 'Content-Type': 'application/json', ...headers } },
+      (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body: text }));
+      },
+    );
     request.on('error', reject);
     request.end(JSON.stringify(body));
   });
 }
 
 /** `command -v` for each name, as a slim image's shell answers it. */
-const WHICH = (names: readonly string[]) => ['sh', '-c', names.map((name) => `command -v ${name} || echo "no ${name}"`).join('; ')];
+const WHICH = (names: readonly string[]) => [
+  'sh',
+  '-c',
+  names.map((name) => `command -v ${name} || echo "no ${name}"`).join('; '),
+];
 
-const IMAGE_NAMES = ['pause', 'busybox', 'slim', 'curl', 'pytorch', 'vllm', 'tgi', 'triton', 'dcgm-exporter'];
+const IMAGE_NAMES = [
+  'pause',
+  'busybox',
+  'slim',
+  'curl',
+  'pytorch',
+  'vllm',
+  'tgi',
+  'triton',
+  'dcgm-exporter',
+];
 
 describe('sandbox images', function () {
   let containerd: ScratchContainerd;
@@ -75,11 +97,21 @@ describe('sandbox images', function () {
   });
 
   /** Runs `command` in `reference` until `use` is done, once `healthPath` on `port` answers 200. */
-  async function whileServing(reference: string, command: readonly string[], port: number, healthPath: string, use: (base: string) => Promise<void>): Promise<void> {
+  async function whileServing(
+    reference: string,
+    command: readonly string[],
+    port: number,
+    healthPath: string,
+    use: (base: string) => Promise<void>,
+  ): Promise<void> {
     const base = `http://127.0.0.1:${port}`;
     const id = await containerd.start(reference, command);
     try {
-      await waitFor(async () => (await httpGet(`${base}${healthPath}`)).status === 200, 90_000, `${reference} to answer ${healthPath}`);
+      await waitFor(
+        async () => (await httpGet(`${base}${healthPath}`)).status === 200,
+        90_000,
+        `${reference} to answer ${healthPath}`,
+      );
       await use(base);
     } finally {
       await containerd.remove(id);
@@ -87,31 +119,52 @@ describe('sandbox images', function () {
   }
 
   it('prints one absolute archive per full reference', function () {
-    assert.deepStrictEqual(images.map((image) => image.reference), [PAUSE, BUSYBOX, SLIM, CURL, ...ML_PRESETS, VLLM, TGI, TRITON, DCGM_EXPORTER]);
-    for (const image of images) assert.match(image.archive, /^\/.*\/images\/[a-z-]+-[0-9a-f]{16}\.oci\.tar$/);
+    assert.deepStrictEqual(
+      images.map((image) => image.reference),
+      [PAUSE, BUSYBOX, SLIM, CURL, ...ML_PRESETS, VLLM, TGI, TRITON, DCGM_EXPORTER],
+    );
+    for (const image of images)
+      assert.match(image.archive, /^\/.*\/images\/[a-z-]+-[0-9a-f]{16}\.oci\.tar$/);
   });
 
   it('imports each archive once, under every reference the kubelet asks for', async function () {
     const references = images.map((image) => image.reference);
-    assert.deepStrictEqual([...imported.entries()], references.map((reference) => [reference, 'imported']));
+    assert.deepStrictEqual(
+      [...imported.entries()],
+      references.map((reference) => [reference, 'imported']),
+    );
     const { stdout } = await containerd.ctr(['images', 'ls', '-q']);
-    for (const reference of references) assert.ok(stdout.split('\n').includes(reference), `${reference} in ${stdout}`);
+    for (const reference of references)
+      assert.ok(stdout.split('\n').includes(reference), `${reference} in ${stdout}`);
   });
 
   it('skips what is already imported from the same archive', async function () {
     const again = await containerd.importImages(['curl', 'pytorch']);
-    assert.deepStrictEqual([...again.values()], [CURL, ...ML_PRESETS].map(() => 'present'));
+    assert.deepStrictEqual(
+      [...again.values()],
+      [CURL, ...ML_PRESETS].map(() => 'present'),
+    );
   });
 
   it('replaces an image whose archive was built again', async function () {
     // A second cache builds the same recipe into a new archive (new timestamps, new digest).
     const otherCache = fs.mkdtempSync(path.join(os.tmpdir(), 'kmw-images-'));
     try {
-      assert.deepStrictEqual([...(await containerd.importImages(['slim'], otherCache)).entries()], [[SLIM, 'imported']]);
+      assert.deepStrictEqual(
+        [...(await containerd.importImages(['slim'], otherCache)).entries()],
+        [[SLIM, 'imported']],
+      );
       const [rebuilt] = await buildImages(['slim'], otherCache);
-      const manifest = (JSON.parse(execFileSync('tar', ['-xOf', rebuilt.archive, 'index.json']).toString()) as { manifests: Array<{ digest: string }> }).manifests[0].digest;
+      const manifest = (
+        JSON.parse(execFileSync('tar', ['-xOf', rebuilt.archive, 'index.json']).toString()) as {
+          manifests: Array<{ digest: string }>;
+        }
+      ).manifests[0].digest;
       const { stdout } = await containerd.ctr(['images', 'ls']);
-      assert.ok(stdout.split('\n').some((row) => row.startsWith(`${SLIM} `) && row.includes(manifest)), `${SLIM} at ${manifest} in ${stdout}`);
+      assert.ok(
+        stdout.split('\n').some((row) => row.startsWith(`${SLIM} `) && row.includes(manifest)),
+        `${SLIM} at ${manifest} in ${stdout}`,
+      );
     } finally {
       fs.rmSync(otherCache, { recursive: true, force: true });
     }
@@ -120,10 +173,17 @@ describe('sandbox images', function () {
   it('pause runs until TERM, then exits', async function () {
     const id = await containerd.start(PAUSE);
     try {
-      assert.strictEqual(await waitFor(() => containerd.taskStatus(id), 10_000, 'the pause task'), 'RUNNING');
+      assert.strictEqual(
+        await waitFor(() => containerd.taskStatus(id), 10_000, 'the pause task'),
+        'RUNNING',
+      );
       const killed = await containerd.ctr(['task', 'kill', '--signal', 'SIGTERM', id]);
       assert.strictEqual(killed.exitCode, 0, killed.stderr);
-      await waitFor(async () => (await containerd.taskStatus(id)) === 'STOPPED', 10_000, 'pause to exit on TERM');
+      await waitFor(
+        async () => (await containerd.taskStatus(id)) === 'STOPPED',
+        10_000,
+        'pause to exit on TERM',
+      );
     } finally {
       await containerd.remove(id);
     }
@@ -144,7 +204,11 @@ describe('sandbox images', function () {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = server.address() as AddressInfo;
-      const result = await containerd.runIn(CURL, ['/bin/sh', '-c', `command -v bash || echo "no bash"; curl -sS http://127.0.0.1:${port}/`]);
+      const result = await containerd.runIn(CURL, [
+        '/bin/sh',
+        '-c',
+        `command -v bash || echo "no bash"; curl -sS http://127.0.0.1:${port}/`,
+      ]);
       assert.strictEqual(result.stdout, 'no bash\npong', result.stderr);
     } finally {
       server.close();
@@ -152,9 +216,16 @@ describe('sandbox images', function () {
   });
 
   it('the ML image has python3 with numpy, JupyterLab and TensorBoard, bash, and no sshd', async function () {
-    const result = await containerd.runIn(PYTORCH, ['/bin/bash', '-c',
-      'python3 -c "import numpy, jupyterlab, tensorboard; print(numpy.__version__, jupyterlab.__version__, tensorboard.__version__)"; command -v jupyter tensorboard pip; command -v sshd || echo "no sshd"; pwd']);
-    assert.strictEqual(result.stdout, '1.26.4 4.2.5 2.17.1\n/usr/local/bin/jupyter\n/usr/local/bin/tensorboard\n/usr/bin/pip\nno sshd\n/workspace\n', result.stderr);
+    const result = await containerd.runIn(PYTORCH, [
+      '/bin/bash',
+      '-c',
+      'python3 -c "import numpy, jupyterlab, tensorboard; print(numpy.__version__, jupyterlab.__version__, tensorboard.__version__)"; command -v jupyter tensorboard pip; command -v sshd || echo "no sshd"; pwd',
+    ]);
+    assert.strictEqual(
+      result.stdout,
+      '1.26.4 4.2.5 2.17.1\n/usr/local/bin/jupyter\n/usr/local/bin/tensorboard\n/usr/bin/pip\nno sshd\n/workspace\n',
+      result.stderr,
+    );
   });
 
   describe('nvidia-smi as the device plugin mounts it', function () {
@@ -168,11 +239,20 @@ describe('sandbox images', function () {
 
     for (const reference of [PYTORCH, SLIM]) {
       it(`reports exactly the allocated GPUs in ${reference}, in the format the extension parses`, async function () {
-        const result = await containerd.runIn(reference, NVIDIA_SMI_COMMAND, { env: allocation, readOnlyFiles: mount() });
+        const result = await containerd.runIn(reference, NVIDIA_SMI_COMMAND, {
+          env: allocation,
+          readOnlyFiles: mount(),
+        });
         assert.strictEqual(result.exitCode, 0, result.stderr);
         const parsed = parseNvidiaSmiCsv(result.stdout);
         assert.deepStrictEqual(parsed.rejected, []);
-        assert.deepStrictEqual(parsed.gpus.map((gpu) => [gpu.gpu, gpu.name, gpu.memoryTotalMiB]), [['0', 'NVIDIA H100 80GB HBM3', 81559], ['1', 'NVIDIA H100 80GB HBM3', 81559]]);
+        assert.deepStrictEqual(
+          parsed.gpus.map((gpu) => [gpu.gpu, gpu.name, gpu.memoryTotalMiB]),
+          [
+            ['0', 'NVIDIA H100 80GB HBM3', 81559],
+            ['1', 'NVIDIA H100 80GB HBM3', 81559],
+          ],
+        );
       });
     }
 
@@ -185,31 +265,79 @@ describe('sandbox images', function () {
 
   it('JupyterLab and TensorBoard run as real processes in the ML image', async function () {
     const jupyterPort = await freePort();
-    const jupyter = ['jupyter', 'lab', '--no-browser', '--allow-root', '--ip=127.0.0.1', `--port=${jupyterPort}`, '--ServerApp.token=', '--ServerApp.root_dir=/workspace'];
+    const jupyter = [
+      'jupyter',
+      'lab',
+      '--no-browser',
+      '--allow-root',
+      '--ip=127.0.0.1',
+      `--port=${jupyterPort}`,
+      '--ServerApp.token=',
+      '--ServerApp.root_dir=/workspace',
+    ];
     await whileServing(PYTORCH, jupyter, jupyterPort, '/api', async (base) => {
-      assert.strictEqual((JSON.parse((await httpGet(`${base}/api`)).body) as { version: string }).version, '2.21.1');
+      assert.strictEqual(
+        (JSON.parse((await httpGet(`${base}/api`)).body) as { version: string }).version,
+        '2.21.1',
+      );
     });
     const tensorboardPort = await freePort();
-    const tensorboard = ['tensorboard', '--logdir=/tmp', '--host=127.0.0.1', `--port=${tensorboardPort}`];
+    const tensorboard = [
+      'tensorboard',
+      '--logdir=/tmp',
+      '--host=127.0.0.1',
+      `--port=${tensorboardPort}`,
+    ];
     await whileServing(PYTORCH, tensorboard, tensorboardPort, '/data/runs', async (base) => {
       assert.strictEqual((await httpGet(`${base}/data/runs`)).body, '[]');
     });
   });
 
-  it('the vLLM image serves the OpenAI API as a real process, with vLLM\'s arguments, key check and metrics', async function () {
+  it("the vLLM image serves the OpenAI API as a real process, with vLLM's arguments, key check and metrics", async function () {
     const port = await freePort();
     // The serving flow's arguments (src/serving/model/runtimes.ts) after the image's entrypoint.
-    const command = ['python3', '-m', 'vllm.entrypoints.openai.api_server',
-      '--model', '/vllm-workspace', '--served-model-name', 'tiny', '--host', '127.0.0.1', '--port', String(port), '--api-key', 'sekret'];
+    const command = [
+      'python3',
+      '-m',
+      'vllm.entrypoints.openai.api_server',
+      '--model',
+      '/vllm-workspace',
+      '--served-model-name',
+      'tiny',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--api-key',
+      'sekret',
+    ];
     await whileServing(VLLM, command, port, '/health', async (base) => {
       assert.strictEqual((await httpGet(`${base}/v1/models`)).status, 401);
       const auth = { Authorization: 'Bearer sekret' };
-      const reply = await httpPost(`${base}/v1/chat/completions`, { model: 'tiny', messages: [{ role: 'user', content: 'hello there' }], stream: true, max_tokens: 3 }, auth);
+      const reply = await httpPost(
+        `${base}/v1/chat/completions`,
+        {
+          model: 'tiny',
+          messages: [{ role: 'user', content: 'hello there' }],
+          stream: true,
+          max_tokens: 3,
+        },
+        auth,
+      );
       assert.strictEqual(reply.status, 200);
       const events = reply.body.split('\n\n').filter(Boolean);
       assert.strictEqual(events[events.length - 1], 'data: [DONE]');
-      const chunks = events.slice(0, -1).map((event) => JSON.parse(event.replace(/^data: /, '')) as { choices: Array<{ delta: { content?: string } }>; usage?: { completion_tokens: number } });
-      assert.strictEqual(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join(''), 'This reply comes ');
+      const chunks = events.slice(0, -1).map(
+        (event) =>
+          JSON.parse(event.replace(/^data: /, '')) as {
+            choices: Array<{ delta: { content?: string } }>;
+            usage?: { completion_tokens: number };
+          },
+      );
+      assert.strictEqual(
+        chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join(''),
+        'This reply comes ',
+      );
       assert.strictEqual(chunks[chunks.length - 1].usage?.completion_tokens, 3);
       const metrics = await httpGet(`${base}/metrics`);
       assert.match(metrics.body, /^vllm:generation_tokens_total\{model_name="tiny"\} 3$/m);
@@ -218,37 +346,84 @@ describe('sandbox images', function () {
 
   it('the TGI image serves the Messages API and /info behind text-generation-launcher', async function () {
     const port = await freePort();
-    const command = ['text-generation-launcher', '--model-id', '/usr/src', '--hostname', '127.0.0.1', '--port', String(port)];
+    const command = [
+      'text-generation-launcher',
+      '--model-id',
+      '/usr/src',
+      '--hostname',
+      '127.0.0.1',
+      '--port',
+      String(port),
+    ];
     await whileServing(TGI, command, port, '/health', async (base) => {
-      assert.strictEqual((JSON.parse((await httpGet(`${base}/info`)).body) as { version: string }).version, '2.4.0');
-      const reply = await httpPost(`${base}/v1/chat/completions`, { model: 'tgi', messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 }, {});
-      assert.strictEqual((JSON.parse(reply.body) as { choices: Array<{ message: { content: string } }> }).choices[0].message.content, 'This reply ');
-      assert.match((await httpGet(`${base}/metrics`)).body, /^tgi_request_generated_tokens_sum 2$/m);
+      assert.strictEqual(
+        (JSON.parse((await httpGet(`${base}/info`)).body) as { version: string }).version,
+        '2.4.0',
+      );
+      const reply = await httpPost(
+        `${base}/v1/chat/completions`,
+        { model: 'tgi', messages: [{ role: 'user', content: 'hi' }], max_tokens: 2 },
+        {},
+      );
+      assert.strictEqual(
+        (JSON.parse(reply.body) as { choices: Array<{ message: { content: string } }> }).choices[0]
+          .message.content,
+        'This reply ',
+      );
+      assert.match(
+        (await httpGet(`${base}/metrics`)).body,
+        /^tgi_request_generated_tokens_sum 2$/m,
+      );
     });
   });
 
-  it('the Triton image runs tritonserver from its arguments and reports the repository\'s models ready', async function () {
+  it("the Triton image runs tritonserver from its arguments and reports the repository's models ready", async function () {
     const port = await freePort();
     const metricsPort = await freePort();
     // The image's own /opt as the repository: its folders (nvidia, tritonserver) are the "models".
-    const command = ['/opt/nvidia/nvidia_entrypoint.sh', 'tritonserver', '--model-repository=/opt', `--http-port=${port}`, `--metrics-port=${metricsPort}`, '--http-address=127.0.0.1'];
+    const command = [
+      '/opt/nvidia/nvidia_entrypoint.sh',
+      'tritonserver',
+      '--model-repository=/opt',
+      `--http-port=${port}`,
+      `--metrics-port=${metricsPort}`,
+      '--http-address=127.0.0.1',
+    ];
     await whileServing(TRITON, command, port, '/v2/health/ready', async (base) => {
       assert.strictEqual((await httpGet(`${base}/v2/models/nvidia/ready`)).status, 200);
       assert.strictEqual((await httpGet(`${base}/v2/models/missing/ready`)).status, 400);
       const index = await httpPost(`${base}/v2/repository/index`, {}, {});
-      assert.deepStrictEqual((JSON.parse(index.body) as Array<{ name: string }>).map((model) => model.name), ['nvidia', 'tritonserver']);
-      assert.match((await httpGet(`http://127.0.0.1:${metricsPort}/metrics`)).body, /^nv_inference_request_success\{model="nvidia",version="1"\} 0$/m);
+      assert.deepStrictEqual(
+        (JSON.parse(index.body) as Array<{ name: string }>).map((model) => model.name),
+        ['nvidia', 'tritonserver'],
+      );
+      assert.match(
+        (await httpGet(`http://127.0.0.1:${metricsPort}/metrics`)).body,
+        /^nv_inference_request_success\{model="nvidia",version="1"\} 0$/m,
+      );
     });
   });
 
   it('the vLLM image exits when the model folder does not exist, as vLLM does', async function () {
-    const result = await containerd.runIn(VLLM, ['python3', '-m', 'vllm.entrypoints.openai.api_server', '--model', '/models/missing']);
+    const result = await containerd.runIn(VLLM, [
+      'python3',
+      '-m',
+      'vllm.entrypoints.openai.api_server',
+      '--model',
+      '/models/missing',
+    ]);
     assert.strictEqual(result.exitCode, 1);
   });
 
-  it('the DCGM exporter image serves /metrics, and says so when the kubelet\'s pod-resources socket is missing', async function () {
+  it("the DCGM exporter image serves /metrics, and says so when the kubelet's pod-resources socket is missing", async function () {
     const port = await freePort();
-    const command = ['/usr/bin/dcgm-exporter', '--address', `127.0.0.1:${port}`, '--node-name', 'real-0'];
+    const command = [
+      '/usr/bin/dcgm-exporter',
+      '--address',
+      `127.0.0.1:${port}`,
+      '--node-name',
+      'real-0',
+    ];
     await whileServing(DCGM_EXPORTER, command, port, '/health', async (base) => {
       const metrics = await httpGet(`${base}/metrics`);
       assert.strictEqual(metrics.status, 503);

@@ -30,23 +30,41 @@ export interface ImageLine {
 /** Builds (or finds cached) the simulated-GPU programs; program name → absolute path. */
 export async function buildGpuPrograms(): Promise<Record<string, string>> {
   const { stdout } = await run('bash', ['scripts/sandbox/gpu/build.sh'], { maxBuffer: MAX_OUTPUT });
-  return Object.fromEntries(stdout.trim().split('\n').map((line) => line.split('\t')));
+  return Object.fromEntries(
+    stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.split('\t')),
+  );
 }
 
 /** Builds (or finds cached) the named images; one line per reference, as build.sh prints them. */
-export async function buildImages(names: readonly string[], cacheDir?: string): Promise<ImageLine[]> {
+export async function buildImages(
+  names: readonly string[],
+  cacheDir?: string,
+): Promise<ImageLine[]> {
   const env = cacheDir ? { ...process.env, KMW_CACHE: cacheDir } : process.env;
-  const { stdout } = await run('nice', ['-n', '15', 'bash', 'scripts/sandbox/images/build.sh', ...names], { maxBuffer: MAX_OUTPUT, env });
-  return stdout.trim().split('\n').map((line) => {
-    const [reference, archive] = line.split('\t');
-    return { reference, archive };
-  });
+  const { stdout } = await run(
+    'nice',
+    ['-n', '15', 'bash', 'scripts/sandbox/images/build.sh', ...names],
+    { maxBuffer: MAX_OUTPUT, env },
+  );
+  return stdout
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [reference, archive] = line.split('\t');
+      return { reference, archive };
+    });
 }
 
 export class ScratchContainerd {
   private containers = 0;
 
-  private constructor(private readonly dir: string, private readonly daemon: ChildProcess) {}
+  private constructor(
+    private readonly dir: string,
+    private readonly daemon: ChildProcess,
+  ) {}
 
   get socket(): string {
     return path.join(this.dir, 'containerd.sock');
@@ -55,46 +73,78 @@ export class ScratchContainerd {
   static async start(): Promise<ScratchContainerd> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kmw-containerd-'));
     // This VM denies lowering oom_score_adj; without the restriction runc fails every container.
-    fs.writeFileSync(path.join(dir, 'config.toml'), [
-      'version = 2',
-      `root = "${dir}/root"`,
-      `state = "${dir}/state"`,
-      '[grpc]',
-      `  address = "${dir}/containerd.sock"`,
-      '[plugins."io.containerd.grpc.v1.cri"]',
-      '  restrict_oom_score_adj = true',
-      '',
-    ].join('\n'));
+    fs.writeFileSync(
+      path.join(dir, 'config.toml'),
+      [
+        'version = 2',
+        `root = "${dir}/root"`,
+        `state = "${dir}/state"`,
+        '[grpc]',
+        `  address = "${dir}/containerd.sock"`,
+        '[plugins."io.containerd.grpc.v1.cri"]',
+        '  restrict_oom_score_adj = true',
+        '',
+      ].join('\n'),
+    );
     const log = fs.openSync(path.join(dir, 'containerd.log'), 'w');
-    const daemon = spawn('containerd', ['--config', path.join(dir, 'config.toml')], { stdio: ['ignore', log, log], detached: true });
+    const daemon = spawn('containerd', ['--config', path.join(dir, 'config.toml')], {
+      stdio: ['ignore', log, log],
+      detached: true,
+    });
     fs.closeSync(log);
     const containerd = new ScratchContainerd(dir, daemon);
-    await waitFor(async () => (await containerd.ctr(['version'])).exitCode === 0, 30_000, 'the scratch containerd to answer');
+    await waitFor(
+      async () => (await containerd.ctr(['version'])).exitCode === 0,
+      30_000,
+      'the scratch containerd to answer',
+    );
     return containerd;
   }
 
   async ctr(args: readonly string[]): Promise<RunResult> {
     try {
-      const { stdout, stderr } = await run('ctr', ['-a', this.socket, '-n', 'k8s.io', ...args], { maxBuffer: MAX_OUTPUT });
+      const { stdout, stderr } = await run('ctr', ['-a', this.socket, '-n', 'k8s.io', ...args], {
+        maxBuffer: MAX_OUTPUT,
+      });
       return { exitCode: 0, stdout, stderr };
     } catch (error) {
       const failed = error as { code?: number; stdout?: string; stderr?: string };
-      return { exitCode: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+      return {
+        exitCode: typeof failed.code === 'number' ? failed.code : -1,
+        stdout: failed.stdout ?? '',
+        stderr: failed.stderr ?? '',
+      };
     }
   }
 
   /** Runs import.sh (build, then import what is missing) against this containerd; reference → what it did. */
   async importImages(names: readonly string[], cacheDir?: string): Promise<Map<string, string>> {
     const env = cacheDir ? { ...process.env, KMW_CACHE: cacheDir } : process.env;
-    const { stdout } = await run('nice', ['-n', '15', 'bash', 'scripts/sandbox/images/import.sh', '--address', this.socket, ...names], { maxBuffer: MAX_OUTPUT, env });
-    return new Map(stdout.trim().split('\n').map((line) => line.split('\t') as [string, string]));
+    const { stdout } = await run(
+      'nice',
+      ['-n', '15', 'bash', 'scripts/sandbox/images/import.sh', '--address', this.socket, ...names],
+      { maxBuffer: MAX_OUTPUT, env },
+    );
+    return new Map(
+      stdout
+        .trim()
+        .split('\n')
+        .map((line) => line.split('\t') as [string, string]),
+    );
   }
 
   /** Runs `command` in a new container of `reference` (host network, removed afterwards). */
-  async runIn(reference: string, command: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  async runIn(
+    reference: string,
+    command: readonly string[],
+    options: RunOptions = {},
+  ): Promise<RunResult> {
     const id = `t${++this.containers}`;
     const env = (options.env ?? []).flatMap((entry) => ['--env', entry]);
-    const mounts = Object.entries(options.readOnlyFiles ?? {}).flatMap(([target, source]) => ['--mount', `type=bind,src=${source},dst=${target},options=rbind:ro`]);
+    const mounts = Object.entries(options.readOnlyFiles ?? {}).flatMap(([target, source]) => [
+      '--mount',
+      `type=bind,src=${source},dst=${target},options=rbind:ro`,
+    ]);
     return this.ctr(['run', '--rm', '--net-host', ...env, ...mounts, reference, id, ...command]);
   }
 
@@ -109,7 +159,10 @@ export class ScratchContainerd {
   /** The task's status column (RUNNING, STOPPED, ...) as `ctr task ls` shows it. */
   async taskStatus(id: string): Promise<string | undefined> {
     const { stdout } = await this.ctr(['task', 'ls']);
-    return stdout.split('\n').map((line) => line.trim().split(/\s+/)).find((columns) => columns[0] === id)?.[2];
+    return stdout
+      .split('\n')
+      .map((line) => line.trim().split(/\s+/))
+      .find((columns) => columns[0] === id)?.[2];
   }
 
   async remove(id: string): Promise<void> {
@@ -126,7 +179,10 @@ export class ScratchContainerd {
         await exited;
       }
     }
-    await run('sh', ['-c', `grep -o " ${this.dir}/[^ ]*" /proc/mounts | sort -r | xargs -r umount`]);
+    await run('sh', [
+      '-c',
+      `grep -o " ${this.dir}/[^ ]*" /proc/mounts | sort -r | xargs -r umount`,
+    ]);
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

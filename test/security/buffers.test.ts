@@ -11,7 +11,11 @@ import { waitFor } from '../waitFor';
 import { rejectionOf } from './rejectionOf';
 
 /** A server on loopback that answers every request with an endless body of `unit`. */
-async function endlessServer(unit: string, contentType: string, status = 200): Promise<{ url: string; close: () => Promise<void> }> {
+async function endlessServer(
+  unit: string,
+  contentType: string,
+  status = 200,
+): Promise<{ url: string; close: () => Promise<void> }> {
   const chunk = Buffer.from(unit.repeat(Math.ceil(65536 / unit.length)));
   const server = http.createServer((request, response) => {
     request.resume();
@@ -27,13 +31,13 @@ async function endlessServer(unit: string, contentType: string, status = 200): P
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
-
 
 describe('security: buffers fed by hostile peers stay bounded', function () {
   this.timeout(30_000);
@@ -61,9 +65,14 @@ describe('security: buffers fed by hostile peers stay bounded', function () {
   });
 
   it('a streamed completion with one endless event is stopped', async () => {
-    const server = await endlessServer('data: {"choices":[{"delta":{"content":"aaaa', 'text/event-stream');
+    const server = await endlessServer(
+      'data: {"choices":[{"delta":{"content":"aaaa',
+      'text/event-stream',
+    );
     try {
-      const error = await rejectionOf(streamCompletion(server.url, { path: '/v1/chat/completions', body: {} }, () => undefined));
+      const error = await rejectionOf(
+        streamCompletion(server.url, { path: '/v1/chat/completions', body: {} }, () => undefined),
+      );
       assert.match(error.message, /one event of more than 4 MiB/);
     } finally {
       await server.close();
@@ -71,10 +80,19 @@ describe('security: buffers fed by hostile peers stay bounded', function () {
   });
 
   it('a streamed completion that never ends is stopped', async () => {
-    const server = await endlessServer('data: {"choices":[{"delta":{"content":"token "}}]}\n\n', 'text/event-stream');
+    const server = await endlessServer(
+      'data: {"choices":[{"delta":{"content":"token "}}]}\n\n',
+      'text/event-stream',
+    );
     try {
       let received = 0;
-      const error = await rejectionOf(streamCompletion(server.url, { path: '/v1/chat/completions', body: {} }, (text) => (received += text.length)));
+      const error = await rejectionOf(
+        streamCompletion(
+          server.url,
+          { path: '/v1/chat/completions', body: {} },
+          (text) => (received += text.length),
+        ),
+      );
       assert.match(error.message, /more than 8 MiB of text/);
       assert.ok(received <= 8 * 1024 * 1024);
     } finally {
@@ -95,13 +113,25 @@ describe('security: buffers fed by hostile peers stay bounded', function () {
   it('the log spool keeps at most its budget on disk and saves the newest lines', async () => {
     const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'kmw-spool-'));
     const errors: Error[] = [];
-    const spool = new LogSpool(path.join(folder, 'pod.log'), (error) => errors.push(error), 64 * 1024);
-    const line = (index: number) => `2026-01-01T00:00:00Z pod line ${String(index).padStart(6, '0')} ${'x'.repeat(80)}\n`;
+    const spool = new LogSpool(
+      path.join(folder, 'pod.log'),
+      (error) => errors.push(error),
+      64 * 1024,
+    );
+    const line = (index: number) =>
+      `2026-01-01T00:00:00Z pod line ${String(index).padStart(6, '0')} ${'x'.repeat(80)}\n`;
     for (let index = 0; index < 10_000; index++) spool.write(line(index), 1);
     const target = path.join(folder, 'saved.log');
     const saved = await spool.saveTo(target);
-    await waitFor(() => fs.readdirSync(folder).filter((name) => name.startsWith('pod.log')).length === 2, 5000, 'the dropped spool files to be deleted');
-    const onDisk = fs.readdirSync(folder).filter((name) => name.startsWith('pod.log')).reduce((sum, name) => sum + fs.statSync(path.join(folder, name)).size, 0);
+    await waitFor(
+      () => fs.readdirSync(folder).filter((name) => name.startsWith('pod.log')).length === 2,
+      5000,
+      'the dropped spool files to be deleted',
+    );
+    const onDisk = fs
+      .readdirSync(folder)
+      .filter((name) => name.startsWith('pod.log'))
+      .reduce((sum, name) => sum + fs.statSync(path.join(folder, name)).size, 0);
     assert.ok(onDisk <= 64 * 1024 + line(0).length * 2, `${onDisk} bytes on disk`);
     const lines = fs.readFileSync(target, 'utf8').split('\n').filter(Boolean);
     assert.match(lines[0]!, /^# \d+ earlier lines are not kept/);

@@ -17,13 +17,24 @@ function timed(run: () => void): number {
 
 /** `unit` repeated, joined by `separator`, to about `chars` characters. */
 function flood(unit: string, separator: string, chars: number): string {
-  return Array.from({ length: Math.ceil(chars / (unit.length + separator.length)) }, () => unit).join(separator);
+  return Array.from(
+    { length: Math.ceil(chars / (unit.length + separator.length)) },
+    () => unit,
+  ).join(separator);
 }
 
 const hostileLines: Record<string, string> = {
   "'\\r'-joined loss=1 step redraws": flood('loss=1 step', '\r', TEN_MB),
-  "'\\r'-joined bar ends without a closing bracket": flood(flood('|x| 1/2 [', '', 4000), '\r', TEN_MB),
-  "'\\r'-joined Python dicts without a closing brace": flood(flood("{'loss': 1, ", '', 4000), '\r', TEN_MB),
+  "'\\r'-joined bar ends without a closing bracket": flood(
+    flood('|x| 1/2 [', '', 4000),
+    '\r',
+    TEN_MB,
+  ),
+  "'\\r'-joined Python dicts without a closing brace": flood(
+    flood("{'loss': 1, ", '', 4000),
+    '\r',
+    TEN_MB,
+  ),
   "'\\r'-joined step words before long blanks": flood(`step${' '.repeat(3000)}`, '\r', TEN_MB),
   'one 10 MB segment of key=value pairs': flood('loss=1', ' ', TEN_MB),
   "'\\r'-joined unterminated escape sequences": flood('\x1b]0;title', '\r', TEN_MB),
@@ -39,13 +50,20 @@ describe('security: pathological log lines are handled in bounded time', () => {
   }
 
   it('the run-curves loader on a log of 10 MB lines', () => {
-    const log = [hostileLines["'\\r'-joined loss=1 step redraws"], hostileLines["'\\r'-joined bar ends without a closing bracket"]].join('\n');
+    const log = [
+      hostileLines["'\\r'-joined loss=1 step redraws"],
+      hostileLines["'\\r'-joined bar ends without a closing bracket"],
+    ].join('\n');
     const ms = timed(() => curvesFromLog('run', 'pod', log));
     assert.ok(ms < 2 * BOUND_MS, `took ${Math.round(ms)} ms`);
   });
 
   it('still reads the latest redraws of a long progress line', () => {
-    const redraws = Array.from({ length: 5000 }, (_, step) => `Epoch 0: ${Math.floor(step / 50)}%|##| ${step}/5000 [00:01<00:02, 4.5it/s, loss=${(step / 1000).toFixed(3)}]`).join('\r');
+    const redraws = Array.from(
+      { length: 5000 },
+      (_, step) =>
+        `Epoch 0: ${Math.floor(step / 50)}%|##| ${step}/5000 [00:01<00:02, 4.5it/s, loss=${(step / 1000).toFixed(3)}]`,
+    ).join('\r');
     const samples = new TrainingMetricsParser().pushAll(redraws);
     assert.deepEqual(samples[samples.length - 1], { step: 4999, values: { loss: 4.999 } });
   });
@@ -60,7 +78,10 @@ describe('security: pathological log lines are handled in bounded time', () => {
     });
     assert.ok(ms < 2 * BOUND_MS, `took ${Math.round(ms)} ms`);
     assert.ok(pieces.every((piece) => piece.length <= MAX_LINE_CHARS));
-    assert.equal(pieces.reduce((sum, piece) => sum + piece.replace(/^\[continued\] /, '').length, 0), 800 * 64 * 1024);
+    assert.equal(
+      pieces.reduce((sum, piece) => sum + piece.replace(/^\[continued\] /, '').length, 0),
+      800 * 64 * 1024,
+    );
   });
 
   it('what the view does with a cut line: carriage returns and ANSI', () => {

@@ -18,13 +18,27 @@ import { rejectionOf } from './rejectionOf';
 /** A value no packed archive may contain: it sits only in the secret files below. */
 const SECRET = 'AKIA-SECRET-VALUE-0123456789';
 
-const SECRET_FILES = ['.env', 'config/.env.production', '.aws/credentials', '.ssh/id_rsa', 'id_ed25519', '.netrc', '.npmrc', '.git-credentials', 'kubeconfig', 'deploy/prod.kubeconfig', 'certs/server.key', 'certs/server.pem', '.docker/config.json', '.kube/config'];
+const SECRET_FILES = [
+  '.env',
+  'config/.env.production',
+  '.aws/credentials',
+  '.ssh/id_rsa',
+  'id_ed25519',
+  '.netrc',
+  '.npmrc',
+  '.git-credentials',
+  'kubeconfig',
+  'deploy/prod.kubeconfig',
+  'certs/server.key',
+  'certs/server.pem',
+  '.docker/config.json',
+  '.kube/config',
+];
 
 function write(root: string, relative: string, content: string): void {
   fs.mkdirSync(path.dirname(path.join(root, relative)), { recursive: true });
   fs.writeFileSync(path.join(root, relative), content);
 }
-
 
 describe('security: packing never ships local secrets', () => {
   let home: string;
@@ -44,22 +58,37 @@ describe('security: packing never ships local secrets', () => {
 
   it('a job file cannot point its folder outside the workspace', async () => {
     for (const escape of ['../../.ssh', '../..', path.join(home, '.aws')]) {
-      const { code } = parseJobFile(`name: r\nimage: i\ncommand: python train.py\ncode: { source: folder, path: ${JSON.stringify(escape)} }\n`);
+      const { code } = parseJobFile(
+        `name: r\nimage: i\ncommand: python train.py\ncode: { source: folder, path: ${JSON.stringify(escape)} }\n`,
+      );
       assert.equal(code.kind, 'packedFolder');
-      const error = await rejectionOf(pathInsideFolder(workspace, code.kind === 'packedFolder' ? code.path : '', 'code.path'));
+      const error = await rejectionOf(
+        pathInsideFolder(workspace, code.kind === 'packedFolder' ? code.path : '', 'code.path'),
+      );
       assert.equal(error.kind, 'invalidInput', escape);
       assert.match(error.message, /is outside the workspace folder/);
     }
-    assert.equal(await pathInsideFolder(workspace, 'src', 'code.path'), fs.realpathSync(path.join(workspace, 'src')));
+    assert.equal(
+      await pathInsideFolder(workspace, 'src', 'code.path'),
+      fs.realpathSync(path.join(workspace, 'src')),
+    );
     assert.equal(await pathInsideFolder(workspace, '.', 'code.path'), fs.realpathSync(workspace));
   });
 
   it('an endpoint file cannot point model.local outside the workspace, not even through a link', async () => {
     fs.symlinkSync(path.join(home, '.ssh'), path.join(workspace, 'weights'));
     for (const escape of ['../../.aws', path.join(home, '.ssh'), 'weights']) {
-      const { file } = parseEndpointFile(`name: e\nruntime: vllm\nmodel: { local: ${JSON.stringify(escape)} }\n`);
+      const { file } = parseEndpointFile(
+        `name: e\nruntime: vllm\nmodel: { local: ${JSON.stringify(escape)} }\n`,
+      );
       assert.equal(file?.source.kind, 'local');
-      const error = await rejectionOf(pathInsideFolder(workspace, file?.source.kind === 'local' ? file.source.path : '', 'model.local'));
+      const error = await rejectionOf(
+        pathInsideFolder(
+          workspace,
+          file?.source.kind === 'local' ? file.source.path : '',
+          'model.local',
+        ),
+      );
       assert.equal(error.kind, 'invalidInput', escape);
     }
   });
@@ -69,11 +98,33 @@ describe('security: packing never ships local secrets', () => {
     const packed = await packLocalFolder(workspace, 8);
     const archive = gunzipSync(Buffer.concat(packed.parts)).toString('latin1');
     assert.ok(!archive.includes(SECRET), 'a secret value reached the archive');
-    assert.deepEqual(packed.summary.files.map((file) => file.path).sort(), ['.env.example', 'src/model.py', 'train.py']);
+    assert.deepEqual(packed.summary.files.map((file) => file.path).sort(), [
+      '.env.example',
+      'src/model.py',
+      'train.py',
+    ]);
     const leftOut = packed.summary.leftOut.map((file) => `${file.path}: ${file.reason}`).sort();
     assert.ok(leftOut.includes('aws-link: link'));
-    for (const secret of ['.env', 'config/.env.production', '.aws: secret', '.ssh: secret', 'id_ed25519', '.netrc', '.npmrc', '.git-credentials', 'kubeconfig', 'deploy/prod.kubeconfig', 'certs/server.key', 'certs/server.pem', '.docker/config.json', '.kube: secret']) {
-      assert.ok(leftOut.some((entry) => entry === secret || entry === `${secret}: secret`), `${secret} is not reported as left out (${leftOut.join(', ')})`);
+    for (const secret of [
+      '.env',
+      'config/.env.production',
+      '.aws: secret',
+      '.ssh: secret',
+      'id_ed25519',
+      '.netrc',
+      '.npmrc',
+      '.git-credentials',
+      'kubeconfig',
+      'deploy/prod.kubeconfig',
+      'certs/server.key',
+      'certs/server.pem',
+      '.docker/config.json',
+      '.kube: secret',
+    ]) {
+      assert.ok(
+        leftOut.some((entry) => entry === secret || entry === `${secret}: secret`),
+        `${secret} is not reported as left out (${leftOut.join(', ')})`,
+      );
     }
   });
 
@@ -92,11 +143,26 @@ describe('security: packing never ships local secrets', () => {
   });
 
   it('ships packed code in Secrets, never in ConfigMaps', () => {
-    const spec = defaultJobSpec({ name: 'train-a', image: 'python:3.11', command: ['python', 'train.py'], code: { kind: 'packedFolder', localPath: workspace } });
-    assert.deepEqual(buildCodeSecrets('train-a', 'ml', 'job', [new Uint8Array([1])]).map((object) => object.kind), ['Secret']);
-    const job = JSON.stringify(buildRunManifests(spec, { namespace: 'ml', runtime: 'job', codeParts: 2 }));
+    const spec = defaultJobSpec({
+      name: 'train-a',
+      image: 'python:3.11',
+      command: ['python', 'train.py'],
+      code: { kind: 'packedFolder', localPath: workspace },
+    });
+    assert.deepEqual(
+      buildCodeSecrets('train-a', 'ml', 'job', [new Uint8Array([1])]).map((object) => object.kind),
+      ['Secret'],
+    );
+    const job = JSON.stringify(
+      buildRunManifests(spec, { namespace: 'ml', runtime: 'job', codeParts: 2 }),
+    );
     assert.ok(!job.includes('configMap'), 'the pod reads code from a ConfigMap');
-    assert.deepEqual(submitAccess('job', 'ml', true).map((query) => query.resource).filter((resource) => resource !== 'jobs'), ['secrets', 'secrets']);
+    assert.deepEqual(
+      submitAccess('job', 'ml', true)
+        .map((query) => query.resource)
+        .filter((resource) => resource !== 'jobs'),
+      ['secrets', 'secrets'],
+    );
   });
 
   it('a local model upload leaves secret-looking files out too, and lists what it sends', async () => {
@@ -104,8 +170,21 @@ describe('security: packing never ships local secrets', () => {
     write(workspace, 'model/.env', SECRET);
     write(workspace, 'model/.git/config', SECRET);
     const model = await scanLocalModel(path.join(workspace, 'model'));
-    assert.deepEqual(model.files.map((file) => file.path), ['config.json']);
-    assert.deepEqual(model.leftOut.map((file) => `${file.path}: ${file.reason}`).sort(), ['.env: secret', '.git: ignored']);
-    assert.match(fileListText('1 file', model.files.map((file) => ({ path: file.path, bytes: file.size })), model.leftOut), /config\.json \(1 KiB\)[^]*\.env: looks like a secret/);
+    assert.deepEqual(
+      model.files.map((file) => file.path),
+      ['config.json'],
+    );
+    assert.deepEqual(model.leftOut.map((file) => `${file.path}: ${file.reason}`).sort(), [
+      '.env: secret',
+      '.git: ignored',
+    ]);
+    assert.match(
+      fileListText(
+        '1 file',
+        model.files.map((file) => ({ path: file.path, bytes: file.size })),
+        model.leftOut,
+      ),
+      /config\.json \(1 KiB\)[^]*\.env: looks like a secret/,
+    );
   });
 });

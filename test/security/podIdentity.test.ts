@@ -8,9 +8,18 @@ import { PodFiles } from '../../src/cluster/podFiles';
 import { DEV_POD_LABEL, devPodSelector } from '../../src/cluster/devPodContract';
 import { podTargetOf, resolveRunningPod } from '../../src/cluster/podResolver';
 import { startPortForward, type PortForwardHandle } from '../../src/cluster/portForward';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type WorkloadRef } from '../../src/cluster/workloadRef';
+import {
+  MANAGED_BY_LABEL,
+  MANAGED_BY_VALUE,
+  type WorkloadRef,
+} from '../../src/cluster/workloadRef';
 import { runningWorkloads } from '../../src/common/model/workloads';
-import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../cluster/sandbox';
+import {
+  createTestNamespace,
+  deleteTestNamespace,
+  sandboxKubeConfig,
+  waitFor,
+} from '../cluster/sandbox';
 import { httpGet } from '../httpGet';
 
 const ENDPOINT_LABEL = 'kube-ml.dev/endpoint';
@@ -27,18 +36,37 @@ describe('security: pods that copy our labels in a shared namespace (sandbox)', 
   let namespace: string;
 
   const runningPod = (name: string) =>
-    waitFor(async () => {
-      const pod = await core.readNamespacedPod({ namespace, name });
-      return pod.status?.phase === 'Running' && pod.status.containerStatuses?.every((status) => status.state?.running) ? pod : undefined;
-    }, 30_000, `pod ${name} running`);
+    waitFor(
+      async () => {
+        const pod = await core.readNamespacedPod({ namespace, name });
+        return pod.status?.phase === 'Running' &&
+          pod.status.containerStatuses?.every((status) => status.state?.running)
+          ? pod
+          : undefined;
+      },
+      30_000,
+      `pod ${name} running`,
+    );
 
   /** A bare pod; `labels` are whatever its creator chose to copy. */
   const createPod = async (name: string, labels: Record<string, string>) => {
-    await core.createNamespacedPod({ namespace, body: { metadata: { name, labels }, spec: { containers: [container], terminationGracePeriodSeconds: 0 } } });
+    await core.createNamespacedPod({
+      namespace,
+      body: {
+        metadata: { name, labels },
+        spec: { containers: [container], terminationGracePeriodSeconds: 0 },
+      },
+    });
     return runningPod(name);
   };
 
-  const devPod: () => WorkloadRef = () => ({ kind: 'DevPod', namespace, name: 'alice', podSelector: devPodSelector('alice'), container: 'main' });
+  const devPod: () => WorkloadRef = () => ({
+    kind: 'DevPod',
+    namespace,
+    name: 'alice',
+    podSelector: devPodSelector('alice'),
+    container: 'main',
+  });
 
   before(async () => {
     admin = sandboxKubeConfig('admin');
@@ -61,13 +89,24 @@ describe('security: pods that copy our labels in a shared namespace (sandbox)', 
     const alice = await core.readNamespacedPod({ namespace, name: 'alice' });
     // Sandbox pods share this machine's file system, so the pod that ran a command shows in its own IP.
     const target = { namespace, pod: pod.metadata!.name!, container: 'main' };
-    const ran = await waitFor(async () => (await runTextCommand(developer, target, ['printenv', 'POD_IP'])).stdout.trim() || undefined, 15_000, 'POD_IP in the resolved pod');
+    const ran = await waitFor(
+      async () =>
+        (await runTextCommand(developer, target, ['printenv', 'POD_IP'])).stdout.trim() ||
+        undefined,
+      15_000,
+      'POD_IP in the resolved pod',
+    );
     assert.equal(ran, alice.status?.podIP);
     assert.ok(await new PodFiles(developer, target).workingDirectory());
   });
 
   it('a port forward to the dev pod never switches to the look-alike, even while the dev pod is stopped', async () => {
-    const handle = await startPortForward(developer, { ...podTargetOf(devPod()), remotePort: 8888, localPort: 0, waitForPod: true });
+    const handle = await startPortForward(developer, {
+      ...podTargetOf(devPod()),
+      remotePort: 8888,
+      localPort: 0,
+      waitForPod: true,
+    });
     handles.push(handle);
     assert.equal((await httpGet(handle.url('/api'))).status, 200);
     assert.equal(handle.status.podName, 'alice');
@@ -75,43 +114,95 @@ describe('security: pods that copy our labels in a shared namespace (sandbox)', 
     handle.onDidChangeState((status) => status.podName && podNames.add(status.podName));
     // The dev pod stops (deleted); only the look-alike runs now.
     await core.deleteNamespacedPod({ namespace, name: 'alice', gracePeriodSeconds: 0 });
-    await waitFor(async () => (await core.listNamespacedPod({ namespace, fieldSelector: 'metadata.name=alice' })).items.length === 0, 30_000, 'alice gone');
-    await assert.rejects(resolveRunningPod(developer, podTargetOf(devPod())), (error: unknown) => isKubeMlError(error) && error.kind === 'notFound');
-    const answer = await httpGet(handle.url('/api')).then((response) => response.status, () => 'refused');
+    await waitFor(
+      async () =>
+        (await core.listNamespacedPod({ namespace, fieldSelector: 'metadata.name=alice' })).items
+          .length === 0,
+      30_000,
+      'alice gone',
+    );
+    await assert.rejects(
+      resolveRunningPod(developer, podTargetOf(devPod())),
+      (error: unknown) => isKubeMlError(error) && error.kind === 'notFound',
+    );
+    const answer = await httpGet(handle.url('/api')).then(
+      (response) => response.status,
+      () => 'refused',
+    );
     assert.notEqual(answer, 200, 'the forward must not reach the look-alike');
     // Resumed: the forward finds the dev pod again by its name.
     await createPod('alice', { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [DEV_POD_LABEL]: 'alice' });
-    await waitFor(() => httpGet(handle.url('/api')).then((response) => response.status === 200, () => false), 30_000, 'the forward to reach the resumed dev pod');
+    await waitFor(
+      () =>
+        httpGet(handle.url('/api')).then(
+          (response) => response.status === 200,
+          () => false,
+        ),
+      30_000,
+      'the forward to reach the resumed dev pod',
+    );
     assert.equal(handle.status.podName, 'alice');
     assert.ok(!podNames.has('mallory'), [...podNames].join(' '));
   });
 
   it('offers the look-alike in pickers as the plain pod it is, not as the dev pod it copies', async () => {
     const pods = (await core.listNamespacedPod({ namespace })).items;
-    const workloads = runningWorkloads(pods, namespace).map((workload) => `${workload.kind} ${workload.name}`);
+    const workloads = runningWorkloads(pods, namespace).map(
+      (workload) => `${workload.kind} ${workload.name}`,
+    );
     assert.ok(workloads.includes('DevPod alice'), workloads.join(', '));
     assert.ok(workloads.includes('Pod mallory'), workloads.join(', '));
     assert.equal(workloads.filter((workload) => workload === 'DevPod alice').length, 1);
   });
 
   describe('workloads behind a controller', () => {
-    const endpoint = (): WorkloadRef => ({ kind: 'Endpoint', namespace, name: 'web', podSelector: `${ENDPOINT_LABEL}=web`, controller: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' } });
+    const endpoint = (): WorkloadRef => ({
+      kind: 'Endpoint',
+      namespace,
+      name: 'web',
+      podSelector: `${ENDPOINT_LABEL}=web`,
+      controller: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' },
+    });
 
     before(async () => {
       const labels = { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [ENDPOINT_LABEL]: 'web' };
       await apps.createNamespacedDeployment({
         namespace,
-        body: { metadata: { name: 'web', labels }, spec: { replicas: 1, selector: { matchLabels: { [ENDPOINT_LABEL]: 'web' } }, template: { metadata: { labels }, spec: { containers: [container], terminationGracePeriodSeconds: 0 } } } },
+        body: {
+          metadata: { name: 'web', labels },
+          spec: {
+            replicas: 1,
+            selector: { matchLabels: { [ENDPOINT_LABEL]: 'web' } },
+            template: {
+              metadata: { labels },
+              spec: { containers: [container], terminationGracePeriodSeconds: 0 },
+            },
+          },
+        },
       });
-      await waitFor(async () => (await core.listNamespacedPod({ namespace, labelSelector: `${ENDPOINT_LABEL}=web` })).items.some((pod) => pod.status?.phase === 'Running'), 60_000, 'the Deployment\'s pod running');
+      await waitFor(
+        async () =>
+          (
+            await core.listNamespacedPod({ namespace, labelSelector: `${ENDPOINT_LABEL}=web` })
+          ).items.some((pod) => pod.status?.phase === 'Running'),
+        60_000,
+        "the Deployment's pod running",
+      );
       await createPod('web-forged', labels);
     });
 
     it('picks only a pod the Deployment controls (through its ReplicaSet), never a newer pod with the same labels', async () => {
       const pod = await resolveRunningPod(developer, podTargetOf(endpoint()));
       assert.notEqual(pod.metadata?.name, 'web-forged');
-      assert.equal(pod.metadata?.ownerReferences?.find((owner) => owner.controller)?.kind, 'ReplicaSet');
-      const handle = await startPortForward(developer, { ...podTargetOf(endpoint()), remotePort: 8888, localPort: 0 });
+      assert.equal(
+        pod.metadata?.ownerReferences?.find((owner) => owner.controller)?.kind,
+        'ReplicaSet',
+      );
+      const handle = await startPortForward(developer, {
+        ...podTargetOf(endpoint()),
+        remotePort: 8888,
+        localPort: 0,
+      });
       handles.push(handle);
       assert.equal((await httpGet(handle.url('/api'))).status, 200);
       assert.equal(handle.status.podName, pod.metadata?.name);
@@ -120,10 +211,30 @@ describe('security: pods that copy our labels in a shared namespace (sandbox)', 
     it('refuses a controller we did not create, and a selector that names no controller', async () => {
       await apps.createNamespacedDeployment({
         namespace,
-        body: { metadata: { name: 'foreign' }, spec: { replicas: 0, selector: { matchLabels: { app: 'foreign' } }, template: { metadata: { labels: { app: 'foreign' } }, spec: { containers: [container] } } } },
+        body: {
+          metadata: { name: 'foreign' },
+          spec: {
+            replicas: 0,
+            selector: { matchLabels: { app: 'foreign' } },
+            template: {
+              metadata: { labels: { app: 'foreign' } },
+              spec: { containers: [container] },
+            },
+          },
+        },
       });
-      await assert.rejects(resolveRunningPod(developer, { namespace, podSelector: 'app=foreign', controller: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'foreign' } }), /not created by Kube ML Workbench/);
-      await assert.rejects(resolveRunningPod(developer, { namespace, podSelector: `${ENDPOINT_LABEL}=web` }), /name no controlling workload/);
+      await assert.rejects(
+        resolveRunningPod(developer, {
+          namespace,
+          podSelector: 'app=foreign',
+          controller: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'foreign' },
+        }),
+        /not created by Kube ML Workbench/,
+      );
+      await assert.rejects(
+        resolveRunningPod(developer, { namespace, podSelector: `${ENDPOINT_LABEL}=web` }),
+        /name no controlling workload/,
+      );
     });
   });
 });

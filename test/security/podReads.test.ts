@@ -5,7 +5,6 @@ import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig } from '../
 import { createLabelledPod } from '../cluster/testPods';
 import { rejectionOf } from './rejectionOf';
 
-
 describe('security: reads from a pod are bounded (sandbox)', function () {
   this.timeout(120_000);
   let namespace: string;
@@ -27,19 +26,35 @@ describe('security: reads from a pod are bounded (sandbox)', function () {
 
   it('kubeml:// refuses a file above the read limit, and reads one at the limit', async () => {
     const folder = await files.workingDirectory();
-    await runCommand(sandboxKubeConfig('developer'), target(), ['sh', '-c', 'head -c 4096 /dev/zero > "$1/limit.bin"; head -c 4097 /dev/zero > "$1/over.bin"', 'sh', folder]);
-    assert.equal((await files.readFile(`${folder}/limit.bin`, undefined, 4096)).content.length, 4096);
+    await runCommand(sandboxKubeConfig('developer'), target(), [
+      'sh',
+      '-c',
+      'head -c 4096 /dev/zero > "$1/limit.bin"; head -c 4097 /dev/zero > "$1/over.bin"',
+      'sh',
+      folder,
+    ]);
+    assert.equal(
+      (await files.readFile(`${folder}/limit.bin`, undefined, 4096)).content.length,
+      4096,
+    );
     const error = await rejectionOf(files.readFile(`${folder}/over.bin`, undefined, 4096));
     assert.equal((error as PodFileError).code, 'tooLarge');
   });
 
   it('a command that prints without end is stopped at the default output bound', async () => {
-    const error = await rejectionOf(runCommand(sandboxKubeConfig('developer'), target(), ['cat', '/dev/zero']));
+    const error = await rejectionOf(
+      runCommand(sandboxKubeConfig('developer'), target(), ['cat', '/dev/zero']),
+    );
     assert.match(error.message, /more than 16 MiB of output/);
   });
 
   it('a caller that needs more output says so', async () => {
-    const result = await runCommand(sandboxKubeConfig('developer'), target(), ['head', '-c', String(20 * 1024 * 1024), '/dev/zero'], { maxOutputBytes: 32 * 1024 * 1024 });
+    const result = await runCommand(
+      sandboxKubeConfig('developer'),
+      target(),
+      ['head', '-c', String(20 * 1024 * 1024), '/dev/zero'],
+      { maxOutputBytes: 32 * 1024 * 1024 },
+    );
     assert.equal(result.exitCode, 0);
     // Past the default bound, so the caller's bound held. Not "exactly 20 MiB": an exec stream can end
     // before all of its output arrived (kubernetes/kubernetes#124571; kubectl too). Readers that

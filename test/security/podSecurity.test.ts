@@ -18,7 +18,11 @@ function podSpecsIn(value: unknown, found: V1PodSpec[] = []): V1PodSpec[] {
     for (const item of value) podSpecsIn(item, found);
   } else if (value && typeof value === 'object') {
     const containers = (value as { containers?: unknown }).containers;
-    if (Array.isArray(containers) && containers.length > 0 && containers.every((container) => typeof (container as { image?: unknown }).image === 'string')) {
+    if (
+      Array.isArray(containers) &&
+      containers.length > 0 &&
+      containers.every((container) => typeof (container as { image?: unknown }).image === 'string')
+    ) {
       found.push(value as V1PodSpec);
     }
     for (const child of Object.values(value)) podSpecsIn(child, found);
@@ -29,15 +33,41 @@ function podSpecsIn(value: unknown, found: V1PodSpec[] = []): V1PodSpec[] {
 /** The pods of every manifest we build, restricted or not. TrainJob's pods come from its cluster runtime (only overrides are ours). */
 function everyPod(restricted: boolean): { what: string; pod: V1PodSpec }[] {
   const builders: { what: string; manifests: unknown }[] = [
-    { what: 'dev pod', manifests: devPodManifest(devPodSpec({ restrictedPodSecurity: restricted }), { now: new Date(0).toISOString() }) },
+    {
+      what: 'dev pod',
+      manifests: devPodManifest(devPodSpec({ restrictedPodSecurity: restricted }), {
+        now: new Date(0).toISOString(),
+      }),
+    },
     ...(['job', 'indexedJob', 'pytorchJob', 'rayJob'] as Runtime[]).map((runtime) => ({
       what: `training run (${runtime})`,
-      manifests: buildRunManifests(jobSpec({ workers: runtime === 'job' || runtime === 'rayJob' ? 1 : 2, restrictedPodSecurity: restricted }), { namespace: 'ml-team', runtime, codeParts: 1 }),
+      manifests: buildRunManifests(
+        jobSpec({
+          workers: runtime === 'job' || runtime === 'rayJob' ? 1 : 2,
+          restrictedPodSecurity: restricted,
+        }),
+        { namespace: 'ml-team', runtime, codeParts: 1 },
+      ),
     })),
-    { what: 'endpoint Deployment', manifests: buildEndpointManifests(vllmSpec({ restrictedPodSecurity: restricted })) },
-    { what: 'KServe predictor', manifests: buildInferenceService(vllmSpec({ restrictedPodSecurity: restricted })) },
+    {
+      what: 'endpoint Deployment',
+      manifests: buildEndpointManifests(vllmSpec({ restrictedPodSecurity: restricted })),
+    },
+    {
+      what: 'KServe predictor',
+      manifests: buildInferenceService(vllmSpec({ restrictedPodSecurity: restricted })),
+    },
   ];
-  if (restricted) builders.push({ what: 'model uploader', manifests: uploaderPodManifest({ name: 'up', namespace: 'ml-team', id: 'x', claimName: 'model' }) });
+  if (restricted)
+    builders.push({
+      what: 'model uploader',
+      manifests: uploaderPodManifest({
+        name: 'up',
+        namespace: 'ml-team',
+        id: 'x',
+        claimName: 'model',
+      }),
+    });
   return builders.flatMap(({ what, manifests }) => {
     const pods = podSpecsIn(manifests);
     assert.ok(pods.length > 0, `${what}: no pod spec found`);
@@ -49,17 +79,38 @@ describe('security: pod security of every pod we build', () => {
   for (const restricted of [true, false]) {
     it(`${restricted ? 'restricted' : 'restriction off'}: no service-account token, seccomp RuntimeDefault, no privilege escalation`, () => {
       for (const { what, pod } of everyPod(restricted)) {
-        assert.equal(pod.automountServiceAccountToken, false, `${what}: the default service account's token must stay out`);
-        assert.equal(pod.securityContext?.seccompProfile?.type, 'RuntimeDefault', `${what}: seccomp`);
+        assert.equal(
+          pod.automountServiceAccountToken,
+          false,
+          `${what}: the default service account's token must stay out`,
+        );
+        assert.equal(
+          pod.securityContext?.seccompProfile?.type,
+          'RuntimeDefault',
+          `${what}: seccomp`,
+        );
         for (const container of [...(pod.initContainers ?? []), ...pod.containers]) {
-          assert.equal(container.securityContext?.allowPrivilegeEscalation, false, `${what}/${container.name}: privilege escalation`);
-          assert.equal(container.securityContext?.privileged, undefined, `${what}/${container.name}: privileged`);
+          assert.equal(
+            container.securityContext?.allowPrivilegeEscalation,
+            false,
+            `${what}/${container.name}: privilege escalation`,
+          );
+          assert.equal(
+            container.securityContext?.privileged,
+            undefined,
+            `${what}/${container.name}: privileged`,
+          );
         }
-        for (const volume of pod.volumes ?? []) assert.equal(volume.hostPath, undefined, `${what}: hostPath`);
+        for (const volume of pod.volumes ?? [])
+          assert.equal(volume.hostPath, undefined, `${what}: hostPath`);
         if (restricted) {
           assert.equal(pod.securityContext?.runAsNonRoot, true, `${what}: runAsNonRoot`);
           for (const container of [...(pod.initContainers ?? []), ...pod.containers]) {
-            assert.deepEqual(container.securityContext?.capabilities?.drop, ['ALL'], `${what}/${container.name}: capabilities`);
+            assert.deepEqual(
+              container.securityContext?.capabilities?.drop,
+              ['ALL'],
+              `${what}/${container.name}: capabilities`,
+            );
           }
         }
       }

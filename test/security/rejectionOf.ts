@@ -1,7 +1,9 @@
 import * as assert from 'node:assert/strict';
 
 /** The error a promise rejects with; fails the test when it resolves instead. */
-export async function rejectionOf(promise: Promise<unknown>): Promise<Error & { kind?: string; code?: string }> {
+export async function rejectionOf(
+  promise: Promise<unknown>,
+): Promise<Error & { kind?: string; code?: string }> {
   try {
     await promise;
   } catch (error) {

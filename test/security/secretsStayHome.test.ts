@@ -14,7 +14,12 @@ import { planGpuSource, sampleGpuSource } from '../../src/gpuMetrics/gpuSource';
 import { LogSession } from '../../src/logs/logSession';
 import { createTrainingPod } from '../cluster/trainingPods';
 import { httpGet } from '../httpGet';
-import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor } from '../cluster/sandbox';
+import {
+  createTestNamespace,
+  deleteTestNamespace,
+  sandboxKubeConfig,
+  waitFor,
+} from '../cluster/sandbox';
 import { recordingLog } from '../recordingLog';
 
 /** The developer's kubeconfig with its token replaced: the API server answers 401 to everything. */
@@ -35,15 +40,32 @@ async function runProducers(kubeConfig: KubeConfig, workload: WorkloadRef): Prom
   const seen: unknown[] = [];
   const log = recordingLog(seen);
   const session = new LogSession({
-    kubeConfig, workload, maxLines: 1000, batchMs: 20, log,
-    spoolPath: path.join(os.tmpdir(), `secrets-spool-${process.pid}-${randomBytes(4).toString('hex')}`),
+    kubeConfig,
+    workload,
+    maxLines: 1000,
+    batchMs: 20,
+    log,
+    spoolPath: path.join(
+      os.tmpdir(),
+      `secrets-spool-${process.pid}-${randomBytes(4).toString('hex')}`,
+    ),
     post: (message) => seen.push(message),
   });
   try {
-    const started = await session.start().then(() => true, (error: unknown) => seen.push(String(error), (error as Error).stack) === 0);
+    const started = await session.start().then(
+      () => true,
+      (error: unknown) => seen.push(String(error), (error as Error).stack) === 0,
+    );
     // Until the view has training lines, or the session has told it that following failed.
-    const failedStatus = (message: unknown) => (message as { type?: string }).type === 'status' && /error|fail|ended/i.test(String((message as { state?: string }).state));
-    if (started) await waitFor(() => JSON.stringify(seen).includes('loss') || seen.some(failedStatus), 30_000, 'training lines or a failure in the log view');
+    const failedStatus = (message: unknown) =>
+      (message as { type?: string }).type === 'status' &&
+      /error|fail|ended/i.test(String((message as { state?: string }).state));
+    if (started)
+      await waitFor(
+        () => JSON.stringify(seen).includes('loss') || seen.some(failedStatus),
+        30_000,
+        'training lines or a failure in the log view',
+      );
   } finally {
     session.dispose();
   }
@@ -55,11 +77,21 @@ async function runProducers(kubeConfig: KubeConfig, workload: WorkloadRef): Prom
     seen.push(String(error), (error as Error).stack, JSON.stringify(error));
   }
   // The forward's states are what the Port Forwards view shows and the output channel logs.
-  const forward = await startPortForward(kubeConfig, { namespace: workload.namespace, podName: workload.name, remotePort: 8888, localPort: 0 })
-    .catch((error: unknown) => { seen.push(String(error), (error as Error).stack, JSON.stringify(error)); return undefined; });
+  const forward = await startPortForward(kubeConfig, {
+    namespace: workload.namespace,
+    podName: workload.name,
+    remotePort: 8888,
+    localPort: 0,
+  }).catch((error: unknown) => {
+    seen.push(String(error), (error as Error).stack, JSON.stringify(error));
+    return undefined;
+  });
   if (forward) {
     forward.onDidChangeState((status) => seen.push(status));
-    seen.push((await httpGet(forward.url('/api')).catch((error: unknown) => String(error))), forward.status);
+    seen.push(
+      await httpGet(forward.url('/api')).catch((error: unknown) => String(error)),
+      forward.status,
+    );
     forward.dispose();
   }
   return JSON.stringify(seen);
@@ -84,15 +116,27 @@ describe('security: credentials never reach a webview message or a log', functio
     const seen = await runProducers(kubeConfig, workload);
     assert.match(seen, /loss/, 'the producers did run: the log view received training lines');
     assert.ok(!seen.includes(token), 'the token reached a webview message or a log');
-    for (const secret of [kubeConfig.getCurrentCluster()?.caData, kubeConfig.getCurrentUser()?.keyData, kubeConfig.getCurrentUser()?.certData]) {
-      if (secret) assert.ok(!seen.includes(secret), 'certificate or key data reached a webview message or a log');
+    for (const secret of [
+      kubeConfig.getCurrentCluster()?.caData,
+      kubeConfig.getCurrentUser()?.keyData,
+      kubeConfig.getCurrentUser()?.certData,
+    ]) {
+      if (secret)
+        assert.ok(
+          !seen.includes(secret),
+          'certificate or key data reached a webview message or a log',
+        );
     }
   });
 
   it('a refused token appears in none of the errors posted or logged', async () => {
     const token = `kmw-refused-${randomBytes(16).toString('hex')}`;
     const seen = await runProducers(refusedKubeConfig(token), workload);
-    assert.match(seen, /401|Unauthorized|unauthori[sz]ed|sign in|credentials/i, 'the producers did meet the refusal');
+    assert.match(
+      seen,
+      /401|Unauthorized|unauthori[sz]ed|sign in|credentials/i,
+      'the producers did meet the refusal',
+    );
     assert.ok(!seen.includes(token), 'the refused token reached an error shown or logged');
   });
 });

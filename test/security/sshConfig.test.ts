@@ -5,7 +5,12 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { renderHostEntry, sshHostAlias, upsertHostEntry, type SshHostEntry } from '../../src/attach/model/sshConfig';
+import {
+  renderHostEntry,
+  sshHostAlias,
+  upsertHostEntry,
+  type SshHostEntry,
+} from '../../src/attach/model/sshConfig';
 import { podSshHostEntry, type PodSshHost } from '../../src/attach/sshHost';
 import { isKubeMlError } from '../../src/cluster/errors';
 
@@ -52,7 +57,11 @@ describe('security: the ssh config we write', () => {
       { ...host, user: 'dev\n  PermitLocalCommand yes' },
     ];
     for (const candidate of hostile) {
-      assert.throws(() => upsertHostEntry('', podSshHostEntry(candidate)), (error: unknown) => isKubeMlError(error) && error.kind === 'invalidInput', JSON.stringify(candidate));
+      assert.throws(
+        () => upsertHostEntry('', podSshHostEntry(candidate)),
+        (error: unknown) => isKubeMlError(error) && error.kind === 'invalidInput',
+        JSON.stringify(candidate),
+      );
     }
   });
 
@@ -75,10 +84,13 @@ describe('security: the ssh config we write', () => {
     assert.match(both, /^Host kubeml\.ctx\.ns\.de$/m);
     const again = upsertHostEntry(both, { ...entry('kubeml.ctx.ns.de'), user: 'root' });
     assert.equal(again.match(/^Host /gm)?.length, 2);
-    assert.match(again, /^# >>> kube-ml kubeml\.ctx\.ns\.dev\nHost kubeml\.ctx\.ns\.dev\n {2}User dev$/m);
+    assert.match(
+      again,
+      /^# >>> kube-ml kubeml\.ctx\.ns\.dev\nHost kubeml\.ctx\.ns\.dev\n {2}User dev$/m,
+    );
   });
 
-  it('pins the host key in the entry\'s own known_hosts file and forwards no agent (as ssh itself reads the entry)', () => {
+  it("pins the host key in the entry's own known_hosts file and forwards no agent (as ssh itself reads the entry)", () => {
     const written = podSshHostEntry(host);
     const text = renderHostEntry(written);
     assert.doesNotMatch(text, /StrictHostKeyChecking no|\/dev\/null/);

@@ -24,7 +24,9 @@ export class ManualTimers implements Timers {
   advance(ms: number): void {
     const until = this.time + ms;
     for (;;) {
-      const due = [...this.scheduled].filter((entry) => entry.at <= until).sort((left, right) => left.at - right.at)[0];
+      const due = [...this.scheduled]
+        .filter((entry) => entry.at <= until)
+        .sort((left, right) => left.at - right.at)[0];
       if (!due) break;
       this.scheduled.delete(due);
       this.time = due.at;

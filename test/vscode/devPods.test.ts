@@ -14,7 +14,13 @@ import { DevPodsTreeProvider, type DevPodNode } from '../../src/devPods/devPodsT
 import { IdleChecker } from '../../src/devPods/idleChecker';
 import { deleteDevPod } from '../../src/devPods/lifecycle';
 import type { FlowPrompter } from '../../src/devPods/prompter';
-import { adminKubeConfig, createTestNamespace, getApi, switchSessionNamespace, waitFor } from './helpers';
+import {
+  adminKubeConfig,
+  createTestNamespace,
+  getApi,
+  switchSessionNamespace,
+  waitFor,
+} from './helpers';
 
 /** Answers every question with its default, like pressing Enter; counts the presses. */
 function enterPresser(): FlowPrompter & { presses: string[] } {
@@ -32,7 +38,10 @@ function enterPresser(): FlowPrompter & { presses: string[] } {
   };
 }
 
-interface UserError { kind: string; summary: string }
+interface UserError {
+  kind: string;
+  summary: string;
+}
 
 describe('devPods', () => {
   const namespace = `devpods-vscode-${Date.now().toString(36)}`;
@@ -46,7 +55,10 @@ describe('devPods', () => {
   let scratch: string;
   let created = '';
 
-  const treeNode = (name: string) => tree.getChildren().find((node): node is DevPodNode => node.type === 'devPod' && node.name === name);
+  const treeNode = (name: string) =>
+    tree
+      .getChildren()
+      .find((node): node is DevPodNode => node.type === 'devPod' && node.name === name);
 
   before(async function () {
     this.timeout(60_000);
@@ -61,10 +73,14 @@ describe('devPods', () => {
 
   after(async function () {
     this.timeout(60_000);
-    if (created) await deleteDevPod(kubeConfig, namespace, created, { keepVolume: false }).catch(() => undefined);
+    if (created)
+      await deleteDevPod(kubeConfig, namespace, created, { keepVolume: false }).catch(
+        () => undefined,
+      );
     tree?.dispose();
     diagnostics?.dispose();
-    if (services.connection.session?.contextName !== 'kube-ml-sandbox') await services.connection.switchContext('kube-ml-sandbox');
+    if (services.connection.session?.contextName !== 'kube-ml-sandbox')
+      await services.connection.switchContext('kube-ml-sandbox');
     if (originalNamespace) await services.connection.switchNamespace(originalNamespace);
     await core.deleteNamespace({ name: namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
     fs.rmSync(scratch, { recursive: true, force: true });
@@ -75,41 +91,87 @@ describe('devPods', () => {
     const prompter = enterPresser();
     const result = await commands.createInteractive(undefined, prompter);
     assert.ok(result, 'the flow was not cancelled');
-    assert.deepStrictEqual(prompter.presses, ['Create Dev Pod (1/3): name', 'Create Dev Pod (2/3): GPUs', 'Create Dev Pod (3/3): image']);
+    assert.deepStrictEqual(prompter.presses, [
+      'Create Dev Pod (1/3): name',
+      'Create Dev Pod (2/3): GPUs',
+      'Create Dev Pod (3/3): image',
+    ]);
     assert.strictEqual(result.progress.stage, 'running');
-    const pods = await core.listNamespacedPod({ namespace, labelSelector: 'app.kubernetes.io/managed-by=kube-ml-workbench' });
+    const pods = await core.listNamespacedPod({
+      namespace,
+      labelSelector: 'app.kubernetes.io/managed-by=kube-ml-workbench',
+    });
     assert.strictEqual(pods.items.length, 1);
     const pod = pods.items[0];
     created = pod.metadata?.labels?.['kube-ml.dev/devpod'] ?? '';
     assert.strictEqual(pod.spec?.containers[0].resources?.limits?.['nvidia.com/gpu'], '1');
-    assert.strictEqual(pod.spec?.containers[0].image, 'pytorch/pytorch:2.4.1-cuda12.4-cudnn9-runtime');
+    assert.strictEqual(
+      pod.spec?.containers[0].image,
+      'pytorch/pytorch:2.4.1-cuda12.4-cudnn9-runtime',
+    );
     assert.strictEqual(pod.spec?.containers[0].resources?.requests?.cpu, '8');
     const node = await core.readNode({ name: pod.spec?.nodeName ?? '' });
-    assert.strictEqual(node.metadata?.labels?.['nvidia.com/gpu.product'], pod.spec?.nodeSelector?.['nvidia.com/gpu.product']);
-    assert.strictEqual(pod.metadata?.annotations?.['kube-ml.dev/idle-minutes'], String(services.settings.devPodIdleMinutes()));
+    assert.strictEqual(
+      node.metadata?.labels?.['nvidia.com/gpu.product'],
+      pod.spec?.nodeSelector?.['nvidia.com/gpu.product'],
+    );
+    assert.strictEqual(
+      pod.metadata?.annotations?.['kube-ml.dev/idle-minutes'],
+      String(services.settings.devPodIdleMinutes()),
+    );
   });
 
   it('shows it in the Dev Pods view with phase, node, GPUs and idle time, carrying its workload', async function () {
     this.timeout(30_000);
-    const node = await waitFor(() => {
-      const candidate = treeNode(created);
-      return candidate?.row.state === 'running' ? candidate : undefined;
-    }, 20_000, 'the running dev pod in the view');
+    const node = await waitFor(
+      () => {
+        const candidate = treeNode(created);
+        return candidate?.row.state === 'running' ? candidate : undefined;
+      },
+      20_000,
+      'the running dev pod in the view',
+    );
     const item = tree.getTreeItem(node);
     assert.strictEqual(item.contextValue, 'devPod.running');
-    assert.match(String(item.description), /^Running · gpu-\S+ · 1× \S+ · .* · idle < 1 min \(stops in /);
-    assert.deepStrictEqual(node.workload, { kind: 'DevPod', namespace, name: created, podSelector: `kube-ml.dev/devpod=${created}`, container: 'workspace' });
+    assert.match(
+      String(item.description),
+      /^Running · gpu-\S+ · 1× \S+ · .* · idle < 1 min \(stops in /,
+    );
+    assert.deepStrictEqual(node.workload, {
+      kind: 'DevPod',
+      namespace,
+      name: created,
+      podSelector: `kube-ml.dev/devpod=${created}`,
+      container: 'workspace',
+    });
   });
 
   it('Stop and Resume through the registered commands keep the volume and come back running', async function () {
     this.timeout(90_000);
     await vscode.commands.executeCommand('kubeMl.stopDevPod', created);
-    await waitFor(() => treeNode(created)?.row.state === 'stopped', 30_000, 'the view to show it stopped');
-    assert.strictEqual(tree.getTreeItem(treeNode(created) as DevPodNode).contextValue, 'devPod.stopped');
-    const claim = await core.readNamespacedPersistentVolumeClaim({ namespace, name: `${created}-workspace` });
-    assert.strictEqual(claim.metadata?.annotations?.['kube-ml.dev/stopped-reason'], 'stopped by user');
+    await waitFor(
+      () => treeNode(created)?.row.state === 'stopped',
+      30_000,
+      'the view to show it stopped',
+    );
+    assert.strictEqual(
+      tree.getTreeItem(treeNode(created) as DevPodNode).contextValue,
+      'devPod.stopped',
+    );
+    const claim = await core.readNamespacedPersistentVolumeClaim({
+      namespace,
+      name: `${created}-workspace`,
+    });
+    assert.strictEqual(
+      claim.metadata?.annotations?.['kube-ml.dev/stopped-reason'],
+      'stopped by user',
+    );
     await vscode.commands.executeCommand('kubeMl.resumeDevPod', created);
-    await waitFor(() => treeNode(created)?.row.state === 'running', 30_000, 'the view to show it running again');
+    await waitFor(
+      () => treeNode(created)?.row.state === 'running',
+      30_000,
+      'the view to show it running again',
+    );
   });
 
   it('underlines .kubeml/devpod.yaml problems at their line and refuses to create from it', async function () {
@@ -118,15 +180,29 @@ describe('devPods', () => {
     const file = path.join(folder, 'devpod.yaml');
     fs.writeFileSync(file, 'name: from-file\ngpu:\n  count: 40\nimage: pytorch\n');
     const uri = vscode.Uri.file(file);
-    const error = await commands.createFromFile(uri).then(() => undefined, (failure: UserError) => failure);
+    const error = await commands.createFromFile(uri).then(
+      () => undefined,
+      (failure: UserError) => failure,
+    );
     assert.ok(error, 'expected a rejection');
     assert.strictEqual(error.kind, 'invalidInput');
-    assert.match(error.summary, /^\.kubeml\/devpod\.yaml line 3: GPU count must be a whole number from 0 to 16/);
+    assert.match(
+      error.summary,
+      /^\.kubeml\/devpod\.yaml line 3: GPU count must be a whole number from 0 to 16/,
+    );
     // The extension's own diagnostics and this test's instance both publish the same problem.
-    const problems = vscode.languages.getDiagnostics(uri).filter((diagnostic) => diagnostic.source === 'Kube ML');
+    const problems = vscode.languages
+      .getDiagnostics(uri)
+      .filter((diagnostic) => diagnostic.source === 'Kube ML');
     assert.ok(problems.length >= 1);
-    assert.deepStrictEqual([...new Set(problems.map((problem) => `${problem.range.start.line}: ${problem.message}`))], ['2: GPU count must be a whole number from 0 to 16 (0 for a CPU-only dev pod); got 40.']);
-    const pods = await core.listNamespacedPod({ namespace, labelSelector: 'kube-ml.dev/devpod=from-file' });
+    assert.deepStrictEqual(
+      [...new Set(problems.map((problem) => `${problem.range.start.line}: ${problem.message}`))],
+      ['2: GPU count must be a whole number from 0 to 16 (0 for a CPU-only dev pod); got 40.'],
+    );
+    const pods = await core.listNamespacedPod({
+      namespace,
+      labelSelector: 'kube-ml.dev/devpod=from-file',
+    });
     assert.strictEqual(pods.items.length, 0);
   });
 
@@ -134,10 +210,22 @@ describe('devPods', () => {
     this.timeout(60_000);
     const checker = new IdleChecker(services);
     try {
-      await waitFor(() => services.connection.session?.pods.get(namespace, created)?.status?.phase === 'Running', 10_000, 'the session cache to see the pod running');
+      await waitFor(
+        () =>
+          services.connection.session?.pods.get(namespace, created)?.status?.phase === 'Running',
+        10_000,
+        'the session cache to see the pod running',
+      );
       checker.check(Date.now() + 3 * 60 * 60_000);
-      await waitFor(() => treeNode(created)?.row.state === 'stopped', 30_000, 'the idle dev pod to be stopped');
-      const claim = await core.readNamespacedPersistentVolumeClaim({ namespace, name: `${created}-workspace` });
+      await waitFor(
+        () => treeNode(created)?.row.state === 'stopped',
+        30_000,
+        'the idle dev pod to be stopped',
+      );
+      const claim = await core.readNamespacedPersistentVolumeClaim({
+        namespace,
+        name: `${created}-workspace`,
+      });
       assert.match(claim.metadata?.annotations?.['kube-ml.dev/stopped-reason'] ?? '', /^idle for /);
     } finally {
       checker.dispose();
@@ -147,22 +235,43 @@ describe('devPods', () => {
   it('deleting with the volume kept removes the dev pod from the view but keeps the claim', async function () {
     this.timeout(30_000);
     await deleteDevPod(kubeConfig, namespace, created, { keepVolume: true });
-    await waitFor(() => treeNode(created) === undefined, 20_000, 'the deleted dev pod to leave the view');
-    const claim = await core.readNamespacedPersistentVolumeClaim({ namespace, name: `${created}-workspace` });
+    await waitFor(
+      () => treeNode(created) === undefined,
+      20_000,
+      'the deleted dev pod to leave the view',
+    );
+    const claim = await core.readNamespacedPersistentVolumeClaim({
+      namespace,
+      name: `${created}-workspace`,
+    });
     assert.strictEqual(claim.metadata?.annotations?.['kube-ml.dev/kept-from-devpod'], created);
   });
 
   it('the RBAC-limited developer identity is told why before any question is asked', async function () {
     this.timeout(30_000);
     await services.connection.switchContext('kube-ml-sandbox-developer');
-    await waitFor(() => services.connection.session?.contextName === 'kube-ml-sandbox-developer', 15_000, 'the developer session');
+    await waitFor(
+      () => services.connection.session?.contextName === 'kube-ml-sandbox-developer',
+      15_000,
+      'the developer session',
+    );
     await services.connection.switchNamespace('ml-restricted');
-    await waitFor(() => services.connection.session?.namespace === 'ml-restricted', 15_000, 'the developer session in ml-restricted');
+    await waitFor(
+      () => services.connection.session?.namespace === 'ml-restricted',
+      15_000,
+      'the developer session in ml-restricted',
+    );
     const prompter = enterPresser();
-    const error = await commands.createInteractive(undefined, prompter).then(() => undefined, (failure: UserError) => failure);
+    const error = await commands.createInteractive(undefined, prompter).then(
+      () => undefined,
+      (failure: UserError) => failure,
+    );
     assert.ok(error, 'expected a rejection');
     assert.strictEqual(error.kind, 'forbidden');
-    assert.strictEqual(error.summary, 'You may not create dev pods in namespace ml-restricted: RBAC does not allow create pods, patch pods, create persistentvolumeclaims, patch persistentvolumeclaims.');
+    assert.strictEqual(
+      error.summary,
+      'You may not create dev pods in namespace ml-restricted: RBAC does not allow create pods, patch pods, create persistentvolumeclaims, patch persistentvolumeclaims.',
+    );
     assert.deepStrictEqual(prompter.presses, []);
   });
 });

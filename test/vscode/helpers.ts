@@ -10,7 +10,9 @@ export const EXTENSION_ID = 'kube-ml-workbench.kube-ml-workbench';
 export async function getApi(): Promise<KubeMlApi> {
   const extension = vscode.extensions.getExtension<KubeMlApi>(EXTENSION_ID);
   if (!extension) {
-    throw new Error(`Extension ${EXTENSION_ID} is not loaded in this window; is extensionDevelopmentPath the repo root?`);
+    throw new Error(
+      `Extension ${EXTENSION_ID} is not loaded in this window; is extensionDevelopmentPath the repo root?`,
+    );
   }
   const api = extension.isActive ? extension.exports : await extension.activate();
   if (!api?.services) {
@@ -23,7 +25,9 @@ export async function getApi(): Promise<KubeMlApi> {
 export function sandboxKubeconfigPath(): string {
   const file = process.env.KMW_SANDBOX_KUBECONFIG;
   if (!file) {
-    throw new Error('KMW_SANDBOX_KUBECONFIG is not set: run the suites through `npm run test:vscode`');
+    throw new Error(
+      'KMW_SANDBOX_KUBECONFIG is not set: run the suites through `npm run test:vscode`',
+    );
   }
   return file;
 }
@@ -38,15 +42,26 @@ export function adminKubeConfig(): k8s.KubeConfig {
 
 /** Creates a suite's namespace, labelled so the sandbox knows it for a test namespace. */
 export async function createTestNamespace(core: k8s.CoreV1Api, namespace: string): Promise<void> {
-  await core.createNamespace({ body: { metadata: { name: namespace, labels: { 'sandbox.kube-ml.dev/test-namespace': 'true' } } } });
+  await core.createNamespace({
+    body: {
+      metadata: { name: namespace, labels: { 'sandbox.kube-ml.dev/test-namespace': 'true' } },
+    },
+  });
 }
 
 /** Switches the extension's session to `namespace` once there is a session; returns the namespace it had. */
-export async function switchSessionNamespace(services: Services, namespace: string): Promise<string> {
+export async function switchSessionNamespace(
+  services: Services,
+  namespace: string,
+): Promise<string> {
   const session = await waitFor(() => services.connection.session, 15_000, 'a session');
   const originalNamespace = session.namespace;
   await services.connection.switchNamespace(namespace);
-  await waitFor(() => services.connection.session?.namespace === namespace, 15_000, `the session to switch to ${namespace}`);
+  await waitFor(
+    () => services.connection.session?.namespace === namespace,
+    15_000,
+    `the session to switch to ${namespace}`,
+  );
   return originalNamespace;
 }
 

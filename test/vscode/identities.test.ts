@@ -30,30 +30,46 @@ describe('identities: exec-plugin sign-in and a namespace-only user', () => {
     await services.connection.switchContext(ADMIN_CONTEXT);
   });
 
-  it('signs in through the plugin\'s device-code prompt once, and the session fills as the signed-in user', async function () {
+  it("signs in through the plugin's device-code prompt once, and the session fills as the signed-in user", async function () {
     this.timeout(60_000);
     const codes: string[] = [];
     // The user reads the code in the notification and confirms it in the browser.
-    disposables.push(services.onDidStartSignIn((signIn) => {
-      signIn.onLine((line) => {
-        const prompt = devicePrompt(line);
-        if (!prompt) return;
-        codes.push(prompt.userCode);
-        void confirmDeviceCode(prompt);
-      });
-    }));
+    disposables.push(
+      services.onDidStartSignIn((signIn) => {
+        signIn.onLine((line) => {
+          const prompt = devicePrompt(line);
+          if (!prompt) return;
+          codes.push(prompt.userCode);
+          void confirmDeviceCode(prompt);
+        });
+      }),
+    );
     await services.connection.switchContext(SSO_CONTEXT);
-    const session = await waitFor(() => services.connection.session?.contextName === SSO_CONTEXT && services.connection.session, 15_000, 'the SSO session');
+    const session = await waitFor(
+      () => services.connection.session?.contextName === SSO_CONTEXT && services.connection.session,
+      15_000,
+      'the SSO session',
+    );
     await session.pods.ready;
     await session.nodes.ready;
     assert.ok(session.nodes.list().length > 0, 'the signed-in user reads nodes like the developer');
-    assert.strictEqual(codes.length, 1, `one sign-in for the session's lists and watches: ${codes.join(', ')}`);
+    assert.strictEqual(
+      codes.length,
+      1,
+      `one sign-in for the session's lists and watches: ${codes.join(', ')}`,
+    );
   });
 
   it('a namespace-only user creates a dev pod: the GPU step says capacity is hidden, nothing waits on the node list', async function () {
     this.timeout(90_000);
     await services.connection.switchContext(NAMESPACE_ONLY_CONTEXT);
-    const session = await waitFor(() => services.connection.session?.contextName === NAMESPACE_ONLY_CONTEXT && services.connection.session, 15_000, 'the namespace-only session');
+    const session = await waitFor(
+      () =>
+        services.connection.session?.contextName === NAMESPACE_ONLY_CONTEXT &&
+        services.connection.session,
+      15_000,
+      'the namespace-only session',
+    );
     assert.strictEqual(session.namespace, NAMESPACE_ONLY_NAMESPACE);
     const placeholders: string[] = [];
     const answers: string[] = [];
@@ -75,11 +91,17 @@ describe('identities: exec-plugin sign-in and a namespace-only user', () => {
     try {
       assert.ok(result, 'the flow was not cancelled');
       assert.strictEqual(result.progress.stage, 'running');
-      assert.match(placeholders[0] ?? '', /^Cluster-wide GPU capacity is hidden from you \(you may not list nodes\)/);
+      assert.match(
+        placeholders[0] ?? '',
+        /^Cluster-wide GPU capacity is hidden from you \(you may not list nodes\)/,
+      );
     } finally {
       // The first question is the dev pod's name.
       const name = answers[0];
-      if (name) await deleteDevPod(session.kubeConfig, NAMESPACE_ONLY_NAMESPACE, name, { keepVolume: false });
+      if (name)
+        await deleteDevPod(session.kubeConfig, NAMESPACE_ONLY_NAMESPACE, name, {
+          keepVolume: false,
+        });
     }
   });
 });

@@ -16,12 +16,17 @@ const repoRoot = path.resolve(__dirname, '..', '..');
 
 /** Where results go: KMW_VSCODE_RESULTS, or test-results/vscode-results.txt in the repo. */
 export function resultsPath(): string {
-  return process.env.KMW_VSCODE_RESULTS || path.join(repoRoot, 'test-results', 'vscode-results.txt');
+  return (
+    process.env.KMW_VSCODE_RESULTS || path.join(repoRoot, 'test-results', 'vscode-results.txt')
+  );
 }
 
 function suiteNames(): string[] {
-  const only = process.env.KMW_VSCODE_FILES?.split(',').map((name) => name.trim()).filter(Boolean);
-  return fs.readdirSync(sourceFolder)
+  const only = process.env.KMW_VSCODE_FILES?.split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  return fs
+    .readdirSync(sourceFolder)
     .filter((file) => file.endsWith('.test.ts'))
     .map((file) => file.slice(0, -'.test.ts'.length))
     .filter((name) => !only || only.includes(name))
@@ -37,7 +42,12 @@ function loadSuite(name: string): void {
 /** Gives TDD names to the BDD functions mocha installed on the global object. */
 function aliasTddNames(context: Record<string, unknown>): void {
   const aliases: Record<string, string> = {
-    suite: 'describe', test: 'it', suiteSetup: 'before', suiteTeardown: 'after', setup: 'beforeEach', teardown: 'afterEach',
+    suite: 'describe',
+    test: 'it',
+    suiteSetup: 'before',
+    suiteTeardown: 'after',
+    setup: 'beforeEach',
+    teardown: 'afterEach',
   };
   for (const [tdd, bdd] of Object.entries(aliases)) {
     context[tdd] = context[bdd];
@@ -49,7 +59,8 @@ function fileReporter(file: string) {
   return class FileReporter extends Mocha.reporters.Base {
     constructor(runner: Mocha.Runner, options?: Mocha.MochaOptions) {
       super(runner, options);
-      const { EVENT_TEST_PASS, EVENT_TEST_FAIL, EVENT_TEST_PENDING, EVENT_RUN_END } = Mocha.Runner.constants;
+      const { EVENT_TEST_PASS, EVENT_TEST_FAIL, EVENT_TEST_PENDING, EVENT_RUN_END } =
+        Mocha.Runner.constants;
       const write = (line: string) => {
         fs.appendFileSync(file, line + '\n');
         console.log(line);
@@ -78,7 +89,10 @@ function fileReporter(file: string) {
 }
 
 function indent(text: string): string {
-  return text.split('\n').map((line) => `        ${line}`).join('\n');
+  return text
+    .split('\n')
+    .map((line) => `        ${line}`)
+    .join('\n');
 }
 
 export async function run(): Promise<void> {

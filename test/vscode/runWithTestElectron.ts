@@ -11,20 +11,29 @@ import { runTests } from '@vscode/test-electron';
 
 async function main(): Promise<void> {
   const repoRoot = path.resolve(__dirname, '..', '..');
-  const kubeconfig = process.env.KMW_SANDBOX_KUBECONFIG || path.join(repoRoot, '.sandbox', 'kubeconfig');
+  const kubeconfig =
+    process.env.KMW_SANDBOX_KUBECONFIG || path.join(repoRoot, '.sandbox', 'kubeconfig');
   if (!fs.existsSync(kubeconfig)) {
-    throw new Error(`${kubeconfig} is missing: run \`npm run sandbox -- up\` (or set KMW_SANDBOX_KUBECONFIG)`);
+    throw new Error(
+      `${kubeconfig} is missing: run \`npm run sandbox -- up\` (or set KMW_SANDBOX_KUBECONFIG)`,
+    );
   }
   const grepAt = process.argv.indexOf('--grep');
   const grep = grepAt >= 0 ? process.argv[grepAt + 1] : undefined;
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'kmw-electron-'));
   const workspace = path.join(scratch, 'workspace');
   fs.mkdirSync(path.join(workspace, '.vscode'), { recursive: true });
-  fs.writeFileSync(path.join(workspace, '.vscode', 'settings.json'), JSON.stringify({ 'workbench.secondarySideBar.defaultVisibility': 'hidden' }));
+  fs.writeFileSync(
+    path.join(workspace, '.vscode', 'settings.json'),
+    JSON.stringify({ 'workbench.secondarySideBar.defaultVisibility': 'hidden' }),
+  );
   try {
     const exitCode = await runTests({
       // The download stays in the rig cache, out of the repo.
-      cachePath: path.join(process.env.KMW_CACHE || path.join(os.homedir(), '.cache', 'kube-ml-workbench'), 'vscode-test'),
+      cachePath: path.join(
+        process.env.KMW_CACHE || path.join(os.homedir(), '.cache', 'kube-ml-workbench'),
+        'vscode-test',
+      ),
       extensionDevelopmentPath: repoRoot,
       extensionTestsPath: path.join(repoRoot, 'dist', 'test', 'index.js'),
       extensionTestsEnv: {
@@ -35,8 +44,10 @@ async function main(): Promise<void> {
       },
       launchArgs: [
         workspace,
-        '--user-data-dir', path.join(scratch, 'user-data'),
-        '--extensions-dir', path.join(scratch, 'extensions'),
+        '--user-data-dir',
+        path.join(scratch, 'user-data'),
+        '--extensions-dir',
+        path.join(scratch, 'extensions'),
         '--disable-workspace-trust',
         '--disable-extensions',
       ],

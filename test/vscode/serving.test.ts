@@ -10,7 +10,13 @@ import * as vscode from 'vscode';
 import * as k8s from '@kubernetes/client-node';
 import type { Services } from '../../src/common/services';
 import type { DeployRequest, DeployResult } from '../../src/serving/deployService';
-import { adminKubeConfig, createTestNamespace, getApi, switchSessionNamespace, waitFor } from './helpers';
+import {
+  adminKubeConfig,
+  createTestNamespace,
+  getApi,
+  switchSessionNamespace,
+  waitFor,
+} from './helpers';
 
 describe('serving', function () {
   this.timeout(120_000);
@@ -33,7 +39,11 @@ describe('serving', function () {
 
   after(async () => {
     for (const tab of vscode.window.tabGroups.all.flatMap((group) => group.tabs)) {
-      if (tab.input instanceof vscode.TabInputWebview && tab.input.viewType.includes('kubeMl.playground')) await vscode.window.tabGroups.close(tab);
+      if (
+        tab.input instanceof vscode.TabInputWebview &&
+        tab.input.viewType.includes('kubeMl.playground')
+      )
+        await vscode.window.tabGroups.close(tab);
     }
     if (originalNamespace) await services.connection.switchNamespace(originalNamespace);
     await core.deleteNamespace({ name: namespace, gracePeriodSeconds: 0 }).catch(() => undefined);
@@ -42,32 +52,79 @@ describe('serving', function () {
 
   it('deploys a local model folder through kubeMl.deployModel and the Endpoints view lists it Available', async () => {
     const request: DeployRequest = {
-      spec: { name: 'vsc-llm', runtime: 'vllm', gpus: 1, cpu: '1', memory: '2Gi', restrictedPodSecurity: true, scaling: { minReplicas: 1, maxReplicas: 1, targetCpuUtilization: 70 }, exposure: { kind: 'cluster' } },
+      spec: {
+        name: 'vsc-llm',
+        runtime: 'vllm',
+        gpus: 1,
+        cpu: '1',
+        memory: '2Gi',
+        restrictedPodSecurity: true,
+        scaling: { minReplicas: 1, maxReplicas: 1, targetCpuUtilization: 70 },
+        exposure: { kind: 'cluster' },
+      },
       source: { kind: 'local', path: folder },
     };
-    const result = await vscode.commands.executeCommand<(DeployResult & { listed: boolean }) | undefined>('kubeMl.deployModel', request);
-    assert.ok(result, 'the command reported a deployed endpoint (see the Kube ML output otherwise)');
+    const result = await vscode.commands.executeCommand<
+      (DeployResult & { listed: boolean }) | undefined
+    >('kubeMl.deployModel', request);
+    assert.ok(
+      result,
+      'the command reported a deployed endpoint (see the Kube ML output otherwise)',
+    );
     assert.equal(result.rollout?.phase, 'available');
     assert.equal(result.listed, true, 'the Endpoints view lists the endpoint');
-    assert.deepEqual({ ...result.spec.model }, { claimName: 'vsc-llm-model', path: 'models/vsc-llm', readOnly: true });
+    assert.deepEqual(
+      { ...result.spec.model },
+      { claimName: 'vsc-llm-model', path: 'models/vsc-llm', readOnly: true },
+    );
     const deployment = await apps.readNamespacedDeployment({ namespace, name: 'vsc-llm' });
-    assert.equal(deployment.spec?.template.spec?.volumes?.[0].persistentVolumeClaim?.claimName, 'vsc-llm-model');
+    assert.equal(
+      deployment.spec?.template.spec?.volumes?.[0].persistentVolumeClaim?.claimName,
+      'vsc-llm-model',
+    );
   });
 
   it('opens the Playground panel on the endpoint', async () => {
-    const opened = await vscode.commands.executeCommand<boolean | undefined>('kubeMl.openPlayground', `${namespace}/vsc-llm`);
+    const opened = await vscode.commands.executeCommand<boolean | undefined>(
+      'kubeMl.openPlayground',
+      `${namespace}/vsc-llm`,
+    );
     assert.equal(opened, true);
-    await waitFor(() => vscode.window.tabGroups.all.flatMap((group) => group.tabs).find((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.includes('kubeMl.playground')), 10_000, 'the playground tab');
+    await waitFor(
+      () =>
+        vscode.window.tabGroups.all
+          .flatMap((group) => group.tabs)
+          .find(
+            (tab) =>
+              tab.input instanceof vscode.TabInputWebview &&
+              tab.input.viewType.includes('kubeMl.playground'),
+          ),
+      10_000,
+      'the playground tab',
+    );
   });
 
   it('scales through the command and deletes keeping the model volume', async () => {
     // The second argument answers the replicas prompt ("N" or "MIN-MAX"), as typing it would.
-    const scaling = vscode.commands.executeCommand<{ minReplicas: number } | undefined>('kubeMl.scaleEndpoint', `${namespace}/vsc-llm`, '2');
+    const scaling = vscode.commands.executeCommand<{ minReplicas: number } | undefined>(
+      'kubeMl.scaleEndpoint',
+      `${namespace}/vsc-llm`,
+      '2',
+    );
     const scaled = await scaling;
     assert.equal(scaled?.minReplicas, 2);
-    await waitFor(async () => (await apps.readNamespacedDeployment({ namespace, name: 'vsc-llm' })).spec?.replicas === 2, 15_000, 'replicas 2');
+    await waitFor(
+      async () =>
+        (await apps.readNamespacedDeployment({ namespace, name: 'vsc-llm' })).spec?.replicas === 2,
+      15_000,
+      'replicas 2',
+    );
 
-    const deleted = await vscode.commands.executeCommand<string[] | undefined>('kubeMl.deleteEndpoint', `${namespace}/vsc-llm`, 'Delete');
+    const deleted = await vscode.commands.executeCommand<string[] | undefined>(
+      'kubeMl.deleteEndpoint',
+      `${namespace}/vsc-llm`,
+      'Delete',
+    );
     assert.ok(deleted?.includes('Deployment/vsc-llm'));
     await core.readNamespacedPersistentVolumeClaim({ namespace, name: 'vsc-llm-model' });
   });

@@ -25,13 +25,20 @@ export function parseRestartRequest(value: string | undefined): RestartRequest |
  * The container to restart now, or undefined. `alreadyDone` is the count the agent reached itself
  * (its own status patch may not have come back through the watch yet), so one request restarts once.
  */
-export function containerToRestart(pod: k8s.V1Pod, alreadyDone: (container: string) => number): string | undefined {
+export function containerToRestart(
+  pod: k8s.V1Pod,
+  alreadyDone: (container: string) => number,
+): string | undefined {
   if (pod.status?.phase !== 'Running' || pod.metadata?.deletionTimestamp) return undefined;
   const request = parseRestartRequest(pod.metadata?.annotations?.[RESTART_CONTAINER_ANNOTATION]);
   if (!request) return undefined;
-  const status = pod.status.containerStatuses?.find((candidate) => candidate.name === request.container);
+  const status = pod.status.containerStatuses?.find(
+    (candidate) => candidate.name === request.container,
+  );
   if (!status?.state?.running) return undefined;
-  return Math.max(status.restartCount, alreadyDone(request.container)) < request.restartCount ? request.container : undefined;
+  return Math.max(status.restartCount, alreadyDone(request.container)) < request.restartCount
+    ? request.container
+    : undefined;
 }
 
 /**
@@ -39,15 +46,26 @@ export function containerToRestart(pod: k8s.V1Pod, alreadyDone: (container: stri
  * it: restartCount + 1, lastState.terminated of the killed instance, state.running from now.
  * The `test` op makes the patch fail rather than clobber a status that changed meanwhile.
  */
-export function restartedStatusPatch(pod: k8s.V1Pod, container: string, now = new Date()): object[] {
+export function restartedStatusPatch(
+  pod: k8s.V1Pod,
+  container: string,
+  now = new Date(),
+): object[] {
   const statuses = pod.status?.containerStatuses ?? [];
   const index = statuses.findIndex((status) => status.name === container);
-  if (index === -1) throw new Error(`pod ${pod.metadata?.namespace}/${pod.metadata?.name} has no status for container ${container}`);
+  if (index === -1)
+    throw new Error(
+      `pod ${pod.metadata?.namespace}/${pod.metadata?.name} has no status for container ${container}`,
+    );
   const previous = statuses[index];
   const at = now.toISOString();
   const startedAt = previous.state?.running?.startedAt ?? pod.status?.startTime ?? now;
   return [
-    { op: 'test', path: `/status/containerStatuses/${index}/restartCount`, value: previous.restartCount },
+    {
+      op: 'test',
+      path: `/status/containerStatuses/${index}/restartCount`,
+      value: previous.restartCount,
+    },
     {
       op: 'replace',
       path: `/status/containerStatuses/${index}`,
@@ -56,7 +74,14 @@ export function restartedStatusPatch(pod: k8s.V1Pod, container: string, now = ne
         ready: true,
         started: true,
         restartCount: previous.restartCount + 1,
-        lastState: { terminated: { exitCode: RESTART_EXIT_CODE, reason: RESTART_REASON, startedAt: new Date(startedAt).toISOString(), finishedAt: at } },
+        lastState: {
+          terminated: {
+            exitCode: RESTART_EXIT_CODE,
+            reason: RESTART_REASON,
+            startedAt: new Date(startedAt).toISOString(),
+            finishedAt: at,
+          },
+        },
         state: { running: { startedAt: at } },
       },
     },

@@ -8,7 +8,10 @@ const DISPLAY_NAMES: Record<string, string> = {
 };
 
 export function requestedGpus(container: k8s.V1Container): number {
-  const value = container.resources?.limits?.['nvidia.com/gpu'] ?? container.resources?.requests?.['nvidia.com/gpu'] ?? '0';
+  const value =
+    container.resources?.limits?.['nvidia.com/gpu'] ??
+    container.resources?.requests?.['nvidia.com/gpu'] ??
+    '0';
   const count = Number(value);
   return Number.isFinite(count) && count > 0 ? Math.floor(count) : 0;
 }
@@ -21,5 +24,8 @@ export interface GpuModelInfo {
 export function gpuModelOf(node: k8s.V1Node | undefined): GpuModelInfo {
   const product = node?.metadata?.labels?.['nvidia.com/gpu.product'] ?? 'NVIDIA-H100-80GB-HBM3';
   const memory = Number(node?.metadata?.labels?.['nvidia.com/gpu.memory'] ?? '81559');
-  return { name: DISPLAY_NAMES[product] ?? product.replace(/-/g, ' '), memoryMiB: Number.isFinite(memory) ? memory : 81559 };
+  return {
+    name: DISPLAY_NAMES[product] ?? product.replace(/-/g, ' '),
+    memoryMiB: Number.isFinite(memory) ? memory : 81559,
+  };
 }

@@ -31,7 +31,9 @@ export function finishedStatusPatch(pod: k8s.V1Pod, code: number, now = new Date
   const finishedAt = now.toISOString();
   const reason = code === 0 ? 'Completed' : 'Error';
   const containerStatuses = (pod.spec?.containers ?? []).map((container) => {
-    const previous = pod.status?.containerStatuses?.find((status) => status.name === container.name);
+    const previous = pod.status?.containerStatuses?.find(
+      (status) => status.name === container.name,
+    );
     return {
       name: container.name,
       image: container.image ?? '',

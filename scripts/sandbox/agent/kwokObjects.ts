@@ -13,14 +13,25 @@ export interface KwokObject {
   spec: Record<string, unknown>;
 }
 
-export const PLURALS: Record<KwokObject['kind'], string> = { Exec: 'execs', Logs: 'logs', PortForward: 'portforwards' };
+export const PLURALS: Record<KwokObject['kind'], string> = {
+  Exec: 'execs',
+  Logs: 'logs',
+  PortForward: 'portforwards',
+};
 
 function metadata(pod: k8s.V1Pod): k8s.V1ObjectMeta {
   return {
     name: pod.metadata?.name,
     namespace: pod.metadata?.namespace,
     labels: { [STAND_IN_LABEL]: 'true' },
-    ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: pod.metadata?.name ?? '', uid: pod.metadata?.uid ?? '' }],
+    ownerReferences: [
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        name: pod.metadata?.name ?? '',
+        uid: pod.metadata?.uid ?? '',
+      },
+    ],
   };
 }
 
@@ -70,7 +81,10 @@ export function logsObject(pod: k8s.V1Pod, logs: ContainerLog[]): KwokObject {
 }
 
 /** `targets` maps a pod port to the local address serving it. */
-export function portForwardObject(pod: k8s.V1Pod, targets: Map<number, { address: string; port: number }>): KwokObject {
+export function portForwardObject(
+  pod: k8s.V1Pod,
+  targets: Map<number, { address: string; port: number }>,
+): KwokObject {
   return {
     apiVersion: `${KWOK_GROUP}/${KWOK_VERSION}`,
     kind: 'PortForward',
@@ -91,9 +105,14 @@ interface PortForwardEntry {
  * ports we do not serve (a benchmark or test pointing a pod port at its own server), so the
  * agent rewriting the object when the pod gets its IP does not drop them.
  */
-export function mergedPortForwardSpec(ours: KwokObject, existing: KwokObject): Record<string, unknown> {
+export function mergedPortForwardSpec(
+  ours: KwokObject,
+  existing: KwokObject,
+): Record<string, unknown> {
   const mine = (ours.spec.forwards ?? []) as PortForwardEntry[];
   const served = new Set(mine.flatMap((forward) => forward.ports));
-  const theirs = ((existing.spec?.forwards ?? []) as PortForwardEntry[]).filter((forward) => !forward.ports.some((port) => served.has(port)));
+  const theirs = ((existing.spec?.forwards ?? []) as PortForwardEntry[]).filter(
+    (forward) => !forward.ports.some((port) => served.has(port)),
+  );
   return { ...ours.spec, forwards: [...mine, ...theirs] };
 }

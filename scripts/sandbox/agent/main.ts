@@ -30,7 +30,11 @@ class KeyedQueue {
     const next = previous.then(task).catch((error: unknown) => {
       const code = (error as { code?: number }).code;
       // The object or its namespace went away meanwhile: nothing left to do.
-      if (code === 404 || (code === 403 && /being terminated/.test(String((error as { body?: unknown }).body)))) return;
+      if (
+        code === 404 ||
+        (code === 403 && /being terminated/.test(String((error as { body?: unknown }).body)))
+      )
+        return;
       log(`${key}: ${describeError(error)}`);
     });
     this.tails.set(key, next);
@@ -56,7 +60,10 @@ function startInformer<T extends k8s.KubernetesObject>(
   informer.on('error', (error: unknown) => {
     if (stopping) return;
     log(`watch ${apiPath} failed (${String(error)}); restarting in 1 s`);
-    setTimeout(() => void informer.start().catch((e: unknown) => log(`restart ${apiPath}: ${String(e)}`)), 1000);
+    setTimeout(
+      () => void informer.start().catch((e: unknown) => log(`restart ${apiPath}: ${String(e)}`)),
+      1000,
+    );
   });
   return informer;
 }
@@ -69,10 +76,16 @@ async function main(): Promise<void> {
   const custom = kubeConfig.makeApiClient(k8s.CustomObjectsApi);
 
   const signInServers = await startSignIn(log);
-  log(`sign-in: device login on ${signInUrl()}/device, token webhook on https://127.0.0.1:${PORTS.tokenWebhook}/authenticate`);
+  log(
+    `sign-in: device login on ${signInUrl()}/device, token webhook on https://127.0.0.1:${PORTS.tokenWebhook}/authenticate`,
+  );
   const shared = await startSharedServers();
-  const forwardTargets = new Map([...shared.ports].map(([podPort, port]) => [podPort, { address: '127.0.0.1', port }]));
-  log(`servers: ${[...shared.ports].map(([podPort, port]) => `pod port ${podPort} -> 127.0.0.1:${port}`).join(', ')}`);
+  const forwardTargets = new Map(
+    [...shared.ports].map(([podPort, port]) => [podPort, { address: '127.0.0.1', port }]),
+  );
+  log(
+    `servers: ${[...shared.ports].map(([podPort, port]) => `pod port ${podPort} -> 127.0.0.1:${port}`).join(', ')}`,
+  );
 
   const nodeCache = new Map<string, k8s.V1Node>();
   const nodeOf = async (name: string): Promise<k8s.V1Node | undefined> => {
@@ -93,24 +106,47 @@ async function main(): Promise<void> {
   const onSimulatedNode = async (pod: k8s.V1Pod): Promise<boolean> =>
     (await nodeOf(pod.spec?.nodeName ?? ''))?.metadata?.labels?.[NODE_KIND_LABEL] === 'kwok';
 
-  log(sshdInstalled()
-    ? `sshd: ${REAL_SSHD} found; pods' ssh ports ${POD_SSH_PORTS.join(', ')} reach the sshd started in them (Attach Workspace's Remote-SSH)`
-    : `sshd: ${REAL_SSHD} is NOT installed: Remote-SSH attach to sandbox pods will say the image has no sshd. Install it with \`bash scripts/sandbox/install-sshd.sh\`; pods created afterwards have it (or \`npm run sandbox -- restart-agent\` for existing ones)`);
+  log(
+    sshdInstalled()
+      ? `sshd: ${REAL_SSHD} found; pods' ssh ports ${POD_SSH_PORTS.join(', ')} reach the sshd started in them (Attach Workspace's Remote-SSH)`
+      : `sshd: ${REAL_SSHD} is NOT installed: Remote-SSH attach to sandbox pods will say the image has no sshd. Install it with \`bash scripts/sandbox/install-sshd.sh\`; pods created afterwards have it (or \`npm run sandbox -- restart-agent\` for existing ones)`,
+  );
   const provisioner = new Provisioner(core, log);
-  const standInsServed = (pod: k8s.V1Pod): Promise<void> => waitForStandInsServed(kubeConfig, core, pod);
-  const standIns = new PodStandIns({ core, custom, provisioner, forwardTargets, sshdInstalled, nodeOf, standInsServed, log });
+  const standInsServed = (pod: k8s.V1Pod): Promise<void> =>
+    waitForStandInsServed(kubeConfig, core, pod);
+  const standIns = new PodStandIns({
+    core,
+    custom,
+    provisioner,
+    forwardTargets,
+    sshdInstalled,
+    nodeOf,
+    standInsServed,
+    log,
+  });
   const queue = new KeyedQueue();
   // Seconds, not a cloud's minutes: a test waits through a whole scale-up and scale-down.
-  const autoscaler = new GroupAutoscaler({ core, groups: SANDBOX_NODE_GROUPS, bootDelayMs: 3000, unneededMs: 20_000, scanDelayMs: 2000, log });
+  const autoscaler = new GroupAutoscaler({
+    core,
+    groups: SANDBOX_NODE_GROUPS,
+    bootDelayMs: 3000,
+    unneededMs: 20_000,
+    scanDelayMs: 2000,
+    log,
+  });
   await autoscaler.start();
 
   const claims = startInformer<k8s.V1PersistentVolumeClaim>(
-    kubeConfig, '/api/v1/persistentvolumeclaims', () => core.listPersistentVolumeClaimForAllNamespaces(),
+    kubeConfig,
+    '/api/v1/persistentvolumeclaims',
+    () => core.listPersistentVolumeClaimForAllNamespaces(),
     (claim) => queue.run(`pvc/${claim.metadata?.uid}`, () => provisioner.onClaim(claim)),
     (claim) => queue.run(`pvc/${claim.metadata?.uid}`, () => provisioner.onClaimDeleted(claim)),
   );
   const pods = startInformer<k8s.V1Pod>(
-    kubeConfig, '/api/v1/pods', () => core.listPodForAllNamespaces(),
+    kubeConfig,
+    '/api/v1/pods',
+    () => core.listPodForAllNamespaces(),
     (pod) => {
       queue.run(`autoscale/${pod.metadata?.uid}`, () => autoscaler.onPod(pod));
       queue.run(`pod/${pod.metadata?.uid}`, async () => {
@@ -146,6 +182,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  log(`agent failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+  log(`agent failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exit(1);
 });

@@ -6,9 +6,9 @@ import type * as http from 'node:http';
 export const SANDBOX_MODEL_ID = 'kube-ml-sandbox/tiny-llama-stand-in';
 const TOKEN_INTERVAL_MS = 40;
 const CANNED_REPLY = (
-  'This reply comes from the Kube ML sandbox model server, a stand-in for a real GPU model server. '
-  + 'Tokens arrive one by one at a steady rate so that streaming clients can be tested end to end. '
-  + 'The quick brown fox jumps over the lazy dog while the loss keeps going down.'
+  'This reply comes from the Kube ML sandbox model server, a stand-in for a real GPU model server. ' +
+  'Tokens arrive one by one at a steady rate so that streaming clients can be tested end to end. ' +
+  'The quick brown fox jumps over the lazy dog while the loss keeps going down.'
 ).split(/(?<= )/);
 
 interface Counters {
@@ -21,7 +21,10 @@ const counters: Counters = { running: 0, promptTokens: 0, generationTokens: 0, r
 
 function sendJson(response: http.ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  response.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  response.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+  });
   response.end(text);
 }
 
@@ -47,15 +50,19 @@ interface ParsedRequest {
 
 function parseRequest(body: Record<string, unknown>, chat: boolean): ParsedRequest | string {
   if (chat) {
-    if (!Array.isArray(body.messages) || body.messages.length === 0) return "'messages' must be a non-empty array";
+    if (!Array.isArray(body.messages) || body.messages.length === 0)
+      return "'messages' must be a non-empty array";
   } else if (typeof body.prompt !== 'string' && !Array.isArray(body.prompt)) {
     return "'prompt' is required";
   }
   const promptText = chat
-    ? (body.messages as Array<{ content?: unknown }>).map((message) => String(message.content ?? '')).join(' ')
+    ? (body.messages as Array<{ content?: unknown }>)
+        .map((message) => String(message.content ?? ''))
+        .join(' ')
     : String(body.prompt);
   const requested = Number(body.max_tokens ?? body.max_completion_tokens ?? 16);
-  if (!Number.isInteger(requested) || requested < 1) return "'max_tokens' must be a positive integer";
+  if (!Number.isInteger(requested) || requested < 1)
+    return "'max_tokens' must be a positive integer";
   return {
     model: typeof body.model === 'string' && body.model ? body.model : SANDBOX_MODEL_ID,
     stream: body.stream === true,
@@ -68,12 +75,18 @@ function tokenAt(index: number): string {
   return CANNED_REPLY[index % CANNED_REPLY.length];
 }
 
-async function complete(request: http.IncomingMessage, response: http.ServerResponse, chat: boolean): Promise<void> {
+async function complete(
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+  chat: boolean,
+): Promise<void> {
   let body: Record<string, unknown>;
   try {
     body = JSON.parse(await readBody(request)) as Record<string, unknown>;
   } catch {
-    sendJson(response, 400, { error: { message: 'request body is not valid JSON', type: 'invalid_request_error' } });
+    sendJson(response, 400, {
+      error: { message: 'request body is not valid JSON', type: 'invalid_request_error' },
+    });
     return;
   }
   const parsed = parseRequest(body, chat);
@@ -88,19 +101,32 @@ async function complete(request: http.IncomingMessage, response: http.ServerResp
   const tokenCount = Math.min(parsed.maxTokens, CANNED_REPLY.length);
   counters.requests += 1;
   counters.promptTokens += parsed.promptTokens;
-  const usage = { prompt_tokens: parsed.promptTokens, completion_tokens: tokenCount, total_tokens: parsed.promptTokens + tokenCount };
+  const usage = {
+    prompt_tokens: parsed.promptTokens,
+    completion_tokens: tokenCount,
+    total_tokens: parsed.promptTokens + tokenCount,
+  };
 
   if (!parsed.stream) {
     const text = Array.from({ length: tokenCount }, (_, index) => tokenAt(index)).join('');
     counters.generationTokens += tokenCount;
     const choice = chat
-      ? { index: 0, message: { role: 'assistant', content: text }, finish_reason: finishReason, logprobs: null }
+      ? {
+          index: 0,
+          message: { role: 'assistant', content: text },
+          finish_reason: finishReason,
+          logprobs: null,
+        }
       : { index: 0, text, finish_reason: finishReason, logprobs: null };
     sendJson(response, 200, { id, object, created, model: parsed.model, choices: [choice], usage });
     return;
   }
 
-  response.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+  response.writeHead(200, {
+    'Content-Type': 'text/event-stream',
+    'Cache-Control': 'no-cache',
+    Connection: 'keep-alive',
+  });
   const send = (payload: unknown): void => {
     response.write(`data: ${JSON.stringify(payload)}\n\n`);
   };
@@ -110,7 +136,14 @@ async function complete(request: http.IncomingMessage, response: http.ServerResp
   response.on('close', () => {
     closed = true;
   });
-  if (chat) send({ id, object: chunkObject, created, model: parsed.model, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
+  if (chat)
+    send({
+      id,
+      object: chunkObject,
+      created,
+      model: parsed.model,
+      choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }],
+    });
   for (let index = 0; index < tokenCount && !closed; index += 1) {
     await new Promise((resolve) => setTimeout(resolve, TOKEN_INTERVAL_MS));
     const token = tokenAt(index);
@@ -167,13 +200,22 @@ export function handleOpenAi(request: http.IncomingMessage, response: http.Serve
     case 'GET /v1/models':
       sendJson(response, 200, {
         object: 'list',
-        data: [{ id: SANDBOX_MODEL_ID, object: 'model', created: 1735689600, owned_by: 'kube-ml-sandbox', max_model_len: 4096 }],
+        data: [
+          {
+            id: SANDBOX_MODEL_ID,
+            object: 'model',
+            created: 1735689600,
+            owned_by: 'kube-ml-sandbox',
+            max_model_len: 4096,
+          },
+        ],
       });
       return;
     case 'POST /v1/completions':
     case 'POST /v1/chat/completions':
       complete(request, response, route.endsWith('chat/completions')).catch((error: unknown) => {
-        if (!response.headersSent) sendJson(response, 500, { error: { message: String(error), type: 'server_error' } });
+        if (!response.headersSent)
+          sendJson(response, 500, { error: { message: String(error), type: 'server_error' } });
         else response.end();
       });
       return;

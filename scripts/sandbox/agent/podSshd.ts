@@ -25,7 +25,9 @@ export function sshdInstalled(): boolean {
 }
 
 /** PortForward targets of a pod's ssh ports: its own IP, where sshd-bin/sshd makes sshd listen. */
-export function sshForwardTargets(podIp: string | undefined): Map<number, { address: string; port: number }> {
+export function sshForwardTargets(
+  podIp: string | undefined,
+): Map<number, { address: string; port: number }> {
   return new Map(podIp ? POD_SSH_PORTS.map((port) => [port, { address: podIp, port }]) : []);
 }
 
@@ -61,7 +63,9 @@ function processes(): ProcessInfo[] {
  */
 function podIpOfSshd(candidate: ProcessInfo): string | undefined {
   if (candidate.executable !== REAL_SSHD) return undefined;
-  return /(?:^| )ListenAddress=(127\.64\.\d+\.\d+)(?::\d+)?(?: |$)/.exec(candidate.commandLine)?.[1];
+  return /(?:^| )ListenAddress=(127\.64\.\d+\.\d+)(?::\d+)?(?: |$)/.exec(
+    candidate.commandLine,
+  )?.[1];
 }
 
 /**
@@ -69,10 +73,13 @@ function podIpOfSshd(candidate: ProcessInfo): string | undefined {
  * session processes are renamed "sshd: root@notty" and detached, so they are found by parentage).
  * Returns the pod IPs whose sshd was stopped.
  */
-export function stopPodSshds(shouldStop: (podIp: string, commandLine: string) => boolean): string[] {
+export function stopPodSshds(
+  shouldStop: (podIp: string, commandLine: string) => boolean,
+): string[] {
   const all = processes();
   const children = new Map<number, number[]>();
-  for (const candidate of all) children.set(candidate.parent, [...(children.get(candidate.parent) ?? []), candidate.pid]);
+  for (const candidate of all)
+    children.set(candidate.parent, [...(children.get(candidate.parent) ?? []), candidate.pid]);
   const stopped: string[] = [];
   const victims: number[] = [];
   for (const candidate of all) {

@@ -10,7 +10,16 @@ import { gpuModelOf, requestedGpus } from './gpuInfo';
 import { containerEnv, type KeyLookup } from './podEnv';
 import { containerToRestart, restartedStatusPatch } from './containerRestart';
 import { finishJobPod, isJobPod, msUntilFinish } from './jobRunner';
-import { KWOK_GROUP, KWOK_VERSION, PLURALS, execObject, logsObject, mergedPortForwardSpec, portForwardObject, type KwokObject } from './kwokObjects';
+import {
+  KWOK_GROUP,
+  KWOK_VERSION,
+  PLURALS,
+  execObject,
+  logsObject,
+  mergedPortForwardSpec,
+  portForwardObject,
+  type KwokObject,
+} from './kwokObjects';
 import { POD_SSHD_BIN_DIR, sshForwardTargets, stopPodSshds } from './podSshd';
 import type { Provisioner } from './provisioner';
 import { STAND_INS_READY_ANNOTATION } from '../kwokConfig';
@@ -57,7 +66,8 @@ const podKey = (pod: k8s.V1Pod): string => pod.metadata?.uid ?? '';
  * same name gets a new one, so the old instance's cleanup, which may run after the new instance
  * started, never removes the new one's working folder.
  */
-const podFolder = (namespace: string, name: string, uid: string): string => path.join(PODS_DIR, namespace, `${name}_${uid}`);
+const podFolder = (namespace: string, name: string, uid: string): string =>
+  path.join(PODS_DIR, namespace, `${name}_${uid}`);
 
 function safeReaddir(dir: string): string[] {
   try {
@@ -78,7 +88,9 @@ export class PodStandIns {
   dispose(): void {
     clearInterval(this.ticker);
     for (const state of this.pods.values()) this.release(state);
-    this.logStoppedSshds(stopPodSshds((_podIp, commandLine) => commandLine.includes(`${SANDBOX_DIR}/`)));
+    this.logStoppedSshds(
+      stopPodSshds((_podIp, commandLine) => commandLine.includes(`${SANDBOX_DIR}/`)),
+    );
   }
 
   get count(): number {
@@ -105,7 +117,10 @@ export class PodStandIns {
         // pod's next event, which may never come: try again shortly.
         const retried = state;
         setTimeout(() => {
-          if (this.pods.get(uid) === retried) void this.onPod(pod).catch((retryError: unknown) => this.deps.log(`${retried.namespace}/${retried.name}: ${String(retryError)}`));
+          if (this.pods.get(uid) === retried)
+            void this.onPod(pod).catch((retryError: unknown) =>
+              this.deps.log(`${retried.namespace}/${retried.name}: ${String(retryError)}`),
+            );
         }, 1000).unref();
         throw error;
       }
@@ -121,7 +136,9 @@ export class PodStandIns {
     if (phase === 'Running' && pod.status?.podIP && !state.podIp) {
       state.podIp = pod.status.podIP;
       if (state.podIp.startsWith(POD_CIDR_PREFIX)) {
-        state.podIpServers = await listenOnPodIp(state.podIp, (message) => this.deps.log(`${pod.metadata?.namespace}/${pod.metadata?.name}: ${message}`));
+        state.podIpServers = await listenOnPodIp(state.podIp, (message) =>
+          this.deps.log(`${pod.metadata?.namespace}/${pod.metadata?.name}: ${message}`),
+        );
         if (!this.pods.has(uid)) closeServers(state.podIpServers); // deleted while binding
       }
     }
@@ -149,19 +166,35 @@ export class PodStandIns {
 
   /** Removes folders, logs and sshds of pods deleted while the agent was not running. */
   removeLeftovers(livePods: readonly k8s.V1Pod[]): void {
-    const liveIps = new Set(livePods.filter((pod) => pod.status?.phase === 'Running').map((pod) => pod.status?.podIP));
-    this.logStoppedSshds(stopPodSshds((podIp, commandLine) => commandLine.includes(`${SANDBOX_DIR}/`) && !liveIps.has(podIp)));
-    const liveFolders = new Set(livePods.map((pod) => podFolder(pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', podKey(pod))));
-    const liveLogs = new Set(livePods.map((pod) => `${pod.metadata?.namespace}_${pod.metadata?.name}_${pod.metadata?.uid}`));
+    const liveIps = new Set(
+      livePods.filter((pod) => pod.status?.phase === 'Running').map((pod) => pod.status?.podIP),
+    );
+    this.logStoppedSshds(
+      stopPodSshds(
+        (podIp, commandLine) => commandLine.includes(`${SANDBOX_DIR}/`) && !liveIps.has(podIp),
+      ),
+    );
+    const liveFolders = new Set(
+      livePods.map((pod) =>
+        podFolder(pod.metadata?.namespace ?? '', pod.metadata?.name ?? '', podKey(pod)),
+      ),
+    );
+    const liveLogs = new Set(
+      livePods.map(
+        (pod) => `${pod.metadata?.namespace}_${pod.metadata?.name}_${pod.metadata?.uid}`,
+      ),
+    );
     for (const namespace of safeReaddir(PODS_DIR)) {
       for (const name of safeReaddir(path.join(PODS_DIR, namespace))) {
         const folder = path.join(PODS_DIR, namespace, name);
         if (!liveFolders.has(folder)) fs.rmSync(folder, { recursive: true, force: true });
       }
-      if (safeReaddir(path.join(PODS_DIR, namespace)).length === 0) fs.rmSync(path.join(PODS_DIR, namespace), { recursive: true, force: true });
+      if (safeReaddir(path.join(PODS_DIR, namespace)).length === 0)
+        fs.rmSync(path.join(PODS_DIR, namespace), { recursive: true, force: true });
     }
     for (const entry of safeReaddir(LOGS_DIR)) {
-      if (!liveLogs.has(entry)) fs.rmSync(path.join(LOGS_DIR, entry), { recursive: true, force: true });
+      if (!liveLogs.has(entry))
+        fs.rmSync(path.join(LOGS_DIR, entry), { recursive: true, force: true });
     }
   }
 
@@ -186,7 +219,8 @@ export class PodStandIns {
   }
 
   private async workDirOf(pod: k8s.V1Pod, state: PodState): Promise<string> {
-    const claim = (pod.spec?.volumes ?? []).find((volume) => volume.persistentVolumeClaim)?.persistentVolumeClaim?.claimName;
+    const claim = (pod.spec?.volumes ?? []).find((volume) => volume.persistentVolumeClaim)
+      ?.persistentVolumeClaim?.claimName;
     if (claim) {
       try {
         const folder = await this.deps.provisioner.folderOfClaim(state.namespace, claim);
@@ -195,7 +229,9 @@ export class PodStandIns {
           return folder;
         }
       } catch (error) {
-        this.deps.log(`${state.namespace}/${state.name}: claim ${claim} has no folder yet (${(error as Error).message}); using the pod folder`);
+        this.deps.log(
+          `${state.namespace}/${state.name}: claim ${claim} has no folder yet (${(error as Error).message}); using the pod folder`,
+        );
       }
     }
     fs.mkdirSync(state.ownFolder, { recursive: true });
@@ -210,33 +246,47 @@ export class PodStandIns {
     const containers = pod.spec?.containers ?? [];
     const lookup: KeyLookup = async (kind, name, key) => {
       try {
-        if (kind === 'configMap') return (await this.deps.core.readNamespacedConfigMap({ namespace: state.namespace, name })).data?.[key];
-        const data = (await this.deps.core.readNamespacedSecret({ namespace: state.namespace, name })).data?.[key];
+        if (kind === 'configMap')
+          return (
+            await this.deps.core.readNamespacedConfigMap({ namespace: state.namespace, name })
+          ).data?.[key];
+        const data = (
+          await this.deps.core.readNamespacedSecret({ namespace: state.namespace, name })
+        ).data?.[key];
         return data === undefined ? undefined : Buffer.from(data, 'base64').toString('utf8');
       } catch {
         return undefined;
       }
     };
-    const declaredEnvs = await Promise.all(containers.map((container) => containerEnv(pod, container, lookup)));
-    return execObject(pod, containers.map((container, index) => ({
-      container: container.name,
-      workDir,
-      env: {
-        ...Object.fromEntries(declaredEnvs[index]),
-        HOME: workDir,
-        PATH: [...(this.deps.sshdInstalled() ? [POD_SSHD_BIN_DIR] : []), FAKE_TOOLS_DIR, process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin'].join(':'),
-        TERM: 'xterm-256color',
-        PS1: `${state.name}:\\w\\$ `,
-        POD_NAME: state.name,
-        POD_IP: pod.status?.podIP ?? '',
-        POD_NAMESPACE: state.namespace,
-        NODE_NAME: pod.spec?.nodeName ?? '',
-        KMW_GPU_COUNT: String(requestedGpus(container)),
-        KMW_GPU_NAME: gpuModel.name,
-        KMW_GPU_MEMORY_MIB: String(gpuModel.memoryMiB),
-        KMW_GPU_SEED: state.uid.slice(0, 8),
-      },
-    })));
+    const declaredEnvs = await Promise.all(
+      containers.map((container) => containerEnv(pod, container, lookup)),
+    );
+    return execObject(
+      pod,
+      containers.map((container, index) => ({
+        container: container.name,
+        workDir,
+        env: {
+          ...Object.fromEntries(declaredEnvs[index]),
+          HOME: workDir,
+          PATH: [
+            ...(this.deps.sshdInstalled() ? [POD_SSHD_BIN_DIR] : []),
+            FAKE_TOOLS_DIR,
+            process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+          ].join(':'),
+          TERM: 'xterm-256color',
+          PS1: `${state.name}:\\w\\$ `,
+          POD_NAME: state.name,
+          POD_IP: pod.status?.podIP ?? '',
+          POD_NAMESPACE: state.namespace,
+          NODE_NAME: pod.spec?.nodeName ?? '',
+          KMW_GPU_COUNT: String(requestedGpus(container)),
+          KMW_GPU_NAME: gpuModel.name,
+          KMW_GPU_MEMORY_MIB: String(gpuModel.memoryMiB),
+          KMW_GPU_SEED: state.uid.slice(0, 8),
+        },
+      })),
+    );
   }
 
   private async createObjects(pod: k8s.V1Pod, state: PodState): Promise<void> {
@@ -247,12 +297,21 @@ export class PodStandIns {
       logsFile: path.join(state.logFolder, `${container.name}.log`),
       previousLogsFile: path.join(state.logFolder, `${container.name}.previous.log`),
     }));
-    const elapsedSeconds = pod.status?.startTime ? (Date.now() - new Date(pod.status.startTime).getTime()) / 1000 : 0;
+    const elapsedSeconds = pod.status?.startTime
+      ? (Date.now() - new Date(pod.status.startTime).getTime()) / 1000
+      : 0;
     for (const [index, entry] of logs.entries()) {
       const startStep = Math.max(0, Math.floor(elapsedSeconds * 2) * 5);
-      state.writers.set(entry.container, TrainingLogWriter.create(
-        entry.logsFile, entry.previousLogsFile, state.name, requestedGpus(containers[index]), startStep,
-      ));
+      state.writers.set(
+        entry.container,
+        TrainingLogWriter.create(
+          entry.logsFile,
+          entry.previousLogsFile,
+          state.name,
+          requestedGpus(containers[index]),
+          startStep,
+        ),
+      );
     }
     await Promise.all([
       this.execObjectFor(pod, state).then((exec) => this.upsert(exec)),
@@ -263,7 +322,10 @@ export class PodStandIns {
 
   /** The shared servers' ports, plus the ssh ports on the pod's own IP once it has one. */
   private portForwardObjectFor(pod: k8s.V1Pod): KwokObject {
-    return portForwardObject(pod, new Map([...this.deps.forwardTargets, ...sshForwardTargets(pod.status?.podIP)]));
+    return portForwardObject(
+      pod,
+      new Map([...this.deps.forwardTargets, ...sshForwardTargets(pod.status?.podIP)]),
+    );
   }
 
   private stopSshdOf(podIp: string | undefined): void {
@@ -271,19 +333,43 @@ export class PodStandIns {
   }
 
   private logStoppedSshds(podIps: string[]): void {
-    for (const podIp of podIps) this.deps.log(`stopped the sshd of pod IP ${podIp} and its sessions`);
+    for (const podIp of podIps)
+      this.deps.log(`stopped the sshd of pod IP ${podIp} and its sessions`);
   }
 
   /** Lets kwok's pod-ready stage proceed (see kwokConfig.ts): exec and logs now work. */
   private async markStandInsReady(pod: k8s.V1Pod): Promise<void> {
     if (pod.metadata?.annotations?.[STAND_INS_READY_ANNOTATION] === 'ready') return;
     // Read the live pod: adding a whole annotations map to a stale copy would drop newer keys.
-    const live = await this.deps.core.readNamespacedPod({ name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? '' });
-    if (live.metadata?.uid !== pod.metadata?.uid || live.metadata?.annotations?.[STAND_INS_READY_ANNOTATION] === 'ready') return;
+    const live = await this.deps.core.readNamespacedPod({
+      name: pod.metadata?.name ?? '',
+      namespace: pod.metadata?.namespace ?? '',
+    });
+    if (
+      live.metadata?.uid !== pod.metadata?.uid ||
+      live.metadata?.annotations?.[STAND_INS_READY_ANNOTATION] === 'ready'
+    )
+      return;
     const patch = live.metadata?.annotations
-      ? [{ op: 'add', path: `/metadata/annotations/${STAND_INS_READY_ANNOTATION.replace('/', '~1')}`, value: 'ready' }]
-      : [{ op: 'add', path: '/metadata/annotations', value: { [STAND_INS_READY_ANNOTATION]: 'ready' } }];
-    await this.deps.core.patchNamespacedPod({ name: pod.metadata?.name ?? '', namespace: pod.metadata?.namespace ?? '', body: patch });
+      ? [
+          {
+            op: 'add',
+            path: `/metadata/annotations/${STAND_INS_READY_ANNOTATION.replace('/', '~1')}`,
+            value: 'ready',
+          },
+        ]
+      : [
+          {
+            op: 'add',
+            path: '/metadata/annotations',
+            value: { [STAND_INS_READY_ANNOTATION]: 'ready' },
+          },
+        ];
+    await this.deps.core.patchNamespacedPod({
+      name: pod.metadata?.name ?? '',
+      namespace: pod.metadata?.namespace ?? '',
+      body: patch,
+    });
   }
 
   /**
@@ -293,21 +379,38 @@ export class PodStandIns {
    */
   private async upsert(object: KwokObject): Promise<void> {
     const target = {
-      group: KWOK_GROUP, version: KWOK_VERSION, plural: PLURALS[object.kind],
+      group: KWOK_GROUP,
+      version: KWOK_VERSION,
+      plural: PLURALS[object.kind],
       namespace: object.metadata.namespace ?? 'default',
     };
     const name = object.metadata.name ?? '';
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.deps.custom.createNamespacedCustomObject({ ...target, body: { ...object, metadata: { ...object.metadata, resourceVersion: undefined } } });
+        await this.deps.custom.createNamespacedCustomObject({
+          ...target,
+          body: { ...object, metadata: { ...object.metadata, resourceVersion: undefined } },
+        });
         return;
       } catch (error) {
         if ((error as { code?: number }).code !== 409) throw error;
       }
       try {
-        const existing = await this.deps.custom.getNamespacedCustomObject({ ...target, name }) as KwokObject;
-        const spec = object.kind === 'PortForward' ? mergedPortForwardSpec(object, existing) : object.spec;
-        await this.deps.custom.replaceNamespacedCustomObject({ ...target, name, body: { ...object, spec, metadata: { ...object.metadata, resourceVersion: existing.metadata.resourceVersion } } });
+        const existing = (await this.deps.custom.getNamespacedCustomObject({
+          ...target,
+          name,
+        })) as KwokObject;
+        const spec =
+          object.kind === 'PortForward' ? mergedPortForwardSpec(object, existing) : object.spec;
+        await this.deps.custom.replaceNamespacedCustomObject({
+          ...target,
+          name,
+          body: {
+            ...object,
+            spec,
+            metadata: { ...object.metadata, resourceVersion: existing.metadata.resourceVersion },
+          },
+        });
         return;
       } catch (error) {
         const code = (error as { code?: number }).code;
@@ -321,13 +424,28 @@ export class PodStandIns {
     const container = containerToRestart(pod, (name) => state.restartsDone.get(name) ?? 0);
     const writer = container === undefined ? undefined : state.writers.get(container);
     if (container === undefined || !writer) return;
-    const restartCount = pod.status?.containerStatuses?.find((status) => status.name === container)?.restartCount ?? 0;
+    const restartCount =
+      pod.status?.containerStatuses?.find((status) => status.name === container)?.restartCount ?? 0;
     state.restartsDone.set(container, restartCount + 1);
     const now = new Date();
     const spec = pod.spec?.containers?.find((candidate) => candidate.name === container);
-    state.writers.set(container, writer.restart(path.join(state.logFolder, `${container}.previous.log`), state.name, spec ? requestedGpus(spec) : 0, now));
-    await this.deps.core.patchNamespacedPodStatus({ name: state.name, namespace: state.namespace, body: restartedStatusPatch(pod, container, now) });
-    this.deps.log(`${state.namespace}/${state.name}: restarted container ${container} (restartCount ${restartCount + 1})`);
+    state.writers.set(
+      container,
+      writer.restart(
+        path.join(state.logFolder, `${container}.previous.log`),
+        state.name,
+        spec ? requestedGpus(spec) : 0,
+        now,
+      ),
+    );
+    await this.deps.core.patchNamespacedPodStatus({
+      name: state.name,
+      namespace: state.namespace,
+      body: restartedStatusPatch(pod, container, now),
+    });
+    this.deps.log(
+      `${state.namespace}/${state.name}: restarted container ${container} (restartCount ${restartCount + 1})`,
+    );
   }
 
   private finishJob(pod: k8s.V1Pod, state: PodState): void {
@@ -340,15 +458,19 @@ export class PodStandIns {
       return;
     }
     state.finished = true;
-    finishJobPod(this.deps.core, pod).then((code) => {
-      for (const writer of state.writers.values()) writer.finish(code);
-      this.stopPodIpServers(state);
-      this.deps.log(`${state.namespace}/${state.name}: job pod finished with exit code ${code}`);
-    }).catch((error: unknown) => {
-      state.finished = false;
-      state.jobTimer = undefined;
-      this.deps.log(`${state.namespace}/${state.name}: could not finish job pod: ${(error as Error).message}`);
-    });
+    finishJobPod(this.deps.core, pod)
+      .then((code) => {
+        for (const writer of state.writers.values()) writer.finish(code);
+        this.stopPodIpServers(state);
+        this.deps.log(`${state.namespace}/${state.name}: job pod finished with exit code ${code}`);
+      })
+      .catch((error: unknown) => {
+        state.finished = false;
+        state.jobTimer = undefined;
+        this.deps.log(
+          `${state.namespace}/${state.name}: could not finish job pod: ${(error as Error).message}`,
+        );
+      });
   }
 
   private advanceLogs(): void {
@@ -358,7 +480,9 @@ export class PodStandIns {
         try {
           writer.advance();
         } catch (error) {
-          this.deps.log(`${state.namespace}/${state.name}: log write failed: ${(error as Error).message}`);
+          this.deps.log(
+            `${state.namespace}/${state.name}: log write failed: ${(error as Error).message}`,
+          );
         }
       }
     }

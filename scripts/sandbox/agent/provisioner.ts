@@ -11,7 +11,11 @@ const CLAIM_UID_LABEL = 'sandbox.kube-ml.dev/claim-uid';
 
 export function volumeFolder(claim: k8s.V1PersistentVolumeClaim): string {
   const uid = claim.metadata?.uid ?? 'unknown';
-  return path.join(VOLUMES_DIR, claim.metadata?.namespace ?? 'default', `${claim.metadata?.name}-${uid.slice(0, 8)}`);
+  return path.join(
+    VOLUMES_DIR,
+    claim.metadata?.namespace ?? 'default',
+    `${claim.metadata?.name}-${uid.slice(0, 8)}`,
+  );
 }
 
 function volumeName(claim: k8s.V1PersistentVolumeClaim): string {
@@ -19,19 +23,24 @@ function volumeName(claim: k8s.V1PersistentVolumeClaim): string {
 }
 
 function isOurs(claim: k8s.V1PersistentVolumeClaim): boolean {
-  const provisioner = claim.metadata?.annotations?.['volume.kubernetes.io/storage-provisioner']
-    ?? claim.metadata?.annotations?.['volume.beta.kubernetes.io/storage-provisioner'];
+  const provisioner =
+    claim.metadata?.annotations?.['volume.kubernetes.io/storage-provisioner'] ??
+    claim.metadata?.annotations?.['volume.beta.kubernetes.io/storage-provisioner'];
   return claim.spec?.storageClassName === STORAGE_CLASS || provisioner === PROVISIONER_NAME;
 }
 
 export class Provisioner {
   private readonly inFlight = new Set<string>();
 
-  constructor(private readonly core: k8s.CoreV1Api, private readonly log: (message: string) => void) {}
+  constructor(
+    private readonly core: k8s.CoreV1Api,
+    private readonly log: (message: string) => void,
+  ) {}
 
   async onClaim(claim: k8s.V1PersistentVolumeClaim): Promise<void> {
     const uid = claim.metadata?.uid;
-    if (!uid || claim.spec?.volumeName || claim.status?.phase !== 'Pending' || !isOurs(claim)) return;
+    if (!uid || claim.spec?.volumeName || claim.status?.phase !== 'Pending' || !isOurs(claim))
+      return;
     if (claim.metadata?.deletionTimestamp || this.inFlight.has(uid)) return;
     this.inFlight.add(uid);
     try {
@@ -52,14 +61,19 @@ export class Provisioner {
           persistentVolumeReclaimPolicy: 'Retain',
           hostPath: { path: folder, type: 'DirectoryOrCreate' },
           claimRef: {
-            apiVersion: 'v1', kind: 'PersistentVolumeClaim',
-            namespace: claim.metadata?.namespace, name: claim.metadata?.name, uid,
+            apiVersion: 'v1',
+            kind: 'PersistentVolumeClaim',
+            namespace: claim.metadata?.namespace,
+            name: claim.metadata?.name,
+            uid,
           },
         },
       };
       try {
         await this.core.createPersistentVolume({ body });
-        this.log(`provisioned ${body.metadata?.name} for ${claim.metadata?.namespace}/${claim.metadata?.name} at ${folder}`);
+        this.log(
+          `provisioned ${body.metadata?.name} for ${claim.metadata?.namespace}/${claim.metadata?.name} at ${folder}`,
+        );
       } catch (error) {
         if ((error as { code?: number }).code !== 409) throw error;
       }
@@ -79,7 +93,8 @@ export class Provisioner {
     const volumes = await this.core.listPersistentVolume({ labelSelector: CLAIM_UID_LABEL });
     for (const volume of volumes.items) {
       const uid = volume.metadata?.labels?.[CLAIM_UID_LABEL];
-      if (uid && !live.has(uid)) await this.deleteVolume(volume.metadata?.name ?? '', volume.spec?.hostPath?.path);
+      if (uid && !live.has(uid))
+        await this.deleteVolume(volume.metadata?.name ?? '', volume.spec?.hostPath?.path);
     }
   }
 
@@ -102,7 +117,10 @@ export class Provisioner {
 
   /** The host folder of a bound claim, when it is one of ours. */
   async folderOfClaim(namespace: string, claimName: string): Promise<string | undefined> {
-    const claim = await this.core.readNamespacedPersistentVolumeClaim({ namespace, name: claimName });
+    const claim = await this.core.readNamespacedPersistentVolumeClaim({
+      namespace,
+      name: claimName,
+    });
     const volume = claim.spec?.volumeName;
     if (!volume) return undefined;
     const pv = await this.core.readPersistentVolume({ name: volume });

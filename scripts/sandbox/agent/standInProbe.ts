@@ -16,7 +16,12 @@ class Discard extends Writable {
 }
 
 /** Runs `true` in the container through the API server; rejects with the server's message. */
-function execTrue(kubeConfig: k8s.KubeConfig, namespace: string, pod: string, container: string): Promise<void> {
+function execTrue(
+  kubeConfig: k8s.KubeConfig,
+  namespace: string,
+  pod: string,
+  container: string,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (error?: Error): void => {
@@ -26,15 +31,33 @@ function execTrue(kubeConfig: k8s.KubeConfig, namespace: string, pod: string, co
       else resolve();
     };
     new k8s.Exec(kubeConfig)
-      .exec(namespace, pod, container, ['true'], new Discard(), new Discard(), null, false, (status) => {
-        settle(status.status === 'Success' ? undefined : new Error(status.message ?? 'exec failed'));
-      })
-      .then((socket) => socket.on('close', () => settle(new Error('the exec closed without a status'))))
+      .exec(
+        namespace,
+        pod,
+        container,
+        ['true'],
+        new Discard(),
+        new Discard(),
+        null,
+        false,
+        (status) => {
+          settle(
+            status.status === 'Success' ? undefined : new Error(status.message ?? 'exec failed'),
+          );
+        },
+      )
+      .then((socket) =>
+        socket.on('close', () => settle(new Error('the exec closed without a status'))),
+      )
       .catch((error: unknown) => settle(error instanceof Error ? error : new Error(String(error))));
   });
 }
 
-async function servedOnce(kubeConfig: k8s.KubeConfig, core: k8s.CoreV1Api, pod: k8s.V1Pod): Promise<void> {
+async function servedOnce(
+  kubeConfig: k8s.KubeConfig,
+  core: k8s.CoreV1Api,
+  pod: k8s.V1Pod,
+): Promise<void> {
   const namespace = pod.metadata?.namespace ?? 'default';
   const name = pod.metadata?.name ?? '';
   const container = pod.spec?.containers[0]?.name ?? '';
@@ -43,14 +66,21 @@ async function servedOnce(kubeConfig: k8s.KubeConfig, core: k8s.CoreV1Api, pod: 
 }
 
 /** Waits until exec and logs of `pod` work through the API server; rejects with the last error after the deadline. */
-export async function waitForStandInsServed(kubeConfig: k8s.KubeConfig, core: k8s.CoreV1Api, pod: k8s.V1Pod): Promise<void> {
+export async function waitForStandInsServed(
+  kubeConfig: k8s.KubeConfig,
+  core: k8s.CoreV1Api,
+  pod: k8s.V1Pod,
+): Promise<void> {
   const deadline = Date.now() + DEADLINE_MS;
   for (;;) {
     try {
       await servedOnce(kubeConfig, core, pod);
       return;
     } catch (error) {
-      if (Date.now() >= deadline) throw new Error(`kwok does not serve exec and logs of the pod yet: ${describeError(error)}`);
+      if (Date.now() >= deadline)
+        throw new Error(
+          `kwok does not serve exec and logs of the pod yet: ${describeError(error)}`,
+        );
     }
     await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
   }

@@ -27,7 +27,12 @@ function noise(step: number, salt: number): number {
   return x - Math.floor(x) - 0.5;
 }
 
-export function trainerMetrics(step: number): { loss: number; gradNorm: number; learningRate: number; epoch: number } {
+export function trainerMetrics(step: number): {
+  loss: number;
+  gradNorm: number;
+  learningRate: number;
+  epoch: number;
+} {
   return {
     loss: Math.max(0.05, 2.4 * Math.exp(-step / 900) + 0.35 + noise(step, 1) * 0.08),
     gradNorm: Math.max(0.05, 1.6 * Math.exp(-step / 2000) + 0.3 + noise(step, 2) * 0.2),
@@ -62,13 +67,22 @@ export function tqdmLine(step: number, itPerSecond: number): string {
 
 export function preambleLines(podName: string, gpus: number): Array<[LogStream, string]> {
   return [
-    ['stderr', `/opt/conda/lib/python3.11/site-packages/transformers/training_args.py:1575: FutureWarning: \`evaluation_strategy\` is deprecated, use \`eval_strategy\` instead`],
-    ['stdout', `[sandbox] ${podName}: training stand-in log (no real GPU; ${gpus} simulated GPU${gpus === 1 ? '' : 's'})`],
+    [
+      'stderr',
+      `/opt/conda/lib/python3.11/site-packages/transformers/training_args.py:1575: FutureWarning: \`evaluation_strategy\` is deprecated, use \`eval_strategy\` instead`,
+    ],
+    [
+      'stdout',
+      `[sandbox] ${podName}: training stand-in log (no real GPU; ${gpus} simulated GPU${gpus === 1 ? '' : 's'})`,
+    ],
     ['stdout', '***** Running training *****'],
     ['stdout', '  Num examples = 80,000'],
     ['stdout', '  Num Epochs = 5'],
     ['stdout', `  Instantaneous batch size per device = 8`],
-    ['stdout', `  Total train batch size (w. parallel, distributed & accumulation) = ${8 * Math.max(1, gpus)}`],
+    [
+      'stdout',
+      `  Total train batch size (w. parallel, distributed & accumulation) = ${8 * Math.max(1, gpus)}`,
+    ],
     ['stdout', '  Gradient Accumulation steps = 1'],
     ['stdout', `  Total optimization steps = ${TOTAL_STEPS}`],
     ['stdout', '  Number of trainable parameters = 124,439,808'],
@@ -79,7 +93,10 @@ export function previousRunLines(): Array<[LogStream, string]> {
   return [
     ['stdout', '***** Running training *****'],
     ['stdout', "{'loss': 2.7514, 'grad_norm': 3.1, 'learning_rate': 5e-05, 'epoch': 0.0}"],
-    ['stderr', 'torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB. (sandbox stand-in for a previous container run)'],
+    [
+      'stderr',
+      'torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB. (sandbox stand-in for a previous container run)',
+    ],
   ];
 }
 
@@ -88,17 +105,36 @@ export class TrainingLogWriter {
   private step: number;
   private tick = 0;
 
-  constructor(private readonly file: string, startStep: number) {
+  constructor(
+    private readonly file: string,
+    startStep: number,
+  ) {
     this.step = Math.min(startStep, TOTAL_STEPS);
   }
 
-  static create(file: string, previousFile: string, podName: string, gpus: number, startStep: number): TrainingLogWriter {
+  static create(
+    file: string,
+    previousFile: string,
+    podName: string,
+    gpus: number,
+    startStep: number,
+  ): TrainingLogWriter {
     if (!fs.existsSync(previousFile)) {
       const at = new Date(Date.now() - 60000);
-      fs.writeFileSync(previousFile, previousRunLines().map(([stream, text]) => criLine(stream, text, at)).join(''));
+      fs.writeFileSync(
+        previousFile,
+        previousRunLines()
+          .map(([stream, text]) => criLine(stream, text, at))
+          .join(''),
+      );
     }
     if (!fs.existsSync(file)) {
-      fs.writeFileSync(file, preambleLines(podName, gpus).map(([stream, text]) => criLine(stream, text)).join(''));
+      fs.writeFileSync(
+        file,
+        preambleLines(podName, gpus)
+          .map(([stream, text]) => criLine(stream, text))
+          .join(''),
+      );
     }
     return new TrainingLogWriter(file, startStep);
   }
@@ -111,7 +147,11 @@ export class TrainingLogWriter {
     const lines: Array<[LogStream, string]> = [['stderr', tqdmLine(this.step, 10)]];
     if (this.tick % 2 === 0) lines.push(['stdout', trainerDictLine(this.step)]);
     if (this.step % 500 === 0) lines.push(['stdout', evalDictLine(this.step)]);
-    if (this.tick % 40 === 0) lines.push(['stderr', `[sandbox] step ${this.step}: checkpointing to ./checkpoint-${this.step}`]);
+    if (this.tick % 40 === 0)
+      lines.push([
+        'stderr',
+        `[sandbox] step ${this.step}: checkpointing to ./checkpoint-${this.step}`,
+      ]);
     this.append(lines);
   }
 
@@ -120,24 +160,41 @@ export class TrainingLogWriter {
    * becomes the previous log (replacing the older one); the new instance starts a fresh log at
    * step 0 (the stand-in job does not resume from a checkpoint). Returns the new instance's writer.
    */
-  restart(previousFile: string, podName: string, gpus: number, now = new Date()): TrainingLogWriter {
+  restart(
+    previousFile: string,
+    podName: string,
+    gpus: number,
+    now = new Date(),
+  ): TrainingLogWriter {
     this.append([['stderr', 'Killed']], now);
     fs.renameSync(this.file, previousFile);
-    fs.writeFileSync(this.file, preambleLines(podName, gpus).map(([stream, text]) => criLine(stream, text, now)).join(''));
+    fs.writeFileSync(
+      this.file,
+      preambleLines(podName, gpus)
+        .map(([stream, text]) => criLine(stream, text, now))
+        .join(''),
+    );
     return new TrainingLogWriter(this.file, 0);
   }
 
   finish(exitCode: number): void {
-    const lines: Array<[LogStream, string]> = exitCode === 0
-      ? [
-        ['stdout', `{'train_runtime': ${(this.step / 10).toFixed(1)}, 'train_samples_per_second': 80.1, 'train_steps_per_second': 10.0, 'train_loss': ${pyFloat(trainerMetrics(this.step).loss)}, 'epoch': ${pyFloat(Number((this.step / STEPS_PER_EPOCH).toFixed(2)))}}`],
-        ['stdout', 'Training completed. Saving model checkpoint to ./output'],
-      ]
-      : [['stderr', `RuntimeError: sandbox training run failed with exit code ${exitCode}`]];
+    const lines: Array<[LogStream, string]> =
+      exitCode === 0
+        ? [
+            [
+              'stdout',
+              `{'train_runtime': ${(this.step / 10).toFixed(1)}, 'train_samples_per_second': 80.1, 'train_steps_per_second': 10.0, 'train_loss': ${pyFloat(trainerMetrics(this.step).loss)}, 'epoch': ${pyFloat(Number((this.step / STEPS_PER_EPOCH).toFixed(2)))}}`,
+            ],
+            ['stdout', 'Training completed. Saving model checkpoint to ./output'],
+          ]
+        : [['stderr', `RuntimeError: sandbox training run failed with exit code ${exitCode}`]];
     this.append(lines);
   }
 
   private append(lines: Array<[LogStream, string]>, now = new Date()): void {
-    fs.appendFileSync(this.file, lines.map(([stream, text]) => criLine(stream, text, now)).join(''));
+    fs.appendFileSync(
+      this.file,
+      lines.map(([stream, text]) => criLine(stream, text, now)).join(''),
+    );
   }
 }

@@ -7,17 +7,27 @@ import type { AddressInfo } from 'node:net';
 import { handleOpenAi } from './openaiServer';
 
 export type PodPortKind = 'jupyter' | 'openai' | 'tensorboard';
-export const POD_PORT_MAP: Record<number, PodPortKind> = { 8888: 'jupyter', 8000: 'openai', 6006: 'tensorboard' };
+export const POD_PORT_MAP: Record<number, PodPortKind> = {
+  8888: 'jupyter',
+  8000: 'openai',
+  6006: 'tensorboard',
+};
 
 function html(response: http.ServerResponse, title: string, body: string): void {
   const page = `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body>${body}</body></html>`;
-  response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Content-Length': Buffer.byteLength(page) });
+  response.writeHead(200, {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Content-Length': Buffer.byteLength(page),
+  });
   response.end(page);
 }
 
 function json(response: http.ServerResponse, body: unknown, status = 200): void {
   const text = JSON.stringify(body);
-  response.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  response.writeHead(status, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+  });
   response.end(text);
 }
 
@@ -26,35 +36,67 @@ const started = new Date().toISOString();
 function handleJupyter(request: http.IncomingMessage, response: http.ServerResponse): void {
   const url = new URL(request.url ?? '/', 'http://sandbox');
   response.setHeader('Server', 'kube-ml-sandbox-jupyter');
-  if (url.pathname === '/api' || url.pathname === '/api/') return json(response, { version: '2.14.2' });
+  if (url.pathname === '/api' || url.pathname === '/api/')
+    return json(response, { version: '2.14.2' });
   if (url.pathname === '/api/status') {
-    return json(response, { started, last_activity: new Date().toISOString(), connections: 0, kernels: 1 });
+    return json(response, {
+      started,
+      last_activity: new Date().toISOString(),
+      connections: 0,
+      kernels: 1,
+    });
   }
   if (url.pathname === '/api/kernels') {
-    return json(response, [{ id: 'sandbox-kernel', name: 'python3', execution_state: 'idle', connections: 0, last_activity: started }]);
+    return json(response, [
+      {
+        id: 'sandbox-kernel',
+        name: 'python3',
+        execution_state: 'idle',
+        connections: 0,
+        last_activity: started,
+      },
+    ]);
   }
   if (url.pathname === '/api/contents' || url.pathname === '/api/contents/') {
-    return json(response, { name: '', path: '', type: 'directory', content: [{ name: 'train.ipynb', path: 'train.ipynb', type: 'notebook' }] });
+    return json(response, {
+      name: '',
+      path: '',
+      type: 'directory',
+      content: [{ name: 'train.ipynb', path: 'train.ipynb', type: 'notebook' }],
+    });
   }
-  if (url.pathname.startsWith('/api/')) return json(response, { message: 'Not found', reason: null }, 404);
-  html(response, 'JupyterLab', '<h1>JupyterLab</h1><p>Kube ML sandbox stand-in for a Jupyter server.</p><ul><li>train.ipynb</li></ul>');
+  if (url.pathname.startsWith('/api/'))
+    return json(response, { message: 'Not found', reason: null }, 404);
+  html(
+    response,
+    'JupyterLab',
+    '<h1>JupyterLab</h1><p>Kube ML sandbox stand-in for a Jupyter server.</p><ul><li>train.ipynb</li></ul>',
+  );
 }
 
 function handleTensorBoard(request: http.IncomingMessage, response: http.ServerResponse): void {
   const url = new URL(request.url ?? '/', 'http://sandbox');
   if (url.pathname === '/data/runs') return json(response, ['run-1']);
-  if (url.pathname === '/data/plugins_listing') return json(response, { scalars: { enabled: true } });
-  if (url.pathname === '/data/plugin/scalars/tags') return json(response, { 'run-1': { 'train/loss': {}, 'train/learning_rate': {} } });
+  if (url.pathname === '/data/plugins_listing')
+    return json(response, { scalars: { enabled: true } });
+  if (url.pathname === '/data/plugin/scalars/tags')
+    return json(response, { 'run-1': { 'train/loss': {}, 'train/learning_rate': {} } });
   if (url.pathname === '/data/plugin/scalars/scalars') {
     const tag = url.searchParams.get('tag') ?? 'train/loss';
     const now = Date.now() / 1000;
     const points = Array.from({ length: 50 }, (_, step) => {
-      const value = tag.includes('learning_rate') ? 5e-5 * (1 - step / 100) : 2.4 * Math.exp(-step / 15) + 0.3;
+      const value = tag.includes('learning_rate')
+        ? 5e-5 * (1 - step / 100)
+        : 2.4 * Math.exp(-step / 15) + 0.3;
       return [now - (50 - step) * 10, step * 10, Number(value.toPrecision(4))];
     });
     return json(response, points);
   }
-  html(response, 'TensorBoard', '<h1>TensorBoard</h1><p>Kube ML sandbox stand-in: run-1, scalars train/loss and train/learning_rate.</p>');
+  html(
+    response,
+    'TensorBoard',
+    '<h1>TensorBoard</h1><p>Kube ML sandbox stand-in: run-1, scalars train/loss and train/learning_rate.</p>',
+  );
 }
 
 const HANDLERS: Record<PodPortKind, http.RequestListener> = {
@@ -76,7 +118,10 @@ function listen(kind: PodPortKind, host: string, port: number): Promise<http.Ser
 }
 
 /** The shared servers on 127.0.0.1 ephemeral ports; returns pod port -> local port. */
-export async function startSharedServers(): Promise<{ ports: Map<number, number>; servers: http.Server[] }> {
+export async function startSharedServers(): Promise<{
+  ports: Map<number, number>;
+  servers: http.Server[];
+}> {
   const ports = new Map<number, number>();
   const servers: http.Server[] = [];
   for (const [podPort, kind] of Object.entries(POD_PORT_MAP)) {
@@ -88,7 +133,10 @@ export async function startSharedServers(): Promise<{ ports: Map<number, number>
 }
 
 /** Listens on podIP:8888/8000/6006; ports that cannot be bound are reported, not fatal. */
-export async function listenOnPodIp(podIp: string, onError: (message: string) => void): Promise<http.Server[]> {
+export async function listenOnPodIp(
+  podIp: string,
+  onError: (message: string) => void,
+): Promise<http.Server[]> {
   const servers: http.Server[] = [];
   for (const [podPort, kind] of Object.entries(POD_PORT_MAP)) {
     try {

@@ -5,7 +5,18 @@ import * as yaml from 'js-yaml';
 import { NODE_KIND_LABEL, POOL_LABEL } from '../fixtures';
 import { LOOPBACK } from '../paths';
 import {
-  BRIDGE, CGROUP_ROOT, CNI_BIN_DIR, CNI_CONF_DIR, CNI_LEASES_DIR, CONTAINERD_DIR, CONTAINERD_SOCKET, EGRESS_SOCKET, KUBELET_PORT, NODE_IP, NODE_NAME, NODE_SUBNET,
+  BRIDGE,
+  CGROUP_ROOT,
+  CNI_BIN_DIR,
+  CNI_CONF_DIR,
+  CNI_LEASES_DIR,
+  CONTAINERD_DIR,
+  CONTAINERD_SOCKET,
+  EGRESS_SOCKET,
+  KUBELET_PORT,
+  NODE_IP,
+  NODE_NAME,
+  NODE_SUBNET,
   POD_LOGS_DIR,
 } from './layout';
 
@@ -18,7 +29,14 @@ export const REAL_NODE_TAINT = { key: NODE_KIND_LABEL, value: 'real', effect: 'N
 /** Pod spec fields that put a pod on the real node, and only there: its label and its taint's toleration. */
 export const REAL_NODE_PLACEMENT = {
   nodeSelector: { [NODE_KIND_LABEL]: 'real' },
-  tolerations: [{ key: REAL_NODE_TAINT.key, operator: 'Equal', value: REAL_NODE_TAINT.value, effect: REAL_NODE_TAINT.effect }],
+  tolerations: [
+    {
+      key: REAL_NODE_TAINT.key,
+      operator: 'Equal',
+      value: REAL_NODE_TAINT.value,
+      effect: REAL_NODE_TAINT.effect,
+    },
+  ],
 };
 
 export function containerdConfigToml(pauseImage: string): string {
@@ -63,22 +81,31 @@ plugin_dir = ""
 
 /** A bridge whose gateway address is the node IP, with host-local addresses from the node subnet. */
 export function cniConfList(): string {
-  return JSON.stringify({
-    cniVersion: '1.0.0',
-    name: 'kmw-node',
-    plugins: [
-      {
-        type: 'bridge',
-        bridge: BRIDGE,
-        isGateway: true,
-        ipMasq: false,
-        hairpinMode: true,
-        // Address leases under the node's folder (not /var/lib/cni): `down` removes them with it.
-        ipam: { type: 'host-local', dataDir: CNI_LEASES_DIR, ranges: [[{ subnet: NODE_SUBNET, gateway: NODE_IP }]], routes: [{ dst: '0.0.0.0/0' }] },
-      },
-      { type: 'portmap', capabilities: { portMappings: true } },
-    ],
-  }, null, 2);
+  return JSON.stringify(
+    {
+      cniVersion: '1.0.0',
+      name: 'kmw-node',
+      plugins: [
+        {
+          type: 'bridge',
+          bridge: BRIDGE,
+          isGateway: true,
+          ipMasq: false,
+          hairpinMode: true,
+          // Address leases under the node's folder (not /var/lib/cni): `down` removes them with it.
+          ipam: {
+            type: 'host-local',
+            dataDir: CNI_LEASES_DIR,
+            ranges: [[{ subnet: NODE_SUBNET, gateway: NODE_IP }]],
+            routes: [{ dst: '0.0.0.0/0' }],
+          },
+        },
+        { type: 'portmap', capabilities: { portMappings: true } },
+      ],
+    },
+    null,
+    2,
+  );
 }
 
 export function kubeletConfigYaml(caFile: string): string {
@@ -102,7 +129,11 @@ export function kubeletConfigYaml(caFile: string): string {
     imageGCHighThresholdPercent: 100,
     imageGCLowThresholdPercent: 99,
     serializeImagePulls: false,
-    authentication: { anonymous: { enabled: false }, webhook: { enabled: true }, x509: { clientCAFile: caFile } },
+    authentication: {
+      anonymous: { enabled: false },
+      webhook: { enabled: true },
+      x509: { clientCAFile: caFile },
+    },
     authorization: { mode: 'Webhook' },
     registerWithTaints: [REAL_NODE_TAINT],
   });
@@ -115,7 +146,9 @@ export function kubeletArgs(configFile: string, kubeconfig: string, rootDir: str
     `--root-dir=${rootDir}`,
     `--hostname-override=${NODE_NAME}`,
     `--node-ip=${NODE_IP}`,
-    `--node-labels=${Object.entries(NODE_LABELS).map(([key, value]) => `${key}=${value}`).join(',')}`,
+    `--node-labels=${Object.entries(NODE_LABELS)
+      .map(([key, value]) => `${key}=${value}`)
+      .join(',')}`,
   ];
 }
 
@@ -124,9 +157,14 @@ export function egressSelectorYaml(): string {
   return yaml.dump({
     apiVersion: 'apiserver.k8s.io/v1beta1',
     kind: 'EgressSelectorConfiguration',
-    egressSelections: [{
-      name: 'cluster',
-      connection: { proxyProtocol: 'HTTPConnect', transport: { uds: { udsName: EGRESS_SOCKET } } },
-    }],
+    egressSelections: [
+      {
+        name: 'cluster',
+        connection: {
+          proxyProtocol: 'HTTPConnect',
+          transport: { uds: { udsName: EGRESS_SOCKET } },
+        },
+      },
+    ],
   });
 }

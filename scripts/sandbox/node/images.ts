@@ -18,20 +18,38 @@ interface ImageArchive {
 
 /** Builds what is missing (a cached archive is reused) and lists each reference with its archive. */
 function buildImages(recipes: readonly string[]): ImageArchive[] {
-  const output = execFileSync('bash', [path.join(REPO_ROOT, 'scripts', 'sandbox', 'images', 'build.sh'), ...recipes], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  return output.split('\n').filter(Boolean).map((line) => {
-    const [reference, archive] = line.split('\t');
-    return { reference, archive };
-  });
+  const output = execFileSync(
+    'bash',
+    [path.join(REPO_ROOT, 'scripts', 'sandbox', 'images', 'build.sh'), ...recipes],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  return output
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [reference, archive] = line.split('\t');
+      return { reference, archive };
+    });
 }
 
 /** Imports the node's images into its containerd under the references pods name; returns them. */
 export function importNodeImages(): string[] {
   const images = buildImages(NODE_IMAGE_RECIPES);
   for (const image of images) {
-    run('ctr', ['-a', CONTAINERD_SOCKET, '-n', 'k8s.io', 'images', 'import', '--index-name', image.reference, image.archive]);
+    run('ctr', [
+      '-a',
+      CONTAINERD_SOCKET,
+      '-n',
+      'k8s.io',
+      'images',
+      'import',
+      '--index-name',
+      image.reference,
+      image.archive,
+    ]);
   }
   return images.map((image) => image.reference);
 }

@@ -54,16 +54,20 @@ export function isLoopbackHost(host: string): boolean {
 export function inSubnet(host: string, cidr: string): boolean {
   if (!net.isIPv4(host)) return false;
   const [base, bits] = cidr.split('/');
-  const toNumber = (address: string): number => address.split('.').reduce((sum, octet) => sum * 256 + Number(octet), 0);
+  const toNumber = (address: string): number =>
+    address.split('.').reduce((sum, octet) => sum * 256 + Number(octet), 0);
   const mask = Number(bits) === 0 ? 0 : (0xffffffff << (32 - Number(bits))) >>> 0;
-  return ((toNumber(host) & mask) >>> 0) === ((toNumber(base) & mask) >>> 0);
+  return (toNumber(host) & mask) >>> 0 === (toNumber(base) & mask) >>> 0;
 }
 
 /**
  * Reads one CONNECT request head (bounded), then calls `route` with the target and the head's
  * bytes; `route` connects the client onwards or refuses.
  */
-function serveConnect(socket: net.Socket, route: (target: ConnectTarget, head: Buffer) => void): void {
+function serveConnect(
+  socket: net.Socket,
+  route: (target: ConnectTarget, head: Buffer) => void,
+): void {
   let head = Buffer.alloc(0);
   const onData = (chunk: Buffer): void => {
     // Search only the new bytes (plus 3 before them) for the blank line: linear in the input.
@@ -94,7 +98,12 @@ function refuse(socket: net.Socket, status: number, reason: string): void {
 }
 
 /** Connects `client` onwards through `upstream` once it connects; a failure before that answers 502. */
-function acceptWhenConnected(client: net.Socket, upstream: net.Socket, what: string, greeting: () => void): void {
+function acceptWhenConnected(
+  client: net.Socket,
+  upstream: net.Socket,
+  what: string,
+  greeting: () => void,
+): void {
   const failed = (error: Error): void => {
     log(`${what} failed: ${error.message}`);
     refuse(client, 502, 'Bad Gateway');
@@ -110,8 +119,12 @@ function acceptWhenConnected(client: net.Socket, upstream: net.Socket, what: str
 }
 
 function dialAndAccept(client: net.Socket, target: ConnectTarget): void {
-  acceptWhenConnected(client, net.connect({ host: target.host, port: target.port }), `dial ${target.host}:${target.port}`,
-    () => client.write('HTTP/1.1 200 Connection established\r\n\r\n'));
+  acceptWhenConnected(
+    client,
+    net.connect({ host: target.host, port: target.port }),
+    `dial ${target.host}:${target.port}`,
+    () => client.write('HTTP/1.1 200 Connection established\r\n\r\n'),
+  );
 }
 
 function listenUnix(socketPath: string, onConnection: (socket: net.Socket) => void): net.Server {
@@ -122,32 +135,40 @@ function listenUnix(socketPath: string, onConnection: (socket: net.Socket) => vo
 }
 
 function hostSide(): net.Server[] {
-  const egress = listenUnix(EGRESS_SOCKET, (client) => serveConnect(client, (target, head) => {
-    if (isLoopbackHost(target.host)) {
-      dialAndAccept(client, target);
-    } else if (inSubnet(target.host, NODE_SUBNET)) {
-      // The node side answers the CONNECT itself (200, 403 or 502).
-      const nodeSide = net.connect(NODE_DIAL_SOCKET);
-      acceptWhenConnected(client, nodeSide, `node side ${NODE_DIAL_SOCKET}`, () => nodeSide.write(head));
-    } else {
-      // Only loopback and the sandbox's own namespace are targets; nothing else is dialled.
-      log(`refused CONNECT ${target.host}:${target.port}: neither loopback nor ${NODE_SUBNET}`);
-      refuse(client, 403, 'Forbidden');
-    }
-  }));
-  const api = listenUnix(API_SOCKET, (client) => pipeBoth(client, net.connect({ host: LOOPBACK, port: PORTS.apiserver })));
+  const egress = listenUnix(EGRESS_SOCKET, (client) =>
+    serveConnect(client, (target, head) => {
+      if (isLoopbackHost(target.host)) {
+        dialAndAccept(client, target);
+      } else if (inSubnet(target.host, NODE_SUBNET)) {
+        // The node side answers the CONNECT itself (200, 403 or 502).
+        const nodeSide = net.connect(NODE_DIAL_SOCKET);
+        acceptWhenConnected(client, nodeSide, `node side ${NODE_DIAL_SOCKET}`, () =>
+          nodeSide.write(head),
+        );
+      } else {
+        // Only loopback and the sandbox's own namespace are targets; nothing else is dialled.
+        log(`refused CONNECT ${target.host}:${target.port}: neither loopback nor ${NODE_SUBNET}`);
+        refuse(client, 403, 'Forbidden');
+      }
+    }),
+  );
+  const api = listenUnix(API_SOCKET, (client) =>
+    pipeBoth(client, net.connect({ host: LOOPBACK, port: PORTS.apiserver })),
+  );
   return [egress, api];
 }
 
 function nodeSide(): net.Server[] {
-  const dial = listenUnix(NODE_DIAL_SOCKET, (client) => serveConnect(client, (target) => {
-    if (inSubnet(target.host, NODE_SUBNET)) {
-      dialAndAccept(client, target);
-    } else {
-      log(`refused CONNECT ${target.host}:${target.port}: not in ${NODE_SUBNET}`);
-      refuse(client, 403, 'Forbidden');
-    }
-  }));
+  const dial = listenUnix(NODE_DIAL_SOCKET, (client) =>
+    serveConnect(client, (target) => {
+      if (inSubnet(target.host, NODE_SUBNET)) {
+        dialAndAccept(client, target);
+      } else {
+        log(`refused CONNECT ${target.host}:${target.port}: not in ${NODE_SUBNET}`);
+        refuse(client, 403, 'Forbidden');
+      }
+    }),
+  );
   const api = net.createServer((client) => pipeBoth(client, net.connect(API_SOCKET)));
   api.listen({ host: LOOPBACK, port: PORTS.apiserver });
   return [dial, api];

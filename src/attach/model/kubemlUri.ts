@@ -42,7 +42,7 @@ export function encodeContextName(contextName: string): string {
 /** Reverses encodeContextName; undefined for text it cannot have produced. */
 export function decodeContextName(encoded: string): string | undefined {
   const bytes: number[] = [];
-  for (let index = 0; index < encoded.length; ) {
+  for (let index = 0; index < encoded.length;) {
     const character = encoded[index];
     if (character === '_') {
       const hex = encoded.slice(index + 1, index + 3);
@@ -63,12 +63,16 @@ export function decodeContextName(encoded: string): string | undefined {
     return undefined;
   }
   // Only canonical encodings ("_61" for "a" is not one): one pod of one context, one URI.
-  return contextName.length > 0 && encodeContextName(contextName) === encoded ? contextName : undefined;
+  return contextName.length > 0 && encodeContextName(contextName) === encoded
+    ? contextName
+    : undefined;
 }
 
 export function formatAuthority(authority: KubemlAuthority): string {
   return [
-    ...(authority.contextName !== undefined ? [`${CONTEXT_PREFIX}${encodeContextName(authority.contextName)}`] : []),
+    ...(authority.contextName !== undefined
+      ? [`${CONTEXT_PREFIX}${encodeContextName(authority.contextName)}`]
+      : []),
     authority.kind,
     authority.namespace,
     authority.name,
@@ -91,17 +95,44 @@ export function parseAuthority(text: string): KubemlAuthority | undefined {
   if ((kind !== 'devpod' && kind !== 'pod') || rest.length > 0) return undefined;
   if (![namespace, name].every((part) => part !== undefined && NAME.test(part))) return undefined;
   if (container !== undefined && !NAME.test(container)) return undefined;
-  return { ...(contextName !== undefined ? { contextName } : {}), kind, namespace, name, container };
+  return {
+    ...(contextName !== undefined ? { contextName } : {}),
+    kind,
+    namespace,
+    name,
+    container,
+  };
 }
 
-export function authorityOfWorkload(workload: WorkloadRef, container: string | undefined, contextName: string): KubemlAuthority {
-  return { contextName, kind: workload.kind === 'DevPod' ? 'devpod' : 'pod', namespace: workload.namespace, name: workload.name, container };
+export function authorityOfWorkload(
+  workload: WorkloadRef,
+  container: string | undefined,
+  contextName: string,
+): KubemlAuthority {
+  return {
+    contextName,
+    kind: workload.kind === 'DevPod' ? 'devpod' : 'pod',
+    namespace: workload.namespace,
+    name: workload.name,
+    container,
+  };
 }
 
 export function workloadOfAuthority(authority: KubemlAuthority): WorkloadRef {
   return authority.kind === 'devpod'
-    ? { kind: 'DevPod', namespace: authority.namespace, name: authority.name, podSelector: devPodSelector(authority.name), container: authority.container }
-    : { kind: 'Pod', namespace: authority.namespace, name: authority.name, container: authority.container };
+    ? {
+        kind: 'DevPod',
+        namespace: authority.namespace,
+        name: authority.name,
+        podSelector: devPodSelector(authority.name),
+        container: authority.container,
+      }
+    : {
+        kind: 'Pod',
+        namespace: authority.namespace,
+        name: authority.name,
+        container: authority.container,
+      };
 }
 
 /** The workspace folder's name in the explorer. */

@@ -15,8 +15,15 @@ export function shellQuote(word: string): string {
  * the readable part loses characters, so a hash of the exact names keeps different pods apart.
  */
 export function sshHostAlias(contextName: string, namespace: string, devPodName: string): string {
-  const clean = (text: string) => text.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^-+|-+$/g, '');
-  const hash = createHash('sha256').update(JSON.stringify([contextName, namespace, devPodName])).digest('hex').slice(0, 8);
+  const clean = (text: string) =>
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9.-]+/g, '-')
+      .replace(/^-+|-+$/g, '');
+  const hash = createHash('sha256')
+    .update(JSON.stringify([contextName, namespace, devPodName]))
+    .digest('hex')
+    .slice(0, 8);
   return `kubeml.${clean(contextName)}.${clean(namespace)}.${clean(devPodName)}.${hash}`;
 }
 
@@ -24,10 +31,21 @@ export function sshHostAlias(contextName: string, namespace: string, devPodName:
 const CONTROL_CHARACTER = /\p{Cc}/u;
 
 function refuseControlCharacters(entry: SshHostEntry): void {
-  const values = [entry.alias, entry.user, entry.identityFile, entry.knownHostsFile, ...entry.proxyCommand, ...Object.entries(entry.proxyEnvironment ?? {}).flat()];
+  const values = [
+    entry.alias,
+    entry.user,
+    entry.identityFile,
+    entry.knownHostsFile,
+    ...entry.proxyCommand,
+    ...Object.entries(entry.proxyEnvironment ?? {}).flat(),
+  ];
   const bad = values.find((value) => CONTROL_CHARACTER.test(value));
   if (bad !== undefined) {
-    throw new KubeMlError('invalidInput', `Cannot write an ssh host entry for ${JSON.stringify(bad)}: it holds a control character (a line break would add ssh directives).`, 'Rename the kubeconfig context (or move the kubeconfig file) so that its name has no control characters.');
+    throw new KubeMlError(
+      'invalidInput',
+      `Cannot write an ssh host entry for ${JSON.stringify(bad)}: it holds a control character (a line break would add ssh directives).`,
+      'Rename the kubeconfig context (or move the kubeconfig file) so that its name has no control characters.',
+    );
   }
 }
 
@@ -57,9 +75,15 @@ function literalPercent(text: string): string {
 export function renderHostEntry(entry: SshHostEntry): string {
   refuseControlCharacters(entry);
   if (!SSH_USER.test(entry.user)) {
-    throw new KubeMlError('invalidInput', `The pod's sshd runs as ${JSON.stringify(entry.user)}, which is not a user name ssh can be given.`, 'Run the image as an ordinary user.');
+    throw new KubeMlError(
+      'invalidInput',
+      `The pod's sshd runs as ${JSON.stringify(entry.user)}, which is not a user name ssh can be given.`,
+      'Run the image as an ordinary user.',
+    );
   }
-  const environment = Object.entries(entry.proxyEnvironment ?? {}).map(([name, value]) => `${name}=${shellQuote(value)}`);
+  const environment = Object.entries(entry.proxyEnvironment ?? {}).map(
+    ([name, value]) => `${name}=${shellQuote(value)}`,
+  );
   return [
     BEGIN(entry.alias),
     `Host ${entry.alias}`,
@@ -95,8 +119,15 @@ export function upsertHostEntry(configText: string, entry: SshHostEntry): string
 /** The known_hosts line pinning `hostKey` ("ssh-ed25519 AAAA...") for the alias. */
 export function knownHostsLine(alias: string, hostKey: string): string {
   const [type, key] = hostKey.trim().split(/\s+/);
-  if (!/^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa)$/.test(type ?? '') || !/^[A-Za-z0-9+/]+={0,3}$/.test(key ?? '')) {
-    throw new KubeMlError('invalidInput', 'The pod\'s sshd reported no usable host key, so its identity cannot be pinned.', 'Check that ssh-keygen works in the image, then attach again.');
+  if (
+    !/^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa)$/.test(type ?? '') ||
+    !/^[A-Za-z0-9+/]+={0,3}$/.test(key ?? '')
+  ) {
+    throw new KubeMlError(
+      'invalidInput',
+      "The pod's sshd reported no usable host key, so its identity cannot be pinned.",
+      'Check that ssh-keygen works in the image, then attach again.',
+    );
   }
   return `${alias} ${type} ${key}`;
 }
@@ -106,7 +137,9 @@ export function includeLine(kubeMlConfigPath: string): string {
 }
 
 export function hasInclude(userConfigText: string, kubeMlConfigPath: string): boolean {
-  return userConfigText.split(/\r?\n/).some((line) => line.trim() === includeLine(kubeMlConfigPath));
+  return userConfigText
+    .split(/\r?\n/)
+    .some((line) => line.trim() === includeLine(kubeMlConfigPath));
 }
 
 /** Include goes first: ssh applies an Include inside a Host block only to that host. */

@@ -16,8 +16,16 @@ export interface SshKeyPair {
 
 /** The OpenSSH public key line of a P-256 public point given as JWK coordinates. */
 export function ecdsaPublicKeyLine(x: string, y: string, comment: string): string {
-  const point = Buffer.concat([Buffer.from([4]), Buffer.from(x, 'base64url'), Buffer.from(y, 'base64url')]);
-  const blob = Buffer.concat([sshString('ecdsa-sha2-nistp256'), sshString('nistp256'), sshString(point)]);
+  const point = Buffer.concat([
+    Buffer.from([4]),
+    Buffer.from(x, 'base64url'),
+    Buffer.from(y, 'base64url'),
+  ]);
+  const blob = Buffer.concat([
+    sshString('ecdsa-sha2-nistp256'),
+    sshString('nistp256'),
+    sshString(point),
+  ]);
   return `ecdsa-sha2-nistp256 ${blob.toString('base64')} ${comment}`;
 }
 

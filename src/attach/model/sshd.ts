@@ -38,7 +38,18 @@ export function hostKeyFromOutput(output: string): string | undefined {
 }
 
 /** The Dev Containers authority for attaching to a Kubernetes container (hex-encoded JSON). */
-export function devContainersAuthority(target: { contextName: string; namespace: string; pod: string; container: string }): string {
-  const setting = { settingType: 'pod', podname: target.pod, name: target.container, namespace: target.namespace, context: target.contextName };
+export function devContainersAuthority(target: {
+  contextName: string;
+  namespace: string;
+  pod: string;
+  container: string;
+}): string {
+  const setting = {
+    settingType: 'pod',
+    podname: target.pod,
+    name: target.container,
+    namespace: target.namespace,
+    context: target.contextName,
+  };
   return `k8s-container+${Buffer.from(JSON.stringify(setting), 'utf8').toString('hex')}`;
 }

@@ -23,7 +23,13 @@ export const DEFAULT_SEARCH_LIMITS: SearchLimits = { perFile: 20, total: 1000 };
 export const DEFAULT_FILE_LIMIT = 5000;
 
 /** Folders nobody wants in results, and that are the slowest to walk. */
-export const EXCLUDED_FOLDERS = ['.git', 'node_modules', '__pycache__', '.venv', '.mypy_cache'] as const;
+export const EXCLUDED_FOLDERS = [
+  '.git',
+  'node_modules',
+  '__pycache__',
+  '.venv',
+  '.mypy_cache',
+] as const;
 
 export interface SearchMatch {
   /** Absolute path in the container. */
@@ -47,14 +53,22 @@ export interface SearchResult {
  * so a grep error (a bad regex) is not hidden by the pipe. grep records end in a newline, find's
  * (-printf '%P\0') in a NUL.
  */
-export function limitedRunArguments(limit: number, argv: readonly string[], recordSeparator: 'newline' | 'nul'): string[] {
+export function limitedRunArguments(
+  limit: number,
+  argv: readonly string[],
+  recordSeparator: 'newline' | 'nul',
+): string[] {
   const head = recordSeparator === 'nul' ? 'head -z -n "$limit"' : 'head -n "$limit"';
   const script = `limit=$1; shift\n{ "$@"; echo "kubeml-exit:$?" >&2; } | ${head}`;
   return ['sh', '-c', script, `kubeml-${argv[0]}`, String(limit), ...argv];
 }
 
 /** The grep argv for `query` under `root` (an absolute, normalized container path). */
-export function grepArguments(root: string, query: SearchQuery, limits: SearchLimits = DEFAULT_SEARCH_LIMITS): string[] {
+export function grepArguments(
+  root: string,
+  query: SearchQuery,
+  limits: SearchLimits = DEFAULT_SEARCH_LIMITS,
+): string[] {
   return [
     'grep',
     '-r', // recursive, without following symlinked folders (they may loop)
@@ -76,8 +90,30 @@ export function grepArguments(root: string, query: SearchQuery, limits: SearchLi
 
 /** The find argv listing regular files under `root`, NUL-terminated and relative to it. */
 export function findArguments(root: string): string[] {
-  const prune = EXCLUDED_FOLDERS.flatMap((folder, index) => [...(index > 0 ? ['-o'] : []), '-name', folder]);
-  return ['find', root, '-mindepth', '1', '(', '-type', 'd', '(', ...prune, ')', ')', '-prune', '-o', '-type', 'f', '-printf', '%P\\0'];
+  const prune = EXCLUDED_FOLDERS.flatMap((folder, index) => [
+    ...(index > 0 ? ['-o'] : []),
+    '-name',
+    folder,
+  ]);
+  return [
+    'find',
+    root,
+    '-mindepth',
+    '1',
+    '(',
+    '-type',
+    'd',
+    '(',
+    ...prune,
+    ')',
+    ')',
+    '-prune',
+    '-o',
+    '-type',
+    'f',
+    '-printf',
+    '%P\\0',
+  ];
 }
 
 function relativeTo(root: string, path: string): string {
@@ -101,7 +137,12 @@ export function parseGrepOutput(output: string, root: string): SearchMatch[] {
     const path = output.slice(position, nul);
     const line = Number.parseInt(output.slice(nul + 1, colon), 10);
     if (Number.isInteger(line) && line > 0) {
-      matches.push({ path, relativePath: relativeTo(root, path), line, text: output.slice(colon + 1, end) });
+      matches.push({
+        path,
+        relativePath: relativeTo(root, path),
+        line,
+        text: output.slice(colon + 1, end),
+      });
     }
     position = end + 1;
   }
@@ -116,7 +157,9 @@ export function parseFindOutput(output: string): string[] {
     .sort((a, b) => a.localeCompare(b));
 }
 
-export type LimitedRunOutcome = { readonly kind: 'ok'; readonly truncated: boolean } | { readonly kind: 'failed'; readonly message: string };
+export type LimitedRunOutcome =
+  | { readonly kind: 'ok'; readonly truncated: boolean }
+  | { readonly kind: 'failed'; readonly message: string };
 
 /**
  * Reads how the limited run ended from its stderr. grep exits 0 (matches), 1 (none) or 2 (error:
@@ -124,7 +167,12 @@ export type LimitedRunOutcome = { readonly kind: 'ok'; readonly truncated: boole
  * missing folder or one unreadable subfolder. A code above 128 means head closed the pipe: the
  * limit was reached. Errors next to results still give the results.
  */
-export function limitedRunOutcome(stderr: string, records: number, limit: number, command: 'grep' | 'find' = 'grep'): LimitedRunOutcome {
+export function limitedRunOutcome(
+  stderr: string,
+  records: number,
+  limit: number,
+  command: 'grep' | 'find' = 'grep',
+): LimitedRunOutcome {
   const exitLine = /kubeml-exit:(\d+)/.exec(stderr);
   const exitCode = exitLine ? Number.parseInt(exitLine[1], 10) : 141;
   const truncated = records >= limit || exitCode > 128;
@@ -145,7 +193,11 @@ export function matchRanges(text: string, query: SearchQuery): [number, number][
     const haystack = query.caseSensitive ? text : text.toLowerCase();
     const needle = query.caseSensitive ? query.pattern : query.pattern.toLowerCase();
     if (haystack.length !== text.length) return [];
-    for (let start = haystack.indexOf(needle); start >= 0; start = haystack.indexOf(needle, start + needle.length)) {
+    for (
+      let start = haystack.indexOf(needle);
+      start >= 0;
+      start = haystack.indexOf(needle, start + needle.length)
+    ) {
       ranges.push([start, start + needle.length]);
     }
     return ranges;
@@ -170,17 +222,25 @@ export interface LinePreview {
 }
 
 /** A one-line preview: leading indentation dropped, long lines windowed around the first match. */
-export function linePreview(text: string, ranges: readonly [number, number][], maxLength = 160): LinePreview {
+export function linePreview(
+  text: string,
+  ranges: readonly [number, number][],
+  maxLength = 160,
+): LinePreview {
   const indentation = text.length - text.trimStart().length;
   let start = indentation;
   const first = ranges[0];
-  if (first && first[0] - start > maxLength / 3) start = Math.max(indentation, first[0] - Math.floor(maxLength / 3));
+  if (first && first[0] - start > maxLength / 3)
+    start = Math.max(indentation, first[0] - Math.floor(maxLength / 3));
   const end = Math.min(text.length, start + maxLength);
   const prefix = start > indentation ? '…' : '';
   const suffix = end < text.length ? '…' : '';
   const shifted = ranges
     .filter(([from, to]) => from >= start && to <= end)
-    .map(([from, to]): [number, number] => [from - start + prefix.length, to - start + prefix.length]);
+    .map(([from, to]): [number, number] => [
+      from - start + prefix.length,
+      to - start + prefix.length,
+    ]);
   return { text: `${prefix}${text.slice(start, end)}${suffix}`, ranges: shifted };
 }
 

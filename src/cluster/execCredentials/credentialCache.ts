@@ -51,8 +51,13 @@ interface Entry {
  * told about its cluster, that cluster. Hashed so the map never holds env values in clear.
  */
 function cacheKey({ config, cluster }: CredentialRequest): string {
-  const { command, args, env, apiVersion, interactiveMode, provideClusterInfo, installHint } = config;
-  const identity = { plugin: { command, args, env, apiVersion, interactiveMode, provideClusterInfo, installHint }, extension: cluster?.config, cluster: config.provideClusterInfo ? cluster : undefined };
+  const { command, args, env, apiVersion, interactiveMode, provideClusterInfo, installHint } =
+    config;
+  const identity = {
+    plugin: { command, args, env, apiVersion, interactiveMode, provideClusterInfo, installHint },
+    extension: cluster?.config,
+    cluster: config.provideClusterInfo ? cluster : undefined,
+  };
   return crypto.createHash('sha256').update(JSON.stringify(identity)).digest('hex');
 }
 
@@ -118,7 +123,10 @@ export class ExecCredentialCache {
     };
     this.options.surface?.show(signIn);
     // The surface lends the user's keyboard only to a plugin that must read it.
-    const interactiveInput = request.config.interactiveMode === 'Always' ? this.options.surface?.terminal(signIn) : undefined;
+    const interactiveInput =
+      request.config.interactiveMode === 'Always'
+        ? this.options.surface?.terminal(signIn)
+        : undefined;
     const runOptions: PluginRunOptions = {
       config: request.config,
       cluster: request.cluster,
@@ -148,7 +156,11 @@ export class ExecCredentialCache {
     return { promise, controller, listeners, lines, waiting: 0 };
   }
 
-  private join(run: Run, request: CredentialRequest, wait: CredentialWait): Promise<ExecCredential> {
+  private join(
+    run: Run,
+    request: CredentialRequest,
+    wait: CredentialWait,
+  ): Promise<ExecCredential> {
     const { signal, onStderrLine } = wait;
     run.waiting++;
     if (onStderrLine) {

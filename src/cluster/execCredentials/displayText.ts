@@ -1,6 +1,7 @@
 // Escape sequences (CSI, OSC, two-byte), then any other C0/C1 control character.
-// eslint-disable-next-line no-control-regex
-const CONTROL = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?|[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
+const CONTROL =
+  // eslint-disable-next-line no-control-regex
+  /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?|[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
 
 /**
  * Text a plugin wrote, made safe to show: colours, cursor moves and other control characters

@@ -26,14 +26,20 @@ export function execClusterInfo(cluster: Cluster, execExtension: unknown): ExecC
     try {
       caBytes = fs.readFileSync(cluster.caFile);
     } catch (error) {
-      throw new KubeMlError('malformedKubeconfig', `Cannot read the certificate authority ${cluster.caFile} of cluster "${cluster.name}" for its credential plugin: ${(error as Error).message}.`, 'Fix certificate-authority in the kubeconfig.');
+      throw new KubeMlError(
+        'malformedKubeconfig',
+        `Cannot read the certificate authority ${cluster.caFile} of cluster "${cluster.name}" for its credential plugin: ${(error as Error).message}.`,
+        'Fix certificate-authority in the kubeconfig.',
+      );
     }
   }
   return {
     server: cluster.server,
     ...(cluster.tlsServerName ? { tlsServerName: cluster.tlsServerName } : {}),
     insecureSkipTlsVerify: cluster.skipTLSVerify === true,
-    ...(caBytes && caBytes.length > 0 ? { certificateAuthorityData: caBytes.toString('base64') } : {}),
+    ...(caBytes && caBytes.length > 0
+      ? { certificateAuthorityData: caBytes.toString('base64') }
+      : {}),
     ...(cluster.proxyUrl ? { proxyUrl: cluster.proxyUrl } : {}),
     ...(execExtension !== undefined && execExtension !== null ? { config: execExtension } : {}),
   };

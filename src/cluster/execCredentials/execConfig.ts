@@ -3,7 +3,10 @@ import { KubeMlError } from '../errors';
 import { installHintText } from './pluginExecutable';
 
 /** The ExecCredential versions a plugin may speak (v1alpha1 is gone from client-go too). */
-export const EXEC_API_VERSIONS = ['client.authentication.k8s.io/v1', 'client.authentication.k8s.io/v1beta1'] as const;
+export const EXEC_API_VERSIONS = [
+  'client.authentication.k8s.io/v1',
+  'client.authentication.k8s.io/v1beta1',
+] as const;
 export type ExecApiVersion = (typeof EXEC_API_VERSIONS)[number];
 
 export type InteractiveMode = 'Never' | 'IfAvailable' | 'Always';
@@ -25,12 +28,17 @@ export interface ExecPluginConfig {
 }
 
 function invalid(userName: string, reason: string): KubeMlError {
-  return new KubeMlError('malformedKubeconfig', `The exec credential plugin of user "${userName}" is misconfigured: ${reason}.`, 'Fix the user\'s "exec" section in the kubeconfig (kubectl rejects it too).');
+  return new KubeMlError(
+    'malformedKubeconfig',
+    `The exec credential plugin of user "${userName}" is misconfigured: ${reason}.`,
+    'Fix the user\'s "exec" section in the kubeconfig (kubectl rejects it too).',
+  );
 }
 
 function stringList(value: unknown, what: string, userName: string): string[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string')) throw invalid(userName, `${what} must be a list of strings`);
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string'))
+    throw invalid(userName, `${what} must be a list of strings`);
   return value as string[];
 }
 
@@ -39,7 +47,8 @@ function envList(value: unknown, userName: string): { name: string; value: strin
   if (!Array.isArray(value)) throw invalid(userName, 'env must be a list of name/value pairs');
   return value.map((entry: unknown) => {
     const { name, value: entryValue } = (entry ?? {}) as { name?: unknown; value?: unknown };
-    if (typeof name !== 'string' || name.length === 0) throw invalid(userName, 'env variable name must be specified');
+    if (typeof name !== 'string' || name.length === 0)
+      throw invalid(userName, 'env variable name must be specified');
     return { name, value: typeof entryValue === 'string' ? entryValue : String(entryValue ?? '') };
   });
 }
@@ -49,15 +58,29 @@ function envList(value: unknown, userName: string): { name: string; value: strin
  * named env entries, and an interactiveMode (defaulted to IfAvailable only for v1beta1).
  */
 export function readExecConfig(userName: string, exec: unknown): ExecPluginConfig {
-  if (!exec || typeof exec !== 'object' || Array.isArray(exec)) throw invalid(userName, 'exec must be a mapping');
+  if (!exec || typeof exec !== 'object' || Array.isArray(exec))
+    throw invalid(userName, 'exec must be a mapping');
   const raw = exec as Record<string, unknown>;
-  if (typeof raw.command !== 'string' || raw.command.length === 0) throw invalid(userName, 'command must be specified');
-  if (typeof raw.apiVersion !== 'string' || raw.apiVersion.length === 0) throw invalid(userName, 'apiVersion must be specified');
-  if (!(EXEC_API_VERSIONS as readonly string[]).includes(raw.apiVersion)) throw invalid(userName, `invalid apiVersion "${raw.apiVersion}" (use ${EXEC_API_VERSIONS.join(' or ')})`);
+  if (typeof raw.command !== 'string' || raw.command.length === 0)
+    throw invalid(userName, 'command must be specified');
+  if (typeof raw.apiVersion !== 'string' || raw.apiVersion.length === 0)
+    throw invalid(userName, 'apiVersion must be specified');
+  if (!(EXEC_API_VERSIONS as readonly string[]).includes(raw.apiVersion))
+    throw invalid(
+      userName,
+      `invalid apiVersion "${raw.apiVersion}" (use ${EXEC_API_VERSIONS.join(' or ')})`,
+    );
   const apiVersion = raw.apiVersion as ExecApiVersion;
-  const mode = raw.interactiveMode ?? (apiVersion === 'client.authentication.k8s.io/v1beta1' ? 'IfAvailable' : undefined);
-  if (mode === undefined || mode === '') throw invalid(userName, `interactiveMode must be specified for ${apiVersion} (Never, IfAvailable or Always)`);
-  if (typeof mode !== 'string' || !INTERACTIVE_MODES.includes(mode)) throw invalid(userName, `invalid interactiveMode "${String(mode)}"`);
+  const mode =
+    raw.interactiveMode ??
+    (apiVersion === 'client.authentication.k8s.io/v1beta1' ? 'IfAvailable' : undefined);
+  if (mode === undefined || mode === '')
+    throw invalid(
+      userName,
+      `interactiveMode must be specified for ${apiVersion} (Never, IfAvailable or Always)`,
+    );
+  if (typeof mode !== 'string' || !INTERACTIVE_MODES.includes(mode))
+    throw invalid(userName, `invalid interactiveMode "${String(mode)}"`);
   const hint = installHintText(raw.installHint);
   return {
     userName,

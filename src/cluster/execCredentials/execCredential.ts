@@ -18,7 +18,8 @@ function rfc3339(value: string): number | undefined {
   const match = RFC3339.exec(value);
   if (!match) return undefined;
   const [month, day, hour, minute, second] = match.slice(2, 7).map(Number);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59)
+    return undefined;
   const time = Date.parse(value);
   return Number.isNaN(time) ? undefined : time;
 }
@@ -28,7 +29,11 @@ function shown(value: unknown): string {
   return value === undefined ? 'missing' : JSON.stringify(value).slice(0, 60);
 }
 
-function optionalString(status: Record<string, unknown>, field: string, fail: (reason: string) => KubeMlError): string | undefined {
+function optionalString(
+  status: Record<string, unknown>,
+  field: string,
+  fail: (reason: string) => KubeMlError,
+): string | undefined {
   const value = status[field];
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string') throw fail(`status.${field} is not a string`);
@@ -43,27 +48,42 @@ function optionalString(status: Record<string, unknown>, field: string, fail: (r
 export function parseExecCredential(stdout: string, config: ExecPluginConfig): ExecCredential {
   const plugin = pluginName(config);
   const fail = (reason: string): KubeMlError =>
-    new KubeMlError('authPluginFailed', `The credential plugin "${plugin}" of user "${config.userName}" printed an unusable credential: ${reason}.`, `Run the plugin in a terminal to see what it prints, or update it; it must print an ExecCredential of ${config.apiVersion}.`);
+    new KubeMlError(
+      'authPluginFailed',
+      `The credential plugin "${plugin}" of user "${config.userName}" printed an unusable credential: ${reason}.`,
+      `Run the plugin in a terminal to see what it prints, or update it; it must print an ExecCredential of ${config.apiVersion}.`,
+    );
   let document: unknown;
   try {
     document = JSON.parse(stdout);
   } catch {
-    throw fail(stdout.trim().length === 0 ? 'it printed nothing' : `its output (${stdout.length} characters) is not JSON`);
+    throw fail(
+      stdout.trim().length === 0
+        ? 'it printed nothing'
+        : `its output (${stdout.length} characters) is not JSON`,
+    );
   }
-  if (!document || typeof document !== 'object' || Array.isArray(document)) throw fail('its output is not a JSON object');
+  if (!document || typeof document !== 'object' || Array.isArray(document))
+    throw fail('its output is not a JSON object');
   const credential = document as Record<string, unknown>;
-  if (credential.kind !== 'ExecCredential') throw fail(`kind is ${shown(credential.kind)}, not "ExecCredential"`);
+  if (credential.kind !== 'ExecCredential')
+    throw fail(`kind is ${shown(credential.kind)}, not "ExecCredential"`);
   if (credential.apiVersion !== config.apiVersion) {
-    throw fail(`the kubeconfig asks for ${config.apiVersion} and the plugin returned ${shown(credential.apiVersion)}`);
+    throw fail(
+      `the kubeconfig asks for ${config.apiVersion} and the plugin returned ${shown(credential.apiVersion)}`,
+    );
   }
   const status = credential.status;
-  if (!status || typeof status !== 'object' || Array.isArray(status)) throw fail('it has no status');
+  if (!status || typeof status !== 'object' || Array.isArray(status))
+    throw fail('it has no status');
   const fields = status as Record<string, unknown>;
   const token = optionalString(fields, 'token', fail);
   const clientCertificateData = optionalString(fields, 'clientCertificateData', fail);
   const clientKeyData = optionalString(fields, 'clientKeyData', fail);
-  if (!token && !clientCertificateData && !clientKeyData) throw fail('it has neither a token nor a client certificate and key');
-  if (Boolean(clientCertificateData) !== Boolean(clientKeyData)) throw fail('it has a client certificate or key, not both');
+  if (!token && !clientCertificateData && !clientKeyData)
+    throw fail('it has neither a token nor a client certificate and key');
+  if (Boolean(clientCertificateData) !== Boolean(clientKeyData))
+    throw fail('it has a client certificate or key, not both');
   if (clientCertificateData && clientKeyData) {
     try {
       new crypto.X509Certificate(clientCertificateData);
@@ -74,6 +94,7 @@ export function parseExecCredential(stdout: string, config: ExecPluginConfig): E
   }
   const expiration = optionalString(fields, 'expirationTimestamp', fail);
   const expiresAt = expiration === undefined ? undefined : rfc3339(expiration);
-  if (expiration !== undefined && expiresAt === undefined) throw fail(`status.expirationTimestamp ${shown(expiration)} is not an RFC 3339 time`);
+  if (expiration !== undefined && expiresAt === undefined)
+    throw fail(`status.expirationTimestamp ${shown(expiration)} is not an RFC 3339 time`);
   return { token, clientCertificateData, clientKeyData, expiresAt };
 }

@@ -5,7 +5,10 @@ import { pluginName, type ExecPluginConfig } from './execConfig';
  * Whether the plugin runs interactively (gets the user's input), per client-go: Never is never,
  * IfAvailable is when the caller has an interactive surface, Always without one is an error.
  */
-export function runsInteractively(config: ExecPluginConfig, interactiveAvailable: boolean): boolean {
+export function runsInteractively(
+  config: ExecPluginConfig,
+  interactiveAvailable: boolean,
+): boolean {
   switch (config.interactiveMode) {
     case 'Never':
       return false;

@@ -34,7 +34,8 @@ export interface PluginRunOptions {
 /** Kills the plugin and whatever it started: it leads its own process group. */
 function killTree(child: ChildProcess): void {
   try {
-    if (process.platform !== 'win32' && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    if (process.platform !== 'win32' && child.pid !== undefined)
+      process.kill(-child.pid, 'SIGKILL');
     else child.kill('SIGKILL');
   } catch {
     // Already gone.
@@ -65,7 +66,14 @@ export function runExecPlugin(options: PluginRunOptions): Promise<ExecCredential
     // Like Go's exec.Command, the executable is looked up on our PATH, not the plugin's env.
     const executable = findExecutable(config.command, baseEnv);
     if (!executable) {
-      reject(pluginMissingError(`User "${config.userName}"`, config.command, config.installHint, baseEnv));
+      reject(
+        pluginMissingError(
+          `User "${config.userName}"`,
+          config.command,
+          config.installHint,
+          baseEnv,
+        ),
+      );
       return;
     }
     const env: NodeJS.ProcessEnv = { ...baseEnv };
@@ -82,7 +90,10 @@ export function runExecPlugin(options: PluginRunOptions): Promise<ExecCredential
     let stdoutBytes = 0;
     let settled = false;
     const timeoutMs = options.timeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS;
-    const finish = (outcome: { credential: ExecCredential } | { error: KubeMlError }, kill = false): void => {
+    const finish = (
+      outcome: { credential: ExecCredential } | { error: KubeMlError },
+      kill = false,
+    ): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -92,9 +103,29 @@ export function runExecPlugin(options: PluginRunOptions): Promise<ExecCredential
       if ('error' in outcome) reject(outcome.error);
       else resolve(outcome.credential);
     };
-    const onAbort = (): void => finish({ error: new KubeMlError('cancelled', `Sign-in with "${plugin}" cancelled; the plugin was stopped.`) }, true);
+    const onAbort = (): void =>
+      finish(
+        {
+          error: new KubeMlError(
+            'cancelled',
+            `Sign-in with "${plugin}" cancelled; the plugin was stopped.`,
+          ),
+        },
+        true,
+      );
     const timer = setTimeout(
-      () => finish({ error: new KubeMlError('timeout', `${subject} did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped.${quoted(stderr.tail())}`, 'It may be waiting for input that cannot reach it, or for a sign-in that was not completed. Retry; if it keeps happening, run the plugin in a terminal to see what it waits for.', stderr.tail().join('\n')) }, true),
+      () =>
+        finish(
+          {
+            error: new KubeMlError(
+              'timeout',
+              `${subject} did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped.${quoted(stderr.tail())}`,
+              'It may be waiting for input that cannot reach it, or for a sign-in that was not completed. Retry; if it keeps happening, run the plugin in a terminal to see what it waits for.',
+              stderr.tail().join('\n'),
+            ),
+          },
+          true,
+        ),
       timeoutMs,
     );
     options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -106,7 +137,16 @@ export function runExecPlugin(options: PluginRunOptions): Promise<ExecCredential
     child.stdout?.on('data', (chunk: Buffer) => {
       stdoutBytes += chunk.length;
       if (stdoutBytes > MAX_STDOUT_BYTES) {
-        finish({ error: new KubeMlError('authPluginFailed', `${subject} printed more than ${MAX_STDOUT_BYTES / 1024} KiB on stdout, which is not a credential.`, 'Check the plugin and its arguments in the kubeconfig.') }, true);
+        finish(
+          {
+            error: new KubeMlError(
+              'authPluginFailed',
+              `${subject} printed more than ${MAX_STDOUT_BYTES / 1024} KiB on stdout, which is not a credential.`,
+              'Check the plugin and its arguments in the kubeconfig.',
+            ),
+          },
+          true,
+        );
         return;
       }
       stdout.push(chunk);
@@ -115,14 +155,33 @@ export function runExecPlugin(options: PluginRunOptions): Promise<ExecCredential
     child.stderr?.on('data', (chunk: string) => stderr.push(chunk));
     child.on('error', (error: NodeJS.ErrnoException) => {
       finish({
-        error: error.code === 'ENOENT' ? pluginMissingError(`User "${config.userName}"`, config.command, config.installHint, baseEnv) : new KubeMlError('authPluginFailed', `${subject} could not start: ${error.code ?? error.message}.`, 'Check that the plugin is executable.'),
+        error:
+          error.code === 'ENOENT'
+            ? pluginMissingError(
+                `User "${config.userName}"`,
+                config.command,
+                config.installHint,
+                baseEnv,
+              )
+            : new KubeMlError(
+                'authPluginFailed',
+                `${subject} could not start: ${error.code ?? error.message}.`,
+                'Check that the plugin is executable.',
+              ),
       });
     });
     child.on('close', (code, signal) => {
       stderr.end();
       if (code !== 0) {
         const how = code === null ? `was killed by ${signal}` : `exited with code ${code}`;
-        finish({ error: new KubeMlError('authPluginFailed', `${subject} ${how}.${quoted(stderr.tail())}`, 'Fix what the plugin reports (often: sign in again with its own CLI), then retry.', stderr.tail().join('\n')) });
+        finish({
+          error: new KubeMlError(
+            'authPluginFailed',
+            `${subject} ${how}.${quoted(stderr.tail())}`,
+            'Fix what the plugin reports (often: sign in again with its own CLI), then retry.',
+            stderr.tail().join('\n'),
+          ),
+        });
         return;
       }
       try {

@@ -21,7 +21,9 @@ function looksLikeCode(value: string): boolean {
  * `aws sso login`, kubelogin's device-code flow or gcloud. Pure and linear in the line.
  */
 export function promptLinks(line: string): PromptLinks {
-  const urls = [...line.matchAll(URL_PATTERN)].map((match) => match[0].replace(TRAILING_PUNCTUATION, ''));
+  const urls = [...line.matchAll(URL_PATTERN)].map((match) =>
+    match[0].replace(TRAILING_PUNCTUATION, ''),
+  );
   const text = line.replace(URL_PATTERN, ' ');
   const candidates = [...text.matchAll(CODE_AFTER_WORD)].map((match) => match[1]);
   const alone = CODE_ALONE.exec(text)?.[1];

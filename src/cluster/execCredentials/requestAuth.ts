@@ -19,17 +19,30 @@ export interface ExecAuthentication {
  * cluster names to their `client.authentication.k8s.io/exec` extension (client-node drops cluster
  * extensions, so the kubeconfig resolver collects them).
  */
-export function execRequestFor(user: User, cluster: Cluster | null, execExtensions: ReadonlyMap<string, unknown>): CredentialRequest {
+export function execRequestFor(
+  user: User,
+  cluster: Cluster | null,
+  execExtensions: ReadonlyMap<string, unknown>,
+): CredentialRequest {
   const config = readExecConfig(user.name, user.exec);
-  return { config, ...(cluster ? { cluster: execClusterInfo(cluster, execExtensions.get(cluster.name)) } : {}) };
+  return {
+    config,
+    ...(cluster ? { cluster: execClusterInfo(cluster, execExtensions.get(cluster.name)) } : {}),
+  };
 }
 
 /** The credential of `request`, from the shared cache or one plugin run, as request material. */
-export async function execAuthentication(cache: ExecCredentialCache, request: CredentialRequest, wait?: CredentialWait): Promise<ExecAuthentication> {
+export async function execAuthentication(
+  cache: ExecCredentialCache,
+  request: CredentialRequest,
+  wait?: CredentialWait,
+): Promise<ExecAuthentication> {
   const credential = await cache.get(request, wait);
   return {
     headers: credential.token ? { Authorization: `Bearer ${credential.token}` } : {},
-    ...(credential.clientCertificateData && credential.clientKeyData ? { cert: credential.clientCertificateData, key: credential.clientKeyData } : {}),
+    ...(credential.clientCertificateData && credential.clientKeyData
+      ? { cert: credential.clientCertificateData, key: credential.clientKeyData }
+      : {}),
     credential,
   };
 }

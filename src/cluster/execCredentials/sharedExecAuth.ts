@@ -1,4 +1,14 @@
-import { IsomorphicFetchHttpLibrary, KubeConfig, ServerConfiguration, createConfiguration, type ApiConstructor, type ApiType, type Cluster, type Context, type User } from '@kubernetes/client-node';
+import {
+  IsomorphicFetchHttpLibrary,
+  KubeConfig,
+  ServerConfiguration,
+  createConfiguration,
+  type ApiConstructor,
+  type ApiType,
+  type Cluster,
+  type Context,
+  type User,
+} from '@kubernetes/client-node';
 import { toKubeMlError } from '../errors';
 import type { KubeconfigUser } from '../kubeconfigEntries';
 import { kubeconfigHeaders, sendRepeatedHeaders, type HeaderValues } from '../kubeconfigHeaders';
@@ -43,7 +53,11 @@ export class SharedExecKubeConfig extends KubeConfig {
   /** What each exec user last sent, per user and cluster. */
   private readonly sent = new Map<string, Sent>();
 
-  constructor(options: SessionConfigOptions, private readonly cache: ExecCredentialCache, private readonly execExtensions: ReadonlyMap<string, unknown>) {
+  constructor(
+    options: SessionConfigOptions,
+    private readonly cache: ExecCredentialCache,
+    private readonly execExtensions: ReadonlyMap<string, unknown>,
+  ) {
     super();
     const users = options.users.map((user): User => {
       this.kubeconfigUsers.set(user.name, user);
@@ -51,27 +65,37 @@ export class SharedExecKubeConfig extends KubeConfig {
         this.execUsers.set(user.name, user);
         return { ...user, exec: undefined, authProvider: { name: PROVIDER_NAME } };
       }
-      return user.authProvider ? user : { ...user, token: undefined, authProvider: { name: KUBECONFIG_PROVIDER_NAME } };
+      return user.authProvider
+        ? user
+        : { ...user, token: undefined, authProvider: { name: KUBECONFIG_PROVIDER_NAME } };
     });
     // client-node refuses http:// servers unless TLS verification is off, which means nothing for
     // them; kubectl talks to them as written.
-    const clusters = options.clusters.map((cluster) => (cluster.server.startsWith('http:') ? { ...cluster, skipTLSVerify: true } : cluster));
+    const clusters = options.clusters.map((cluster) =>
+      cluster.server.startsWith('http:') ? { ...cluster, skipTLSVerify: true } : cluster,
+    );
     this.loadFromOptions({ ...options, clusters, users });
     this.addAuthenticator({
-      isAuthProvider: (user) => (user.authProvider as { name?: unknown } | undefined)?.name === KUBECONFIG_PROVIDER_NAME,
+      isAuthProvider: (user) =>
+        (user.authProvider as { name?: unknown } | undefined)?.name === KUBECONFIG_PROVIDER_NAME,
       applyAuthentication: (user, opts) => {
         opts.headers = { ...opts.headers, ...this.kubeconfigHeadersOf(user.name, true) };
         return Promise.resolve();
       },
     });
     this.addAuthenticator({
-      isAuthProvider: (user) => (user.authProvider as { name?: unknown } | undefined)?.name === PROVIDER_NAME,
+      isAuthProvider: (user) =>
+        (user.authProvider as { name?: unknown } | undefined)?.name === PROVIDER_NAME,
       applyAuthentication: async (user, opts) => {
         const key = this.requestKey(user.name);
         const request = this.requestFor(key, user.name);
         const authentication = await execAuthentication(this.cache, request);
         this.sent.set(key, { request, credential: authentication.credential });
-        opts.headers = { ...opts.headers, ...this.kubeconfigHeadersOf(user.name, false), ...authentication.headers };
+        opts.headers = {
+          ...opts.headers,
+          ...this.kubeconfigHeadersOf(user.name, false),
+          ...authentication.headers,
+        };
         if (authentication.cert && authentication.key) {
           opts.cert = authentication.cert;
           opts.key = authentication.key;
@@ -100,7 +124,12 @@ export class SharedExecKubeConfig extends KubeConfig {
       createConfiguration({
         baseServer: new ServerConfiguration(cluster.server, {}),
         authMethods: { default: this },
-        httpApi: retryUnauthorizedOnce(sendRepeatedHeaders(new IsomorphicFetchHttpLibrary(), () => this.kubeconfigHeadersOf(this.getCurrentUser()?.name, false)), this),
+        httpApi: retryUnauthorizedOnce(
+          sendRepeatedHeaders(new IsomorphicFetchHttpLibrary(), () =>
+            this.kubeconfigHeadersOf(this.getCurrentUser()?.name, false),
+          ),
+          this,
+        ),
       }),
     );
   }
@@ -117,7 +146,11 @@ export class SharedExecKubeConfig extends KubeConfig {
   private requestFor(key: string, userName: string): CredentialRequest {
     let request = this.requests.get(key);
     if (!request) {
-      request = execRequestFor(this.execUsers.get(userName)!, this.getCurrentCluster(), this.execExtensions);
+      request = execRequestFor(
+        this.execUsers.get(userName)!,
+        this.getCurrentCluster(),
+        this.execExtensions,
+      );
       this.requests.set(key, request);
     }
     return request;
@@ -133,11 +166,15 @@ export function rejectCredentials(kubeConfig: KubeConfig): boolean {
  * Runs `attempt` (a stream or tunnel to open); when the server refuses its credential and a new one
  * can be fetched, runs it once more with the new one, as client-go does. A second 401 is thrown.
  */
-export async function retryWithFreshCredentials<T>(kubeConfig: KubeConfig, attempt: () => Promise<T>): Promise<T> {
+export async function retryWithFreshCredentials<T>(
+  kubeConfig: KubeConfig,
+  attempt: () => Promise<T>,
+): Promise<T> {
   try {
     return await attempt();
   } catch (error) {
-    if (toKubeMlError(error, 'connect').kind !== 'unauthorized' || !rejectCredentials(kubeConfig)) throw error;
+    if (toKubeMlError(error, 'connect').kind !== 'unauthorized' || !rejectCredentials(kubeConfig))
+      throw error;
     return attempt();
   }
 }

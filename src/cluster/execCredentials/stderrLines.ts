@@ -18,7 +18,11 @@ export class StderrLines {
 
   push(chunk: string): void {
     let start = 0;
-    for (let newline = chunk.indexOf('\n', start); newline >= 0; newline = chunk.indexOf('\n', start)) {
+    for (
+      let newline = chunk.indexOf('\n', start);
+      newline >= 0;
+      newline = chunk.indexOf('\n', start)
+    ) {
       this.append(chunk.slice(start, newline));
       this.finishLine();
       start = newline + 1;

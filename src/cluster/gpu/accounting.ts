@@ -1,6 +1,12 @@
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { CacheChange } from '../session';
-import { acceptsNewGpuPods, isNodeReady, nodeGpuCapacity, repels, type GpuResourceCapacity } from './capacity';
+import {
+  acceptsNewGpuPods,
+  isNodeReady,
+  nodeGpuCapacity,
+  repels,
+  type GpuResourceCapacity,
+} from './capacity';
 import { podGpuRequests } from './requests';
 import { UNKNOWN_GPU } from './resources';
 
@@ -59,9 +65,16 @@ export interface GpuAccountingChange {
   readonly productsAddedOrRemoved: boolean;
 }
 
-const EMPTY_CHANGE: GpuAccountingChange = { nodes: [], products: [], productsAddedOrRemoved: false };
+const EMPTY_CHANGE: GpuAccountingChange = {
+  nodes: [],
+  products: [],
+  productsAddedOrRemoved: false,
+};
 
-interface NodeRecord extends Pick<GpuNodeSummary, 'name' | 'ready' | 'cordoned' | 'tainted' | 'taints' | 'memoryMiB'> {
+interface NodeRecord extends Pick<
+  GpuNodeSummary,
+  'name' | 'ready' | 'cordoned' | 'tainted' | 'taints' | 'memoryMiB'
+> {
   readonly capacity: ReadonlyMap<string, GpuResourceCapacity>;
   /** The GPU resources a new pod can be given here. */
   readonly accepting: ReadonlySet<string>;
@@ -79,28 +92,54 @@ function nodeRecord(node: V1Node): NodeRecord {
     name: node.metadata?.name ?? '',
     ready: isNodeReady(node),
     cordoned: node.spec?.unschedulable === true,
-    tainted: taints.some((taint) => repels(taint, []) && !taint.key.startsWith(LIFECYCLE_TAINT_PREFIX)),
-    taints: taints.map((taint) => `${taint.key}${taint.value ? `=${taint.value}` : ''}:${taint.effect}`),
+    tainted: taints.some(
+      (taint) => repels(taint, []) && !taint.key.startsWith(LIFECYCLE_TAINT_PREFIX),
+    ),
+    taints: taints.map(
+      (taint) => `${taint.key}${taint.value ? `=${taint.value}` : ''}:${taint.effect}`,
+    ),
     memoryMiB: Number.isFinite(memory) && memory > 0 ? memory : undefined,
     capacity,
-    accepting: new Set([...capacity.keys()].filter((resource) => acceptsNewGpuPods(node, resource))),
+    accepting: new Set(
+      [...capacity.keys()].filter((resource) => acceptsNewGpuPods(node, resource)),
+    ),
   };
 }
 
-function summarize(record: NodeRecord, requested: ReadonlyMap<string, number> | undefined): GpuNodeSummary {
+function summarize(
+  record: NodeRecord,
+  requested: ReadonlyMap<string, number> | undefined,
+): GpuNodeSummary {
   const devices: GpuDevice[] = [];
   for (const [resource, { total, allocatable, product }] of record.capacity) {
     const used = requested?.get(resource) ?? 0;
-    devices.push({ resource, product, total, allocatable, requested: used, free: Math.max(0, allocatable - used), acceptsNewPods: record.accepting.has(resource) });
+    devices.push({
+      resource,
+      product,
+      total,
+      allocatable,
+      requested: used,
+      free: Math.max(0, allocatable - used),
+      acceptsNewPods: record.accepting.has(resource),
+    });
   }
   // GPUs requested on a node that no longer advertises them (device plugin gone) still show.
   for (const [resource, used] of requested ?? []) {
     if (!record.capacity.has(resource) && used > 0) {
-      devices.push({ resource, product: UNKNOWN_GPU, total: 0, allocatable: 0, requested: used, free: 0, acceptsNewPods: false });
+      devices.push({
+        resource,
+        product: UNKNOWN_GPU,
+        total: 0,
+        allocatable: 0,
+        requested: used,
+        free: 0,
+        acceptsNewPods: false,
+      });
     }
   }
   devices.sort((a, b) => a.resource.localeCompare(b.resource));
-  const sum = (pick: (device: GpuDevice) => number): number => devices.reduce((total, device) => total + pick(device), 0);
+  const sum = (pick: (device: GpuDevice) => number): number =>
+    devices.reduce((total, device) => total + pick(device), 0);
   return {
     name: record.name,
     ready: record.ready,
@@ -118,7 +157,14 @@ function summarize(record: NodeRecord, requested: ReadonlyMap<string, number> | 
 
 function sameSummary(a: GpuNodeSummary | undefined, b: GpuNodeSummary | undefined): boolean {
   if (!a || !b) return a === b;
-  return a.ready === b.ready && a.cordoned === b.cordoned && a.tainted === b.tainted && a.memoryMiB === b.memoryMiB && a.taints.join() === b.taints.join() && JSON.stringify(a.devices) === JSON.stringify(b.devices);
+  return (
+    a.ready === b.ready &&
+    a.cordoned === b.cordoned &&
+    a.tainted === b.tainted &&
+    a.memoryMiB === b.memoryMiB &&
+    a.taints.join() === b.taints.join() &&
+    JSON.stringify(a.devices) === JSON.stringify(b.devices)
+  );
 }
 
 interface ProductAccumulator {
@@ -135,7 +181,10 @@ function podKey(pod: V1Pod): string {
   return `${pod.metadata?.namespace ?? ''}/${pod.metadata?.name ?? ''}`;
 }
 
-function sameRequests(a: ReadonlyMap<string, number> | undefined, b: ReadonlyMap<string, number> | undefined): boolean {
+function sameRequests(
+  a: ReadonlyMap<string, number> | undefined,
+  b: ReadonlyMap<string, number> | undefined,
+): boolean {
   if (!a || !b) return a === b;
   if (a.size !== b.size) return false;
   for (const [resource, amount] of a) if (b.get(resource) !== amount) return false;
@@ -179,7 +228,9 @@ export class GpuAccounting {
 
   /** Products sorted by name. */
   products(): GpuProductSummary[] {
-    return [...this.productAccumulators.entries()].map(([product, accumulator]) => this.productSummary(product, accumulator)).sort((a, b) => a.product.localeCompare(b.product));
+    return [...this.productAccumulators.entries()]
+      .map(([product, accumulator]) => this.productSummary(product, accumulator))
+      .sort((a, b) => a.product.localeCompare(b.product));
   }
 
   /** Nodes that have devices of `product`, with their figures for that product only. */
@@ -238,8 +289,10 @@ export class GpuAccounting {
 
   applyPodChange(change: CacheChange<V1Pod>): GpuAccountingChange {
     const touched = new Set<string>();
-    for (const pod of [...change.added, ...change.updated]) for (const name of this.recordPod(pod)) touched.add(name);
-    for (const pod of change.deleted) for (const name of this.removePod(podKey(pod))) touched.add(name);
+    for (const pod of [...change.added, ...change.updated])
+      for (const name of this.recordPod(pod)) touched.add(name);
+    for (const pod of change.deleted)
+      for (const name of this.removePod(podKey(pod))) touched.add(name);
     return this.collect(...[...touched].map((name) => this.refreshNode(name)));
   }
 
@@ -288,7 +341,11 @@ export class GpuAccounting {
     return [previous.nodeName];
   }
 
-  private adjustRequested(nodeName: string, requests: ReadonlyMap<string, number>, sign: 1 | -1): void {
+  private adjustRequested(
+    nodeName: string,
+    requests: ReadonlyMap<string, number>,
+    sign: 1 | -1,
+  ): void {
     let perResource = this.requestedByNode.get(nodeName);
     if (!perResource) {
       perResource = new Map();
@@ -334,7 +391,14 @@ export class GpuAccounting {
         products.add(device.product);
         let accumulator = this.productAccumulators.get(device.product);
         if (!accumulator) {
-          accumulator = { total: 0, allocatable: 0, requested: 0, free: 0, schedulableFree: 0, nodes: new Map() };
+          accumulator = {
+            total: 0,
+            allocatable: 0,
+            requested: 0,
+            free: 0,
+            schedulableFree: 0,
+            nodes: new Map(),
+          };
           this.productAccumulators.set(device.product, accumulator);
           productsAddedOrRemoved = true;
         }
@@ -378,6 +442,14 @@ function applyDevice(accumulator: ProductAccumulator, device: GpuDevice, sign: 1
 export function restrictToProduct(summary: GpuNodeSummary, product: string): GpuNodeSummary {
   const devices = summary.devices.filter((device) => device.product === product);
   if (devices.length === summary.devices.length) return summary;
-  const sum = (pick: (device: GpuDevice) => number): number => devices.reduce((total, device) => total + pick(device), 0);
-  return { ...summary, devices, total: sum((d) => d.total), allocatable: sum((d) => d.allocatable), requested: sum((d) => d.requested), free: sum((d) => d.free) };
+  const sum = (pick: (device: GpuDevice) => number): number =>
+    devices.reduce((total, device) => total + pick(device), 0);
+  return {
+    ...summary,
+    devices,
+    total: sum((d) => d.total),
+    allocatable: sum((d) => d.allocatable),
+    requested: sum((d) => d.requested),
+    free: sum((d) => d.free),
+  };
 }

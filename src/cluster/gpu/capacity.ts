@@ -16,17 +16,23 @@ export function nodeGpuCapacity(node: V1Node): ReadonlyMap<string, GpuResourceCa
   const capacity = new Map<string, GpuResourceCapacity>();
   const capacityByResource = node.status?.capacity ?? {};
   const allocatableByResource = node.status?.allocatable ?? {};
-  for (const resource of new Set([...Object.keys(capacityByResource), ...Object.keys(allocatableByResource)])) {
+  for (const resource of new Set([
+    ...Object.keys(capacityByResource),
+    ...Object.keys(allocatableByResource),
+  ])) {
     if (!isGpuResource(resource)) continue;
     const total = parseQuantity(capacityByResource[resource]);
     const allocatable = parseQuantity(allocatableByResource[resource]);
-    if (total > 0 || allocatable > 0) capacity.set(resource, { total, allocatable, product: productOfLabels(labels, resource) });
+    if (total > 0 || allocatable > 0)
+      capacity.set(resource, { total, allocatable, product: productOfLabels(labels, resource) });
   }
   return capacity;
 }
 
 export function isNodeReady(node: V1Node): boolean {
-  return (node.status?.conditions ?? []).some((condition) => condition.type === 'Ready' && condition.status === 'True');
+  return (node.status?.conditions ?? []).some(
+    (condition) => condition.type === 'Ready' && condition.status === 'True',
+  );
 }
 
 function tolerates(toleration: V1Toleration, taint: V1Taint): boolean {
@@ -37,11 +43,17 @@ function tolerates(toleration: V1Toleration, taint: V1Taint): boolean {
 
 /** A NoSchedule or NoExecute taint that keeps a pod with these tolerations off the node. */
 export function repels(taint: V1Taint, tolerations: readonly V1Toleration[]): boolean {
-  return (taint.effect === 'NoSchedule' || taint.effect === 'NoExecute') && !tolerations.some((toleration) => tolerates(toleration, taint));
+  return (
+    (taint.effect === 'NoSchedule' || taint.effect === 'NoExecute') &&
+    !tolerations.some((toleration) => tolerates(toleration, taint))
+  );
 }
 
 /** AMD GPU nodes carry the same convention under AMD's resource name. */
-const AMD_TOLERATIONS: readonly V1Toleration[] = GPU_TOLERATIONS.map((toleration) => ({ ...toleration, key: AMD_GPU }));
+const AMD_TOLERATIONS: readonly V1Toleration[] = GPU_TOLERATIONS.map((toleration) => ({
+  ...toleration,
+  key: AMD_GPU,
+}));
 
 /**
  * Whether a new pod asking for `resource` (with the GPU toleration of gpuPlacement, or AMD's
@@ -51,5 +63,9 @@ const AMD_TOLERATIONS: readonly V1Toleration[] = GPU_TOLERATIONS.map((toleration
  */
 export function acceptsNewGpuPods(node: V1Node, resource = NVIDIA_GPU): boolean {
   const tolerations = resource === AMD_GPU ? AMD_TOLERATIONS : GPU_TOLERATIONS;
-  return isNodeReady(node) && node.spec?.unschedulable !== true && !(node.spec?.taints ?? []).some((taint) => repels(taint, tolerations));
+  return (
+    isNodeReady(node) &&
+    node.spec?.unschedulable !== true &&
+    !(node.spec?.taints ?? []).some((taint) => repels(taint, tolerations))
+  );
 }

@@ -10,7 +10,10 @@ import { readingsFromDcgm } from './dcgmMetrics';
 import type { GpuReading } from './sample';
 
 /** Labels the GPU operator and the dcgm-exporter Helm chart put on the exporter. */
-export const DCGM_LABEL_SELECTORS = ['app=nvidia-dcgm-exporter', 'app.kubernetes.io/name=dcgm-exporter'] as const;
+export const DCGM_LABEL_SELECTORS = [
+  'app=nvidia-dcgm-exporter',
+  'app.kubernetes.io/name=dcgm-exporter',
+] as const;
 export const DCGM_DEFAULT_PORT = 9400;
 
 export interface DcgmEndpoint {
@@ -35,13 +38,18 @@ export function describeEndpoint(endpoint: DcgmEndpoint): string {
 
 function metricsPortOfPod(pod: V1Pod): number | string {
   const ports = (pod.spec?.containers ?? []).flatMap((container) => container.ports ?? []);
-  const port = ports.find((candidate) => candidate.name === 'metrics') ?? ports.find((candidate) => candidate.containerPort === DCGM_DEFAULT_PORT) ?? ports[0];
+  const port =
+    ports.find((candidate) => candidate.name === 'metrics') ??
+    ports.find((candidate) => candidate.containerPort === DCGM_DEFAULT_PORT) ??
+    ports[0];
   return port?.containerPort ?? DCGM_DEFAULT_PORT;
 }
 
 function metricsPortOfService(service: V1Service): number | string {
   const ports = service.spec?.ports ?? [];
-  const port = ports.find((candidate) => candidate.name === 'metrics' || candidate.name === 'gpu-metrics') ?? ports[0];
+  const port =
+    ports.find((candidate) => candidate.name === 'metrics' || candidate.name === 'gpu-metrics') ??
+    ports[0];
   return port?.name ?? port?.port ?? DCGM_DEFAULT_PORT;
 }
 
@@ -62,29 +70,65 @@ export async function discoverDcgm(kubeConfig: KubeConfig): Promise<DcgmDiscover
     try {
       const list = await core.listPodForAllNamespaces({ labelSelector });
       for (const pod of list.items) {
-        if (pod.status?.phase !== 'Running' || pod.metadata?.deletionTimestamp || !pod.metadata?.name || !pod.metadata.namespace) continue;
-        pods.set(`${pod.metadata.namespace}/${pod.metadata.name}`, { kind: 'pod', namespace: pod.metadata.namespace, name: pod.metadata.name, port: metricsPortOfPod(pod), node: pod.spec?.nodeName });
+        if (
+          pod.status?.phase !== 'Running' ||
+          pod.metadata?.deletionTimestamp ||
+          !pod.metadata?.name ||
+          !pod.metadata.namespace
+        )
+          continue;
+        pods.set(`${pod.metadata.namespace}/${pod.metadata.name}`, {
+          kind: 'pod',
+          namespace: pod.metadata.namespace,
+          name: pod.metadata.name,
+          port: metricsPortOfPod(pod),
+          node: pod.spec?.nodeName,
+        });
       }
     } catch (error) {
-      problems.push(toKubeMlError(error, `list pods labelled ${labelSelector} in all namespaces`).summary);
+      problems.push(
+        toKubeMlError(error, `list pods labelled ${labelSelector} in all namespaces`).summary,
+      );
     }
     try {
       const list = await core.listServiceForAllNamespaces({ labelSelector });
       for (const service of list.items) {
         if (!service.metadata?.name || !service.metadata.namespace) continue;
-        services.set(`${service.metadata.namespace}/${service.metadata.name}`, { kind: 'service', namespace: service.metadata.namespace, name: service.metadata.name, port: metricsPortOfService(service) });
+        services.set(`${service.metadata.namespace}/${service.metadata.name}`, {
+          kind: 'service',
+          namespace: service.metadata.namespace,
+          name: service.metadata.name,
+          port: metricsPortOfService(service),
+        });
       }
     } catch (error) {
-      problems.push(toKubeMlError(error, `list services labelled ${labelSelector} in all namespaces`).summary);
+      problems.push(
+        toKubeMlError(error, `list services labelled ${labelSelector} in all namespaces`).summary,
+      );
     }
   }
-  return { pods: [...pods.values()], services: [...services.values()], problems: [...new Set(problems)] };
+  return {
+    pods: [...pods.values()],
+    services: [...services.values()],
+    problems: [...new Set(problems)],
+  };
 }
 
 /** Reads and parses one exporter; readings without a node label get the pod's node. */
-export async function readDcgmEndpoint(kubeConfig: KubeConfig, endpoint: DcgmEndpoint, signal?: AbortSignal): Promise<GpuReading[]> {
-  const text = await getApiText(kubeConfig, dcgmProxyPath(endpoint), `read GPU metrics from ${endpoint.namespace}/${endpoint.name}`, signal);
-  return readingsFromDcgm(parsePrometheusText(text).samples).map((reading) => (reading.node === undefined && endpoint.node ? { ...reading, node: endpoint.node } : reading));
+export async function readDcgmEndpoint(
+  kubeConfig: KubeConfig,
+  endpoint: DcgmEndpoint,
+  signal?: AbortSignal,
+): Promise<GpuReading[]> {
+  const text = await getApiText(
+    kubeConfig,
+    dcgmProxyPath(endpoint),
+    `read GPU metrics from ${endpoint.namespace}/${endpoint.name}`,
+    signal,
+  );
+  return readingsFromDcgm(parsePrometheusText(text).samples).map((reading) =>
+    reading.node === undefined && endpoint.node ? { ...reading, node: endpoint.node } : reading,
+  );
 }
 
 /** The exporter endpoint that serves a node: its pod there, else a service (which may answer for any node). */

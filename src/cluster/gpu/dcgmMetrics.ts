@@ -75,13 +75,23 @@ export function readingsFromDcgm(samples: readonly PrometheusSample[]): GpuReadi
   return [...byGpu.values()]
     .map(({ memoryFreeMiB, ...reading }): GpuReading => ({
       ...reading,
-      memoryTotalMiB: reading.memoryUsedMiB !== undefined && memoryFreeMiB !== undefined ? reading.memoryUsedMiB + memoryFreeMiB : undefined,
+      memoryTotalMiB:
+        reading.memoryUsedMiB !== undefined && memoryFreeMiB !== undefined
+          ? reading.memoryUsedMiB + memoryFreeMiB
+          : undefined,
     }))
-    .sort((left, right) => (left.node ?? '').localeCompare(right.node ?? '') || Number(left.gpu) - Number(right.gpu) || left.gpu.localeCompare(right.gpu));
+    .sort(
+      (left, right) =>
+        (left.node ?? '').localeCompare(right.node ?? '') ||
+        Number(left.gpu) - Number(right.gpu) ||
+        left.gpu.localeCompare(right.gpu),
+    );
 }
 
 /** Mean utilisation per node (the GPU Capacity overview puts it next to allocation). */
-export function utilisationByNode(readings: readonly GpuReading[]): Map<string, { utilisation: number; gpus: number }> {
+export function utilisationByNode(
+  readings: readonly GpuReading[],
+): Map<string, { utilisation: number; gpus: number }> {
   const sums = new Map<string, { total: number; gpus: number }>();
   for (const reading of readings) {
     if (reading.node === undefined || reading.utilisation === undefined) continue;
@@ -90,5 +100,7 @@ export function utilisationByNode(readings: readonly GpuReading[]): Map<string, 
     entry.gpus++;
     sums.set(reading.node, entry);
   }
-  return new Map([...sums].map(([node, { total, gpus }]) => [node, { utilisation: total / gpus, gpus }]));
+  return new Map(
+    [...sums].map(([node, { total, gpus }]) => [node, { utilisation: total / gpus, gpus }]),
+  );
 }

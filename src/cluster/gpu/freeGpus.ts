@@ -32,13 +32,23 @@ export interface ProductFreeGpus {
  * label names the slice; "mixed" slices (nvidia.com/mig-*) and AMD GPUs cannot satisfy such a
  * request, so they are left out. Products with no node left are absent.
  */
-export function freeGpusByProduct(nodes: Iterable<V1Node>, pods: Iterable<V1Pod>): ProductFreeGpus[] {
+export function freeGpusByProduct(
+  nodes: Iterable<V1Node>,
+  pods: Iterable<V1Pod>,
+): ProductFreeGpus[] {
   const byProduct = new Map<string, NodeFreeGpus[]>();
   for (const node of GpuAccounting.from(nodes, pods).nodes()) {
     const device = node.devices.find((candidate) => candidate.resource === NVIDIA_GPU);
     if (!device || device.allocatable <= 0) continue;
     const free = device.acceptsNewPods ? device.free : 0;
-    const entry = { node: node.name, product: device.product, allocatable: device.allocatable, requested: device.requested, free, acceptsNewGpuPods: device.acceptsNewPods };
+    const entry = {
+      node: node.name,
+      product: device.product,
+      allocatable: device.allocatable,
+      requested: device.requested,
+      free,
+      acceptsNewGpuPods: device.acceptsNewPods,
+    };
     const productNodes = byProduct.get(device.product) ?? [];
     productNodes.push(entry);
     byProduct.set(device.product, productNodes);
@@ -51,5 +61,10 @@ export function freeGpusByProduct(nodes: Iterable<V1Node>, pods: Iterable<V1Pod>
       maxFreeOnOneNode: Math.max(0, ...productNodes.map((node) => node.free)),
       nodes: productNodes,
     }))
-    .sort((a, b) => b.maxFreeOnOneNode - a.maxFreeOnOneNode || b.free - a.free || a.product.localeCompare(b.product));
+    .sort(
+      (a, b) =>
+        b.maxFreeOnOneNode - a.maxFreeOnOneNode ||
+        b.free - a.free ||
+        a.product.localeCompare(b.product),
+    );
 }

@@ -5,9 +5,21 @@
  */
 import type { GpuReading } from './sample';
 
-export const NVIDIA_SMI_FIELDS = ['index', 'name', 'utilization.gpu', 'memory.used', 'memory.total', 'power.draw', 'temperature.gpu'] as const;
+export const NVIDIA_SMI_FIELDS = [
+  'index',
+  'name',
+  'utilization.gpu',
+  'memory.used',
+  'memory.total',
+  'power.draw',
+  'temperature.gpu',
+] as const;
 
-export const NVIDIA_SMI_COMMAND: readonly string[] = ['nvidia-smi', `--query-gpu=${NVIDIA_SMI_FIELDS.join(',')}`, '--format=csv,noheader,nounits'];
+export const NVIDIA_SMI_COMMAND: readonly string[] = [
+  'nvidia-smi',
+  `--query-gpu=${NVIDIA_SMI_FIELDS.join(',')}`,
+  '--format=csv,noheader,nounits',
+];
 
 export interface NvidiaSmiResult {
   readonly gpus: GpuReading[];

@@ -8,7 +8,9 @@ import { NVIDIA_GPU, NVIDIA_GPU_PRODUCT_LABEL } from './resources';
  */
 
 /** What lets our GPU pods onto GPU nodes: the taint GPU nodes carry, by convention keyed by the resource. */
-export const GPU_TOLERATIONS: readonly V1Toleration[] = [{ key: NVIDIA_GPU, operator: 'Exists', effect: 'NoSchedule' }];
+export const GPU_TOLERATIONS: readonly V1Toleration[] = [
+  { key: NVIDIA_GPU, operator: 'Exists', effect: 'NoSchedule' },
+];
 
 export interface GpuPlacement {
   /**

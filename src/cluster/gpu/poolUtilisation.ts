@@ -23,15 +23,24 @@ export interface UtilisationSource<D> {
   read(discovery: D, signal: AbortSignal): Promise<UtilisationByNode>;
 }
 
-export async function readPoolUtilisation(session: Pick<ClusterSession, 'kubeConfig'>, signal?: AbortSignal): Promise<Map<string, NodeUtilisation>> {
+export async function readPoolUtilisation(
+  session: Pick<ClusterSession, 'kubeConfig'>,
+  signal?: AbortSignal,
+): Promise<Map<string, NodeUtilisation>> {
   return readDiscoveredUtilisation(session, await discoverDcgm(session.kubeConfig), signal);
 }
 
 /** Reads the exporters discovery found: every pod (one per node), else one service. */
-async function readDiscoveredUtilisation(session: Pick<ClusterSession, 'kubeConfig'>, discovery: DcgmDiscovery, signal?: AbortSignal): Promise<Map<string, NodeUtilisation>> {
+async function readDiscoveredUtilisation(
+  session: Pick<ClusterSession, 'kubeConfig'>,
+  discovery: DcgmDiscovery,
+  signal?: AbortSignal,
+): Promise<Map<string, NodeUtilisation>> {
   const endpoints = discovery.pods.length > 0 ? discovery.pods : discovery.services.slice(0, 1);
   const readings: GpuReading[] = [];
-  const results = await Promise.allSettled(endpoints.map((endpoint) => readDcgmEndpoint(session.kubeConfig, endpoint, signal)));
+  const results = await Promise.allSettled(
+    endpoints.map((endpoint) => readDcgmEndpoint(session.kubeConfig, endpoint, signal)),
+  );
   for (const result of results) if (result.status === 'fulfilled') readings.push(...result.value);
   return utilisationByNode(readings);
 }
@@ -40,7 +49,9 @@ async function readDiscoveredUtilisation(session: Pick<ClusterSession, 'kubeConf
  * The same, split so a poller discovers rarely and reads often; discovery yields undefined when
  * the cluster runs no exporter, so no read is ever attempted then.
  */
-export function poolUtilisationSource(session: Pick<ClusterSession, 'kubeConfig'>): UtilisationSource<DcgmDiscovery> {
+export function poolUtilisationSource(
+  session: Pick<ClusterSession, 'kubeConfig'>,
+): UtilisationSource<DcgmDiscovery> {
   return {
     discover: async () => {
       const discovery = await discoverDcgm(session.kubeConfig);

@@ -31,7 +31,10 @@ function parseValue(text: string): number | undefined {
 }
 
 /** Reads `{a="x",b="y\"z"}` starting at `position` (just after '{'); returns labels and the end. */
-function parseLabels(line: string, position: number): { labels: Record<string, string>; end: number } | undefined {
+function parseLabels(
+  line: string,
+  position: number,
+): { labels: Record<string, string>; end: number } | undefined {
   const labels: Record<string, string> = {};
   let index = position;
   for (;;) {
@@ -52,7 +55,7 @@ function parseLabels(line: string, position: number): { labels: Record<string, s
       if (character === undefined) return undefined;
       if (character === '\\') {
         const escaped = line[index + 1];
-        value += escaped === 'n' ? '\n' : escaped ?? '';
+        value += escaped === 'n' ? '\n' : (escaped ?? '');
         index += 2;
         continue;
       }

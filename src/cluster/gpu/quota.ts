@@ -25,7 +25,12 @@ export function tightestGpuQuota(quotas: readonly V1ResourceQuota[]): GpuQuota |
       const hard = quantityValue(quota.status?.hard?.[key] ?? quota.spec?.hard?.[key] ?? '');
       const used = quantityValue(quota.status?.used?.[key] ?? '0');
       if (!Number.isFinite(hard) || !Number.isFinite(used)) continue;
-      const candidate = { name: quota.metadata?.name ?? '', used, hard, room: Math.max(0, hard - used) };
+      const candidate = {
+        name: quota.metadata?.name ?? '',
+        used,
+        hard,
+        room: Math.max(0, hard - used),
+      };
       if (!tightest || candidate.room < tightest.room) tightest = candidate;
     }
   }
@@ -35,7 +40,13 @@ export function tightestGpuQuota(quotas: readonly V1ResourceQuota[]): GpuQuota |
 /** The namespace's GPU quota; undefined when none limits GPUs or the user may not read quotas. */
 export async function namespaceGpuQuota(session: ClusterSession): Promise<GpuQuota | undefined> {
   try {
-    return tightestGpuQuota((await session.kubeConfig.makeApiClient(CoreV1Api).listNamespacedResourceQuota({ namespace: session.namespace })).items);
+    return tightestGpuQuota(
+      (
+        await session.kubeConfig
+          .makeApiClient(CoreV1Api)
+          .listNamespacedResourceQuota({ namespace: session.namespace })
+      ).items,
+    );
   } catch (error) {
     // Reading quotas is part of "view"; without it the quota still applies at create time.
     if (toKubeMlError(error, 'list resource quotas').kind !== 'forbidden') throw error;
@@ -49,21 +60,36 @@ export function describeGpuQuota(quota: GpuQuota): string {
 }
 
 /** Why `gpus` cannot fit the quota (for input validation), or undefined when they can. */
-export function quotaProblem(quota: GpuQuota | undefined, gpus: number, namespace: string): string | undefined {
+export function quotaProblem(
+  quota: GpuQuota | undefined,
+  gpus: number,
+  namespace: string,
+): string | undefined {
   const problem = quotaRefusal(quota, gpus, namespace);
   return problem && `${problem.summary} ${problem.hint}`;
 }
 
 /** Refuses, before anything is created, a GPU request the namespace's quota cannot take. */
-export function assertWithinGpuQuota(quota: GpuQuota | undefined, gpus: number, namespace: string): void {
+export function assertWithinGpuQuota(
+  quota: GpuQuota | undefined,
+  gpus: number,
+  namespace: string,
+): void {
   const problem = quotaRefusal(quota, gpus, namespace);
   if (problem) throw new KubeMlError('quotaExceeded', problem.summary, problem.hint);
 }
 
-function quotaRefusal(quota: GpuQuota | undefined, gpus: number, namespace: string): { summary: string; hint: string } | undefined {
+function quotaRefusal(
+  quota: GpuQuota | undefined,
+  gpus: number,
+  namespace: string,
+): { summary: string; hint: string } | undefined {
   if (!quota || gpus <= quota.room) return undefined;
   return {
     summary: `${gpus} GPU${gpus === 1 ? '' : 's'} would exceed the ${describeGpuQuota(quota)} in namespace ${namespace}.`,
-    hint: quota.room > 0 ? `Ask for at most ${quota.room}, or stop something that holds GPUs in this namespace.` : 'Stop something that holds GPUs in this namespace, or ask an admin for more quota.',
+    hint:
+      quota.room > 0
+        ? `Ask for at most ${quota.room}, or stop something that holds GPUs in this namespace.`
+        : 'Stop something that holds GPUs in this namespace, or ask an admin for more quota.',
   };
 }

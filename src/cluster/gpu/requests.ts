@@ -29,11 +29,13 @@ export function containerGpus(container: V1Container): number {
 }
 
 function addInto(target: Map<string, number>, source: ReadonlyMap<string, number>): void {
-  for (const [resource, amount] of source) target.set(resource, (target.get(resource) ?? 0) + amount);
+  for (const [resource, amount] of source)
+    target.set(resource, (target.get(resource) ?? 0) + amount);
 }
 
 function maxInto(target: Map<string, number>, source: ReadonlyMap<string, number>): void {
-  for (const [resource, amount] of source) target.set(resource, Math.max(target.get(resource) ?? 0, amount));
+  for (const [resource, amount] of source)
+    target.set(resource, Math.max(target.get(resource) ?? 0, amount));
 }
 
 /** GPUs per resource a pod of this spec (a pod's or a template's) asks for. */

@@ -18,9 +18,14 @@ export function isGpuResource(resource: string): boolean {
 }
 
 /** The product a GPU resource of a node with these labels is, from the labels GPU operators set. */
-export function productOfLabels(labels: Readonly<Record<string, string>>, resource: string): string {
+export function productOfLabels(
+  labels: Readonly<Record<string, string>>,
+  resource: string,
+): string {
   if (resource === AMD_GPU) {
-    return labels['amd.com/gpu.product-name'] || labels['beta.amd.com/gpu.product-name'] || UNKNOWN_GPU;
+    return (
+      labels['amd.com/gpu.product-name'] || labels['beta.amd.com/gpu.product-name'] || UNKNOWN_GPU
+    );
   }
   const base = labels[NVIDIA_GPU_PRODUCT_LABEL] || UNKNOWN_GPU;
   if (resource.startsWith(MIG_PREFIX)) {

@@ -11,7 +11,11 @@ export type GpuShortfall =
   | { readonly kind: 'fits'; readonly node: NodeFreeGpus };
 
 /** Where `count` GPUs of `product` (any product when undefined) stand; a pod cannot span nodes. */
-export function gpuShortfall(nodes: readonly NodeFreeGpus[], count: number, product?: string): GpuShortfall {
+export function gpuShortfall(
+  nodes: readonly NodeFreeGpus[],
+  count: number,
+  product?: string,
+): GpuShortfall {
   const candidates = nodes
     .filter((node) => node.acceptsNewGpuPods && (product === undefined || node.product === product))
     .sort((a, b) => b.free - a.free || a.node.localeCompare(b.node));

@@ -35,7 +35,8 @@ function hex(red: number, green: number, blue: number): string {
 
 /** Applies one SGR parameter list to a style; unknown codes are ignored rather than rejected. */
 export function applySgr(style: AnsiStyle, parameters: string): AnsiStyle {
-  const codes = parameters === '' ? [0] : parameters.split(';').map((part) => (part === '' ? 0 : Number(part)));
+  const codes =
+    parameters === '' ? [0] : parameters.split(';').map((part) => (part === '' ? 0 : Number(part)));
   let next: { -readonly [K in keyof AnsiStyle]: AnsiStyle[K] } = { ...style };
   for (let index = 0; index < codes.length; index++) {
     const code = codes[index];
@@ -46,8 +47,10 @@ export function applySgr(style: AnsiStyle, parameters: string): AnsiStyle {
     else if (code === 3) next.italic = true;
     else if (code === 4) next.underline = true;
     else if (code === 7) next.inverse = true;
-    else if (code === 22) { next.bold = undefined; next.dim = undefined; }
-    else if (code === 23) next.italic = undefined;
+    else if (code === 22) {
+      next.bold = undefined;
+      next.dim = undefined;
+    } else if (code === 23) next.italic = undefined;
     else if (code === 24) next.underline = undefined;
     else if (code === 27) next.inverse = undefined;
     else if (code >= 30 && code <= 37) next.fg = code - 30;
@@ -82,7 +85,10 @@ export function applySgr(style: AnsiStyle, parameters: string): AnsiStyle {
  * Splits a line into styled runs. `initial` is the style in force at the start of the line
  * (colours may span lines); the style at the end is returned so the caller can carry it over.
  */
-export function parseAnsi(line: string, initial: AnsiStyle = {}): { runs: StyledRun[]; endStyle: AnsiStyle } {
+export function parseAnsi(
+  line: string,
+  initial: AnsiStyle = {},
+): { runs: StyledRun[]; endStyle: AnsiStyle } {
   if (line.indexOf('\x1b') < 0) {
     return { runs: line ? [{ text: line, style: initial }] : [], endStyle: initial };
   }

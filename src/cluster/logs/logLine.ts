@@ -13,11 +13,19 @@ const TIMESTAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\
 export function parseTimestampedLine(raw: string): TimestampedLine {
   // Fast path for what the kubelet writes (UTC, nanoseconds): no regex on the hot path.
   const space = raw.indexOf(' ');
-  if (space >= 20 && raw.charCodeAt(space - 1) === 90 /* Z */ && raw.charCodeAt(4) === 45 && raw.charCodeAt(10) === 84 /* T */ && raw.charCodeAt(13) === 58) {
+  if (
+    space >= 20 &&
+    raw.charCodeAt(space - 1) === 90 /* Z */ &&
+    raw.charCodeAt(4) === 45 &&
+    raw.charCodeAt(10) === 84 /* T */ &&
+    raw.charCodeAt(13) === 58
+  ) {
     return { timestamp: raw.slice(0, space), text: raw.slice(space + 1) };
   }
   const match = TIMESTAMP.exec(raw);
-  return match ? { timestamp: match[1], text: raw.slice(match[0].length) } : { timestamp: '', text: raw };
+  return match
+    ? { timestamp: match[1], text: raw.slice(match[0].length) }
+    : { timestamp: '', text: raw };
 }
 
 /**
@@ -26,7 +34,8 @@ export function parseTimestampedLine(raw: string): TimestampedLine {
  */
 export function compareTimestamps(left: string, right: string): number {
   // Same-length UTC stamps (the kubelet always writes 9 fraction digits) order as strings.
-  if (left.length === right.length && left.endsWith('Z') && right.endsWith('Z')) return left === right ? 0 : left < right ? -1 : 1;
+  if (left.length === right.length && left.endsWith('Z') && right.endsWith('Z'))
+    return left === right ? 0 : left < right ? -1 : 1;
   const [leftSeconds, leftFraction] = splitTimestamp(left);
   const [rightSeconds, rightFraction] = splitTimestamp(right);
   if (leftSeconds !== rightSeconds) return leftSeconds < rightSeconds ? -1 : 1;
@@ -42,7 +51,12 @@ function splitTimestamp(timestamp: string): [number, string] {
 
 /** The whole second a timestamp falls in, as RFC 3339 (what sinceTime is compared against). */
 export function floorToSecond(timestamp: string): string {
-  if (timestamp.length >= 20 && timestamp.endsWith('Z') && (timestamp.charCodeAt(19) === 46 /* . */ || timestamp.length === 20)) return `${timestamp.slice(0, 19)}Z`;
+  if (
+    timestamp.length >= 20 &&
+    timestamp.endsWith('Z') &&
+    (timestamp.charCodeAt(19) === 46 /* . */ || timestamp.length === 20)
+  )
+    return `${timestamp.slice(0, 19)}Z`;
   const millis = Date.parse(timestamp);
   if (Number.isNaN(millis)) return timestamp;
   return new Date(Math.floor(millis / 1000) * 1000).toISOString().replace('.000Z', 'Z');

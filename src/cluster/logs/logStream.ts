@@ -18,11 +18,23 @@ import { floorToSecond, LineSplitter, parseTimestampedLine, type TimestampedLine
 import { ResumeDeduplicator, type ResumeJoin } from './resume';
 
 /** GET an API path as a live response (logs, proxy). Rejects with a KubeMlError on HTTP >= 400. */
-export function openApiStream(kubeConfig: KubeConfig, apiPath: string, operation: string, signal?: AbortSignal): Promise<IncomingMessage> {
-  return retryWithFreshCredentials(kubeConfig, () => openApiStreamOnce(kubeConfig, apiPath, operation, signal));
+export function openApiStream(
+  kubeConfig: KubeConfig,
+  apiPath: string,
+  operation: string,
+  signal?: AbortSignal,
+): Promise<IncomingMessage> {
+  return retryWithFreshCredentials(kubeConfig, () =>
+    openApiStreamOnce(kubeConfig, apiPath, operation, signal),
+  );
 }
 
-async function openApiStreamOnce(kubeConfig: KubeConfig, apiPath: string, operation: string, signal?: AbortSignal): Promise<IncomingMessage> {
+async function openApiStreamOnce(
+  kubeConfig: KubeConfig,
+  apiPath: string,
+  operation: string,
+  signal?: AbortSignal,
+): Promise<IncomingMessage> {
   const request = await apiRequest(kubeConfig, apiPath, operation, { method: 'GET', signal });
   return new Promise<IncomingMessage>((resolve, reject) => {
     request.on('response', (response) => {
@@ -31,7 +43,9 @@ async function openApiStreamOnce(kubeConfig: KubeConfig, apiPath: string, operat
         resolve(response);
         return;
       }
-      readErrorBody(response, 64 * 1024, (body) => reject(toKubeMlError({ code: status, body }, operation)));
+      readErrorBody(response, 64 * 1024, (body) =>
+        reject(toKubeMlError({ code: status, body }, operation)),
+      );
     });
     request.on('error', (error) => reject(toKubeMlError(error, operation)));
     request.end();
@@ -39,7 +53,13 @@ async function openApiStreamOnce(kubeConfig: KubeConfig, apiPath: string, operat
 }
 
 /** GET an API path and return its body as text (bounded, for /metrics and similar). */
-export async function getApiText(kubeConfig: KubeConfig, apiPath: string, operation: string, signal?: AbortSignal, maxBytes = 32 * 1024 * 1024): Promise<string> {
+export async function getApiText(
+  kubeConfig: KubeConfig,
+  apiPath: string,
+  operation: string,
+  signal?: AbortSignal,
+  maxBytes = 32 * 1024 * 1024,
+): Promise<string> {
   const response = await openApiStream(kubeConfig, apiPath, operation, signal);
   return new Promise<string>((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -48,7 +68,12 @@ export async function getApiText(kubeConfig: KubeConfig, apiPath: string, operat
       size += chunk.length;
       if (size > maxBytes) {
         response.destroy();
-        reject(new KubeMlError('unknown', `Could not ${operation}: the answer is larger than ${maxBytes} bytes.`));
+        reject(
+          new KubeMlError(
+            'unknown',
+            `Could not ${operation}: the answer is larger than ${maxBytes} bytes.`,
+          ),
+        );
         return;
       }
       chunks.push(chunk);
@@ -74,7 +99,12 @@ export interface LogRequest {
 }
 
 export function logPath(target: LogTarget, request: LogRequest): string {
-  const query = new URLSearchParams({ container: target.container, timestamps: 'true', follow: String(request.follow), previous: String(request.previous) });
+  const query = new URLSearchParams({
+    container: target.container,
+    timestamps: 'true',
+    follow: String(request.follow),
+    previous: String(request.previous),
+  });
   if (request.sinceTime) query.set('sinceTime', request.sinceTime);
   else if (request.tailLines !== undefined) query.set('tailLines', String(request.tailLines));
   return `/api/v1/namespaces/${encodeURIComponent(target.namespace)}/pods/${encodeURIComponent(target.pod)}/log?${query.toString()}`;
@@ -95,39 +125,71 @@ export interface ContainerState {
 
 /** How the follower reaches the cluster; tests of the state machine substitute it. */
 export interface LogTransport {
-  open(request: LogRequest, signal: AbortSignal): Promise<NodeJS.ReadableStream & { destroy(error?: Error): void }>;
+  open(
+    request: LogRequest,
+    signal: AbortSignal,
+  ): Promise<NodeJS.ReadableStream & { destroy(error?: Error): void }>;
   /** undefined when the pod no longer exists. */
   containerState(): Promise<ContainerState | undefined>;
 }
 
 export function containerStateOf(pod: V1Pod, container: string): ContainerState {
-  const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  const statuses = [
+    ...(pod.status?.initContainerStatuses ?? []),
+    ...(pod.status?.containerStatuses ?? []),
+  ];
   const status = statuses.find((candidate) => candidate.name === container);
   const phase = pod.status?.phase;
   const restartPolicy = pod.spec?.restartPolicy ?? 'Always';
   const terminated = status?.state?.terminated;
-  const podFinished = phase === 'Succeeded' || phase === 'Failed' || pod.metadata?.deletionTimestamp !== undefined;
-  const willRestart = terminated ? restartPolicy === 'Always' || (restartPolicy === 'OnFailure' && terminated.exitCode !== 0) : true;
+  const podFinished =
+    phase === 'Succeeded' || phase === 'Failed' || pod.metadata?.deletionTimestamp !== undefined;
+  const willRestart = terminated
+    ? restartPolicy === 'Always' || (restartPolicy === 'OnFailure' && terminated.exitCode !== 0)
+    : true;
   const isInit = (pod.spec?.initContainers ?? []).some((candidate) => candidate.name === container);
   const initDone = isInit && terminated?.exitCode === 0;
   const mayProduceMore = !podFinished && !initDone && (terminated === undefined || willRestart);
-  const endReason = terminated ? `exited with code ${terminated.exitCode}${terminated.reason ? ` (${terminated.reason})` : ''}` : podFinished ? `pod ${phase === undefined ? 'is terminating' : phase.toLowerCase()}` : undefined;
-  return { podUid: pod.metadata?.uid, containerId: status?.containerID, restartCount: status?.restartCount ?? 0, mayProduceMore, endReason };
+  const endReason = terminated
+    ? `exited with code ${terminated.exitCode}${terminated.reason ? ` (${terminated.reason})` : ''}`
+    : podFinished
+      ? `pod ${phase === undefined ? 'is terminating' : phase.toLowerCase()}`
+      : undefined;
+  return {
+    podUid: pod.metadata?.uid,
+    containerId: status?.containerID,
+    restartCount: status?.restartCount ?? 0,
+    mayProduceMore,
+    endReason,
+  };
 }
 
 /**
  * `pods`, the session's watch cache, answers the follower's frequent restart checks without a
  * request; pods outside it (another namespace than the cache's) are read from the API server.
  */
-export function apiLogTransport(kubeConfig: KubeConfig, target: LogTarget, pods?: WatchCache<V1Pod>): LogTransport {
+export function apiLogTransport(
+  kubeConfig: KubeConfig,
+  target: LogTarget,
+  pods?: WatchCache<V1Pod>,
+): LogTransport {
   const core = kubeConfig.makeApiClient(CoreV1Api);
   return {
-    open: (request, signal) => openApiStream(kubeConfig, logPath(target, request), `read the log of ${target.namespace}/${target.pod} (${target.container})`, signal),
+    open: (request, signal) =>
+      openApiStream(
+        kubeConfig,
+        logPath(target, request),
+        `read the log of ${target.namespace}/${target.pod} (${target.container})`,
+        signal,
+      ),
     async containerState() {
       const cached = pods?.get(target.namespace, target.pod);
       if (cached) return containerStateOf(cached, target.container);
       try {
-        return containerStateOf(await core.readNamespacedPod({ name: target.pod, namespace: target.namespace }), target.container);
+        return containerStateOf(
+          await core.readNamespacedPod({ name: target.pod, namespace: target.namespace }),
+          target.container,
+        );
       } catch (error) {
         const translated = toKubeMlError(error, `read pod ${target.namespace}/${target.pod}`);
         if (translated.kind === 'notFound') return undefined;
@@ -237,12 +299,20 @@ export class LogFollower implements Disposable {
       try {
         const state = await this.transport.containerState();
         if (!state || replaced(state, podUid)) {
-          this.status('ended', state ? POD_REPLACED : connections === 0 ? 'The pod does not exist.' : POD_DELETED);
+          this.status(
+            'ended',
+            state ? POD_REPLACED : connections === 0 ? 'The pod does not exist.' : POD_DELETED,
+          );
           return;
         }
         podUid ??= state.podUid;
         let restartJoin: ResumeJoin | undefined;
-        if (!previous && instanceSeen && restartedSince(instanceSeen, state) && this.dedup.sinceTime()) {
+        if (
+          !previous &&
+          instanceSeen &&
+          restartedSince(instanceSeen, state) &&
+          this.dedup.sinceTime()
+        ) {
           // The container restarted while we were away: the rest of the old instance's log
           // is only reachable as "previous".
           await this.readOnce({ follow: false, previous: true, sinceTime: this.dedup.sinceTime() });
@@ -252,7 +322,15 @@ export class LogFollower implements Disposable {
         const follow = this.options.follow && !previous && state.mayProduceMore;
         this.dedup.beginResume();
         const since = this.dedup.sinceTime();
-        const response = await this.transport.open({ follow, previous, sinceTime: since, tailLines: since ? undefined : this.options.initialTailLines }, this.abort.signal);
+        const response = await this.transport.open(
+          {
+            follow,
+            previous,
+            sinceTime: since,
+            tailLines: since ? undefined : this.options.initialTailLines,
+          },
+          this.abort.signal,
+        );
         if (connections > 0) this.reportReconnect(lastProblem, restartJoin);
         else this.status('following', follow ? 'Following live.' : 'Showing the log as it is.');
         connections++;
@@ -264,7 +342,12 @@ export class LogFollower implements Disposable {
         const problem = cut ? 'the container restarted' : cutProblem;
         if (this.disposed) return;
         if (!follow) {
-          this.status('ended', state.endReason ? `The container ${state.endReason}; the log ends here.` : 'End of log.');
+          this.status(
+            'ended',
+            state.endReason
+              ? `The container ${state.endReason}; the log ends here.`
+              : 'End of log.',
+          );
           return;
         }
         const after = await this.transport.containerState();
@@ -274,11 +357,19 @@ export class LogFollower implements Disposable {
         }
         if (!after.mayProduceMore && after.restartCount === state.restartCount && !problem) {
           // Drain lines written between our last read and the exit, then stop.
-          await this.readOnce({ follow: false, previous: false, sinceTime: this.dedup.sinceTime() });
+          await this.readOnce({
+            follow: false,
+            previous: false,
+            sinceTime: this.dedup.sinceTime(),
+          });
           this.status('ended', `The container ${after.endReason ?? 'stopped'}; the log ends here.`);
           return;
         }
-        lastProblem = problem ?? (restartedSince(state, after) ? 'the container restarted' : 'the server closed the stream');
+        lastProblem =
+          problem ??
+          (restartedSince(state, after)
+            ? 'the container restarted'
+            : 'the server closed the stream');
         this.status('reconnecting', `${capitalise(lastProblem)}; reconnecting…`);
       } catch (error) {
         if (this.disposed) return;
@@ -286,14 +377,20 @@ export class LogFollower implements Disposable {
         const denied = isDenial(translated);
         // A restarted API server denies requests until its authorizer has loaded the RBAC rules:
         // after an outage, a stream that was allowed before is retried a few times on a denial.
-        if (denied && !(connections > 0 && failures > 0 && denials++ < DENIALS_RETRIED_AFTER_OUTAGE)) {
+        if (
+          denied &&
+          !(connections > 0 && failures > 0 && denials++ < DENIALS_RETRIED_AFTER_OUTAGE)
+        ) {
           this.status('ended', translated.message);
           return;
         }
         failures++;
         lastProblem = translated.summary;
         const delay = this.backoff(failures);
-        this.status('reconnecting', `${translated.summary} Reconnecting in ${Math.ceil(delay / 1000)} s…`);
+        this.status(
+          'reconnecting',
+          `${translated.summary} Reconnecting in ${Math.ceil(delay / 1000)} s…`,
+        );
         await this.sleep(delay);
         continue;
       }
@@ -313,12 +410,19 @@ export class LogFollower implements Disposable {
     const timer = setInterval(() => {
       if (checking || cut) return;
       checking = true;
-      this.transport.containerState().then((state) => {
-        if (!stopped && instanceEnded(seen, state)) {
-          cut = true;
-          this.current?.destroy();
-        }
-      }, () => undefined /* a failed check changes nothing: the stream itself reports real trouble */).finally(() => (checking = false));
+      this.transport
+        .containerState()
+        .then(
+          (state) => {
+            if (!stopped && instanceEnded(seen, state)) {
+              cut = true;
+              this.current?.destroy();
+            }
+          },
+          () =>
+            undefined /* a failed check changes nothing: the stream itself reports real trouble */,
+        )
+        .finally(() => (checking = false));
     }, this.options.restartCheckMs ?? 3000);
     return {
       stop: () => {
@@ -343,11 +447,17 @@ export class LogFollower implements Disposable {
       return;
     }
     this.joinUnreported = undefined;
-    this.status('reconnected', `${reconnected}; ${describeJoin(join, this.dedup.lastDeliveredTimestamp)}`);
+    this.status(
+      'reconnected',
+      `${reconnected}; ${describeJoin(join, this.dedup.lastDeliveredTimestamp)}`,
+    );
   }
 
   private backoff(failures: number): number {
-    return backoffDelay({ initialMs: this.options.backoffMs ?? 250, maxMs: this.options.maxBackoffMs ?? 5000 }, failures - 1);
+    return backoffDelay(
+      { initialMs: this.options.backoffMs ?? 250, maxMs: this.options.maxBackoffMs ?? 5000 },
+      failures - 1,
+    );
   }
 
   private async readOnce(request: LogRequest): Promise<void> {
@@ -357,12 +467,19 @@ export class LogFollower implements Disposable {
     } catch (error) {
       // No previous instance (400) or already gone: nothing left to drain.
       const translated = toKubeMlError(error, 'read the rest of the log');
-      if (translated.kind !== 'unknown' && translated.kind !== 'notFound' && translated.kind !== 'invalidInput') throw translated;
+      if (
+        translated.kind !== 'unknown' &&
+        translated.kind !== 'notFound' &&
+        translated.kind !== 'invalidInput'
+      )
+        throw translated;
     }
   }
 
   /** Reads a response to its end; resolves with a description when it broke rather than ended. */
-  private consume(response: NodeJS.ReadableStream & { destroy(error?: Error): void }): Promise<string | undefined> {
+  private consume(
+    response: NodeJS.ReadableStream & { destroy(error?: Error): void },
+  ): Promise<string | undefined> {
     this.current = response;
     const splitter = new LineSplitter();
     return new Promise<string | undefined>((resolve) => {
@@ -379,7 +496,9 @@ export class LogFollower implements Disposable {
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => this.deliver(splitter.push(chunk)));
       response.on('end', () => finish(undefined));
-      response.on('error', (error: Error & { code?: string }) => finish(`connection lost (${error.code ?? error.message})`));
+      response.on('error', (error: Error & { code?: string }) =>
+        finish(`connection lost (${error.code ?? error.message})`),
+      );
       response.on('close', () => finish(this.disposed ? undefined : 'connection closed'));
     });
   }
@@ -391,7 +510,8 @@ export class LogFollower implements Disposable {
       const line = parseTimestampedLine(raw);
       if (this.dedup.accept(line)) accepted.push(line);
     }
-    if (this.joinUnreported !== undefined && this.dedup.join.kind !== 'pending') this.reportReconnect(this.joinUnreported, undefined);
+    if (this.joinUnreported !== undefined && this.dedup.join.kind !== 'pending')
+      this.reportReconnect(this.joinUnreported, undefined);
     if (accepted.length > 0) {
       this.deliveredCount += accepted.length;
       this.handlers.onLines(accepted);
@@ -406,7 +526,8 @@ export class LogFollower implements Disposable {
 
 const POD_DELETED = 'The pod was deleted; the log ends here.';
 
-const POD_REPLACED = 'The pod was deleted and a new pod of the same name took its place; the log of the old one ends here.';
+const POD_REPLACED =
+  'The pod was deleted and a new pod of the same name took its place; the log of the old one ends here.';
 
 /** The pod of that name is no longer the one followed (uid `podUid`). */
 function replaced(state: ContainerState, podUid: string | undefined): boolean {
@@ -415,7 +536,12 @@ function replaced(state: ContainerState, podUid: string | undefined): boolean {
 
 /** The container of the same pod runs a new instance: a higher restartCount or another containerID. */
 function restartedSince(seen: ContainerState, now: ContainerState): boolean {
-  return now.restartCount > seen.restartCount || (seen.containerId !== undefined && now.containerId !== undefined && now.containerId !== seen.containerId);
+  return (
+    now.restartCount > seen.restartCount ||
+    (seen.containerId !== undefined &&
+      now.containerId !== undefined &&
+      now.containerId !== seen.containerId)
+  );
 }
 
 /** The container instance `seen` describes is over (`now` is the latest state, undefined when the pod is gone). */

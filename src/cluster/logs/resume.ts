@@ -59,9 +59,15 @@ export class ResumeDeduplicator {
       const order = compareTimestamps(line.timestamp, this.lastTimestamp);
       if (order > 0) {
         this.replaying = false;
-        if (this.resumeJoin.kind === 'pending') this.resumeJoin = { kind: 'gap', lastDelivered: this.lastTimestamp, resumedAt: line.timestamp };
+        if (this.resumeJoin.kind === 'pending')
+          this.resumeJoin = {
+            kind: 'gap',
+            lastDelivered: this.lastTimestamp,
+            resumedAt: line.timestamp,
+          };
       } else {
-        if (order === 0 && line.text === this.lastText && this.resumeJoin.kind === 'pending') this.resumeJoin = { kind: 'seamless' };
+        if (order === 0 && line.text === this.lastText && this.resumeJoin.kind === 'pending')
+          this.resumeJoin = { kind: 'seamless' };
         const key = `${line.timestamp}\0${line.text}`;
         const remaining = this.replayBudget.get(key) ?? 0;
         if (remaining > 0) {
@@ -85,7 +91,10 @@ export class ResumeDeduplicator {
     }
     const key = `${line.timestamp}\0${line.text}`;
     this.deliveredThisSecond.set(key, (this.deliveredThisSecond.get(key) ?? 0) + 1);
-    if (this.lastTimestamp === undefined || compareTimestamps(line.timestamp, this.lastTimestamp) >= 0) {
+    if (
+      this.lastTimestamp === undefined ||
+      compareTimestamps(line.timestamp, this.lastTimestamp) >= 0
+    ) {
       this.lastTimestamp = line.timestamp;
       this.lastText = line.text;
     }

@@ -12,11 +12,18 @@ export interface MetricSample {
 }
 
 /** Series worth plotting; a record must name at least one of them to count as metrics. */
-export const PRIMARY_METRICS = ['loss', 'eval_loss', 'learning_rate', 'grad_norm', 'tokens_per_second'] as const;
+export const PRIMARY_METRICS = [
+  'loss',
+  'eval_loss',
+  'learning_rate',
+  'grad_norm',
+  'tokens_per_second',
+] as const;
 const PRIMARY = new Set<string>(PRIMARY_METRICS);
 
 /** Keys that are bookkeeping, not curves (the step is the x axis). */
-const IGNORED_KEY = /(^|_)(runtime|samples_per_second|steps_per_second|total_flos)$|^(step|global_step|iteration|iter|it|v_num|batch|batch_idx)$/;
+const IGNORED_KEY =
+  /(^|_)(runtime|samples_per_second|steps_per_second|total_flos)$|^(step|global_step|iteration|iter|it|v_num|batch|batch_idx)$/;
 const STEP_KEYS = ['step', 'global_step', 'iteration', 'iter'];
 
 const normalisedNames = new Map<string, string>();
@@ -34,7 +41,11 @@ export function normaliseMetricName(raw: string): string {
 
 function normalise(raw: string): string {
   let name = raw.trim().toLowerCase().replace(/-/g, '_');
-  if (/^(tokens?|tok)(\/s|\/sec|_per_sec|_per_second|_s|ps)$/.test(name) || name === 'throughput_tokens' || name === 'train_tokens_per_second') {
+  if (
+    /^(tokens?|tok)(\/s|\/sec|_per_sec|_per_second|_s|ps)$/.test(name) ||
+    name === 'throughput_tokens' ||
+    name === 'train_tokens_per_second'
+  ) {
     return 'tokens_per_second';
   }
   name = name.replace(/^(train|training)[/_]/, '').replace(/_step$/, '');
@@ -105,7 +116,8 @@ function parseJsonLine(text: string): RawRecord | undefined {
     if (typeof value === 'number' && Number.isFinite(value)) entries.push([key, value]);
     else if (typeof value === 'string') {
       const number = parseNumber(value);
-      if (number !== undefined && /loss|lr|learning_rate|grad_norm|tok/i.test(key)) entries.push([key, number]);
+      if (number !== undefined && /loss|lr|learning_rate|grad_norm|tok/i.test(key))
+        entries.push([key, number]);
     }
   }
   if (/"train_runtime"/.test(trimmed)) return undefined;
@@ -113,7 +125,8 @@ function parseJsonLine(text: string): RawRecord | undefined {
 }
 
 /** `step=100 loss=2.3 lr=1e-4 tokens/s=5120` or `Step 100 | loss: 2.31 | lr: 1.0e-04`. */
-const KEY_VALUE = /(?:^|[\s,|[(])([A-Za-z][\w./-]*)\s*[=:]\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?=$|[\s,|\])])/g;
+const KEY_VALUE =
+  /(?:^|[\s,|[(])([A-Za-z][\w./-]*)\s*[=:]\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?=$|[\s,|\])])/g;
 const STEP_WORD = /\b(?:step|iter(?:ation)?)\s*[#:]?\s*(\d+)(?:\s*\/\s*\d+)?\b/i;
 
 /**
@@ -170,7 +183,9 @@ function parseProgress(text: string): Progress | undefined {
     const done = Number(match[1]);
     const total = Number(match[2]);
     if (!Number.isFinite(done) || !Number.isFinite(total)) return undefined;
-    const epoch = BAR_PREFIX.exec(text.slice(Math.max(0, barStart - BAR_PREFIX_CHARS), barStart))?.[1];
+    const epoch = BAR_PREFIX.exec(
+      text.slice(Math.max(0, barStart - BAR_PREFIX_CHARS), barStart),
+    )?.[1];
     const timing = text.slice(timingStart, text.indexOf(']', timingStart));
     // The postfix follows the timing part: "00:10<00:12, 4.50it/s, loss=1.23, v_num=0".
     const postfix = parseKeyValues(timing.replace(/^[^,]*,[^,]*(,|$)/, ' '));
@@ -211,15 +226,23 @@ export class TrainingMetricsParser {
     if (segment.length > 4096) return undefined;
     const progress = parseProgress(segment);
     if (progress) {
-      this.progressStep = progress.epoch !== undefined ? progress.epoch * progress.total + progress.done : progress.done;
+      this.progressStep =
+        progress.epoch !== undefined
+          ? progress.epoch * progress.total + progress.done
+          : progress.done;
     }
-    const record = parsePythonDict(segment) ?? parseJsonLine(segment) ?? (progress ? progress.postfix : parseKeyValues(segment));
+    const record =
+      parsePythonDict(segment) ??
+      parseJsonLine(segment) ??
+      (progress ? progress.postfix : parseKeyValues(segment));
     if (!record) return undefined;
     return this.emit(record, progress !== undefined);
   }
 
   private emit(record: RawRecord, fromProgressBar: boolean): MetricSample | undefined {
-    const isEvalOnly = [...record.values.keys()].every((key) => key.startsWith('eval_') || key === 'epoch');
+    const isEvalOnly = [...record.values.keys()].every(
+      (key) => key.startsWith('eval_') || key === 'epoch',
+    );
     let step: number;
     if (record.explicitStep !== undefined) step = record.explicitStep;
     else if (this.progressStep !== undefined) step = this.progressStep;

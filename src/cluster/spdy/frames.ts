@@ -7,13 +7,28 @@
 
 export const SPDY_VERSION = 3;
 
-export const FrameType = { SynStream: 1, SynReply: 2, RstStream: 3, Settings: 4, Ping: 6, GoAway: 7, Headers: 8, WindowUpdate: 9 } as const;
+export const FrameType = {
+  SynStream: 1,
+  SynReply: 2,
+  RstStream: 3,
+  Settings: 4,
+  Ping: 6,
+  GoAway: 7,
+  Headers: 8,
+  WindowUpdate: 9,
+} as const;
 type FrameTypeCode = (typeof FrameType)[keyof typeof FrameType];
 
 export const FLAG_FIN = 0x01;
 
 /** RST_STREAM status codes (SPDY/3 section 2.6.3). */
-export const ResetStatus = { ProtocolError: 1, InvalidStream: 2, RefusedStream: 3, Cancel: 5, InternalError: 6 } as const;
+export const ResetStatus = {
+  ProtocolError: 1,
+  InvalidStream: 2,
+  RefusedStream: 3,
+  Cancel: 5,
+  InternalError: 6,
+} as const;
 export type ResetStatusCode = (typeof ResetStatus)[keyof typeof ResetStatus];
 
 export type ControlFrame =
@@ -47,7 +62,8 @@ function controlHeader(type: FrameTypeCode, flags: number, length: number): Buff
 
 /** Header of a DATA frame; the payload follows it on the wire. */
 function encodeDataHeader(streamId: number, length: number, fin: boolean): Buffer {
-  if (length > MAX_FRAME_LENGTH) throw new RangeError(`DATA frame of ${length} bytes exceeds SPDY's 16 MiB limit`);
+  if (length > MAX_FRAME_LENGTH)
+    throw new RangeError(`DATA frame of ${length} bytes exceeds SPDY's 16 MiB limit`);
   const header = Buffer.allocUnsafe(HEADER_LENGTH);
   header.writeUInt32BE(streamId & 0x7fffffff, 0);
   header.writeUInt32BE(((fin ? FLAG_FIN : 0) << 24) | length, 4);
@@ -141,7 +157,11 @@ function storedBlockHeader(length: number): Buffer {
 }
 
 export function encodeSynStream(streamId: number, compressedHeaders: Buffer, fin: boolean): Buffer {
-  const frame = controlHeader(FrameType.SynStream, fin ? FLAG_FIN : 0, 10 + compressedHeaders.length);
+  const frame = controlHeader(
+    FrameType.SynStream,
+    fin ? FLAG_FIN : 0,
+    10 + compressedHeaders.length,
+  );
   frame.writeUInt32BE(streamId & 0x7fffffff, 8);
   frame.writeUInt32BE(0, 12); // associated stream: none
   frame.writeUInt16BE(0, 16); // priority 0 (highest), slot 0
@@ -173,7 +193,11 @@ export class FrameParser {
         const take = Math.min(this.dataRemaining, chunk.length - offset);
         this.dataRemaining -= take;
         const last = this.dataRemaining === 0;
-        this.sink.onData(this.dataStream, chunk.subarray(offset, offset + take), last && this.dataFin);
+        this.sink.onData(
+          this.dataStream,
+          chunk.subarray(offset, offset + take),
+          last && this.dataFin,
+        );
         offset += take;
         continue;
       }
@@ -196,7 +220,8 @@ export class FrameParser {
         continue;
       }
       const version = header.readUInt16BE(0) & 0x7fff;
-      if (version !== SPDY_VERSION) return this.fail(`SPDY version ${version}, expected ${SPDY_VERSION}`);
+      if (version !== SPDY_VERSION)
+        return this.fail(`SPDY version ${version}, expected ${SPDY_VERSION}`);
       if (length > MAX_CONTROL_LENGTH) return this.fail(`control frame of ${length} bytes`);
       const take = Math.min(HEADER_LENGTH + length - this.pendingLength, chunk.length - offset);
       this.keep(chunk.subarray(offset, offset + take));
@@ -216,16 +241,31 @@ export class FrameParser {
     };
     switch (type) {
       case FrameType.SynReply:
-        if (needs(4)) this.sink.onControl({ kind: 'synReply', streamId: body.readUInt32BE(0) & 0x7fffffff, fin: (flags & FLAG_FIN) !== 0 });
+        if (needs(4))
+          this.sink.onControl({
+            kind: 'synReply',
+            streamId: body.readUInt32BE(0) & 0x7fffffff,
+            fin: (flags & FLAG_FIN) !== 0,
+          });
         return;
       case FrameType.RstStream:
-        if (needs(8)) this.sink.onControl({ kind: 'rstStream', streamId: body.readUInt32BE(0) & 0x7fffffff, status: body.readUInt32BE(4) });
+        if (needs(8))
+          this.sink.onControl({
+            kind: 'rstStream',
+            streamId: body.readUInt32BE(0) & 0x7fffffff,
+            status: body.readUInt32BE(4),
+          });
         return;
       case FrameType.Ping:
         if (needs(4)) this.sink.onControl({ kind: 'ping', id: body.readUInt32BE(0) });
         return;
       case FrameType.GoAway:
-        if (needs(4)) this.sink.onControl({ kind: 'goAway', lastGoodStreamId: body.readUInt32BE(0) & 0x7fffffff, status: body.length >= 8 ? body.readUInt32BE(4) : 0 });
+        if (needs(4))
+          this.sink.onControl({
+            kind: 'goAway',
+            lastGoodStreamId: body.readUInt32BE(0) & 0x7fffffff,
+            status: body.length >= 8 ? body.readUInt32BE(4) : 0,
+          });
         return;
       default:
         this.sink.onControl({ kind: 'ignored', type });

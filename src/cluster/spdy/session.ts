@@ -176,12 +176,22 @@ export class SpdySession {
   }
 
   /** Opens a stream: SYN_STREAM with these headers. Data may be written at once (no wait for the reply). */
-  openStream(headers: ReadonlyArray<readonly [string, string]>, events: StreamEvents, options: { fin?: boolean } = {}): SpdyStream {
+  openStream(
+    headers: ReadonlyArray<readonly [string, string]>,
+    events: StreamEvents,
+    options: { fin?: boolean } = {},
+  ): SpdyStream {
     if (!this.isUsable) throw new Error('The SPDY session cannot open streams any more.');
     const stream = new SpdyStream(this.nextStreamId, this, events);
     this.nextStreamId += 2;
     this.streams.set(stream.id, stream);
-    this.send([encodeSynStream(stream.id, this.compressor.compress(encodeHeaderBlock(headers)), options.fin ?? false)]);
+    this.send([
+      encodeSynStream(
+        stream.id,
+        this.compressor.compress(encodeHeaderBlock(headers)),
+        options.fin ?? false,
+      ),
+    ]);
     if (options.fin) stream.markLocalFin();
     return stream;
   }
@@ -230,7 +240,8 @@ export class SpdySession {
   forget(stream: SpdyStream): void {
     this.streams.delete(stream.id);
     this.resumeFor(stream);
-    if (this.goneAway && this.streams.size === 0) this.close('the server ended the session (GOAWAY)', false);
+    if (this.goneAway && this.streams.size === 0)
+      this.close('the server ended the session (GOAWAY)', false);
   }
 
   /** @internal */
@@ -241,7 +252,8 @@ export class SpdySession {
 
   /** @internal */
   resumeFor(stream: SpdyStream): void {
-    if (this.pausedBy.delete(stream) && this.pausedBy.size === 0 && !this.closed) this.transport.resume();
+    if (this.pausedBy.delete(stream) && this.pausedBy.size === 0 && !this.closed)
+      this.transport.resume();
   }
 
   private takePingId(): number {
@@ -265,7 +277,8 @@ export class SpdySession {
       case 'goAway':
         this.goneAway = true;
         for (const stream of [...this.streams.values()]) {
-          if (stream.id > frame.lastGoodStreamId) stream.receiveReset('the server refused the stream (GOAWAY)');
+          if (stream.id > frame.lastGoodStreamId)
+            stream.receiveReset('the server refused the stream (GOAWAY)');
         }
         if (this.streams.size === 0) this.close('the server ended the session (GOAWAY)', false);
         return;

@@ -20,13 +20,22 @@ export const CONNECTION_STATE_KEY = 'kubeMl.connection';
  * versions of the extension, and a bad entry must cost that entry, not the activation.
  */
 export function readRemembered(stored: unknown): RememberedConnection {
-  const record = typeof stored === 'object' && stored !== null ? (stored as Record<string, unknown>) : {};
-  const contextName = typeof record.contextName === 'string' && record.contextName.length > 0 ? record.contextName : undefined;
+  const record =
+    typeof stored === 'object' && stored !== null ? (stored as Record<string, unknown>) : {};
+  const contextName =
+    typeof record.contextName === 'string' && record.contextName.length > 0
+      ? record.contextName
+      : undefined;
   const namespaceByContext: Record<string, string> = {};
   const namespaces = record.namespaceByContext;
   if (typeof namespaces === 'object' && namespaces !== null && !Array.isArray(namespaces)) {
     for (const [context, namespace] of Object.entries(namespaces)) {
-      if (context.length > 0 && typeof namespace === 'string' && validateDnsLabel(namespace) === undefined) namespaceByContext[context] = namespace;
+      if (
+        context.length > 0 &&
+        typeof namespace === 'string' &&
+        validateDnsLabel(namespace) === undefined
+      )
+        namespaceByContext[context] = namespace;
     }
   }
   return { ...(contextName !== undefined ? { contextName } : {}), namespaceByContext };
@@ -48,7 +57,9 @@ export class ConnectionMemory {
   }
 
   namespaceOf(contextName: string): string | undefined {
-    return Object.hasOwn(this.state.namespaceByContext, contextName) ? this.state.namespaceByContext[contextName] : undefined;
+    return Object.hasOwn(this.state.namespaceByContext, contextName)
+      ? this.state.namespaceByContext[contextName]
+      : undefined;
   }
 
   rememberContext(contextName: string): void {
@@ -58,7 +69,10 @@ export class ConnectionMemory {
 
   rememberNamespace(contextName: string, namespace: string): void {
     if (this.namespaceOf(contextName) === namespace) return;
-    this.save({ ...this.state, namespaceByContext: { ...this.state.namespaceByContext, [contextName]: namespace } });
+    this.save({
+      ...this.state,
+      namespaceByContext: { ...this.state.namespaceByContext, [contextName]: namespace },
+    });
   }
 
   private save(state: RememberedConnection): void {
@@ -72,8 +86,14 @@ export class ConnectionMemory {
  * kubeconfig still defines it, else the kubeconfig's current-context. `unavailable` names a
  * chosen context the kubeconfig no longer has, so the caller can say why it fell back.
  */
-export function contextToOpen(chosen: string | undefined, contexts: readonly string[], kubeconfigCurrent: string | undefined): { contextName: string | undefined; unavailable?: string } {
+export function contextToOpen(
+  chosen: string | undefined,
+  contexts: readonly string[],
+  kubeconfigCurrent: string | undefined,
+): { contextName: string | undefined; unavailable?: string } {
   if (chosen !== undefined && contexts.includes(chosen)) return { contextName: chosen };
   const fallback = kubeconfigCurrent || undefined;
-  return chosen !== undefined ? { contextName: fallback, unavailable: chosen } : { contextName: fallback };
+  return chosen !== undefined
+    ? { contextName: fallback, unavailable: chosen }
+    : { contextName: fallback };
 }

@@ -9,10 +9,13 @@ export class KeyedDebounce<K> {
 
   schedule(key: K, action: () => void): void {
     clearTimeout(this.timers.get(key));
-    this.timers.set(key, setTimeout(() => {
-      this.timers.delete(key);
-      action();
-    }, this.delayMs));
+    this.timers.set(
+      key,
+      setTimeout(() => {
+        this.timers.delete(key);
+        action();
+      }, this.delayMs),
+    );
   }
 
   cancel(key: K): void {

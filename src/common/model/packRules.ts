@@ -1,7 +1,20 @@
 import ignore from 'ignore';
 
 /** Folders and files never worth shipping to a training pod. */
-const CACHE_RULES = ['.git/', 'node_modules/', '__pycache__/', '.venv/', 'venv/', '.mypy_cache/', '.pytest_cache/', '.ipynb_checkpoints/', 'wandb/', '.kubeml-cache/', '*.pyc', '*.pyo'];
+const CACHE_RULES = [
+  '.git/',
+  'node_modules/',
+  '__pycache__/',
+  '.venv/',
+  'venv/',
+  '.mypy_cache/',
+  '.pytest_cache/',
+  '.ipynb_checkpoints/',
+  'wandb/',
+  '.kubeml-cache/',
+  '*.pyc',
+  '*.pyo',
+];
 
 /**
  * Files that hold credentials by convention. Packed code lands in objects others in the
@@ -65,7 +78,10 @@ const MAX_IGNORE_LINES = 1000;
 const MAX_IGNORE_LINE_CHARS = 500;
 
 export function packRules(kubemlignore: string): PackRules {
-  const userRules = kubemlignore.split(/\r?\n/).slice(0, MAX_IGNORE_LINES).filter((line) => line.length <= MAX_IGNORE_LINE_CHARS);
+  const userRules = kubemlignore
+    .split(/\r?\n/)
+    .slice(0, MAX_IGNORE_LINES)
+    .filter((line) => line.length <= MAX_IGNORE_LINE_CHARS);
   // One matcher in order, so a "!" line in .kubemlignore can re-include a built-in rule.
   const all = ignore().add(CACHE_RULES).add(SECRET_RULES).add(userRules);
   const secrets = ignore().add(SECRET_RULES);

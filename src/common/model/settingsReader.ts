@@ -28,9 +28,16 @@ export class SettingsReader implements Settings {
     return nonEmpty(this.configuration().get<string>(key, ''));
   }
 
-  private number(key: string, fallback: number, minimum: number, maximum = Number.MAX_SAFE_INTEGER): number {
+  private number(
+    key: string,
+    fallback: number,
+    minimum: number,
+    maximum = Number.MAX_SAFE_INTEGER,
+  ): number {
     const value = this.configuration().get<number>(key, fallback);
-    return typeof value === 'number' && Number.isFinite(value) ? Math.min(maximum, Math.max(minimum, value)) : fallback;
+    return typeof value === 'number' && Number.isFinite(value)
+      ? Math.min(maximum, Math.max(minimum, value))
+      : fallback;
   }
 
   kubeconfigPath(): string | undefined {
@@ -56,7 +63,9 @@ export class SettingsReader implements Settings {
 
   gpuProducts(): string[] {
     const value = this.configuration().get<unknown>('devPods.gpuProducts', []);
-    return Array.isArray(value) ? [...new Set(value.map(nonEmpty).filter((item): item is string => item !== undefined))] : [];
+    return Array.isArray(value)
+      ? [...new Set(value.map(nonEmpty).filter((item): item is string => item !== undefined))]
+      : [];
   }
 
   logMaxLines(): number {

@@ -6,7 +6,9 @@ import type { WorkloadRef } from '../../cluster/workloadRef';
 /** Containers a user may open a shell in, the workload's preferred one first. */
 export function containerNames(pod: V1Pod, preferred?: string): string[] {
   const names = (pod.spec?.containers ?? []).map((container) => container.name);
-  return preferred && names.includes(preferred) ? [preferred, ...names.filter((name) => name !== preferred)] : names;
+  return preferred && names.includes(preferred)
+    ? [preferred, ...names.filter((name) => name !== preferred)]
+    : names;
 }
 
 /** The workload a running pod belongs to: its dev pod when it is one, else the pod itself. */
@@ -31,5 +33,7 @@ export function runningWorkloads(pods: readonly V1Pod[], namespace: string): Wor
     seen.add(key);
     workloads.push(workload);
   }
-  return workloads.sort((a, b) => (a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'DevPod' ? -1 : 1));
+  return workloads.sort((a, b) =>
+    a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'DevPod' ? -1 : 1,
+  );
 }

@@ -8,17 +8,30 @@ import { KubeMlError } from '../../cluster/errors';
  * "../../.ssh" or "/home/me/.aws" must not travel to the cluster because a file said so.
  * Symbolic links are resolved first, so a link inside the folder cannot point out of it.
  */
-export async function pathInsideFolder(folder: string, requested: string, field: string): Promise<string> {
+export async function pathInsideFolder(
+  folder: string,
+  requested: string,
+  field: string,
+): Promise<string> {
   let root: string;
   let target: string;
   try {
     root = await realpath(folder);
     target = await realpath(path.resolve(folder, requested));
   } catch {
-    throw new KubeMlError('notFound', `${field} "${requested}" does not exist in ${folder}.`, 'Fix the path in the file; it is relative to the workspace folder.');
+    throw new KubeMlError(
+      'notFound',
+      `${field} "${requested}" does not exist in ${folder}.`,
+      'Fix the path in the file; it is relative to the workspace folder.',
+    );
   }
   const relative = path.relative(root, target);
-  const escapes = relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
+  const escapes =
+    relative === '..' || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative);
   if (!escapes) return target;
-  throw new KubeMlError('invalidInput', `${field} "${requested}" is outside the workspace folder ${folder}, so it is not sent to the cluster.`, 'Files named by a workspace file must be inside the workspace. To use another folder, choose it yourself in the guided command.');
+  throw new KubeMlError(
+    'invalidInput',
+    `${field} "${requested}" is outside the workspace folder ${folder}, so it is not sent to the cluster.`,
+    'Files named by a workspace file must be inside the workspace. To use another folder, choose it yourself in the guided command.',
+  );
 }

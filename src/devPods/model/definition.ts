@@ -17,7 +17,10 @@ export function encodeDefinition(spec: DevPodSpec): string {
 }
 
 /** The spec stored by encodeDefinition, or a message saying why it cannot be used. */
-export function decodeDefinition(text: string | undefined, namespace: string): { spec: DevPodSpec } | { problem: string } {
+export function decodeDefinition(
+  text: string | undefined,
+  namespace: string,
+): { spec: DevPodSpec } | { problem: string } {
   if (!text) {
     return { problem: 'its workspace volume carries no dev pod definition' };
   }
@@ -28,13 +31,19 @@ export function decodeDefinition(text: string | undefined, namespace: string): {
     return { problem: 'the definition stored on its workspace volume is not valid JSON' };
   }
   if (stored.version !== 1 || !stored.spec || typeof stored.spec !== 'object') {
-    return { problem: `the stored definition has version ${String(stored.version)}; this extension understands version 1` };
+    return {
+      problem: `the stored definition has version ${String(stored.version)}; this extension understands version 1`,
+    };
   }
   // The PVC may have been copied to another namespace: the pod goes where the volume is.
   const spec: DevPodSpec = { ...stored.spec, namespace };
   if (!presetById(spec.imagePreset)) {
-    return { problem: `the stored definition names an unknown image preset "${String(spec.imagePreset)}"` };
+    return {
+      problem: `the stored definition names an unknown image preset "${String(spec.imagePreset)}"`,
+    };
   }
   const problems = validateDevPodSpec(spec);
-  return problems.length > 0 ? { problem: `the stored definition is invalid: ${problems.join(' ')}` } : { spec };
+  return problems.length > 0
+    ? { problem: `the stored definition is invalid: ${problems.join(' ')}` }
+    : { spec };
 }

@@ -1,5 +1,15 @@
 import { DEFAULT_IMAGE_PRESET, presetById, resolveImage } from './presets';
-import { DEFAULT_WORKSPACE_SIZE, defaultResourcesFor, validateCpu, validateDevPodName, validateGpuCount, validateIdleMinutes, validateImage, validateMemory, type DevPodSpec } from './spec';
+import {
+  DEFAULT_WORKSPACE_SIZE,
+  defaultResourcesFor,
+  validateCpu,
+  validateDevPodName,
+  validateGpuCount,
+  validateIdleMinutes,
+  validateImage,
+  validateMemory,
+  type DevPodSpec,
+} from './spec';
 import { validateDnsSubdomain } from '../../cluster/names';
 import { loadYamlSafely, previewValue } from '../../cluster/safeYaml';
 
@@ -30,7 +40,9 @@ export interface FileDefaults {
   readonly storageClass?: string;
 }
 
-export type FileParseResult = { readonly spec: DevPodSpec; readonly issues: readonly [] } | { readonly spec?: undefined; readonly issues: readonly FileIssue[] };
+export type FileParseResult =
+  | { readonly spec: DevPodSpec; readonly issues: readonly [] }
+  | { readonly spec?: undefined; readonly issues: readonly FileIssue[] };
 
 const TOP_LEVEL_KEYS = ['name', 'gpu', 'image', 'cpu', 'memory', 'workspace', 'idleMinutes'];
 const GPU_KEYS = ['product', 'count'];
@@ -101,7 +113,12 @@ const MAX_ISSUES = 50;
 
 function closest(word: string, candidates: readonly string[]): string | undefined {
   const lower = word.toLowerCase();
-  return candidates.find((candidate) => candidate.toLowerCase() === lower || candidate.toLowerCase().startsWith(lower.slice(0, 3)) || lower.startsWith(candidate.toLowerCase()));
+  return candidates.find(
+    (candidate) =>
+      candidate.toLowerCase() === lower ||
+      candidate.toLowerCase().startsWith(lower.slice(0, 3)) ||
+      lower.startsWith(candidate.toLowerCase()),
+  );
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -109,24 +126,53 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** Parses and validates the file. `existingNames` makes a clash with a dev pod of another definition an error. */
-export function parseDevPodFile(text: string, defaults: FileDefaults, existingNames: Iterable<string> = []): FileParseResult {
+export function parseDevPodFile(
+  text: string,
+  defaults: FileDefaults,
+  existingNames: Iterable<string> = [],
+): FileParseResult {
   const loaded = loadYamlSafely(text);
   if (loaded.problem !== undefined) {
-    return { issues: [{ line: loaded.line ?? 1, message: loaded.line === undefined ? `${DEV_POD_FILE} is refused: ${loaded.problem}.` : `YAML syntax error: ${loaded.problem.replace(/^it is not valid YAML: /, '')}.` }] };
+    return {
+      issues: [
+        {
+          line: loaded.line ?? 1,
+          message:
+            loaded.line === undefined
+              ? `${DEV_POD_FILE} is refused: ${loaded.problem}.`
+              : `YAML syntax error: ${loaded.problem.replace(/^it is not valid YAML: /, '')}.`,
+        },
+      ],
+    };
   }
   const document = loaded.document;
   if (!isRecord(document)) {
-    return { issues: [{ line: 1, message: `${DEV_POD_FILE} must be a mapping with at least "name:" (see the documented example).` }] };
+    return {
+      issues: [
+        {
+          line: 1,
+          message: `${DEV_POD_FILE} must be a mapping with at least "name:" (see the documented example).`,
+        },
+      ],
+    };
   }
   const issues: FileIssue[] = [];
   const index = keyLines(text);
-  const at = (path: readonly string[], message: string) => issues.push({ line: lineIn(index, path), message });
+  const at = (path: readonly string[], message: string) =>
+    issues.push({ line: lineIn(index, path), message });
 
-  const checkKeys = (record: Record<string, unknown>, allowed: readonly string[], parent: readonly string[]) => {
+  const checkKeys = (
+    record: Record<string, unknown>,
+    allowed: readonly string[],
+    parent: readonly string[],
+  ) => {
     for (const key of Object.keys(record)) {
       if (!allowed.includes(key)) {
         const suggestion = closest(key, allowed);
-        at([...parent, key], `Unknown key "${[...parent, key].join('.')}"${suggestion ? `; did you mean "${[...parent, suggestion].join('.')}"?` : `; allowed: ${allowed.join(', ')}.`}`);
+        at(
+          [...parent, key],
+          `Unknown key "${[...parent, key].join('.')}"${suggestion ? `; did you mean "${[...parent, suggestion].join('.')}"?` : `; allowed: ${allowed.join(', ')}.`}`,
+        );
       }
     }
   };
@@ -161,24 +207,40 @@ export function parseDevPodFile(text: string, defaults: FileDefaults, existingNa
   let gpu: DevPodSpec['gpu'];
   if (document.gpu !== undefined && document.gpu !== null) {
     if (!isRecord(document.gpu)) {
-      at(['gpu'], '"gpu" must be a mapping such as { product: NVIDIA-H100-80GB-HBM3, count: 2 }; omit it for a CPU-only dev pod.');
+      at(
+        ['gpu'],
+        '"gpu" must be a mapping such as { product: NVIDIA-H100-80GB-HBM3, count: 2 }; omit it for a CPU-only dev pod.',
+      );
     } else {
       checkKeys(document.gpu, GPU_KEYS, ['gpu']);
-      const count = document.gpu.count === undefined ? 1 : wholeNumber(['gpu', 'count'], document.gpu.count);
+      const count =
+        document.gpu.count === undefined ? 1 : wholeNumber(['gpu', 'count'], document.gpu.count);
       const countProblem = count === undefined ? undefined : validateGpuCount(count);
       if (countProblem) at(['gpu', 'count'], countProblem);
       const product = document.gpu.product;
       if (product !== undefined && (typeof product !== 'string' || product.trim() === '')) {
-        at(['gpu', 'product'], '"gpu.product" must be a product name as in the node label nvidia.com/gpu.product (e.g. NVIDIA-H100-80GB-HBM3), or omitted for any product.');
+        at(
+          ['gpu', 'product'],
+          '"gpu.product" must be a product name as in the node label nvidia.com/gpu.product (e.g. NVIDIA-H100-80GB-HBM3), or omitted for any product.',
+        );
       }
       if (count !== undefined && count > 0) {
-        gpu = { count, ...(typeof product === 'string' && product.trim() && product !== 'any' ? { product: product.trim() } : {}) };
+        gpu = {
+          count,
+          ...(typeof product === 'string' && product.trim() && product !== 'any'
+            ? { product: product.trim() }
+            : {}),
+        };
       }
     }
   }
 
   const imageText = text_('image', document.image) ?? DEFAULT_IMAGE_PRESET;
-  const imageProblem = validateImage(imageText) ?? (imageText === 'custom' ? '"image: custom" needs the image reference itself, e.g. "image: ghcr.io/acme/trainer:1.2".' : undefined);
+  const imageProblem =
+    validateImage(imageText) ??
+    (imageText === 'custom'
+      ? '"image: custom" needs the image reference itself, e.g. "image: ghcr.io/acme/trainer:1.2".'
+      : undefined);
   if (imageProblem) at(['image'], imageProblem);
   const { image, preset } = resolveImage(imageText);
 
@@ -194,7 +256,10 @@ export function parseDevPodFile(text: string, defaults: FileDefaults, existingNa
   let storageClass = defaults.storageClass;
   if (document.workspace !== undefined && document.workspace !== null) {
     if (!isRecord(document.workspace)) {
-      at(['workspace'], '"workspace" must be a mapping such as { size: 100Gi, storageClass: standard }.');
+      at(
+        ['workspace'],
+        '"workspace" must be a mapping such as { size: 100Gi, storageClass: standard }.',
+      );
     } else {
       checkKeys(document.workspace, WORKSPACE_KEYS, ['workspace']);
       if (document.workspace.size !== undefined) {
@@ -221,7 +286,12 @@ export function parseDevPodFile(text: string, defaults: FileDefaults, existingNa
   if (issues.length > 0 || name === undefined) {
     const sorted = issues.sort((a, b) => a.line - b.line);
     if (sorted.length <= MAX_ISSUES) return { issues: sorted };
-    return { issues: [{ line: 1, message: `${sorted.length} problems; the first ${MAX_ISSUES} are shown.` }, ...sorted.slice(0, MAX_ISSUES)] };
+    return {
+      issues: [
+        { line: 1, message: `${sorted.length} problems; the first ${MAX_ISSUES} are shown.` },
+        ...sorted.slice(0, MAX_ISSUES),
+      ],
+    };
   }
   return {
     spec: {

@@ -1,5 +1,10 @@
 import type { V1PersistentVolumeClaim, V1Pod } from '@kubernetes/client-node';
-import { DEFINITION_ANNOTATION, DEV_POD_LABEL, STOPPED_AT_ANNOTATION, STOPPED_REASON_ANNOTATION } from '../../cluster/devPodContract';
+import {
+  DEFINITION_ANNOTATION,
+  DEV_POD_LABEL,
+  STOPPED_AT_ANNOTATION,
+  STOPPED_REASON_ANNOTATION,
+} from '../../cluster/devPodContract';
 import { podSpecGpus } from '../../cluster/gpu/requests';
 import { NVIDIA_GPU_PRODUCT_LABEL } from '../../cluster/gpu/resources';
 import { decodeDefinition } from './definition';
@@ -29,19 +34,28 @@ function stateOfPod(pod: V1Pod): { state: DevPodState; phaseText: string } {
   if (pod.metadata?.deletionTimestamp) {
     return { state: 'pending', phaseText: 'Stopping' };
   }
-  const waiting = pod.status?.containerStatuses?.map((status) => status.state?.waiting?.reason).find((reason) => reason);
+  const waiting = pod.status?.containerStatuses
+    ?.map((status) => status.state?.waiting?.reason)
+    .find((reason) => reason);
   if (waiting && /BackOff|Err|Invalid|CreateContainer/.test(waiting)) {
     return { state: 'failed', phaseText: waiting };
   }
   switch (pod.status?.phase) {
     case 'Running':
-      return pod.status.containerStatuses?.every((status) => status.state?.running) ? { state: 'running', phaseText: 'Running' } : { state: 'pending', phaseText: 'Starting' };
+      return pod.status.containerStatuses?.every((status) => status.state?.running)
+        ? { state: 'running', phaseText: 'Running' }
+        : { state: 'pending', phaseText: 'Starting' };
     case 'Failed':
     case 'Succeeded':
       return { state: 'failed', phaseText: pod.status.phase };
     default: {
-      const unschedulable = pod.status?.conditions?.some((condition) => condition.type === 'PodScheduled' && condition.reason === 'Unschedulable');
-      return { state: 'pending', phaseText: unschedulable ? 'Unschedulable' : waiting ?? 'Pending' };
+      const unschedulable = pod.status?.conditions?.some(
+        (condition) => condition.type === 'PodScheduled' && condition.reason === 'Unschedulable',
+      );
+      return {
+        state: 'pending',
+        phaseText: unschedulable ? 'Unschedulable' : (waiting ?? 'Pending'),
+      };
     }
   }
 }
@@ -52,8 +66,16 @@ export function devPodLabelOf(object: V1Pod | V1PersistentVolumeClaim): string |
 }
 
 /** One row from the pod (absent while stopped) and the workspace claim (absent if deleted separately). */
-export function devPodRow(name: string, namespace: string, pod: V1Pod | undefined, claim: V1PersistentVolumeClaim | undefined, now: number): DevPodRow {
-  const decoded = claim ? decodeDefinition(claim.metadata?.annotations?.[DEFINITION_ANNOTATION], namespace) : undefined;
+export function devPodRow(
+  name: string,
+  namespace: string,
+  pod: V1Pod | undefined,
+  claim: V1PersistentVolumeClaim | undefined,
+  now: number,
+): DevPodRow {
+  const decoded = claim
+    ? decodeDefinition(claim.metadata?.annotations?.[DEFINITION_ANNOTATION], namespace)
+    : undefined;
   const spec = decoded && 'spec' in decoded ? decoded.spec : undefined;
   if (!pod) {
     const stoppedAt = claim?.metadata?.annotations?.[STOPPED_AT_ANNOTATION];
@@ -66,15 +88,24 @@ export function devPodRow(name: string, namespace: string, pod: V1Pod | undefine
       phaseText: 'Stopped',
       gpus: spec?.gpu?.count ?? 0,
       gpuProduct: spec?.gpu?.product,
-      stoppedText: Number.isNaN(stoppedMs) ? undefined : `stopped ${formatDuration(now - stoppedMs)} ago${reason ? ` (${reason})` : ''}`,
+      stoppedText: Number.isNaN(stoppedMs)
+        ? undefined
+        : `stopped ${formatDuration(now - stoppedMs)} ago${reason ? ` (${reason})` : ''}`,
       spec,
       hasVolume: claim !== undefined,
     };
   }
   const { state, phaseText } = stateOfPod(pod);
-  const created = pod.metadata?.creationTimestamp ? new Date(pod.metadata.creationTimestamp).getTime() : undefined;
+  const created = pod.metadata?.creationTimestamp
+    ? new Date(pod.metadata.creationTimestamp).getTime()
+    : undefined;
   const idle = decideIdleForPod(pod, now);
-  const idleText = idle.action === 'off' ? 'idle shutdown off' : idle.action === 'stop' ? `idle ${formatDuration(idle.idleMs)} (stopping)` : `idle ${formatDuration(idle.idleMs)} (stops in ${formatDuration(idle.stopAt - now)})`;
+  const idleText =
+    idle.action === 'off'
+      ? 'idle shutdown off'
+      : idle.action === 'stop'
+        ? `idle ${formatDuration(idle.idleMs)} (stopping)`
+        : `idle ${formatDuration(idle.idleMs)} (stops in ${formatDuration(idle.stopAt - now)})`;
   return {
     name,
     namespace,
@@ -93,7 +124,9 @@ export function devPodRow(name: string, namespace: string, pod: V1Pod | undefine
 /** The one-line description of a row: "Running · node-h100-1 · 2× H100 · 3 h 05 min · idle 4 min (stops in 56 min)". */
 export function describeRow(row: DevPodRow): string {
   const gpus = row.gpus > 0 ? `${row.gpus}× ${shortProduct(row.gpuProduct)}` : 'CPU only';
-  return [row.phaseText, row.node, gpus, row.ageText, row.idleText ?? row.stoppedText].filter((part): part is string => Boolean(part)).join(' · ');
+  return [row.phaseText, row.node, gpus, row.ageText, row.idleText ?? row.stoppedText]
+    .filter((part): part is string => Boolean(part))
+    .join(' · ');
 }
 
 /** "NVIDIA-H100-80GB-HBM3" -> "H100-80GB-HBM3": the vendor prefix is noise in a narrow view. */

@@ -12,7 +12,9 @@ export function selectableProduct(product: string): string | undefined {
 }
 
 /** The default choice of the create flow: one GPU of the product with the most room on one node. */
-export function defaultGpuChoice(products: readonly ProductFreeGpus[]): { product: string; count: number } | undefined {
+export function defaultGpuChoice(
+  products: readonly ProductFreeGpus[],
+): { product: string; count: number } | undefined {
   const best = products.find((product) => product.maxFreeOnOneNode > 0);
   return best ? { product: best.product, count: 1 } : undefined;
 }
@@ -30,20 +32,38 @@ export function describeFreeGpus(products: readonly ProductFreeGpus[]): string {
   }
   return withFree
     .map((product) => {
-      const nodes = product.nodes.filter((node) => node.free > 0).map((node) => `${node.free} on ${node.node}`);
+      const nodes = product.nodes
+        .filter((node) => node.free > 0)
+        .map((node) => `${node.free} on ${node.node}`);
       return `${product.product}: ${product.free} of ${product.total} free (${nodes.join(', ')})`;
     })
     .join('; ');
 }
 
 /** Whether a request for `count` GPUs of `product` (any product when undefined) fits on some node now. */
-export function fitsSomewhere(products: readonly ProductFreeGpus[], count: number, product?: string): boolean {
-  return gpuShortfall(products.flatMap((candidate) => candidate.nodes), count, product).kind === 'fits';
+export function fitsSomewhere(
+  products: readonly ProductFreeGpus[],
+  count: number,
+  product?: string,
+): boolean {
+  return (
+    gpuShortfall(
+      products.flatMap((candidate) => candidate.nodes),
+      count,
+      product,
+    ).kind === 'fits'
+  );
 }
 
 /** The sentence shown when the scheduler cannot place a dev pod for lack of GPUs. */
-export function explainNoGpuCapacity(count: number, product: string | undefined, products: readonly ProductFreeGpus[] | undefined): string {
+export function explainNoGpuCapacity(
+  count: number,
+  product: string | undefined,
+  products: readonly ProductFreeGpus[] | undefined,
+): string {
   const what = product ? `${product} ` : '';
-  const where = products ? describeFreeGpus(products) : 'unknown (you may not list pods in every namespace)';
+  const where = products
+    ? describeFreeGpus(products)
+    : 'unknown (you may not list pods in every namespace)';
   return `no node with ${count} free ${what}GPUs; free GPUs are: ${where}`;
 }

@@ -52,13 +52,24 @@ export function parseTimestamp(value: string | undefined): number | undefined {
 export function decideIdle(input: IdleInput): IdleDecision {
   const idleMinutes = parseIdleMinutes(input.idleMinutes);
   if (idleMinutes === undefined) {
-    return { action: 'off', reason: input.idleMinutes === undefined ? 'no idle-minutes annotation' : `idle-minutes "${input.idleMinutes}" is not a whole number` };
+    return {
+      action: 'off',
+      reason:
+        input.idleMinutes === undefined
+          ? 'no idle-minutes annotation'
+          : `idle-minutes "${input.idleMinutes}" is not a whole number`,
+    };
   }
   if (idleMinutes === 0) {
     return { action: 'off', reason: 'idle shutdown is turned off (0 minutes)' };
   }
-  const candidates = [parseTimestamp(input.lastActivity), input.startedAt, input.keptUntil].filter((time): time is number => time !== undefined);
-  if (input.gpuUtilisationPercent !== undefined && input.gpuUtilisationPercent >= BUSY_GPU_PERCENT) {
+  const candidates = [parseTimestamp(input.lastActivity), input.startedAt, input.keptUntil].filter(
+    (time): time is number => time !== undefined,
+  );
+  if (
+    input.gpuUtilisationPercent !== undefined &&
+    input.gpuUtilisationPercent >= BUSY_GPU_PERCENT
+  ) {
     candidates.push(input.now);
   }
   if (candidates.length === 0) {
@@ -79,7 +90,11 @@ export function decideIdle(input: IdleInput): IdleDecision {
 }
 
 /** The decision for a pod as the watch cache holds it. */
-export function decideIdleForPod(pod: V1Pod, now: number, extra: Pick<IdleInput, 'gpuUtilisationPercent' | 'keptUntil'> = {}): IdleDecision {
+export function decideIdleForPod(
+  pod: V1Pod,
+  now: number,
+  extra: Pick<IdleInput, 'gpuUtilisationPercent' | 'keptUntil'> = {},
+): IdleDecision {
   const started = pod.status?.startTime ?? pod.metadata?.creationTimestamp;
   return decideIdle({
     now,

@@ -1,7 +1,16 @@
 import type { V1CronJob, V1Role, V1RoleBinding, V1ServiceAccount } from '@kubernetes/client-node';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../cluster/workloadRef';
-import { DEV_POD_LABEL, IDLE_MINUTES_ANNOTATION, LAST_ACTIVITY_ANNOTATION, STOPPED_AT_ANNOTATION, STOPPED_REASON_ANNOTATION } from '../../cluster/devPodContract';
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext } from '../../cluster/podSecurity';
+import {
+  DEV_POD_LABEL,
+  IDLE_MINUTES_ANNOTATION,
+  LAST_ACTIVITY_ANNOTATION,
+  STOPPED_AT_ANNOTATION,
+  STOPPED_REASON_ANNOTATION,
+} from '../../cluster/devPodContract';
+import {
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+} from '../../cluster/podSecurity';
 
 /** The reaper needs no files of its own: it runs as nobody. */
 const NOBODY_UID = 65534;
@@ -112,7 +121,12 @@ export function idleReaperCronJob(namespace: string): V1CronJob {
           activeDeadlineSeconds: 120,
           ttlSecondsAfterFinished: 600,
           template: {
-            metadata: { labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, 'kube-ml.dev/component': 'idle-reaper' } },
+            metadata: {
+              labels: {
+                [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
+                'kube-ml.dev/component': 'idle-reaper',
+              },
+            },
             spec: {
               serviceAccountName: IDLE_REAPER_NAME,
               restartPolicy: 'Never',
@@ -122,8 +136,14 @@ export function idleReaperCronJob(namespace: string): V1CronJob {
                   name: 'reaper',
                   image: IDLE_REAPER_IMAGE,
                   command: ['/bin/sh', '-c', IDLE_REAPER_SCRIPT],
-                  resources: { requests: { cpu: '10m', memory: '16Mi' }, limits: { memory: '64Mi' } },
-                  securityContext: { ...restrictedContainerSecurityContext(), readOnlyRootFilesystem: true },
+                  resources: {
+                    requests: { cpu: '10m', memory: '16Mi' },
+                    limits: { memory: '64Mi' },
+                  },
+                  securityContext: {
+                    ...restrictedContainerSecurityContext(),
+                    readOnlyRootFilesystem: true,
+                  },
                 },
               ],
             },
@@ -139,7 +159,11 @@ export function idleReaperObjects(namespace: string) {
   return [
     { resource: 'serviceaccounts', group: '', object: idleReaperServiceAccount(namespace) },
     { resource: 'roles', group: 'rbac.authorization.k8s.io', object: idleReaperRole(namespace) },
-    { resource: 'rolebindings', group: 'rbac.authorization.k8s.io', object: idleReaperRoleBinding(namespace) },
+    {
+      resource: 'rolebindings',
+      group: 'rbac.authorization.k8s.io',
+      object: idleReaperRoleBinding(namespace),
+    },
     { resource: 'cronjobs', group: 'batch', object: idleReaperCronJob(namespace) },
   ] as const;
 }

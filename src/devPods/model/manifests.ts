@@ -15,7 +15,11 @@ import { gibibytes } from './quantities';
 import type { DevPodSpec } from './spec';
 import { encodeDefinition } from './definition';
 import { gpuPlacement } from '../../cluster/gpu/placement';
-import { containerSecurityContext, podSecurityContext, RESTRICTED_UID } from '../../cluster/podSecurity';
+import {
+  containerSecurityContext,
+  podSecurityContext,
+  RESTRICTED_UID,
+} from '../../cluster/podSecurity';
 
 /**
  * A dev pod is a bare Pod plus a PVC, not a one-replica StatefulSet or Deployment:
@@ -32,7 +36,11 @@ import { containerSecurityContext, podSecurityContext, RESTRICTED_UID } from '..
 export const DEV_POD_UID = RESTRICTED_UID;
 
 /** Keeps the container alive until deleted, exiting at once on SIGTERM so Stop is quick. */
-export const KEEP_ALIVE_COMMAND = ['/bin/sh', '-c', "trap 'exit 0' TERM INT; sleep infinity & wait"];
+export const KEEP_ALIVE_COMMAND = [
+  '/bin/sh',
+  '-c',
+  "trap 'exit 0' TERM INT; sleep infinity & wait",
+];
 
 export interface ManifestContext {
   /** ISO time written as the initial last-activity, so idle time counts from creation. */
@@ -41,7 +49,10 @@ export interface ManifestContext {
   readonly owner?: string;
 }
 
-export function devPodLabels(spec: Pick<DevPodSpec, 'name'>, owner?: string): Record<string, string> {
+export function devPodLabels(
+  spec: Pick<DevPodSpec, 'name'>,
+  owner?: string,
+): Record<string, string> {
   return {
     [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
     [DEV_POD_LABEL]: spec.name,
@@ -122,7 +133,10 @@ export function devPodManifest(spec: DevPodSpec, context: ManifestContext): V1Po
   };
 }
 
-export function workspaceClaimManifest(spec: DevPodSpec, context: ManifestContext): V1PersistentVolumeClaim {
+export function workspaceClaimManifest(
+  spec: DevPodSpec,
+  context: ManifestContext,
+): V1PersistentVolumeClaim {
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',

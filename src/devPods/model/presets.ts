@@ -13,10 +13,30 @@ export interface ImagePreset {
 }
 
 export const IMAGE_PRESETS: readonly ImagePreset[] = [
-  { id: 'pytorch', label: 'PyTorch (CUDA)', description: 'PyTorch 2.4, CUDA 12.4, cuDNN 9', image: 'pytorch/pytorch:2.4.1-cuda12.4-cudnn9-runtime' },
-  { id: 'jax', label: 'JAX (CUDA)', description: 'NVIDIA JAX container, CUDA 12', image: 'nvcr.io/nvidia/jax:24.04-py3' },
-  { id: 'huggingface', label: 'Hugging Face transformers', description: 'transformers + PyTorch on CUDA', image: 'huggingface/transformers-pytorch-gpu:4.41.2' },
-  { id: 'cuda', label: 'Plain CUDA', description: 'CUDA 12.4 runtime + cuDNN on Ubuntu 22.04', image: 'nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04' },
+  {
+    id: 'pytorch',
+    label: 'PyTorch (CUDA)',
+    description: 'PyTorch 2.4, CUDA 12.4, cuDNN 9',
+    image: 'pytorch/pytorch:2.4.1-cuda12.4-cudnn9-runtime',
+  },
+  {
+    id: 'jax',
+    label: 'JAX (CUDA)',
+    description: 'NVIDIA JAX container, CUDA 12',
+    image: 'nvcr.io/nvidia/jax:24.04-py3',
+  },
+  {
+    id: 'huggingface',
+    label: 'Hugging Face transformers',
+    description: 'transformers + PyTorch on CUDA',
+    image: 'huggingface/transformers-pytorch-gpu:4.41.2',
+  },
+  {
+    id: 'cuda',
+    label: 'Plain CUDA',
+    description: 'CUDA 12.4 runtime + cuDNN on Ubuntu 22.04',
+    image: 'nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04',
+  },
   { id: 'custom', label: 'Custom image…', description: 'Any image reference', image: '' },
 ];
 
@@ -32,6 +52,8 @@ export function resolveImage(image: string): { image: string; preset: ImagePrese
   if (preset && preset.id !== 'custom') {
     return { image: preset.image, preset: preset.id };
   }
-  const known = IMAGE_PRESETS.find((candidate) => candidate.image === image && candidate.id !== 'custom');
+  const known = IMAGE_PRESETS.find(
+    (candidate) => candidate.image === image && candidate.id !== 'custom',
+  );
   return { image, preset: known?.id ?? 'custom' };
 }

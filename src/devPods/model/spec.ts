@@ -35,7 +35,10 @@ export function defaultResourcesFor(gpuCount: number): { cpu: string; memory: st
 }
 
 /** Message for a dev pod name that is invalid or taken, else undefined (plugs into validateInput). */
-export function validateDevPodName(name: string, existingNames: Iterable<string> = []): string | undefined {
+export function validateDevPodName(
+  name: string,
+  existingNames: Iterable<string> = [],
+): string | undefined {
   const invalid = validateDnsLabel(name, 'dev pod name');
   if (invalid) {
     return invalid;
@@ -56,11 +59,15 @@ export function validateGpuCount(count: number): string | undefined {
 }
 
 export function validateCpu(value: string): string | undefined {
-  return isCpuQuantity(value) ? undefined : `CPU "${value}" is not a CPU quantity: use cores ("8", "0.5") or millicores ("500m").`;
+  return isCpuQuantity(value)
+    ? undefined
+    : `CPU "${value}" is not a CPU quantity: use cores ("8", "0.5") or millicores ("500m").`;
 }
 
 export function validateMemory(value: string, what = 'Memory'): string | undefined {
-  return isByteQuantity(value) ? undefined : `${what} "${value}" is not a size: use a number with a unit, e.g. "64Gi" or "512Mi".`;
+  return isByteQuantity(value)
+    ? undefined
+    : `${what} "${value}" is not a size: use a number with a unit, e.g. "64Gi" or "512Mi".`;
 }
 
 export function validateIdleMinutes(value: number): string | undefined {
@@ -78,7 +85,10 @@ export function validateImage(image: string): string | undefined {
 }
 
 /** Every problem with `spec`, in field order; empty when it can be created. */
-export function validateDevPodSpec(spec: DevPodSpec, existingNames: Iterable<string> = []): string[] {
+export function validateDevPodSpec(
+  spec: DevPodSpec,
+  existingNames: Iterable<string> = [],
+): string[] {
   const problems = [
     validateDevPodName(spec.name, existingNames),
     spec.gpu ? validateGpuCount(spec.gpu.count) : undefined,
@@ -86,7 +96,9 @@ export function validateDevPodSpec(spec: DevPodSpec, existingNames: Iterable<str
     validateCpu(spec.cpu),
     validateMemory(spec.memory),
     validateMemory(spec.workspace.size, 'Workspace size'),
-    spec.workspace.storageClass !== undefined ? validateDnsSubdomain(spec.workspace.storageClass, 'storage class name') : undefined,
+    spec.workspace.storageClass !== undefined
+      ? validateDnsSubdomain(spec.workspace.storageClass, 'storage class name')
+      : undefined,
     validateIdleMinutes(spec.idleMinutes),
   ];
   return problems.filter((problem): problem is string => problem !== undefined);

@@ -12,12 +12,25 @@ import { explainNoGpuCapacity } from './gpuCapacity';
  * Start progress of one dev pod, folded from its pod status and its Events. Pure, so recorded
  * sequences replay in unit tests; the glue feeds it from watches.
  */
-export type StartStage = 'submitted' | 'waitingForVolume' | 'waitingForNode' | 'scheduled' | 'pullingImage' | 'starting' | 'running' | 'failed';
+export type StartStage =
+  | 'submitted'
+  | 'waitingForVolume'
+  | 'waitingForNode'
+  | 'scheduled'
+  | 'pullingImage'
+  | 'starting'
+  | 'running'
+  | 'failed';
 
 export type UnschedulableCause = 'gpu' | 'noSuchProduct' | 'cpuMemory' | 'other' | 'noScaleUp';
 
 export type StartFailure =
-  | { readonly kind: 'unschedulable'; readonly cause: UnschedulableCause; readonly schedulerMessage: string; readonly autoscalerMessage?: string }
+  | {
+      readonly kind: 'unschedulable';
+      readonly cause: UnschedulableCause;
+      readonly schedulerMessage: string;
+      readonly autoscalerMessage?: string;
+    }
   | { readonly kind: 'imagePull'; readonly message: string }
   | { readonly kind: 'crashed'; readonly message: string }
   | { readonly kind: 'deleted'; readonly message: string };
@@ -54,10 +67,24 @@ export interface StartContext {
 
 const FIXED_NODES: StartContext = { autoscaler: 'none' };
 
-const IMAGE_PULL_REASONS = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull', 'RegistryUnavailable']);
-const FATAL_WAITING_REASONS = new Set(['CrashLoopBackOff', 'CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
+const IMAGE_PULL_REASONS = new Set([
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'ErrImageNeverPull',
+  'RegistryUnavailable',
+]);
+const FATAL_WAITING_REASONS = new Set([
+  'CrashLoopBackOff',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'RunContainerError',
+]);
 
-export const INITIAL_START_PROGRESS: StartProgress = { stage: 'submitted', message: 'Submitted; waiting for the scheduler' };
+export const INITIAL_START_PROGRESS: StartProgress = {
+  stage: 'submitted',
+  message: 'Submitted; waiting for the scheduler',
+};
 
 export function isFinished(progress: StartProgress): boolean {
   return progress.stage === 'running' || progress.stage === 'failed';
@@ -91,21 +118,34 @@ export function classifySchedulerMessage(message: string): UnschedulableCause | 
   return 'other';
 }
 
-function fromSchedulerMessage(current: StartProgress, message: string, context: StartContext): StartProgress {
+function fromSchedulerMessage(
+  current: StartProgress,
+  message: string,
+  context: StartContext,
+): StartProgress {
   const cause = classifySchedulerMessage(message);
   if (cause === undefined) {
     return { stage: 'waitingForVolume', message: 'Waiting for the workspace volume to be bound' };
   }
   if (context.autoscaler !== 'none') {
     // The scheduler repeats itself while a node is being added: keep the scale-up's own line.
-    if (current.stage === 'waitingForNode' && current.awaitingAutoscaler === undefined) return current;
-    return { stage: 'waitingForNode', message: 'No node has room now; waiting for the node autoscaler to add one', awaitingAutoscaler: message };
+    if (current.stage === 'waitingForNode' && current.awaitingAutoscaler === undefined)
+      return current;
+    return {
+      stage: 'waitingForNode',
+      message: 'No node has room now; waiting for the node autoscaler to add one',
+      awaitingAutoscaler: message,
+    };
   }
   return unschedulable(message, cause);
 }
 
 function unschedulable(message: string, cause: UnschedulableCause): StartProgress {
-  return { stage: 'failed', message: `Cannot be scheduled: ${message}`, failure: { kind: 'unschedulable', cause, schedulerMessage: message } };
+  return {
+    stage: 'failed',
+    message: `Cannot be scheduled: ${message}`,
+    failure: { kind: 'unschedulable', cause, schedulerMessage: message },
+  };
 }
 
 /**
@@ -114,35 +154,92 @@ function unschedulable(message: string, cause: UnschedulableCause): StartProgres
  * a grace period; any other progress is returned unchanged.
  */
 export function autoscalerSilent(current: StartProgress): StartProgress {
-  if (current.stage !== 'waitingForNode' || current.awaitingAutoscaler === undefined) return current;
-  return unschedulable(current.awaitingAutoscaler, classifySchedulerMessage(current.awaitingAutoscaler) ?? 'other');
+  if (current.stage !== 'waitingForNode' || current.awaitingAutoscaler === undefined)
+    return current;
+  return unschedulable(
+    current.awaitingAutoscaler,
+    classifySchedulerMessage(current.awaitingAutoscaler) ?? 'other',
+  );
 }
 
 /** Folds one pod status into the progress. */
-export function applyPodStatus(current: StartProgress, pod: V1Pod, context: StartContext = FIXED_NODES): StartProgress {
+export function applyPodStatus(
+  current: StartProgress,
+  pod: V1Pod,
+  context: StartContext = FIXED_NODES,
+): StartProgress {
   if (pod.metadata?.deletionTimestamp) {
-    return advance(current, { stage: 'failed', message: 'The pod was deleted while starting', failure: { kind: 'deleted', message: 'The dev pod was deleted while it was starting (stopped from another window or by an admin).' } });
+    return advance(current, {
+      stage: 'failed',
+      message: 'The pod was deleted while starting',
+      failure: {
+        kind: 'deleted',
+        message:
+          'The dev pod was deleted while it was starting (stopped from another window or by an admin).',
+      },
+    });
   }
   const node = pod.spec?.nodeName;
-  const waiting = pod.status?.containerStatuses?.map((status) => status.state?.waiting).find((state) => state?.reason);
+  const waiting = pod.status?.containerStatuses
+    ?.map((status) => status.state?.waiting)
+    .find((state) => state?.reason);
   if (waiting?.reason && IMAGE_PULL_REASONS.has(waiting.reason)) {
-    return advance(current, { stage: 'failed', node, message: `Image pull failed (${waiting.reason})`, failure: { kind: 'imagePull', message: `${waiting.reason}: ${waiting.message ?? 'the image cannot be pulled'}` } });
+    return advance(current, {
+      stage: 'failed',
+      node,
+      message: `Image pull failed (${waiting.reason})`,
+      failure: {
+        kind: 'imagePull',
+        message: `${waiting.reason}: ${waiting.message ?? 'the image cannot be pulled'}`,
+      },
+    });
   }
   if (waiting?.reason && FATAL_WAITING_REASONS.has(waiting.reason)) {
-    return advance(current, { stage: 'failed', node, message: `The container cannot start (${waiting.reason})`, failure: { kind: 'crashed', message: `${waiting.reason}: ${waiting.message ?? 'see View Logs'}` } });
+    return advance(current, {
+      stage: 'failed',
+      node,
+      message: `The container cannot start (${waiting.reason})`,
+      failure: {
+        kind: 'crashed',
+        message: `${waiting.reason}: ${waiting.message ?? 'see View Logs'}`,
+      },
+    });
   }
   if (pod.status?.phase === 'Failed' || pod.status?.phase === 'Succeeded') {
-    return advance(current, { stage: 'failed', node, message: `The pod ended (${pod.status.phase})`, failure: { kind: 'crashed', message: `The pod ended with phase ${pod.status.phase}${pod.status.message ? `: ${pod.status.message}` : ''}.` } });
+    return advance(current, {
+      stage: 'failed',
+      node,
+      message: `The pod ended (${pod.status.phase})`,
+      failure: {
+        kind: 'crashed',
+        message: `The pod ended with phase ${pod.status.phase}${pod.status.message ? `: ${pod.status.message}` : ''}.`,
+      },
+    });
   }
   const running = pod.status?.containerStatuses?.some((status) => status.state?.running);
   if (pod.status?.phase === 'Running' && running) {
-    return advance(current, { stage: 'running', node, message: `Running on ${node ?? 'its node'}` });
+    return advance(current, {
+      stage: 'running',
+      node,
+      message: `Running on ${node ?? 'its node'}`,
+    });
   }
   if (node) {
-    const starting = waiting?.reason === 'ContainerCreating' || waiting?.reason === 'PodInitializing';
-    return advance(current, starting ? { stage: 'starting', node, message: `Starting the container on ${node}` } : { stage: 'scheduled', node, message: `Scheduled to node ${node}` });
+    const starting =
+      waiting?.reason === 'ContainerCreating' || waiting?.reason === 'PodInitializing';
+    return advance(
+      current,
+      starting
+        ? { stage: 'starting', node, message: `Starting the container on ${node}` }
+        : { stage: 'scheduled', node, message: `Scheduled to node ${node}` },
+    );
   }
-  const unschedulable = pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled' && condition.status === 'False' && condition.reason === 'Unschedulable');
+  const unschedulable = pod.status?.conditions?.find(
+    (condition) =>
+      condition.type === 'PodScheduled' &&
+      condition.status === 'False' &&
+      condition.reason === 'Unschedulable',
+  );
   if (unschedulable?.message) {
     return advance(current, fromSchedulerMessage(current, unschedulable.message, context));
   }
@@ -150,44 +247,93 @@ export function applyPodStatus(current: StartProgress, pod: V1Pod, context: Star
 }
 
 /** Folds one Event about the pod into the progress. Events of an earlier pod with the same name (before Stop/Resume) must be filtered by uid first. */
-export function applyPodEvent(current: StartProgress, event: CoreV1Event, context: StartContext = FIXED_NODES): StartProgress {
+export function applyPodEvent(
+  current: StartProgress,
+  event: CoreV1Event,
+  context: StartContext = FIXED_NODES,
+): StartProgress {
   const message = event.message ?? '';
-  const verdict = autoscalerVerdict(event.reason, message, event.reportingComponent || event.source?.component);
+  const verdict = autoscalerVerdict(
+    event.reason,
+    message,
+    event.reportingComponent || event.source?.component,
+  );
   if (verdict?.kind === 'scaleUp') {
-    return advance(current, { stage: 'waitingForNode', message: `Waiting for a new node: ${describeScaleUp(verdict)}` });
+    return advance(current, {
+      stage: 'waitingForNode',
+      message: `Waiting for a new node: ${describeScaleUp(verdict)}`,
+    });
   }
   if (verdict?.kind === 'noScaleUp') {
     const why = verdict.reasons.join('; ') || 'no node group can fit it';
-    const failure: StartFailure = { kind: 'unschedulable', cause: 'noScaleUp', schedulerMessage: current.awaitingAutoscaler ?? '', autoscalerMessage: `${verdict.by}: ${why}` };
-    return advance(current, { stage: 'failed', message: `No node can be added for it: ${why}`, failure });
+    const failure: StartFailure = {
+      kind: 'unschedulable',
+      cause: 'noScaleUp',
+      schedulerMessage: current.awaitingAutoscaler ?? '',
+      autoscalerMessage: `${verdict.by}: ${why}`,
+    };
+    return advance(current, {
+      stage: 'failed',
+      message: `No node can be added for it: ${why}`,
+      failure,
+    });
   }
   switch (event.reason) {
     case 'Scheduled': {
       const node = / to (\S+)$/.exec(message)?.[1];
-      return advance(current, { stage: 'scheduled', node, message: node ? `Scheduled to node ${node}` : 'Scheduled' });
+      return advance(current, {
+        stage: 'scheduled',
+        node,
+        message: node ? `Scheduled to node ${node}` : 'Scheduled',
+      });
     }
     case 'FailedScheduling':
       return advance(current, fromSchedulerMessage(current, message, context));
     case 'Pulling':
-      return advance(current, { stage: 'pullingImage', message: `Pulling image ${/image "([^"]+)"/.exec(message)?.[1] ?? ''}`.trim() });
+      return advance(current, {
+        stage: 'pullingImage',
+        message: `Pulling image ${/image "([^"]+)"/.exec(message)?.[1] ?? ''}`.trim(),
+      });
     case 'Pulled':
     case 'Created':
-      return advance(current, { stage: 'starting', message: event.reason === 'Pulled' ? 'Image pulled; creating the container' : 'Container created; starting it' });
+      return advance(current, {
+        stage: 'starting',
+        message:
+          event.reason === 'Pulled'
+            ? 'Image pulled; creating the container'
+            : 'Container created; starting it',
+      });
     case 'Started':
       return advance(current, { stage: 'starting', message: 'Container started' });
     case 'Failed':
       if (/ErrImagePull|ImagePullBackOff|Failed to pull image|InvalidImageName/i.test(message)) {
-        return advance(current, { stage: 'failed', message: 'Image pull failed', failure: { kind: 'imagePull', message } });
+        return advance(current, {
+          stage: 'failed',
+          message: 'Image pull failed',
+          failure: { kind: 'imagePull', message },
+        });
       }
-      return advance(current, { stage: 'failed', message: 'The container failed', failure: { kind: 'crashed', message } });
+      return advance(current, {
+        stage: 'failed',
+        message: 'The container failed',
+        failure: { kind: 'crashed', message },
+      });
     case 'BackOff':
       if (/pulling image/i.test(message)) {
-        return advance(current, { stage: 'failed', message: 'Image pull failed', failure: { kind: 'imagePull', message } });
+        return advance(current, {
+          stage: 'failed',
+          message: 'Image pull failed',
+          failure: { kind: 'imagePull', message },
+        });
       }
       return current;
     case 'FailedMount':
     case 'FailedAttachVolume':
-      return advance(current, { stage: current.stage === 'submitted' ? 'waitingForVolume' : current.stage, node: current.node, message: `Waiting for the workspace volume: ${explainVolumeAttach(event.reason, message) ?? message}` });
+      return advance(current, {
+        stage: current.stage === 'submitted' ? 'waitingForVolume' : current.stage,
+        node: current.node,
+        message: `Waiting for the workspace volume: ${explainVolumeAttach(event.reason, message) ?? message}`,
+      });
     default:
       return current;
   }
@@ -206,27 +352,68 @@ export interface FailureContext {
 /** The user-facing error for a failed start. */
 export function startFailureError(failure: StartFailure, context: FailureContext): KubeMlError {
   const subject = `Dev pod ${context.namespace}/${context.name} cannot start`;
-  const detail = failure.kind === 'unschedulable' ? [failure.schedulerMessage, failure.autoscalerMessage].filter(Boolean).join('\n') : failure.message;
+  const detail =
+    failure.kind === 'unschedulable'
+      ? [failure.schedulerMessage, failure.autoscalerMessage].filter(Boolean).join('\n')
+      : failure.message;
   switch (failure.kind) {
     case 'unschedulable':
       switch (failure.cause) {
         case 'gpu':
-          return new KubeMlError('noGpuCapacity', `${subject}: ${explainNoGpuCapacity(context.gpuCount, context.gpuProduct, context.products)}.`, 'Ask for fewer GPUs, pick a product that has room, or wait for GPUs to be released.', detail);
+          return new KubeMlError(
+            'noGpuCapacity',
+            `${subject}: ${explainNoGpuCapacity(context.gpuCount, context.gpuProduct, context.products)}.`,
+            'Ask for fewer GPUs, pick a product that has room, or wait for GPUs to be released.',
+            detail,
+          );
         case 'noSuchProduct':
-          return new KubeMlError('noGpuCapacity', `${subject}: no schedulable node has ${context.gpuProduct ? `GPU product ${context.gpuProduct}` : 'GPUs'}; free GPUs are: ${explainNoGpuCapacity(context.gpuCount, undefined, context.products).replace(/^.*free GPUs are: /, '')}.`, 'Pick a GPU product the cluster has.', detail);
+          return new KubeMlError(
+            'noGpuCapacity',
+            `${subject}: no schedulable node has ${context.gpuProduct ? `GPU product ${context.gpuProduct}` : 'GPUs'}; free GPUs are: ${explainNoGpuCapacity(context.gpuCount, undefined, context.products).replace(/^.*free GPUs are: /, '')}.`,
+            'Pick a GPU product the cluster has.',
+            detail,
+          );
         case 'noScaleUp': {
-          const now = context.gpuCount > 0 ? explainNoGpuCapacity(context.gpuCount, context.gpuProduct, context.products) : 'no node has room for it';
-          return new KubeMlError('noGpuCapacity', `${subject}: ${now}, and the node autoscaler cannot add a node for it (${failure.autoscalerMessage ?? 'no reason given'}).`, 'Ask for fewer GPUs or another product, or ask your cluster admin to raise the node pool\'s limit.', detail);
+          const now =
+            context.gpuCount > 0
+              ? explainNoGpuCapacity(context.gpuCount, context.gpuProduct, context.products)
+              : 'no node has room for it';
+          return new KubeMlError(
+            'noGpuCapacity',
+            `${subject}: ${now}, and the node autoscaler cannot add a node for it (${failure.autoscalerMessage ?? 'no reason given'}).`,
+            "Ask for fewer GPUs or another product, or ask your cluster admin to raise the node pool's limit.",
+            detail,
+          );
         }
         case 'cpuMemory':
-          return new KubeMlError('noGpuCapacity', `${subject}: no node has enough free CPU or memory for it (${failure.schedulerMessage}).`, 'Ask for less CPU or memory.', detail);
+          return new KubeMlError(
+            'noGpuCapacity',
+            `${subject}: no node has enough free CPU or memory for it (${failure.schedulerMessage}).`,
+            'Ask for less CPU or memory.',
+            detail,
+          );
         default:
-          return new KubeMlError('unknown', `${subject}: the scheduler cannot place it: ${failure.schedulerMessage}`, 'Check node taints and selectors with your cluster admin.', detail);
+          return new KubeMlError(
+            'unknown',
+            `${subject}: the scheduler cannot place it: ${failure.schedulerMessage}`,
+            'Check node taints and selectors with your cluster admin.',
+            detail,
+          );
       }
     case 'imagePull':
-      return new KubeMlError('invalidInput', `${subject}: the image "${context.image}" cannot be pulled: ${failure.message}`, 'Check the image name and tag, and that the cluster can reach the registry (a private registry needs an imagePullSecret).', detail);
+      return new KubeMlError(
+        'invalidInput',
+        `${subject}: the image "${context.image}" cannot be pulled: ${failure.message}`,
+        'Check the image name and tag, and that the cluster can reach the registry (a private registry needs an imagePullSecret).',
+        detail,
+      );
     case 'crashed':
-      return new KubeMlError('unknown', `${subject}: ${failure.message}`, 'Open View Logs on the dev pod for the container output.', detail);
+      return new KubeMlError(
+        'unknown',
+        `${subject}: ${failure.message}`,
+        'Open View Logs on the dev pod for the container output.',
+        detail,
+      );
     case 'deleted':
       return new KubeMlError('cancelled', `${subject}: ${failure.message}`, undefined, detail);
   }

@@ -1,4 +1,9 @@
-import type { GpuFigures, GpuNodeSummary, GpuProductSummary, GpuTotals } from '../../cluster/gpu/accounting';
+import type {
+  GpuFigures,
+  GpuNodeSummary,
+  GpuProductSummary,
+  GpuTotals,
+} from '../../cluster/gpu/accounting';
 import type { NodeUtilisation } from '../../cluster/gpu/poolUtilisation';
 import { formatUtilisation, utilisationTooltipLine } from './gpuUtilisation';
 
@@ -35,7 +40,9 @@ export function describeGpuNode(node: GpuNodeSummary, utilisation?: NodeUtilisat
 export function gpuNodeTooltip(node: GpuNodeSummary, utilisation?: NodeUtilisation): string {
   const lines = [`${node.name}: ${nodeStateWords(node).join(', ')}`];
   for (const device of node.devices) {
-    lines.push(`${device.resource} (${device.product}): ${device.free} free, ${device.requested} requested, ${device.allocatable} allocatable, ${device.total} total`);
+    lines.push(
+      `${device.resource} (${device.product}): ${device.free} free, ${device.requested} requested, ${device.allocatable} allocatable, ${device.total} total`,
+    );
   }
   if (node.memoryMiB) lines.push(`GPU memory: ${Math.round(node.memoryMiB / 1024)} GiB each`);
   if (node.taints.length > 0) lines.push(`Taints: ${node.taints.join(', ')}`);
@@ -45,14 +52,26 @@ export function gpuNodeTooltip(node: GpuNodeSummary, utilisation?: NodeUtilisati
 }
 
 export function productTooltip(product: GpuProductSummary, utilisation?: NodeUtilisation): string {
-  const lines = [product.product, formatFigures(product), `${product.schedulableFree} free on nodes that take new GPU pods`];
+  const lines = [
+    product.product,
+    formatFigures(product),
+    `${product.schedulableFree} free on nodes that take new GPU pods`,
+  ];
   if (product.memoryMiB) lines.push(`GPU memory: ${Math.round(product.memoryMiB / 1024)} GiB each`);
   const utilisationLine = utilisationTooltipLine(utilisation);
   if (utilisationLine) lines.push(utilisationLine);
   return lines.join('\n');
 }
 
-export function statusBarText(contextName: string, namespace: string, totals: GpuTotals | undefined, reconnecting = false): string {
-  const gpus = totals && totals.total > 0 ? `  $(circuit-board) ${totals.schedulableFree}/${totals.allocatable} GPUs free` : '';
+export function statusBarText(
+  contextName: string,
+  namespace: string,
+  totals: GpuTotals | undefined,
+  reconnecting = false,
+): string {
+  const gpus =
+    totals && totals.total > 0
+      ? `  $(circuit-board) ${totals.schedulableFree}/${totals.allocatable} GPUs free`
+      : '';
   return `${reconnecting ? '$(sync~spin)' : '$(server-environment)'} ${contextName} / ${namespace}${gpus}${reconnecting ? ' (reconnecting)' : ''}`;
 }

@@ -18,7 +18,8 @@ export interface CacheStatus {
   readonly error?: KubeMlError;
 }
 
-export type GpuCapacityEvent = { readonly kind: 'figures'; readonly change: GpuAccountingChange } | { readonly kind: 'status' };
+export type GpuCapacityEvent =
+  { readonly kind: 'figures'; readonly change: GpuAccountingChange } | { readonly kind: 'status' };
 
 /**
  * Feeds one session's node and pod caches into an incremental GpuAccounting and says what changed,
@@ -35,10 +36,15 @@ export class GpuCapacityFeed implements Disposable {
     this.nodes = session.nodes;
     this.pods = session.pods;
     this.accounting = GpuAccounting.from(this.nodes.list(), this.pods.list());
-    this.subscriptions.add(this.nodes.onDidChange((change) => this.emitFigures(this.accounting.applyNodeChange(change))));
-    this.subscriptions.add(this.pods.onDidChange((change) => this.emitFigures(this.accounting.applyPodChange(change))));
+    this.subscriptions.add(
+      this.nodes.onDidChange((change) => this.emitFigures(this.accounting.applyNodeChange(change))),
+    );
+    this.subscriptions.add(
+      this.pods.onDidChange((change) => this.emitFigures(this.accounting.applyPodChange(change))),
+    );
     for (const cache of [this.nodes, this.pods]) {
-      if (cache.onDidChangeState) this.subscriptions.add(cache.onDidChangeState(() => this.events.fire({ kind: 'status' })));
+      if (cache.onDidChangeState)
+        this.subscriptions.add(cache.onDidChangeState(() => this.events.fire({ kind: 'status' })));
     }
     // A first list that fails does not change the state of a cache that was already 'connecting'
     // to 'failed' in every case; `ready` settling always warrants a status refresh.
@@ -49,7 +55,8 @@ export class GpuCapacityFeed implements Disposable {
     this.pods.ready.then(settle, settle);
   }
 
-  readonly onDidChange = (listener: Listener<GpuCapacityEvent>): Disposable => this.events.event(listener);
+  readonly onDidChange = (listener: Listener<GpuCapacityEvent>): Disposable =>
+    this.events.event(listener);
 
   get nodeStatus(): CacheStatus {
     return { state: this.nodes.state ?? 'ready', error: this.nodes.lastError };

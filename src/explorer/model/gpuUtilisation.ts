@@ -5,7 +5,10 @@
 import type { NodeUtilisation, UtilisationByNode } from '../../cluster/gpu/poolUtilisation';
 
 /** GPU-weighted mean over the nodes that report; undefined when none does. */
-export function productUtilisation(nodeNames: readonly string[], byNode: UtilisationByNode): NodeUtilisation | undefined {
+export function productUtilisation(
+  nodeNames: readonly string[],
+  byNode: UtilisationByNode,
+): NodeUtilisation | undefined {
   let weighted = 0;
   let gpus = 0;
   for (const name of nodeNames) {
@@ -22,8 +25,13 @@ export function formatUtilisation(utilisation: NodeUtilisation | undefined): str
   return utilisation && `${Math.round(Math.min(100, Math.max(0, utilisation.utilisation)))}% util`;
 }
 
-export function utilisationTooltipLine(utilisation: NodeUtilisation | undefined): string | undefined {
-  return utilisation && `GPU utilisation: ${formatUtilisation(utilisation)?.replace(' util', '')} (mean of ${utilisation.gpus} GPU${utilisation.gpus === 1 ? '' : 's'}, DCGM exporter)`;
+export function utilisationTooltipLine(
+  utilisation: NodeUtilisation | undefined,
+): string | undefined {
+  return (
+    utilisation &&
+    `GPU utilisation: ${formatUtilisation(utilisation)?.replace(' util', '')} (mean of ${utilisation.gpus} GPU${utilisation.gpus === 1 ? '' : 's'}, DCGM exporter)`
+  );
 }
 
 /** The rows whose displayed figure differs between two readings: only those need a refresh. */
@@ -32,9 +40,15 @@ export function changedUtilisationRows(
   current: UtilisationByNode,
   products: readonly { readonly product: string; readonly nodeNames: readonly string[] }[],
 ): { nodes: string[]; products: string[] } {
-  const nodes = [...new Set([...previous.keys(), ...current.keys()])].filter((name) => formatUtilisation(previous.get(name)) !== formatUtilisation(current.get(name)));
+  const nodes = [...new Set([...previous.keys(), ...current.keys()])].filter(
+    (name) => formatUtilisation(previous.get(name)) !== formatUtilisation(current.get(name)),
+  );
   const changedProducts = products
-    .filter(({ nodeNames }) => formatUtilisation(productUtilisation(nodeNames, previous)) !== formatUtilisation(productUtilisation(nodeNames, current)))
+    .filter(
+      ({ nodeNames }) =>
+        formatUtilisation(productUtilisation(nodeNames, previous)) !==
+        formatUtilisation(productUtilisation(nodeNames, current)),
+    )
     .map(({ product }) => product);
   return { nodes, products: changedProducts };
 }

@@ -11,7 +11,9 @@ export interface PersistedForward {
 }
 
 /** Stable identity of a forward: one per workload and remote port in a context. */
-export function forwardKey(forward: Pick<PersistedForward, 'contextName' | 'workload' | 'remotePort'>): string {
+export function forwardKey(
+  forward: Pick<PersistedForward, 'contextName' | 'workload' | 'remotePort'>,
+): string {
   const { kind, namespace, name } = forward.workload;
   return `${forward.contextName}/${kind}/${namespace}/${name}:${forward.remotePort}`;
 }
@@ -22,18 +24,34 @@ export function isRestorable(forward: PersistedForward): boolean {
 }
 
 /** Adds or replaces `forward` in the stored list (keeps the list free of duplicates). */
-export function upsertForward(stored: readonly PersistedForward[], forward: PersistedForward): PersistedForward[] {
+export function upsertForward(
+  stored: readonly PersistedForward[],
+  forward: PersistedForward,
+): PersistedForward[] {
   const key = forwardKey(forward);
   return [...stored.filter((existing) => forwardKey(existing) !== key), forward];
 }
 
-export function removeForward(stored: readonly PersistedForward[], key: string): PersistedForward[] {
+export function removeForward(
+  stored: readonly PersistedForward[],
+  key: string,
+): PersistedForward[] {
   return stored.filter((existing) => forwardKey(existing) !== key);
 }
 
 /** Forwards of one workload, for "restore the forwards of the dev pod that was just resumed". */
-export function forwardsOfWorkload(stored: readonly PersistedForward[], contextName: string, workload: Pick<WorkloadRef, 'kind' | 'namespace' | 'name'>): PersistedForward[] {
-  return stored.filter((forward) => forward.contextName === contextName && forward.workload.kind === workload.kind && forward.workload.namespace === workload.namespace && forward.workload.name === workload.name);
+export function forwardsOfWorkload(
+  stored: readonly PersistedForward[],
+  contextName: string,
+  workload: Pick<WorkloadRef, 'kind' | 'namespace' | 'name'>,
+): PersistedForward[] {
+  return stored.filter(
+    (forward) =>
+      forward.contextName === contextName &&
+      forward.workload.kind === workload.kind &&
+      forward.workload.namespace === workload.namespace &&
+      forward.workload.name === workload.name,
+  );
 }
 
 /** Reads what was stored, dropping anything malformed (an older or hand-edited state). */
@@ -41,6 +59,13 @@ export function parseStoredForwards(value: unknown): PersistedForward[] {
   if (!Array.isArray(value)) return [];
   return value.filter((entry): entry is PersistedForward => {
     const candidate = entry as Partial<PersistedForward>;
-    return typeof candidate?.contextName === 'string' && typeof candidate.remotePort === 'number' && typeof candidate.localPort === 'number' && typeof candidate.workload?.name === 'string' && typeof candidate.workload.namespace === 'string' && typeof candidate.workload.kind === 'string';
+    return (
+      typeof candidate?.contextName === 'string' &&
+      typeof candidate.remotePort === 'number' &&
+      typeof candidate.localPort === 'number' &&
+      typeof candidate.workload?.name === 'string' &&
+      typeof candidate.workload.namespace === 'string' &&
+      typeof candidate.workload.kind === 'string'
+    );
   });
 }

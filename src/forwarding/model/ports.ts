@@ -25,12 +25,23 @@ export function portChoices(pod: V1Pod | undefined, container?: string): PortCho
   for (const candidate of pod?.spec?.containers ?? []) {
     if (container && candidate.name !== container) continue;
     for (const port of candidate.ports ?? []) {
-      if ((port.protocol ?? 'TCP') !== 'TCP' || declared.some((choice) => choice.port === port.containerPort)) continue;
+      if (
+        (port.protocol ?? 'TCP') !== 'TCP' ||
+        declared.some((choice) => choice.port === port.containerPort)
+      )
+        continue;
       const known = WELL_KNOWN_PORTS.find((choice) => choice.port === port.containerPort);
-      declared.push({ port: port.containerPort, label: port.name ?? known?.label ?? `${candidate.name} port`, source: 'declared' });
+      declared.push({
+        port: port.containerPort,
+        label: port.name ?? known?.label ?? `${candidate.name} port`,
+        source: 'declared',
+      });
     }
   }
-  return [...declared, ...WELL_KNOWN_PORTS.filter((known) => !declared.some((choice) => choice.port === known.port))];
+  return [
+    ...declared,
+    ...WELL_KNOWN_PORTS.filter((known) => !declared.some((choice) => choice.port === known.port)),
+  ];
 }
 
 /** Validates a typed port; returns the message to show, or undefined when fine. */

@@ -8,7 +8,10 @@ export interface IdleDetectorOptions {
   readonly windowMs: number;
 }
 
-export const DEFAULT_IDLE_OPTIONS: IdleDetectorOptions = { thresholdPercent: 5, windowMs: 5 * 60_000 };
+export const DEFAULT_IDLE_OPTIONS: IdleDetectorOptions = {
+  thresholdPercent: 5,
+  windowMs: 5 * 60_000,
+};
 
 export class IdleDetector {
   private idleSince: number | undefined;

@@ -15,13 +15,20 @@ export function devPodWorkspaces(pods: readonly V1Pod[], namespace: string): Dev
   const byName = new Map<string, DevPodWorkspace>();
   for (const pod of pods) {
     const devPod = pod.metadata?.labels?.[DEV_POD_LABEL];
-    if (!devPod || pod.metadata?.namespace !== namespace || pod.metadata?.deletionTimestamp) continue;
+    if (!devPod || pod.metadata?.namespace !== namespace || pod.metadata?.deletionTimestamp)
+      continue;
     const container = pod.spec?.containers[0];
     for (const volume of pod.spec?.volumes ?? []) {
       const claimName = volume.persistentVolumeClaim?.claimName;
       const mount = container?.volumeMounts?.find((candidate) => candidate.name === volume.name);
       if (claimName && mount) {
-        byName.set(devPod, { devPod, namespace, image: container?.image, claimName, mountPath: mount.mountPath });
+        byName.set(devPod, {
+          devPod,
+          namespace,
+          image: container?.image,
+          claimName,
+          mountPath: mount.mountPath,
+        });
         break;
       }
     }
@@ -30,7 +37,11 @@ export function devPodWorkspaces(pods: readonly V1Pod[], namespace: string): Dev
 }
 
 /** The named dev pod's workspace, or an error that lists the dev pods there are. */
-export function requireDevPodWorkspace(pods: readonly V1Pod[], namespace: string, devPod: string): DevPodWorkspace {
+export function requireDevPodWorkspace(
+  pods: readonly V1Pod[],
+  namespace: string,
+  devPod: string,
+): DevPodWorkspace {
   const all = devPodWorkspaces(pods, namespace);
   const found = all.find((workspace) => workspace.devPod === devPod);
   if (!found) {

@@ -20,7 +20,12 @@ function whereFree(capacity: readonly NodeFreeGpus[]): string {
  * Why a worker asking for `gpus` GPUs (of `product`, if pinned) cannot be placed, in words a user
  * can act on; falls back to the scheduler's own message when GPUs are not the problem.
  */
-export function explainUnschedulable(gpus: number, product: string | undefined, capacity: readonly NodeFreeGpus[], schedulerMessage: string | undefined): string {
+export function explainUnschedulable(
+  gpus: number,
+  product: string | undefined,
+  capacity: readonly NodeFreeGpus[],
+  schedulerMessage: string | undefined,
+): string {
   const scheduler = schedulerMessage ? ` Scheduler: ${schedulerMessage}` : '';
   if (gpus <= 0) {
     return `No node can take the worker.${scheduler}`;

@@ -1,9 +1,21 @@
-import type { KubernetesObject, V1EnvVar, V1Job, V1Secret, V1Service } from '@kubernetes/client-node';
+import type {
+  KubernetesObject,
+  V1EnvVar,
+  V1Job,
+  V1Secret,
+  V1Service,
+} from '@kubernetes/client-node';
 import type { ControllerRef, WorkloadRef } from '../../cluster/workloadRef';
 import type { JobSpec } from './jobSpec';
 import type { Runtime } from './runtime';
 import { OPTIONAL_APIS } from './runtime';
-import { buildPodTemplate, codePartName, pruneUndefined, runLabels, RUN_LABEL } from './podTemplate';
+import {
+  buildPodTemplate,
+  codePartName,
+  pruneUndefined,
+  runLabels,
+  RUN_LABEL,
+} from './podTemplate';
 
 export const KUEUE_QUEUE_LABEL = 'kueue.x-k8s.io/queue-name';
 /** The spec a run was made from, kept on the run's top object so Re-run can rebuild it. */
@@ -31,7 +43,12 @@ function topMetadata(spec: JobSpec, options: ManifestOptions): KubernetesObject[
   if (options.queue) {
     labels[KUEUE_QUEUE_LABEL] = options.queue;
   }
-  return { name: spec.name, namespace: options.namespace, labels, annotations: { [SPEC_ANNOTATION]: JSON.stringify(spec) } };
+  return {
+    name: spec.name,
+    namespace: options.namespace,
+    labels,
+    annotations: { [SPEC_ANNOTATION]: JSON.stringify(spec) },
+  };
 }
 
 /** Rendezvous variables torchrun (PET_*) and plain torch.distributed (MASTER_*, RANK) read. */
@@ -39,7 +56,12 @@ export function rendezvousEnv(spec: JobSpec): V1EnvVar[] {
   const masterAddr = `${spec.name}-0.${spec.name}`;
   // Each rank reads the completion index itself rather than through $(VAR) expansion, which
   // only resolves variables defined earlier in the list and is easy to break when editing.
-  const completionIndex = (name: string): V1EnvVar => ({ name, valueFrom: { fieldRef: { fieldPath: `metadata.annotations['${COMPLETION_INDEX_ANNOTATION}']` } } });
+  const completionIndex = (name: string): V1EnvVar => ({
+    name,
+    valueFrom: {
+      fieldRef: { fieldPath: `metadata.annotations['${COMPLETION_INDEX_ANNOTATION}']` },
+    },
+  });
   return [
     completionIndex('NODE_RANK'),
     completionIndex('RANK'),
@@ -64,7 +86,13 @@ function suspendedForQueue(options: ManifestOptions): true | undefined {
 
 /** One worker; torchrun (for several GPUs) runs standalone. */
 export function buildJob(spec: JobSpec, options: ManifestOptions): V1Job {
-  const extraEnv: V1EnvVar[] = spec.gpusPerWorker > 1 ? [{ name: 'PET_NPROC_PER_NODE', value: String(spec.gpusPerWorker) }, { name: 'PET_STANDALONE', value: '1' }] : [];
+  const extraEnv: V1EnvVar[] =
+    spec.gpusPerWorker > 1
+      ? [
+          { name: 'PET_NPROC_PER_NODE', value: String(spec.gpusPerWorker) },
+          { name: 'PET_STANDALONE', value: '1' },
+        ]
+      : [];
   return pruneUndefined({
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -73,7 +101,12 @@ export function buildJob(spec: JobSpec, options: ManifestOptions): V1Job {
       suspend: suspendedForQueue(options),
       backoffLimit: spec.backoffLimit,
       activeDeadlineSeconds: spec.activeDeadlineSeconds,
-      template: buildPodTemplate(spec, { runtime: options.runtime, containerName: 'trainer', extraEnv, codeParts: options.codeParts }),
+      template: buildPodTemplate(spec, {
+        runtime: options.runtime,
+        containerName: 'trainer',
+        extraEnv,
+        codeParts: options.codeParts,
+      }),
     },
   });
 }
@@ -95,7 +128,13 @@ export function buildIndexedJob(spec: JobSpec, options: ManifestOptions): V1Job 
       parallelism: spec.workers,
       backoffLimit: spec.backoffLimit,
       activeDeadlineSeconds: spec.activeDeadlineSeconds,
-      template: buildPodTemplate(spec, { runtime: options.runtime, containerName: 'trainer', extraEnv: rendezvousEnv(spec), subdomain: spec.name, codeParts: options.codeParts }),
+      template: buildPodTemplate(spec, {
+        runtime: options.runtime,
+        containerName: 'trainer',
+        extraEnv: rendezvousEnv(spec),
+        subdomain: spec.name,
+        codeParts: options.codeParts,
+      }),
     },
   });
 }
@@ -105,12 +144,18 @@ export function buildHeadlessService(spec: JobSpec, options: ManifestOptions): V
   return pruneUndefined({
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: { name: spec.name, namespace: options.namespace, labels: runLabels(spec.name, options.runtime) },
+    metadata: {
+      name: spec.name,
+      namespace: options.namespace,
+      labels: runLabels(spec.name, options.runtime),
+    },
     spec: {
       clusterIP: 'None',
       publishNotReadyAddresses: true,
       selector: { [RUN_LABEL]: spec.name },
-      ports: [{ name: 'rendezvous', port: spec.masterPort, targetPort: spec.masterPort, protocol: 'TCP' }],
+      ports: [
+        { name: 'rendezvous', port: spec.masterPort, targetPort: spec.masterPort, protocol: 'TCP' },
+      ],
     },
   });
 }
@@ -118,8 +163,14 @@ export function buildHeadlessService(spec: JobSpec, options: ManifestOptions): V
 /** Kubeflow Training Operator v1: one Master plus workers-1 Workers; the operator sets MASTER_ADDR/RANK. */
 export function buildPyTorchJob(spec: JobSpec, options: ManifestOptions): CustomObject {
   const api = OPTIONAL_APIS.pytorchJob;
-  const template = buildPodTemplate(spec, { runtime: options.runtime, containerName: 'pytorch', codeParts: options.codeParts });
-  const replicaSpecs: Record<string, unknown> = { Master: { replicas: 1, restartPolicy: 'Never', template } };
+  const template = buildPodTemplate(spec, {
+    runtime: options.runtime,
+    containerName: 'pytorch',
+    codeParts: options.codeParts,
+  });
+  const replicaSpecs: Record<string, unknown> = {
+    Master: { replicas: 1, restartPolicy: 'Never', template },
+  };
   if (spec.workers > 1) {
     replicaSpecs.Worker = { replicas: spec.workers - 1, restartPolicy: 'Never', template };
   }
@@ -129,7 +180,12 @@ export function buildPyTorchJob(spec: JobSpec, options: ManifestOptions): Custom
     metadata: topMetadata(spec, options),
     spec: {
       nprocPerNode: String(Math.max(1, spec.gpusPerWorker)),
-      runPolicy: { backoffLimit: spec.backoffLimit, activeDeadlineSeconds: spec.activeDeadlineSeconds, cleanPodPolicy: 'None', suspend: suspendedForQueue(options) },
+      runPolicy: {
+        backoffLimit: spec.backoffLimit,
+        activeDeadlineSeconds: spec.activeDeadlineSeconds,
+        cleanPodPolicy: 'None',
+        suspend: suspendedForQueue(options),
+      },
       pytorchReplicaSpecs: replicaSpecs,
     },
   });
@@ -144,7 +200,12 @@ export const TRAINJOB_RUNTIME = 'torch-distributed';
  */
 export function buildTrainJob(spec: JobSpec, options: ManifestOptions): CustomObject {
   const api = OPTIONAL_APIS.trainJob;
-  const template = buildPodTemplate(spec, { runtime: options.runtime, containerName: 'node', codeParts: options.codeParts, podLabels: false });
+  const template = buildPodTemplate(spec, {
+    runtime: options.runtime,
+    containerName: 'node',
+    codeParts: options.codeParts,
+    podLabels: false,
+  });
   const podSpec = template.spec!;
   const container = podSpec.containers[0]!;
   return pruneUndefined({
@@ -187,10 +248,21 @@ export function shellQuote(word: string): string {
 /** KubeRay: a head (no GPUs) and `workers` GPU workers; Ray runs the entrypoint as the driver. */
 export function buildRayJob(spec: JobSpec, options: ManifestOptions): CustomObject {
   const api = OPTIONAL_APIS.rayJob;
-  const workingDir = buildPodTemplate(spec, { runtime: options.runtime, containerName: 'probe', codeParts: options.codeParts }).spec?.containers[0]?.workingDir;
+  const workingDir = buildPodTemplate(spec, {
+    runtime: options.runtime,
+    containerName: 'probe',
+    codeParts: options.codeParts,
+  }).spec?.containers[0]?.workingDir;
   const line = [...spec.command, ...spec.args].map(shellQuote).join(' ');
   const rayTemplate = (containerName: string, command: string, gpus: number) =>
-    buildPodTemplate(spec, { runtime: options.runtime, containerName, command: ['sh', '-c', command], args: [], gpus, codeParts: options.codeParts });
+    buildPodTemplate(spec, {
+      runtime: options.runtime,
+      containerName,
+      command: ['sh', '-c', command],
+      args: [],
+      gpus,
+      codeParts: options.codeParts,
+    });
   return pruneUndefined({
     apiVersion: `${api.group}/${api.version}`,
     kind: api.kind,
@@ -202,7 +274,10 @@ export function buildRayJob(spec: JobSpec, options: ManifestOptions): CustomObje
       backoffLimit: spec.backoffLimit,
       activeDeadlineSeconds: spec.activeDeadlineSeconds,
       rayClusterSpec: {
-        headGroupSpec: { rayStartParams: {}, template: rayTemplate('ray-head', 'ray start --head --block --dashboard-host=0.0.0.0', 0) },
+        headGroupSpec: {
+          rayStartParams: {},
+          template: rayTemplate('ray-head', 'ray start --head --block --dashboard-host=0.0.0.0', 0),
+        },
         workerGroupSpecs: [
           {
             groupName: 'gpu-workers',
@@ -210,7 +285,11 @@ export function buildRayJob(spec: JobSpec, options: ManifestOptions): CustomObje
             minReplicas: spec.workers,
             maxReplicas: spec.workers,
             rayStartParams: {},
-            template: rayTemplate('ray-worker', 'ray start --address=$RAY_IP:6379 --block', spec.gpusPerWorker),
+            template: rayTemplate(
+              'ray-worker',
+              'ray start --address=$RAY_IP:6379 --block',
+              spec.gpusPerWorker,
+            ),
           },
         ],
       },
@@ -222,12 +301,21 @@ export function buildRayJob(spec: JobSpec, options: ManifestOptions): CustomObje
  * The packed folder as Secrets of one part each. Code can hold what its author did not mean to
  * share (a token in a config file): Secrets are hidden from the "view" role that reads ConfigMaps.
  */
-export function buildCodeSecrets(runName: string, namespace: string, runtime: Runtime, parts: readonly Uint8Array[]): V1Secret[] {
+export function buildCodeSecrets(
+  runName: string,
+  namespace: string,
+  runtime: Runtime,
+  parts: readonly Uint8Array[],
+): V1Secret[] {
   return parts.map((part, index) => ({
     apiVersion: 'v1',
     kind: 'Secret',
     type: 'Opaque',
-    metadata: { name: codePartName(runName, index), namespace, labels: runLabels(runName, runtime) },
+    metadata: {
+      name: codePartName(runName, index),
+      namespace,
+      labels: runLabels(runName, runtime),
+    },
     data: { part: Buffer.from(part).toString('base64') },
   }));
 }
@@ -255,12 +343,23 @@ export function runPodSelector(runtime: Runtime, name: string): string {
 
 /** A run's top object: it controls the run's pods, directly or through a JobSet, RayCluster or Job. */
 export function runController(runtime: Runtime, name: string): ControllerRef {
-  if (runtime === 'job' || runtime === 'indexedJob') return { apiVersion: 'batch/v1', kind: 'Job', name };
+  if (runtime === 'job' || runtime === 'indexedJob')
+    return { apiVersion: 'batch/v1', kind: 'Job', name };
   const api = OPTIONAL_APIS[runtime];
   return { apiVersion: `${api.group}/${api.version}`, kind: api.kind, name };
 }
 
 /** A run as a workload for logs, terminals and forwards: its pods by label, owned by its top object. */
-export function runWorkload(run: { readonly namespace: string; readonly name: string; readonly runtime: Runtime }): WorkloadRef {
-  return { kind: 'Job', namespace: run.namespace, name: run.name, podSelector: runPodSelector(run.runtime, run.name), controller: runController(run.runtime, run.name) };
+export function runWorkload(run: {
+  readonly namespace: string;
+  readonly name: string;
+  readonly runtime: Runtime;
+}): WorkloadRef {
+  return {
+    kind: 'Job',
+    namespace: run.namespace,
+    name: run.name,
+    podSelector: runPodSelector(run.runtime, run.name),
+    controller: runController(run.runtime, run.name),
+  };
 }

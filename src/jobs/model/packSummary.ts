@@ -1,4 +1,9 @@
-import { fileListText, formatSize, type LeftOutFile, type ListedFile } from '../../common/model/fileListing';
+import {
+  fileListText,
+  formatSize,
+  type LeftOutFile,
+  type ListedFile,
+} from '../../common/model/fileListing';
 
 /** What a packed folder would send, shown before anything leaves this machine. */
 export interface PackSummary {

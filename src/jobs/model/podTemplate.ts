@@ -1,4 +1,10 @@
-import type { V1Container, V1EnvVar, V1PodTemplateSpec, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type {
+  V1Container,
+  V1EnvVar,
+  V1PodTemplateSpec,
+  V1Volume,
+  V1VolumeMount,
+} from '@kubernetes/client-node';
 import { gpuPlacement } from '../../cluster/gpu/placement';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../cluster/workloadRef';
 import { CODE_MOUNT_PATH, type JobSpec } from './jobSpec';
@@ -20,7 +26,9 @@ export function codePartName(runName: string, index: number): string {
 }
 
 /** Container hardening: the "restricted" Pod Security Standard, or no privilege escalation when it is off. */
-export function restrictedContainerSecurity(spec: Pick<JobSpec, 'restrictedPodSecurity'>): V1Container['securityContext'] {
+export function restrictedContainerSecurity(
+  spec: Pick<JobSpec, 'restrictedPodSecurity'>,
+): V1Container['securityContext'] {
   return containerSecurityContext(spec.restrictedPodSecurity);
 }
 
@@ -28,7 +36,9 @@ export function restrictedContainerSecurity(spec: Pick<JobSpec, 'restrictedPodSe
  * python/python3 becomes torchrun when the run spans several processes: torchrun reads its
  * rendezvous settings from the PET_* variables we (or the Kubeflow operator) set.
  */
-export function launchCommand(spec: Pick<JobSpec, 'command' | 'workers' | 'gpusPerWorker'>): string[] {
+export function launchCommand(
+  spec: Pick<JobSpec, 'command' | 'workers' | 'gpusPerWorker'>,
+): string[] {
   const [program, ...rest] = spec.command;
   const distributed = spec.workers > 1 || spec.gpusPerWorker > 1;
   if (distributed && /^python[0-9.]*$/.test(program ?? '')) {
@@ -61,7 +71,11 @@ interface CodeWiring {
   readonly workingDir?: string;
 }
 
-function codeWiring(spec: JobSpec, options: PodTemplateOptions, securityContext: V1Container['securityContext']): CodeWiring {
+function codeWiring(
+  spec: JobSpec,
+  options: PodTemplateOptions,
+  securityContext: V1Container['securityContext'],
+): CodeWiring {
   const code = spec.code;
   if (code.kind === 'devPodVolume') {
     // The same claim at the same path as in the dev pod, so relative paths behave the same.
@@ -75,7 +89,10 @@ function codeWiring(spec: JobSpec, options: PodTemplateOptions, securityContext:
   if (code.kind === 'packedFolder') {
     const parts = options.codeParts ?? 1;
     const sources = Array.from({ length: parts }, (_, index) => ({
-      secret: { name: codePartName(spec.name, index), items: [{ key: 'part', path: `part-${String(index).padStart(3, '0')}` }] },
+      secret: {
+        name: codePartName(spec.name, index),
+        items: [{ key: 'part', path: `part-${String(index).padStart(3, '0')}` }],
+      },
     }));
     return {
       volumes: [
@@ -88,7 +105,11 @@ function codeWiring(spec: JobSpec, options: PodTemplateOptions, securityContext:
           name: 'unpack-code',
           image: spec.image,
           // The parts are one gzip stream split to fit Secrets; the glob sorts them in order.
-          command: ['sh', '-c', `cat ${PACKED_CODE_PATH}/part-* | tar -xzf - -C ${CODE_MOUNT_PATH}`],
+          command: [
+            'sh',
+            '-c',
+            `cat ${PACKED_CODE_PATH}/part-* | tar -xzf - -C ${CODE_MOUNT_PATH}`,
+          ],
           volumeMounts: [
             { name: 'workspace', mountPath: CODE_MOUNT_PATH },
             { name: 'code-parts', mountPath: PACKED_CODE_PATH, readOnly: true },
@@ -129,8 +150,12 @@ export function buildPodTemplate(spec: JobSpec, options: PodTemplateOptions): V1
     volumeMounts: [...code.mounts, { name: 'dshm', mountPath: '/dev/shm' }],
     securityContext,
   };
-  const labels = options.podLabels === false ? undefined : (options.podLabels ?? runLabels(spec.name, options.runtime));
-  const annotations = Object.keys(spec.podAnnotations).length > 0 ? { ...spec.podAnnotations } : undefined;
+  const labels =
+    options.podLabels === false
+      ? undefined
+      : (options.podLabels ?? runLabels(spec.name, options.runtime));
+  const annotations =
+    Object.keys(spec.podAnnotations).length > 0 ? { ...spec.podAnnotations } : undefined;
   return {
     metadata: { labels, annotations },
     spec: {

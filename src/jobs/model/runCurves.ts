@@ -22,5 +22,10 @@ export function curvesFromLog(run: string, source: string, logText: string): Run
     const steps = [...points.keys()].sort((a, b) => a - b);
     metrics[metric] = { steps, values: steps.map((step) => points.get(step)!) };
   }
-  return { run, source, metrics, note: byMetric.size === 0 ? 'no training metrics in the log yet' : undefined };
+  return {
+    run,
+    source,
+    metrics,
+    note: byMetric.size === 0 ? 'no training metrics in the log yet' : undefined,
+  };
 }

@@ -4,7 +4,12 @@ import type { JobSpec } from './jobSpec';
 import type { Runtime } from './runtime';
 import type { NodeFreeGpus } from '../../cluster/gpu/freeGpus';
 import { explainUnschedulable } from './gpuFit';
-import { CANCELLED_ANNOTATION, KUEUE_QUEUE_LABEL, runPodSelector, SPEC_ANNOTATION } from './manifests';
+import {
+  CANCELLED_ANNOTATION,
+  KUEUE_QUEUE_LABEL,
+  runPodSelector,
+  SPEC_ANNOTATION,
+} from './manifests';
 import { RUN_LABEL, RUNTIME_LABEL } from './podTemplate';
 
 export type RunState = 'queued' | 'pending' | 'running' | 'succeeded' | 'failed';
@@ -34,7 +39,12 @@ export interface RunObjectInfo {
   readonly startTime: Date | undefined;
   readonly completionTime: Date | undefined;
   /** RayJob reports through these rather than conditions. */
-  readonly ray?: { readonly deploymentStatus?: string; readonly jobStatus?: string; readonly reason?: string; readonly message?: string };
+  readonly ray?: {
+    readonly deploymentStatus?: string;
+    readonly jobStatus?: string;
+    readonly reason?: string;
+    readonly message?: string;
+  };
 }
 
 /** Kueue's view of the run while it waits. */
@@ -84,7 +94,9 @@ function parseSpec(text: string | undefined): JobSpec | undefined {
 const RUNTIMES: readonly Runtime[] = ['job', 'indexedJob', 'pytorchJob', 'trainJob', 'rayJob'];
 
 /** Reads a Job, PyTorchJob, TrainJob or RayJob we created; undefined for anything else. */
-export function runObjectInfo(object: KubernetesObject & { spec?: unknown; status?: unknown }): RunObjectInfo | undefined {
+export function runObjectInfo(
+  object: KubernetesObject & { spec?: unknown; status?: unknown },
+): RunObjectInfo | undefined {
   const labels = object.metadata?.labels ?? {};
   const name = labels[RUN_LABEL];
   const runtime = labels[RUNTIME_LABEL] as Runtime | undefined;
@@ -129,14 +141,24 @@ export function runObjectInfo(object: KubernetesObject & { spec?: unknown; statu
 export function workloadInfo(workload: { status?: unknown; spec?: unknown }): WorkloadInfo {
   const status = (workload.status ?? {}) as Loose;
   const conditions = Array.isArray(status.conditions) ? (status.conditions as Condition[]) : [];
-  const admitted = conditions.some((condition) => condition.type === 'Admitted' && condition.status === 'True');
-  const pendingReason = conditions.find((condition) => (condition.type === 'QuotaReserved' || condition.type === 'Admitted' || condition.type === 'Evicted') && condition.status !== (condition.type === 'Evicted' ? 'False' : 'True'));
+  const admitted = conditions.some(
+    (condition) => condition.type === 'Admitted' && condition.status === 'True',
+  );
+  const pendingReason = conditions.find(
+    (condition) =>
+      (condition.type === 'QuotaReserved' ||
+        condition.type === 'Admitted' ||
+        condition.type === 'Evicted') &&
+      condition.status !== (condition.type === 'Evicted' ? 'False' : 'True'),
+  );
   const queue = ((workload.spec ?? {}) as Loose).queueName as string | undefined;
   return { queue, admitted, message: pendingReason?.message ?? pendingReason?.reason };
 }
 
 function trueCondition(info: RunObjectInfo, ...types: string[]): Condition | undefined {
-  return info.conditions.find((condition) => types.includes(condition.type) && condition.status === 'True');
+  return info.conditions.find(
+    (condition) => types.includes(condition.type) && condition.status === 'True',
+  );
 }
 
 function isTerminalPod(pod: V1Pod): boolean {
@@ -149,7 +171,8 @@ function podFailureSummary(pods: readonly V1Pod[]): string | undefined {
     for (const status of pod.status?.containerStatuses ?? []) {
       const terminated = status.state?.terminated ?? status.lastState?.terminated;
       if (terminated && terminated.exitCode !== 0) {
-        const reason = terminated.reason && terminated.reason !== 'Error' ? ` (${terminated.reason})` : '';
+        const reason =
+          terminated.reason && terminated.reason !== 'Error' ? ` (${terminated.reason})` : '';
         return `${pod.metadata?.name ?? 'a worker'} exited with code ${terminated.exitCode}${reason}`;
       }
     }
@@ -157,15 +180,26 @@ function podFailureSummary(pods: readonly V1Pod[]): string | undefined {
   return undefined;
 }
 
-function terminalOutcome(info: RunObjectInfo, pods: readonly V1Pod[]): { state: 'succeeded' | 'failed'; reason?: string; at?: Date } | undefined {
+function terminalOutcome(
+  info: RunObjectInfo,
+  pods: readonly V1Pod[],
+): { state: 'succeeded' | 'failed'; reason?: string; at?: Date } | undefined {
   if (info.cancelledAt) {
     return { state: 'failed', reason: 'Cancelled', at: info.cancelledAt };
   }
   if (info.ray) {
     const { deploymentStatus, jobStatus, reason, message } = info.ray;
-    if (jobStatus === 'SUCCEEDED' || (deploymentStatus === 'Complete' && jobStatus !== 'FAILED' && jobStatus !== 'STOPPED')) return { state: 'succeeded', at: info.completionTime };
+    if (
+      jobStatus === 'SUCCEEDED' ||
+      (deploymentStatus === 'Complete' && jobStatus !== 'FAILED' && jobStatus !== 'STOPPED')
+    )
+      return { state: 'succeeded', at: info.completionTime };
     if (deploymentStatus === 'Failed' || jobStatus === 'FAILED' || jobStatus === 'STOPPED') {
-      return { state: 'failed', reason: [reason ?? jobStatus ?? 'Failed', message].filter(Boolean).join(': '), at: info.completionTime };
+      return {
+        state: 'failed',
+        reason: [reason ?? jobStatus ?? 'Failed', message].filter(Boolean).join(': '),
+        at: info.completionTime,
+      };
     }
     return undefined;
   }
@@ -176,24 +210,56 @@ function terminalOutcome(info: RunObjectInfo, pods: readonly V1Pod[]): { state: 
   const failure = trueCondition(info, 'Failed');
   if (failure) {
     const podSummary = podFailureSummary(pods);
-    const reason = [failure.reason ?? 'Failed', podSummary ?? failure.message].filter(Boolean).join(': ');
-    return { state: 'failed', reason, at: asDate(failure.lastTransitionTime) ?? info.completionTime };
+    const reason = [failure.reason ?? 'Failed', podSummary ?? failure.message]
+      .filter(Boolean)
+      .join(': ');
+    return {
+      state: 'failed',
+      reason,
+      at: asDate(failure.lastTransitionTime) ?? info.completionTime,
+    };
   }
   return undefined;
 }
 
-const WAITING_PROBLEMS = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'CreateContainerConfigError', 'CreateContainerError', 'CrashLoopBackOff', 'RunContainerError']);
+const WAITING_PROBLEMS = new Set([
+  'ImagePullBackOff',
+  'ErrImagePull',
+  'InvalidImageName',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'CrashLoopBackOff',
+  'RunContainerError',
+]);
 
 /** The worst thing holding up a pod that is not running yet. */
-function pendingPodProblem(pods: readonly V1Pod[], info: RunObjectInfo, capacity: readonly NodeFreeGpus[]): string | undefined {
+function pendingPodProblem(
+  pods: readonly V1Pod[],
+  info: RunObjectInfo,
+  capacity: readonly NodeFreeGpus[],
+): string | undefined {
   for (const pod of pods) {
-    const scheduled = pod.status?.conditions?.find((condition) => condition.type === 'PodScheduled');
-    if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable' && !waitsForVolume(scheduled.message ?? '')) {
-      return explainUnschedulable(info.gpusPerWorker, info.spec?.gpuProduct, capacity, scheduled.message);
+    const scheduled = pod.status?.conditions?.find(
+      (condition) => condition.type === 'PodScheduled',
+    );
+    if (
+      scheduled?.status === 'False' &&
+      scheduled.reason === 'Unschedulable' &&
+      !waitsForVolume(scheduled.message ?? '')
+    ) {
+      return explainUnschedulable(
+        info.gpusPerWorker,
+        info.spec?.gpuProduct,
+        capacity,
+        scheduled.message,
+      );
     }
   }
   for (const pod of pods) {
-    for (const status of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+    for (const status of [
+      ...(pod.status?.initContainerStatuses ?? []),
+      ...(pod.status?.containerStatuses ?? []),
+    ]) {
       const waiting = status.state?.waiting;
       if (waiting?.reason && WAITING_PROBLEMS.has(waiting.reason)) {
         return `${waiting.reason}${waiting.message ? `: ${waiting.message}` : ''}`;
@@ -230,28 +296,73 @@ export function deriveRunView({ run, pods, workload, warning, capacity }: RunInp
   const startedAt = run.startTime ?? earliestStart(pods);
   const outcome = terminalOutcome(run, pods);
   if (outcome) {
-    return { ...base, state: outcome.state, reason: outcome.reason, runningWorkers: 0, startedAt, finishedAt: outcome.at ?? latestFinish(pods) };
+    return {
+      ...base,
+      state: outcome.state,
+      reason: outcome.reason,
+      runningWorkers: 0,
+      startedAt,
+      finishedAt: outcome.at ?? latestFinish(pods),
+    };
   }
   const waitingForQueue = workload ? !workload.admitted : false;
   if (run.suspended || waitingForQueue) {
-    const reason = workload && !workload.admitted ? `waiting in queue ${workload.queue ?? run.queue ?? ''}${workload.message ? `: ${workload.message}` : ''}`.replace('queue :', 'queue:') : 'suspended';
-    return { ...base, state: 'queued', reason, runningWorkers: 0, startedAt: undefined, finishedAt: undefined };
+    const reason =
+      workload && !workload.admitted
+        ? `waiting in queue ${workload.queue ?? run.queue ?? ''}${workload.message ? `: ${workload.message}` : ''}`.replace(
+            'queue :',
+            'queue:',
+          )
+        : 'suspended';
+    return {
+      ...base,
+      state: 'queued',
+      reason,
+      runningWorkers: 0,
+      startedAt: undefined,
+      finishedAt: undefined,
+    };
   }
   if (running > 0) {
     const problem = running < run.workers ? pendingPodProblem(live, run, capacity) : undefined;
-    return { ...base, state: 'running', reason: `${running}/${run.workers} workers running${problem ? `; ${problem}` : ''}`, runningWorkers: running, startedAt, finishedAt: undefined };
+    return {
+      ...base,
+      state: 'running',
+      reason: `${running}/${run.workers} workers running${problem ? `; ${problem}` : ''}`,
+      runningWorkers: running,
+      startedAt,
+      finishedAt: undefined,
+    };
   }
-  const reason = pendingPodProblem(live, run, capacity) ?? warning ?? (live.length === 0 ? 'creating pods' : 'starting containers');
-  return { ...base, state: 'pending', reason, runningWorkers: 0, startedAt: undefined, finishedAt: undefined };
+  const reason =
+    pendingPodProblem(live, run, capacity) ??
+    warning ??
+    (live.length === 0 ? 'creating pods' : 'starting containers');
+  return {
+    ...base,
+    state: 'pending',
+    reason,
+    runningWorkers: 0,
+    startedAt: undefined,
+    finishedAt: undefined,
+  };
 }
 
 function earliestStart(pods: readonly V1Pod[]): Date | undefined {
-  const starts = pods.map((pod) => asDate(pod.status?.startTime)).filter((date): date is Date => date !== undefined);
+  const starts = pods
+    .map((pod) => asDate(pod.status?.startTime))
+    .filter((date): date is Date => date !== undefined);
   return starts.length ? new Date(Math.min(...starts.map((date) => date.getTime()))) : undefined;
 }
 
 function latestFinish(pods: readonly V1Pod[]): Date | undefined {
-  const ends = pods.flatMap((pod) => (pod.status?.containerStatuses ?? []).map((status) => asDate(status.state?.terminated?.finishedAt))).filter((date): date is Date => date !== undefined);
+  const ends = pods
+    .flatMap((pod) =>
+      (pod.status?.containerStatuses ?? []).map((status) =>
+        asDate(status.state?.terminated?.finishedAt),
+      ),
+    )
+    .filter((date): date is Date => date !== undefined);
   return ends.length ? new Date(Math.max(...ends.map((date) => date.getTime()))) : undefined;
 }
 
@@ -273,7 +384,10 @@ export function runDuration(view: RunView, now: Date): number | undefined {
 /** The one-line description the tree shows next to the run name. */
 export function describeRun(view: RunView, now: Date): string {
   const duration = runDuration(view, now);
-  const gpus = view.gpusPerWorker > 0 ? `${view.workers}×${view.gpusPerWorker} GPU` : `${view.workers} worker${view.workers === 1 ? '' : 's'}, CPU`;
+  const gpus =
+    view.gpusPerWorker > 0
+      ? `${view.workers}×${view.gpusPerWorker} GPU`
+      : `${view.workers} worker${view.workers === 1 ? '' : 's'}, CPU`;
   const parts = [view.state, gpus, duration !== undefined ? formatDuration(duration) : undefined];
   return parts.filter(Boolean).join(' · ');
 }

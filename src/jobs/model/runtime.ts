@@ -11,22 +11,43 @@ export interface ClusterCapabilities {
   readonly kueue: boolean;
 }
 
-export const NO_CAPABILITIES: ClusterCapabilities = { trainJob: false, pytorchJob: false, rayJob: false, kueue: false };
+export const NO_CAPABILITIES: ClusterCapabilities = {
+  trainJob: false,
+  pytorchJob: false,
+  rayJob: false,
+  kueue: false,
+};
 
 /** Group/version/plural of every optional API we look for. */
 export const OPTIONAL_APIS = {
-  trainJob: { group: 'trainer.kubeflow.org', version: 'v1alpha1', plural: 'trainjobs', kind: 'TrainJob' },
+  trainJob: {
+    group: 'trainer.kubeflow.org',
+    version: 'v1alpha1',
+    plural: 'trainjobs',
+    kind: 'TrainJob',
+  },
   pytorchJob: { group: 'kubeflow.org', version: 'v1', plural: 'pytorchjobs', kind: 'PyTorchJob' },
   rayJob: { group: 'ray.io', version: 'v1', plural: 'rayjobs', kind: 'RayJob' },
-  kueueWorkload: { group: 'kueue.x-k8s.io', version: 'v1beta1', plural: 'workloads', kind: 'Workload' },
-  kueueLocalQueue: { group: 'kueue.x-k8s.io', version: 'v1beta1', plural: 'localqueues', kind: 'LocalQueue' },
+  kueueWorkload: {
+    group: 'kueue.x-k8s.io',
+    version: 'v1beta1',
+    plural: 'workloads',
+    kind: 'Workload',
+  },
+  kueueLocalQueue: {
+    group: 'kueue.x-k8s.io',
+    version: 'v1beta1',
+    plural: 'localqueues',
+    kind: 'LocalQueue',
+  },
 } as const;
 
 /** Resource plurals served per group/version ("ray.io/v1" -> {"rayjobs", ...}). */
 export type DiscoveredResources = ReadonlyMap<string, ReadonlySet<string>>;
 
 export function capabilitiesFrom(discovered: DiscoveredResources): ClusterCapabilities {
-  const has = (api: { group: string; version: string; plural: string }): boolean => discovered.get(`${api.group}/${api.version}`)?.has(api.plural) ?? false;
+  const has = (api: { group: string; version: string; plural: string }): boolean =>
+    discovered.get(`${api.group}/${api.version}`)?.has(api.plural) ?? false;
   return {
     trainJob: has(OPTIONAL_APIS.trainJob),
     pytorchJob: has(OPTIONAL_APIS.pytorchJob),
@@ -68,27 +89,53 @@ export function availableRuntimes(workers: number, capabilities: ClusterCapabili
  * (it handles restarts and elastic policies) or else an Indexed Job, which every cluster has.
  * RayJob is never picked automatically: the script must be written for Ray.
  */
-export function chooseRuntime(spec: Pick<JobSpec, 'workers' | 'runtime'>, capabilities: ClusterCapabilities): RuntimeChoice {
+export function chooseRuntime(
+  spec: Pick<JobSpec, 'workers' | 'runtime'>,
+  capabilities: ClusterCapabilities,
+): RuntimeChoice {
   const preference: RuntimePreference = spec.runtime;
   if (preference === 'auto') {
     if (spec.workers <= 1) {
       return { runtime: 'job', reason: 'One worker: a plain Kubernetes Job.' };
     }
     if (capabilities.trainJob) {
-      return { runtime: 'trainJob', reason: `${spec.workers} workers and the Kubeflow Trainer (TrainJob CRD) is installed.` };
+      return {
+        runtime: 'trainJob',
+        reason: `${spec.workers} workers and the Kubeflow Trainer (TrainJob CRD) is installed.`,
+      };
     }
     if (capabilities.pytorchJob) {
-      return { runtime: 'pytorchJob', reason: `${spec.workers} workers and the Kubeflow Training Operator (PyTorchJob CRD) is installed.` };
+      return {
+        runtime: 'pytorchJob',
+        reason: `${spec.workers} workers and the Kubeflow Training Operator (PyTorchJob CRD) is installed.`,
+      };
     }
-    return { runtime: 'indexedJob', reason: `${spec.workers} workers and no Kubeflow trainer on this cluster: an Indexed Job with a headless Service and torchrun rendezvous environment.` };
+    return {
+      runtime: 'indexedJob',
+      reason: `${spec.workers} workers and no Kubeflow trainer on this cluster: an Indexed Job with a headless Service and torchrun rendezvous environment.`,
+    };
   }
-  const installed: Record<Runtime, boolean> = { job: true, indexedJob: true, pytorchJob: capabilities.pytorchJob, trainJob: capabilities.trainJob, rayJob: capabilities.rayJob };
+  const installed: Record<Runtime, boolean> = {
+    job: true,
+    indexedJob: true,
+    pytorchJob: capabilities.pytorchJob,
+    trainJob: capabilities.trainJob,
+    rayJob: capabilities.rayJob,
+  };
   if (!installed[preference]) {
     const api = OPTIONAL_APIS[preference as 'pytorchJob' | 'trainJob' | 'rayJob'];
-    throw new KubeMlError('invalidInput', `The runtime "${preference}" needs the ${api.kind} CRD (${api.group}/${api.version}), which this cluster does not serve.`, `Use runtime "auto" (available here: ${availableRuntimes(spec.workers, capabilities).join(', ')}), or ask an admin to install it.`);
+    throw new KubeMlError(
+      'invalidInput',
+      `The runtime "${preference}" needs the ${api.kind} CRD (${api.group}/${api.version}), which this cluster does not serve.`,
+      `Use runtime "auto" (available here: ${availableRuntimes(spec.workers, capabilities).join(', ')}), or ask an admin to install it.`,
+    );
   }
   if (preference === 'job' && spec.workers > 1) {
-    throw new KubeMlError('invalidInput', `The runtime "job" runs one worker, but ${spec.workers} were asked for.`, 'Use "indexedJob" (or "auto") for several workers.');
+    throw new KubeMlError(
+      'invalidInput',
+      `The runtime "job" runs one worker, but ${spec.workers} were asked for.`,
+      'Use "indexedJob" (or "auto") for several workers.',
+    );
   }
   return { runtime: preference, reason: `Requested in the spec (runtime: ${preference}).` };
 }

@@ -39,9 +39,19 @@ export interface PackedFolder {
  * tar.gz of the entries, split into parts of at most `partBytes`; a clear error (with the
  * biggest files, the usual culprits) when the compressed archive exceeds `limitBytes`.
  */
-export async function packFolder(entries: readonly PackEntry[], limitBytes: number, partBytes = CODE_PART_BYTES): Promise<PackedFolder> {
+export async function packFolder(
+  entries: readonly PackEntry[],
+  limitBytes: number,
+  partBytes = CODE_PART_BYTES,
+): Promise<PackedFolder> {
   const uncompressedBytes = entries.reduce((sum, entry) => sum + entry.data.byteLength, 0);
-  const archive = await tarBuffer(entries.map((entry) => ({ path: entry.path, data: entry.data, mode: entry.executable ? 0o755 : 0o644 })));
+  const archive = await tarBuffer(
+    entries.map((entry) => ({
+      path: entry.path,
+      data: entry.data,
+      mode: entry.executable ? 0o755 : 0o644,
+    })),
+  );
   const compressed = gzipSync(archive, { level: 6 });
   if (compressed.byteLength > limitBytes) {
     const biggest = [...entries]
@@ -59,5 +69,10 @@ export async function packFolder(entries: readonly PackEntry[], limitBytes: numb
   for (let offset = 0; offset < compressed.byteLength; offset += partBytes) {
     parts.push(compressed.subarray(offset, Math.min(offset + partBytes, compressed.byteLength)));
   }
-  return { parts, compressedBytes: compressed.byteLength, uncompressedBytes, files: entries.length };
+  return {
+    parts,
+    compressedBytes: compressed.byteLength,
+    uncompressedBytes,
+    files: entries.length,
+  };
 }

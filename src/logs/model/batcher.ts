@@ -30,7 +30,11 @@ export class Batcher<T> {
     this.pending.push(item);
     if (this.budget) {
       this.pendingCost += this.budget.cost(item);
-      while (this.pending.length - this.head > 1 && (this.pending.length - this.head > this.budget.maxItems || this.pendingCost > this.budget.maxCost)) {
+      while (
+        this.pending.length - this.head > 1 &&
+        (this.pending.length - this.head > this.budget.maxItems ||
+          this.pendingCost > this.budget.maxCost)
+      ) {
         this.pendingCost -= this.budget.cost(this.pending[this.head]!);
         this.head++;
         this.superseded++;

@@ -11,7 +11,8 @@ export class RingBuffer<T> {
   private firstSequence = 0;
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity <= 0) throw new RangeError(`RingBuffer capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity <= 0)
+      throw new RangeError(`RingBuffer capacity must be a positive integer, got ${capacity}`);
     this.items = new Array<T | undefined>(capacity);
   }
 
@@ -51,16 +52,21 @@ export class RingBuffer<T> {
   /** The item with this sequence number, if it is still held. */
   getBySequence(sequence: number): T | undefined {
     const offset = sequence - this.firstSequence;
-    return offset >= 0 && offset < this.count ? this.items[(this.start + offset) % this.capacity] : undefined;
+    return offset >= 0 && offset < this.count
+      ? this.items[(this.start + offset) % this.capacity]
+      : undefined;
   }
 
   /** The index-th held item, oldest first. */
   at(index: number): T | undefined {
-    return index >= 0 && index < this.count ? this.items[(this.start + index) % this.capacity] : undefined;
+    return index >= 0 && index < this.count
+      ? this.items[(this.start + index) % this.capacity]
+      : undefined;
   }
 
   *[Symbol.iterator](): IterableIterator<T> {
-    for (let index = 0; index < this.count; index++) yield this.items[(this.start + index) % this.capacity] as T;
+    for (let index = 0; index < this.count; index++)
+      yield this.items[(this.start + index) % this.capacity] as T;
   }
 
   toArray(): T[] {

@@ -2,15 +2,31 @@ import * as yaml from 'js-yaml';
 import { loadYamlSafely, previewValue } from '../../cluster/safeYaml';
 import type { ModelFormat } from './modelFormat';
 import { runtimePreset, type RuntimeKind } from './runtimes';
-import { apiKeySecretName, validateEndpointSpec, type EndpointSpec, type Exposure, type ModelVolume } from './spec';
+import {
+  apiKeySecretName,
+  validateEndpointSpec,
+  type EndpointSpec,
+  type Exposure,
+  type ModelVolume,
+} from './spec';
 
 /** Where the model comes from before it is on a volume the server can mount. */
 export type ModelSource =
-  | { readonly kind: 'volume'; readonly claimName: string; readonly path: string; readonly readOnly: boolean }
+  | {
+      readonly kind: 'volume';
+      readonly claimName: string;
+      readonly path: string;
+      readonly readOnly: boolean;
+    }
   /** A local file or folder (relative to the workspace folder) uploaded into a model volume. */
   | { readonly kind: 'local'; readonly path: string }
   /** A path in a dev pod's workspace volume; mounted read-only, or copied into a model volume. */
-  | { readonly kind: 'devPod'; readonly devPod: string; readonly path: string; readonly copy: boolean };
+  | {
+      readonly kind: 'devPod';
+      readonly devPod: string;
+      readonly path: string;
+      readonly copy: boolean;
+    };
 
 /** `.kubeml/endpoint.yaml`: an EndpointSpec whose model is a source still to be resolved. */
 export interface EndpointFile {
@@ -28,7 +44,10 @@ function isRecord(value: unknown): value is Raw {
 
 class FieldReader {
   readonly problems: string[] = [];
-  constructor(private readonly raw: Raw, private readonly prefix = '') {}
+  constructor(
+    private readonly raw: Raw,
+    private readonly prefix = '',
+  ) {}
 
   string(key: string, required: true): string;
   string(key: string, required?: false): string | undefined;
@@ -92,7 +111,9 @@ const FORMATS: readonly ModelFormat[] = ['huggingface', 'gguf', 'onnx', 'torchsc
 
 function readSource(raw: Raw | undefined, problems: string[]): ModelSource {
   if (!raw) {
-    problems.push('model is required: give model.local (a path in this workspace), model.devPod + model.path, or model.claim + model.path.');
+    problems.push(
+      'model is required: give model.local (a path in this workspace), model.devPod + model.path, or model.claim + model.path.',
+    );
     return { kind: 'local', path: '' };
   }
   const reader = new FieldReader(raw, 'model.');
@@ -107,9 +128,19 @@ function readSource(raw: Raw | undefined, problems: string[]): ModelSource {
   } else if (local !== undefined) {
     source = { kind: 'local', path: local };
   } else if (devPod !== undefined) {
-    source = { kind: 'devPod', devPod, path: reader.string('path', true) ?? '', copy: reader.boolean('copy', false) };
+    source = {
+      kind: 'devPod',
+      devPod,
+      path: reader.string('path', true) ?? '',
+      copy: reader.boolean('copy', false),
+    };
   } else {
-    source = { kind: 'volume', claimName: claim ?? '', path: reader.string('path') ?? '', readOnly: reader.boolean('readOnly', true) };
+    source = {
+      kind: 'volume',
+      claimName: claim ?? '',
+      path: reader.string('path') ?? '',
+      readOnly: reader.boolean('readOnly', true),
+    };
   }
   problems.push(...reader.problems);
   return source;
@@ -121,7 +152,13 @@ function readExposure(raw: Raw | undefined, problems: string[]): Exposure {
   const kind = reader.string('kind') ?? 'cluster';
   let exposure: Exposure;
   if (kind === 'ingress') {
-    exposure = { kind, host: reader.string('host', true) ?? '', ingressClassName: reader.string('ingressClassName'), tlsSecretName: reader.string('tlsSecretName'), clusterIssuer: reader.string('clusterIssuer') };
+    exposure = {
+      kind,
+      host: reader.string('host', true) ?? '',
+      ingressClassName: reader.string('ingressClassName'),
+      tlsSecretName: reader.string('tlsSecretName'),
+      clusterIssuer: reader.string('clusterIssuer'),
+    };
   } else if (kind === 'loadBalancer' || kind === 'cluster') {
     exposure = { kind };
   } else {
@@ -139,13 +176,18 @@ function readExposure(raw: Raw | undefined, problems: string[]): Exposure {
 export function parseEndpointFile(text: string): { file?: EndpointFile; problems: string[] } {
   const { document, problem } = loadYamlSafely(text);
   if (problem !== undefined) return { problems: [`${ENDPOINT_FILE_PATH} is refused: ${problem}.`] };
-  if (!isRecord(document)) return { problems: [`${ENDPOINT_FILE_PATH} must be a mapping with at least name, runtime and model.`] };
+  if (!isRecord(document))
+    return {
+      problems: [`${ENDPOINT_FILE_PATH} must be a mapping with at least name, runtime and model.`],
+    };
   const reader = new FieldReader(document);
   const problems: string[] = [];
   const runtime = reader.string('runtime') ?? 'vllm';
-  if (!RUNTIMES.includes(runtime as RuntimeKind)) problems.push(`runtime "${runtime}" is unknown; use ${RUNTIMES.join(', ')}.`);
+  if (!RUNTIMES.includes(runtime as RuntimeKind))
+    problems.push(`runtime "${runtime}" is unknown; use ${RUNTIMES.join(', ')}.`);
   const modelFormat = reader.string('modelFormat');
-  if (modelFormat !== undefined && !FORMATS.includes(modelFormat as ModelFormat)) problems.push(`modelFormat "${modelFormat}" is unknown; use ${FORMATS.join(', ')}.`);
+  if (modelFormat !== undefined && !FORMATS.includes(modelFormat as ModelFormat))
+    problems.push(`modelFormat "${modelFormat}" is unknown; use ${FORMATS.join(', ')}.`);
   const replicas = reader.record('replicas') ?? {};
   const replicasReader = new FieldReader(replicas, 'replicas.');
   const minReplicas = replicasReader.number('min', 1);
@@ -154,7 +196,10 @@ export function parseEndpointFile(text: string): { file?: EndpointFile; problems
   const source = readSource(reader.record('model'), problems);
   const name = reader.string('name', true) ?? '';
   // On unless the file says apiKey: false, wherever the runtime can require one.
-  const apiKey = document.apiKey === undefined ? Boolean(runtimePreset(runtime as RuntimeKind)?.apiKeyArgs) : reader.boolean('apiKey', true);
+  const apiKey =
+    document.apiKey === undefined
+      ? Boolean(runtimePreset(runtime as RuntimeKind)?.apiKeyArgs)
+      : reader.boolean('apiKey', true);
   const spec: EndpointFile['spec'] = {
     name,
     namespace: reader.string('namespace'),
@@ -171,20 +216,64 @@ export function parseEndpointFile(text: string): { file?: EndpointFile; problems
     memory: reader.string('memory') ?? '32Gi',
     env: env && Object.fromEntries(Object.entries(env).map(([key, value]) => [key, String(value)])),
     restrictedPodSecurity: reader.boolean('restrictedPodSecurity', true),
-    scaling: { minReplicas, maxReplicas: replicasReader.number('max', minReplicas), targetCpuUtilization: replicasReader.number('targetCpuUtilization', 70) },
+    scaling: {
+      minReplicas,
+      maxReplicas: replicasReader.number('max', minReplicas),
+      targetCpuUtilization: replicasReader.number('targetCpuUtilization', 70),
+    },
     exposure: readExposure(reader.record('exposure'), problems),
-    networkPolicy: networkPolicy ? { allowFromNamespaces: new FieldReader(networkPolicy, 'networkPolicy.').strings('allowFromNamespaces') ?? [] } : undefined,
+    networkPolicy: networkPolicy
+      ? {
+          allowFromNamespaces:
+            new FieldReader(networkPolicy, 'networkPolicy.').strings('allowFromNamespaces') ?? [],
+        }
+      : undefined,
     preferKServe: reader.boolean('kserve', false),
     ...(apiKey ? { apiKeySecret: apiKeySecretName(name) } : {}),
   };
   problems.push(...reader.problems, ...replicasReader.problems);
-  const known = new Set(['name', 'namespace', 'runtime', 'image', 'command', 'args', 'port', 'healthPath', 'modelFormat', 'gpus', 'gpuProduct', 'cpu', 'memory', 'env', 'restrictedPodSecurity', 'replicas', 'exposure', 'networkPolicy', 'kserve', 'model', 'apiKey']);
+  const known = new Set([
+    'name',
+    'namespace',
+    'runtime',
+    'image',
+    'command',
+    'args',
+    'port',
+    'healthPath',
+    'modelFormat',
+    'gpus',
+    'gpuProduct',
+    'cpu',
+    'memory',
+    'env',
+    'restrictedPodSecurity',
+    'replicas',
+    'exposure',
+    'networkPolicy',
+    'kserve',
+    'model',
+    'apiKey',
+  ]);
   const unknown = Object.keys(document).filter((key) => !known.has(key));
-  if (unknown.length > 0) problems.push(`unknown field(s) ${unknown.slice(0, 5).map((key) => previewValue(key)).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''} (known: ${[...known].join(', ')}).`);
+  if (unknown.length > 0)
+    problems.push(
+      `unknown field(s) ${unknown
+        .slice(0, 5)
+        .map((key) => previewValue(key))
+        .join(
+          ', ',
+        )}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''} (known: ${[...known].join(', ')}).`,
+    );
   if (problems.length > 0) return { problems };
   // Validate with a placeholder volume: the real one is known only after the source is resolved.
-  const placeholder: ModelVolume = source.kind === 'volume' ? source : { claimName: 'placeholder', path: '', readOnly: true };
-  const specProblems = validateEndpointSpec({ ...spec, namespace: spec.namespace ?? 'default', model: placeholder });
+  const placeholder: ModelVolume =
+    source.kind === 'volume' ? source : { claimName: 'placeholder', path: '', readOnly: true };
+  const specProblems = validateEndpointSpec({
+    ...spec,
+    namespace: spec.namespace ?? 'default',
+    model: placeholder,
+  });
   if (specProblems.length > 0) return { problems: specProblems };
   return { file: { spec, source }, problems: [] };
 }
@@ -214,9 +303,20 @@ export function serializeEndpointFile(file: EndpointFile): string {
     cpu: spec.cpu,
     memory: spec.memory,
     ...(spec.env && Object.keys(spec.env).length > 0 ? { env: spec.env } : {}),
-    replicas: { min: spec.scaling.minReplicas, max: spec.scaling.maxReplicas, targetCpuUtilization: spec.scaling.targetCpuUtilization },
-    exposure: spec.exposure.kind === 'ingress' ? Object.fromEntries(Object.entries(spec.exposure).filter(([, value]) => value !== undefined)) : { kind: spec.exposure.kind },
-    ...(spec.networkPolicy ? { networkPolicy: { allowFromNamespaces: [...spec.networkPolicy.allowFromNamespaces] } } : {}),
+    replicas: {
+      min: spec.scaling.minReplicas,
+      max: spec.scaling.maxReplicas,
+      targetCpuUtilization: spec.scaling.targetCpuUtilization,
+    },
+    exposure:
+      spec.exposure.kind === 'ingress'
+        ? Object.fromEntries(
+            Object.entries(spec.exposure).filter(([, value]) => value !== undefined),
+          )
+        : { kind: spec.exposure.kind },
+    ...(spec.networkPolicy
+      ? { networkPolicy: { allowFromNamespaces: [...spec.networkPolicy.allowFromNamespaces] } }
+      : {}),
     ...(spec.restrictedPodSecurity ? {} : { restrictedPodSecurity: false }),
     ...(spec.preferKServe ? { kserve: true } : {}),
     ...(!spec.apiKeySecret && runtimePreset(spec.runtime)?.apiKeyArgs ? { apiKey: false } : {}),

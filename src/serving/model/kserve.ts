@@ -13,13 +13,22 @@ export interface InferenceService extends KubernetesObject {
     url?: string;
     address?: { url?: string };
     conditions?: { type: string; status: string; reason?: string; message?: string }[];
-    components?: Record<string, { latestReadyRevision?: string; latestCreatedRevision?: string; url?: string }>;
+    components?: Record<
+      string,
+      { latestReadyRevision?: string; latestCreatedRevision?: string; url?: string }
+    >;
   };
 }
 
 /** Whether discovery's group list offers the InferenceService version we write. */
-export function kserveAvailable(groups: readonly { name: string; versions: readonly { version: string }[] }[]): boolean {
-  return groups.some((group) => group.name === KSERVE_GROUP && group.versions.some((version) => version.version === KSERVE_VERSION));
+export function kserveAvailable(
+  groups: readonly { name: string; versions: readonly { version: string }[] }[],
+): boolean {
+  return groups.some(
+    (group) =>
+      group.name === KSERVE_GROUP &&
+      group.versions.some((version) => version.version === KSERVE_VERSION),
+  );
 }
 
 /**
@@ -55,7 +64,10 @@ export function buildInferenceService(spec: EndpointSpec): InferenceService {
   };
 }
 
-export type InferenceServiceState = { state: 'ready'; url?: string } | { state: 'progressing'; message: string } | { state: 'failed'; message: string };
+export type InferenceServiceState =
+  | { state: 'ready'; url?: string }
+  | { state: 'progressing'; message: string }
+  | { state: 'failed'; message: string };
 
 /** Ready / progressing / failed from the InferenceService's conditions (KServe's own status). */
 export function interpretInferenceService(service: InferenceService): InferenceServiceState {
@@ -64,10 +76,24 @@ export function interpretInferenceService(service: InferenceService): InferenceS
   const url = service.status?.url ?? service.status?.address?.url;
   if (ready?.status === 'True') return { state: 'ready', url };
   const failing = conditions.find((condition) => condition.status === 'False' && condition.message);
-  if (failing && (failing.reason === 'RevisionFailed' || /fail|error|invalid/i.test(failing.reason ?? '') || /fail|error/i.test(failing.message ?? ''))) {
+  if (
+    failing &&
+    (failing.reason === 'RevisionFailed' ||
+      /fail|error|invalid/i.test(failing.reason ?? '') ||
+      /fail|error/i.test(failing.message ?? ''))
+  ) {
     return { state: 'failed', message: `${failing.type}: ${failing.message}` };
   }
-  if (conditions.length === 0) return { state: 'progressing', message: 'Waiting for the KServe controller to pick up the InferenceService (no status yet).' };
+  if (conditions.length === 0)
+    return {
+      state: 'progressing',
+      message: 'Waiting for the KServe controller to pick up the InferenceService (no status yet).',
+    };
   const pending = conditions.find((condition) => condition.status !== 'True');
-  return { state: 'progressing', message: pending ? `${pending.type}: ${pending.message ?? pending.reason ?? 'not ready yet'}` : 'Not ready yet.' };
+  return {
+    state: 'progressing',
+    message: pending
+      ? `${pending.type}: ${pending.message ?? pending.reason ?? 'not ready yet'}`
+      : 'Not ready yet.',
+  };
 }

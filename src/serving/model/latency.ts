@@ -34,22 +34,46 @@ export class LatencyMeter {
   }
 
   finish(at: number): LatencyFigures {
-    return computeLatency({ startedAt: this.startedAt, firstTokenAt: this.firstTokenAt, lastTokenAt: this.lastTokenAt, finishedAt: at, contentChunks: this.chunks, serverTokens: this.serverTokens });
+    return computeLatency({
+      startedAt: this.startedAt,
+      firstTokenAt: this.firstTokenAt,
+      lastTokenAt: this.lastTokenAt,
+      finishedAt: at,
+      contentChunks: this.chunks,
+      serverTokens: this.serverTokens,
+    });
   }
 }
 
-export function computeLatency(input: { startedAt: number; firstTokenAt?: number; lastTokenAt?: number; finishedAt: number; contentChunks: number; serverTokens?: number }): LatencyFigures {
+export function computeLatency(input: {
+  startedAt: number;
+  firstTokenAt?: number;
+  lastTokenAt?: number;
+  finishedAt: number;
+  contentChunks: number;
+  serverTokens?: number;
+}): LatencyFigures {
   const tokens = input.serverTokens ?? input.contentChunks;
-  const ttftMs = input.firstTokenAt === undefined ? undefined : input.firstTokenAt - input.startedAt;
+  const ttftMs =
+    input.firstTokenAt === undefined ? undefined : input.firstTokenAt - input.startedAt;
   const end = input.lastTokenAt ?? input.finishedAt;
   const decodeMs = input.firstTokenAt === undefined ? 0 : end - input.firstTokenAt;
   // One token means no decode interval to measure; report nothing rather than infinity.
   const tokensPerSecond = tokens > 1 && decodeMs > 0 ? ((tokens - 1) * 1000) / decodeMs : undefined;
-  return { ttftMs, totalMs: input.finishedAt - input.startedAt, completionTokens: tokens, tokensFromServer: input.serverTokens !== undefined, tokensPerSecond };
+  return {
+    ttftMs,
+    totalMs: input.finishedAt - input.startedAt,
+    completionTokens: tokens,
+    tokensFromServer: input.serverTokens !== undefined,
+    tokensPerSecond,
+  };
 }
 
 export function formatLatency(figures: LatencyFigures): string {
   const ttft = figures.ttftMs === undefined ? 'no tokens' : `TTFT ${Math.round(figures.ttftMs)} ms`;
-  const speed = figures.tokensPerSecond === undefined ? '' : ` · ${figures.tokensPerSecond.toFixed(1)} tokens/s`;
+  const speed =
+    figures.tokensPerSecond === undefined
+      ? ''
+      : ` · ${figures.tokensPerSecond.toFixed(1)} tokens/s`;
   return `${ttft}${speed} · ${figures.completionTokens} tokens${figures.tokensFromServer ? '' : ' (chunks)'} · ${(figures.totalMs / 1000).toFixed(2)} s`;
 }

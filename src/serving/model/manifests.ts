@@ -29,11 +29,18 @@ export interface EndpointManifests {
 }
 
 export function modelPathInContainer(spec: ServerSpec): string {
-  return spec.model.path ? `${MODEL_MOUNT_PATH}/${spec.model.path.replace(/\/+$/, '')}` : MODEL_MOUNT_PATH;
+  return spec.model.path
+    ? `${MODEL_MOUNT_PATH}/${spec.model.path.replace(/\/+$/, '')}`
+    : MODEL_MOUNT_PATH;
 }
 
-function probes(healthPath: string): Pick<V1Container, 'startupProbe' | 'readinessProbe' | 'livenessProbe'> {
-  const probe = (timing: Partial<V1Probe>): V1Probe => ({ httpGet: { path: healthPath, port: 'http' }, ...timing });
+function probes(
+  healthPath: string,
+): Pick<V1Container, 'startupProbe' | 'readinessProbe' | 'livenessProbe'> {
+  const probe = (timing: Partial<V1Probe>): V1Probe => ({
+    httpGet: { path: healthPath, port: 'http' },
+    ...timing,
+  });
   return {
     // Loading tens of GB of weights takes minutes: the startup probe allows 30 min before liveness starts judging.
     startupProbe: probe({ periodSeconds: 10, failureThreshold: 180, timeoutSeconds: 5 }),
@@ -46,20 +53,39 @@ function probes(healthPath: string): Pick<V1Container, 'startupProbe' | 'readine
 export const API_KEY_VARIABLE = 'KUBEML_API_KEY';
 
 /** Arguments for the server: the preset's, or the custom ones with {model} substituted. */
-export function serverArgs(spec: ServerSpec, servedName: string): { command?: string[]; args: string[] } {
+export function serverArgs(
+  spec: ServerSpec,
+  servedName: string,
+): { command?: string[]; args: string[] } {
   const { port } = resolvedServer(spec);
   const modelPath = modelPathInContainer(spec);
   const preset = runtimePreset(spec.runtime);
-  const substitute = (value: string) => value.replaceAll('{model}', modelPath).replaceAll('{port}', String(port)).replaceAll('{name}', servedName);
+  const substitute = (value: string) =>
+    value
+      .replaceAll('{model}', modelPath)
+      .replaceAll('{port}', String(port))
+      .replaceAll('{name}', servedName);
   if (preset) {
-    const keyArgs = spec.apiKeySecret && preset.apiKeyArgs ? preset.apiKeyArgs(API_KEY_VARIABLE) : [];
-    return { command: spec.command?.map(substitute), args: [...preset.args(modelPath, servedName, spec.gpus, port), ...keyArgs, ...(spec.args ?? []).map(substitute)] };
+    const keyArgs =
+      spec.apiKeySecret && preset.apiKeyArgs ? preset.apiKeyArgs(API_KEY_VARIABLE) : [];
+    return {
+      command: spec.command?.map(substitute),
+      args: [
+        ...preset.args(modelPath, servedName, spec.gpus, port),
+        ...keyArgs,
+        ...(spec.args ?? []).map(substitute),
+      ],
+    };
   }
   return { command: spec.command?.map(substitute), args: (spec.args ?? []).map(substitute) };
 }
 
 /** The server container and pod spec shared by the Deployment and the KServe predictor. */
-export function serverPodSpec(spec: ServerSpec, servedName: string, containerName = CONTAINER_NAME): V1PodSpec {
+export function serverPodSpec(
+  spec: ServerSpec,
+  servedName: string,
+  containerName = CONTAINER_NAME,
+): V1PodSpec {
   const { image, port, healthPath } = resolvedServer(spec);
   const { command, args } = serverArgs(spec, servedName);
   const gpu = gpuPlacement(spec.gpus, spec.gpuProduct);
@@ -74,8 +100,17 @@ export function serverPodSpec(spec: ServerSpec, servedName: string, containerNam
       { name: 'HOME', value: '/tmp' },
       { name: 'HF_HOME', value: '/tmp/huggingface' },
       { name: 'HF_HUB_OFFLINE', value: '1' },
-      ...(spec.apiKeySecret ? [{ name: API_KEY_VARIABLE, valueFrom: { secretKeyRef: { name: spec.apiKeySecret, key: 'api-key' } } }] : []),
-      ...Object.entries(spec.env ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([name, value]) => ({ name, value })),
+      ...(spec.apiKeySecret
+        ? [
+            {
+              name: API_KEY_VARIABLE,
+              valueFrom: { secretKeyRef: { name: spec.apiKeySecret, key: 'api-key' } },
+            },
+          ]
+        : []),
+      ...Object.entries(spec.env ?? {})
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, value]) => ({ name, value })),
     ],
     resources: {
       requests: { cpu: spec.cpu, memory: spec.memory, ...gpu?.resources },
@@ -95,7 +130,10 @@ export function serverPodSpec(spec: ServerSpec, servedName: string, containerNam
     securityContext: podSecurityContext(spec.restrictedPodSecurity),
     containers: [container],
     volumes: [
-      { name: 'model', persistentVolumeClaim: { claimName: spec.model.claimName, readOnly: spec.model.readOnly } },
+      {
+        name: 'model',
+        persistentVolumeClaim: { claimName: spec.model.claimName, readOnly: spec.model.readOnly },
+      },
       { name: 'scratch', emptyDir: {} },
       // Tensor-parallel workers exchange tensors through shared memory; the default 64 MiB is far too small.
       { name: 'dshm', emptyDir: { medium: 'Memory', sizeLimit: '16Gi' } },
@@ -119,16 +157,27 @@ export function buildDeployment(spec: EndpointSpec): V1Deployment {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: { name: spec.name, namespace: spec.namespace, labels, annotations: { [SPEC_ANNOTATION]: specAnnotation(spec) } },
+    metadata: {
+      name: spec.name,
+      namespace: spec.namespace,
+      labels,
+      annotations: { [SPEC_ANNOTATION]: specAnnotation(spec) },
+    },
     spec: {
       // With an autoscaler the HPA owns replicas; leaving it out keeps server-side apply from fighting it.
       ...(hasAutoscaler(spec) ? {} : { replicas: spec.scaling.minReplicas }),
       revisionHistoryLimit: 10,
       progressDeadlineSeconds: 1800,
       selector: { matchLabels: { [ENDPOINT_LABEL]: spec.name } },
-      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: spec.gpus > 0 ? 0 : 1, maxUnavailable: spec.gpus > 0 ? 1 : 0 } },
+      strategy: {
+        type: 'RollingUpdate',
+        rollingUpdate: { maxSurge: spec.gpus > 0 ? 0 : 1, maxUnavailable: spec.gpus > 0 ? 1 : 0 },
+      },
       template: {
-        metadata: { labels, annotations: { [SERVER_SPEC_ANNOTATION]: JSON.stringify(serverSpecOf(spec)) } },
+        metadata: {
+          labels,
+          annotations: { [SERVER_SPEC_ANNOTATION]: JSON.stringify(serverSpecOf(spec)) },
+        },
         spec: serverPodSpec(spec, spec.name),
       },
     },
@@ -157,9 +206,22 @@ export function buildAutoscaler(spec: EndpointSpec): V2HorizontalPodAutoscaler {
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: spec.name },
       minReplicas: spec.scaling.minReplicas,
       maxReplicas: spec.scaling.maxReplicas,
-      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: spec.scaling.targetCpuUtilization } } }],
+      metrics: [
+        {
+          type: 'Resource',
+          resource: {
+            name: 'cpu',
+            target: { type: 'Utilization', averageUtilization: spec.scaling.targetCpuUtilization },
+          },
+        },
+      ],
       // A new replica loads the model for minutes: scale down slowly so load spikes do not thrash GPUs.
-      behavior: { scaleDown: { stabilizationWindowSeconds: 600, policies: [{ type: 'Pods', value: 1, periodSeconds: 300 }] } },
+      behavior: {
+        scaleDown: {
+          stabilizationWindowSeconds: 600,
+          policies: [{ type: 'Pods', value: 1, periodSeconds: 300 }],
+        },
+      },
     },
   };
 }
@@ -167,7 +229,8 @@ export function buildAutoscaler(spec: EndpointSpec): V2HorizontalPodAutoscaler {
 export function buildIngress(spec: EndpointSpec): V1Ingress | undefined {
   if (spec.exposure.kind !== 'ingress') return undefined;
   const { host, ingressClassName, clusterIssuer } = spec.exposure;
-  const tlsSecretName = spec.exposure.tlsSecretName ?? (clusterIssuer ? `${spec.name}-tls` : undefined);
+  const tlsSecretName =
+    spec.exposure.tlsSecretName ?? (clusterIssuer ? `${spec.name}-tls` : undefined);
   return {
     apiVersion: 'networking.k8s.io/v1',
     kind: 'Ingress',
@@ -185,7 +248,20 @@ export function buildIngress(spec: EndpointSpec): V1Ingress | undefined {
     spec: {
       ...(ingressClassName ? { ingressClassName } : {}),
       ...(tlsSecretName ? { tls: [{ hosts: [host], secretName: tlsSecretName }] } : {}),
-      rules: [{ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: spec.name, port: { name: 'http' } } } }] } }],
+      rules: [
+        {
+          host,
+          http: {
+            paths: [
+              {
+                path: '/',
+                pathType: 'Prefix',
+                backend: { service: { name: spec.name, port: { name: 'http' } } },
+              },
+            ],
+          },
+        },
+      ],
     },
   };
 }
@@ -206,7 +282,9 @@ export function buildNetworkPolicy(spec: EndpointSpec): V1NetworkPolicy | undefi
           // client-node's model names the field `_from` (its serializer writes "from").
           _from: [
             { podSelector: {} },
-            ...spec.networkPolicy.allowFromNamespaces.map((namespace) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } } })),
+            ...spec.networkPolicy.allowFromNamespaces.map((namespace) => ({
+              namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': namespace } },
+            })),
           ],
           ports: [{ protocol: 'TCP', port }],
         },

@@ -24,14 +24,27 @@ export interface PlaygroundPrompt {
   readonly parameters: SamplingParameters;
 }
 
-export const DEFAULT_PARAMETERS: SamplingParameters = { temperature: 0.7, maxTokens: 256, topP: 1, stop: [] };
+export const DEFAULT_PARAMETERS: SamplingParameters = {
+  temperature: 0.7,
+  maxTokens: 256,
+  topP: 1,
+  stop: [],
+};
 
 export function validateParameters(parameters: SamplingParameters): string[] {
   const problems: string[] = [];
-  if (!(parameters.temperature >= 0 && parameters.temperature <= 2)) problems.push(`temperature ${parameters.temperature} must be between 0 and 2.`);
-  if (!Number.isInteger(parameters.maxTokens) || parameters.maxTokens < 1 || parameters.maxTokens > 131072) problems.push(`max tokens ${parameters.maxTokens} must be a whole number from 1 to 131072.`);
-  if (!(parameters.topP > 0 && parameters.topP <= 1)) problems.push(`top_p ${parameters.topP} must be above 0 and at most 1.`);
-  if (parameters.stop.length > 4) problems.push('at most 4 stop sequences are allowed by the OpenAI API.');
+  if (!(parameters.temperature >= 0 && parameters.temperature <= 2))
+    problems.push(`temperature ${parameters.temperature} must be between 0 and 2.`);
+  if (
+    !Number.isInteger(parameters.maxTokens) ||
+    parameters.maxTokens < 1 ||
+    parameters.maxTokens > 131072
+  )
+    problems.push(`max tokens ${parameters.maxTokens} must be a whole number from 1 to 131072.`);
+  if (!(parameters.topP > 0 && parameters.topP <= 1))
+    problems.push(`top_p ${parameters.topP} must be above 0 and at most 1.`);
+  if (parameters.stop.length > 4)
+    problems.push('at most 4 stop sequences are allowed by the OpenAI API.');
   return problems;
 }
 
@@ -54,11 +67,20 @@ export function buildCompletionRequest(prompt: PlaygroundPrompt): HttpRequestPla
     ...(parameters.stop.length > 0 ? { stop: [...parameters.stop] } : {}),
   };
   if (prompt.mode === 'chat') {
-    const messages = [...(prompt.systemPrompt.trim() ? [{ role: 'system', content: prompt.systemPrompt }] : []), ...prompt.messages.map((message) => ({ role: message.role, content: message.content }))];
+    const messages = [
+      ...(prompt.systemPrompt.trim() ? [{ role: 'system', content: prompt.systemPrompt }] : []),
+      ...prompt.messages.map((message) => ({ role: message.role, content: message.content })),
+    ];
     return { path: '/v1/chat/completions', body: { ...common, messages } };
   }
   const text = prompt.messages.map((message) => message.content).join('\n');
-  return { path: '/v1/completions', body: { ...common, prompt: prompt.systemPrompt.trim() ? `${prompt.systemPrompt}\n\n${text}` : text } };
+  return {
+    path: '/v1/completions',
+    body: {
+      ...common,
+      prompt: prompt.systemPrompt.trim() ? `${prompt.systemPrompt}\n\n${text}` : text,
+    },
+  };
 }
 
 /** POSIX shell single-quoting: safe for any text, including quotes and newlines. */
@@ -74,9 +96,14 @@ function pythonLiteral(value: unknown, indent = 0): string {
   if (typeof value === 'boolean') return value ? 'True' : 'False';
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'None';
   if (typeof value === 'string') return JSON.stringify(value);
-  if (Array.isArray(value)) return value.length === 0 ? '[]' : `[\n${value.map((item) => `${pad}${pythonLiteral(item, indent + 1)}`).join(',\n')},\n${end}]`;
+  if (Array.isArray(value))
+    return value.length === 0
+      ? '[]'
+      : `[\n${value.map((item) => `${pad}${pythonLiteral(item, indent + 1)}`).join(',\n')},\n${end}]`;
   const entries = Object.entries(value as Record<string, unknown>);
-  return entries.length === 0 ? '{}' : `{\n${entries.map(([key, item]) => `${pad}${JSON.stringify(key)}: ${pythonLiteral(item, indent + 1)}`).join(',\n')},\n${end}}`;
+  return entries.length === 0
+    ? '{}'
+    : `{\n${entries.map(([key, item]) => `${pad}${JSON.stringify(key)}: ${pythonLiteral(item, indent + 1)}`).join(',\n')},\n${end}}`;
 }
 
 /** Where a snippet finds the API key: the environment, never the snippet (clipboards are shared and kept). */
@@ -99,7 +126,10 @@ export function curlSnippet(baseUrl: string, plan: HttpRequestPlan, keySecret?: 
 
 /** "Copy as Python": the same request with `requests`, printing tokens as they stream. */
 export function pythonSnippet(baseUrl: string, plan: HttpRequestPlan, keySecret?: string): string {
-  const field = plan.path === '/v1/chat/completions' ? 'choice.get("delta", {}).get("content") or ""' : 'choice.get("text") or ""';
+  const field =
+    plan.path === '/v1/chat/completions'
+      ? 'choice.get("delta", {}).get("content") or ""'
+      : 'choice.get("text") or ""';
   return [
     ...(keySecret ? [apiKeyComment('#', keySecret)] : []),
     'import json',

@@ -31,10 +31,14 @@ export const RUNTIME_PRESETS: Readonly<Record<Exclude<RuntimeKind, 'custom'>, Ru
     healthPath: '/health',
     openAiCompatible: true,
     args: (modelPath, servedName, gpus, port) => [
-      '--model', modelPath,
-      '--served-model-name', servedName,
-      '--host', '0.0.0.0',
-      '--port', String(port),
+      '--model',
+      modelPath,
+      '--served-model-name',
+      servedName,
+      '--host',
+      '0.0.0.0',
+      '--port',
+      String(port),
       ...(gpus > 1 ? ['--tensor-parallel-size', String(gpus)] : []),
     ],
     // Kubernetes expands $(VAR) from the container's environment, filled from the Secret.
@@ -43,15 +47,19 @@ export const RUNTIME_PRESETS: Readonly<Record<Exclude<RuntimeKind, 'custom'>, Ru
   tgi: {
     kind: 'tgi',
     label: 'Hugging Face Text Generation Inference',
-    description: 'ghcr.io/huggingface/text-generation-inference: Hugging Face folders (OpenAI-compatible Messages API)',
+    description:
+      'ghcr.io/huggingface/text-generation-inference: Hugging Face folders (OpenAI-compatible Messages API)',
     image: 'ghcr.io/huggingface/text-generation-inference:2.4.0',
     port: 8080,
     healthPath: '/health',
     openAiCompatible: true,
     args: (modelPath, _servedName, gpus, port) => [
-      '--model-id', modelPath,
-      '--hostname', '0.0.0.0',
-      '--port', String(port),
+      '--model-id',
+      modelPath,
+      '--hostname',
+      '0.0.0.0',
+      '--port',
+      String(port),
       ...(gpus > 1 ? ['--num-shard', String(gpus)] : []),
     ],
   },
@@ -63,7 +71,11 @@ export const RUNTIME_PRESETS: Readonly<Record<Exclude<RuntimeKind, 'custom'>, Ru
     port: 8000,
     healthPath: '/v2/health/ready',
     openAiCompatible: false,
-    args: (modelPath, _servedName, _gpus, port) => ['tritonserver', `--model-repository=${modelPath}`, `--http-port=${port}`],
+    args: (modelPath, _servedName, _gpus, port) => [
+      'tritonserver',
+      `--model-repository=${modelPath}`,
+      `--http-port=${port}`,
+    ],
   },
 };
 

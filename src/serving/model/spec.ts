@@ -21,7 +21,13 @@ export interface Scaling {
 export type Exposure =
   | { readonly kind: 'cluster' }
   /** TLS from a Secret the user holds, or from cert-manager (`clusterIssuer`) into "<name>-tls". */
-  | { readonly kind: 'ingress'; readonly host: string; readonly ingressClassName?: string; readonly tlsSecretName?: string; readonly clusterIssuer?: string }
+  | {
+      readonly kind: 'ingress';
+      readonly host: string;
+      readonly ingressClassName?: string;
+      readonly tlsSecretName?: string;
+      readonly clusterIssuer?: string;
+    }
   | { readonly kind: 'loadBalancer' };
 
 /** Everything that shapes the server pods; changing it starts a new rollout (revision). */
@@ -69,7 +75,11 @@ export function serverSpecOf(spec: ServerSpec): ServerSpec {
     args: spec.args,
     port: spec.port,
     healthPath: spec.healthPath,
-    model: { claimName: spec.model.claimName, path: spec.model.path, readOnly: spec.model.readOnly },
+    model: {
+      claimName: spec.model.claimName,
+      path: spec.model.path,
+      readOnly: spec.model.readOnly,
+    },
     modelFormat: spec.modelFormat,
     gpus: spec.gpus,
     gpuProduct: spec.gpuProduct,
@@ -99,57 +109,105 @@ export function validateEndpointSpec(spec: EndpointSpec): string[] {
   const problems: string[] = [];
   const nameProblem = validateDnsLabel(spec.name, 'endpoint name');
   if (nameProblem) problems.push(nameProblem);
-  else if (spec.name.length > 50) problems.push(`endpoint name "${spec.name}" is ${spec.name.length} characters long; keep it to 50 so derived object names (e.g. "<name>-model") stay under 63.`);
+  else if (spec.name.length > 50)
+    problems.push(
+      `endpoint name "${spec.name}" is ${spec.name.length} characters long; keep it to 50 so derived object names (e.g. "<name>-model") stay under 63.`,
+    );
   const namespaceProblem = validateDnsLabel(spec.namespace, 'namespace');
   if (namespaceProblem) problems.push(namespaceProblem);
 
   const preset = runtimePreset(spec.runtime);
-  if (!preset && spec.runtime !== 'custom') problems.push(`runtime "${String(spec.runtime)}" is unknown; use vllm, tgi, triton or custom.`);
+  if (!preset && spec.runtime !== 'custom')
+    problems.push(`runtime "${String(spec.runtime)}" is unknown; use vllm, tgi, triton or custom.`);
   if (spec.runtime === 'custom') {
     if (!spec.image?.trim()) problems.push('image is required for a custom runtime.');
-    if (spec.port === undefined) problems.push('port is required for a custom runtime (the port the server listens on).');
-    if (!spec.healthPath) problems.push('healthPath is required for a custom runtime (a path answering 200 when ready, e.g. /health).');
+    if (spec.port === undefined)
+      problems.push('port is required for a custom runtime (the port the server listens on).');
+    if (!spec.healthPath)
+      problems.push(
+        'healthPath is required for a custom runtime (a path answering 200 when ready, e.g. /health).',
+      );
   }
-  if (spec.image !== undefined && /\s/.test(spec.image)) problems.push(`image "${spec.image}" contains whitespace.`);
-  if (spec.port !== undefined && (!Number.isInteger(spec.port) || spec.port < 1024 || spec.port > 65535)) {
-    problems.push(`port ${spec.port} must be an integer from 1024 to 65535 (pods run as non-root and cannot bind lower ports).`);
+  if (spec.image !== undefined && /\s/.test(spec.image))
+    problems.push(`image "${spec.image}" contains whitespace.`);
+  if (
+    spec.port !== undefined &&
+    (!Number.isInteger(spec.port) || spec.port < 1024 || spec.port > 65535)
+  ) {
+    problems.push(
+      `port ${spec.port} must be an integer from 1024 to 65535 (pods run as non-root and cannot bind lower ports).`,
+    );
   }
-  if (spec.healthPath !== undefined && !HEALTH_PATH.test(spec.healthPath)) problems.push(`healthPath "${spec.healthPath}" must start with "/" and contain only URL path characters.`);
+  if (spec.healthPath !== undefined && !HEALTH_PATH.test(spec.healthPath))
+    problems.push(
+      `healthPath "${spec.healthPath}" must start with "/" and contain only URL path characters.`,
+    );
 
   const claimProblem = validateDnsSubdomain(spec.model.claimName, 'model volume claim name');
   if (claimProblem) problems.push(claimProblem);
   if (spec.model.path.startsWith('/') || spec.model.path.split('/').includes('..')) {
-    problems.push(`model path "${spec.model.path}" must be relative to the volume root and must not contain "..".`);
+    problems.push(
+      `model path "${spec.model.path}" must be relative to the volume root and must not contain "..".`,
+    );
   }
 
-  if (!Number.isInteger(spec.gpus) || spec.gpus < 0 || spec.gpus > 64) problems.push(`gpus ${spec.gpus} must be a whole number from 0 to 64.`);
-  if (spec.gpuProduct !== undefined && spec.gpus === 0) problems.push('gpuProduct is set but gpus is 0; ask for at least one GPU or drop the product.');
-  if (!QUANTITY.test(spec.cpu)) problems.push(`cpu "${spec.cpu}" is not a Kubernetes quantity (e.g. 4 or 500m).`);
-  if (!QUANTITY.test(spec.memory)) problems.push(`memory "${spec.memory}" is not a Kubernetes quantity (e.g. 32Gi).`);
+  if (!Number.isInteger(spec.gpus) || spec.gpus < 0 || spec.gpus > 64)
+    problems.push(`gpus ${spec.gpus} must be a whole number from 0 to 64.`);
+  if (spec.gpuProduct !== undefined && spec.gpus === 0)
+    problems.push('gpuProduct is set but gpus is 0; ask for at least one GPU or drop the product.');
+  if (!QUANTITY.test(spec.cpu))
+    problems.push(`cpu "${spec.cpu}" is not a Kubernetes quantity (e.g. 4 or 500m).`);
+  if (!QUANTITY.test(spec.memory))
+    problems.push(`memory "${spec.memory}" is not a Kubernetes quantity (e.g. 32Gi).`);
   for (const key of Object.keys(spec.env ?? {})) {
-    if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(key)) problems.push(`environment variable name "${key}" is invalid (letters, digits, "_", "-", "." and not starting with a digit).`);
+    if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(key))
+      problems.push(
+        `environment variable name "${key}" is invalid (letters, digits, "_", "-", "." and not starting with a digit).`,
+      );
   }
 
   const { minReplicas, maxReplicas, targetCpuUtilization } = spec.scaling;
-  if (!Number.isInteger(minReplicas) || minReplicas < 1) problems.push(`minReplicas ${minReplicas} must be a whole number of at least 1.`);
-  if (!Number.isInteger(maxReplicas) || maxReplicas < minReplicas) problems.push(`maxReplicas ${maxReplicas} must be a whole number not below minReplicas (${minReplicas}).`);
-  if (maxReplicas > 100) problems.push(`maxReplicas ${maxReplicas} is above 100; that is almost certainly a typo.`);
-  if (!Number.isInteger(targetCpuUtilization) || targetCpuUtilization < 1 || targetCpuUtilization > 100) problems.push(`targetCpuUtilization ${targetCpuUtilization} must be a percentage from 1 to 100.`);
+  if (!Number.isInteger(minReplicas) || minReplicas < 1)
+    problems.push(`minReplicas ${minReplicas} must be a whole number of at least 1.`);
+  if (!Number.isInteger(maxReplicas) || maxReplicas < minReplicas)
+    problems.push(
+      `maxReplicas ${maxReplicas} must be a whole number not below minReplicas (${minReplicas}).`,
+    );
+  if (maxReplicas > 100)
+    problems.push(`maxReplicas ${maxReplicas} is above 100; that is almost certainly a typo.`);
+  if (
+    !Number.isInteger(targetCpuUtilization) ||
+    targetCpuUtilization < 1 ||
+    targetCpuUtilization > 100
+  )
+    problems.push(
+      `targetCpuUtilization ${targetCpuUtilization} must be a percentage from 1 to 100.`,
+    );
 
   if (spec.exposure.kind === 'ingress') {
-    const hostProblem = validateDnsSubdomain(spec.exposure.host.replace(/^\*\./, ''), 'Ingress host');
+    const hostProblem = validateDnsSubdomain(
+      spec.exposure.host.replace(/^\*\./, ''),
+      'Ingress host',
+    );
     if (hostProblem) problems.push(hostProblem);
     if (spec.exposure.tlsSecretName) {
       const secretProblem = validateDnsSubdomain(spec.exposure.tlsSecretName, 'TLS secret name');
       if (secretProblem) problems.push(secretProblem);
     }
     if (spec.exposure.clusterIssuer) {
-      const issuerProblem = validateDnsSubdomain(spec.exposure.clusterIssuer, 'cert-manager ClusterIssuer name');
+      const issuerProblem = validateDnsSubdomain(
+        spec.exposure.clusterIssuer,
+        'cert-manager ClusterIssuer name',
+      );
       if (issuerProblem) problems.push(issuerProblem);
-      if (spec.exposure.tlsSecretName) problems.push('give either exposure.tlsSecretName or exposure.clusterIssuer, not both.');
+      if (spec.exposure.tlsSecretName)
+        problems.push('give either exposure.tlsSecretName or exposure.clusterIssuer, not both.');
     }
   }
-  if (spec.apiKeySecret && !preset?.apiKeyArgs) problems.push(`runtime "${spec.runtime}" cannot require an API key here; set apiKey: false (and keep the endpoint inside the cluster) or use vllm.`);
+  if (spec.apiKeySecret && !preset?.apiKeyArgs)
+    problems.push(
+      `runtime "${spec.runtime}" cannot require an API key here; set apiKey: false (and keep the endpoint inside the cluster) or use vllm.`,
+    );
   for (const namespace of spec.networkPolicy?.allowFromNamespaces ?? []) {
     const problem = validateDnsLabel(namespace, 'allowed namespace');
     if (problem) problems.push(problem);
@@ -158,7 +216,12 @@ export function validateEndpointSpec(spec: EndpointSpec): string[] {
 }
 
 /** The container port, health path, image and OpenAI compatibility the spec resolves to. */
-export function resolvedServer(spec: ServerSpec): { image: string; port: number; healthPath: string; openAiCompatible: boolean } {
+export function resolvedServer(spec: ServerSpec): {
+  image: string;
+  port: number;
+  healthPath: string;
+  openAiCompatible: boolean;
+} {
   const preset = runtimePreset(spec.runtime);
   return {
     image: spec.image?.trim() || preset?.image || '',

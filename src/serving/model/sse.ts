@@ -45,7 +45,8 @@ export class SseParser {
       const match = /\r\n|\r|\n/.exec(this.buffer);
       if (!match) break;
       // A lone CR at the end may be the first half of CRLF split across chunks.
-      if (match[0] === '\r' && match.index === this.buffer.length - 1) this.pendingCarriageReturn = true;
+      if (match[0] === '\r' && match.index === this.buffer.length - 1)
+        this.pendingCarriageReturn = true;
       const line = this.buffer.slice(0, match.index);
       this.buffer = this.buffer.slice(match.index + match[0].length);
       const event = this.line(line);
@@ -74,7 +75,11 @@ export class SseParser {
         this.eventType = '';
         return undefined;
       }
-      const event: ServerSentEvent = { event: this.eventType || 'message', data: this.dataLines.join('\n'), id: this.lastId };
+      const event: ServerSentEvent = {
+        event: this.eventType || 'message',
+        data: this.dataLines.join('\n'),
+        id: this.lastId,
+      };
       this.dataLines = [];
       this.dataChars = 0;
       this.eventType = '';
@@ -88,8 +93,7 @@ export class SseParser {
     if (field === 'data') {
       this.dataLines.push(value);
       this.dataChars += value.length;
-    }
-    else if (field === 'event') this.eventType = value;
+    } else if (field === 'event') this.eventType = value;
     else if (field === 'id' && !value.includes('\0')) this.lastId = value;
     return undefined;
   }
@@ -106,7 +110,11 @@ export interface CompletionDelta {
 }
 
 interface OpenAiChunk {
-  choices?: { delta?: { content?: string | null; reasoning_content?: string | null }; text?: string; finish_reason?: string | null }[];
+  choices?: {
+    delta?: { content?: string | null; reasoning_content?: string | null };
+    text?: string;
+    finish_reason?: string | null;
+  }[];
   usage?: { prompt_tokens?: number; completion_tokens?: number } | null;
   error?: { message?: string } | string;
 }
@@ -118,11 +126,28 @@ export function parseCompletionEvent(event: ServerSentEvent): CompletionDelta {
   try {
     chunk = JSON.parse(event.data) as OpenAiChunk;
   } catch {
-    return { text: '', done: false, error: `The server sent a chunk that is not JSON: ${event.data.slice(0, 200)}` };
+    return {
+      text: '',
+      done: false,
+      error: `The server sent a chunk that is not JSON: ${event.data.slice(0, 200)}`,
+    };
   }
-  if (chunk.error) return { text: '', done: true, error: typeof chunk.error === 'string' ? chunk.error : (chunk.error.message ?? 'unknown server error') };
+  if (chunk.error)
+    return {
+      text: '',
+      done: true,
+      error:
+        typeof chunk.error === 'string'
+          ? chunk.error
+          : (chunk.error.message ?? 'unknown server error'),
+    };
   const choice = chunk.choices?.[0];
   const text = choice?.delta?.content ?? choice?.text ?? '';
-  const usage = chunk.usage ? { promptTokens: chunk.usage.prompt_tokens ?? 0, completionTokens: chunk.usage.completion_tokens ?? 0 } : undefined;
+  const usage = chunk.usage
+    ? {
+        promptTokens: chunk.usage.prompt_tokens ?? 0,
+        completionTokens: chunk.usage.completion_tokens ?? 0,
+      }
+    : undefined;
   return { text: text ?? '', finishReason: choice?.finish_reason ?? undefined, usage, done: false };
 }

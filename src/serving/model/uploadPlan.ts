@@ -35,12 +35,18 @@ export function parseChecksums(output: string): Map<string, string> {
 }
 
 /** Files whose remote checksum is missing or different: what a (resumed) upload must send. */
-export function filesToSend(local: readonly LocalFile[], remote: ReadonlyMap<string, string>): LocalFile[] {
+export function filesToSend(
+  local: readonly LocalFile[],
+  remote: ReadonlyMap<string, string>,
+): LocalFile[] {
   return local.filter((file) => remote.get(file.path) !== file.sha256);
 }
 
 /** Groups files into chunks of about `chunkBytes` (a larger file makes a chunk of its own). */
-export function chunkFiles(files: readonly LocalFile[], chunkBytes = DEFAULT_CHUNK_BYTES): LocalFile[][] {
+export function chunkFiles(
+  files: readonly LocalFile[],
+  chunkBytes = DEFAULT_CHUNK_BYTES,
+): LocalFile[][] {
   const chunks: LocalFile[][] = [];
   let current: LocalFile[] = [];
   let size = 0;
@@ -59,30 +65,39 @@ export function chunkFiles(files: readonly LocalFile[], chunkBytes = DEFAULT_CHU
 
 /** Validates a relative path coming from the local file system before it names a remote file. */
 export function safeRelativePath(path: string): boolean {
-  return path.length > 0 && !path.startsWith('/') && !path.split('/').some((part) => part === '..' || part === '') && !path.includes('\0');
+  return (
+    path.length > 0 &&
+    !path.startsWith('/') &&
+    !path.split('/').some((part) => part === '..' || part === '') &&
+    !path.includes('\0')
+  );
 }
 
 /**
  * Lists checksums of what the staging folder already holds. $1 = staging folder.
  * Runs in the uploader's working directory, which is the volume root.
  */
-export const LIST_CHECKSUMS_SCRIPT = 'mkdir -p -- "$1" && cd -- "$1" && find . -type f -exec sha256sum -- {} + ; exit 0';
+export const LIST_CHECKSUMS_SCRIPT =
+  'mkdir -p -- "$1" && cd -- "$1" && find . -type f -exec sha256sum -- {} + ; exit 0';
 
 /**
  * Receives exactly $2 bytes of tar on stdin into staging folder $1, then prints the checksums of
  * the files named in $3.. so the sender can verify them. `head -c` bounds the read, so the
  * script finishes without depending on stdin being closed.
  */
-export const RECEIVE_CHUNK_SCRIPT = 'set -e; mkdir -p -- "$1"; cd -- "$1"; head -c "$2" | tar -x -o -f -; shift 2; sha256sum -- "$@"';
+export const RECEIVE_CHUNK_SCRIPT =
+  'set -e; mkdir -p -- "$1"; cd -- "$1"; head -c "$2" | tar -x -o -f -; shift 2; sha256sum -- "$@"';
 
 /**
  * Publishes a verified staging folder $1 as $2: the old copy is moved aside first, so a server
  * never sees a half-written model, only the old one or the new one.
  */
-export const PUBLISH_SCRIPT = 'set -e; [ -d "$1" ] || { echo "nothing staged at $1" >&2; exit 3; }; rm -rf -- "$2.kubeml-old"; if [ -e "$2" ]; then mv -- "$2" "$2.kubeml-old"; fi; mkdir -p -- "$(dirname -- "$2")"; mv -- "$1" "$2"; rm -rf -- "$2.kubeml-old"';
+export const PUBLISH_SCRIPT =
+  'set -e; [ -d "$1" ] || { echo "nothing staged at $1" >&2; exit 3; }; rm -rf -- "$2.kubeml-old"; if [ -e "$2" ]; then mv -- "$2" "$2.kubeml-old"; fi; mkdir -p -- "$(dirname -- "$2")"; mv -- "$1" "$2"; rm -rf -- "$2.kubeml-old"';
 
 /** Copies $1 to staging $2 then publishes it as $3 (dev pod volume -> model volume). */
-export const COPY_SCRIPT = 'set -e; rm -rf -- "$2"; mkdir -p -- "$(dirname -- "$2")"; cp -R -- "$1" "$2"; rm -rf -- "$3.kubeml-old"; if [ -e "$3" ]; then mv -- "$3" "$3.kubeml-old"; fi; mv -- "$2" "$3"; rm -rf -- "$3.kubeml-old"';
+export const COPY_SCRIPT =
+  'set -e; rm -rf -- "$2"; mkdir -p -- "$(dirname -- "$2")"; cp -R -- "$1" "$2"; rm -rf -- "$3.kubeml-old"; if [ -e "$3" ]; then mv -- "$3" "$3.kubeml-old"; fi; mv -- "$2" "$3"; rm -rf -- "$3.kubeml-old"';
 
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;

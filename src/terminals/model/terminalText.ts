@@ -17,7 +17,10 @@ export function connectingText(pod: string, container: string, shell: string): s
  * (negative), the server refused or failed the exec itself, and its message says why.
  */
 export function shellEndedText(exitCode: number, message: string): string {
-  const what = exitCode >= 0 ? `The shell exited with code ${exitCode}.` : `The shell could not run: ${message}.`;
+  const what =
+    exitCode >= 0
+      ? `The shell exited with code ${exitCode}.`
+      : `The shell could not run: ${message}.`;
   return `\r\n${YELLOW}${what}${RESET}\r\n${YELLOW}Press any key to start a new shell (the pod is looked up again), or close this terminal.${RESET}\r\n`;
 }
 

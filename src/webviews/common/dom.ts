@@ -37,7 +37,16 @@ export const SERIES_COLOUR_VARIABLES = [
   '--vscode-terminal-ansiBrightBlue',
   '--vscode-terminal-ansiBrightGreen',
 ];
-const FALLBACK_COLOURS = ['#3b8eea', '#23d18b', '#d670d6', '#e5e510', '#29b8db', '#f14c4c', '#3b8eea', '#23d18b'];
+const FALLBACK_COLOURS = [
+  '#3b8eea',
+  '#23d18b',
+  '#d670d6',
+  '#e5e510',
+  '#29b8db',
+  '#f14c4c',
+  '#3b8eea',
+  '#23d18b',
+];
 
 export function seriesColour(index: number): string {
   const slot = index % SERIES_COLOUR_VARIABLES.length;

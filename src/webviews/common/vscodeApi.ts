@@ -21,7 +21,8 @@ export function connect<ToHost, FromHost, State>(): Channel<ToHost, FromHost, St
   const api = acquireVsCodeApi<State>();
   return {
     post: (message) => api.postMessage(message),
-    onMessage: (handler) => window.addEventListener('message', (event: MessageEvent<FromHost>) => handler(event.data)),
+    onMessage: (handler) =>
+      window.addEventListener('message', (event: MessageEvent<FromHost>) => handler(event.data)),
     getState: () => api.getState(),
     setState: (state) => api.setState(state),
   };

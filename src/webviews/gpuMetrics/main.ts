@@ -25,11 +25,17 @@ const METRICS: readonly Metric[] = [
 
 const title = el('strong', {});
 const polling = el('span', { class: 'muted', 'aria-live': 'polite' });
-const source = el('div', { class: 'banner info source', role: 'status' }, 'Waiting for the first sample…');
+const source = el(
+  'div',
+  { class: 'banner info source', role: 'status' },
+  'Waiting for the first sample…',
+);
 const problems = el('div', { class: 'problems' });
 const table = el('table', { class: 'gpus', 'aria-label': 'Current GPU readings' });
 const charts = el('div', { class: 'charts' });
-document.getElementById('root')?.append(el('div', { class: 'toolbar' }, title, polling), source, problems, table, charts);
+document
+  .getElementById('root')
+  ?.append(el('div', { class: 'toolbar' }, title, polling), source, problems, table, charts);
 
 let snapshots: GpuSnapshot[] = [];
 let windowMinutes = 5;
@@ -50,13 +56,25 @@ function format(value: number | undefined, digits = 0): string {
 
 function renderTable(latest: GpuSnapshot): void {
   const multiNode = new Set(latest.gpus.map((gpu) => gpu.node)).size > 1;
-  const header = el('tr', {}, ...['GPU', 'Model', 'Utilisation', 'Memory', 'Power', 'Temp', 'Pod'].map((text) => el('th', {}, text)));
+  const header = el(
+    'tr',
+    {},
+    ...['GPU', 'Model', 'Utilisation', 'Memory', 'Power', 'Temp', 'Pod'].map((text) =>
+      el('th', {}, text),
+    ),
+  );
   const rows = latest.gpus.map((gpu) =>
-    el('tr', { 'data-gpu': gpu.gpu },
+    el(
+      'tr',
+      { 'data-gpu': gpu.gpu },
       el('td', {}, gpuLabel(gpu, multiNode)),
       el('td', {}, gpu.name ?? ''),
       el('td', { class: 'number' }, `${format(gpu.utilisation)} %`),
-      el('td', { class: 'number' }, `${format(gpu.memoryUsedMiB)} / ${format(gpu.memoryTotalMiB)} MiB`),
+      el(
+        'td',
+        { class: 'number' },
+        `${format(gpu.memoryUsedMiB)} / ${format(gpu.memoryTotalMiB)} MiB`,
+      ),
       el('td', { class: 'number' }, `${format(gpu.powerWatts, 1)} W`),
       el('td', { class: 'number' }, `${format(gpu.temperatureC)} °C`),
       el('td', {}, gpu.pod ? `${gpu.namespace}/${gpu.pod}` : ''),
@@ -81,12 +99,24 @@ function buildPlots(gpus: readonly GpuReading[]): void {
       width,
       height: 170,
       // The x axis always spans the whole window, so the first samples do not fill the chart.
-      scales: { x: { time: true, range: (_plot, _min, max) => [max - windowMinutes * 60, max] }, y: metric.key === 'utilisation' ? { range: [0, 100] } : { auto: true } },
+      scales: {
+        x: { time: true, range: (_plot, _min, max) => [max - windowMinutes * 60, max] },
+        y: metric.key === 'utilisation' ? { range: [0, 100] } : { auto: true },
+      },
       axes: [
         { stroke: axisColour, grid: { stroke: gridColour, width: 1 } },
         { stroke: axisColour, grid: { stroke: gridColour, width: 1 }, size: 55 },
       ],
-      series: [{}, ...gpus.map((gpu, index) => ({ label: gpuLabel(gpu, multiNode), stroke: seriesColour(index), width: 1.5, spanGaps: false, points: { size: 4 } }))], // uPlot draws points only while they are sparse
+      series: [
+        {},
+        ...gpus.map((gpu, index) => ({
+          label: gpuLabel(gpu, multiNode),
+          stroke: seriesColour(index),
+          width: 1.5,
+          spanGaps: false,
+          points: { size: 4 },
+        })),
+      ], // uPlot draws points only while they are sparse
     };
     plots.set(metric.key, new uPlot(options, dataFor(metric, gpus), holder));
   }
@@ -96,7 +126,10 @@ function dataFor(metric: Metric, gpus: readonly GpuReading[]): uPlot.AlignedData
   const times = snapshots.map((snapshot) => snapshot.time / 1000);
   const columns = gpus.map((gpu) => {
     const key = gpuKey(gpu);
-    return snapshots.map((snapshot) => snapshot.gpus.find((candidate) => gpuKey(candidate) === key)?.[metric.key] ?? null);
+    return snapshots.map(
+      (snapshot) =>
+        snapshot.gpus.find((candidate) => gpuKey(candidate) === key)?.[metric.key] ?? null,
+    );
   });
   return [times, ...columns];
 }

@@ -58,7 +58,11 @@ export function matchRanges(compiled: CompiledQuery, line: string, limit = 200):
 }
 
 /** Indexes (into `lines`) of the lines that match, in order. */
-export function findMatchingLines(compiled: CompiledQuery, lines: ArrayLike<string>, from = 0): number[] {
+export function findMatchingLines(
+  compiled: CompiledQuery,
+  lines: ArrayLike<string>,
+  from = 0,
+): number[] {
   const result: number[] = [];
   if (!compiled.pattern) return result;
   for (let index = from; index < lines.length; index++) {

@@ -31,7 +31,8 @@ export class LineStore<T extends StoredLine> {
   private count = 0;
 
   constructor(readonly capacity: number) {
-    if (!Number.isInteger(capacity) || capacity <= 0) throw new RangeError(`LineStore capacity must be a positive integer, got ${capacity}`);
+    if (!Number.isInteger(capacity) || capacity <= 0)
+      throw new RangeError(`LineStore capacity must be a positive integer, got ${capacity}`);
   }
 
   get size(): number {
@@ -85,19 +86,26 @@ export class LineStore<T extends StoredLine> {
   }
 
   *sequences(from = this.oldestSequence): IterableIterator<number> {
-    for (let sequence = Math.max(from, this.oldestSequence); sequence < this.nextSeq; sequence++) yield sequence;
+    for (let sequence = Math.max(from, this.oldestSequence); sequence < this.nextSeq; sequence++)
+      yield sequence;
   }
 
   /**
    * Sequence numbers of the lines whose plain text matches, oldest first, at most `limit`.
    * Sealed blocks are scanned as one string; the growing tail block line by line.
    */
-  search(query: CompiledQuery, from = this.oldestSequence, limit = Number.POSITIVE_INFINITY): number[] {
+  search(
+    query: CompiledQuery,
+    from = this.oldestSequence,
+    limit = Number.POSITIVE_INFINITY,
+  ): number[] {
     const linePattern = query.pattern;
     const found: number[] = [];
     if (!linePattern) return found;
     // '^' and '$' must mean line start/end inside a joined block.
-    const pattern = linePattern.multiline ? linePattern : new RegExp(linePattern.source, `${linePattern.flags}m`);
+    const pattern = linePattern.multiline
+      ? linePattern
+      : new RegExp(linePattern.source, `${linePattern.flags}m`);
     for (const block of this.blocks) {
       if (found.length >= limit) break;
       if (block.base + block.lines.length <= from) continue;
@@ -113,7 +121,11 @@ export class LineStore<T extends StoredLine> {
       const joined = block.joined as string;
       const offsets = block.offsets as Int32Array;
       pattern.lastIndex = offsets[startIndex];
-      for (let match = pattern.exec(joined); match && found.length < limit; match = pattern.exec(joined)) {
+      for (
+        let match = pattern.exec(joined);
+        match && found.length < limit;
+        match = pattern.exec(joined)
+      ) {
         const index = lineAt(offsets, match.index);
         // A match must not span the '\n' between two lines.
         if (match.index + match[0].length <= offsets[index + 1] - 1 || match[0].length === 0) {

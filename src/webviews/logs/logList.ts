@@ -70,7 +70,11 @@ export class LogList {
   private disposed = false;
   onScrollStateChange: (stuck: boolean) => void = () => undefined;
 
-  constructor(private readonly viewport: HTMLElement, capacity: number, options: ListOptions) {
+  constructor(
+    private readonly viewport: HTMLElement,
+    capacity: number,
+    options: ListOptions,
+  ) {
     this.store = new LineStore<ViewLine>(capacity);
     this.options = options;
     this.spacer = el('div', { class: 'spacer' });
@@ -131,7 +135,8 @@ export class LogList {
       const sequence = this.store.push({ text: line.x, plain, source: line.s, timestamp: line.t });
       const passesFilter = !this.filtered || lineMatches(this.filter, plain);
       if (this.filtered && passesFilter) this.filtered.push(sequence);
-      if (this.search.pattern && passesFilter && lineMatches(this.search, plain)) this.matches.push(sequence);
+      if (this.search.pattern && passesFilter && lineMatches(this.search, plain))
+        this.matches.push(sequence);
     }
     const dropped = this.store.oldestSequence - oldestBefore;
     // Render keeps the lines the user is reading in place while old ones fall off the top.
@@ -145,7 +150,8 @@ export class LogList {
     let droppedRows = droppedLines;
     if (this.filtered) {
       const headBefore = this.filteredHead;
-      while (this.filteredHead < this.filtered.length && this.filtered[this.filteredHead] < oldest) this.filteredHead++;
+      while (this.filteredHead < this.filtered.length && this.filtered[this.filteredHead] < oldest)
+        this.filteredHead++;
       droppedRows = this.filteredHead - headBefore;
       if (this.filteredHead > 65536) {
         this.filtered = this.filtered.slice(this.filteredHead);
@@ -157,7 +163,8 @@ export class LogList {
       this.matchesHead++;
       droppedMatches++;
     }
-    if (this.currentMatch >= 0) this.currentMatch = Math.max(-1, this.currentMatch - droppedMatches);
+    if (this.currentMatch >= 0)
+      this.currentMatch = Math.max(-1, this.currentMatch - droppedMatches);
     if (this.matchesHead > 65536) {
       this.matches = this.matches.slice(this.matchesHead);
       this.matchesHead = 0;
@@ -181,17 +188,27 @@ export class LogList {
   }
 
   /** Highlights matches; returns the error (bad regex) and the number of matches. */
-  setSearch(text: string, regex: boolean, caseSensitive: boolean): { error?: string; count: number; elapsedMs: number } {
+  setSearch(
+    text: string,
+    regex: boolean,
+    caseSensitive: boolean,
+  ): { error?: string; count: number; elapsedMs: number } {
     const started = performance.now();
     this.search = compileQuery({ text, regex, caseSensitive });
     this.refreshMatches();
     this.queueRender();
-    return { error: this.search.error, count: this.matchCount(), elapsedMs: performance.now() - started };
+    return {
+      error: this.search.error,
+      count: this.matchCount(),
+      elapsedMs: performance.now() - started,
+    };
   }
 
   private refreshMatches(): void {
     const found = this.search.pattern ? this.store.search(this.search) : [];
-    this.matches = this.filter.pattern ? found.filter((sequence) => lineMatches(this.filter, this.store.get(sequence)?.plain ?? '')) : found;
+    this.matches = this.filter.pattern
+      ? found.filter((sequence) => lineMatches(this.filter, this.store.get(sequence)?.plain ?? ''))
+      : found;
     this.matchesHead = 0;
     this.currentMatch = -1;
     this.contentVersion++;
@@ -209,7 +226,12 @@ export class LogList {
   gotoMatch(direction: 1 | -1): number {
     const count = this.matchCount();
     if (count === 0) return -1;
-    this.currentMatch = this.currentMatch < 0 ? (direction === 1 ? 0 : count - 1) : (this.currentMatch + direction + count) % count;
+    this.currentMatch =
+      this.currentMatch < 0
+        ? direction === 1
+          ? 0
+          : count - 1
+        : (this.currentMatch + direction + count) % count;
     this.contentVersion++;
     const sequence = this.matches[this.matchesHead + this.currentMatch];
     const row = this.rowOf(sequence);
@@ -313,12 +335,19 @@ export class LogList {
   }
 
   private placeRows(sequences: readonly number[], lines: readonly ViewLine[]): void {
-    const plan = planRows(this.rowViews.map((view) => view.sequence), sequences);
+    const plan = planRows(
+      this.rowViews.map((view) => view.sequence),
+      sequences,
+    );
     this.rowViews.forEach((view, slot) => {
       if (!plan.staysInPlace[slot]) view.element.remove();
     });
-    const currentSequence = this.currentMatch >= 0 ? this.matches[this.matchesHead + this.currentMatch] : -1;
-    const layout = { showSources: this.options.showSources, showTimestamps: this.options.showTimestamps };
+    const currentSequence =
+      this.currentMatch >= 0 ? this.matches[this.matchesHead + this.currentMatch] : -1;
+    const layout = {
+      showSources: this.options.showSources,
+      showTimestamps: this.options.showTimestamps,
+    };
     const views = plan.rows.map((assignment, index) => {
       const view = assignment.slot === undefined ? new RowView() : this.rowViews[assignment.slot];
       if (assignment.refill || view.version !== this.contentVersion) {
@@ -329,7 +358,11 @@ export class LogList {
           sourceLabel: layout.showSources ? this.options.sourceLabel(line.source) : '',
           sourceColour: layout.showSources ? this.options.sourceColour(line.source) : '',
           timestamp: line.timestamp,
-          segments: rowSegments(line.text, this.search.pattern ? matchRanges(this.search, line.plain) : [], view.sequence === currentSequence),
+          segments: rowSegments(
+            line.text,
+            this.search.pattern ? matchRanges(this.search, line.plain) : [],
+            view.sequence === currentSequence,
+          ),
         });
       }
       return view;

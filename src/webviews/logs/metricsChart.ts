@@ -47,7 +47,11 @@ export class MetricsChart {
     private readonly busy: (quietMs: number) => boolean = () => false,
   ) {
     this.picked = picked ? new Set(picked) : undefined;
-    this.pickers = el('div', { class: 'series-pickers', role: 'group', 'aria-label': 'Series to plot' });
+    this.pickers = el('div', {
+      class: 'series-pickers',
+      role: 'group',
+      'aria-label': 'Series to plot',
+    });
     this.plots = el('div', { class: 'plots' });
     root.append(this.pickers, this.plots);
     new ResizeObserver(() => this.resize()).observe(root);
@@ -89,13 +93,19 @@ export class MetricsChart {
     const available = [...this.names];
     if (this.picked) return available.filter((name) => this.picked?.has(name));
     const defaults = available.filter((name) => DEFAULT_SERIES.includes(name));
-    return defaults.length > 0 ? defaults : available.filter((name) => (PRIMARY_METRICS as readonly string[]).includes(name)).slice(0, 2);
+    return defaults.length > 0
+      ? defaults
+      : available
+          .filter((name) => (PRIMARY_METRICS as readonly string[]).includes(name))
+          .slice(0, 2);
   }
 
   private renderPickers(): void {
     clear(this.pickers);
     const picked = new Set(this.pickedNames());
-    const ordered = [...this.names].sort((left, right) => rank(left) - rank(right) || left.localeCompare(right));
+    const ordered = [...this.names].sort(
+      (left, right) => rank(left) - rank(right) || left.localeCompare(right),
+    );
     for (const name of ordered) {
       const box = el('input', { type: 'checkbox', id: `series-${name}`, 'data-series': name });
       box.checked = picked.has(name);
@@ -161,9 +171,23 @@ export class MetricsChart {
         cursor: { drag: { x: true, y: false } },
         axes: [
           { stroke: axisColour, grid: { stroke: gridColour, width: 1 }, label: 'step' },
-          { stroke: axisColour, grid: { stroke: gridColour, width: 1 }, size: 60, values: (_plot, ticks) => ticks.map(formatTick) },
+          {
+            stroke: axisColour,
+            grid: { stroke: gridColour, width: 1 },
+            size: 60,
+            values: (_plot, ticks) => ticks.map(formatTick),
+          },
         ],
-        series: [{ label: 'step' }, { label: name, stroke: seriesColour(index), width: 1.5, spanGaps: true, points: { show: false } }],
+        series: [
+          { label: 'step' },
+          {
+            label: name,
+            stroke: seriesColour(index),
+            width: 1.5,
+            spanGaps: true,
+            points: { show: false },
+          },
+        ],
       };
       this.charts.set(name, new uPlot(options, this.data(name), holder));
     });
@@ -191,7 +215,11 @@ function dropOldest(points: { steps: number[]; values: number[] }): void {
 }
 
 /** Keeps steps sorted and unique (a later value for the same step replaces the earlier one). */
-function insertPoint(points: { steps: number[]; values: number[] }, step: number, value: number): void {
+function insertPoint(
+  points: { steps: number[]; values: number[] },
+  step: number,
+  value: number,
+): void {
   const last = points.steps.length - 1;
   if (last < 0 || step > points.steps[last]) {
     points.steps.push(step);
@@ -215,7 +243,9 @@ function insertPoint(points: { steps: number[]; values: number[] }, step: number
 /** Learning rates live around 1e-5: print them in exponent form instead of "0". */
 function formatTick(value: number | null): string {
   if (value === null) return '';
-  return value !== 0 && Math.abs(value) < 1e-2 ? value.toExponential(1) : String(Number(value.toPrecision(3)));
+  return value !== 0 && Math.abs(value) < 1e-2
+    ? value.toExponential(1)
+    : String(Number(value.toPrecision(3)));
 }
 
 function rank(name: string): number {

@@ -28,7 +28,8 @@ export interface WireLine {
   readonly p?: true;
 }
 
-export type FollowStateName = 'connecting' | 'following' | 'reconnecting' | 'reconnected' | 'ended' | 'error';
+export type FollowStateName =
+  'connecting' | 'following' | 'reconnecting' | 'reconnected' | 'ended' | 'error';
 
 export type HostToView =
   | {
@@ -44,7 +45,12 @@ export type HostToView =
   | { readonly type: 'sources'; readonly sources: readonly LogSource[] }
   | { readonly type: 'lines'; readonly lines: readonly WireLine[]; readonly dropped: number }
   | { readonly type: 'metrics'; readonly samples: readonly MetricSample[] }
-  | { readonly type: 'status'; readonly source: string; readonly state: FollowStateName; readonly message: string }
+  | {
+      readonly type: 'status';
+      readonly source: string;
+      readonly state: FollowStateName;
+      readonly message: string;
+    }
   | { readonly type: 'reset' }
   | { readonly type: 'saved'; readonly path: string; readonly lines: number };
 

@@ -65,7 +65,11 @@ export function planRows(shown: readonly number[], wanted: readonly number[]): R
       staysInPlace[slot] = true;
     }
     slot = (rows[lastKept] as RowAssignment).slot as number;
-    for (let newIndex = lastKept + 1; newIndex < wanted.length && slot < shown.length - 1; newIndex++) {
+    for (
+      let newIndex = lastKept + 1;
+      newIndex < wanted.length && slot < shown.length - 1;
+      newIndex++
+    ) {
       slot++;
       rows[newIndex] = { slot, refill: true };
       used[slot] = true;

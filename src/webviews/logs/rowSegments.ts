@@ -16,7 +16,11 @@ export interface RowSegment {
 }
 
 /** The segments of a line (raw text, may hold ANSI) with `highlights` marked as matches. */
-export function rowSegments(text: string, highlights: readonly MatchRange[], currentHighlight: boolean): RowSegment[] {
+export function rowSegments(
+  text: string,
+  highlights: readonly MatchRange[],
+  currentHighlight: boolean,
+): RowSegment[] {
   const segments: RowSegment[] = [];
   const matchClass = currentHighlight ? 'match-current' : 'match';
   let offset = 0;
@@ -25,8 +29,17 @@ export function rowSegments(text: string, highlights: readonly MatchRange[], cur
     let cursor = offset;
     for (const range of highlights) {
       if (range.end <= cursor || range.start >= end) continue;
-      if (range.start > cursor) segments.push(styledSegment(run.text.slice(cursor - offset, range.start - offset), run.style));
-      segments.push(styledSegment(run.text.slice(Math.max(range.start, cursor) - offset, Math.min(range.end, end) - offset), run.style, matchClass));
+      if (range.start > cursor)
+        segments.push(
+          styledSegment(run.text.slice(cursor - offset, range.start - offset), run.style),
+        );
+      segments.push(
+        styledSegment(
+          run.text.slice(Math.max(range.start, cursor) - offset, Math.min(range.end, end) - offset),
+          run.style,
+          matchClass,
+        ),
+      );
       cursor = Math.min(range.end, end);
     }
     if (cursor < end) segments.push(styledSegment(run.text.slice(cursor - offset), run.style));
@@ -51,7 +64,10 @@ function styledSegment(text: string, style: AnsiStyle, extraClass?: string): Row
   if (style.italic) classes.push('ansi-italic');
   if (style.underline) classes.push('ansi-underline');
   if (extraClass) classes.push(extraClass);
-  const segment: { -readonly [K in keyof RowSegment]: RowSegment[K] } = { text, className: classes.join(' ') };
+  const segment: { -readonly [K in keyof RowSegment]: RowSegment[K] } = {
+    text,
+    className: classes.join(' '),
+  };
   if (colour !== undefined) segment.colour = colour;
   if (background !== undefined) segment.background = background;
   return segment;

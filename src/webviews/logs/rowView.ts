@@ -20,7 +20,9 @@ export interface RowContent {
 
 /** Identifies a segment's node kind and style; '' is a bare text node. */
 function styleKey(segment: RowSegment): string {
-  return segment.colour === undefined && segment.background === undefined ? segment.className : `${segment.className}|${segment.colour ?? ''}|${segment.background ?? ''}`;
+  return segment.colour === undefined && segment.background === undefined
+    ? segment.className
+    : `${segment.className}|${segment.colour ?? ''}|${segment.background ?? ''}`;
 }
 
 function segmentNode(segment: RowSegment): Node {
@@ -58,7 +60,11 @@ export class RowView {
   }
 
   write(layout: RowLayout, content: RowContent): void {
-    if (this.layout?.showSources !== layout.showSources || this.layout?.showTimestamps !== layout.showTimestamps) this.build(layout);
+    if (
+      this.layout?.showSources !== layout.showSources ||
+      this.layout?.showTimestamps !== layout.showTimestamps
+    )
+      this.build(layout);
     if (this.source) {
       if (this.source.textContent !== content.sourceLabel) {
         this.source.textContent = content.sourceLabel;
@@ -69,7 +75,8 @@ export class RowView {
         this.source.style.color = content.sourceColour;
       }
     }
-    if (this.timestamp && this.timestamp.textContent !== content.timestamp) this.timestamp.textContent = content.timestamp;
+    if (this.timestamp && this.timestamp.textContent !== content.timestamp)
+      this.timestamp.textContent = content.timestamp;
     this.writeSegments(content.segments);
   }
 
@@ -83,7 +90,11 @@ export class RowView {
     this.text = document.createElement('span');
     this.text.className = 'text';
     this.keys = [];
-    this.element.replaceChildren(...[this.source, this.timestamp, this.text].filter((node): node is HTMLElement => node !== undefined));
+    this.element.replaceChildren(
+      ...[this.source, this.timestamp, this.text].filter(
+        (node): node is HTMLElement => node !== undefined,
+      ),
+    );
   }
 
   private writeSegments(segments: readonly RowSegment[]): void {

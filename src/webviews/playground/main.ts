@@ -1,6 +1,16 @@
 import './style.css';
 import { connect } from '../common/vscodeApi';
-import type { ChatMessage, EndpointChoice, HistoryEntry, HostToView, LaneRequest, LatencyFigures, PlaygroundMode, SamplingParameters, ViewToHost } from './protocol';
+import type {
+  ChatMessage,
+  EndpointChoice,
+  HistoryEntry,
+  HostToView,
+  LaneRequest,
+  LatencyFigures,
+  PlaygroundMode,
+  SamplingParameters,
+  ViewToHost,
+} from './protocol';
 
 interface LaneState {
   endpointId: string;
@@ -20,16 +30,31 @@ interface SavedState {
 
 const channel = connect<ViewToHost, HostToView, SavedState>();
 
-const FALLBACK_PARAMETERS: SamplingParameters = { temperature: 0.7, maxTokens: 256, topP: 1, stop: [] };
+const FALLBACK_PARAMETERS: SamplingParameters = {
+  temperature: 0.7,
+  maxTokens: 256,
+  topP: 1,
+  stop: [],
+};
 
 let endpoints: readonly EndpointChoice[] = [];
 let history: readonly HistoryEntry[] = [];
 const modelsByEndpoint = new Map<string, readonly string[]>();
-const state: SavedState = channel.getState() ?? { mode: 'chat', compare: false, systemPrompt: '', prompt: '', lanes: [] };
+const state: SavedState = channel.getState() ?? {
+  mode: 'chat',
+  compare: false,
+  systemPrompt: '',
+  prompt: '',
+  lanes: [],
+};
 let runId: string | undefined;
 let running = 0;
 
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: Record<string, string> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Record<string, string> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
   node.append(...children);
@@ -45,28 +70,69 @@ function post(message: ViewToHost): void {
 }
 
 function formatFigures(figures: LatencyFigures): string {
-  const parts = [figures.ttftMs === undefined ? 'no tokens' : `TTFT ${Math.round(figures.ttftMs)} ms`];
-  if (figures.tokensPerSecond !== undefined) parts.push(`${figures.tokensPerSecond.toFixed(1)} tokens/s`);
-  parts.push(`${figures.completionTokens} tokens${figures.tokensFromServer ? '' : ' (chunks)'}`, `${(figures.totalMs / 1000).toFixed(2)} s total`);
+  const parts = [
+    figures.ttftMs === undefined ? 'no tokens' : `TTFT ${Math.round(figures.ttftMs)} ms`,
+  ];
+  if (figures.tokensPerSecond !== undefined)
+    parts.push(`${figures.tokensPerSecond.toFixed(1)} tokens/s`);
+  parts.push(
+    `${figures.completionTokens} tokens${figures.tokensFromServer ? '' : ' (chunks)'}`,
+    `${(figures.totalMs / 1000).toFixed(2)} s total`,
+  );
   return parts.join(' · ');
 }
 
 // ---- layout -------------------------------------------------------------------------------------
 
 const root = document.getElementById('root') ?? document.body;
-const modeSelect = element('select', { 'aria-label': 'Mode' }, element('option', { value: 'chat' }, 'Chat'), element('option', { value: 'completion' }, 'Completion'));
+const modeSelect = element(
+  'select',
+  { 'aria-label': 'Mode' },
+  element('option', { value: 'chat' }, 'Chat'),
+  element('option', { value: 'completion' }, 'Completion'),
+);
 const compareBox = element('input', { type: 'checkbox', id: 'compare' });
 const clearButton = element('button', { type: 'button', class: 'secondary' }, 'New conversation');
-const toolbar = element('div', { class: 'toolbar' }, element('label', {}, 'Mode ', modeSelect), element('label', { for: 'compare' }, compareBox, ' Compare side by side'), clearButton);
+const toolbar = element(
+  'div',
+  { class: 'toolbar' },
+  element('label', {}, 'Mode ', modeSelect),
+  element('label', { for: 'compare' }, compareBox, ' Compare side by side'),
+  clearButton,
+);
 const lanesBox = element('div', { class: 'lanes' });
-const systemPrompt = element('textarea', { rows: '2', placeholder: 'System prompt (optional)', 'aria-label': 'System prompt' });
-const promptBox = element('textarea', { rows: '4', placeholder: 'Prompt: Ctrl+Enter sends', 'aria-label': 'Prompt' });
+const systemPrompt = element('textarea', {
+  rows: '2',
+  placeholder: 'System prompt (optional)',
+  'aria-label': 'System prompt',
+});
+const promptBox = element('textarea', {
+  rows: '4',
+  placeholder: 'Prompt: Ctrl+Enter sends',
+  'aria-label': 'Prompt',
+});
 const sendButton = element('button', { type: 'button' }, 'Send');
 const stopButton = element('button', { type: 'button', class: 'secondary' }, 'Stop');
-const composer = element('div', { class: 'composer' }, systemPrompt, promptBox, element('div', { class: 'actions' }, sendButton, stopButton));
+const composer = element(
+  'div',
+  { class: 'composer' },
+  systemPrompt,
+  promptBox,
+  element('div', { class: 'actions' }, sendButton, stopButton),
+);
 const historyList = element('ol', { class: 'history-list' });
-const clearHistoryButton = element('button', { type: 'button', class: 'secondary' }, 'Clear history');
-const historyBox = element('details', { class: 'history' }, element('summary', {}, 'History (this workspace)'), historyList, clearHistoryButton);
+const clearHistoryButton = element(
+  'button',
+  { type: 'button', class: 'secondary' },
+  'Clear history',
+);
+const historyBox = element(
+  'details',
+  { class: 'history' },
+  element('summary', {}, 'History (this workspace)'),
+  historyList,
+  clearHistoryButton,
+);
 root.append(toolbar, lanesBox, composer, historyBox);
 
 interface LaneView {
@@ -77,8 +143,18 @@ interface LaneView {
 }
 let laneViews: LaneView[] = [];
 
-function numberInput(label: string, value: number, attributes: Record<string, string>, onChange: (value: number) => void): HTMLElement {
-  const input = element('input', { type: 'number', value: String(value), ...attributes, 'aria-label': label });
+function numberInput(
+  label: string,
+  value: number,
+  attributes: Record<string, string>,
+  onChange: (value: number) => void,
+): HTMLElement {
+  const input = element('input', {
+    type: 'number',
+    value: String(value),
+    ...attributes,
+    'aria-label': label,
+  });
   input.addEventListener('change', () => {
     const parsed = Number(input.value);
     if (Number.isFinite(parsed)) onChange(parsed);
@@ -87,33 +163,52 @@ function numberInput(label: string, value: number, attributes: Record<string, st
 }
 
 function endpointOptions(select: HTMLSelectElement, selected: string): void {
-  select.replaceChildren(...endpoints.map((endpoint) => {
-    const option = element('option', { value: endpoint.id }, `${endpoint.label} (${endpoint.state})${endpoint.openAiCompatible ? '' : ' - not OpenAI-compatible'}`);
-    option.selected = endpoint.id === selected;
-    return option;
-  }));
-  if (endpoints.length === 0) select.append(element('option', { value: '' }, 'No endpoints: deploy a model first'));
+  select.replaceChildren(
+    ...endpoints.map((endpoint) => {
+      const option = element(
+        'option',
+        { value: endpoint.id },
+        `${endpoint.label} (${endpoint.state})${endpoint.openAiCompatible ? '' : ' - not OpenAI-compatible'}`,
+      );
+      option.selected = endpoint.id === selected;
+      return option;
+    }),
+  );
+  if (endpoints.length === 0)
+    select.append(element('option', { value: '' }, 'No endpoints: deploy a model first'));
 }
 
 function modelOptions(select: HTMLSelectElement, lane: LaneState): void {
   const models = modelsByEndpoint.get(lane.endpointId) ?? [];
   if (models.length > 0 && !models.includes(lane.model)) lane.model = models[0];
-  select.replaceChildren(...(models.length > 0 ? models : [lane.model || '(loading models)']).map((model) => {
-    const option = element('option', { value: model }, model);
-    option.selected = model === lane.model;
-    return option;
-  }));
+  select.replaceChildren(
+    ...(models.length > 0 ? models : [lane.model || '(loading models)']).map((model) => {
+      const option = element('option', { value: model }, model);
+      option.selected = model === lane.model;
+      return option;
+    }),
+  );
 }
 
 function renderMessage(role: string, text: string): HTMLElement {
-  return element('div', { class: `message ${role}` }, element('span', { class: 'role' }, role), element('div', { class: 'text' }, text));
+  return element(
+    'div',
+    { class: `message ${role}` },
+    element('span', { class: 'role' }, role),
+    element('div', { class: 'text' }, text),
+  );
 }
 
 function renderLanes(): void {
   const count = state.compare ? 2 : 1;
   while (state.lanes.length < count) {
     const template = state.lanes[0];
-    state.lanes.push({ endpointId: template?.endpointId ?? endpoints[0]?.id ?? '', model: template?.model ?? '', parameters: { ...(template?.parameters ?? FALLBACK_PARAMETERS) }, transcript: [] });
+    state.lanes.push({
+      endpointId: template?.endpointId ?? endpoints[0]?.id ?? '',
+      model: template?.model ?? '',
+      parameters: { ...(template?.parameters ?? FALLBACK_PARAMETERS) },
+      transcript: [],
+    });
   }
   laneViews = [];
   lanesBox.replaceChildren();
@@ -133,28 +228,84 @@ function renderLanes(): void {
       lane.model = modelSelect.value;
       save();
     });
-    if (lane.endpointId && !modelsByEndpoint.has(lane.endpointId)) post({ type: 'loadModels', endpointId: lane.endpointId });
+    if (lane.endpointId && !modelsByEndpoint.has(lane.endpointId))
+      post({ type: 'loadModels', endpointId: lane.endpointId });
     const parameters = element(
       'div',
       { class: 'parameters' },
-      numberInput('Temperature', lane.parameters.temperature, { min: '0', max: '2', step: '0.1' }, (value) => { lane.parameters = { ...lane.parameters, temperature: value }; save(); }),
-      numberInput('Max tokens', lane.parameters.maxTokens, { min: '1', step: '1' }, (value) => { lane.parameters = { ...lane.parameters, maxTokens: Math.round(value) }; save(); }),
-      numberInput('top_p', lane.parameters.topP, { min: '0.01', max: '1', step: '0.05' }, (value) => { lane.parameters = { ...lane.parameters, topP: value }; save(); }),
+      numberInput(
+        'Temperature',
+        lane.parameters.temperature,
+        { min: '0', max: '2', step: '0.1' },
+        (value) => {
+          lane.parameters = { ...lane.parameters, temperature: value };
+          save();
+        },
+      ),
+      numberInput('Max tokens', lane.parameters.maxTokens, { min: '1', step: '1' }, (value) => {
+        lane.parameters = { ...lane.parameters, maxTokens: Math.round(value) };
+        save();
+      }),
+      numberInput(
+        'top_p',
+        lane.parameters.topP,
+        { min: '0.01', max: '1', step: '0.05' },
+        (value) => {
+          lane.parameters = { ...lane.parameters, topP: value };
+          save();
+        },
+      ),
     );
-    const stopInput = element('input', { type: 'text', value: lane.parameters.stop.join(', '), placeholder: 'comma-separated', 'aria-label': `Stop sequences ${index + 1}` });
+    const stopInput = element('input', {
+      type: 'text',
+      value: lane.parameters.stop.join(', '),
+      placeholder: 'comma-separated',
+      'aria-label': `Stop sequences ${index + 1}`,
+    });
     stopInput.addEventListener('change', () => {
-      lane.parameters = { ...lane.parameters, stop: stopInput.value.split(',').map((item) => item.trim()).filter((item) => item.length > 0) };
+      lane.parameters = {
+        ...lane.parameters,
+        stop: stopInput.value
+          .split(',')
+          .map((item) => item.trim())
+          .filter((item) => item.length > 0),
+      };
       save();
     });
     parameters.append(element('label', {}, 'Stop ', stopInput));
     const transcript = element('div', { class: 'transcript', 'aria-live': 'polite' });
-    for (const message of lane.transcript) transcript.append(renderMessage(message.role, message.content));
+    for (const message of lane.transcript)
+      transcript.append(renderMessage(message.role, message.content));
     const figures = element('div', { class: 'figures' });
     const copyCurl = element('button', { type: 'button', class: 'secondary' }, 'Copy as curl');
     const copyPython = element('button', { type: 'button', class: 'secondary' }, 'Copy as Python');
-    copyCurl.addEventListener('click', () => post({ type: 'copySnippet', format: 'curl', mode: state.mode, systemPrompt: state.systemPrompt, lane: laneRequest(lane, promptBox.value) }));
-    copyPython.addEventListener('click', () => post({ type: 'copySnippet', format: 'python', mode: state.mode, systemPrompt: state.systemPrompt, lane: laneRequest(lane, promptBox.value) }));
-    const box = element('section', { class: 'lane', 'aria-label': `Lane ${index + 1}` }, element('div', { class: 'lane-head' }, endpointSelect, modelSelect), parameters, transcript, figures, element('div', { class: 'actions' }, copyCurl, copyPython));
+    copyCurl.addEventListener('click', () =>
+      post({
+        type: 'copySnippet',
+        format: 'curl',
+        mode: state.mode,
+        systemPrompt: state.systemPrompt,
+        lane: laneRequest(lane, promptBox.value),
+      }),
+    );
+    copyPython.addEventListener('click', () =>
+      post({
+        type: 'copySnippet',
+        format: 'python',
+        mode: state.mode,
+        systemPrompt: state.systemPrompt,
+        lane: laneRequest(lane, promptBox.value),
+      }),
+    );
+    const box = element(
+      'section',
+      { class: 'lane', 'aria-label': `Lane ${index + 1}` },
+      element('div', { class: 'lane-head' }, endpointSelect, modelSelect),
+      parameters,
+      transcript,
+      figures,
+      element('div', { class: 'actions' }, copyCurl, copyPython),
+    );
     lanesBox.append(box);
     laneViews.push({ box, transcript, figures });
   });
@@ -162,16 +313,32 @@ function renderLanes(): void {
 
 function laneRequest(lane: LaneState, prompt: string): LaneRequest {
   const earlier = state.mode === 'chat' ? lane.transcript : [];
-  return { endpointId: lane.endpointId, model: lane.model, parameters: lane.parameters, messages: [...earlier, { role: 'user', content: prompt }] };
+  return {
+    endpointId: lane.endpointId,
+    model: lane.model,
+    parameters: lane.parameters,
+    messages: [...earlier, { role: 'user', content: prompt }],
+  };
 }
 
 function renderHistory(): void {
-  historyList.replaceChildren(...history.map((entry) => {
-    const button = element('button', { type: 'button', class: 'link' }, `${new Date(entry.at).toLocaleString()} · ${entry.mode} · ${entry.prompt.slice(0, 80)}`);
-    button.title = entry.lanes.map((lane) => `${lane.endpointId} ${lane.model}: ${lane.figures ? formatFigures(lane.figures) : (lane.error ?? '')}`).join('\n');
-    button.addEventListener('click', () => restore(entry));
-    return element('li', {}, button);
-  }));
+  historyList.replaceChildren(
+    ...history.map((entry) => {
+      const button = element(
+        'button',
+        { type: 'button', class: 'link' },
+        `${new Date(entry.at).toLocaleString()} · ${entry.mode} · ${entry.prompt.slice(0, 80)}`,
+      );
+      button.title = entry.lanes
+        .map(
+          (lane) =>
+            `${lane.endpointId} ${lane.model}: ${lane.figures ? formatFigures(lane.figures) : (lane.error ?? '')}`,
+        )
+        .join('\n');
+      button.addEventListener('click', () => restore(entry));
+      return element('li', {}, button);
+    }),
+  );
 }
 
 function restore(entry: HistoryEntry): void {
@@ -179,7 +346,18 @@ function restore(entry: HistoryEntry): void {
   state.systemPrompt = entry.systemPrompt;
   state.prompt = entry.prompt;
   state.compare = entry.lanes.length > 1;
-  state.lanes = entry.lanes.map((lane) => ({ endpointId: lane.endpointId, model: lane.model, parameters: lane.parameters, transcript: entry.mode === 'chat' ? [{ role: 'user', content: entry.prompt }, { role: 'assistant', content: lane.answer }] : [] }));
+  state.lanes = entry.lanes.map((lane) => ({
+    endpointId: lane.endpointId,
+    model: lane.model,
+    parameters: lane.parameters,
+    transcript:
+      entry.mode === 'chat'
+        ? [
+            { role: 'user', content: entry.prompt },
+            { role: 'assistant', content: lane.answer },
+          ]
+        : [],
+  }));
   syncInputs();
   renderLanes();
   save();
@@ -215,7 +393,14 @@ function send(): void {
     view.transcript.append(answer);
     view.figures.textContent = 'Connecting...';
   });
-  post({ type: 'send', runId, mode: state.mode, systemPrompt: state.systemPrompt, prompt, lanes: lanes.map((lane) => laneRequest(lane, prompt)) });
+  post({
+    type: 'send',
+    runId,
+    mode: state.mode,
+    systemPrompt: state.systemPrompt,
+    prompt,
+    lanes: lanes.map((lane) => laneRequest(lane, prompt)),
+  });
   state.prompt = '';
   promptBox.value = '';
   save();
@@ -228,7 +413,10 @@ function finishLane(lane: number, answerText: string | undefined): void {
   if (answerText !== undefined && state.mode === 'chat') {
     const user = view.transcript.querySelectorAll('.message.user');
     const last = user[user.length - 1]?.querySelector('.text')?.textContent ?? '';
-    state.lanes[lane].transcript.push({ role: 'user', content: last }, { role: 'assistant', content: answerText });
+    state.lanes[lane].transcript.push(
+      { role: 'user', content: last },
+      { role: 'assistant', content: answerText },
+    );
   }
   running = Math.max(0, running - 1);
   updateButtons();
@@ -278,7 +466,10 @@ channel.onMessage((message) => {
       history = message.history;
       if (state.lanes.length === 0 || message.preselected) {
         const first = message.preselected ?? endpoints[0]?.id ?? '';
-        state.lanes = [{ endpointId: first, model: '', parameters: { ...message.defaults }, transcript: [] }, ...state.lanes.slice(1)];
+        state.lanes = [
+          { endpointId: first, model: '', parameters: { ...message.defaults }, transcript: [] },
+          ...state.lanes.slice(1),
+        ];
       }
       syncInputs();
       renderLanes();
@@ -293,7 +484,11 @@ channel.onMessage((message) => {
     case 'models':
       modelsByEndpoint.set(message.endpointId, message.models);
       renderLanes();
-      if (message.error) laneViews.forEach((view, index) => { if (state.lanes[index]?.endpointId === message.endpointId) view.figures.textContent = message.error ?? ''; });
+      if (message.error)
+        laneViews.forEach((view, index) => {
+          if (state.lanes[index]?.endpointId === message.endpointId)
+            view.figures.textContent = message.error ?? '';
+        });
       break;
     case 'status':
       if (message.runId === runId) laneViews[message.lane].figures.textContent = message.message;
@@ -308,7 +503,8 @@ channel.onMessage((message) => {
       break;
     case 'done':
       if (message.runId === runId) {
-        laneViews[message.lane].figures.textContent = `${formatFigures(message.figures)}${message.finishReason ? ` · finish: ${message.finishReason}` : ''}`;
+        laneViews[message.lane].figures.textContent =
+          `${formatFigures(message.figures)}${message.finishReason ? ` · finish: ${message.finishReason}` : ''}`;
         finishLane(message.lane, laneViews[message.lane].answer?.textContent ?? '');
       }
       break;

@@ -3,7 +3,11 @@
  * talks to the network: the host sends requests through a managed port-forward and relays tokens.
  */
 import type { LatencyFigures } from '../../serving/model/latency';
-import type { ChatMessage, PlaygroundMode, SamplingParameters } from '../../serving/model/playgroundRequest';
+import type {
+  ChatMessage,
+  PlaygroundMode,
+  SamplingParameters,
+} from '../../serving/model/playgroundRequest';
 
 export type { ChatMessage, LatencyFigures, PlaygroundMode, SamplingParameters };
 
@@ -44,19 +48,59 @@ export interface HistoryEntry {
 }
 
 export type HostToView =
-  | { readonly type: 'init'; readonly endpoints: readonly EndpointChoice[]; readonly preselected?: string; readonly history: readonly HistoryEntry[]; readonly defaults: SamplingParameters }
+  | {
+      readonly type: 'init';
+      readonly endpoints: readonly EndpointChoice[];
+      readonly preselected?: string;
+      readonly history: readonly HistoryEntry[];
+      readonly defaults: SamplingParameters;
+    }
   | { readonly type: 'endpoints'; readonly endpoints: readonly EndpointChoice[] }
-  | { readonly type: 'models'; readonly endpointId: string; readonly models: readonly string[]; readonly error?: string }
-  | { readonly type: 'status'; readonly runId: string; readonly lane: number; readonly message: string }
+  | {
+      readonly type: 'models';
+      readonly endpointId: string;
+      readonly models: readonly string[];
+      readonly error?: string;
+    }
+  | {
+      readonly type: 'status';
+      readonly runId: string;
+      readonly lane: number;
+      readonly message: string;
+    }
   | { readonly type: 'token'; readonly runId: string; readonly lane: number; readonly text: string }
-  | { readonly type: 'done'; readonly runId: string; readonly lane: number; readonly figures: LatencyFigures; readonly finishReason?: string }
-  | { readonly type: 'failed'; readonly runId: string; readonly lane: number; readonly message: string }
+  | {
+      readonly type: 'done';
+      readonly runId: string;
+      readonly lane: number;
+      readonly figures: LatencyFigures;
+      readonly finishReason?: string;
+    }
+  | {
+      readonly type: 'failed';
+      readonly runId: string;
+      readonly lane: number;
+      readonly message: string;
+    }
   | { readonly type: 'history'; readonly history: readonly HistoryEntry[] };
 
 export type ViewToHost =
   | { readonly type: 'ready' }
   | { readonly type: 'loadModels'; readonly endpointId: string }
-  | { readonly type: 'send'; readonly runId: string; readonly mode: PlaygroundMode; readonly systemPrompt: string; readonly prompt: string; readonly lanes: readonly LaneRequest[] }
+  | {
+      readonly type: 'send';
+      readonly runId: string;
+      readonly mode: PlaygroundMode;
+      readonly systemPrompt: string;
+      readonly prompt: string;
+      readonly lanes: readonly LaneRequest[];
+    }
   | { readonly type: 'stop'; readonly runId: string }
-  | { readonly type: 'copySnippet'; readonly format: 'curl' | 'python'; readonly mode: PlaygroundMode; readonly systemPrompt: string; readonly lane: LaneRequest }
+  | {
+      readonly type: 'copySnippet';
+      readonly format: 'curl' | 'python';
+      readonly mode: PlaygroundMode;
+      readonly systemPrompt: string;
+      readonly lane: LaneRequest;
+    }
   | { readonly type: 'clearHistory' };

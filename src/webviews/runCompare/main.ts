@@ -10,7 +10,11 @@ let state: CompareViewState = channel.getState() ?? {};
 let runs: RunCurves[] = [];
 let chart: uPlot | undefined;
 
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, properties: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] {
+function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  properties: Partial<HTMLElementTagNameMap[K]> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] {
   const node = Object.assign(document.createElement(tag), properties);
   node.append(...children);
   return node;
@@ -18,13 +22,24 @@ function element<K extends keyof HTMLElementTagNameMap>(tag: K, properties: Part
 
 const root = document.getElementById('root') ?? document.body;
 const metricSelect = element('select', { title: 'Metric' });
-const logScale = element('input', { type: 'checkbox', checked: state.logScale ?? false, id: 'log-scale' });
+const logScale = element('input', {
+  type: 'checkbox',
+  checked: state.logScale ?? false,
+  id: 'log-scale',
+});
 const refresh = element('button', { textContent: 'Reload logs' });
 const status = element('span', { className: 'status', role: 'status' });
 const chartHost = element('div', { id: 'chart' });
 const notes = element('ul', { className: 'notes' });
 root.append(
-  element('div', { className: 'toolbar' }, element('label', {}, 'Metric ', metricSelect), element('label', {}, logScale, ' log scale'), refresh, status),
+  element(
+    'div',
+    { className: 'toolbar' },
+    element('label', {}, 'Metric ', metricSelect),
+    element('label', {}, logScale, ' log scale'),
+    refresh,
+    status,
+  ),
   chartHost,
   notes,
 );
@@ -49,14 +64,29 @@ function draw(): void {
   const { steps, values } = alignedSeries(runs, metric);
   const axisColour = cssColour('--vscode-foreground', '#ccc');
   const gridColour = cssColour('--vscode-editorWidget-border', '#444');
-  const axis = { stroke: axisColour, grid: { stroke: gridColour, width: 1 }, ticks: { stroke: gridColour } };
+  const axis = {
+    stroke: axisColour,
+    grid: { stroke: gridColour, width: 1 },
+    ticks: { stroke: gridColour },
+  };
   const options: uPlot.Options = {
     title: metric,
     width: Math.max(320, chartHost.clientWidth || window.innerWidth - 32),
     height: Math.max(240, window.innerHeight - 160),
     scales: { x: { time: false }, y: { distr: state.logScale ? 3 : 1 } },
-    axes: [{ ...axis, label: 'step' }, { ...axis, label: metric }],
-    series: [{ label: 'step' }, ...runs.map((run, index) => ({ label: run.run, stroke: SERIES_COLOURS[index % SERIES_COLOURS.length], width: 2, spanGaps: true }))],
+    axes: [
+      { ...axis, label: 'step' },
+      { ...axis, label: metric },
+    ],
+    series: [
+      { label: 'step' },
+      ...runs.map((run, index) => ({
+        label: run.run,
+        stroke: SERIES_COLOURS[index % SERIES_COLOURS.length],
+        width: 2,
+        spanGaps: true,
+      })),
+    ],
   };
   chart = new uPlot(options, [steps, ...values] as uPlot.AlignedData, chartHost);
   status.textContent = `${runs.length} runs, ${steps.length} steps`;
@@ -65,9 +95,16 @@ function draw(): void {
 function showRuns(next: RunCurves[]): void {
   runs = next;
   const names = metricNames(runs);
-  metricSelect.replaceChildren(...names.map((name) => element('option', { value: name, textContent: name })));
-  metricSelect.value = state.metric && names.includes(state.metric) ? state.metric : (names[0] ?? '');
-  notes.replaceChildren(...runs.filter((run) => run.note).map((run) => element('li', { textContent: `${run.run}: ${run.note}` })));
+  metricSelect.replaceChildren(
+    ...names.map((name) => element('option', { value: name, textContent: name })),
+  );
+  metricSelect.value =
+    state.metric && names.includes(state.metric) ? state.metric : (names[0] ?? '');
+  notes.replaceChildren(
+    ...runs
+      .filter((run) => run.note)
+      .map((run) => element('li', { textContent: `${run.run}: ${run.note}` })),
+  );
   draw();
 }
 
@@ -80,7 +117,12 @@ logScale.addEventListener('change', () => {
   draw();
 });
 refresh.addEventListener('click', () => channel.post({ type: 'refresh' }));
-window.addEventListener('resize', () => chart?.setSize({ width: Math.max(320, chartHost.clientWidth), height: Math.max(240, window.innerHeight - 160) }));
+window.addEventListener('resize', () =>
+  chart?.setSize({
+    width: Math.max(320, chartHost.clientWidth),
+    height: Math.max(240, window.innerHeight - 160),
+  }),
+);
 channel.onMessage((message) => {
   switch (message.type) {
     case 'loading':

@@ -11,7 +11,12 @@ import * as k8s from '@kubernetes/client-node';
 import { renderHostEntry } from '../../../src/attach/model/sshConfig';
 import { POD_SSHD_PORT, START_SSHD_SCRIPT } from '../../../src/attach/model/sshd';
 import { generateSshKeyPair } from '../../../src/attach/model/sshKeys';
-import { podSshHostEntry, preparePodSshHost, SshFolder, writeHostEntry } from '../../../src/attach/sshHost';
+import {
+  podSshHostEntry,
+  preparePodSshHost,
+  SshFolder,
+  writeHostEntry,
+} from '../../../src/attach/sshHost';
 import { runTextCommand, type ExecTarget } from '../../../src/cluster/exec';
 import { PodFiles } from '../../../src/cluster/podFiles';
 import { devPodSelector } from '../../../src/cluster/devPodContract';
@@ -19,7 +24,14 @@ import type { WorkloadRef } from '../../../src/cluster/workloadRef';
 import { createDevPod, resumeDevPod, stopDevPod } from '../../../src/devPods/lifecycle';
 import { WORKSPACE_CONTAINER } from '../../../src/cluster/devPodContract';
 import { defaultResourcesFor } from '../../../src/devPods/model/spec';
-import { ADMIN_CONTEXT, createTestNamespace, deleteTestNamespace, SANDBOX_KUBECONFIG, sandboxKubeConfig, waitFor } from '../sandbox';
+import {
+  ADMIN_CONTEXT,
+  createTestNamespace,
+  deleteTestNamespace,
+  SANDBOX_KUBECONFIG,
+  sandboxKubeConfig,
+  waitFor,
+} from '../sandbox';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const PROXY_SCRIPT = path.join(REPO, 'dist', 'sshProxy.js');
@@ -32,9 +44,18 @@ interface SshResult {
 }
 
 /** The real OpenSSH client with only the given config (-F: ~/.ssh/config stays out of it). */
-function ssh(configFile: string, host: string, remoteCommand: string, input = ''): Promise<SshResult> {
+function ssh(
+  configFile: string,
+  host: string,
+  remoteCommand: string,
+  input = '',
+): Promise<SshResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn('ssh', ['-F', configFile, '-o', 'BatchMode=yes', host, '--', remoteCommand], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(
+      'ssh',
+      ['-F', configFile, '-o', 'BatchMode=yes', host, '--', remoteCommand],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
@@ -68,7 +89,11 @@ function refuses(address: string, port: number): Promise<boolean> {
 
 /** TCP connections established to address:port on this machine (the sandbox pod's sshd side). */
 function establishedTo(address: string, port: number): number {
-  const hexAddress = address.split('.').map((octet) => Number(octet).toString(16).padStart(2, '0').toUpperCase()).reverse().join('');
+  const hexAddress = address
+    .split('.')
+    .map((octet) => Number(octet).toString(16).padStart(2, '0').toUpperCase())
+    .reverse()
+    .join('');
   const local = `${hexAddress}:${port.toString(16).toUpperCase().padStart(4, '0')}`;
   return fs
     .readFileSync('/proc/net/tcp', 'utf8')
@@ -92,13 +117,19 @@ describe('remote access: Remote-SSH attach through our ProxyCommand (sandbox, re
   let workspace: string;
 
   /** Our attach flow minus the editor: key, sshd in the pod over exec, host entry. */
-  const attach = () => preparePodSshHost(admin, sshFolder, {
-    contextName: ADMIN_CONTEXT,
-    kubeconfigPath: SANDBOX_KUBECONFIG,
-    workload,
-    nodeExecutable: process.execPath,
-    proxyScript: PROXY_SCRIPT,
-  }, target);
+  const attach = () =>
+    preparePodSshHost(
+      admin,
+      sshFolder,
+      {
+        contextName: ADMIN_CONTEXT,
+        kubeconfigPath: SANDBOX_KUBECONFIG,
+        workload,
+        nodeExecutable: process.execPath,
+        proxyScript: PROXY_SCRIPT,
+      },
+      target,
+    );
 
   /**
    * Sandbox pods learn their IP (POD_IP, and the ssh ports' forward target) a moment after they
@@ -109,13 +140,24 @@ describe('remote access: Remote-SSH attach through our ProxyCommand (sandbox, re
     const podIp = pod.status?.podIP;
     assert.ok(podIp, 'the running dev pod has an IP');
     target = { namespace, pod: DEV_POD, container: WORKSPACE_CONTAINER };
-    await waitFor(async () => (await runTextCommand(admin, target, ['printenv', 'POD_IP'])).stdout.trim() === podIp, 15_000, `exec in ${DEV_POD} to see POD_IP ${podIp}`);
+    await waitFor(
+      async () =>
+        (await runTextCommand(admin, target, ['printenv', 'POD_IP'])).stdout.trim() === podIp,
+      15_000,
+      `exec in ${DEV_POD} to see POD_IP ${podIp}`,
+    );
     return podIp;
   };
 
   before(async function () {
-    assert.ok(fs.existsSync(PROXY_SCRIPT), `${PROXY_SCRIPT} is missing: run \`npm run build\` first (npm test builds before the cluster suite)`);
-    assert.ok(fs.existsSync('/usr/sbin/sshd'), '/usr/sbin/sshd is missing: run `bash scripts/sandbox/install-sshd.sh` (npm test does), then `npm run sandbox -- restart-agent`');
+    assert.ok(
+      fs.existsSync(PROXY_SCRIPT),
+      `${PROXY_SCRIPT} is missing: run \`npm run build\` first (npm test builds before the cluster suite)`,
+    );
+    assert.ok(
+      fs.existsSync('/usr/sbin/sshd'),
+      '/usr/sbin/sshd is missing: run `bash scripts/sandbox/install-sshd.sh` (npm test does), then `npm run sandbox -- restart-agent`',
+    );
     namespace = await createTestNamespace('ra-ssh');
     await createDevPod(admin, {
       name: DEV_POD,
@@ -127,7 +169,13 @@ describe('remote access: Remote-SSH attach through our ProxyCommand (sandbox, re
       idleMinutes: 0,
       restrictedPodSecurity: true,
     });
-    workload = { kind: 'DevPod', namespace, name: DEV_POD, podSelector: devPodSelector(DEV_POD), container: WORKSPACE_CONTAINER };
+    workload = {
+      kind: 'DevPod',
+      namespace,
+      name: DEV_POD,
+      podSelector: devPodSelector(DEV_POD),
+      container: WORKSPACE_CONTAINER,
+    };
     await waitForPodAddress();
     workspace = await new PodFiles(admin, target).workingDirectory();
     sshFolder = new SshFolder(fs.mkdtempSync(path.join(os.tmpdir(), 'kmw-ssh-')));
@@ -141,22 +189,41 @@ describe('remote access: Remote-SSH attach through our ProxyCommand (sandbox, re
   it('writes a host entry whose ProxyCommand runs dist/sshProxy.js with Node, and ssh runs a command in the pod', async () => {
     const prepared = await attach();
     alias = prepared.alias;
-    assert.match(alias, new RegExp(`^kubeml\\.${ADMIN_CONTEXT}\\.${namespace}\\.${DEV_POD}\\.[0-9a-f]{8}$`));
+    assert.match(
+      alias,
+      new RegExp(`^kubeml\\.${ADMIN_CONTEXT}\\.${namespace}\\.${DEV_POD}\\.[0-9a-f]{8}$`),
+    );
     const config = fs.readFileSync(prepared.configFile, 'utf8');
     assert.match(config, new RegExp(`^Host ${alias.replace(/\./g, '\\.')}$`, 'm'));
     assert.match(config, new RegExp(`^ {2}User ${prepared.user}$`, 'm'));
     assert.match(config, /^ {2}StrictHostKeyChecking yes$/m);
-    assert.match(fs.readFileSync(sshFolder.knownHostsFile(alias), 'utf8'), new RegExp(`^${alias.replace(/\./g, '\\.')} ssh-ed25519 [A-Za-z0-9+/]+=*\n$`));
-    assert.ok(config.includes(`ProxyCommand env ELECTRON_RUN_AS_NODE=1 NODE_NO_WARNINGS=1 ${process.execPath} ${PROXY_SCRIPT} --kubeconfig ${SANDBOX_KUBECONFIG}`), config);
+    assert.match(
+      fs.readFileSync(sshFolder.knownHostsFile(alias), 'utf8'),
+      new RegExp(`^${alias.replace(/\./g, '\\.')} ssh-ed25519 [A-Za-z0-9+/]+=*\n$`),
+    );
+    assert.ok(
+      config.includes(
+        `ProxyCommand env ELECTRON_RUN_AS_NODE=1 NODE_NO_WARNINGS=1 ${process.execPath} ${PROXY_SCRIPT} --kubeconfig ${SANDBOX_KUBECONFIG}`,
+      ),
+      config,
+    );
     assert.ok(config.includes(`--pod ${DEV_POD} `), config);
     assert.equal((fs.statSync(sshFolder.identityFile).mode & 0o777).toString(8), '600');
 
-    assert.equal(sshOk(await ssh(prepared.configFile, alias, 'echo hello-from-pod'), 'echo'), 'hello-from-pod\n');
+    assert.equal(
+      sshOk(await ssh(prepared.configFile, alias, 'echo hello-from-pod'), 'echo'),
+      'hello-from-pod\n',
+    );
   });
 
-  it('reaches this pod\'s own sshd, the one Attach started (SSH_CONNECTION names the pod IP and port 2222)', async () => {
+  it("reaches this pod's own sshd, the one Attach started (SSH_CONNECTION names the pod IP and port 2222)", async () => {
     const pod = await core.readNamespacedPod({ namespace, name: DEV_POD });
-    const [, , serverAddress, serverPort] = sshOk(await ssh(sshFolder.configFile, alias, 'echo $SSH_CONNECTION'), 'SSH_CONNECTION').trim().split(' ');
+    const [, , serverAddress, serverPort] = sshOk(
+      await ssh(sshFolder.configFile, alias, 'echo $SSH_CONNECTION'),
+      'SSH_CONNECTION',
+    )
+      .trim()
+      .split(' ');
     assert.equal(serverAddress, pod.status?.podIP);
     assert.equal(Number(serverPort), POD_SSHD_PORT);
     // Attaching again finds the running sshd instead of starting a second one.
@@ -167,19 +234,39 @@ describe('remote access: Remote-SSH attach through our ProxyCommand (sandbox, re
   it('a file written over ssh is read through exec, and one written through exec is read over ssh', async () => {
     const files = new PodFiles(admin, target);
     const fromSsh = `written over ssh ${Date.now()}\n`;
-    sshOk(await ssh(sshFolder.configFile, alias, `cat > '${workspace}/from-ssh.txt'`, fromSsh), 'write over ssh');
-    assert.equal((await files.readFile(`${workspace}/from-ssh.txt`)).content.toString('utf8'), fromSsh);
+    sshOk(
+      await ssh(sshFolder.configFile, alias, `cat > '${workspace}/from-ssh.txt'`, fromSsh),
+      'write over ssh',
+    );
+    assert.equal(
+      (await files.readFile(`${workspace}/from-ssh.txt`)).content.toString('utf8'),
+      fromSsh,
+    );
 
     const fromExec = `written through exec ${Date.now()}\n`;
-    await files.writeFile(`${workspace}/from-exec.txt`, Buffer.from(fromExec), { create: true, overwrite: false });
-    assert.equal(sshOk(await ssh(sshFolder.configFile, alias, `cat '${workspace}/from-exec.txt'`), 'read over ssh'), fromExec);
+    await files.writeFile(`${workspace}/from-exec.txt`, Buffer.from(fromExec), {
+      create: true,
+      overwrite: false,
+    });
+    assert.equal(
+      sshOk(
+        await ssh(sshFolder.configFile, alias, `cat '${workspace}/from-exec.txt'`),
+        'read over ssh',
+      ),
+      fromExec,
+    );
   });
 
-  it('leaves no connection to the pod\'s sshd behind once ssh exits', async () => {
-    const podIp = (await core.readNamespacedPod({ namespace, name: DEV_POD })).status?.podIP as string;
+  it("leaves no connection to the pod's sshd behind once ssh exits", async () => {
+    const podIp = (await core.readNamespacedPod({ namespace, name: DEV_POD })).status
+      ?.podIP as string;
     for (let i = 0; i < 3; i++) sshOk(await ssh(sshFolder.configFile, alias, 'true'), `ssh ${i}`);
     // ssh ends its ProxyCommand with SIGHUP; the proxy must close the tunnel so the pod side hangs up.
-    await waitFor(() => establishedTo(podIp, POD_SSHD_PORT) === 0, 15_000, `no connection left to ${podIp}:${POD_SSHD_PORT}`);
+    await waitFor(
+      () => establishedTo(podIp, POD_SSHD_PORT) === 0,
+      15_000,
+      `no connection left to ${podIp}:${POD_SSHD_PORT}`,
+    );
   });
 
   it('refuses a key the pod was never given', async () => {
@@ -188,7 +275,17 @@ describe('remote access: Remote-SSH attach through our ProxyCommand (sandbox, re
       const pair = generateSshKeyPair('stranger@test');
       fs.writeFileSync(stranger.identityFile, pair.privateKeyPem, { mode: 0o600 });
       const user = sshOk(await ssh(sshFolder.configFile, alias, 'id -un'), 'id').trim();
-      const entry = podSshHostEntry({ contextName: ADMIN_CONTEXT, kubeconfigPath: SANDBOX_KUBECONFIG, workload, pod: DEV_POD, user, identityFile: stranger.identityFile, knownHostsFile: sshFolder.knownHostsFile(alias), nodeExecutable: process.execPath, proxyScript: PROXY_SCRIPT });
+      const entry = podSshHostEntry({
+        contextName: ADMIN_CONTEXT,
+        kubeconfigPath: SANDBOX_KUBECONFIG,
+        workload,
+        pod: DEV_POD,
+        user,
+        identityFile: stranger.identityFile,
+        knownHostsFile: sshFolder.knownHostsFile(alias),
+        nodeExecutable: process.execPath,
+        proxyScript: PROXY_SCRIPT,
+      });
       fs.writeFileSync(stranger.configFile, `${renderHostEntry(entry)}\n`);
       const result = await ssh(stranger.configFile, entry.alias, 'echo should-not-run');
       assert.equal(result.code, 255);
@@ -200,13 +297,29 @@ describe('remote access: Remote-SSH attach through our ProxyCommand (sandbox, re
   });
 
   it('refuses an sshd whose host key is not the one Attach pinned, until Attach pins the new one', async () => {
-    const podIp = (await core.readNamespacedPod({ namespace, name: DEV_POD })).status?.podIP as string;
+    const podIp = (await core.readNamespacedPod({ namespace, name: DEV_POD })).status
+      ?.podIP as string;
     // Another sshd behind the same alias: ours stops, its key goes, a fresh one starts with a new key.
     const folder = 'dir="${HOME:-/tmp}/.kube-ml/ssh"; [ -d "$dir" ] || dir=/tmp/kube-ml-ssh';
-    await runTextCommand(admin, target, ['sh', '-c', `${folder}; kill "$(cat "$dir/sshd.pid")"; rm -f "$dir/host_key" "$dir/host_key.pub" "$dir/sshd.pid"`]);
-    await waitFor(() => refuses(podIp, POD_SSHD_PORT), 15_000, `the first sshd to stop listening on ${podIp}:${POD_SSHD_PORT}`);
+    await runTextCommand(admin, target, [
+      'sh',
+      '-c',
+      `${folder}; kill "$(cat "$dir/sshd.pid")"; rm -f "$dir/host_key" "$dir/host_key.pub" "$dir/sshd.pid"`,
+    ]);
+    await waitFor(
+      () => refuses(podIp, POD_SSHD_PORT),
+      15_000,
+      `the first sshd to stop listening on ${podIp}:${POD_SSHD_PORT}`,
+    );
     const publicKey = fs.readFileSync(`${sshFolder.identityFile}.pub`, 'utf8').trim();
-    const restarted = await runTextCommand(admin, target, ['sh', '-c', START_SSHD_SCRIPT, 'kubeml-sshd', publicKey, String(POD_SSHD_PORT)]);
+    const restarted = await runTextCommand(admin, target, [
+      'sh',
+      '-c',
+      START_SSHD_SCRIPT,
+      'kubeml-sshd',
+      publicKey,
+      String(POD_SSHD_PORT),
+    ]);
     assert.equal(restarted.exitCode, 0, restarted.stderr);
 
     const refused = await ssh(sshFolder.configFile, alias, 'echo should-not-run');
@@ -215,12 +328,31 @@ describe('remote access: Remote-SSH attach through our ProxyCommand (sandbox, re
     assert.match(refused.stderr, /Host key verification failed/);
 
     await attach();
-    assert.equal(sshOk(await ssh(sshFolder.configFile, alias, 'echo pinned-again'), 'after attaching again'), 'pinned-again\n');
+    assert.equal(
+      sshOk(await ssh(sshFolder.configFile, alias, 'echo pinned-again'), 'after attaching again'),
+      'pinned-again\n',
+    );
   });
 
-  it('when the dev pod is missing, ssh fails with the proxy\'s message on stderr', async () => {
-    const ghost: WorkloadRef = { kind: 'DevPod', namespace, name: 'ghost', podSelector: devPodSelector('ghost'), container: WORKSPACE_CONTAINER };
-    const entry = podSshHostEntry({ contextName: ADMIN_CONTEXT, kubeconfigPath: SANDBOX_KUBECONFIG, workload: ghost, pod: 'ghost', user: 'root', identityFile: sshFolder.identityFile, knownHostsFile: sshFolder.knownHostsFile('ghost'), nodeExecutable: process.execPath, proxyScript: PROXY_SCRIPT });
+  it("when the dev pod is missing, ssh fails with the proxy's message on stderr", async () => {
+    const ghost: WorkloadRef = {
+      kind: 'DevPod',
+      namespace,
+      name: 'ghost',
+      podSelector: devPodSelector('ghost'),
+      container: WORKSPACE_CONTAINER,
+    };
+    const entry = podSshHostEntry({
+      contextName: ADMIN_CONTEXT,
+      kubeconfigPath: SANDBOX_KUBECONFIG,
+      workload: ghost,
+      pod: 'ghost',
+      user: 'root',
+      identityFile: sshFolder.identityFile,
+      knownHostsFile: sshFolder.knownHostsFile('ghost'),
+      nodeExecutable: process.execPath,
+      proxyScript: PROXY_SCRIPT,
+    });
     await writeHostEntry(sshFolder, entry);
     const result = await ssh(sshFolder.configFile, entry.alias, 'echo should-not-run');
     assert.equal(result.code, 255);
@@ -236,7 +368,11 @@ describe('remote access: Remote-SSH attach through our ProxyCommand (sandbox, re
     const oldIp = before.status?.podIP as string;
     await stopDevPod(admin, namespace, DEV_POD, 'test');
     // The sandbox stops a deleted pod's processes, as a node would: its sshd no longer listens.
-    await waitFor(() => refuses(oldIp, POD_SSHD_PORT), 15_000, `nothing listening on the deleted pod's ${oldIp}:${POD_SSHD_PORT}`);
+    await waitFor(
+      () => refuses(oldIp, POD_SSHD_PORT),
+      15_000,
+      `nothing listening on the deleted pod's ${oldIp}:${POD_SSHD_PORT}`,
+    );
 
     await resumeDevPod(admin, namespace, DEV_POD);
     await waitForPodAddress();
@@ -245,6 +381,12 @@ describe('remote access: Remote-SSH attach through our ProxyCommand (sandbox, re
     assert.match(stale.stderr, /kube-ml ssh proxy: /);
 
     await attach();
-    assert.equal(sshOk(await ssh(sshFolder.configFile, alias, `cat '${workspace}/from-ssh.txt'`), 'read after resume').startsWith('written over ssh'), true);
+    assert.equal(
+      sshOk(
+        await ssh(sshFolder.configFile, alias, `cat '${workspace}/from-ssh.txt'`),
+        'read after resume',
+      ).startsWith('written over ssh'),
+      true,
+    );
   });
 });

@@ -40,7 +40,16 @@ describe('signing in through an exec credential plugin (sandbox SSO user)', func
 
   function sessionConfig(): SharedExecKubeConfig {
     const merged = resolved.kubeConfig;
-    return new SharedExecKubeConfig({ clusters: merged.getClusters(), users: merged.getUsers(), contexts: merged.getContexts(), currentContext: SSO_CONTEXT }, cache, resolved.execExtensions);
+    return new SharedExecKubeConfig(
+      {
+        clusters: merged.getClusters(),
+        users: merged.getUsers(),
+        contexts: merged.getContexts(),
+        currentContext: SSO_CONTEXT,
+      },
+      cache,
+      resolved.execExtensions,
+    );
   }
 
   /** Waits until the API server refuses the token the cache holds now (without running the plugin). */
@@ -49,16 +58,36 @@ describe('signing in through an exec credential plugin (sandbox SSO user)', func
     await config.applyToHTTPSOptions(options);
     const token = (options.headers?.Authorization ?? '').replace(/^Bearer /, '');
     const probe = new k8s.KubeConfig();
-    probe.loadFromOptions({ clusters: resolved.kubeConfig.getClusters(), users: [{ name: 'probe', token }], contexts: [{ name: 'probe', cluster: config.getCurrentCluster()!.name, user: 'probe' }], currentContext: 'probe' });
+    probe.loadFromOptions({
+      clusters: resolved.kubeConfig.getClusters(),
+      users: [{ name: 'probe', token }],
+      contexts: [{ name: 'probe', cluster: config.getCurrentCluster()!.name, user: 'probe' }],
+      currentContext: 'probe',
+    });
     const core = probe.makeApiClient(k8s.CoreV1Api);
-    await waitFor(() => core.listNamespacedPod({ namespace: 'ml-team' }).then(() => false, (error: { code?: number }) => error.code === 401), 30_000, 'the API server to refuse the expired token');
+    await waitFor(
+      () =>
+        core.listNamespacedPod({ namespace: 'ml-team' }).then(
+          () => false,
+          (error: { code?: number }) => error.code === 401,
+        ),
+      30_000,
+      'the API server to refuse the expired token',
+    );
   }
 
   it('shows the device-code prompt once and gives every session the one credential', async () => {
-    const lists = await Promise.all([sessionConfig(), sessionConfig()].map((config) => config.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: 'ml-team' })));
+    const lists = await Promise.all(
+      [sessionConfig(), sessionConfig()].map((config) =>
+        config.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: 'ml-team' }),
+      ),
+    );
     assert.ok(lists.every((list) => Array.isArray(list.items)));
     assert.equal(signIns, 1, 'one plugin run for both sessions');
-    assert.ok(prompts.some((line) => devicePrompt(line)), `the prompt reached the surface: ${prompts.join(' | ')}`);
+    assert.ok(
+      prompts.some((line) => devicePrompt(line)),
+      `the prompt reached the surface: ${prompts.join(' | ')}`,
+    );
   });
 
   it('answers a 401 with one new sign-in and the same request succeeds: API calls, watches, raw streams', async () => {
@@ -66,7 +95,9 @@ describe('signing in through an exec credential plugin (sandbox SSO user)', func
 
     await untilCachedTokenExpired(config);
     let before = signIns;
-    const pods = await config.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: 'ml-team' });
+    const pods = await config
+      .makeApiClient(k8s.CoreV1Api)
+      .listNamespacedPod({ namespace: 'ml-team' });
     assert.ok(Array.isArray(pods.items));
     assert.equal(signIns, before + 1, 'an API call');
 
@@ -74,11 +105,19 @@ describe('signing in through an exec credential plugin (sandbox SSO user)', func
     before = signIns;
     const added: string[] = [];
     let ended: unknown = 'not ended';
-    const watch = await nodeSource(config).watch('', (type, object) => {
-      if (type === 'ADDED') added.push((object as k8s.V1Node).metadata?.name ?? '');
-    }, (error) => (ended = error));
+    const watch = await nodeSource(config).watch(
+      '',
+      (type, object) => {
+        if (type === 'ADDED') added.push((object as k8s.V1Node).metadata?.name ?? '');
+      },
+      (error) => (ended = error),
+    );
     try {
-      await waitFor(() => added.length > 0 || ended !== 'not ended', 30_000, 'the watch to deliver the nodes');
+      await waitFor(
+        () => added.length > 0 || ended !== 'not ended',
+        30_000,
+        'the watch to deliver the nodes',
+      );
       assert.equal(ended, 'not ended', `the watch ended: ${String(ended)}`);
       assert.equal(signIns, before + 1, 'a watch');
     } finally {
@@ -87,7 +126,9 @@ describe('signing in through an exec credential plugin (sandbox SSO user)', func
 
     await untilCachedTokenExpired(config);
     before = signIns;
-    const api = JSON.parse(await getApiText(config, '/api', 'read the API versions')) as { kind?: string };
+    const api = JSON.parse(await getApiText(config, '/api', 'read the API versions')) as {
+      kind?: string;
+    };
     assert.equal(api.kind, 'APIVersions');
     assert.equal(signIns, before + 1, 'a raw stream (logs, proxies)');
   });

@@ -8,21 +8,50 @@ describe('permissions for the sandbox identities', () => {
   after(() => sessions.forEach((session) => session.dispose()));
 
   const open = (identity: 'admin' | 'developer'): KubeSession => {
-    const session = new KubeSession({ contextName: sandboxContext(identity), namespace: 'ml-team', kubeConfig: sandboxKubeConfig(identity) });
+    const session = new KubeSession({
+      contextName: sandboxContext(identity),
+      namespace: 'ml-team',
+      kubeConfig: sandboxKubeConfig(identity),
+    });
     sessions.push(session);
     return session;
   };
 
   it('lets the developer work in ml-team and read nodes, but not touch kube-system', async () => {
     const developer = open('developer');
-    assert.equal(await developer.can({ verb: 'create', resource: 'pods', namespace: 'ml-team' }), true);
-    assert.equal(await developer.can({ verb: 'create', resource: 'pods', subresource: 'exec', namespace: 'ml-team' }), true);
+    assert.equal(
+      await developer.can({ verb: 'create', resource: 'pods', namespace: 'ml-team' }),
+      true,
+    );
+    assert.equal(
+      await developer.can({
+        verb: 'create',
+        resource: 'pods',
+        subresource: 'exec',
+        namespace: 'ml-team',
+      }),
+      true,
+    );
     assert.equal(await developer.can({ verb: 'list', resource: 'nodes' }), true);
-    assert.equal(await developer.can({ verb: 'create', resource: 'pods', namespace: 'kube-system' }), false);
-    assert.equal(await developer.can({ verb: 'list', resource: 'pods' }), false, 'no cluster-wide pod list');
-    await assert.rejects(developer.requireAccess({ verb: 'delete', resource: 'pods', namespace: 'kube-system' }), (error: unknown) => {
-      return error instanceof KubeMlError && error.kind === 'forbidden' && error.summary.includes('delete pods in namespace kube-system');
-    });
+    assert.equal(
+      await developer.can({ verb: 'create', resource: 'pods', namespace: 'kube-system' }),
+      false,
+    );
+    assert.equal(
+      await developer.can({ verb: 'list', resource: 'pods' }),
+      false,
+      'no cluster-wide pod list',
+    );
+    await assert.rejects(
+      developer.requireAccess({ verb: 'delete', resource: 'pods', namespace: 'kube-system' }),
+      (error: unknown) => {
+        return (
+          error instanceof KubeMlError &&
+          error.kind === 'forbidden' &&
+          error.summary.includes('delete pods in namespace kube-system')
+        );
+      },
+    );
   });
 
   it('watches pods of the current namespace only when cluster-wide listing is forbidden', async () => {
@@ -41,7 +70,13 @@ describe('permissions for the sandbox identities', () => {
 
   it('shows a forbidden namespace list to the developer as a forbidden error, not a crash', async () => {
     const developer = open('developer');
-    await assert.rejects(developer.namespaces.ready, (error: unknown) => error instanceof KubeMlError && error.kind === 'forbidden' && /list namespaces/.test(error.summary));
+    await assert.rejects(
+      developer.namespaces.ready,
+      (error: unknown) =>
+        error instanceof KubeMlError &&
+        error.kind === 'forbidden' &&
+        /list namespaces/.test(error.summary),
+    );
     assert.equal(developer.namespaces.state, 'failed');
   });
 });

@@ -23,7 +23,11 @@ describe('remote access: pod files over exec (sandbox)', function () {
   before(async () => {
     namespace = await createTestNamespace('ra-files');
     await createLabelledPod(namespace, 'files-0', 'files');
-    files = new PodFiles(sandboxKubeConfig('developer'), { namespace, pod: 'files-0', container: 'main' });
+    files = new PodFiles(sandboxKubeConfig('developer'), {
+      namespace,
+      pod: 'files-0',
+      container: 'main',
+    });
     root = `${await files.workingDirectory()}/roundtrip`;
     await files.createDirectory(root);
   });
@@ -31,7 +35,10 @@ describe('remote access: pod files over exec (sandbox)', function () {
 
   it('writes and reads back every byte value, and a 5 MiB file', async () => {
     const allBytes = Buffer.from(Array.from({ length: 256 * 4 }, (_, index) => index % 256));
-    const written = await files.writeFile(`${root}/bytes.bin`, allBytes, { create: true, overwrite: false });
+    const written = await files.writeFile(`${root}/bytes.bin`, allBytes, {
+      create: true,
+      overwrite: false,
+    });
     assert.equal(written.size, allBytes.length);
     assert.deepEqual((await files.readFile(`${root}/bytes.bin`)).content, allBytes);
 
@@ -45,17 +52,33 @@ describe('remote access: pod files over exec (sandbox)', function () {
 
   it('lists, stats, renames and deletes', async () => {
     await files.createDirectory(`${root}/dir`);
-    await files.writeFile(`${root}/dir/a name.txt`, Buffer.from('hello'), { create: true, overwrite: false });
+    await files.writeFile(`${root}/dir/a name.txt`, Buffer.from('hello'), {
+      create: true,
+      overwrite: false,
+    });
     assert.deepEqual((await files.readDirectory(`${root}/dir`)).sort(), [['a name.txt', 'file']]);
     assert.equal((await files.stat(`${root}/dir`)).type, 'directory');
     await files.rename(`${root}/dir/a name.txt`, `${root}/dir/renamed.txt`, { overwrite: false });
     assert.deepEqual(await files.readDirectory(`${root}/dir`), [['renamed.txt', 'file']]);
     assert.equal((await files.readFile(`${root}/dir/renamed.txt`)).content.toString(), 'hello');
-    await files.writeFile(`${root}/dir/other.txt`, Buffer.from('x'), { create: true, overwrite: false });
-    assert.equal((await fileError(files.rename(`${root}/dir/other.txt`, `${root}/dir/renamed.txt`, { overwrite: false }))).code, 'exists');
+    await files.writeFile(`${root}/dir/other.txt`, Buffer.from('x'), {
+      create: true,
+      overwrite: false,
+    });
+    assert.equal(
+      (
+        await fileError(
+          files.rename(`${root}/dir/other.txt`, `${root}/dir/renamed.txt`, { overwrite: false }),
+        )
+      ).code,
+      'exists',
+    );
     await files.rename(`${root}/dir/other.txt`, `${root}/dir/renamed.txt`, { overwrite: true });
     assert.equal((await files.readFile(`${root}/dir/renamed.txt`)).content.toString(), 'x');
-    assert.equal((await fileError(files.delete(`${root}/dir`, { recursive: false }))).code, 'failed');
+    assert.equal(
+      (await fileError(files.delete(`${root}/dir`, { recursive: false }))).code,
+      'failed',
+    );
     await files.delete(`${root}/dir`, { recursive: true });
     assert.equal((await fileError(files.stat(`${root}/dir`))).code, 'notFound');
   });
@@ -64,24 +87,60 @@ describe('remote access: pod files over exec (sandbox)', function () {
     assert.equal((await fileError(files.readFile(`${root}/missing.txt`))).code, 'notFound');
     assert.equal((await fileError(files.readDirectory(`${root}/missing`))).code, 'notFound');
     await files.writeFile(`${root}/once.txt`, Buffer.from('1'), { create: true, overwrite: false });
-    assert.equal((await fileError(files.writeFile(`${root}/once.txt`, Buffer.from('2'), { create: true, overwrite: false }))).code, 'exists');
-    assert.equal((await fileError(files.writeFile(`${root}/no/parent.txt`, Buffer.from('2'), { create: true, overwrite: true }))).code, 'notFound');
+    assert.equal(
+      (
+        await fileError(
+          files.writeFile(`${root}/once.txt`, Buffer.from('2'), { create: true, overwrite: false }),
+        )
+      ).code,
+      'exists',
+    );
+    assert.equal(
+      (
+        await fileError(
+          files.writeFile(`${root}/no/parent.txt`, Buffer.from('2'), {
+            create: true,
+            overwrite: true,
+          }),
+        )
+      ).code,
+      'notFound',
+    );
     assert.equal((await fileError(files.createDirectory(`${root}/once.txt`))).code, 'exists');
     assert.equal((await fileError(files.readFile(root))).code, 'isADirectory');
   });
 
   it('refuses to overwrite a file changed behind its back, and leaves no temp file', async () => {
-    await files.writeFile(`${root}/edit.txt`, Buffer.from('v1'), { create: true, overwrite: false });
+    await files.writeFile(`${root}/edit.txt`, Buffer.from('v1'), {
+      create: true,
+      overwrite: false,
+    });
     const opened = await files.readFile(`${root}/edit.txt`);
     // Someone else saves a different version (different size) after we read it.
-    await files.writeFile(`${root}/edit.txt`, Buffer.from('someone else'), { create: false, overwrite: true });
-    const conflict = await fileError(files.writeFile(`${root}/edit.txt`, Buffer.from('mine'), { create: false, overwrite: true, expectedVersion: opened.version }));
+    await files.writeFile(`${root}/edit.txt`, Buffer.from('someone else'), {
+      create: false,
+      overwrite: true,
+    });
+    const conflict = await fileError(
+      files.writeFile(`${root}/edit.txt`, Buffer.from('mine'), {
+        create: false,
+        overwrite: true,
+        expectedVersion: opened.version,
+      }),
+    );
     assert.equal(conflict.code, 'conflict');
     assert.equal((await files.readFile(`${root}/edit.txt`)).content.toString(), 'someone else');
     const current = await files.readFile(`${root}/edit.txt`);
-    await files.writeFile(`${root}/edit.txt`, Buffer.from('mine'), { create: false, overwrite: true, expectedVersion: current.version });
+    await files.writeFile(`${root}/edit.txt`, Buffer.from('mine'), {
+      create: false,
+      overwrite: true,
+      expectedVersion: current.version,
+    });
     assert.equal((await files.readFile(`${root}/edit.txt`)).content.toString(), 'mine');
     const names = (await files.readDirectory(root)).map(([name]) => name);
-    assert.ok(!names.some((name) => name.includes('.kubeml-')), `temp files left: ${names.join(', ')}`);
+    assert.ok(
+      !names.some((name) => name.includes('.kubeml-')),
+      `temp files left: ${names.join(', ')}`,
+    );
   });
 });

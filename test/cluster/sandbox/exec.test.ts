@@ -1,19 +1,48 @@
 import * as assert from 'node:assert/strict';
 import { PassThrough, Writable } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
-import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitFor, waitForPodPhase } from '../sandbox';
+import {
+  createTestNamespace,
+  deleteTestNamespace,
+  sandboxKubeConfig,
+  waitFor,
+  waitForPodPhase,
+} from '../sandbox';
 import { trainingPod } from './testPods';
 
 /** Runs a command without a TTY and collects stdout, stderr and the exit status. */
-async function execCollect(kubeConfig: k8s.KubeConfig, namespace: string, pod: string, command: string[]): Promise<{ stdout: string; stderr: string; status: k8s.V1Status }> {
+async function execCollect(
+  kubeConfig: k8s.KubeConfig,
+  namespace: string,
+  pod: string,
+  command: string[],
+): Promise<{ stdout: string; stderr: string; status: k8s.V1Status }> {
   let stdout = '';
   let stderr = '';
-  const sink = (append: (text: string) => void): Writable => new Writable({
-    write(chunk: Buffer, _encoding, done) { append(chunk.toString('utf8')); done(); },
-  });
+  const sink = (append: (text: string) => void): Writable =>
+    new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        append(chunk.toString('utf8'));
+        done();
+      },
+    });
   const status = await new Promise<k8s.V1Status>((resolve, reject) => {
     new k8s.Exec(kubeConfig)
-      .exec(namespace, pod, 'main', command, sink((t) => { stdout += t; }), sink((t) => { stderr += t; }), null, false, resolve)
+      .exec(
+        namespace,
+        pod,
+        'main',
+        command,
+        sink((t) => {
+          stdout += t;
+        }),
+        sink((t) => {
+          stderr += t;
+        }),
+        null,
+        false,
+        resolve,
+      )
       .catch(reject);
   });
   return { stdout, stderr, status };
@@ -26,7 +55,9 @@ class FakeTerminal extends PassThrough {
   output = '';
   constructor() {
     super();
-    this.on('data', (chunk: Buffer) => { this.output += chunk.toString('utf8'); });
+    this.on('data', (chunk: Buffer) => {
+      this.output += chunk.toString('utf8');
+    });
   }
   resize(columns: number, rows: number): void {
     this.columns = columns;
@@ -52,10 +83,18 @@ describe('sandbox: exec', () => {
   });
 
   it('runs bash in a per-pod working folder with the pod environment', async () => {
-    const result = await waitFor(async () => {
-      const r = await execCollect(kubeConfig, namespace, 'gpu2', ['bash', '-c', 'echo "$PWD|$POD_NAME|$POD_NAMESPACE|$KMW_GPU_COUNT"; echo oops >&2; exit 3']);
-      return r.stdout ? r : undefined;
-    }, 15000, 'the exec stand-in of gpu2');
+    const result = await waitFor(
+      async () => {
+        const r = await execCollect(kubeConfig, namespace, 'gpu2', [
+          'bash',
+          '-c',
+          'echo "$PWD|$POD_NAME|$POD_NAMESPACE|$KMW_GPU_COUNT"; echo oops >&2; exit 3',
+        ]);
+        return r.stdout ? r : undefined;
+      },
+      15000,
+      'the exec stand-in of gpu2',
+    );
     const [pwd, podName, podNamespace, gpus] = result.stdout.trim().split('|');
     assert.match(pwd, new RegExp(`/\\.sandbox/pods/${namespace}/gpu2_[0-9a-f-]{36}$`));
     assert.equal(podName, 'gpu2');
@@ -69,9 +108,16 @@ describe('sandbox: exec', () => {
   });
 
   it('nvidia-smi --query-gpu prints exactly one CSV row per requested GPU', async () => {
-    const query = ['nvidia-smi', '--query-gpu=index,name,utilization.gpu,memory.used,memory.total,power.draw,temperature.gpu', '--format=csv,noheader,nounits'];
+    const query = [
+      'nvidia-smi',
+      '--query-gpu=index,name,utilization.gpu,memory.used,memory.total,power.draw,temperature.gpu',
+      '--format=csv,noheader,nounits',
+    ];
     const { stdout } = await execCollect(kubeConfig, namespace, 'gpu2', query);
-    const rows = stdout.trim().split('\n').map((line) => line.split(', '));
+    const rows = stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.split(', '));
     assert.equal(rows.length, 2);
     for (const [index, row] of rows.entries()) {
       assert.equal(row.length, 7);
@@ -81,7 +127,11 @@ describe('sandbox: exec', () => {
       assert.ok(utilization >= 0 && utilization <= 100, row[2]);
       assert.ok(Number(row[3]) < Number(row[4]), 'memory.used < memory.total');
     }
-    const withHeader = await execCollect(kubeConfig, namespace, 'gpu2', ['nvidia-smi', '--query-gpu=index,memory.used', '--format=csv']);
+    const withHeader = await execCollect(kubeConfig, namespace, 'gpu2', [
+      'nvidia-smi',
+      '--query-gpu=index,memory.used',
+      '--format=csv',
+    ]);
     const lines = withHeader.stdout.trim().split('\n');
     assert.equal(lines[0], 'index, memory.used [MiB]');
     assert.match(lines[1], /^0, \d+ MiB$/);
@@ -99,22 +149,39 @@ describe('sandbox: exec', () => {
   it('opens an interactive TTY shell that follows terminal resizes', async () => {
     const terminal = new FakeTerminal();
     const stdin = new PassThrough();
-    const socket = await new k8s.Exec(kubeConfig).exec(namespace, 'gpu2', 'main', ['bash'], terminal, null, stdin, true);
+    const socket = await new k8s.Exec(kubeConfig).exec(
+      namespace,
+      'gpu2',
+      'main',
+      ['bash'],
+      terminal,
+      null,
+      stdin,
+      true,
+    );
     try {
       stdin.write('echo "gpus=$KMW_GPU_COUNT"\n');
       await waitFor(() => /gpus=2/.test(terminal.output), 15000, 'the shell to answer');
       // The first size message may reach the pty after bash starts: ask until it shows.
-      await waitFor(async () => {
-        stdin.write('stty size\n');
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        return /24 80/.test(terminal.output);
-      }, 15000, 'stty size 24 80 in the TTY');
+      await waitFor(
+        async () => {
+          stdin.write('stty size\n');
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          return /24 80/.test(terminal.output);
+        },
+        15000,
+        'stty size 24 80 in the TTY',
+      );
       terminal.resize(132, 41);
-      await waitFor(async () => {
-        stdin.write('stty size\n');
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        return /41 132/.test(terminal.output);
-      }, 15000, 'the resize to reach the TTY (stty size 41 132)');
+      await waitFor(
+        async () => {
+          stdin.write('stty size\n');
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          return /41 132/.test(terminal.output);
+        },
+        15000,
+        'the resize to reach the TTY (stty size 41 132)',
+      );
     } finally {
       stdin.end('exit\n');
       socket.close();

@@ -36,7 +36,9 @@ describe('sandbox: nodes and pods through the API server', () => {
     }
     for (const node of [...h100, ...a100]) {
       assert.ok(
-        node.spec?.taints?.some((taint) => taint.key === 'nvidia.com/gpu' && taint.effect === 'NoSchedule'),
+        node.spec?.taints?.some(
+          (taint) => taint.key === 'nvidia.com/gpu' && taint.effect === 'NoSchedule',
+        ),
         `${node.metadata?.name} lacks the nvidia.com/gpu:NoSchedule taint`,
       );
       assert.equal(node.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
@@ -46,7 +48,8 @@ describe('sandbox: nodes and pods through the API server', () => {
   });
 
   it('gives every KWOK node and pod a loopback address', async () => {
-    for (const node of (await core.listNode({ limit: 20, labelSelector: SIMULATED_NODE_SELECTOR })).items) {
+    for (const node of (await core.listNode({ limit: 20, labelSelector: SIMULATED_NODE_SELECTOR }))
+      .items) {
       for (const address of node.status?.addresses ?? []) {
         if (address.type === 'InternalIP') assert.match(address.address, /^127\./);
         if (address.type === 'Hostname') assert.equal(address.address, 'localhost');
@@ -60,17 +63,25 @@ describe('sandbox: nodes and pods through the API server', () => {
     const events: Array<{ type: string; phase?: string }> = [];
     const watch = new k8s.Watch(kubeConfig);
     const request = await watch.watch(
-      `/api/v1/namespaces/${namespace}/pods`, {},
+      `/api/v1/namespaces/${namespace}/pods`,
+      {},
       (type: string, pod: k8s.V1Pod) => events.push({ type, phase: pod.status?.phase }),
       () => undefined,
     );
     try {
       await core.createNamespacedPod({ namespace, body: trainingPod('watched', 1) });
-      await waitFor(() => events.some((event) => event.type === 'MODIFIED' && event.phase === 'Running'), 30000, 'a Running event');
+      await waitFor(
+        () => events.some((event) => event.type === 'MODIFIED' && event.phase === 'Running'),
+        30000,
+        'a Running event',
+      );
       assert.equal(events[0].type, 'ADDED');
       const pod = await core.readNamespacedPod({ namespace, name: 'watched' });
       assert.match(pod.status?.podIP ?? '', /^127\.64\./);
-      assert.ok(pod.spec?.nodeName?.startsWith('gpu-'), `a GPU pod landed on ${pod.spec?.nodeName}`);
+      assert.ok(
+        pod.spec?.nodeName?.startsWith('gpu-'),
+        `a GPU pod landed on ${pod.spec?.nodeName}`,
+      );
       assert.equal(pod.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True');
     } finally {
       request.abort();
@@ -81,10 +92,16 @@ describe('sandbox: nodes and pods through the API server', () => {
     const pod = trainingPod('untolerated', 1);
     pod.spec!.tolerations = undefined;
     await core.createNamespacedPod({ namespace, body: pod });
-    const unschedulable = await waitFor(async () => {
-      const current = await core.readNamespacedPod({ namespace, name: 'untolerated' });
-      return current.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.reason === 'Unschedulable');
-    }, 30000, 'the scheduler to report Unschedulable');
+    const unschedulable = await waitFor(
+      async () => {
+        const current = await core.readNamespacedPod({ namespace, name: 'untolerated' });
+        return current.status?.conditions?.find(
+          (c) => c.type === 'PodScheduled' && c.reason === 'Unschedulable',
+        );
+      },
+      30000,
+      'the scheduler to report Unschedulable',
+    );
     assert.match(unschedulable.message ?? '', /nvidia\.com\/gpu|untolerated taint|Insufficient/);
   });
 });

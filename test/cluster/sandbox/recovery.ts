@@ -9,7 +9,11 @@ import { createTestNamespace, sandboxKubeConfig, waitFor } from '../sandbox';
 export async function createNamespaceWithServiceAccount(prefix: string): Promise<string> {
   const namespace = await createTestNamespace(prefix);
   const core = sandboxKubeConfig('admin').makeApiClient(k8s.CoreV1Api);
-  await waitFor(() => core.readNamespacedServiceAccount({ namespace, name: 'default' }), 120_000, `the default ServiceAccount of ${namespace}`);
+  await waitFor(
+    () => core.readNamespacedServiceAccount({ namespace, name: 'default' }),
+    120_000,
+    `the default ServiceAccount of ${namespace}`,
+  );
   return namespace;
 }
 
@@ -22,10 +26,22 @@ export async function sandboxHealthy(namespace: string): Promise<void> {
   await up();
   const core = sandboxKubeConfig('admin').makeApiClient(k8s.CoreV1Api);
   const name = `probe-${Date.now().toString(36)}`;
-  await core.createNamespacedPod({ namespace, body: { metadata: { name }, spec: { containers: [{ name: 'main', image: 'busybox' }], terminationGracePeriodSeconds: 0 } } });
-  await waitFor(async () => {
-    const pod = await core.readNamespacedPod({ namespace, name });
-    return pod.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True');
-  }, 120_000, 'a new pod to be scheduled and become Ready after the fault');
+  await core.createNamespacedPod({
+    namespace,
+    body: {
+      metadata: { name },
+      spec: { containers: [{ name: 'main', image: 'busybox' }], terminationGracePeriodSeconds: 0 },
+    },
+  });
+  await waitFor(
+    async () => {
+      const pod = await core.readNamespacedPod({ namespace, name });
+      return pod.status?.conditions?.some(
+        (condition) => condition.type === 'Ready' && condition.status === 'True',
+      );
+    },
+    120_000,
+    'a new pod to be scheduled and become Ready after the fault',
+  );
   await core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 0 });
 }

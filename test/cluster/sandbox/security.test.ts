@@ -1,11 +1,19 @@
 import * as assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
-import { createTestNamespace, deleteTestNamespace, sandboxKubeConfig, waitForPodPhase } from '../sandbox';
+import {
+  createTestNamespace,
+  deleteTestNamespace,
+  sandboxKubeConfig,
+  waitForPodPhase,
+} from '../sandbox';
 import { restrictedPod } from './testPods';
 
 /** The message of the Status object an API error carries in its body. */
 function statusMessage(error: { body?: unknown }): string {
-  const body = typeof error.body === 'string' ? JSON.parse(error.body) as { message?: string } : error.body as { message?: string };
+  const body =
+    typeof error.body === 'string'
+      ? (JSON.parse(error.body) as { message?: string })
+      : (error.body as { message?: string });
   return body?.message ?? '';
 }
 
@@ -17,7 +25,9 @@ describe('sandbox: Pod Security and RBAC', () => {
   after(async () => {
     const core = admin.makeApiClient(k8s.CoreV1Api);
     for (const name of createdInRestricted) {
-      await core.deleteNamespacedPod({ namespace: 'ml-restricted', name, gracePeriodSeconds: 0 }).catch(() => undefined);
+      await core
+        .deleteNamespacedPod({ namespace: 'ml-restricted', name, gracePeriodSeconds: 0 })
+        .catch(() => undefined);
     }
   });
 
@@ -27,13 +37,23 @@ describe('sandbox: Pod Security and RBAC', () => {
     await assert.rejects(
       core.createNamespacedPod({
         namespace: 'ml-restricted',
-        body: { metadata: { name }, spec: { containers: [{ name: 'main', image: 'python:3.11', securityContext: { privileged: true } }] } },
+        body: {
+          metadata: { name },
+          spec: {
+            containers: [
+              { name: 'main', image: 'python:3.11', securityContext: { privileged: true } },
+            ],
+          },
+        },
       }),
       (error: { code?: number; body?: string }) => {
         assert.equal(error.code, 403);
         const message = statusMessage(error);
         assert.match(message, /violates PodSecurity "restricted:latest"/);
-        assert.match(message, /privileged \(container "main" must not set securityContext.privileged=true\)/);
+        assert.match(
+          message,
+          /privileged \(container "main" must not set securityContext.privileged=true\)/,
+        );
         return true;
       },
     );
@@ -53,21 +73,31 @@ describe('sandbox: Pod Security and RBAC', () => {
     assert.equal(developer.getContextObject(developer.getCurrentContext())?.namespace, 'ml-team');
     await core.listNamespacedPod({ namespace: 'ml-team' });
     assert.ok((await core.listNode()).items.length >= 5);
-    await assert.rejects(core.listNamespacedPod({ namespace: 'kube-system' }), (error: { code?: number; body?: string }) => {
-      assert.equal(error.code, 403);
-      assert.match(statusMessage(error), /"system:serviceaccount:ml-team:developer" cannot list resource "pods" .* in the namespace "kube-system"/);
-      return true;
-    });
+    await assert.rejects(
+      core.listNamespacedPod({ namespace: 'kube-system' }),
+      (error: { code?: number; body?: string }) => {
+        assert.equal(error.code, 403);
+        assert.match(
+          statusMessage(error),
+          /"system:serviceaccount:ml-team:developer" cannot list resource "pods" .* in the namespace "kube-system"/,
+        );
+        return true;
+      },
+    );
   });
 
   it('the developer can ask the API server what it may do (SelfSubjectAccessReview)', async () => {
     const authorization = developer.makeApiClient(k8s.AuthorizationV1Api);
     const allowed = await authorization.createSelfSubjectAccessReview({
-      body: { spec: { resourceAttributes: { namespace: 'ml-team', verb: 'create', resource: 'pods' } } },
+      body: {
+        spec: { resourceAttributes: { namespace: 'ml-team', verb: 'create', resource: 'pods' } },
+      },
     });
     assert.equal(allowed.status?.allowed, true);
     const denied = await authorization.createSelfSubjectAccessReview({
-      body: { spec: { resourceAttributes: { namespace: 'kube-system', verb: 'list', resource: 'pods' } } },
+      body: {
+        spec: { resourceAttributes: { namespace: 'kube-system', verb: 'list', resource: 'pods' } },
+      },
     });
     assert.equal(denied.status?.allowed, false);
   });
@@ -76,8 +106,14 @@ describe('sandbox: Pod Security and RBAC', () => {
     const namespace = await createTestNamespace('sandbox-rbac');
     try {
       const core = developer.makeApiClient(k8s.CoreV1Api);
-      await core.createNamespacedConfigMap({ namespace, body: { metadata: { name: 'probe' }, data: { ok: 'yes' } } });
-      assert.equal((await core.readNamespacedConfigMap({ namespace, name: 'probe' })).data?.ok, 'yes');
+      await core.createNamespacedConfigMap({
+        namespace,
+        body: { metadata: { name: 'probe' }, data: { ok: 'yes' } },
+      });
+      assert.equal(
+        (await core.readNamespacedConfigMap({ namespace, name: 'probe' })).data?.ok,
+        'yes',
+      );
     } finally {
       await deleteTestNamespace(namespace);
     }

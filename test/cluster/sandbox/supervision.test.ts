@@ -15,7 +15,10 @@ describe('sandbox: a dead component is restarted in place, the cluster and its o
 
   before(async () => {
     namespace = await createTestNamespace('sbx-supervise');
-    await core().createNamespacedConfigMap({ namespace, body: { metadata: { name: 'kept' }, data: { state: 'before the fault' } } });
+    await core().createNamespacedConfigMap({
+      namespace,
+      body: { metadata: { name: 'kept' }, data: { state: 'before the fault' } },
+    });
   });
   after(async () => {
     // The next suites create namespaces and pods: they need a scheduler and a controller-manager that lead again.
@@ -32,11 +35,20 @@ describe('sandbox: a dead component is restarted in place, the cluster and its o
 
   it('the supervisor restarts a killed kube-scheduler and says so in its log', async () => {
     const killed = kill('kube-scheduler');
-    const restarted = await waitFor(() => {
-      const pid = componentPid('kube-scheduler');
-      return pid !== killed && componentRunning('kube-scheduler') ? pid : undefined;
-    }, 30_000, 'a new kube-scheduler');
-    assert.match(fs.readFileSync(componentLog('kube-scheduler'), 'utf8'), new RegExp(`sandbox supervisor: .*kube-scheduler \\(pid ${killed}\\) was not running; restarted as pid ${restarted}`));
+    const restarted = await waitFor(
+      () => {
+        const pid = componentPid('kube-scheduler');
+        return pid !== killed && componentRunning('kube-scheduler') ? pid : undefined;
+      },
+      30_000,
+      'a new kube-scheduler',
+    );
+    assert.match(
+      fs.readFileSync(componentLog('kube-scheduler'), 'utf8'),
+      new RegExp(
+        `sandbox supervisor: .*kube-scheduler \\(pid ${killed}\\) was not running; restarted as pid ${restarted}`,
+      ),
+    );
   });
 
   it('restart COMPONENT brings the API server back with the same data', async () => {
@@ -60,6 +72,10 @@ describe('sandbox: a dead component is restarted in place, the cluster and its o
     assert.deepEqual(figures.restarted.sort(), ['kube-apiserver', 'supervisor']);
     assert.notEqual(componentPid('kube-apiserver'), apiServerPid);
     assert.equal(componentPid('etcd'), etcdPid, 'etcd, alive, was left alone');
-    assert.equal(await keptState(), 'before the fault', 'objects made before the fault are still there');
+    assert.equal(
+      await keptState(),
+      'before the fault',
+      'objects made before the fault are still there',
+    );
   });
 });

@@ -7,13 +7,15 @@ export function trainingPod(name: string, gpus = 0, extra: Partial<k8s.V1PodSpec
     metadata: { name, labels: { app: name } },
     spec: {
       tolerations: gpus > 0 ? GPU_TOLERATIONS : undefined,
-      containers: [{
-        name: 'main',
-        image: 'python:3.11',
-        command: ['python', 'train.py'],
-        ports: [{ containerPort: 8888 }, { containerPort: 8000 }, { containerPort: 6006 }],
-        resources: gpus > 0 ? { limits: { 'nvidia.com/gpu': String(gpus) } } : undefined,
-      }],
+      containers: [
+        {
+          name: 'main',
+          image: 'python:3.11',
+          command: ['python', 'train.py'],
+          ports: [{ containerPort: 8888 }, { containerPort: 8000 }, { containerPort: 6006 }],
+          resources: gpus > 0 ? { limits: { 'nvidia.com/gpu': String(gpus) } } : undefined,
+        },
+      ],
       ...extra,
     },
   };
@@ -24,12 +26,18 @@ export function restrictedPod(name: string): k8s.V1Pod {
   return {
     metadata: { name },
     spec: {
-      securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
-      containers: [{
-        name: 'main',
-        image: 'python:3.11',
-        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
-      }],
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: 1000,
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
+      containers: [
+        {
+          name: 'main',
+          image: 'python:3.11',
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+        },
+      ],
     },
   };
 }

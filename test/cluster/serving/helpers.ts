@@ -3,7 +3,10 @@ import type { EndpointSpec } from '../../../src/serving/model/spec';
 import { ensureModelVolume } from '../../../src/serving/modelUpload';
 
 /** A vLLM endpoint serving from a model volume (created empty: kwok runs no images). */
-export function testEndpoint(namespace: string, overrides: Partial<EndpointSpec> = {}): EndpointSpec {
+export function testEndpoint(
+  namespace: string,
+  overrides: Partial<EndpointSpec> = {},
+): EndpointSpec {
   return {
     name: 'llm',
     namespace,
@@ -19,6 +22,11 @@ export function testEndpoint(namespace: string, overrides: Partial<EndpointSpec>
   };
 }
 
-export async function modelVolume(kubeConfig: KubeConfig, namespace: string, claimName = 'llm-model', endpointName = 'llm'): Promise<void> {
+export async function modelVolume(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  claimName = 'llm-model',
+  endpointName = 'llm',
+): Promise<void> {
   await ensureModelVolume(kubeConfig, { namespace, claimName, endpointName, minBytes: 1 });
 }

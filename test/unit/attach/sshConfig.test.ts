@@ -1,9 +1,20 @@
 import * as assert from 'node:assert/strict';
 import { createPublicKey } from 'node:crypto';
-import { hasInclude, renderHostEntry, shellQuote, sshHostAlias, upsertHostEntry, withInclude } from '../../../src/attach/model/sshConfig';
+import {
+  hasInclude,
+  renderHostEntry,
+  shellQuote,
+  sshHostAlias,
+  upsertHostEntry,
+  withInclude,
+} from '../../../src/attach/model/sshConfig';
 import { generateSshKeyPair } from '../../../src/attach/model/sshKeys';
 import { parseProxyArguments, proxyArgv } from '../../../src/attach/model/proxyArguments';
-import { devContainersAuthority, hostKeyFromOutput, sshUserFromOutput } from '../../../src/attach/model/sshd';
+import {
+  devContainersAuthority,
+  hostKeyFromOutput,
+  sshUserFromOutput,
+} from '../../../src/attach/model/sshd';
 
 const entry = {
   alias: 'kubeml.ctx.ml-team.alice',
@@ -19,17 +30,30 @@ describe('ssh config', () => {
     assert.equal(shellQuote('plain-word_1.2'), 'plain-word_1.2');
     assert.equal(shellQuote("it's; rm -rf ~"), `'it'\\''s; rm -rf ~'`);
     const text = renderHostEntry(entry);
-    assert.match(text, /^ {2}ProxyCommand env ELECTRON_RUN_AS_NODE=1 '\/opt\/VS Code\/code' \/ext\/dist\/sshProxy.js --context 'it'\\''s; rm -rf ~'$/m);
+    assert.match(
+      text,
+      /^ {2}ProxyCommand env ELECTRON_RUN_AS_NODE=1 '\/opt\/VS Code\/code' \/ext\/dist\/sshProxy.js --context 'it'\\''s; rm -rf ~'$/m,
+    );
     assert.match(text, /^Host kubeml\.ctx\.ml-team\.alice$/m);
     assert.match(text, /^ {2}User dev$/m);
   });
   it('doubles % so ssh does not expand it as a token in paths or context names', () => {
-    const text = renderHostEntry({ ...entry, identityFile: '/home/100%/id', proxyCommand: ['/node', '/proxy.js', '--context', 'ctx%h'] });
+    const text = renderHostEntry({
+      ...entry,
+      identityFile: '/home/100%/id',
+      proxyCommand: ['/node', '/proxy.js', '--context', 'ctx%h'],
+    });
     assert.match(text, /^ {2}IdentityFile \/home\/100%%\/id$/m);
-    assert.match(text, /^ {2}ProxyCommand env ELECTRON_RUN_AS_NODE=1 \/node \/proxy\.js --context ctx%%h$/m);
+    assert.match(
+      text,
+      /^ {2}ProxyCommand env ELECTRON_RUN_AS_NODE=1 \/node \/proxy\.js --context ctx%%h$/m,
+    );
   });
   it('makes host aliases ssh accepts', () => {
-    assert.match(sshHostAlias('arn:aws:eks:us-east-1:1:cluster/Prod', 'ml-team', 'alice'), /^kubeml\.arn-aws-eks-us-east-1-1-cluster-prod\.ml-team\.alice\.[0-9a-f]{8}$/);
+    assert.match(
+      sshHostAlias('arn:aws:eks:us-east-1:1:cluster/Prod', 'ml-team', 'alice'),
+      /^kubeml\.arn-aws-eks-us-east-1-1-cluster-prod\.ml-team\.alice\.[0-9a-f]{8}$/,
+    );
   });
   it('replaces an existing block instead of appending a second one', () => {
     const first = upsertHostEntry('Host other\n  User x\n', entry);
@@ -74,20 +98,71 @@ describe('ssh key pair', () => {
 
 describe('ssh proxy arguments and attach targets', () => {
   it('round-trips the proxy argv', () => {
-    const args = { kubeconfig: '/k/config', context: 'ctx', namespace: 'ml-team', pod: 'alice', port: 2222 };
+    const args = {
+      kubeconfig: '/k/config',
+      context: 'ctx',
+      namespace: 'ml-team',
+      pod: 'alice',
+      port: 2222,
+    };
     assert.deepEqual(parseProxyArguments(proxyArgv(args)), args);
   });
   it('explains what is missing', () => {
-    assert.throws(() => parseProxyArguments(['--kubeconfig', 'k', '--context', 'c', '--namespace', 'n', '--port', '22']), /--pod is required/);
-    assert.throws(() => parseProxyArguments(['--kubeconfig', 'k', '--context', 'c', '--namespace', 'n', '--pod', 'p', '--port', '99999']), /1-65535/);
+    assert.throws(
+      () =>
+        parseProxyArguments([
+          '--kubeconfig',
+          'k',
+          '--context',
+          'c',
+          '--namespace',
+          'n',
+          '--port',
+          '22',
+        ]),
+      /--pod is required/,
+    );
+    assert.throws(
+      () =>
+        parseProxyArguments([
+          '--kubeconfig',
+          'k',
+          '--context',
+          'c',
+          '--namespace',
+          'n',
+          '--pod',
+          'p',
+          '--port',
+          '99999',
+        ]),
+      /1-65535/,
+    );
     assert.throws(() => parseProxyArguments(['--context']), /unexpected argument/);
   });
   it('reads the sshd user and builds the Dev Containers authority', () => {
     assert.equal(sshUserFromOutput('started alice\n'), 'alice');
     assert.equal(sshUserFromOutput('running root'), 'root');
-    assert.equal(hostKeyFromOutput('hostkey ssh-ed25519 AAAAC3Nz root@pod\nstarted alice\n'), 'ssh-ed25519 AAAAC3Nz');
-    const authority = devContainersAuthority({ contextName: 'ctx', namespace: 'ml-team', pod: 'alice-0', container: 'main' });
+    assert.equal(
+      hostKeyFromOutput('hostkey ssh-ed25519 AAAAC3Nz root@pod\nstarted alice\n'),
+      'ssh-ed25519 AAAAC3Nz',
+    );
+    const authority = devContainersAuthority({
+      contextName: 'ctx',
+      namespace: 'ml-team',
+      pod: 'alice-0',
+      container: 'main',
+    });
     assert.ok(authority.startsWith('k8s-container+'));
-    assert.deepEqual(JSON.parse(Buffer.from(authority.slice('k8s-container+'.length), 'hex').toString()), { settingType: 'pod', podname: 'alice-0', name: 'main', namespace: 'ml-team', context: 'ctx' });
+    assert.deepEqual(
+      JSON.parse(Buffer.from(authority.slice('k8s-container+'.length), 'hex').toString()),
+      {
+        settingType: 'pod',
+        podname: 'alice-0',
+        name: 'main',
+        namespace: 'ml-team',
+        context: 'ctx',
+      },
+    );
   });
 });

@@ -22,5 +22,4 @@ describe('Emitter', () => {
     assert.throws(() => emitter.fire('x'), /first/);
     assert.deepEqual(seen, ['x']);
   });
-
 });

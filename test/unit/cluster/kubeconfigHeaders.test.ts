@@ -14,13 +14,21 @@ describe('kubeconfig headers: tokenFile', () => {
   it('sends the trimmed token of the file, ahead of token', () => {
     const file = path.join(dir, 'token');
     fs.writeFileSync(file, 'from-file\n');
-    assert.equal(kubeconfigHeaders({ name: 'u', token: 'inline', tokenFile: file }, null, true).Authorization, 'Bearer from-file');
+    assert.equal(
+      kubeconfigHeaders({ name: 'u', token: 'inline', tokenFile: file }, null, true).Authorization,
+      'Bearer from-file',
+    );
   });
 
   it('refuses a file larger than any token instead of reading it whole, and names the file', () => {
     const file = path.join(dir, 'huge');
     fs.writeFileSync(file, Buffer.alloc(MAX_TOKEN_FILE_BYTES + 10, 'a'));
-    assert.throws(() => kubeconfigHeaders({ name: 'u', tokenFile: file }, null, true), (error: { kind?: string; summary?: string }) =>
-      error.kind === 'malformedKubeconfig' && (error.summary ?? '').includes(file) && (error.summary ?? '').includes('larger than 64 KiB'));
+    assert.throws(
+      () => kubeconfigHeaders({ name: 'u', tokenFile: file }, null, true),
+      (error: { kind?: string; summary?: string }) =>
+        error.kind === 'malformedKubeconfig' &&
+        (error.summary ?? '').includes(file) &&
+        (error.summary ?? '').includes('larger than 64 KiB'),
+    );
   });
 });

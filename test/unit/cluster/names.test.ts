@@ -1,10 +1,16 @@
 import * as assert from 'node:assert/strict';
-import { assertDnsLabel, toDnsLabel, validateDnsLabel, validateDnsSubdomain } from '../../../src/cluster/names';
+import {
+  assertDnsLabel,
+  toDnsLabel,
+  validateDnsLabel,
+  validateDnsSubdomain,
+} from '../../../src/cluster/names';
 import { KubeMlError } from '../../../src/cluster/errors';
 
 describe('names', () => {
   it('accepts DNS-1123 labels', () => {
-    for (const name of ['a', 'ml-team', 'dev-alice-01', 'x'.repeat(63), '0abc']) assert.equal(validateDnsLabel(name), undefined, name);
+    for (const name of ['a', 'ml-team', 'dev-alice-01', 'x'.repeat(63), '0abc'])
+      assert.equal(validateDnsLabel(name), undefined, name);
   });
 
   it('explains which label rule a name breaks', () => {
@@ -29,7 +35,13 @@ describe('names', () => {
   });
 
   it('throws an invalidInput KubeMlError', () => {
-    assert.throws(() => assertDnsLabel('Bad_Name', 'dev pod name'), (error: unknown) => error instanceof KubeMlError && error.kind === 'invalidInput' && /dev pod name/.test(error.summary));
+    assert.throws(
+      () => assertDnsLabel('Bad_Name', 'dev pod name'),
+      (error: unknown) =>
+        error instanceof KubeMlError &&
+        error.kind === 'invalidInput' &&
+        /dev pod name/.test(error.summary),
+    );
   });
 
   it('suggests a valid label from free text', () => {

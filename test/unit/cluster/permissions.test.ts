@@ -7,13 +7,25 @@ describe('AccessChecker', () => {
   it('answers repeated questions from a short-lived cache', async () => {
     let now = 0;
     const asked: AccessQuery[] = [];
-    const checker = new AccessChecker(async (query) => {
-      asked.push(query);
-      return query.namespace === 'ml-team';
-    }, { ttlMs: 1000, now: () => now });
-    assert.equal(await checker.can({ verb: 'create', resource: 'pods', namespace: 'ml-team' }), true);
-    assert.equal(await checker.can({ verb: 'create', resource: 'pods', namespace: 'ml-team' }), true);
-    assert.equal(await checker.can({ verb: 'create', resource: 'pods', namespace: 'kube-system' }), false);
+    const checker = new AccessChecker(
+      async (query) => {
+        asked.push(query);
+        return query.namespace === 'ml-team';
+      },
+      { ttlMs: 1000, now: () => now },
+    );
+    assert.equal(
+      await checker.can({ verb: 'create', resource: 'pods', namespace: 'ml-team' }),
+      true,
+    );
+    assert.equal(
+      await checker.can({ verb: 'create', resource: 'pods', namespace: 'ml-team' }),
+      true,
+    );
+    assert.equal(
+      await checker.can({ verb: 'create', resource: 'pods', namespace: 'kube-system' }),
+      false,
+    );
     assert.equal(asked.length, 2);
     now = 1001;
     await checker.can({ verb: 'create', resource: 'pods', namespace: 'ml-team' });
@@ -33,13 +45,28 @@ describe('AccessChecker', () => {
 
   it('requireAccess names the verb, resource and namespace', async () => {
     const checker = new AccessChecker(async () => false);
-    await assert.rejects(checker.requireAccess({ verb: 'create', resource: 'pods', subresource: 'exec', namespace: 'kube-system' }), (error: unknown) => {
-      return error instanceof KubeMlError && error.kind === 'forbidden' && /create pods\/exec in namespace kube-system/.test(error.summary);
-    });
+    await assert.rejects(
+      checker.requireAccess({
+        verb: 'create',
+        resource: 'pods',
+        subresource: 'exec',
+        namespace: 'kube-system',
+      }),
+      (error: unknown) => {
+        return (
+          error instanceof KubeMlError &&
+          error.kind === 'forbidden' &&
+          /create pods\/exec in namespace kube-system/.test(error.summary)
+        );
+      },
+    );
   });
 
   it('describes queries for messages', () => {
     assert.equal(describeAccess({ verb: 'list', resource: 'nodes' }), 'list nodes (cluster-wide)');
-    assert.equal(describeAccess({ verb: 'create', resource: 'jobs', group: 'batch', namespace: 'ml-team' }), 'create jobs.batch in namespace ml-team');
+    assert.equal(
+      describeAccess({ verb: 'create', resource: 'jobs', group: 'batch', namespace: 'ml-team' }),
+      'create jobs.batch in namespace ml-team',
+    );
   });
 });

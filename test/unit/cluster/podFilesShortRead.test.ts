@@ -4,15 +4,27 @@ import type { CommandResult } from '../../../src/cluster/exec';
 import { PodFiles, PodFileError } from '../../../src/cluster/podFiles';
 
 /** PodFiles whose read script answers from `answers` in turn: the exec transport is not what is tested. */
-function filesAnswering(answers: readonly CommandResult[]): { files: PodFiles; calls: () => number } {
-  const files = new PodFiles(new KubeConfig(), { namespace: 'ml-team', pod: 'dev-0', container: 'main' });
+function filesAnswering(answers: readonly CommandResult[]): {
+  files: PodFiles;
+  calls: () => number;
+} {
+  const files = new PodFiles(new KubeConfig(), {
+    namespace: 'ml-team',
+    pod: 'dev-0',
+    container: 'main',
+  });
   let calls = 0;
-  (files as unknown as { script: () => Promise<CommandResult> }).script = async () => answers[Math.min(calls++, answers.length - 1)];
+  (files as unknown as { script: () => Promise<CommandResult> }).script = async () =>
+    answers[Math.min(calls++, answers.length - 1)];
   return { files, calls: () => calls };
 }
 
 const version = '2026-12-07 10:00:00.123456789 +0000|10';
-const read = (bytes: string): CommandResult => ({ exitCode: 0, stdout: Buffer.from(bytes), stderr: Buffer.from(`${version}\n`) });
+const read = (bytes: string): CommandResult => ({
+  exitCode: 0,
+  stdout: Buffer.from(bytes),
+  stderr: Buffer.from(`${version}\n`),
+});
 
 describe('cluster/podFiles: a read cut short by the exec stream', () => {
   it('reads again when fewer bytes arrived than the file holds, and returns the whole file', async () => {
@@ -26,7 +38,10 @@ describe('cluster/podFiles: a read cut short by the exec stream', () => {
     const { files, calls } = filesAnswering([read('01234')]);
     await assert.rejects(files.readFile('/work/train.py'), (error: unknown) => {
       assert.ok(error instanceof PodFileError);
-      assert.match(error.message, /^\/work\/train\.py: only 5 of 10 bytes arrived, 3 times; the connection to the pod cut the output short\. Try again\.$/);
+      assert.match(
+        error.message,
+        /^\/work\/train\.py: only 5 of 10 bytes arrived, 3 times; the connection to the pod cut the output short\. Try again\.$/,
+      );
       return true;
     });
     assert.equal(calls(), 3);

@@ -75,15 +75,28 @@ describe('SPDY/3 frames', () => {
 
   it('compresses successive header blocks as one zlib stream a standard inflater reads', () => {
     const compressor = new HeaderBlockCompressor();
-    const first = encodeHeaderBlock([['streamtype', 'error'], ['port', '22'], ['requestid', '0']]);
-    const second = encodeHeaderBlock([['streamtype', 'data'], ['port', '22'], ['requestid', '0']]);
+    const first = encodeHeaderBlock([
+      ['streamtype', 'error'],
+      ['port', '22'],
+      ['requestid', '0'],
+    ]);
+    const second = encodeHeaderBlock([
+      ['streamtype', 'data'],
+      ['port', '22'],
+      ['requestid', '0'],
+    ]);
     const wire1 = compressor.compress(first);
     const wire2 = compressor.compress(second);
-    assert.deepEqual([...wire1.subarray(0, 2)], [0x78, 0x01], 'zlib header only at the start of the stream');
+    assert.deepEqual(
+      [...wire1.subarray(0, 2)],
+      [0x78, 0x01],
+      'zlib header only at the start of the stream',
+    );
     assert.notDeepEqual([...wire2.subarray(0, 2)], [0x78, 0x01]);
     // Each block ends with a sync-flush marker, so a reader gets all of it without the next frame.
     assert.deepEqual([...wire1.subarray(-5)], [0, 0, 0, 0xff, 0xff]);
-    const inflate = (bytes: Buffer) => zlib.inflateSync(bytes, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    const inflate = (bytes: Buffer) =>
+      zlib.inflateSync(bytes, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
     assert.deepEqual(inflate(wire1), first);
     assert.deepEqual(inflate(Buffer.concat([wire1, wire2])), Buffer.concat([first, second]));
   });
@@ -130,9 +143,14 @@ describe('SPDY/3 frames', () => {
     ]);
     for (const chunkSize of [1, 3, 7, stream.length]) {
       const { parser, parsed } = parserFor();
-      for (let offset = 0; offset < stream.length; offset += chunkSize) parser.push(stream.subarray(offset, offset + chunkSize));
+      for (let offset = 0; offset < stream.length; offset += chunkSize)
+        parser.push(stream.subarray(offset, offset + chunkSize));
       assert.deepEqual(parsed.errors, []);
-      assert.equal(Buffer.concat(parsed.data.map((piece) => piece.data)).toString(), 'hello, pod', `chunks of ${chunkSize}`);
+      assert.equal(
+        Buffer.concat(parsed.data.map((piece) => piece.data)).toString(),
+        'hello, pod',
+        `chunks of ${chunkSize}`,
+      );
       assert.ok(parsed.data.every((piece) => piece.streamId === 1));
       assert.deepEqual(
         parsed.data.filter((piece) => piece.fin).map((piece) => piece.data.length),

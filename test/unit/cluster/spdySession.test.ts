@@ -1,7 +1,11 @@
 import * as assert from 'node:assert/strict';
 import * as zlib from 'node:zlib';
 import { encodeData } from '../../../src/cluster/spdy/frames';
-import { SpdySession, type SessionTransport, type StreamEvents } from '../../../src/cluster/spdy/session';
+import {
+  SpdySession,
+  type SessionTransport,
+  type StreamEvents,
+} from '../../../src/cluster/spdy/session';
 import { ManualTimers } from '../manualTimers';
 
 /** What the session wrote, decoded the way the server side reads it. */
@@ -31,12 +35,28 @@ class RecordingTransport implements SessionTransport {
       const body = bytes.subarray(offset + 8, offset + 8 + length);
       if (bytes[offset] & 0x80) {
         const type = bytes.readUInt16BE(offset + 2);
-        if (type === 1) this.frames.push({ kind: 'syn', streamId: body.readUInt32BE(0), fin: (flags & 1) === 1, headerBytes: body.subarray(10) });
-        if (type === 3) this.frames.push({ kind: 'rst', streamId: body.readUInt32BE(0), status: body.readUInt32BE(4) });
+        if (type === 1)
+          this.frames.push({
+            kind: 'syn',
+            streamId: body.readUInt32BE(0),
+            fin: (flags & 1) === 1,
+            headerBytes: body.subarray(10),
+          });
+        if (type === 3)
+          this.frames.push({
+            kind: 'rst',
+            streamId: body.readUInt32BE(0),
+            status: body.readUInt32BE(4),
+          });
         if (type === 6) this.frames.push({ kind: 'ping', id: body.readUInt32BE(0) });
         if (type === 7) this.frames.push({ kind: 'goAway', streamId: body.readUInt32BE(0) });
       } else {
-        this.frames.push({ kind: 'data', streamId: bytes.readUInt32BE(offset), fin: (flags & 1) === 1, data: body.toString() });
+        this.frames.push({
+          kind: 'data',
+          streamId: bytes.readUInt32BE(offset),
+          fin: (flags & 1) === 1,
+          data: body.toString(),
+        });
       }
       offset += 8 + length;
     }
@@ -84,7 +104,11 @@ function setup(timers?: ManualTimers) {
   const transport = new RecordingTransport();
   const closes: string[] = [];
   let drains = 0;
-  const session = new SpdySession(transport, { onDrain: () => drains++, onClose: (reason) => closes.push(reason) }, { heartbeat: { intervalMs: 30_000, timeoutMs: 15_000 }, timers });
+  const session = new SpdySession(
+    transport,
+    { onDrain: () => drains++, onClose: (reason) => closes.push(reason) },
+    { heartbeat: { intervalMs: 30_000, timeoutMs: 15_000 }, timers },
+  );
   return { transport, session, closes, drains: () => drains };
 }
 
@@ -95,11 +119,36 @@ describe('SPDY session (client side, no network)', () => {
   it('opens streams with odd, increasing ids and headers the server can inflate in order', () => {
     const { transport, session } = setup();
     sessions.push(session);
-    session.openStream([['streamtype', 'error'], ['port', '8888'], ['requestid', '0']], recorder().events, { fin: true });
-    session.openStream([['streamtype', 'data'], ['port', '8888'], ['requestid', '0']], recorder().events);
+    session.openStream(
+      [
+        ['streamtype', 'error'],
+        ['port', '8888'],
+        ['requestid', '0'],
+      ],
+      recorder().events,
+      { fin: true },
+    );
+    session.openStream(
+      [
+        ['streamtype', 'data'],
+        ['port', '8888'],
+        ['requestid', '0'],
+      ],
+      recorder().events,
+    );
     const syns = transport.frames.filter((frame) => frame.kind === 'syn');
-    assert.deepEqual(syns.map((frame) => [frame.streamId, frame.fin]), [[1, true], [3, false]]);
-    const inflated = zlib.inflateSync(Buffer.concat(syns.map((frame) => frame.headerBytes!)), { finishFlush: zlib.constants.Z_SYNC_FLUSH }).toString('latin1');
+    assert.deepEqual(
+      syns.map((frame) => [frame.streamId, frame.fin]),
+      [
+        [1, true],
+        [3, false],
+      ],
+    );
+    const inflated = zlib
+      .inflateSync(Buffer.concat(syns.map((frame) => frame.headerBytes!)), {
+        finishFlush: zlib.constants.Z_SYNC_FLUSH,
+      })
+      .toString('latin1');
     assert.match(inflated, /streamtype.*error.*port.*8888.*requestid.*0.*streamtype.*data/s);
     assert.equal(session.activeStreams, 2);
   });
@@ -111,16 +160,24 @@ describe('SPDY session (client side, no network)', () => {
     const b = recorder();
     const streamA = session.openStream([['streamtype', 'data']], a.events);
     session.openStream([['streamtype', 'data']], b.events);
-    session.receive(Buffer.concat([...encodeData(1, Buffer.from('to a'), false), ...encodeData(3, Buffer.from('to b'), true)]));
+    session.receive(
+      Buffer.concat([
+        ...encodeData(1, Buffer.from('to a'), false),
+        ...encodeData(3, Buffer.from('to b'), true),
+      ]),
+    );
     assert.deepEqual(a.log, { data: 'to a', ended: false });
     assert.deepEqual(b.log, { data: 'to b', ended: true });
     assert.equal(session.activeStreams, 2, 'b still open on our side');
     assert.equal(streamA.write(Buffer.from('request')), true);
     streamA.end();
-    assert.deepEqual(transport.frames.filter((frame) => frame.kind === 'data'), [
-      { kind: 'data', streamId: 1, fin: false, data: 'request' },
-      { kind: 'data', streamId: 1, fin: true, data: '' },
-    ]);
+    assert.deepEqual(
+      transport.frames.filter((frame) => frame.kind === 'data'),
+      [
+        { kind: 'data', streamId: 1, fin: false, data: 'request' },
+        { kind: 'data', streamId: 1, fin: true, data: '' },
+      ],
+    );
     session.receive(Buffer.concat(encodeData(1, Buffer.alloc(0), true)));
     assert.equal(a.log.ended, true);
     assert.equal(session.activeStreams, 1, 'a closed both ways is forgotten');
@@ -156,7 +213,8 @@ describe('SPDY session (client side, no network)', () => {
     sessions.push(session);
     const a = recorder();
     session.openStream([], a.events);
-    const pings = () => transport.frames.filter((frame) => frame.kind === 'ping').map((frame) => frame.id);
+    const pings = () =>
+      transport.frames.filter((frame) => frame.kind === 'ping').map((frame) => frame.id);
     timers.advance(30_000);
     assert.deepEqual(pings(), [1]);
     timers.advance(10_000);
@@ -166,7 +224,9 @@ describe('SPDY session (client side, no network)', () => {
     timers.advance(1);
     assert.deepEqual(pings(), [1, 3]);
     timers.advance(14_000);
-    session.receive(Buffer.concat(encodeData(1, Buffer.from('data counts as an answer too'), false)));
+    session.receive(
+      Buffer.concat(encodeData(1, Buffer.from('data counts as an answer too'), false)),
+    );
     timers.advance(30_000);
     assert.deepEqual(pings(), [1, 3, 5]);
     assert.deepEqual(closes, []);
@@ -178,7 +238,11 @@ describe('SPDY session (client side, no network)', () => {
     assert.equal(a.log.reset, closes[0], 'the streams learn why');
     assert.equal(session.isUsable, false);
     assert.equal(transport.closed, true);
-    assert.equal(transport.frames.at(-1)?.kind, 'ping', 'no GOAWAY queued behind the unanswered ping');
+    assert.equal(
+      transport.frames.at(-1)?.kind,
+      'ping',
+      'no GOAWAY queued behind the unanswered ping',
+    );
     assert.equal(timers.pending, 0, 'no timer outlives the session');
   });
 
@@ -249,6 +313,10 @@ describe('SPDY session (client side, no network)', () => {
     assert.equal(session.isUsable, true);
     assert.deepEqual(closes, []);
     assert.deepEqual(a.log, { data: '', ended: false });
-    assert.deepEqual(transport.frames.map((frame) => frame.kind), ['syn'], 'nothing sent in answer');
+    assert.deepEqual(
+      transport.frames.map((frame) => frame.kind),
+      ['syn'],
+      'nothing sent in answer',
+    );
   });
 });

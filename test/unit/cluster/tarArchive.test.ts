@@ -1,6 +1,14 @@
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tarBuffer, tarSize, tarStream, type TarFile } from '../../../src/cluster/tarArchive';
@@ -20,7 +28,9 @@ function tree(root: string): string[] {
         rows.push(`dir ${relative} ${(stat.mode & 0o7777).toString(8)}`);
         walk(path, `${relative}/`);
       } else {
-        rows.push(`${stat.isFile() ? 'file' : 'other'} ${relative} ${(stat.mode & 0o7777).toString(8)} ${stat.mtimeMs} ${readFileSync(path).toString('base64')}`);
+        rows.push(
+          `${stat.isFile() ? 'file' : 'other'} ${relative} ${(stat.mode & 0o7777).toString(8)} ${stat.mtimeMs} ${readFileSync(path).toString('base64')}`,
+        );
       }
     }
   };
@@ -55,24 +65,43 @@ describe('cluster/tarArchive', () => {
     assert.ok(extracted.length > 0);
   }
 
-  it('a model upload extracts exactly as the hand-written writer\'s archive did', async () => {
-    const files: TarFile[] = servingFiles.map((file) => ({ path: file.path, size: file.data.length }));
-    const archive = await collect(tarStream(files, async function* (_file, index) {
-      // In pieces, as a file is read from disk.
-      const data = servingFiles[index].data;
-      for (let offset = 0; offset < data.length; offset += 1000) yield data.subarray(offset, offset + 1000);
+  it("a model upload extracts exactly as the hand-written writer's archive did", async () => {
+    const files: TarFile[] = servingFiles.map((file) => ({
+      path: file.path,
+      size: file.data.length,
     }));
+    const archive = await collect(
+      tarStream(files, async function* (_file, index) {
+        // In pieces, as a file is read from disk.
+        const data = servingFiles[index].data;
+        for (let offset = 0; offset < data.length; offset += 1000)
+          yield data.subarray(offset, offset + 1000);
+      }),
+    );
     assertExtractsLike(archive, join(FIXTURES, 'serving-before.tar'));
-    assert.equal(archive.length, await tarSize(files), 'the size announced before sending is the size sent');
+    assert.equal(
+      archive.length,
+      await tarSize(files),
+      'the size announced before sending is the size sent',
+    );
   });
 
-  it('a job\'s code folder extracts exactly as the hand-written writer\'s archive did, executables included', async () => {
-    const archive = await tarBuffer(jobFiles.map((file) => ({ path: file.path, data: file.data, mode: file.executable ? 0o755 : 0o644 })));
+  it("a job's code folder extracts exactly as the hand-written writer's archive did, executables included", async () => {
+    const archive = await tarBuffer(
+      jobFiles.map((file) => ({
+        path: file.path,
+        data: file.data,
+        mode: file.executable ? 0o755 : 0o644,
+      })),
+    );
     assertExtractsLike(archive, join(FIXTURES, 'jobs-before.tar'));
     assert.ok(lstatSync(join(folder, 'ours', 'run.sh')).mode & 0o100, 'run.sh stays executable');
   });
 
-  for (const [what, data] of [['grew', Buffer.alloc(12)], ['shrank', Buffer.alloc(8)]] as const) {
+  for (const [what, data] of [
+    ['grew', Buffer.alloc(12)],
+    ['shrank', Buffer.alloc(8)],
+  ] as const) {
     it(`fails with a clear error, not a corrupt archive, when a file ${what} while it was read`, async () => {
       let closed = false;
       const stream = tarStream([{ path: 'model.bin', size: 10 }], async function* () {
@@ -82,7 +111,13 @@ describe('cluster/tarArchive', () => {
           closed = true;
         }
       });
-      await assert.rejects(collect(stream), (error: Error & { kind?: string; summary?: string }) => error.kind === 'invalidInput' && error.summary === `model.bin changed size while it was read (10 -> ${data.length} bytes).`);
+      await assert.rejects(
+        collect(stream),
+        (error: Error & { kind?: string; summary?: string }) =>
+          error.kind === 'invalidInput' &&
+          error.summary ===
+            `model.bin changed size while it was read (10 -> ${data.length} bytes).`,
+      );
       assert.ok(closed, 'the read was ended');
     });
   }

@@ -2,7 +2,14 @@ import * as assert from 'node:assert/strict';
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { KubeMlError } from '../../../src/cluster/errors';
 import type { CacheChange } from '../../../src/cluster/session';
-import { KubeWatchCache, type ListResult, type RunningWatch, type WatchCacheState, type WatchEventType, type WatchSource } from '../../../src/cluster/watchCache';
+import {
+  KubeWatchCache,
+  type ListResult,
+  type RunningWatch,
+  type WatchCacheState,
+  type WatchEventType,
+  type WatchSource,
+} from '../../../src/cluster/watchCache';
 
 /** A scripted API server: the test decides what each list and watch call does. */
 class FakeSource implements WatchSource<KubernetesObject> {
@@ -14,7 +21,9 @@ class FakeSource implements WatchSource<KubernetesObject> {
   listError: unknown;
   watchError: unknown;
   abortCallsDone = false;
-  private active: { onEvent: (type: WatchEventType, object: unknown) => void; onDone: (error: unknown) => void } | undefined;
+  private active:
+    | { onEvent: (type: WatchEventType, object: unknown) => void; onDone: (error: unknown) => void }
+    | undefined;
 
   put(name: string, extra: Record<string, string> = {}): KubernetesObject {
     const object = { metadata: { name, resourceVersion: String(++this.version), labels: extra } };
@@ -28,7 +37,11 @@ class FakeSource implements WatchSource<KubernetesObject> {
     return { items: [...this.objects.values()], resourceVersion: String(this.version) };
   }
 
-  async watch(resourceVersion: string, onEvent: (type: WatchEventType, object: unknown) => void, onDone: (error: unknown) => void): Promise<RunningWatch> {
+  async watch(
+    resourceVersion: string,
+    onEvent: (type: WatchEventType, object: unknown) => void,
+    onDone: (error: unknown) => void,
+  ): Promise<RunningWatch> {
     this.watchFrom.push(resourceVersion);
     if (this.watchError) {
       const error = this.watchError;
@@ -41,7 +54,8 @@ class FakeSource implements WatchSource<KubernetesObject> {
       abort: () => {
         if (this.active !== handle) return;
         this.active = undefined;
-        if (this.abortCallsDone) onDone(Object.assign(new Error('The operation was aborted'), { name: 'AbortError' }));
+        if (this.abortCallsDone)
+          onDone(Object.assign(new Error('The operation was aborted'), { name: 'AbortError' }));
       },
     };
   }
@@ -70,7 +84,8 @@ async function until(condition: () => boolean, what: string, timeoutMs = 2000): 
   }
 }
 
-const names = (objects: readonly KubernetesObject[]): string[] => objects.map((o) => o.metadata?.name ?? '').sort();
+const names = (objects: readonly KubernetesObject[]): string[] =>
+  objects.map((o) => o.metadata?.name ?? '').sort();
 
 describe('KubeWatchCache', () => {
   let source: FakeSource;
@@ -177,7 +192,9 @@ describe('KubeWatchCache', () => {
     start();
     await cache.ready;
     await until(() => source.watching, 'the watch');
-    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' });
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), {
+      code: 'ECONNREFUSED',
+    });
     source.watchError = refused;
     const started = Date.now();
     source.end(refused);
@@ -189,14 +206,23 @@ describe('KubeWatchCache', () => {
     source.watchError = undefined;
     await until(() => cache.state === 'ready', 'reconnected');
     assert.ok(states.includes('reconnecting'));
-    assert.equal(source.listCalls, 1, 'a watch from the last resourceVersion resumes without relisting');
+    assert.equal(
+      source.listCalls,
+      1,
+      'a watch from the last resourceVersion resumes without relisting',
+    );
     assert.deepEqual(names(cache.list()), ['a']);
   });
 
   it('keeps retrying a first list that fails because the server is down, rejecting ready at once', async () => {
-    source.listError = Object.assign(new Error('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
+    source.listError = Object.assign(new Error('fetch failed'), {
+      cause: { code: 'ECONNREFUSED' },
+    });
     start();
-    await assert.rejects(cache.ready, (error: unknown) => error instanceof KubeMlError && error.kind === 'unreachable');
+    await assert.rejects(
+      cache.ready,
+      (error: unknown) => error instanceof KubeMlError && error.kind === 'unreachable',
+    );
     assert.equal(cache.state, 'reconnecting');
     source.put('late');
     source.listError = undefined;
@@ -209,10 +235,18 @@ describe('KubeWatchCache', () => {
     start();
     await cache.ready;
     await until(() => source.watching, 'the watch');
-    source.watchError = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' });
+    source.watchError = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), {
+      code: 'ECONNREFUSED',
+    });
     source.end(source.watchError);
     await until(() => source.watchFrom.length >= 2, 'a watch attempt while the server is away');
-    source.watchError = { code: 403, body: { message: 'things is forbidden: RBAC: clusterrole.rbac.authorization.k8s.io "edit" not found' } };
+    source.watchError = {
+      code: 403,
+      body: {
+        message:
+          'things is forbidden: RBAC: clusterrole.rbac.authorization.k8s.io "edit" not found',
+      },
+    };
     await until(() => source.watchFrom.length >= 4, 'watch attempts answered 403');
     assert.equal(cache.state, 'reconnecting');
     source.watchError = undefined;
@@ -221,9 +255,18 @@ describe('KubeWatchCache', () => {
   });
 
   it('stops on 403 with a forbidden error and does not retry', async () => {
-    source.listError = { code: 403, body: { message: 'nodes is forbidden: User "dev" cannot list resource "nodes"' } };
+    source.listError = {
+      code: 403,
+      body: { message: 'nodes is forbidden: User "dev" cannot list resource "nodes"' },
+    };
     start();
-    await assert.rejects(cache.ready, (error: unknown) => error instanceof KubeMlError && error.kind === 'forbidden' && /list things/.test(error.summary));
+    await assert.rejects(
+      cache.ready,
+      (error: unknown) =>
+        error instanceof KubeMlError &&
+        error.kind === 'forbidden' &&
+        /list things/.test(error.summary),
+    );
     assert.equal(cache.state, 'failed');
     await new Promise((resolve) => setTimeout(resolve, 30));
     assert.equal(source.listCalls, 1);

@@ -8,9 +8,17 @@ const pod: V1Pod = {
   metadata: { name: 'trainer-0', labels: { app: 'train', run: 'r1' } },
   spec: {
     initContainers: [{ name: 'fetch-data' }],
-    containers: [{ name: 'sidecar' }, { name: 'trainer', resources: { limits: { 'nvidia.com/gpu': '4' } } }],
+    containers: [
+      { name: 'sidecar' },
+      { name: 'trainer', resources: { limits: { 'nvidia.com/gpu': '4' } } },
+    ],
   },
-  status: { containerStatuses: [{ name: 'trainer', restartCount: 2, ready: true, image: '', imageID: '' }, { name: 'sidecar', restartCount: 0, ready: true, image: '', imageID: '' }] },
+  status: {
+    containerStatuses: [
+      { name: 'trainer', restartCount: 2, ready: true, image: '', imageID: '' },
+      { name: 'sidecar', restartCount: 0, ready: true, image: '', imageID: '' },
+    ],
+  },
 };
 
 describe('workload pods', () => {

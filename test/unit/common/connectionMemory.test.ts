@@ -1,5 +1,11 @@
 import * as assert from 'node:assert/strict';
-import { CONNECTION_STATE_KEY, ConnectionMemory, contextToOpen, readRemembered, type StateStore } from '../../../src/common/model/connectionMemory';
+import {
+  CONNECTION_STATE_KEY,
+  ConnectionMemory,
+  contextToOpen,
+  readRemembered,
+  type StateStore,
+} from '../../../src/common/model/connectionMemory';
 
 /** globalState's behaviour: values are stored as JSON and read back as copies. */
 class JsonStore implements StateStore {
@@ -19,7 +25,7 @@ class JsonStore implements StateStore {
 const noSaveErrors = (error: unknown): void => assert.fail(`save failed: ${String(error)}`);
 
 describe('connection memory (context and namespace across reloads)', () => {
-  it('a new memory over the same store (a reloaded window) recalls the chosen context and each context\'s namespace', () => {
+  it("a new memory over the same store (a reloaded window) recalls the chosen context and each context's namespace", () => {
     const store = new JsonStore();
     const before = new ConnectionMemory(store, noSaveErrors);
     assert.equal(before.contextName, undefined, 'nothing chosen yet: follow the kubeconfig');
@@ -34,7 +40,10 @@ describe('connection memory (context and namespace across reloads)', () => {
     assert.equal(after.namespaceOf('kube-ml-sandbox'), 'default', 'the last choice wins');
     assert.equal(after.namespaceOf('elsewhere'), undefined);
     assert.equal(after.namespaceOf('constructor'), undefined, 'no inherited object keys');
-    assert.deepEqual(store.get(CONNECTION_STATE_KEY), { contextName: 'kube-ml-sandbox-developer', namespaceByContext: { 'kube-ml-sandbox-developer': 'ml-team', 'kube-ml-sandbox': 'default' } });
+    assert.deepEqual(store.get(CONNECTION_STATE_KEY), {
+      contextName: 'kube-ml-sandbox-developer',
+      namespaceByContext: { 'kube-ml-sandbox-developer': 'ml-team', 'kube-ml-sandbox': 'default' },
+    });
   });
 
   it('writes only when something changed', () => {
@@ -49,7 +58,10 @@ describe('connection memory (context and namespace across reloads)', () => {
 
   it('reports a failed save instead of throwing', async () => {
     const errors: unknown[] = [];
-    const failing: StateStore = { get: () => undefined, update: () => Promise.reject(new Error('disk full')) };
+    const failing: StateStore = {
+      get: () => undefined,
+      update: () => Promise.reject(new Error('disk full')),
+    };
     const memory = new ConnectionMemory(failing, (error) => errors.push(error));
     memory.rememberContext('a');
     await new Promise((resolve) => setImmediate(resolve));
@@ -60,9 +72,14 @@ describe('connection memory (context and namespace across reloads)', () => {
   it('keeps only well-formed entries of what an earlier version stored', () => {
     assert.deepEqual(readRemembered(undefined), { namespaceByContext: {} });
     assert.deepEqual(readRemembered('kube-ml-sandbox'), { namespaceByContext: {} });
-    assert.deepEqual(readRemembered({ contextName: 42, namespaceByContext: ['x'] }), { namespaceByContext: {} });
+    assert.deepEqual(readRemembered({ contextName: 42, namespaceByContext: ['x'] }), {
+      namespaceByContext: {},
+    });
     assert.deepEqual(
-      readRemembered({ contextName: 'prod', namespaceByContext: { prod: 'ml-team', bad: 'Not_A_Namespace', alsoBad: 7, '': 'x' } }),
+      readRemembered({
+        contextName: 'prod',
+        namespaceByContext: { prod: 'ml-team', bad: 'Not_A_Namespace', alsoBad: 7, '': 'x' },
+      }),
       { contextName: 'prod', namespaceByContext: { prod: 'ml-team' } },
     );
     assert.deepEqual(readRemembered({ contextName: '' }), { namespaceByContext: {} });
@@ -72,13 +89,23 @@ describe('connection memory (context and namespace across reloads)', () => {
 describe('context to open at activation', () => {
   const contexts = ['kube-ml-sandbox', 'kube-ml-sandbox-developer'];
   it('restores the remembered context while the kubeconfig still defines it', () => {
-    assert.deepEqual(contextToOpen('kube-ml-sandbox-developer', contexts, 'kube-ml-sandbox'), { contextName: 'kube-ml-sandbox-developer' });
+    assert.deepEqual(contextToOpen('kube-ml-sandbox-developer', contexts, 'kube-ml-sandbox'), {
+      contextName: 'kube-ml-sandbox-developer',
+    });
   });
   it('falls back to the kubeconfig current-context and names the missing one', () => {
-    assert.deepEqual(contextToOpen('gone', contexts, 'kube-ml-sandbox'), { contextName: 'kube-ml-sandbox', unavailable: 'gone' });
-    assert.deepEqual(contextToOpen('gone', contexts, ''), { contextName: undefined, unavailable: 'gone' });
+    assert.deepEqual(contextToOpen('gone', contexts, 'kube-ml-sandbox'), {
+      contextName: 'kube-ml-sandbox',
+      unavailable: 'gone',
+    });
+    assert.deepEqual(contextToOpen('gone', contexts, ''), {
+      contextName: undefined,
+      unavailable: 'gone',
+    });
   });
   it('follows the kubeconfig when nothing was chosen', () => {
-    assert.deepEqual(contextToOpen(undefined, contexts, 'kube-ml-sandbox'), { contextName: 'kube-ml-sandbox' });
+    assert.deepEqual(contextToOpen(undefined, contexts, 'kube-ml-sandbox'), {
+      contextName: 'kube-ml-sandbox',
+    });
   });
 });

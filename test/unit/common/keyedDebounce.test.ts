@@ -6,7 +6,8 @@ describe('KeyedDebounce', () => {
   it('runs once per key after a burst, with the last action', async () => {
     const debounce = new KeyedDebounce<string>(20);
     const ran: string[] = [];
-    for (let keystroke = 0; keystroke < 50; keystroke++) debounce.schedule('a', () => ran.push(`a${keystroke}`));
+    for (let keystroke = 0; keystroke < 50; keystroke++)
+      debounce.schedule('a', () => ran.push(`a${keystroke}`));
     debounce.schedule('b', () => ran.push('b'));
     await waitFor(() => debounce.pending === 0, 5000, 'both keys to run');
     assert.deepEqual(ran.sort(), ['a49', 'b']);

@@ -1,7 +1,11 @@
 import * as assert from 'node:assert/strict';
 import { Emitter } from '../../../src/cluster/emitter';
 import type { ClusterSession } from '../../../src/cluster/session';
-import { followSession, SessionScoped, type SessionSource } from '../../../src/common/sessionScoped';
+import {
+  followSession,
+  SessionScoped,
+  type SessionSource,
+} from '../../../src/common/sessionScoped';
 
 /** Session-scoped state needs only a session's identity: these stand-ins carry just a namespace. */
 function sessionIn(namespace: string): ClusterSession {
@@ -45,10 +49,14 @@ describe('SessionScoped', () => {
   it('builds for the current session and, on a change, disposes the old state before building the next', () => {
     const connection = new FakeConnection(sessionIn('a'));
     const events: string[] = [];
-    const scoped = new SessionScoped(connection, (session) => {
-      events.push(`build ${session.namespace}`);
-      return new State(session.namespace);
-    }, unexpected);
+    const scoped = new SessionScoped(
+      connection,
+      (session) => {
+        events.push(`build ${session.namespace}`);
+        return new State(session.namespace);
+      },
+      unexpected,
+    );
     scoped.onDidChange((state) => events.push(`changed ${state?.namespace ?? 'none'}`));
     const first = scoped.value;
     assert.equal(first?.namespace, 'a');
@@ -63,11 +71,15 @@ describe('SessionScoped', () => {
   it('disposes an async build that a newer session overtook, and publishes only the newest', async () => {
     const connection = new FakeConnection(sessionIn('a'));
     const pending = new Map<string, { promise: Promise<State>; resolve: (value: State) => void }>();
-    const scoped = new SessionScoped(connection, (session) => {
-      const build = deferred<State>();
-      pending.set(session.namespace, build);
-      return build.promise;
-    }, unexpected);
+    const scoped = new SessionScoped(
+      connection,
+      (session) => {
+        const build = deferred<State>();
+        pending.set(session.namespace, build);
+        return build.promise;
+      },
+      unexpected,
+    );
     connection.change(sessionIn('b'));
     const late = new State('a');
     const published: (string | undefined)[] = [];
@@ -87,27 +99,42 @@ describe('SessionScoped', () => {
   it('reports a failed build and keeps no state', async () => {
     const connection = new FakeConnection(sessionIn('a'));
     const errors: unknown[] = [];
-    const scoped = new SessionScoped<State>(connection, () => {
-      throw new Error('forbidden');
-    }, (error) => errors.push(error));
+    const scoped = new SessionScoped<State>(
+      connection,
+      () => {
+        throw new Error('forbidden');
+      },
+      (error) => errors.push(error),
+    );
     assert.equal(scoped.value, undefined);
     const reported = deferred<void>();
-    const rejecting = new SessionScoped<State>(connection, () => Promise.reject(new Error('unreachable')), (error) => {
-      errors.push(error);
-      reported.resolve();
-    });
+    const rejecting = new SessionScoped<State>(
+      connection,
+      () => Promise.reject(new Error('unreachable')),
+      (error) => {
+        errors.push(error);
+        reported.resolve();
+      },
+    );
     await reported.promise;
-    assert.deepEqual(errors.map((error) => (error as Error).message), ['forbidden', 'unreachable']);
+    assert.deepEqual(
+      errors.map((error) => (error as Error).message),
+      ['forbidden', 'unreachable'],
+    );
     assert.equal(rejecting.value, undefined);
   });
 
   it('on dispose, disposes its state and stops following the session', () => {
     const connection = new FakeConnection(sessionIn('a'));
     let builds = 0;
-    const scoped = new SessionScoped(connection, (session) => {
-      builds++;
-      return new State(session.namespace);
-    }, unexpected);
+    const scoped = new SessionScoped(
+      connection,
+      (session) => {
+        builds++;
+        return new State(session.namespace);
+      },
+      unexpected,
+    );
     const state = scoped.value;
     scoped.dispose();
     connection.change(sessionIn('b'));

@@ -5,9 +5,12 @@ describe('ViewGate', () => {
   function gate(): { gate: ViewGate<string>; delivered: string[]; state: string[] } {
     const delivered: string[] = [];
     const state = ['line 1'];
-    const viewGate: ViewGate<string> = new ViewGate((message) => delivered.push(message), () => {
-      for (const line of state) viewGate.post(line);
-    });
+    const viewGate: ViewGate<string> = new ViewGate(
+      (message) => delivered.push(message),
+      () => {
+        for (const line of state) viewGate.post(line);
+      },
+    );
     return { gate: viewGate, delivered, state };
   }
 

@@ -12,7 +12,20 @@ function issuesOf(text: string, existing: string[] = []) {
 describe('devPods/model/devPodFile', () => {
   it('parses a full definition, expanding the image preset', () => {
     const result = parseDevPodFile(
-      ['name: llm-finetune', 'gpu:', '  product: NVIDIA-H100-80GB-HBM3', '  count: 2', 'image: huggingface', 'cpu: 16', 'memory: 128Gi', 'workspace:', '  size: 100Gi', '  storageClass: fast-ssd', 'idleMinutes: 30', ''].join('\n'),
+      [
+        'name: llm-finetune',
+        'gpu:',
+        '  product: NVIDIA-H100-80GB-HBM3',
+        '  count: 2',
+        'image: huggingface',
+        'cpu: 16',
+        'memory: 128Gi',
+        'workspace:',
+        '  size: 100Gi',
+        '  storageClass: fast-ssd',
+        'idleMinutes: 30',
+        '',
+      ].join('\n'),
       defaults,
     );
     assert.ok(result.spec);
@@ -31,7 +44,10 @@ describe('devPods/model/devPodFile', () => {
   });
 
   it('fills defaults: pytorch preset, resources sized to the GPU count, settings idle minutes', () => {
-    const result = parseDevPodFile('name: small\ngpu: { count: 1 }\n', { ...defaults, storageClass: 'standard' });
+    const result = parseDevPodFile('name: small\ngpu: { count: 1 }\n', {
+      ...defaults,
+      storageClass: 'standard',
+    });
     assert.ok(result.spec);
     assert.equal(result.spec.imagePreset, 'pytorch');
     assert.equal(result.spec.cpu, '8');
@@ -51,9 +67,23 @@ describe('devPods/model/devPodFile', () => {
   });
 
   it('reports each invalid field at its own line', () => {
-    const text = ['# team definition', 'name: Bad_Name', 'gpu:', '  product: NVIDIA-H100-80GB-HBM3', '  count: 20', 'cpu: lots', 'memory: 10 GB', 'workspace:', '  size: big', 'idleMinutes: soon'].join('\n');
+    const text = [
+      '# team definition',
+      'name: Bad_Name',
+      'gpu:',
+      '  product: NVIDIA-H100-80GB-HBM3',
+      '  count: 20',
+      'cpu: lots',
+      'memory: 10 GB',
+      'workspace:',
+      '  size: big',
+      'idleMinutes: soon',
+    ].join('\n');
     const issues = issuesOf(text);
-    assert.deepEqual(issues.map((issue) => issue.line), [2, 5, 6, 7, 9, 10]);
+    assert.deepEqual(
+      issues.map((issue) => issue.line),
+      [2, 5, 6, 7, 9, 10],
+    );
     assert.match(issues[0].message, /DNS-1123 label/);
     assert.match(issues[1].message, /0 to 16/);
     assert.match(issues[2].message, /CPU "lots"/);
@@ -64,10 +94,13 @@ describe('devPods/model/devPodFile', () => {
 
   it('flags unknown keys with a suggestion, at their line', () => {
     const issues = issuesOf('name: a\ngpus: 2\nworkspace:\n  sizes: 10Gi\n');
-    assert.deepEqual(issues.map((issue) => [issue.line, issue.message]), [
-      [2, 'Unknown key "gpus"; did you mean "gpu"?'],
-      [4, 'Unknown key "workspace.sizes"; did you mean "workspace.size"?'],
-    ]);
+    assert.deepEqual(
+      issues.map((issue) => [issue.line, issue.message]),
+      [
+        [2, 'Unknown key "gpus"; did you mean "gpu"?'],
+        [4, 'Unknown key "workspace.sizes"; did you mean "workspace.size"?'],
+      ],
+    );
   });
 
   it('requires a name, a mapping and an image reference for custom', () => {
@@ -100,7 +133,11 @@ describe('devPods/model/devPodFile', () => {
   });
 
   it('reports at most 50 problems and says how many there were', () => {
-    const text = ['name: a', 'gpu:', ...Array.from({ length: 400 }, (_, index) => `  k${index}: 1`)].join('\n');
+    const text = [
+      'name: a',
+      'gpu:',
+      ...Array.from({ length: 400 }, (_, index) => `  k${index}: 1`),
+    ].join('\n');
     const issues = issuesOf(text);
     assert.equal(issues.length, 51);
     assert.match(issues[0].message, /^400 problems; the first 50 are shown/);

@@ -17,7 +17,12 @@ export function spec(overrides: Partial<DevPodSpec> = {}): DevPodSpec {
   };
 }
 
-export function gpuNode(name: string, product: string, gpus: number, extra: { unschedulable?: boolean; ready?: boolean } = {}): V1Node {
+export function gpuNode(
+  name: string,
+  product: string,
+  gpus: number,
+  extra: { unschedulable?: boolean; ready?: boolean } = {},
+): V1Node {
   return {
     metadata: { name, labels: { 'nvidia.com/gpu.product': product } },
     spec: { unschedulable: extra.unschedulable },
@@ -29,17 +34,42 @@ export function gpuNode(name: string, product: string, gpus: number, extra: { un
 }
 
 export function cpuNode(name: string): V1Node {
-  return { metadata: { name }, status: { allocatable: { cpu: '64', memory: '256Gi' }, conditions: [{ type: 'Ready', status: 'True' }] } };
+  return {
+    metadata: { name },
+    status: {
+      allocatable: { cpu: '64', memory: '256Gi' },
+      conditions: [{ type: 'Ready', status: 'True' }],
+    },
+  };
 }
 
-export function podOn(node: string | undefined, gpus: number, phase = 'Running', name = `p-${Math.random().toString(36).slice(2)}`): V1Pod {
+export function podOn(
+  node: string | undefined,
+  gpus: number,
+  phase = 'Running',
+  name = `p-${Math.random().toString(36).slice(2)}`,
+): V1Pod {
   return {
     metadata: { name, namespace: 'ns' },
-    spec: { nodeName: node, containers: [{ name: 'c', resources: { limits: { 'nvidia.com/gpu': String(gpus) } } }] },
+    spec: {
+      nodeName: node,
+      containers: [{ name: 'c', resources: { limits: { 'nvidia.com/gpu': String(gpus) } } }],
+    },
     status: { phase },
   };
 }
 
-export function event(reason: string, message: string, uid = 'uid-1', type = 'Normal'): CoreV1Event {
-  return { metadata: {}, involvedObject: { kind: 'Pod', name: 'llm-dev', uid }, reason, message, type };
+export function event(
+  reason: string,
+  message: string,
+  uid = 'uid-1',
+  type = 'Normal',
+): CoreV1Event {
+  return {
+    metadata: {},
+    involvedObject: { kind: 'Pod', name: 'llm-dev', uid },
+    reason,
+    message,
+    type,
+  };
 }

@@ -14,8 +14,21 @@ describe('GPU offer without node access', () => {
           nodeAffinity: {
             requiredDuringSchedulingIgnoredDuringExecution: {
               nodeSelectorTerms: [
-                { matchExpressions: [{ key: PRODUCT, operator: 'In', values: ['NVIDIA-H100-80GB-HBM3', 'NVIDIA-A100-SXM4-80GB'] }] },
-                { matchExpressions: [{ key: PRODUCT, operator: 'NotIn', values: ['Tesla-T4'] }, { key: 'zone', operator: 'In', values: ['a'] }] },
+                {
+                  matchExpressions: [
+                    {
+                      key: PRODUCT,
+                      operator: 'In',
+                      values: ['NVIDIA-H100-80GB-HBM3', 'NVIDIA-A100-SXM4-80GB'],
+                    },
+                  ],
+                },
+                {
+                  matchExpressions: [
+                    { key: PRODUCT, operator: 'NotIn', values: ['Tesla-T4'] },
+                    { key: 'zone', operator: 'In', values: ['a'] },
+                  ],
+                },
               ],
             },
           },

@@ -1,7 +1,13 @@
 import * as assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
-import { DevPodGpuUtilisation, GPU_READING_MAX_AGE_MS } from '../../../src/common/devPodGpuUtilisation';
-import { IDLE_MINUTES_ANNOTATION, LAST_ACTIVITY_ANNOTATION } from '../../../src/cluster/devPodContract';
+import {
+  DevPodGpuUtilisation,
+  GPU_READING_MAX_AGE_MS,
+} from '../../../src/common/devPodGpuUtilisation';
+import {
+  IDLE_MINUTES_ANNOTATION,
+  LAST_ACTIVITY_ANNOTATION,
+} from '../../../src/cluster/devPodContract';
 import { decideIdleForPod } from '../../../src/devPods/model/idlePolicy';
 
 const MINUTE = 60_000;
@@ -9,12 +15,20 @@ const T0 = Date.parse('2026-11-29T10:00:00Z');
 const NOW = T0 + 90 * MINUTE;
 /** A dev pod with a 60-minute idle policy whose last session ended 90 minutes ago. */
 const pod: V1Pod = {
-  metadata: { uid: 'uid-1', creationTimestamp: new Date(T0 - MINUTE), annotations: { [IDLE_MINUTES_ANNOTATION]: '60', [LAST_ACTIVITY_ANNOTATION]: new Date(T0).toISOString() } },
+  metadata: {
+    uid: 'uid-1',
+    creationTimestamp: new Date(T0 - MINUTE),
+    annotations: {
+      [IDLE_MINUTES_ANNOTATION]: '60',
+      [LAST_ACTIVITY_ANNOTATION]: new Date(T0).toISOString(),
+    },
+  },
   status: { phase: 'Running', startTime: new Date(T0 - MINUTE) },
 };
 
 /** What the idle checker does: the shared reading feeds the policy decision. */
-const decide = (utilisation: DevPodGpuUtilisation, now = NOW) => decideIdleForPod(pod, now, { gpuUtilisationPercent: utilisation.percentOf('uid-1', now) });
+const decide = (utilisation: DevPodGpuUtilisation, now = NOW) =>
+  decideIdleForPod(pod, now, { gpuUtilisationPercent: utilisation.percentOf('uid-1', now) });
 
 describe('idle shutdown with GPU utilisation (DevPodGpuUtilisation + decideIdleForPod)', () => {
   it('a pod with no session open but busy GPUs is not idle', () => {

@@ -1,9 +1,21 @@
 import * as assert from 'node:assert/strict';
-import { decideIdle, decideIdleForPod, formatDuration, parseIdleMinutes, warningLeadMs, BUSY_GPU_PERCENT } from '../../../src/devPods/model/idlePolicy';
+import {
+  decideIdle,
+  decideIdleForPod,
+  formatDuration,
+  parseIdleMinutes,
+  warningLeadMs,
+  BUSY_GPU_PERCENT,
+} from '../../../src/devPods/model/idlePolicy';
 
 const MINUTE = 60_000;
 const T0 = Date.parse('2026-11-29T10:00:00Z');
-const base = { now: T0 + 30 * MINUTE, idleMinutes: '60', lastActivity: new Date(T0).toISOString(), startedAt: T0 - 5 * MINUTE };
+const base = {
+  now: T0 + 30 * MINUTE,
+  idleMinutes: '60',
+  lastActivity: new Date(T0).toISOString(),
+  startedAt: T0 - 5 * MINUTE,
+};
 
 describe('devPods/model/idlePolicy', () => {
   it('is active well before the limit, with the stop time', () => {
@@ -28,38 +40,63 @@ describe('devPods/model/idlePolicy', () => {
   });
 
   it('counts from the pod start when the start is later than the last activity (resume)', () => {
-    const resumed = decideIdle({ ...base, lastActivity: new Date(T0 - 600 * MINUTE).toISOString(), startedAt: T0, now: T0 + 10 * MINUTE });
+    const resumed = decideIdle({
+      ...base,
+      lastActivity: new Date(T0 - 600 * MINUTE).toISOString(),
+      startedAt: T0,
+      now: T0 + 10 * MINUTE,
+    });
     assert.equal(resumed.action, 'active');
   });
 
   it('counts from creation when no activity was ever recorded', () => {
-    assert.equal(decideIdle({ ...base, lastActivity: undefined, startedAt: T0, now: T0 + 61 * MINUTE }).action, 'stop');
+    assert.equal(
+      decideIdle({ ...base, lastActivity: undefined, startedAt: T0, now: T0 + 61 * MINUTE }).action,
+      'stop',
+    );
   });
 
   it('treats an unparseable last-activity as absent rather than as ancient', () => {
-    assert.equal(decideIdle({ ...base, lastActivity: 'yesterday', startedAt: T0, now: T0 + 10 * MINUTE }).action, 'active');
+    assert.equal(
+      decideIdle({ ...base, lastActivity: 'yesterday', startedAt: T0, now: T0 + 10 * MINUTE })
+        .action,
+      'active',
+    );
   });
 
   it('is off for 0, missing, negative or non-integer idle-minutes', () => {
     assert.equal(decideIdle({ ...base, idleMinutes: '0', now: T0 + 1000 * MINUTE }).action, 'off');
-    assert.equal(decideIdle({ ...base, idleMinutes: undefined, now: T0 + 1000 * MINUTE }).action, 'off');
+    assert.equal(
+      decideIdle({ ...base, idleMinutes: undefined, now: T0 + 1000 * MINUTE }).action,
+      'off',
+    );
     assert.equal(decideIdle({ ...base, idleMinutes: '-5', now: T0 + 1000 * MINUTE }).action, 'off');
     const fractional = decideIdle({ ...base, idleMinutes: '1.5', now: T0 + 1000 * MINUTE });
     assert.ok(fractional.action === 'off' && /not a whole number/.test(fractional.reason));
   });
 
   it('is off when there is nothing to measure from', () => {
-    assert.equal(decideIdle({ now: T0, idleMinutes: '10', lastActivity: undefined, startedAt: undefined }).action, 'off');
+    assert.equal(
+      decideIdle({ now: T0, idleMinutes: '10', lastActivity: undefined, startedAt: undefined })
+        .action,
+      'off',
+    );
   });
 
   it('a clock-skewed future activity counts as active now, never negative idleness', () => {
-    const decision = decideIdle({ ...base, lastActivity: new Date(T0 + 90 * MINUTE).toISOString() });
+    const decision = decideIdle({
+      ...base,
+      lastActivity: new Date(T0 + 90 * MINUTE).toISOString(),
+    });
     assert.ok(decision.action === 'active' && decision.idleMs === 0);
   });
 
   it('busy GPUs count as activity; near-zero utilisation does not', () => {
     const idleLong = { ...base, now: T0 + 120 * MINUTE };
-    assert.equal(decideIdle({ ...idleLong, gpuUtilisationPercent: BUSY_GPU_PERCENT }).action, 'active');
+    assert.equal(
+      decideIdle({ ...idleLong, gpuUtilisationPercent: BUSY_GPU_PERCENT }).action,
+      'active',
+    );
     assert.equal(decideIdle({ ...idleLong, gpuUtilisationPercent: 1 }).action, 'stop');
   });
 
@@ -83,13 +120,23 @@ describe('devPods/model/idlePolicy', () => {
 
   it('reads the annotations and start time of a pod', () => {
     const pod = {
-      metadata: { creationTimestamp: new Date(T0 - MINUTE), annotations: { 'kube-ml.dev/idle-minutes': '15', 'kube-ml.dev/last-activity': new Date(T0).toISOString() } },
+      metadata: {
+        creationTimestamp: new Date(T0 - MINUTE),
+        annotations: {
+          'kube-ml.dev/idle-minutes': '15',
+          'kube-ml.dev/last-activity': new Date(T0).toISOString(),
+        },
+      },
       status: { startTime: new Date(T0) },
     };
     assert.equal(decideIdleForPod(pod, T0 + 16 * MINUTE).action, 'stop');
     assert.equal(decideIdleForPod(pod, T0 + 12 * MINUTE).action, 'warn');
     assert.equal(decideIdleForPod(pod, T0 + 11 * MINUTE).action, 'active');
-    assert.equal(decideIdleForPod({ metadata: { annotations: { 'kube-ml.dev/idle-minutes': '15' } } }, T0).action, 'off');
+    assert.equal(
+      decideIdleForPod({ metadata: { annotations: { 'kube-ml.dev/idle-minutes': '15' } } }, T0)
+        .action,
+      'off',
+    );
   });
 
   it('formats durations for the view', () => {

@@ -1,5 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { devPodManifest, ownerLabelValue, sharedMemorySize, workspaceClaimManifest } from '../../../src/devPods/model/manifests';
+import {
+  devPodManifest,
+  ownerLabelValue,
+  sharedMemorySize,
+  workspaceClaimManifest,
+} from '../../../src/devPods/model/manifests';
 import { decodeDefinition, encodeDefinition } from '../../../src/devPods/model/definition';
 import { spec } from './fixtures';
 
@@ -8,9 +13,16 @@ const context = { now: '2026-11-29T10:00:00.000Z', owner: 'alice' };
 describe('devPods/model/manifests', () => {
   it('labels the pod as ours, with the dev pod name and owner, and the idle annotations', () => {
     const pod = devPodManifest(spec(), context);
-    assert.deepEqual(pod.metadata?.labels, { 'app.kubernetes.io/managed-by': 'kube-ml-workbench', 'kube-ml.dev/devpod': 'llm-dev', 'kube-ml.dev/owner': 'alice' });
+    assert.deepEqual(pod.metadata?.labels, {
+      'app.kubernetes.io/managed-by': 'kube-ml-workbench',
+      'kube-ml.dev/devpod': 'llm-dev',
+      'kube-ml.dev/owner': 'alice',
+    });
     assert.equal(pod.metadata?.annotations?.['kube-ml.dev/idle-minutes'], '60');
-    assert.equal(pod.metadata?.annotations?.['kube-ml.dev/last-activity'], '2026-11-29T10:00:00.000Z');
+    assert.equal(
+      pod.metadata?.annotations?.['kube-ml.dev/last-activity'],
+      '2026-11-29T10:00:00.000Z',
+    );
     assert.equal(pod.metadata?.name, 'llm-dev');
     assert.equal(pod.metadata?.namespace, 'ml-team');
   });
@@ -23,7 +35,9 @@ describe('devPods/model/manifests', () => {
     assert.equal(resources?.requests?.cpu, '16');
     assert.equal(resources?.limits?.memory, '128Gi');
     assert.equal(resources?.limits?.cpu, undefined);
-    assert.deepEqual(pod.spec?.tolerations, [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
+    assert.deepEqual(pod.spec?.tolerations, [
+      { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
+    ]);
     assert.deepEqual(pod.spec?.nodeSelector, { 'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3' });
   });
 
@@ -56,7 +70,10 @@ describe('devPods/model/manifests', () => {
     }
     // restricted allows only these volume types
     for (const volume of pod.spec?.volumes ?? []) {
-      assert.ok(volume.persistentVolumeClaim || volume.emptyDir, `volume ${volume.name} is PVC or emptyDir`);
+      assert.ok(
+        volume.persistentVolumeClaim || volume.emptyDir,
+        `volume ${volume.name} is PVC or emptyDir`,
+      );
     }
     assert.equal(pod.spec?.hostNetwork, undefined);
     assert.equal(pod.spec?.hostPID, undefined);
@@ -73,7 +90,10 @@ describe('devPods/model/manifests', () => {
   it('mounts the workspace claim and a memory-backed /dev/shm sized to a quarter of memory', () => {
     const pod = devPodManifest(spec(), context);
     const volumes = pod.spec?.volumes ?? [];
-    assert.equal(volumes.find((volume) => volume.name === 'workspace')?.persistentVolumeClaim?.claimName, 'llm-dev-workspace');
+    assert.equal(
+      volumes.find((volume) => volume.name === 'workspace')?.persistentVolumeClaim?.claimName,
+      'llm-dev-workspace',
+    );
     const shm = volumes.find((volume) => volume.name === 'dshm');
     assert.equal(shm?.emptyDir?.medium, 'Memory');
     assert.equal(shm?.emptyDir?.sizeLimit, '32Gi');
@@ -85,15 +105,24 @@ describe('devPods/model/manifests', () => {
   });
 
   it('the workspace claim carries the definition so Resume recreates the same pod', () => {
-    const claim = workspaceClaimManifest(spec({ workspace: { size: '100Gi', storageClass: 'fast' } }), context);
+    const claim = workspaceClaimManifest(
+      spec({ workspace: { size: '100Gi', storageClass: 'fast' } }),
+      context,
+    );
     assert.equal(claim.metadata?.name, 'llm-dev-workspace');
     assert.deepEqual(claim.spec?.accessModes, ['ReadWriteOnce']);
     assert.equal(claim.spec?.resources?.requests?.storage, '100Gi');
     assert.equal(claim.spec?.storageClassName, 'fast');
     assert.equal(claim.metadata?.labels?.['kube-ml.dev/devpod'], 'llm-dev');
-    const decoded = decodeDefinition(claim.metadata?.annotations?.['kube-ml.dev/definition'], 'ml-team');
+    const decoded = decodeDefinition(
+      claim.metadata?.annotations?.['kube-ml.dev/definition'],
+      'ml-team',
+    );
     assert.ok('spec' in decoded);
-    assert.deepEqual(devPodManifest(decoded.spec, context), devPodManifest(spec({ workspace: { size: '100Gi', storageClass: 'fast' } }), context));
+    assert.deepEqual(
+      devPodManifest(decoded.spec, context),
+      devPodManifest(spec({ workspace: { size: '100Gi', storageClass: 'fast' } }), context),
+    );
   });
 
   it('omits storageClassName for the cluster default', () => {
@@ -101,15 +130,24 @@ describe('devPods/model/manifests', () => {
   });
 
   it('decodeDefinition explains unusable definitions', () => {
-    assert.match((decodeDefinition(undefined, 'ns') as { problem: string }).problem, /carries no dev pod definition/);
+    assert.match(
+      (decodeDefinition(undefined, 'ns') as { problem: string }).problem,
+      /carries no dev pod definition/,
+    );
     assert.match((decodeDefinition('{', 'ns') as { problem: string }).problem, /not valid JSON/);
-    assert.match((decodeDefinition('{"version":2,"spec":{}}', 'ns') as { problem: string }).problem, /version 2/);
+    assert.match(
+      (decodeDefinition('{"version":2,"spec":{}}', 'ns') as { problem: string }).problem,
+      /version 2/,
+    );
     const moved = decodeDefinition(encodeDefinition(spec()), 'other-ns');
     assert.ok('spec' in moved && moved.spec.namespace === 'other-ns');
   });
 
   it('turns user names into label values', () => {
-    assert.equal(ownerLabelValue('system:serviceaccount:ml-team:developer'), 'system.serviceaccount.ml-team.developer');
+    assert.equal(
+      ownerLabelValue('system:serviceaccount:ml-team:developer'),
+      'system.serviceaccount.ml-team.developer',
+    );
     assert.equal(ownerLabelValue('alice@example.com'), 'alice.example.com');
     assert.equal(ownerLabelValue('::'), undefined);
     assert.equal(ownerLabelValue('x'.repeat(80))?.length, 63);

@@ -1,5 +1,13 @@
 import * as assert from 'node:assert/strict';
-import { defaultResourcesFor, validateDevPodName, validateDevPodSpec, validateCpu, validateMemory, validateGpuCount, validateIdleMinutes } from '../../../src/devPods/model/spec';
+import {
+  defaultResourcesFor,
+  validateDevPodName,
+  validateDevPodSpec,
+  validateCpu,
+  validateMemory,
+  validateGpuCount,
+  validateIdleMinutes,
+} from '../../../src/devPods/model/spec';
 import { resolveImage, IMAGE_PRESETS } from '../../../src/devPods/model/presets';
 import { spec } from './fixtures';
 
@@ -21,7 +29,10 @@ describe('devPods/model/spec', () => {
       assert.match(validateDevPodName('a'.repeat(64)) ?? '', /64 characters long; the limit is 63/);
     });
     it('rejects a name already used in the namespace', () => {
-      assert.match(validateDevPodName('taken', ['other', 'taken']) ?? '', /already exists in this namespace/);
+      assert.match(
+        validateDevPodName('taken', ['other', 'taken']) ?? '',
+        /already exists in this namespace/,
+      );
     });
   });
 
@@ -44,7 +55,14 @@ describe('devPods/model/spec', () => {
   });
 
   it('validateDevPodSpec lists every problem in field order', () => {
-    const problems = validateDevPodSpec(spec({ name: 'Bad', cpu: 'x', memory: 'y', workspace: { size: '10Gi', storageClass: 'Fast_SSD' } }));
+    const problems = validateDevPodSpec(
+      spec({
+        name: 'Bad',
+        cpu: 'x',
+        memory: 'y',
+        workspace: { size: '10Gi', storageClass: 'Fast_SSD' },
+      }),
+    );
     assert.equal(problems.length, 4);
     assert.match(problems[0], /dev pod name/);
     assert.match(problems[1], /CPU "x"/);
@@ -56,8 +74,14 @@ describe('devPods/model/spec', () => {
   it('resolves preset ids to pinned images and keeps custom references', () => {
     assert.equal(IMAGE_PRESETS.length, 5);
     assert.deepEqual(resolveImage('jax'), { image: 'nvcr.io/nvidia/jax:24.04-py3', preset: 'jax' });
-    assert.equal(resolveImage('huggingface').image.startsWith('huggingface/transformers-pytorch-gpu:'), true);
-    assert.deepEqual(resolveImage('ghcr.io/acme/x:1'), { image: 'ghcr.io/acme/x:1', preset: 'custom' });
+    assert.equal(
+      resolveImage('huggingface').image.startsWith('huggingface/transformers-pytorch-gpu:'),
+      true,
+    );
+    assert.deepEqual(resolveImage('ghcr.io/acme/x:1'), {
+      image: 'ghcr.io/acme/x:1',
+      preset: 'custom',
+    });
     assert.equal(resolveImage('nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04').preset, 'cuda');
   });
 });

@@ -1,18 +1,55 @@
 import * as assert from 'node:assert/strict';
 import type { GpuNodeSummary, GpuProductSummary } from '../../../src/cluster/gpu/accounting';
-import { describeGpuNode, describeProduct, gpuNodeTooltip, productTooltip } from '../../../src/explorer/model/format';
-import type { UtilisationByNode, UtilisationSource } from '../../../src/cluster/gpu/poolUtilisation';
-import { changedUtilisationRows, formatUtilisation, productUtilisation } from '../../../src/explorer/model/gpuUtilisation';
+import {
+  describeGpuNode,
+  describeProduct,
+  gpuNodeTooltip,
+  productTooltip,
+} from '../../../src/explorer/model/format';
+import type {
+  UtilisationByNode,
+  UtilisationSource,
+} from '../../../src/cluster/gpu/poolUtilisation';
+import {
+  changedUtilisationRows,
+  formatUtilisation,
+  productUtilisation,
+} from '../../../src/explorer/model/gpuUtilisation';
 import { UtilisationPoller, type UtilisationChange } from '../../../src/explorer/utilisationPoller';
 import { recordingLog } from '../../recordingLog';
 
-const byNode = (entries: Record<string, [number, number]>): UtilisationByNode => new Map(Object.entries(entries).map(([name, [utilisation, gpus]]) => [name, { utilisation, gpus }]));
+const byNode = (entries: Record<string, [number, number]>): UtilisationByNode =>
+  new Map(
+    Object.entries(entries).map(([name, [utilisation, gpus]]) => [name, { utilisation, gpus }]),
+  );
 
-const product: GpuProductSummary = { product: 'NVIDIA-H100-80GB-HBM3', free: 10, requested: 6, allocatable: 16, total: 16, schedulableFree: 10, nodeNames: ['h1', 'h2'] } as unknown as GpuProductSummary;
-const node: GpuNodeSummary = { name: 'h1', free: 2, requested: 6, allocatable: 8, total: 8, ready: true, cordoned: false, tainted: true, taints: [], devices: [] } as unknown as GpuNodeSummary;
+const product: GpuProductSummary = {
+  product: 'NVIDIA-H100-80GB-HBM3',
+  free: 10,
+  requested: 6,
+  allocatable: 16,
+  total: 16,
+  schedulableFree: 10,
+  nodeNames: ['h1', 'h2'],
+} as unknown as GpuProductSummary;
+const node: GpuNodeSummary = {
+  name: 'h1',
+  free: 2,
+  requested: 6,
+  allocatable: 8,
+  total: 8,
+  ready: true,
+  cordoned: false,
+  tainted: true,
+  taints: [],
+  devices: [],
+} as unknown as GpuNodeSummary;
 
 /** A source that counts its calls; `exporter` says whether discovery finds one. */
-function countingSource(exporter: boolean, figures: UtilisationByNode[] = []): UtilisationSource<string> & { discoveries: number; reads: number } {
+function countingSource(
+  exporter: boolean,
+  figures: UtilisationByNode[] = [],
+): UtilisationSource<string> & { discoveries: number; reads: number } {
   const source = {
     discoveries: 0,
     reads: 0,
@@ -27,7 +64,10 @@ function countingSource(exporter: boolean, figures: UtilisationByNode[] = []): U
 
 describe('explorer/model/gpuUtilisation', () => {
   it('weights a pool by GPUs and skips nodes without data', () => {
-    const mean = productUtilisation(['h1', 'h2', 'h3'], byNode({ h1: [90, 8], h2: [30, 4], other: [0, 8] }));
+    const mean = productUtilisation(
+      ['h1', 'h2', 'h3'],
+      byNode({ h1: [90, 8], h2: [30, 4], other: [0, 8] }),
+    );
     assert.deepEqual(mean, { utilisation: 70, gpus: 12 });
     assert.equal(productUtilisation(['h3'], byNode({ h1: [90, 8] })), undefined);
   });
@@ -39,21 +79,42 @@ describe('explorer/model/gpuUtilisation', () => {
   });
 
   it('puts utilisation next to allocation on product and node rows, and nothing without an exporter', () => {
-    assert.equal(describeProduct(product, { utilisation: 63.2, gpus: 16 }), '10 free · 6 requested · 16 allocatable · 16 total · 63% util · 2 nodes');
-    assert.equal(describeProduct(product), '10 free · 6 requested · 16 allocatable · 16 total · 2 nodes');
-    assert.equal(describeGpuNode(node, { utilisation: 4, gpus: 8 }), '2 free · 6 requested · 8 allocatable · 8 total · 4% util · Ready, tainted');
+    assert.equal(
+      describeProduct(product, { utilisation: 63.2, gpus: 16 }),
+      '10 free · 6 requested · 16 allocatable · 16 total · 63% util · 2 nodes',
+    );
+    assert.equal(
+      describeProduct(product),
+      '10 free · 6 requested · 16 allocatable · 16 total · 2 nodes',
+    );
+    assert.equal(
+      describeGpuNode(node, { utilisation: 4, gpus: 8 }),
+      '2 free · 6 requested · 8 allocatable · 8 total · 4% util · Ready, tainted',
+    );
     assert.doesNotMatch(describeGpuNode(node), /util/);
-    assert.match(productTooltip(product, { utilisation: 63.2, gpus: 16 }), /GPU utilisation: 63% \(mean of 16 GPUs, DCGM exporter\)/);
+    assert.match(
+      productTooltip(product, { utilisation: 63.2, gpus: 16 }),
+      /GPU utilisation: 63% \(mean of 16 GPUs, DCGM exporter\)/,
+    );
     assert.doesNotMatch(gpuNodeTooltip(node), /utilisation/);
   });
 
   it('reports only the rows whose displayed figure changed', () => {
-    const products = [{ product: 'H100', nodeNames: ['h1', 'h2'] }, { product: 'A100', nodeNames: ['a1'] }];
+    const products = [
+      { product: 'H100', nodeNames: ['h1', 'h2'] },
+      { product: 'A100', nodeNames: ['a1'] },
+    ];
     const before = byNode({ h1: [50, 8], h2: [50, 8], a1: [10, 4] });
     // h1 and h2 move in opposite directions (the pool mean stays 50%); a1 moves within the same rounded figure.
     const after = byNode({ h1: [60, 8], h2: [40, 8], a1: [10.3, 4] });
-    assert.deepEqual(changedUtilisationRows(before, after, products), { nodes: ['h1', 'h2'], products: [] });
-    assert.deepEqual(changedUtilisationRows(after, new Map(), products), { nodes: ['h1', 'h2', 'a1'], products: ['H100', 'A100'] });
+    assert.deepEqual(changedUtilisationRows(before, after, products), {
+      nodes: ['h1', 'h2'],
+      products: [],
+    });
+    assert.deepEqual(changedUtilisationRows(after, new Map(), products), {
+      nodes: ['h1', 'h2', 'a1'],
+      products: ['H100', 'A100'],
+    });
   });
 
   describe('UtilisationPoller', () => {
@@ -62,7 +123,12 @@ describe('explorer/model/gpuUtilisation', () => {
     let clock = 0;
     const make = (source: UtilisationSource<string> | undefined) => {
       clock = 0;
-      const poller = new UtilisationPoller(source, { refreshMs: () => 3_600_000, rediscoverMs: 60_000, now: () => clock, log: recordingLog([]) });
+      const poller = new UtilisationPoller(source, {
+        refreshMs: () => 3_600_000,
+        rediscoverMs: 60_000,
+        now: () => clock,
+        log: recordingLog([]),
+      });
       pollers.push(poller);
       return poller;
     };

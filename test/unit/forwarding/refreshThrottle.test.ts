@@ -6,7 +6,11 @@ describe('RefreshThrottle (Port Forwards view refreshes)', () => {
   it('refreshes at once, then at most every 300 ms through an outage of 665 changes in 11 s, ending on the last change', () => {
     const timers = new ManualTimers();
     const refreshes: { at: number; changed: string[] | undefined }[] = [];
-    const throttle = new RefreshThrottle<string>(300, (changed) => refreshes.push({ at: timers.now, changed }), timers);
+    const throttle = new RefreshThrottle<string>(
+      300,
+      (changed) => refreshes.push({ at: timers.now, changed }),
+      timers,
+    );
     throttle.add('forward-a');
     assert.equal(refreshes.length, 1, 'the first change shows at once');
     const step = 11_000 / 665;
@@ -17,8 +21,15 @@ describe('RefreshThrottle (Port Forwards view refreshes)', () => {
     timers.advance(600);
     assert.ok(refreshes.length <= Math.ceil(11_000 / 300) + 2, `${refreshes.length} refreshes`);
     const gaps = refreshes.slice(1).map((refresh, index) => refresh.at - refreshes[index].at);
-    assert.ok(gaps.every((gap) => gap >= 300), `refreshes ${Math.min(...gaps).toFixed(1)} ms apart at the closest`);
-    assert.deepEqual(refreshes.at(-1)?.changed?.sort(), ['forward-a', 'forward-b'], 'the last changes are not lost');
+    assert.ok(
+      gaps.every((gap) => gap >= 300),
+      `refreshes ${Math.min(...gaps).toFixed(1)} ms apart at the closest`,
+    );
+    assert.deepEqual(
+      refreshes.at(-1)?.changed?.sort(),
+      ['forward-a', 'forward-b'],
+      'the last changes are not lost',
+    );
     assert.equal(timers.pending, 0, 'quiet once nothing changes');
   });
 

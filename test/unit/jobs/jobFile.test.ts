@@ -1,5 +1,10 @@
 import * as assert from 'node:assert/strict';
-import { commandAndArgs, parseJobFile, serializeJobFile, splitCommandLine } from '../../../src/jobs/model/jobFile';
+import {
+  commandAndArgs,
+  parseJobFile,
+  serializeJobFile,
+  splitCommandLine,
+} from '../../../src/jobs/model/jobFile';
 import { spec } from './fixtures';
 
 describe('jobs/jobFile', () => {
@@ -29,16 +34,28 @@ podAnnotations: { sandbox.kube-ml.dev/run-seconds: 5 }
   });
 
   it('defaults the code source to the folder holding .kubeml', () => {
-    assert.deepEqual(parseJobFile('name: a\nimage: img\ncommand: [python, t.py]\n').code, { kind: 'packedFolder', path: '.' });
+    assert.deepEqual(parseJobFile('name: a\nimage: img\ncommand: [python, t.py]\n').code, {
+      kind: 'packedFolder',
+      path: '.',
+    });
   });
 
   it('rejects unknown fields, bad values and invalid YAML with the field named', () => {
-    assert.throws(() => parseJobFile('name: a\nimage: i\ncommand: x\ngpus: 2\n'), /unknown field\(s\) "gpus"/);
-    assert.throws(() => parseJobFile('name: a\nimage: i\ncommand: x\nruntime: slurm\n'), /"runtime" is "slurm"/);
+    assert.throws(
+      () => parseJobFile('name: a\nimage: i\ncommand: x\ngpus: 2\n'),
+      /unknown field\(s\) "gpus"/,
+    );
+    assert.throws(
+      () => parseJobFile('name: a\nimage: i\ncommand: x\nruntime: slurm\n'),
+      /"runtime" is "slurm"/,
+    );
     assert.throws(() => parseJobFile('name: A\nimage: i\ncommand: x\n'), /DNS-1123/);
     assert.throws(() => parseJobFile('name: [a\n'), /not valid YAML/);
     assert.throws(() => parseJobFile('image: i\n'), /"name", "image" and "command" are required/);
-    assert.throws(() => parseJobFile('name: a\nimage: i\ncommand: x\ncode: { source: s3 }\n'), /code.source/);
+    assert.throws(
+      () => parseJobFile('name: a\nimage: i\ncommand: x\ncode: { source: s3 }\n'),
+      /code.source/,
+    );
   });
 
   it('round-trips through serialize', () => {
@@ -50,14 +67,28 @@ podAnnotations: { sandbox.kube-ml.dev/run-seconds: 5 }
   });
 
   it('splits command lines with quotes', () => {
-    assert.deepEqual(splitCommandLine(`python train.py --name "my run" --tag 'a b' x\\ y`), ['python', 'train.py', '--name', 'my run', '--tag', 'a b', 'x y']);
+    assert.deepEqual(splitCommandLine(`python train.py --name "my run" --tag 'a b' x\\ y`), [
+      'python',
+      'train.py',
+      '--name',
+      'my run',
+      '--tag',
+      'a b',
+      'x y',
+    ]);
     assert.deepEqual(splitCommandLine(`--empty ""`), ['--empty', '']);
     assert.throws(() => splitCommandLine('python "unterminated'), /unclosed " quote/);
   });
 
   it('separates the command from its arguments', () => {
-    assert.deepEqual(commandAndArgs('python train.py --epochs 3'), { command: ['python', 'train.py'], args: ['--epochs', '3'] });
-    assert.deepEqual(commandAndArgs('python3 -m pkg.train --lr 1e-4'), { command: ['python3', '-m', 'pkg.train'], args: ['--lr', '1e-4'] });
+    assert.deepEqual(commandAndArgs('python train.py --epochs 3'), {
+      command: ['python', 'train.py'],
+      args: ['--epochs', '3'],
+    });
+    assert.deepEqual(commandAndArgs('python3 -m pkg.train --lr 1e-4'), {
+      command: ['python3', '-m', 'pkg.train'],
+      args: ['--lr', '1e-4'],
+    });
     assert.deepEqual(commandAndArgs('bash run.sh a'), { command: ['bash'], args: ['run.sh', 'a'] });
   });
 });

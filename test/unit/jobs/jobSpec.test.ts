@@ -5,7 +5,18 @@ import { spec } from './fixtures';
 
 describe('jobs/jobSpec', () => {
   it('accepts a typical spec', () => {
-    assert.deepEqual(jobSpecProblems(spec({ gpusPerWorker: 8, workers: 2, gpuProduct: 'NVIDIA-H100-80GB-HBM3', cpu: '8', memory: '64Gi' })), []);
+    assert.deepEqual(
+      jobSpecProblems(
+        spec({
+          gpusPerWorker: 8,
+          workers: 2,
+          gpuProduct: 'NVIDIA-H100-80GB-HBM3',
+          cpu: '8',
+          memory: '64Gi',
+        }),
+      ),
+      [],
+    );
   });
 
   it('names the DNS-1123 rule for a bad run name', () => {
@@ -21,15 +32,33 @@ describe('jobs/jobSpec', () => {
   });
 
   it('reports every broken field at once', () => {
-    const problems = jobSpecProblems(spec({ workers: 0, gpusPerWorker: 1.5, cpu: 'lots', command: [], env: { '1BAD': 'x' }, masterPort: 70000 }));
+    const problems = jobSpecProblems(
+      spec({
+        workers: 0,
+        gpusPerWorker: 1.5,
+        cpu: 'lots',
+        command: [],
+        env: { '1BAD': 'x' },
+        masterPort: 70000,
+      }),
+    );
     assert.equal(problems.length, 6);
     for (const field of ['workers', 'gpusPerWorker', 'cpu', 'command', 'env name', 'masterPort']) {
-      assert.ok(problems.some((problem) => problem.includes(field)), `missing ${field} in ${problems.join(' | ')}`);
+      assert.ok(
+        problems.some((problem) => problem.includes(field)),
+        `missing ${field} in ${problems.join(' | ')}`,
+      );
     }
   });
 
   it('throws one invalidInput error listing the problems', () => {
-    assert.throws(() => assertValidJobSpec(spec({ image: 'has space' })), (error: unknown) => error instanceof KubeMlError && error.kind === 'invalidInput' && /image "has space"/.test(error.summary));
+    assert.throws(
+      () => assertValidJobSpec(spec({ image: 'has space' })),
+      (error: unknown) =>
+        error instanceof KubeMlError &&
+        error.kind === 'invalidInput' &&
+        /image "has space"/.test(error.summary),
+    );
   });
 
   it('names re-runs -r2, -r3 and skips names in use', () => {

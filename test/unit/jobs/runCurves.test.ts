@@ -20,13 +20,33 @@ describe('jobs/runCurves', () => {
   });
 
   it('notes a run whose log has no metrics', () => {
-    assert.equal(curvesFromLog('r', 'p', 'hello\nworld').note, 'no training metrics in the log yet');
+    assert.equal(
+      curvesFromLog('r', 'p', 'hello\nworld').note,
+      'no training metrics in the log yet',
+    );
   });
 
   it('aligns runs with different steps on one x axis', () => {
-    const a = { run: 'a', source: 'a-0', metrics: { loss: { steps: [0, 10, 20], values: [3, 2, 1] } } };
-    const b = { run: 'b', source: 'b-0', metrics: { loss: { steps: [5, 10], values: [2.5, 2.2] }, eval_loss: { steps: [10], values: [2.4] } } };
-    assert.deepEqual(alignedSeries([a, b], 'loss'), { steps: [0, 5, 10, 20], values: [[3, null, 2, 1], [null, 2.5, 2.2, null]] });
+    const a = {
+      run: 'a',
+      source: 'a-0',
+      metrics: { loss: { steps: [0, 10, 20], values: [3, 2, 1] } },
+    };
+    const b = {
+      run: 'b',
+      source: 'b-0',
+      metrics: {
+        loss: { steps: [5, 10], values: [2.5, 2.2] },
+        eval_loss: { steps: [10], values: [2.4] },
+      },
+    };
+    assert.deepEqual(alignedSeries([a, b], 'loss'), {
+      steps: [0, 5, 10, 20],
+      values: [
+        [3, null, 2, 1],
+        [null, 2.5, 2.2, null],
+      ],
+    });
     assert.deepEqual(metricNames([a, b]), ['loss', 'eval_loss']);
   });
 });

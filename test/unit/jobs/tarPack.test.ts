@@ -15,13 +15,19 @@ describe('jobs/tarPack', () => {
   afterEach(() => fs.rmSync(folder, { recursive: true, force: true }));
 
   it('splits the gzip stream into parts that concatenate back to a valid archive', async () => {
-    const entries = [{ path: 'weights.bin', data: randomBytes(300_000) }, { path: 'train.py', data: Buffer.from('x = 1\n'), executable: true }];
+    const entries = [
+      { path: 'weights.bin', data: randomBytes(300_000) },
+      { path: 'train.py', data: Buffer.from('x = 1\n'), executable: true },
+    ];
     const packed = await packFolder(entries, packLimitBytes(8), 100_000);
     assert.equal(packed.parts.length, Math.ceil(packed.compressedBytes / 100_000));
     assert.ok(packed.parts.every((part) => part.byteLength <= 100_000));
     const joined = path.join(folder, 'joined.tgz');
     fs.writeFileSync(joined, Buffer.concat(packed.parts));
-    assert.deepEqual(execFileSync('tar', ['-tzf', joined]).toString().trim().split('\n'), ['weights.bin', 'train.py']);
+    assert.deepEqual(execFileSync('tar', ['-tzf', joined]).toString().trim().split('\n'), [
+      'weights.bin',
+      'train.py',
+    ]);
     const out = path.join(folder, 'out');
     fs.mkdirSync(out);
     execFileSync('tar', ['-xzf', joined, '-C', out]);
@@ -30,11 +36,17 @@ describe('jobs/tarPack', () => {
   });
 
   it('refuses a folder past the limit, naming the largest files and the volume alternative', async () => {
-    const entries = [{ path: 'data/big.npy', data: randomBytes(2 * 1024 * 1024) }, { path: 'train.py', data: Buffer.from('pass') }];
+    const entries = [
+      { path: 'data/big.npy', data: randomBytes(2 * 1024 * 1024) },
+      { path: 'train.py', data: Buffer.from('pass') },
+    ];
     await assert.rejects(
       packFolder(entries, packLimitBytes(1)),
       (error: Error & { kind?: string; hint?: string }) =>
-        error.kind === 'invalidInput' && /above the 1\.00 MiB limit/.test(error.message) && /data\/big\.npy \(2\.00 MiB\)/.test(error.message) && /volume/.test(error.hint ?? ''),
+        error.kind === 'invalidInput' &&
+        /above the 1\.00 MiB limit/.test(error.message) &&
+        /data\/big\.npy \(2\.00 MiB\)/.test(error.message) &&
+        /volume/.test(error.hint ?? ''),
     );
   });
 
@@ -55,7 +67,22 @@ describe('jobs/tarPack', () => {
 
   it('leaves secret-looking files out unless .kubemlignore re-includes one', () => {
     const rules = packRules('');
-    for (const secret of ['.env', 'app/.env.local', '.aws', '.ssh', 'id_rsa', 'keys/id_ed25519', '.netrc', '.npmrc', '.git-credentials', 'kubeconfig', 'cluster.kubeconfig', 'tls.key', 'cert.pem', '.docker/config.json']) {
+    for (const secret of [
+      '.env',
+      'app/.env.local',
+      '.aws',
+      '.ssh',
+      'id_rsa',
+      'keys/id_ed25519',
+      '.netrc',
+      '.npmrc',
+      '.git-credentials',
+      'kubeconfig',
+      'cluster.kubeconfig',
+      'tls.key',
+      'cert.pem',
+      '.docker/config.json',
+    ]) {
       assert.equal(rules.leftOut(secret, ['.aws', '.ssh'].includes(secret)), 'secret', secret);
     }
     assert.equal(rules.leftOut('.env.example', false), undefined);

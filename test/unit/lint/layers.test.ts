@@ -8,8 +8,12 @@ const REPO = path.resolve(__dirname, '..', '..', '..');
 
 async function layerErrors(file: string, source: string): Promise<string[]> {
   const eslint = new ESLint({ cwd: REPO });
-  const [result] = await eslint.lintText(`${source}\nexport {};\n`, { filePath: path.join(REPO, file) });
-  return result.messages.filter((message) => message.ruleId === '@typescript-eslint/no-restricted-imports').map((message) => message.message);
+  const [result] = await eslint.lintText(`${source}\nexport {};\n`, {
+    filePath: path.join(REPO, file),
+  });
+  return result.messages
+    .filter((message) => message.ruleId === '@typescript-eslint/no-restricted-imports')
+    .map((message) => message.message);
 }
 
 const refused: [string, string][] = [

@@ -41,7 +41,11 @@ describe('Batcher', () => {
 
   it('keeps a batch within its budget: the newest items, counting the superseded', () => {
     const delivered: string[][] = [];
-    const batcher = new Batcher<string>(60_000, (items) => delivered.push(items), { maxItems: 3, maxCost: 10, cost: (item) => item.length });
+    const batcher = new Batcher<string>(60_000, (items) => delivered.push(items), {
+      maxItems: 3,
+      maxCost: 10,
+      cost: (item) => item.length,
+    });
     for (const item of ['a', 'b', 'c', 'd', 'e']) batcher.add(item);
     batcher.flush();
     batcher.add('xxxxxx');

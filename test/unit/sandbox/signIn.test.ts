@@ -1,5 +1,9 @@
 import * as assert from 'node:assert/strict';
-import { DEVICE_CODE_TTL_MS, DeviceCodes, normalizeUserCode } from '../../../scripts/sandbox/agent/signIn/deviceCodes';
+import {
+  DEVICE_CODE_TTL_MS,
+  DeviceCodes,
+  normalizeUserCode,
+} from '../../../scripts/sandbox/agent/signIn/deviceCodes';
 import { issueToken, verifyToken } from '../../../scripts/sandbox/agent/signIn/tokens';
 
 const key = Buffer.alloc(32, 7);
@@ -15,7 +19,9 @@ describe('sandbox sign-in: tokens', () => {
   it('refuses another key, altered claims, a bad shape and an oversized token', () => {
     const token = issueToken(key, claims);
     const [prefix, , signature] = token.split('.');
-    const altered = Buffer.from(JSON.stringify({ ...claims, groups: ['system:masters'] })).toString('base64url');
+    const altered = Buffer.from(JSON.stringify({ ...claims, groups: ['system:masters'] })).toString(
+      'base64url',
+    );
     for (const candidate of [
       issueToken(Buffer.alloc(32, 8), claims),
       `${prefix}.${altered}.${signature}`,

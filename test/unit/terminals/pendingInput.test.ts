@@ -19,7 +19,11 @@ describe('keys typed while a terminal connects', () => {
     pending.add('ab');
     pending.add('c');
     pending.add('d');
-    assert.deepEqual(pending.take(), { text: `${paste}ab`, droppedBytes: 2 }, 'no hole: "d" fits by size but follows a dropped key');
+    assert.deepEqual(
+      pending.take(),
+      { text: `${paste}ab`, droppedBytes: 2 },
+      'no hole: "d" fits by size but follows a dropped key',
+    );
   });
 
   it('counts UTF-8 bytes, not UTF-16 units', () => {

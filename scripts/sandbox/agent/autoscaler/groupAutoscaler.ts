@@ -29,9 +29,17 @@ export interface AutoscalerDeps {
  * the volume is there: Cluster Autoscaler's simulation leaves it alone, and so do we.
  */
 function isUnschedulable(pod: k8s.V1Pod): boolean {
-  return !pod.spec?.nodeName && !pod.metadata?.deletionTimestamp
-    && (pod.status?.conditions ?? []).some((condition) => condition.type === 'PodScheduled' && condition.status === 'False'
-      && condition.reason === 'Unschedulable' && !waitsForVolume(condition.message ?? ''));
+  return (
+    !pod.spec?.nodeName &&
+    !pod.metadata?.deletionTimestamp &&
+    (pod.status?.conditions ?? []).some(
+      (condition) =>
+        condition.type === 'PodScheduled' &&
+        condition.status === 'False' &&
+        condition.reason === 'Unschedulable' &&
+        !waitsForVolume(condition.message ?? ''),
+    )
+  );
 }
 
 /** "1 max node group size reached, 2 Insufficient nvidia.com/gpu": reasons counted over groups. */
@@ -51,13 +59,27 @@ export class GroupAutoscaler {
   private readonly scaleDownTicker: NodeJS.Timeout;
 
   constructor(private readonly deps: AutoscalerDeps) {
-    this.scaleDownTicker = setInterval(() => void this.scaleDown().catch((error: unknown) => deps.log(`autoscaler: scale-down: ${String(error)}`)), Math.max(1000, deps.unneededMs / 4));
+    this.scaleDownTicker = setInterval(
+      () =>
+        void this.scaleDown().catch((error: unknown) =>
+          deps.log(`autoscaler: scale-down: ${String(error)}`),
+        ),
+      Math.max(1000, deps.unneededMs / 4),
+    );
   }
 
   async start(): Promise<void> {
-    const body = { metadata: { ...STATUS_CONFIG_MAP }, data: { status: `Cluster-autoscaler status (sandbox): node groups ${this.deps.groups.map((group) => `${group.name} (max ${group.maxSize})`).join(', ')}` } };
+    const body = {
+      metadata: { ...STATUS_CONFIG_MAP },
+      data: {
+        status: `Cluster-autoscaler status (sandbox): node groups ${this.deps.groups.map((group) => `${group.name} (max ${group.maxSize})`).join(', ')}`,
+      },
+    };
     try {
-      await this.deps.core.createNamespacedConfigMap({ namespace: STATUS_CONFIG_MAP.namespace, body });
+      await this.deps.core.createNamespacedConfigMap({
+        namespace: STATUS_CONFIG_MAP.namespace,
+        body,
+      });
     } catch (error) {
       if ((error as { code?: number }).code !== 409) throw error;
     }
@@ -78,7 +100,12 @@ export class GroupAutoscaler {
     this.answered.add(uid);
     // A pod the scheduler places a moment later (a volume bound, a pod gone) needs no node.
     await new Promise((resolve) => setTimeout(resolve, this.deps.scanDelayMs));
-    const live = await this.deps.core.readNamespacedPod({ namespace: pod.metadata?.namespace ?? '', name: pod.metadata?.name ?? '' }).catch(() => undefined);
+    const live = await this.deps.core
+      .readNamespacedPod({
+        namespace: pod.metadata?.namespace ?? '',
+        name: pod.metadata?.name ?? '',
+      })
+      .catch(() => undefined);
     if (!live || live.metadata?.uid !== uid || !isUnschedulable(live)) {
       this.answered.delete(uid);
       return;
@@ -91,7 +118,9 @@ export class GroupAutoscaler {
         reasons.push(why);
         continue;
       }
-      const size = nodes.filter((node) => groupOf(node, this.deps.groups) === group).length + (this.booting.get(group.name) ?? 0);
+      const size =
+        nodes.filter((node) => groupOf(node, this.deps.groups) === group).length +
+        (this.booting.get(group.name) ?? 0);
       if (size >= group.maxSize) {
         reasons.push('max node group size reached');
         continue;
@@ -99,22 +128,44 @@ export class GroupAutoscaler {
       await this.scaleUp(live, group, size, nodes);
       return;
     }
-    await this.event(live, 'NotTriggerScaleUp', `pod didn't trigger scale-up: ${countedReasons(reasons)}`);
+    await this.event(
+      live,
+      'NotTriggerScaleUp',
+      `pod didn't trigger scale-up: ${countedReasons(reasons)}`,
+    );
   }
 
-  private async scaleUp(pod: k8s.V1Pod, group: NodeGroup, size: number, nodes: readonly k8s.V1Node[]): Promise<void> {
+  private async scaleUp(
+    pod: k8s.V1Pod,
+    group: NodeGroup,
+    size: number,
+    nodes: readonly k8s.V1Node[],
+  ): Promise<void> {
     this.booting.set(group.name, (this.booting.get(group.name) ?? 0) + 1);
-    await this.event(pod, 'TriggeredScaleUp', `pod triggered scale-up: [{${group.name} ${size}->${size + 1} (max: ${group.maxSize})}]`);
+    await this.event(
+      pod,
+      'TriggeredScaleUp',
+      `pod triggered scale-up: [{${group.name} ${size}->${size + 1} (max: ${group.maxSize})}]`,
+    );
     const taken = new Set(nodes.map((node) => node.metadata?.name));
     let index = 0;
     while (taken.has(group.node(index).metadata?.name)) index++;
     const node = group.node(index);
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      void this.deps.core.createNode({ body: node })
-        .then(() => this.deps.log(`autoscaler: added node ${node.metadata?.name} to ${group.name} for ${pod.metadata?.namespace}/${pod.metadata?.name}`))
-        .catch((error: unknown) => this.deps.log(`autoscaler: adding ${node.metadata?.name}: ${String(error)}`))
-        .finally(() => this.booting.set(group.name, Math.max(0, (this.booting.get(group.name) ?? 1) - 1)));
+      void this.deps.core
+        .createNode({ body: node })
+        .then(() =>
+          this.deps.log(
+            `autoscaler: added node ${node.metadata?.name} to ${group.name} for ${pod.metadata?.namespace}/${pod.metadata?.name}`,
+          ),
+        )
+        .catch((error: unknown) =>
+          this.deps.log(`autoscaler: adding ${node.metadata?.name}: ${String(error)}`),
+        )
+        .finally(() =>
+          this.booting.set(group.name, Math.max(0, (this.booting.get(group.name) ?? 1) - 1)),
+        );
     }, this.deps.bootDelayMs);
     this.timers.add(timer);
   }
@@ -132,10 +183,23 @@ export class GroupAutoscaler {
       namespace,
       body: {
         metadata: { generateName: `${pod.metadata?.name}.` },
-        involvedObject: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata?.name, namespace, uid: pod.metadata?.uid, resourceVersion: pod.metadata?.resourceVersion },
-        reason, message, type: 'Normal', count: 1,
-        firstTimestamp: now, lastTimestamp: now,
-        source: { component: COMPONENT }, reportingComponent: COMPONENT, reportingInstance: COMPONENT,
+        involvedObject: {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          name: pod.metadata?.name,
+          namespace,
+          uid: pod.metadata?.uid,
+          resourceVersion: pod.metadata?.resourceVersion,
+        },
+        reason,
+        message,
+        type: 'Normal',
+        count: 1,
+        firstTimestamp: now,
+        lastTimestamp: now,
+        source: { component: COMPONENT },
+        reportingComponent: COMPONENT,
+        reportingInstance: COMPONENT,
       },
     });
     this.deps.log(`autoscaler: ${namespace}/${pod.metadata?.name}: ${reason}: ${message}`);
@@ -146,8 +210,12 @@ export class GroupAutoscaler {
     const now = Date.now();
     for (const node of await this.groupNodes()) {
       const name = node.metadata?.name ?? '';
-      const pods = (await this.deps.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${name}` })).items;
-      const busy = pods.some((pod) => pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed');
+      const pods = (
+        await this.deps.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${name}` })
+      ).items;
+      const busy = pods.some(
+        (pod) => pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed',
+      );
       if (busy) {
         this.idleSince.delete(name);
         continue;
@@ -157,7 +225,9 @@ export class GroupAutoscaler {
       if (now - since >= this.deps.unneededMs) {
         this.idleSince.delete(name);
         await this.deps.core.deleteNode({ name });
-        this.deps.log(`autoscaler: removed node ${name}, unneeded for ${Math.round((now - since) / 1000)} s`);
+        this.deps.log(
+          `autoscaler: removed node ${name}, unneeded for ${Math.round((now - since) / 1000)} s`,
+        );
       }
     }
   }

@@ -11,11 +11,18 @@ export interface NodeGroup {
 }
 
 export const SANDBOX_NODE_GROUPS: readonly NodeGroup[] = [
-  { name: 'l4-autoscaled', maxSize: 2, node: (index) => fakeNode(`l4-autoscaled-${index}`, L4, 'l4-autoscaled') },
+  {
+    name: 'l4-autoscaled',
+    maxSize: 2,
+    node: (index) => fakeNode(`l4-autoscaled-${index}`, L4, 'l4-autoscaled'),
+  },
 ];
 
 /** The group a node belongs to, by the pool label its template sets. */
-export function groupOf(node: k8s.V1Node, groups: readonly NodeGroup[] = SANDBOX_NODE_GROUPS): NodeGroup | undefined {
+export function groupOf(
+  node: k8s.V1Node,
+  groups: readonly NodeGroup[] = SANDBOX_NODE_GROUPS,
+): NodeGroup | undefined {
   const pool = node.metadata?.labels?.[POOL_LABEL];
   return groups.find((group) => group.name === pool);
 }

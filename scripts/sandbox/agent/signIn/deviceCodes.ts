@@ -18,12 +18,13 @@ interface Grant {
 }
 
 export type PollResult =
-  | { state: 'pending' }
-  | { state: 'unknown' }
-  | { state: 'confirmed'; tokenTtlSeconds: number };
+  { state: 'pending' } | { state: 'unknown' } | { state: 'confirmed'; tokenTtlSeconds: number };
 
 function userCode(): string {
-  const letters = Array.from(crypto.randomBytes(8), (byte) => USER_CODE_ALPHABET[byte % USER_CODE_ALPHABET.length]);
+  const letters = Array.from(
+    crypto.randomBytes(8),
+    (byte) => USER_CODE_ALPHABET[byte % USER_CODE_ALPHABET.length],
+  );
   return `${letters.slice(0, 4).join('')}-${letters.slice(4).join('')}`;
 }
 
@@ -39,7 +40,8 @@ export class DeviceCodes {
   start(tokenTtlSeconds: number, now: number): { deviceCode: string; userCode: string } {
     this.forgetExpired(now);
     // The oldest grant gives way: a client that never polls cannot fill the table.
-    if (this.byDeviceCode.size >= MAX_PENDING) this.byDeviceCode.delete(this.byDeviceCode.keys().next().value as string);
+    if (this.byDeviceCode.size >= MAX_PENDING)
+      this.byDeviceCode.delete(this.byDeviceCode.keys().next().value as string);
     const grant: Grant = {
       deviceCode: crypto.randomBytes(24).toString('base64url'),
       userCode: userCode(),

@@ -7,7 +7,13 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import * as path from 'node:path';
 import { LOOPBACK, PKI_DIR, PORTS } from '../../paths';
-import { DEFAULT_TOKEN_TTL_SECONDS, SIGNING_KEY_FILE, SSO_GROUP, SSO_USER, signInUrl } from '../../signIn';
+import {
+  DEFAULT_TOKEN_TTL_SECONDS,
+  SIGNING_KEY_FILE,
+  SSO_GROUP,
+  SSO_USER,
+  signInUrl,
+} from '../../signIn';
 import { DEVICE_CODE_TTL_MS, DeviceCodes, normalizeUserCode } from './deviceCodes';
 import { issueToken, verifyToken } from './tokens';
 
@@ -36,7 +42,11 @@ function readBody(request: http.IncomingMessage): Promise<string> {
 }
 
 function send(response: http.ServerResponse, status: number, type: string, body: string): void {
-  response.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+  response.writeHead(status, {
+    'Content-Type': type,
+    'Content-Length': Buffer.byteLength(body),
+    'Cache-Control': 'no-store',
+  });
   response.end(body);
 }
 
@@ -44,8 +54,12 @@ const json = (response: http.ServerResponse, status: number, body: unknown): voi
   send(response, status, 'application/json', JSON.stringify(body));
 
 function page(response: http.ServerResponse, status: number, body: string): void {
-  send(response, status, 'text/html; charset=utf-8',
-    `<!doctype html><html><head><meta charset="utf-8"><title>Kube ML sandbox sign-in</title></head><body>${body}</body></html>`);
+  send(
+    response,
+    status,
+    'text/html; charset=utf-8',
+    `<!doctype html><html><head><meta charset="utf-8"><title>Kube ML sandbox sign-in</title></head><body>${body}</body></html>`,
+  );
 }
 
 /** The sign-in key, made once per sandbox; the sandbox folder is removed by `down`. */
@@ -63,19 +77,31 @@ function signingKey(): Buffer {
 function tokenTtl(requested: string | null): number | undefined {
   if (requested === null) return DEFAULT_TOKEN_TTL_SECONDS;
   const seconds = Number(requested);
-  return Number.isInteger(seconds) && seconds >= 1 && seconds <= DEFAULT_TOKEN_TTL_SECONDS ? seconds : undefined;
+  return Number.isInteger(seconds) && seconds >= 1 && seconds <= DEFAULT_TOKEN_TTL_SECONDS
+    ? seconds
+    : undefined;
 }
 
 function confirmationForm(userCode: string, message = ''): string {
-  return `<h1>Sign in to the Kube ML sandbox</h1>${message}<form method="post" action="/device">`
-    + `<label>Code <input name="user_code" value="${userCode}" autocomplete="off" autofocus></label> <button type="submit">Continue</button></form>`;
+  return (
+    `<h1>Sign in to the Kube ML sandbox</h1>${message}<form method="post" action="/device">` +
+    `<label>Code <input name="user_code" value="${userCode}" autocomplete="off" autofocus></label> <button type="submit">Continue</button></form>`
+  );
 }
 
-function signInHandler(codes: DeviceCodes, key: Buffer, log: (message: string) => void): (request: http.IncomingMessage, response: http.ServerResponse) => Promise<void> {
+function signInHandler(
+  codes: DeviceCodes,
+  key: Buffer,
+  log: (message: string) => void,
+): (request: http.IncomingMessage, response: http.ServerResponse) => Promise<void> {
   return async (request, response) => {
     const url = new URL(request.url ?? '/', signInUrl());
     if (request.method === 'GET' && url.pathname === '/device') {
-      return page(response, 200, confirmationForm(normalizeUserCode(url.searchParams.get('user_code') ?? '')));
+      return page(
+        response,
+        200,
+        confirmationForm(normalizeUserCode(url.searchParams.get('user_code') ?? '')),
+      );
     }
     if (request.method !== 'POST') return json(response, 404, { error: 'not_found' });
     const form = new URLSearchParams(await readBody(request));
@@ -84,7 +110,10 @@ function signInHandler(codes: DeviceCodes, key: Buffer, log: (message: string) =
       case '/device/authorize': {
         const ttl = tokenTtl(form.get('token_ttl_seconds'));
         if (ttl === undefined) {
-          return json(response, 400, { error: 'invalid_request', error_description: `token_ttl_seconds must be a whole number from 1 to ${DEFAULT_TOKEN_TTL_SECONDS}` });
+          return json(response, 400, {
+            error: 'invalid_request',
+            error_description: `token_ttl_seconds must be a whole number from 1 to ${DEFAULT_TOKEN_TTL_SECONDS}`,
+          });
         }
         const { deviceCode, userCode } = codes.start(ttl, now);
         return json(response, 200, {
@@ -98,17 +127,32 @@ function signInHandler(codes: DeviceCodes, key: Buffer, log: (message: string) =
       }
       case '/device':
         if (!codes.confirm(form.get('user_code') ?? '', now)) {
-          return page(response, 400, confirmationForm('', '<p>That code is unknown or has expired. Check it, or start the sign-in again.</p>'));
+          return page(
+            response,
+            400,
+            confirmationForm(
+              '',
+              '<p>That code is unknown or has expired. Check it, or start the sign-in again.</p>',
+            ),
+          );
         }
         log(`sign-in: a device code was confirmed for ${SSO_USER}`);
-        return page(response, 200, '<h1>Signed in</h1><p>You may close this window and return to your application.</p>');
+        return page(
+          response,
+          200,
+          '<h1>Signed in</h1><p>You may close this window and return to your application.</p>',
+        );
       case '/token': {
-        if (form.get('grant_type') !== DEVICE_CODE_GRANT) return json(response, 400, { error: 'unsupported_grant_type' });
+        if (form.get('grant_type') !== DEVICE_CODE_GRANT)
+          return json(response, 400, { error: 'unsupported_grant_type' });
         const result = codes.poll(form.get('device_code') ?? '', now);
-        if (result.state === 'pending') return json(response, 400, { error: 'authorization_pending' });
+        if (result.state === 'pending')
+          return json(response, 400, { error: 'authorization_pending' });
         if (result.state === 'unknown') return json(response, 400, { error: 'expired_token' });
         const expiresAt = now + result.tokenTtlSeconds * 1000;
-        log(`sign-in: issued a token for ${SSO_USER}, valid until ${new Date(expiresAt).toISOString()}`);
+        log(
+          `sign-in: issued a token for ${SSO_USER}, valid until ${new Date(expiresAt).toISOString()}`,
+        );
         return json(response, 200, {
           access_token: issueToken(key, { user: SSO_USER, groups: [SSO_GROUP], expiresAt }),
           token_type: 'Bearer',
@@ -126,17 +170,26 @@ interface TokenReview {
   spec?: { token?: string };
 }
 
-function webhookHandler(key: Buffer): (request: http.IncomingMessage, response: http.ServerResponse) => Promise<void> {
+function webhookHandler(
+  key: Buffer,
+): (request: http.IncomingMessage, response: http.ServerResponse) => Promise<void> {
   return async (request, response) => {
     // The API server's client adds `?timeout=...` to the configured path.
-    if (request.method !== 'POST' || new URL(request.url ?? '/', 'https://webhook').pathname !== '/authenticate') return json(response, 404, { error: 'not_found' });
+    if (
+      request.method !== 'POST' ||
+      new URL(request.url ?? '/', 'https://webhook').pathname !== '/authenticate'
+    )
+      return json(response, 404, { error: 'not_found' });
     const review = JSON.parse(await readBody(request)) as TokenReview;
     const claims = verifyToken(key, review.spec?.token ?? '', Date.now());
     json(response, 200, {
       apiVersion: review.apiVersion ?? 'authentication.k8s.io/v1',
       kind: 'TokenReview',
       status: claims
-        ? { authenticated: true, user: { username: claims.user, uid: claims.user, groups: claims.groups } }
+        ? {
+            authenticated: true,
+            user: { username: claims.user, uid: claims.user, groups: claims.groups },
+          }
         : { authenticated: false, error: 'the token is unknown or has expired' },
     });
   };
@@ -149,8 +202,12 @@ function serve(
 ): http.RequestListener {
   return (request, response) => {
     handler(request, response).catch((error: unknown) => {
-      if (!(error instanceof BodyTooLarge)) log(`sign-in: ${request.method} ${request.url?.split('?')[0]} failed: ${(error as Error).message}`);
-      if (!response.headersSent) json(response, error instanceof BodyTooLarge ? 413 : 400, { error: 'invalid_request' });
+      if (!(error instanceof BodyTooLarge))
+        log(
+          `sign-in: ${request.method} ${request.url?.split('?')[0]} failed: ${(error as Error).message}`,
+        );
+      if (!response.headersSent)
+        json(response, error instanceof BodyTooLarge ? 413 : 400, { error: 'invalid_request' });
     });
   };
 }
@@ -158,7 +215,11 @@ function serve(
 function listen(server: http.Server, port: number, what: string): Promise<http.Server> {
   return new Promise((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
-      reject(new Error(`${what} could not listen on ${LOOPBACK}:${port}: ${error.code ?? error.message}`));
+      reject(
+        new Error(
+          `${what} could not listen on ${LOOPBACK}:${port}: ${error.code ?? error.message}`,
+        ),
+      );
     });
     server.listen(port, LOOPBACK, () => resolve(server));
   });
@@ -170,7 +231,13 @@ export async function startSignIn(log: (message: string) => void): Promise<http.
   const signIn = http.createServer(serve(signInHandler(new DeviceCodes(), key, log), log));
   const webhook = https.createServer(
     // Only a client with a certificate of the cluster's CA (the API server) may ask about tokens.
-    { cert: read('admin.crt'), key: read('admin.key'), ca: read('ca.crt'), requestCert: true, rejectUnauthorized: true },
+    {
+      cert: read('admin.crt'),
+      key: read('admin.key'),
+      ca: read('ca.crt'),
+      requestCert: true,
+      rejectUnauthorized: true,
+    },
     serve(webhookHandler(key), log),
   );
   return Promise.all([

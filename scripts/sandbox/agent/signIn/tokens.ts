@@ -27,10 +27,12 @@ export function issueToken(key: Buffer, claims: TokenClaims): string {
 export function verifyToken(key: Buffer, token: string, now: number): TokenClaims | undefined {
   if (token.length > MAX_TOKEN_LENGTH) return undefined;
   const [prefix, encoded, signature, ...rest] = token.split('.');
-  if (prefix !== PREFIX || encoded === undefined || signature === undefined || rest.length > 0) return undefined;
+  if (prefix !== PREFIX || encoded === undefined || signature === undefined || rest.length > 0)
+    return undefined;
   const expected = sign(key, encoded);
   const actual = Buffer.from(signature, 'base64url');
-  if (actual.length !== expected.length || !crypto.timingSafeEqual(actual, expected)) return undefined;
+  if (actual.length !== expected.length || !crypto.timingSafeEqual(actual, expected))
+    return undefined;
   const claims = JSON.parse(Buffer.from(encoded, 'base64url').toString('utf8')) as TokenClaims;
   return claims.expiresAt > now ? claims : undefined;
 }

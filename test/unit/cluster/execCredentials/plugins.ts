@@ -1,7 +1,10 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readExecConfig, type ExecPluginConfig } from '../../../../src/cluster/execCredentials/execConfig';
+import {
+  readExecConfig,
+  type ExecPluginConfig,
+} from '../../../../src/cluster/execCredentials/execConfig';
 
 export const V1 = 'client.authentication.k8s.io/v1';
 export const V1BETA1 = 'client.authentication.k8s.io/v1beta1';
@@ -15,7 +18,11 @@ export function pluginDir(): string {
 export function writePlugin(dir: string, name: string, body: string | readonly string[]): string {
   const file = path.join(dir, name);
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, `#!/bin/sh\nDIR='${dir}'\n${typeof body === 'string' ? body : body.join('\n')}\n`, { mode: 0o755 });
+  fs.writeFileSync(
+    file,
+    `#!/bin/sh\nDIR='${dir}'\n${typeof body === 'string' ? body : body.join('\n')}\n`,
+    { mode: 0o755 },
+  );
   return file;
 }
 
@@ -29,7 +36,9 @@ export function printCredential(token: string, apiVersion = V1, expiration?: str
 export const COUNT_RUN = 'echo run >> "$DIR/runs"; RUN=$(wc -l < "$DIR/runs" | tr -d " ")';
 
 export function runsOf(dir: string): number {
-  return fs.existsSync(path.join(dir, 'runs')) ? fs.readFileSync(path.join(dir, 'runs'), 'utf8').split('\n').filter(Boolean).length : 0;
+  return fs.existsSync(path.join(dir, 'runs'))
+    ? fs.readFileSync(path.join(dir, 'runs'), 'utf8').split('\n').filter(Boolean).length
+    : 0;
 }
 
 export function execConfig(command: string, exec: Record<string, unknown> = {}): ExecPluginConfig {

@@ -8,7 +8,10 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { ExecCredentialCache } from '../../../../src/cluster/execCredentials/credentialCache';
 import { SharedExecKubeConfig } from '../../../../src/cluster/execCredentials/sharedExecAuth';
 import type { SignIn } from '../../../../src/cluster/execCredentials/signIn';
-import { resolveKubeconfig, type ResolvedKubeconfig } from '../../../../src/cluster/kubeconfigResolver';
+import {
+  resolveKubeconfig,
+  type ResolvedKubeconfig,
+} from '../../../../src/cluster/kubeconfigResolver';
 import { COUNT_RUN, V1, pluginDir, printCredential, runsOf, writePlugin } from './plugins';
 
 function kubeconfigText(server: string): string {
@@ -37,15 +40,30 @@ contexts:
 `;
 }
 
-async function authorizationOf(kubeConfig: { applyToHTTPSOptions(opts: https.RequestOptions): Promise<void> }): Promise<unknown> {
+async function authorizationOf(kubeConfig: {
+  applyToHTTPSOptions(opts: https.RequestOptions): Promise<void>;
+}): Promise<unknown> {
   const opts: https.RequestOptions = {};
   await kubeConfig.applyToHTTPSOptions(opts);
   return (opts.headers as Record<string, unknown> | undefined)?.Authorization;
 }
 
-function session(resolved: ResolvedKubeconfig, cache: ExecCredentialCache, currentContext = 'exec'): SharedExecKubeConfig {
+function session(
+  resolved: ResolvedKubeconfig,
+  cache: ExecCredentialCache,
+  currentContext = 'exec',
+): SharedExecKubeConfig {
   const { kubeConfig } = resolved;
-  return new SharedExecKubeConfig({ clusters: kubeConfig.getClusters(), users: kubeConfig.getUsers(), contexts: kubeConfig.getContexts(), currentContext }, cache, resolved.execExtensions);
+  return new SharedExecKubeConfig(
+    {
+      clusters: kubeConfig.getClusters(),
+      users: kubeConfig.getUsers(),
+      contexts: kubeConfig.getContexts(),
+      currentContext,
+    },
+    cache,
+    resolved.execExtensions,
+  );
 }
 
 describe('SharedExecKubeConfig (client-node requests through the shared cache)', () => {
@@ -62,22 +80,39 @@ describe('SharedExecKubeConfig (client-node requests through the shared cache)',
   }
 
   it('gives every session the one credential, shows the prompt once, and leaves other users alone', async () => {
-    writePlugin(dir, 'login', [COUNT_RUN, 'echo "Open https://login.example.test/device and enter the code ABCD-1234" >&2', printCredential('token-$RUN')]);
+    writePlugin(dir, 'login', [
+      COUNT_RUN,
+      'echo "Open https://login.example.test/device and enter the code ABCD-1234" >&2',
+      printCredential('token-$RUN'),
+    ]);
     const resolved = resolveWith('https://127.0.0.1:6443');
     const signIns: SignIn[] = [];
     const prompts: string[] = [];
-    const cache = new ExecCredentialCache({ surface: { show: (signIn) => (signIns.push(signIn), signIn.onLine((line) => prompts.push(line))), terminal: () => undefined } });
+    const cache = new ExecCredentialCache({
+      surface: {
+        show: (signIn) => (signIns.push(signIn), signIn.onLine((line) => prompts.push(line))),
+        terminal: () => undefined,
+      },
+    });
     const sessions = [0, 1, 2].map(() => session(resolved, cache));
     const headers = await Promise.all(sessions.map(authorizationOf));
     assert.deepEqual(headers, ['Bearer token-1', 'Bearer token-1', 'Bearer token-1']);
     assert.equal(await authorizationOf(sessions[0]), 'Bearer token-1');
     assert.equal(runsOf(dir), 1, "client-node's ExecAuth would run the plugin once per KubeConfig");
-    assert.deepEqual(signIns.map((signIn) => [signIn.plugin, signIn.userName]), [['login', 'exec-user']]);
-    assert.deepEqual(prompts, ['Open https://login.example.test/device and enter the code ABCD-1234']);
+    assert.deepEqual(
+      signIns.map((signIn) => [signIn.plugin, signIn.userName]),
+      [['login', 'exec-user']],
+    );
+    assert.deepEqual(prompts, [
+      'Open https://login.example.test/device and enter the code ABCD-1234',
+    ]);
     sessions[1].setCurrentContext('token');
     assert.equal(await authorizationOf(sessions[1]), 'Bearer static-token');
     assert.equal(sessions[1].rejectCredentials(), false, 'a static token cannot be refreshed');
-    assert.ok(resolved.kubeConfig.getUser('exec-user')?.exec, 'the resolved kubeconfig is not changed');
+    assert.ok(
+      resolved.kubeConfig.getUser('exec-user')?.exec,
+      'the resolved kubeconfig is not changed',
+    );
   });
 
   it('answers a 401 by running the plugin again and retrying once; a second 401 reaches the caller', async () => {
@@ -88,7 +123,11 @@ describe('SharedExecKubeConfig (client-node requests through the shared cache)',
       seen.push(request.headers.authorization ?? '');
       const ok = accepted.has(request.headers.authorization ?? '');
       response.writeHead(ok ? 200 : 401, { 'content-type': 'application/json' });
-      response.end(ok ? '{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[]}' : '{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Unauthorized","code":401}');
+      response.end(
+        ok
+          ? '{"kind":"PodList","apiVersion":"v1","metadata":{},"items":[]}'
+          : '{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Unauthorized","code":401}',
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
@@ -100,8 +139,15 @@ describe('SharedExecKubeConfig (client-node requests through the shared cache)',
       assert.equal(runsOf(dir), 2);
 
       accepted.clear();
-      await assert.rejects(core.listNamespacedPod({ namespace: 'ml-team' }), (error: { code?: number }) => error.code === 401);
-      assert.deepEqual(seen.slice(2), ['Bearer token-2', 'Bearer token-3'], 'one refresh per request, not a loop');
+      await assert.rejects(
+        core.listNamespacedPod({ namespace: 'ml-team' }),
+        (error: { code?: number }) => error.code === 401,
+      );
+      assert.deepEqual(
+        seen.slice(2),
+        ['Bearer token-2', 'Bearer token-3'],
+        'one refresh per request, not a loop',
+      );
     } finally {
       server.close();
     }

@@ -1,5 +1,9 @@
 import * as assert from 'node:assert/strict';
-import { KEPT_LINES, MAX_LINE_CHARS, StderrLines } from '../../../../src/cluster/execCredentials/stderrLines';
+import {
+  KEPT_LINES,
+  MAX_LINE_CHARS,
+  StderrLines,
+} from '../../../../src/cluster/execCredentials/stderrLines';
 
 describe('StderrLines', () => {
   it('splits chunks into display-safe lines as they arrive, a redrawn line by its last drawing', () => {

@@ -30,7 +30,15 @@ describe('nvidia-smi CSV', () => {
   it('parses real rows', () => {
     const { gpus, rejected } = parseNvidiaSmiCsv(H100_CSV);
     assert.deepEqual(rejected, []);
-    assert.deepEqual(gpus[0], { gpu: '0', name: 'NVIDIA H100 80GB HBM3', utilisation: 97, memoryUsedMiB: 71234, memoryTotalMiB: 81559, powerWatts: 612.45, temperatureC: 67 });
+    assert.deepEqual(gpus[0], {
+      gpu: '0',
+      name: 'NVIDIA H100 80GB HBM3',
+      utilisation: 97,
+      memoryUsedMiB: 71234,
+      memoryTotalMiB: 81559,
+      powerWatts: 612.45,
+      temperatureC: 67,
+    });
     assert.equal(gpus[1].utilisation, 0);
   });
   it('treats [N/A] as missing and handles CRLF', () => {
@@ -40,28 +48,45 @@ describe('nvidia-smi CSV', () => {
     assert.equal(gpus[0].temperatureC, 41);
   });
   it('rejects malformed rows without throwing', () => {
-    const { gpus, rejected } = parseNvidiaSmiCsv('NVIDIA-SMI has failed because it couldn\'t communicate with the NVIDIA driver.\nindex, name\n0, x, 1, 2\n');
+    const { gpus, rejected } = parseNvidiaSmiCsv(
+      "NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver.\nindex, name\n0, x, 1, 2\n",
+    );
     assert.equal(gpus.length, 0);
     assert.equal(rejected.length, 3);
     assert.deepEqual(parseNvidiaSmiCsv(42 as unknown as string).gpus, []);
   });
   it('queries exactly the fields the parser expects', () => {
-    assert.equal(NVIDIA_SMI_COMMAND[1], '--query-gpu=index,name,utilization.gpu,memory.used,memory.total,power.draw,temperature.gpu');
+    assert.equal(
+      NVIDIA_SMI_COMMAND[1],
+      '--query-gpu=index,name,utilization.gpu,memory.used,memory.total,power.draw,temperature.gpu',
+    );
   });
 });
 
 describe('Prometheus text format', () => {
   it('parses names, escaped labels, special values and timestamps', () => {
-    const { samples, rejectedLines } = parsePrometheusText('a_total{path="/x\\"y",le="+Inf"} 3 1700000000000\nb NaN\nc{} -Inf\n# comment\n');
+    const { samples, rejectedLines } = parsePrometheusText(
+      'a_total{path="/x\\"y",le="+Inf"} 3 1700000000000\nb NaN\nc{} -Inf\n# comment\n',
+    );
     assert.equal(rejectedLines, 0);
-    assert.deepEqual(samples[0], { name: 'a_total', labels: { path: '/x"y', le: '+Inf' }, value: 3, timestampMs: 1700000000000 });
+    assert.deepEqual(samples[0], {
+      name: 'a_total',
+      labels: { path: '/x"y', le: '+Inf' },
+      value: 3,
+      timestampMs: 1700000000000,
+    });
     assert.ok(Number.isNaN(samples[1].value));
     assert.equal(samples[2].value, Number.NEGATIVE_INFINITY);
   });
   it('rejects malformed lines and keeps going', () => {
-    const { samples, rejectedLines } = parsePrometheusText('{bad} 1\nx{a="unterminated} 1\ny{a="1"} notanumber\nz 1 2 3\nok 5\n');
+    const { samples, rejectedLines } = parsePrometheusText(
+      '{bad} 1\nx{a="unterminated} 1\ny{a="1"} notanumber\nz 1 2 3\nok 5\n',
+    );
     assert.equal(rejectedLines, 4);
-    assert.deepEqual(samples.map((sample) => sample.name), ['ok']);
+    assert.deepEqual(
+      samples.map((sample) => sample.name),
+      ['ok'],
+    );
   });
 });
 
@@ -69,15 +94,49 @@ describe('DCGM readings', () => {
   it('combines the series of each GPU and derives total memory', () => {
     const readings = readingsFromDcgm(parsePrometheusText(DCGM_TEXT).samples);
     assert.equal(readings.length, 2);
-    assert.deepEqual(readings[0], { gpu: '0', node: 'gpu-a100-1', name: 'NVIDIA A100-SXM4-40GB', pod: 'train-abc', namespace: 'ml-team', utilisation: 88, memoryUsedMiB: 30536, memoryTotalMiB: 40536, powerWatts: 301.5, temperatureC: 63 });
+    assert.deepEqual(readings[0], {
+      gpu: '0',
+      node: 'gpu-a100-1',
+      name: 'NVIDIA A100-SXM4-40GB',
+      pod: 'train-abc',
+      namespace: 'ml-team',
+      utilisation: 88,
+      memoryUsedMiB: 30536,
+      memoryTotalMiB: 40536,
+      powerWatts: 301.5,
+      temperatureC: 63,
+    });
     assert.equal(readings[1].pod, undefined);
     assert.equal(readings[1].memoryTotalMiB, 40536);
-    assert.deepEqual([...utilisationByNode(readings)], [['gpu-a100-1', { utilisation: 45, gpus: 2 }]]);
+    assert.deepEqual(
+      [...utilisationByNode(readings)],
+      [['gpu-a100-1', { utilisation: 45, gpus: 2 }]],
+    );
   });
   it('builds pod and service proxy paths', () => {
-    assert.equal(dcgmProxyPath({ kind: 'pod', namespace: 'gpu-operator', name: 'nvidia-dcgm-exporter-x7', port: 9400 }), '/api/v1/namespaces/gpu-operator/pods/nvidia-dcgm-exporter-x7%3A9400/proxy/metrics');
-    assert.equal(dcgmProxyPath({ kind: 'service', namespace: 'gpu-operator', name: 'nvidia-dcgm-exporter', port: 'gpu-metrics' }), '/api/v1/namespaces/gpu-operator/services/nvidia-dcgm-exporter%3Agpu-metrics/proxy/metrics');
-    const discovery = { pods: [{ kind: 'pod' as const, namespace: 'n', name: 'p1', port: 9400, node: 'a' }], services: [{ kind: 'service' as const, namespace: 'n', name: 's', port: 9400 }], problems: [] };
+    assert.equal(
+      dcgmProxyPath({
+        kind: 'pod',
+        namespace: 'gpu-operator',
+        name: 'nvidia-dcgm-exporter-x7',
+        port: 9400,
+      }),
+      '/api/v1/namespaces/gpu-operator/pods/nvidia-dcgm-exporter-x7%3A9400/proxy/metrics',
+    );
+    assert.equal(
+      dcgmProxyPath({
+        kind: 'service',
+        namespace: 'gpu-operator',
+        name: 'nvidia-dcgm-exporter',
+        port: 'gpu-metrics',
+      }),
+      '/api/v1/namespaces/gpu-operator/services/nvidia-dcgm-exporter%3Agpu-metrics/proxy/metrics',
+    );
+    const discovery = {
+      pods: [{ kind: 'pod' as const, namespace: 'n', name: 'p1', port: 9400, node: 'a' }],
+      services: [{ kind: 'service' as const, namespace: 'n', name: 's', port: 9400 }],
+      problems: [],
+    };
     assert.equal(endpointForNode(discovery, 'a')?.name, 'p1');
     assert.equal(endpointForNode(discovery, 'b')?.name, 's');
   });

@@ -21,9 +21,19 @@ describe('gpuPlacement', () => {
   it('sets no node selector when any product will do', () => {
     const placement = gpuPlacement(1);
     assert.deepEqual(placement?.resources, { 'nvidia.com/gpu': '1' });
-    assert.deepEqual(placement?.scheduling.tolerations, [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }]);
-    assert.equal('nodeSelector' in (placement?.scheduling ?? {}), false, 'no nodeSelector key, not even an undefined one');
-    assert.equal('nodeSelector' in (gpuPlacement(1, '')?.scheduling ?? {}), false, 'an empty product means any product');
+    assert.deepEqual(placement?.scheduling.tolerations, [
+      { key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' },
+    ]);
+    assert.equal(
+      'nodeSelector' in (placement?.scheduling ?? {}),
+      false,
+      'no nodeSelector key, not even an undefined one',
+    );
+    assert.equal(
+      'nodeSelector' in (gpuPlacement(1, '')?.scheduling ?? {}),
+      false,
+      'an empty product means any product',
+    );
   });
 
   it('places a CPU-only pod nowhere in particular, even when a product is named', () => {

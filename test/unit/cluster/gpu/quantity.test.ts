@@ -15,7 +15,8 @@ describe('Kubernetes quantities', () => {
   });
 
   it('says when text is not a quantity', () => {
-    for (const text of ['garbage', '64 GB', '1K', 'Gi', '']) assert.ok(Number.isNaN(quantityValue(text)), text);
+    for (const text of ['garbage', '64 GB', '1K', 'Gi', ''])
+      assert.ok(Number.isNaN(quantityValue(text)), text);
     assert.equal(parseQuantity(undefined), 0);
     assert.equal(parseQuantity('garbage'), 0);
     assert.equal(parseQuantity(4), 4);

@@ -1,7 +1,16 @@
 import * as assert from 'node:assert/strict';
 import { parseAnsi, stripAnsi } from '../../../../src/cluster/logs/ansi';
-import { lastCarriageReturnSegments, resolveCarriageReturns } from '../../../../src/cluster/logs/carriageReturn';
-import { CUT_LINE_MARK, LineSplitter, compareTimestamps, floorToSecond, parseTimestampedLine } from '../../../../src/cluster/logs/logLine';
+import {
+  lastCarriageReturnSegments,
+  resolveCarriageReturns,
+} from '../../../../src/cluster/logs/carriageReturn';
+import {
+  CUT_LINE_MARK,
+  LineSplitter,
+  compareTimestamps,
+  floorToSecond,
+  parseTimestampedLine,
+} from '../../../../src/cluster/logs/logLine';
 import { ResumeDeduplicator } from '../../../../src/cluster/logs/resume';
 
 describe('ANSI parsing', () => {
@@ -30,7 +39,12 @@ describe('ANSI parsing', () => {
 
 describe('carriage returns', () => {
   it('keeps what a terminal would show for a tqdm line', () => {
-    assert.equal(resolveCarriageReturns('  0%|          | 0/10\r 50%|█████     | 5/10\r100%|██████████| 10/10'), '100%|██████████| 10/10');
+    assert.equal(
+      resolveCarriageReturns(
+        '  0%|          | 0/10\r 50%|█████     | 5/10\r100%|██████████| 10/10',
+      ),
+      '100%|██████████| 10/10',
+    );
     assert.equal(resolveCarriageReturns('abcdef\rXY'), 'XYcdef');
     assert.equal(resolveCarriageReturns('windows line\r'), 'windows line');
     assert.deepEqual(lastCarriageReturnSegments('a\rb\r', 10), ['a', 'b']);
@@ -40,7 +54,10 @@ describe('carriage returns', () => {
 
 describe('timestamped lines', () => {
   it('splits the RFC 3339 timestamp from the text', () => {
-    assert.deepEqual(parseTimestampedLine('2026-11-29T18:22:15.123456789Z hello world'), { timestamp: '2026-11-29T18:22:15.123456789Z', text: 'hello world' });
+    assert.deepEqual(parseTimestampedLine('2026-11-29T18:22:15.123456789Z hello world'), {
+      timestamp: '2026-11-29T18:22:15.123456789Z',
+      text: 'hello world',
+    });
     assert.deepEqual(parseTimestampedLine('no timestamp'), { timestamp: '', text: 'no timestamp' });
   });
   it('orders timestamps with fractions of different length', () => {
@@ -67,15 +84,27 @@ describe('timestamped lines', () => {
     const cut = pieces.slice(0, -1);
     assert.ok(cut.length > 1 && cut.every((piece) => piece.length <= 300));
     assert.ok(cut.slice(1).every((piece) => piece.startsWith(`${stamp} ${CUT_LINE_MARK}`)));
-    assert.equal(cut[0] + cut.slice(1).map((piece) => piece.slice(stamp.length + 1 + CUT_LINE_MARK.length)).join(''), whole);
+    assert.equal(
+      cut[0] +
+        cut
+          .slice(1)
+          .map((piece) => piece.slice(stamp.length + 1 + CUT_LINE_MARK.length))
+          .join(''),
+      whole,
+    );
     // A resumed stream delivers the same line in other chunks: the same pieces.
     const again = new LineSplitter(300);
-    const rechunked = [...whole].reduce<string[]>((lines, character) => [...lines, ...again.push(character)], []);
+    const rechunked = [...whole].reduce<string[]>(
+      (lines, character) => [...lines, ...again.push(character)],
+      [],
+    );
     assert.deepEqual([...rechunked, ...again.push('\n')], cut);
   });
 
   it('cuts a progress line after a redraw', () => {
-    const redraws = Array.from({ length: 40 }, (_, index) => ` ${index}%|bar| ${index}/40`).join('\r');
+    const redraws = Array.from({ length: 40 }, (_, index) => ` ${index}%|bar| ${index}/40`).join(
+      '\r',
+    );
     const pieces = new LineSplitter(200).push(`${redraws}\n`);
     assert.ok(pieces.length > 1);
     for (const piece of pieces.slice(0, -1)) assert.ok(piece.endsWith('\r'), piece);
@@ -83,16 +112,31 @@ describe('timestamped lines', () => {
 });
 
 describe('ResumeDeduplicator', () => {
-  const line = (second: number, fraction: string, text: string) => ({ timestamp: `2026-01-01T00:00:0${second}.${fraction}Z`, text });
+  const line = (second: number, fraction: string, text: string) => ({
+    timestamp: `2026-01-01T00:00:0${second}.${fraction}Z`,
+    text,
+  });
 
   it('drops the overlap a sinceTime reconnect resends and keeps everything new', () => {
     const dedup = new ResumeDeduplicator();
     const first = [line(1, '1', 'a'), line(2, '1', 'b'), line(2, '5', 'c'), line(2, '5', 'c')];
-    assert.deepEqual(first.map((item) => dedup.accept(item)), [true, true, true, true]);
+    assert.deepEqual(
+      first.map((item) => dedup.accept(item)),
+      [true, true, true, true],
+    );
     assert.equal(dedup.sinceTime(), '2026-01-01T00:00:02Z');
     dedup.beginResume();
-    const resent = [line(2, '1', 'b'), line(2, '5', 'c'), line(2, '5', 'c'), line(2, '7', 'd'), line(3, '0', 'e')];
-    assert.deepEqual(resent.map((item) => dedup.accept(item)), [false, false, false, true, true]);
+    const resent = [
+      line(2, '1', 'b'),
+      line(2, '5', 'c'),
+      line(2, '5', 'c'),
+      line(2, '7', 'd'),
+      line(3, '0', 'e'),
+    ];
+    assert.deepEqual(
+      resent.map((item) => dedup.accept(item)),
+      [false, false, false, true, true],
+    );
   });
 
   it('drops a full replay when the server ignores sinceTime', () => {
@@ -100,7 +144,10 @@ describe('ResumeDeduplicator', () => {
     const lines = [line(1, '1', 'a'), line(1, '2', 'b'), line(2, '1', 'c')];
     lines.forEach((item) => dedup.accept(item));
     dedup.beginResume();
-    assert.deepEqual([...lines, line(3, '1', 'd')].map((item) => dedup.accept(item)), [false, false, false, true]);
+    assert.deepEqual(
+      [...lines, line(3, '1', 'd')].map((item) => dedup.accept(item)),
+      [false, false, false, true],
+    );
   });
 
   it('keeps a same-timestamp line it never delivered', () => {

@@ -3,7 +3,11 @@ import { planRows, type RowPlan } from '../../../../src/webviews/logs/rowRecycli
 import { rowSegments, xterm256 } from '../../../../src/webviews/logs/rowSegments';
 
 /** The element (old slot index, or 'new') each row gets, and which old slots stay where they are. */
-function summary(plan: RowPlan): { rows: (number | 'new')[]; refills: boolean[]; staying: number[] } {
+function summary(plan: RowPlan): {
+  rows: (number | 'new')[];
+  refills: boolean[];
+  staying: number[];
+} {
   return {
     rows: plan.rows.map((row) => row.slot ?? 'new'),
     refills: plan.rows.map((row) => row.refill),
@@ -14,8 +18,13 @@ function summary(plan: RowPlan): { rows: (number | 'new')[]; refills: boolean[];
 /** Applies a plan the way the list does and returns the sequences in DOM order afterwards. */
 function domAfter(shown: number[], wanted: number[]): number[] {
   const plan = planRows(shown, wanted);
-  const dom = shown.map((sequence, slot) => ({ slot, sequence })).filter((node) => plan.staysInPlace[node.slot]);
-  const nodes = plan.rows.map((row, index) => ({ slot: row.slot ?? -1 - index, sequence: wanted[index] }));
+  const dom = shown
+    .map((sequence, slot) => ({ slot, sequence }))
+    .filter((node) => plan.staysInPlace[node.slot]);
+  const nodes = plan.rows.map((row, index) => ({
+    slot: row.slot ?? -1 - index,
+    sequence: wanted[index],
+  }));
   let cursor = 0;
   for (const node of nodes) {
     if (dom[cursor]?.slot === node.slot) {
@@ -55,13 +64,29 @@ describe('row recycling plan', () => {
 
   it('refills every element in DOM order after a jump, moving none', () => {
     const plan = planRows([1, 2, 3], [500, 501, 502]);
-    assert.deepEqual(summary(plan), { rows: [0, 1, 2], refills: [true, true, true], staying: [0, 1, 2] });
+    assert.deepEqual(summary(plan), {
+      rows: [0, 1, 2],
+      refills: [true, true, true],
+      staying: [0, 1, 2],
+    });
   });
 
   it('creates elements when the view grows and drops the spare ones when it shrinks', () => {
-    assert.deepEqual(summary(planRows([5, 6], [5, 6, 7, 8])), { rows: [0, 1, 'new', 'new'], refills: [false, false, true, true], staying: [0, 1] });
-    assert.deepEqual(summary(planRows([5, 6, 7, 8], [6, 7])), { rows: [1, 2], refills: [false, false], staying: [1, 2] });
-    assert.deepEqual(summary(planRows([], [1, 2])), { rows: ['new', 'new'], refills: [true, true], staying: [] });
+    assert.deepEqual(summary(planRows([5, 6], [5, 6, 7, 8])), {
+      rows: [0, 1, 'new', 'new'],
+      refills: [false, false, true, true],
+      staying: [0, 1],
+    });
+    assert.deepEqual(summary(planRows([5, 6, 7, 8], [6, 7])), {
+      rows: [1, 2],
+      refills: [false, false],
+      staying: [1, 2],
+    });
+    assert.deepEqual(summary(planRows([], [1, 2])), {
+      rows: ['new', 'new'],
+      refills: [true, true],
+      staying: [],
+    });
     assert.deepEqual(summary(planRows([1, 2], [])), { rows: [], refills: [], staying: [] });
   });
 
@@ -87,18 +112,28 @@ describe('row recycling plan', () => {
     };
     const ascending = (start: number, length: number, gapChance: number) => {
       const list: number[] = [];
-      for (let value = start; list.length < length; value++) if (random() >= gapChance) list.push(value);
+      for (let value = start; list.length < length; value++)
+        if (random() >= gapChance) list.push(value);
       return list;
     };
     for (let round = 0; round < 300; round++) {
       const shown = ascending(Math.floor(random() * 40), Math.floor(random() * 30), random() * 0.5);
-      const wanted = ascending(Math.floor(random() * 40), Math.floor(random() * 30), random() * 0.5);
+      const wanted = ascending(
+        Math.floor(random() * 40),
+        Math.floor(random() * 30),
+        random() * 0.5,
+      );
       const plan = planRows(shown, wanted);
       assert.deepEqual(domAfter(shown, wanted), wanted, `shown ${shown} wanted ${wanted}`);
       const slots = plan.rows.flatMap((row) => (row.slot === undefined ? [] : [row.slot]));
       assert.equal(new Set(slots).size, slots.length);
       plan.rows.forEach((row, index) => {
-        if (!row.refill) assert.equal(shown[row.slot as number], wanted[index], 'an element is kept only for its own line');
+        if (!row.refill)
+          assert.equal(
+            shown[row.slot as number],
+            wanted[index],
+            'an element is kept only for its own line',
+          );
       });
     }
   });
@@ -106,27 +141,44 @@ describe('row recycling plan', () => {
 
 describe('row segments', () => {
   it('renders plain text as one unstyled segment', () => {
-    assert.deepEqual(rowSegments('step 12: loss 0.5', [], false), [{ text: 'step 12: loss 0.5', className: '' }]);
+    assert.deepEqual(rowSegments('step 12: loss 0.5', [], false), [
+      { text: 'step 12: loss 0.5', className: '' },
+    ]);
     assert.deepEqual(rowSegments('', [], false), []);
   });
 
   it('turns ANSI styles into theme classes and literal colours', () => {
-    assert.deepEqual(rowSegments('\x1b[1;32mINFO\x1b[0m ok \x1b[38;5;208mwarm\x1b[48;2;0;0;255m!', [], false), [
-      { text: 'INFO', className: 'ansi-fg-2 ansi-bold' },
-      { text: ' ok ', className: '' },
-      { text: 'warm', className: '', colour: 'rgb(255,135,0)' },
-      { text: '!', className: '', colour: 'rgb(255,135,0)', background: '#0000ff' },
+    assert.deepEqual(
+      rowSegments('\x1b[1;32mINFO\x1b[0m ok \x1b[38;5;208mwarm\x1b[48;2;0;0;255m!', [], false),
+      [
+        { text: 'INFO', className: 'ansi-fg-2 ansi-bold' },
+        { text: ' ok ', className: '' },
+        { text: 'warm', className: '', colour: 'rgb(255,135,0)' },
+        { text: '!', className: '', colour: 'rgb(255,135,0)', background: '#0000ff' },
+      ],
+    );
+    assert.deepEqual(rowSegments('\x1b[7;31;44mswap', [], false), [
+      { text: 'swap', className: 'ansi-fg-4 ansi-bg-1' },
     ]);
-    assert.deepEqual(rowSegments('\x1b[7;31;44mswap', [], false), [{ text: 'swap', className: 'ansi-fg-4 ansi-bg-1' }]);
   });
 
   it('marks search matches inside and across styled runs, the current one apart', () => {
     const text = '\x1b[31merror\x1b[0m: disk error';
-    assert.deepEqual(rowSegments(text, [{ start: 0, end: 5 }, { start: 12, end: 17 }], false), [
-      { text: 'error', className: 'ansi-fg-1 match' },
-      { text: ': disk ', className: '' },
-      { text: 'error', className: 'match' },
-    ]);
+    assert.deepEqual(
+      rowSegments(
+        text,
+        [
+          { start: 0, end: 5 },
+          { start: 12, end: 17 },
+        ],
+        false,
+      ),
+      [
+        { text: 'error', className: 'ansi-fg-1 match' },
+        { text: ': disk ', className: '' },
+        { text: 'error', className: 'match' },
+      ],
+    );
     // A match spanning the end of the red run is split at the style boundary.
     assert.deepEqual(rowSegments(text, [{ start: 3, end: 8 }], true), [
       { text: 'err', className: 'ansi-fg-1' },
