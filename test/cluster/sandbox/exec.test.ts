@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import * as k8s from '@kubernetes/client-node';
 import {
@@ -8,6 +9,7 @@ import {
   waitFor,
   waitForPodPhase,
 } from '../sandbox';
+import { PODS_DIR } from '../../../scripts/sandbox/paths';
 import { trainingPod } from './testPods';
 
 /** Runs a command without a TTY and collects stdout, stderr and the exit status. */
@@ -96,7 +98,8 @@ describe('sandbox: exec', () => {
       'the exec stand-in of gpu2',
     );
     const [pwd, podName, podNamespace, gpus] = result.stdout.trim().split('|');
-    assert.match(pwd, new RegExp(`/\\.sandbox/pods/${namespace}/gpu2_[0-9a-f-]{36}$`));
+    assert.equal(path.dirname(pwd), path.join(PODS_DIR, namespace));
+    assert.match(path.basename(pwd), /^gpu2_[0-9a-f-]{36}$/);
     assert.equal(podName, 'gpu2');
     assert.equal(podNamespace, namespace);
     assert.equal(gpus, '2');
