@@ -1,13 +1,6 @@
-import {
-  KubernetesObjectApi,
-  PatchStrategy,
-  type KubeConfig,
-  type KubernetesObject,
-  type V1OwnerReference,
-} from '@kubernetes/client-node';
-import { toKubeMlError } from '../cluster/errors';
+import { type KubernetesObject, type V1OwnerReference } from '@kubernetes/client-node';
 import type { AccessQuery, ClusterSession } from '../cluster/session';
-import { FIELD_MANAGER } from '../cluster/workloadRef';
+import { applyObject } from '../cluster/apply';
 import { assertValidJobSpec, type JobSpec } from './model/jobSpec';
 import { buildCodeSecrets, buildRunManifests } from './model/manifests';
 import {
@@ -56,29 +49,6 @@ export function submitAccess(runtime: Runtime, namespace: string, packed: boolea
   return resources.flatMap(({ group, resource }) =>
     ['create', 'patch'].map((verb) => ({ verb, group, resource, namespace })),
   );
-}
-
-/** Server-side apply of one object as the Kube ML field manager. */
-export async function applyObject<T extends KubernetesObject>(
-  kubeConfig: KubeConfig,
-  object: T,
-): Promise<T> {
-  const api = KubernetesObjectApi.makeApiClient(kubeConfig);
-  try {
-    return await api.patch(
-      object,
-      undefined,
-      undefined,
-      FIELD_MANAGER,
-      true,
-      PatchStrategy.ServerSideApply,
-    );
-  } catch (error) {
-    throw toKubeMlError(
-      error,
-      `apply ${object.kind} ${object.metadata?.namespace}/${object.metadata?.name}`,
-    );
-  }
 }
 
 /**

@@ -4,16 +4,14 @@ import {
   AutoscalingV2Api,
   CoreV1Api,
   CustomObjectsApi,
-  KubernetesObjectApi,
   NetworkingV1Api,
-  PatchStrategy,
   type KubeConfig,
   type KubernetesObject,
   type V1Deployment,
 } from '@kubernetes/client-node';
 import { KubeMlError, toKubeMlError } from '../cluster/errors';
 import type { AccessQuery } from '../cluster/session';
-import { FIELD_MANAGER } from '../cluster/workloadRef';
+import { applyObject } from '../cluster/apply';
 import {
   buildInferenceService,
   KSERVE_GROUP,
@@ -103,23 +101,6 @@ export function deployAccessQueries(spec: EndpointSpec, backend: EndpointBackend
   return queries;
 }
 
-async function serverSideApply(kubeConfig: KubeConfig, object: KubernetesObject): Promise<void> {
-  const operation = `apply ${object.kind} ${object.metadata?.namespace}/${object.metadata?.name}`;
-  try {
-    // force: an endpoint's objects are ours; take over fields someone edited by hand (kubectl edit).
-    await KubernetesObjectApi.makeApiClient(kubeConfig).patch(
-      object,
-      undefined,
-      undefined,
-      FIELD_MANAGER,
-      true,
-      PatchStrategy.ServerSideApply,
-    );
-  } catch (error) {
-    throw toKubeMlError(error, operation);
-  }
-}
-
 async function deleteIgnoringMissing(
   operation: string,
   remove: () => Promise<unknown>,
@@ -148,7 +129,7 @@ export async function applyEndpoint(
     );
   if (backend === 'kserve') {
     const service = buildInferenceService(spec);
-    await serverSideApply(kubeConfig, service);
+    await applyObject(kubeConfig, service);
     return { backend, objects: [`InferenceService/${spec.name}`] };
   }
   const manifests = buildEndpointManifests(spec);
@@ -162,7 +143,7 @@ export async function applyEndpoint(
     manifests.ingress,
   ]) {
     if (!object) continue;
-    await serverSideApply(kubeConfig, object as KubernetesObject);
+    await applyObject(kubeConfig, object as KubernetesObject);
     applied.push(`${object.kind}/${object.metadata?.name}`);
   }
   const { namespace, name } = spec;
