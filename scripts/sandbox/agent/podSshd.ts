@@ -102,3 +102,15 @@ export function stopPodSshds(
   }
   return stopped;
 }
+
+/**
+ * Stops the sshd one pod started: on its IP, with its home in the command line (sshd keeps its
+ * host key there). The IP alone is not enough: IPs are reused after a pod goes, and another
+ * sandbox on this machine hands out the same 127.64.x.y addresses.
+ */
+export function stopSshdOfPod(podIp: string, home: string): string[] {
+  const folder = `${home.replace(/\/+$/, '')}/`;
+  return stopPodSshds(
+    (candidate, commandLine) => candidate === podIp && commandLine.includes(folder),
+  );
+}

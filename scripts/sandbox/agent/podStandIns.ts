@@ -20,7 +20,7 @@ import {
   portForwardObject,
   type KwokObject,
 } from './kwokObjects';
-import { POD_SSHD_BIN_DIR, sshForwardTargets, stopPodSshds } from './podSshd';
+import { POD_SSHD_BIN_DIR, sshForwardTargets, stopPodSshds, stopSshdOfPod } from './podSshd';
 import type { Provisioner } from './provisioner';
 import { STAND_INS_READY_ANNOTATION } from '../kwokConfig';
 import { TrainingLogWriter } from './trainingLog';
@@ -149,7 +149,7 @@ export class PodStandIns {
     if ((phase === 'Succeeded' || phase === 'Failed') && !state.finished) {
       state.finished = true;
       this.stopPodIpServers(state);
-      this.stopSshdOf(pod.status?.podIP ?? state.podIp);
+      this.stopSshdOf(state, pod.status?.podIP ?? state.podIp);
     }
   }
 
@@ -158,7 +158,7 @@ export class PodStandIns {
     if (!state) return;
     this.pods.delete(state.uid);
     this.release(state);
-    this.stopSshdOf(pod.status?.podIP ?? state.podIp);
+    this.stopSshdOf(state, pod.status?.podIP ?? state.podIp);
     fs.rmSync(state.ownFolder, { recursive: true, force: true });
     fs.rmSync(state.logFolder, { recursive: true, force: true });
     // The Exec/Logs/PortForward objects are owned by the pod: the garbage collector removes them.
@@ -328,8 +328,8 @@ export class PodStandIns {
     );
   }
 
-  private stopSshdOf(podIp: string | undefined): void {
-    if (podIp) this.logStoppedSshds(stopPodSshds((candidate) => candidate === podIp));
+  private stopSshdOf(state: PodState, podIp: string | undefined): void {
+    if (podIp) this.logStoppedSshds(stopSshdOfPod(podIp, state.workDir ?? SANDBOX_DIR));
   }
 
   private logStoppedSshds(podIps: string[]): void {
