@@ -50,8 +50,12 @@ export const SERVICE_CIDR = '127.96.0.0/16';
 
 export const SIGN_IN_DIR = path.join(SANDBOX_DIR, 'sign-in');
 
-/** Fixed ports (overridable) so that a clash is detected up front with a clear message. */
-const PORT_BASE = envPort('KMW_SANDBOX_PORT_BASE', 32766);
+/**
+ * Fixed ports (overridable) so that a clash is detected up front with a clear message. All of them
+ * sit below Linux's ephemeral range (32768 and up): there, a client connection (the API server's
+ * to etcd, say) can hold the port a component binds a moment later.
+ */
+const PORT_BASE = envPort('KMW_SANDBOX_PORT_BASE', 32700);
 export const PORTS = {
   apiserver: envPort('KMW_SANDBOX_API_PORT', PORT_BASE),
   etcd: envPort('KMW_SANDBOX_ETCD_PORT', PORT_BASE + 1),
