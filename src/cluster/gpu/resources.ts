@@ -1,5 +1,3 @@
-import type { V1Node } from '@kubernetes/client-node';
-
 /**
  * The GPU resources device plugins advertise and the node labels that name the product: the
  * NVIDIA device plugin's nvidia.com/gpu (whole GPUs, or MIG slices under the "single" strategy,
@@ -32,9 +30,4 @@ export function productOfLabels(
     return `${base} MIG ${resource.slice(MIG_PREFIX.length)}`;
   }
   return base;
-}
-
-/** The GPU product a resource of this node is. */
-export function gpuProductOf(node: V1Node, resource = NVIDIA_GPU): string {
-  return productOfLabels(node.metadata?.labels ?? {}, resource);
 }
